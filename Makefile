@@ -1,0 +1,52 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# PostgreSQL used for the second pass of the suite (the project machines run it with trust auth).
+TEST_PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
+PYTEST_ARGS ?=
+
+.PHONY: run test test-sqlite test-postgres lint bench install clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/axon serve --host $(HOST) --port $(PORT)
+
+test: $(TEST_STAMP)
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: $(TEST_STAMP)
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# The store-backed layers again on PostgreSQL (pure unit tests do not touch a store).
+test-postgres: $(TEST_STAMP)
+	AXON_TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/python -m pytest -q -m "not browser" tests/integration tests/faults $(PYTEST_ARGS)
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check axon tests bench
+	$(BIN)/lint-imports
+
+bench: $(TEST_STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info

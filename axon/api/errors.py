@@ -1,0 +1,62 @@
+"""Every error leaves the API as ``{"error": {"code", "message", "details"?}}`` with its status."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..domain.errors import AxonError, RateLimited
+
+log = logging.getLogger("axon.api")
+
+
+def error_response(status: int, code: str, message: str, details: dict[str, Any] | None = None,
+                   headers: dict[str, str] | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        body["details"] = details
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
+
+
+async def _axon_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AxonError)
+    headers = {"Retry-After": str(max(1, round(exc.retry_after)))} if isinstance(exc, RateLimited) else None
+    return error_response(exc.status, exc.code, exc.message, exc.details or None, headers)
+
+
+def _describe(err: dict[str, Any]) -> str:
+    where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+    return f"{where}: {err.get('msg', 'invalid')}" if where else str(err.get("msg", "invalid"))
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = exc.errors()
+    if any(p.get("type") == "json_invalid" for p in problems):
+        return error_response(400, "bad_request", "The body is not valid JSON.")
+    fields = [".".join(str(p) for p in e.get("loc", ()) if p != "body") for e in problems]
+    message = "; ".join(_describe(e) for e in problems[:5])
+    return error_response(422, "validation_failed", message, {"fields": fields[:20]})
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated", 403: "forbidden"}
+    return error_response(exc.status_code, codes.get(exc.status_code, "bad_request"), str(exc.detail))
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error in %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "internal_error", "The server failed; the request was not applied.")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(AxonError, _axon_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

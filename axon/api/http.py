@@ -1,0 +1,90 @@
+"""The ASGI application: REST routes, the WebSocket endpoint, health, the web client."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.routing import WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .. import __version__
+from . import errors, routes_account, routes_admin, routes_conversations, routes_messages
+from .schemas import ErrorBody, Health
+from .ws import websocket_endpoint
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware (no per-request task): CSP and friends on every HTTP response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"content-security-policy", CSP.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"no-referrer"),
+                    (b"x-frame-options", b"DENY"),
+                ]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def create_app(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[Any]]) -> FastAPI:
+    app = FastAPI(
+        title="Axon",
+        version=__version__,
+        description="Axon team messaging: REST API v1. Real-time delivery uses the WebSocket at /api/v1/ws "
+        "(see docs/protocol.md). Every error body is {\"error\": {\"code\", \"message\", \"details\"?}}.",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+        responses={500: {"model": ErrorBody, "description": "Server error; nothing was applied"}},
+    )
+    errors.install(app)
+    api = APIRouter(prefix="/api/v1")
+    for module in (routes_account, routes_conversations, routes_messages, routes_admin):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.router.routes.append(WebSocketRoute("/api/v1/ws", websocket_endpoint))
+
+    @app.get("/healthz", response_model=Health, tags=["health"])
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process serves requests."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", response_model=Health, tags=["health"], responses={503: {"model": ErrorBody}})
+    async def readyz(request: Request) -> Any:
+        """Readiness: the database answers."""
+        try:
+            await request.app.state.services.core.db.ping()
+        except Exception:
+            return JSONResponse({"error": {"code": "not_ready", "message": "The database is unreachable."}}, 503)
+        return {"status": "ok"}
+
+    if (WEB_DIR / "index.html").exists():
+        app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
+    app.add_middleware(SecurityHeaders)
+    return app
+

@@ -1,0 +1,81 @@
+"""Log in and out, sign up, own profile, own devices, the organisation, invite lookup."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from .deps import CurrentActor, Svc, client_address
+from .schemas import (
+    Device,
+    InviteInfo,
+    LoginBody,
+    Org,
+    PasswordChangeBody,
+    ProfileBody,
+    Session,
+    SignupBody,
+    User,
+    errors,
+)
+
+router = APIRouter(tags=["account"])
+
+
+@router.post("/auth/login", response_model=Session, responses=errors(400, 401, 403, 422, 429))
+async def login(body: LoginBody, request: Request, svc: Svc) -> dict:
+    """Log in with username or e-mail; creates a new device and returns its token."""
+    return await svc.auth.login(body.login, body.password, body.org, body.device_name, client_address(request))
+
+
+@router.post("/auth/logout", status_code=204, responses=errors(401))
+async def logout(actor: CurrentActor, svc: Svc) -> Response:
+    """Revoke the calling device (its token stops working, its connections close)."""
+    await svc.auth.logout(actor)
+    return Response(status_code=204)
+
+
+@router.post("/auth/signup", response_model=Session, status_code=201,
+             responses=errors(400, 403, 404, 409, 410, 422, 429))
+async def signup(body: SignupBody, request: Request, svc: Svc) -> dict:
+    """Create an account through an invite link, or by open sign-up for an allowed e-mail domain."""
+    return await svc.auth.signup(body.model_dump(), client_address(request))
+
+
+@router.get("/invites/{token}", response_model=InviteInfo, responses=errors(404))
+async def invite_info(token: str, svc: Svc) -> dict:
+    """Public: what an invite link leads to and whether it can still be used."""
+    return await svc.people.lookup_invite(token)
+
+
+@router.get("/me", response_model=User, responses=errors(401))
+async def me(actor: CurrentActor, svc: Svc) -> dict:
+    return await svc.people.get_user(actor, actor.user_id)
+
+
+@router.patch("/me", response_model=User, responses=errors(400, 401, 422))
+async def update_me(body: ProfileBody, actor: CurrentActor, svc: Svc) -> dict:
+    """Change own profile; other devices get a ``profile.updated`` user event."""
+    return await svc.people.update_profile(actor, body.model_dump(exclude_unset=True))
+
+
+@router.post("/me/password", status_code=204, responses=errors(400, 401, 422, 429))
+async def change_password(body: PasswordChangeBody, actor: CurrentActor, svc: Svc) -> Response:
+    await svc.auth.change_password(actor, body.old_password, body.new_password)
+    return Response(status_code=204)
+
+
+@router.get("/me/devices", response_model=list[Device], responses=errors(401))
+async def my_devices(actor: CurrentActor, svc: Svc) -> list:
+    return await svc.auth.list_devices(actor)
+
+
+@router.delete("/me/devices/{device_id}", status_code=204, responses=errors(401, 404))
+async def revoke_my_device(device_id: str, actor: CurrentActor, svc: Svc) -> Response:
+    """Revoke one of own devices: its token stops working and its connections close at once."""
+    await svc.auth.revoke_device(actor, device_id)
+    return Response(status_code=204)
+
+
+@router.get("/org", response_model=Org, responses=errors(401))
+async def org(actor: CurrentActor, svc: Svc) -> dict:
+    return await svc.people.get_org(actor)

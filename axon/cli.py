@@ -1,0 +1,231 @@
+"""The ``axon`` command: serve a node, migrate the database, show settings, administer accounts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .config import Settings
+
+app = typer.Typer(help="Axon team messaging server.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+config_app = typer.Typer(help="Settings.", no_args_is_help=True)
+admin_app = typer.Typer(help="Organisations, users and devices.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(config_app, name="config")
+app.add_typer(admin_app, name="admin")
+console = Console()
+T = TypeVar("T")
+
+
+def _settings(**overrides: Any) -> Settings:
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on [env AXON_HOST].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [env AXON_PORT].")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Data folder [env AXON_DATA_DIR].")] = None,
+) -> None:
+    """Run pending migrations, then serve until SIGTERM/SIGINT (clean shutdown)."""
+    import uvicorn
+
+    from . import app as composition
+    from .store.migrate import upgrade
+
+    settings = _settings(host=host, port=port, data_dir=data_dir)
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.effective_database_url)
+    asgi = composition.create(settings)
+    url = settings.public_url or f"http://{settings.host}:{settings.port}"
+    console.print(f"Axon is serving at [bold]{url}[/bold]  (database: {_masked_db(settings)})")
+    uvicorn.run(
+        asgi,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning" if settings.log_level == "info" else settings.log_level,
+        loop="uvloop",
+        http="httptools",
+        ws="websockets-sansio",
+        ws_max_size=settings.max_frame_bytes,
+        ws_ping_interval=None,
+        timeout_graceful_shutdown=5,
+        lifespan="on",
+        backlog=4096,
+    )
+
+
+def _masked_db(settings: Settings) -> str:
+    return str(settings.masked()["database_url"] or settings.effective_database_url)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply pending migrations (``axon serve`` does this on start)."""
+    from .store.migrate import current, upgrade
+
+    settings = _settings()
+    upgrade(settings.effective_database_url, revision)
+    console.print(f"Database at revision {current(settings.effective_database_url)}.")
+
+
+@config_app.command("show")
+def config_show(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Print the effective settings (secrets masked) and where each can be set."""
+    settings = _settings()
+    values = settings.masked()
+    if as_json:
+        print(json.dumps(values, indent=2, default=str))
+        return
+    table = Table("setting", "environment variable", "value", "meaning")
+    for name, field in Settings.model_fields.items():
+        table.add_row(name, f"AXON_{name.upper()}", str(values[name]), field.description or "")
+    console.print(table)
+    console.print("Also read from $AXON_CONFIG or ./axon.toml (keys as in the first column).")
+
+
+# --- admin ---------------------------------------------------------------------
+
+
+def _with_services(fn: Callable[[Any], Awaitable[T]]) -> T:
+    """Run ``fn(services)`` against the configured database (migrated first), writer running."""
+    from . import app as composition
+    from .store.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.effective_database_url)
+
+    async def run() -> T:
+        services = composition.build_services(settings)
+        writer = asyncio.create_task(services.core.writer.run())
+        try:
+            return await fn(services)
+        finally:
+            services.core.writer.stop()
+            await writer
+            await services.core.db.close()
+
+    try:
+        return asyncio.run(run())
+    except Exception as exc:
+        from .domain.errors import AxonError
+
+        if isinstance(exc, AxonError):
+            console.print(f"[red]{exc.code}[/red]: {exc.message}")
+            raise typer.Exit(1) from exc
+        raise
+
+
+async def _admin_actor(services: Any, org_slug: str | None) -> Any:
+    from .domain.model import Actor, OrgRole
+    from .store import accounts
+
+    orgs = await services.core.read(accounts.list_orgs)
+    org = next((o for o in orgs if o["slug"] == org_slug), None) if org_slug else (orgs[0] if len(orgs) == 1 else None)
+    if org is None:
+        console.print("[red]Name the organisation with --org (slugs: "
+                      + ", ".join(o["slug"] for o in orgs) + ")[/red]")
+        raise typer.Exit(2)
+    return Actor(user_id="cli", org_id=org["id"], device_id="cli", org_role=OrgRole.ADMIN)
+
+
+async def _user_id(services: Any, actor: Any, username: str) -> str:
+    from .store import accounts
+
+    row = await services.core.read(lambda c: accounts.get_user_by_username(c, actor.org_id, username.lower()))
+    if row is None:
+        console.print(f"[red]No user {username!r}.[/red]")
+        raise typer.Exit(1)
+    return str(row["id"])
+
+
+OrgOpt = Annotated[str | None, typer.Option("--org", help="Organisation slug (needed when there are several).")]
+
+
+@admin_app.command("create-org")
+def create_org(name: str, slug: Annotated[str | None, typer.Option()] = None) -> None:
+    """Create an organisation (tenant)."""
+    org = _with_services(lambda s: s.people.create_org(name, slug))
+    console.print(f"Created organisation {org['name']!r} (slug {org['slug']}, id {org['id']}).")
+
+
+@admin_app.command("create-user")
+def create_user(
+    username: str,
+    display_name: Annotated[str, typer.Option(help="Name shown to colleagues.")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                                          envvar="AXON_NEW_USER_PASSWORD")],
+    email: Annotated[str | None, typer.Option()] = None,
+    admin: Annotated[bool, typer.Option("--admin", help="Make an organisation admin.")] = False,
+    org: OrgOpt = None,
+) -> None:
+    """Create a user account."""
+    from .domain.model import OrgRole
+    from .services.people import NewUser
+
+    async def run(s: Any) -> Any:
+        actor = await _admin_actor(s, org)
+        role = OrgRole.ADMIN if admin else OrgRole.MEMBER
+        return await s.people.create_user(actor.org_id, NewUser(username, display_name, password, email, role))
+
+    user = _with_services(run)
+    console.print(f"Created user {user['username']!r} ({user['id']}).")
+
+
+@admin_app.command("disable-user")
+def disable_user(username: str, enable: Annotated[bool, typer.Option("--enable")] = False, org: OrgOpt = None) -> None:
+    """Disable a user (revoking every device) or, with --enable, enable them again."""
+
+    async def run(s: Any) -> Any:
+        actor = await _admin_actor(s, org)
+        return await s.people.set_disabled(actor, await _user_id(s, actor, username), not enable)
+
+    user = _with_services(run)
+    console.print(f"User {user['username']!r} is now {'disabled' if user['disabled'] else 'enabled'}.")
+
+
+@admin_app.command("reset-password")
+def reset_password(
+    username: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                                          envvar="AXON_NEW_USER_PASSWORD")],
+    org: OrgOpt = None,
+) -> None:
+    """Set a new password for a user."""
+
+    async def run(s: Any) -> None:
+        actor = await _admin_actor(s, org)
+        await s.people.reset_password(actor, await _user_id(s, actor, username), password)
+
+    _with_services(run)
+    console.print(f"Password of {username!r} was reset.")
+
+
+@admin_app.command("list-devices")
+def list_devices(username: str, org: OrgOpt = None) -> None:
+    """List a user's devices (logins)."""
+
+    async def run(s: Any) -> Any:
+        actor = await _admin_actor(s, org)
+        return await s.auth.list_devices(actor, await _user_id(s, actor, username))
+
+    table = Table("device", "name", "created", "last seen", "revoked")
+    for d in _with_services(run):
+        table.add_row(d["id"], d["name"], d["created_at"] or "", d["last_seen_at"] or "", d["revoked_at"] or "")
+    console.print(table)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    app()

@@ -1,0 +1,115 @@
+"""Settings: environment variables (prefix ``AXON_``) over an optional TOML file over defaults.
+
+``axon config show`` prints the effective values with secrets masked.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AXON_", extra="ignore")
+
+    host: str = Field("127.0.0.1", description="Address to listen on.")
+    port: int = Field(8000, description="TCP port to listen on.")
+    data_dir: Path = Field(Path("./data"), description="Folder for the embedded database and files.")
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL; default sqlite:///<data_dir>/axon.db. "
+        "PostgreSQL: postgresql+asyncpg://user@host:5432/db",
+    )
+    redis_url: str | None = Field(None, description="Redis URL for fan-out between nodes; none = in-process.")
+    public_url: str | None = Field(None, description="URL people use to reach this node (for printed links).")
+    log_level: str = Field("info", description="debug, info, warning or error.")
+
+    org_name: str = Field("My Team", description="Name of the first organisation, created on first start.")
+    admin_username: str = Field("admin", description="First admin's username, created on first start.")
+    admin_password: SecretStr | None = Field(
+        None, description="First admin's password; generated and printed when unset."
+    )
+    admin_email: str | None = Field(None, description="First admin's e-mail address.")
+
+    max_text_bytes: int = Field(16 * 1024, description="Largest message text in UTF-8 bytes.")
+    max_frame_bytes: int = Field(64 * 1024, description="Largest WebSocket frame accepted.")
+    frame_rate: float = Field(50.0, description="WebSocket frames per second allowed per connection.")
+    frame_burst: float = Field(200.0, description="Burst of WebSocket frames allowed per connection.")
+    outbound_queue: int = Field(4096, description="Frames queued per connection before it is dropped.")
+    heartbeat_interval: float = Field(15.0, description="Seconds between client pings.")
+    heartbeat_timeout: float = Field(45.0, description="Seconds of silence before a connection is closed.")
+    resume_limit: int = Field(2000, description="Default events replayed per conversation on resume.")
+    hello_timeout: float = Field(10.0, description="Seconds a new socket has to send hello.")
+
+    group_commit_max_batch: int = Field(512, description="Most writes committed in one transaction.")
+    sqlite_synchronous: str = Field("FULL", description="SQLite synchronous pragma (FULL = durable acks).")
+    db_pool_size: int = Field(8, description="Database connections for reads.")
+
+    login_rate_per_account: float = Field(0.2, description="Login attempts per second per account.")
+    login_burst_per_account: float = Field(10, description="Login attempts in a burst per account.")
+    login_rate_per_address: float = Field(1.0, description="Login attempts per second per address.")
+    login_burst_per_address: float = Field(30, description="Login attempts in a burst per address.")
+    argon2_time_cost: int = Field(3, description="Argon2id iterations.")
+    argon2_memory_kib: int = Field(65536, description="Argon2id memory in KiB.")
+    argon2_parallelism: int = Field(2, description="Argon2id lanes.")
+    invite_default_hours: int = Field(168, description="Default lifetime of an invite link in hours.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _TomlSource(settings_cls))
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'axon.db'}"
+
+    def masked(self) -> dict[str, Any]:
+        shown: dict[str, Any] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                value = "********" if value.get_secret_value() else ""
+            elif name in ("database_url", "redis_url") and value:
+                value = _mask_url_password(value)
+            shown[name] = str(value) if isinstance(value, Path) else value
+        return shown
+
+
+def _mask_url_password(url: str) -> str:
+    if "://" not in url or "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    if ":" in creds:
+        creds = creds.split(":", 1)[0] + ":********"
+    return f"{scheme}://{creds}@{host}"
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """Reads ``$AXON_CONFIG`` (or ``./axon.toml`` when present): keys as the field names."""
+
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        super().__init__(settings_cls)
+        path = os.environ.get("AXON_CONFIG") or ("axon.toml" if Path("axon.toml").exists() else None)
+        self._values: dict[str, Any] = {}
+        if path:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+            self._values = data.get("axon", data)
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self._values.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return {k: v for k, v in self._values.items() if k in self.settings_cls.model_fields}

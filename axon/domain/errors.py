@@ -1,0 +1,106 @@
+"""The one error tree of Axon.
+
+    AxonError                      every error a user can be shown; has a stable ``code``
+    ├── BadRequest (400)           malformed or invalid input
+    │   ├── ValidationFailed       a field is missing, of the wrong type or out of range
+    │   └── MessageTooLarge        text over the configured limit
+    ├── Unauthenticated (401)      no token, bad token, revoked device, wrong password
+    ├── Forbidden (403)            authenticated, but the policy says no
+    ├── NotFound (404)             does not exist *or* is not visible to the caller
+    ├── Conflict (409)             state conflict, e.g. an idempotency key reused with other content
+    ├── Gone (410)                 expired or used-up invite
+    └── RateLimited (429)          too many attempts; ``retry_after`` seconds
+
+Each class maps to an HTTP status and to the ``error.code`` of a WebSocket error
+frame in exactly one place (``status`` and ``code`` here). Services raise these;
+the API and the gateway only translate them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class AxonError(Exception):
+    status: int = 500
+    code: str = "internal_error"
+
+    def __init__(self, message: str, *, code: str | None = None, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.details:
+            body["details"] = self.details
+        return body
+
+
+class BadRequest(AxonError):
+    status = 400
+    code = "bad_request"
+
+
+class ValidationFailed(BadRequest):
+    code = "validation_failed"
+
+
+class MessageTooLarge(BadRequest):
+    status = 413
+    code = "message_too_large"
+
+
+class Unauthenticated(AxonError):
+    status = 401
+    code = "unauthenticated"
+
+
+class Forbidden(AxonError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(AxonError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(AxonError):
+    status = 409
+    code = "conflict"
+
+
+class Gone(AxonError):
+    status = 410
+    code = "gone"
+
+
+class RateLimited(AxonError):
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message, retry_after=round(retry_after, 3))
+        self.retry_after = retry_after
+
+
+ERROR_CODES: dict[str, str] = {
+    "bad_request": "The request could not be understood.",
+    "validation_failed": "A field is missing, has the wrong type or is out of range.",
+    "message_too_large": "The text is longer than the server allows.",
+    "unauthenticated": "No valid token: log in again.",
+    "forbidden": "You may not do this.",
+    "not_found": "It does not exist or you cannot see it.",
+    "conflict": "The request conflicts with the current state.",
+    "idempotency_key_reused": "The client_msg_id was already used for a different message.",
+    "gone": "The invite has expired or was used up.",
+    "rate_limited": "Too many requests; retry after the given number of seconds.",
+    "unknown_frame": "The WebSocket frame type is not known.",
+    "invalid_frame": "The WebSocket frame is not valid JSON or misses fields.",
+    "frame_too_large": "The WebSocket frame is larger than the server accepts.",
+    "not_ready": "The session has not completed its hello.",
+    "internal_error": "The server failed; the request was not applied.",
+}

@@ -1,0 +1,65 @@
+"""Plain records the rules work on. Loaded by the store, judged by the policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ConversationKind(StrEnum):
+    DIRECT = "direct"
+    GROUP = "group"  # private, invite only
+    CHANNEL = "channel"  # public inside the organisation, anyone may join
+
+
+class MemberRole(StrEnum):
+    OWNER = "owner"
+    ADMIN = "admin"
+    MEMBER = "member"
+
+
+class OrgRole(StrEnum):
+    ADMIN = "admin"
+    MEMBER = "member"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is asking: the authenticated user and the device the request came from."""
+
+    user_id: str
+    org_id: str
+    device_id: str
+    org_role: OrgRole = OrgRole.MEMBER
+
+    @property
+    def is_org_admin(self) -> bool:
+        return self.org_role is OrgRole.ADMIN
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    id: str
+    org_id: str
+    kind: ConversationKind
+    name: str
+    topic: str
+    archived: bool
+    last_seq: int
+    created_by: str
+    created_at: int
+    last_message_at: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    conversation_id: str
+    user_id: str
+    role: MemberRole
+    read_seq: int = 0
+    delivered_seq: int = 0
+    joined_seq: int = 0
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role in (MemberRole.OWNER, MemberRole.ADMIN)

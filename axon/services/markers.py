@@ -1,0 +1,76 @@
+"""Read markers (durable, per user, synced to all devices) and delivery marks (coalesced)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+
+from ..domain import policy
+from ..domain.errors import ValidationFailed
+from ..domain.model import Actor
+from ..store import accounts
+from ..store import conversations as convs
+from ..store.tx import Tx
+from .core import Core
+
+log = logging.getLogger("axon.markers")
+
+
+class Markers:
+    def __init__(self, core: Core, flush_interval: float = 0.25) -> None:
+        self.core = core
+        self.flush_interval = flush_interval
+        self._pending: dict[str, dict[str, int]] = defaultdict(dict)
+        self._wake = asyncio.Event()
+
+    async def mark_read(self, actor: Actor, conversation_id: str, seq: int) -> int:
+        """Move the caller's read marker forward (never back); returns the marker."""
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+            raise ValidationFailed("seq must be a non-negative integer.", field="seq")
+
+        def apply(tx: Tx) -> tuple[int, bool]:
+            conv, member = convs.get_with_membership(tx.conn, conversation_id, actor.user_id)
+            membership = policy.check_member(actor, conv, member)
+            assert conv is not None
+            target = min(seq, conv.last_seq)
+            if not convs.advance_read(tx.conn, conversation_id, actor.user_id, target):
+                return membership.read_seq, False
+            tx.user_event(actor.user_id, "read_marker", {"conversation_id": conversation_id, "seq": target})
+            user = accounts.get_user(tx.conn, actor.user_id)
+            return target, bool(user and user["read_receipts"])
+
+        marker, share = await self.core.write(apply)
+        if share:
+            self.core.signals.receipt(conversation_id, actor.user_id, marker)
+        return int(marker)
+
+    def delivered(self, user_id: str, positions: dict[str, int]) -> None:
+        """Record that a device of ``user_id`` holds events up to these seqs (flushed in batches)."""
+        pending = self._pending[user_id]
+        for conversation_id, seq in positions.items():
+            if seq > pending.get(conversation_id, 0):
+                pending[conversation_id] = seq
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Flush delivery marks every ``flush_interval`` while there are any."""
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            await self.flush()
+            await asyncio.sleep(self.flush_interval)
+
+    async def flush(self) -> None:
+        if not self._pending:
+            return
+        batch, self._pending = self._pending, defaultdict(dict)
+
+        def apply(tx: Tx) -> None:
+            for user_id, positions in batch.items():
+                convs.advance_delivered(tx.conn, user_id, positions)
+
+        try:
+            await self.core.write(apply)
+        except Exception:
+            log.exception("could not store delivery marks")

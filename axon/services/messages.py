@@ -1,0 +1,327 @@
+"""Messages: send (idempotent, group-committed), edit, delete, react, pin, history, threads, receipts."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from ..domain import policy
+from ..domain.content import parse_mentions, validate_emoji, validate_text
+from ..domain.errors import AxonError, Conflict, NotFound, ValidationFailed
+from ..domain.ids import new_id
+from ..domain.model import Actor, Conversation, Membership
+from ..protocol.codec import encode_str
+from ..store import accounts
+from ..store import conversations as convs
+from ..store import messages as msgs
+from ..store.tx import Tx
+from ..store.writer import Failed
+from .core import Core
+from .views import message_view
+
+Row = dict[str, Any]
+MAX_CLIENT_MSG_ID = 64
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    message: Row
+    duplicate: bool
+
+
+def content_hash(conversation_id: str, text: str, reply_to: str | None) -> str:
+    return hashlib.sha256(f"{conversation_id}\x00{reply_to or ''}\x00{text}".encode()).hexdigest()
+
+
+def validate_client_msg_id(value: Any) -> str:
+    if not isinstance(value, str) or not 1 <= len(value) <= MAX_CLIENT_MSG_ID or not value.isprintable():
+        raise ValidationFailed("client_msg_id must be 1-64 printable characters.", field="client_msg_id")
+    return value
+
+
+class SendMessage:
+    """One send; all sends of a group-commit batch are applied together by ``apply_many``."""
+
+    __slots__ = ("actor", "conversation_id", "client_msg_id", "text", "reply_to", "hash", "message_id")
+
+    def __init__(self, actor: Actor, conversation_id: str, client_msg_id: str, text: str, reply_to: str | None,
+                 message_id: str) -> None:
+        self.actor = actor
+        self.conversation_id = conversation_id
+        self.client_msg_id = client_msg_id
+        self.text = text
+        self.reply_to = reply_to
+        self.hash = content_hash(conversation_id, text, reply_to)
+        self.message_id = message_id
+
+    def apply(self, tx: Tx) -> Any:
+        return SendMessage.apply_many(tx, [self])[0]
+
+    @staticmethod
+    def apply_many(tx: Tx, ops: Sequence[SendMessage]) -> list[Any]:
+        return _SendBatch(tx, ops).run()
+
+
+class _SendBatch:
+    def __init__(self, tx: Tx, ops: Sequence[SendMessage]) -> None:
+        self.tx = tx
+        self.ops = ops
+        self.access: dict[tuple[str, str], tuple[Conversation | None, Membership | None]] = {}
+
+    def run(self) -> list[Any]:
+        conn = self.tx.conn
+        existing = msgs.by_client_ids(conn, [(op.actor.device_id, op.client_msg_id) for op in self.ops])
+        results: list[Any] = [None] * len(self.ops)
+        accepted: list[tuple[int, SendMessage, str | None]] = []
+        claimed: dict[tuple[str, str], int] = {}
+        for i, op in enumerate(self.ops):
+            key = (op.actor.device_id, op.client_msg_id)
+            try:
+                if key in existing:
+                    results[i] = _duplicate(existing[key], op)
+                elif key in claimed:
+                    continue  # resolved after insertion, from the first claimant
+                else:
+                    accepted.append((i, op, self._check(op)))
+                    claimed[key] = i
+            except AxonError as exc:
+                results[i] = Failed(exc)
+        rows = self._insert(accepted, results)
+        for i, op in enumerate(self.ops):
+            key = (op.actor.device_id, op.client_msg_id)
+            if results[i] is None and key in claimed:
+                results[i] = _duplicate(rows[claimed[key]], op)
+        return results
+
+    def _check(self, op: SendMessage) -> str | None:
+        access_key = (op.conversation_id, op.actor.user_id)
+        if access_key not in self.access:
+            self.access[access_key] = convs.get_with_membership(self.tx.conn, op.conversation_id, op.actor.user_id)
+        conv, member = self.access[access_key]
+        policy.check_can_post(op.actor, conv, member)
+        if op.reply_to is None:
+            return None
+        root = msgs.get(self.tx.conn, op.reply_to)
+        if root is None or root["conversation_id"] != op.conversation_id:
+            raise NotFound("The message replied to was not found.", field="reply_to")
+        return str(root["reply_to"] or root["id"])  # replies to a reply join the root's thread
+
+    def _insert(self, accepted: list[tuple[int, SendMessage, str | None]], results: list[Any]) -> dict[int, Row]:
+        tx = self.tx
+        by_conv: dict[str, list[tuple[int, SendMessage, str | None]]] = defaultdict(list)
+        for item in accepted:
+            by_conv[item[1].conversation_id].append(item)
+        rows: dict[int, Row] = {}
+        mention_rows: list[Row] = []
+        replies: dict[str, int] = defaultdict(int)
+        for conv_id, items in by_conv.items():
+            first = tx.allocate_seqs(conv_id, len(items))
+            convs.update_conversation(tx.conn, conv_id, {"last_message_at": tx.now_ms})
+            for offset, (i, op, root) in enumerate(items):
+                row, mentioned = self._row(op, first + offset, root)
+                rows[i] = row
+                mention_rows += [{"user_id": u, "conversation_id": conv_id, "seq": row["seq"],
+                                  "message_id": row["id"]} for u in mentioned]
+                if root is not None:
+                    replies[root] += 1
+                view = message_view(row)
+                tx.conversation_event(conv_id, "message.new", op.actor.user_id, {"message": view}, seq=row["seq"])
+                results[i] = SendResult(view, duplicate=False)
+        msgs.insert_many(tx.conn, list(rows.values()))
+        msgs.insert_mentions(tx.conn, mention_rows)
+        msgs.bump_reply_counts(tx.conn, replies, tx.now_ms)
+        return rows
+
+    def _row(self, op: SendMessage, seq: int, root: str | None) -> tuple[Row, list[str]]:
+        refs = parse_mentions(op.text)
+        mentioned = sorted(accounts.user_ids_by_usernames(self.tx.conn, op.actor.org_id, sorted(refs.usernames))
+                           .values()) if refs.usernames else []
+        row = {
+            "id": op.message_id, "conversation_id": op.conversation_id, "seq": seq, "sender_id": op.actor.user_id,
+            "device_id": op.actor.device_id, "client_msg_id": op.client_msg_id, "content_hash": op.hash,
+            "text": op.text, "reply_to": root, "reply_count": 0, "last_reply_at": None,
+            "mentions": encode_str(mentioned), "mentions_all": refs.everyone, "pinned_at": None,
+            "pinned_by": None, "edited_at": None, "deleted_at": None, "created_at": self.tx.now_ms,
+        }
+        return row, [u for u in mentioned if u != op.actor.user_id]
+
+
+def _duplicate(row: Row, op: SendMessage) -> Any:
+    if row["content_hash"] != op.hash:
+        return Failed(Conflict("This client_msg_id was already used for a different message.",
+                               code="idempotency_key_reused", client_msg_id=op.client_msg_id))
+    return SendResult(message_view(row), duplicate=True)
+
+
+class Messages:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    async def send(self, actor: Actor, conversation_id: str, client_msg_id: Any, text: Any,
+                   reply_to: str | None = None) -> SendResult:
+        result: SendResult = await self.enqueue_send(actor, conversation_id, client_msg_id, text, reply_to)
+        return result
+
+    def enqueue_send(self, actor: Actor, conversation_id: str, client_msg_id: Any, text: Any,
+                     reply_to: str | None = None) -> asyncio.Future[SendResult]:
+        """Validate and queue a send now; the future resolves once it is durably committed.
+
+        Queueing is synchronous so that sends from one connection are committed
+        (and get seqs) in the order they arrived.
+        """
+        if not isinstance(conversation_id, str) or not conversation_id:
+            raise ValidationFailed("conv is required.", field="conv")
+        if reply_to is not None and not isinstance(reply_to, str):
+            raise ValidationFailed("reply_to must be a message id.", field="reply_to")
+        op = SendMessage(actor, conversation_id, validate_client_msg_id(client_msg_id),
+                         validate_text(text, self.core.limits.max_text_bytes), reply_to,
+                         new_id("message", self.core.clock.now_ms()))
+        return self.core.writer.enqueue(op)
+
+    def _load_for_change(self, tx: Tx, actor: Actor, conversation_id: str, message_id: str) -> tuple[Membership, Row]:
+        conv, member = convs.get_with_membership(tx.conn, conversation_id, actor.user_id)
+        membership = policy.check_can_post(actor, conv, member)
+        row = msgs.get(tx.conn, message_id)
+        if row is None or row["conversation_id"] != conversation_id:
+            raise NotFound("Message not found.")
+        return membership, row
+
+    async def edit(self, actor: Actor, conversation_id: str, message_id: str, text: Any) -> Row:
+        text = validate_text(text, self.core.limits.max_text_bytes)
+
+        def edit(tx: Tx) -> Row:
+            _, row = self._load_for_change(tx, actor, conversation_id, message_id)
+            policy.check_can_edit_message(actor, row["sender_id"], row["deleted_at"] is not None)
+            refs = parse_mentions(text)
+            mentioned = sorted(accounts.user_ids_by_usernames(tx.conn, actor.org_id, sorted(refs.usernames)).values())
+            values = {"text": text, "edited_at": tx.now_ms, "mentions": encode_str(mentioned),
+                      "mentions_all": refs.everyone}
+            msgs.update_message(tx.conn, message_id, values)
+            row.update(values)
+            msgs.replace_mentions(tx.conn, row, [u for u in mentioned if u != actor.user_id])
+            view = message_view(row, msgs.reactions_for(tx.conn, [message_id]).get(message_id))
+            tx.conversation_event(conversation_id, "message.edited", actor.user_id, {
+                "message_id": message_id, "text": text, "mentions": mentioned, "mentions_all": refs.everyone,
+                "edited_at": view["edited_at"]})
+            return view
+
+        return await self.core.write(edit)
+
+    async def delete(self, actor: Actor, conversation_id: str, message_id: str) -> None:
+        def delete(tx: Tx) -> None:
+            member, row = self._load_for_change(tx, actor, conversation_id, message_id)
+            policy.check_can_delete_message(actor, member, row["sender_id"], row["deleted_at"] is not None)
+            # The text is erased, not hidden: a deleted message keeps only its place (seq) in history.
+            msgs.update_message(tx.conn, message_id, {"deleted_at": tx.now_ms, "text": "", "mentions": "[]",
+                                                      "mentions_all": False, "pinned_at": None})
+            msgs.replace_mentions(tx.conn, row, [])
+            tx.conversation_event(conversation_id, "message.deleted", actor.user_id, {"message_id": message_id})
+
+        await self.core.write(delete)
+
+    async def react(self, actor: Actor, conversation_id: str, message_id: str, emoji: str, add: bool) -> None:
+        emoji = validate_emoji(emoji)
+
+        def react(tx: Tx) -> None:
+            _, row = self._load_for_change(tx, actor, conversation_id, message_id)
+            if row["deleted_at"] is not None:
+                raise NotFound("Message not found.")
+            changed = (msgs.add_reaction(tx.conn, message_id, emoji, actor.user_id, tx.now_ms) if add
+                       else msgs.remove_reaction(tx.conn, message_id, emoji, actor.user_id))
+            if changed:
+                tx.conversation_event(conversation_id, "reaction.added" if add else "reaction.removed",
+                                      actor.user_id, {"message_id": message_id, "emoji": emoji,
+                                                      "user_id": actor.user_id})
+
+        await self.core.write(react)
+
+    async def pin(self, actor: Actor, conversation_id: str, message_id: str, pinned: bool) -> None:
+        def pin(tx: Tx) -> None:
+            _, row = self._load_for_change(tx, actor, conversation_id, message_id)
+            if row["deleted_at"] is not None:
+                raise NotFound("Message not found.")
+            if (row["pinned_at"] is not None) == pinned:
+                return
+            msgs.update_message(tx.conn, message_id, {"pinned_at": tx.now_ms if pinned else None,
+                                                      "pinned_by": actor.user_id if pinned else None})
+            tx.conversation_event(conversation_id, "message.pinned" if pinned else "message.unpinned",
+                                  actor.user_id, {"message_id": message_id})
+
+        await self.core.write(pin)
+
+    # --- reading ---------------------------------------------------------------
+
+    def _readable(self, conn: Connection, actor: Actor, conversation_id: str) -> Conversation:
+        conv, member = convs.get_with_membership(conn, conversation_id, actor.user_id)
+        return policy.check_can_read(actor, conv, member)
+
+    async def history(self, actor: Actor, conversation_id: str, before_seq: int | None, limit: int) -> Row:
+        def load(conn: Connection) -> Row:
+            self._readable(conn, actor, conversation_id)
+            rows = msgs.history(conn, conversation_id, before_seq, limit + 1)
+            more = len(rows) > limit
+            rows = list(reversed(rows[:limit]))
+            return {"items": _with_reactions(conn, rows),
+                    "next_before_seq": rows[0]["seq"] if more and rows else None}
+
+        return await self.core.read(load)
+
+    async def get(self, actor: Actor, conversation_id: str, message_id: str) -> Row:
+        def load(conn: Connection) -> Row:
+            self._readable(conn, actor, conversation_id)
+            row = msgs.get(conn, message_id)
+            if row is None or row["conversation_id"] != conversation_id:
+                raise NotFound("Message not found.")
+            return _with_reactions(conn, [row])[0]
+
+        return await self.core.read(load)
+
+    async def thread(self, actor: Actor, conversation_id: str, message_id: str, limit: int = 1000) -> Row:
+        def load(conn: Connection) -> Row:
+            self._readable(conn, actor, conversation_id)
+            root = msgs.get(conn, message_id)
+            if root is None or root["conversation_id"] != conversation_id:
+                raise NotFound("Message not found.")
+            replies = msgs.thread(conn, message_id, limit)
+            items = _with_reactions(conn, [root, *replies])
+            return {"root": items[0], "replies": items[1:]}
+
+        return await self.core.read(load)
+
+    async def pins(self, actor: Actor, conversation_id: str) -> list[Row]:
+        def load(conn: Connection) -> list[Row]:
+            self._readable(conn, actor, conversation_id)
+            return _with_reactions(conn, msgs.pinned(conn, conversation_id))
+
+        return await self.core.read(load)
+
+    async def receipts(self, actor: Actor, conversation_id: str, message_id: str) -> Row:
+        def load(conn: Connection) -> Row:
+            conv, member = convs.get_with_membership(conn, conversation_id, actor.user_id)
+            policy.check_member(actor, conv, member)
+            row = msgs.get(conn, message_id)
+            if row is None or row["conversation_id"] != conversation_id:
+                raise NotFound("Message not found.")
+            marks, total = convs.receipts(conn, conversation_id, int(row["seq"]))
+            sender = row["sender_id"]
+            private = {u["id"] for u in accounts.get_users(conn, [m["user_id"] for m in marks])
+                       if not u["read_receipts"]}
+            read_by = [m["user_id"] for m in marks
+                       if m["read_seq"] >= row["seq"] and m["user_id"] != sender and m["user_id"] not in private]
+            delivered = [m["user_id"] for m in marks if m["delivered_seq"] >= row["seq"] and m["user_id"] != sender]
+            return {"message_id": message_id, "read_by": read_by, "read_count": len(read_by),
+                    "delivered_to": delivered, "delivered_count": len(delivered),
+                    "member_count": total, "recipient_count": max(total - 1, 0)}
+
+        return await self.core.read(load)
+
+
+def _with_reactions(conn: Connection, rows: list[Row]) -> list[Row]:
+    reactions = msgs.reactions_for(conn, [r["id"] for r in rows])
+    return [message_view(r, reactions.get(r["id"])) for r in rows]

@@ -1,0 +1,46 @@
+"""Argon2id password hashing, off the event loop (a hash costs tens of milliseconds)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from ..domain.errors import ValidationFailed
+
+MIN_PASSWORD_LENGTH = 8
+
+
+class Passwords:
+    def __init__(self, time_cost: int = 3, memory_kib: int = 65536, parallelism: int = 2) -> None:
+        self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+        # Verified against when the account does not exist, so a miss costs as much as a wrong password.
+        self._dummy = self._hasher.hash("not-a-real-password")
+
+    async def hash(self, password: str) -> str:
+        check_password_strength(password)
+        return await asyncio.to_thread(self._hasher.hash, password)
+
+    async def verify(self, stored_hash: str | None, password: str) -> bool:
+        return await asyncio.to_thread(self._verify, stored_hash or self._dummy, password, stored_hash is not None)
+
+    def _verify(self, stored_hash: str, password: str, real: bool) -> bool:
+        try:
+            self._hasher.verify(stored_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+        return real
+
+
+def check_password_strength(password: str) -> None:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(f"password must have at least {MIN_PASSWORD_LENGTH} characters.", field="password")
+    if len(password) > 1024:
+        raise ValidationFailed("password is too long.", field="password")
+
+
+def token_hash(token: str) -> str:
+    """Device tokens are 256 random bits: a plain SHA-256 is the right (fast) hash for them."""
+    return hashlib.sha256(token.encode()).hexdigest()

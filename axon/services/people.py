@@ -1,0 +1,306 @@
+"""Organisations, accounts, profiles, the member directory and invite links."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from ..domain import policy
+from ..domain.content import validate_name, validate_username
+from ..domain.errors import Conflict, Gone, NotFound, ValidationFailed
+from ..domain.ids import new_id, new_token
+from ..domain.model import Actor, OrgRole
+from ..domain.names import normalise_query, search_key
+from ..store import accounts
+from ..store.tx import Tx
+from .core import Core
+from .passwords import Passwords, token_hash
+from .views import invite_view, org_view, user_view
+
+Row = dict[str, Any]
+LOCALES = ("en", "zh-CN")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def validate_email(email: str | None) -> str | None:
+    if email is None or email == "":
+        return None
+    if not isinstance(email, str) or len(email) > 254 or not _EMAIL.match(email.strip()):
+        raise ValidationFailed("email is not a valid address.", field="email")
+    return email.strip().lower()
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug[:48] or "team"
+
+
+@dataclass(frozen=True, slots=True)
+class NewUser:
+    username: str
+    display_name: str
+    password: str
+    email: str | None = None
+    role: OrgRole = OrgRole.MEMBER
+    locale: str = "en"
+
+
+class People:
+    def __init__(self, core: Core, passwords: Passwords) -> None:
+        self.core = core
+        self.passwords = passwords
+
+    # --- organisations ---------------------------------------------------------
+
+    async def create_org(self, name: str, slug: str | None = None) -> Row:
+        name = validate_name(name, "name", 200)
+        slug = slugify(slug or name)
+        row = {"id": new_id("org", self.core.clock.now_ms()), "name": name, "slug": slug,
+               "signup_domains": "", "created_at": self.core.clock.now_ms()}
+
+        def create(tx: Tx) -> None:
+            if accounts.get_org_by_slug(tx.conn, slug) is not None:
+                raise Conflict(f"An organisation with slug {slug!r} exists.")
+            accounts.insert_org(tx.conn, row)
+
+        await self.core.write(create)
+        return org_view(row)
+
+    async def get_org(self, actor: Actor) -> Row:
+        row = await self.core.read(lambda c: accounts.get_org(c, actor.org_id))
+        if row is None:
+            raise NotFound("Organisation not found.")
+        return org_view(row)
+
+    async def update_org(self, actor: Actor, name: str | None, signup_domains: list[str] | None) -> Row:
+        policy.check_org_admin(actor)
+        values: Row = {}
+        if name is not None:
+            values["name"] = validate_name(name, "name", 200)
+        if signup_domains is not None:
+            domains = [d.strip().lower().lstrip("@") for d in signup_domains if d.strip()]
+            if any(not re.match(r"^[a-z0-9.-]+\.[a-z]{2,}$", d) for d in domains):
+                raise ValidationFailed("signup_domains must be domain names like example.com.",
+                                       field="signup_domains")
+            values["signup_domains"] = ",".join(sorted(set(domains)))
+        if values:
+            await self.core.write(lambda tx: accounts.update_org(tx.conn, actor.org_id, values))
+        return await self.get_org(actor)
+
+    async def resolve_org(self, slug: str) -> Row:
+        row = await self.core.read(lambda c: accounts.get_org_by_slug(c, slug))
+        if row is None:
+            raise NotFound("Organisation not found.")
+        return row
+
+    # --- accounts --------------------------------------------------------------
+
+    async def create_user(self, org_id: str, new: NewUser) -> Row:
+        username = validate_username(new.username)
+        display_name = validate_name(new.display_name, "display_name", 200)
+        email = validate_email(new.email)
+        if new.locale not in LOCALES:
+            raise ValidationFailed(f"locale must be one of {', '.join(LOCALES)}.", field="locale")
+        password_hash = await self.passwords.hash(new.password)
+        now = self.core.clock.now_ms()
+        row = {
+            "id": new_id("user", now), "org_id": org_id, "username": username, "email": email,
+            "display_name": display_name, "title": "", "timezone": "UTC", "locale": new.locale,
+            "status_text": "", "org_role": new.role.value, "disabled": False, "read_receipts": True,
+            "password_hash": password_hash, "stream_seq": 0, "created_at": now,
+            "search_key": search_key(display_name, username, email or ""),
+        }
+
+        def create(tx: Tx) -> None:
+            if accounts.get_user_by_username(tx.conn, org_id, username) is not None:
+                raise Conflict(f"The username {username!r} is taken.", field="username")
+            if email and accounts.email_taken(tx.conn, org_id, email):
+                raise Conflict("An account with this e-mail exists.", field="email")
+            try:
+                accounts.insert_user(tx.conn, row)
+            except IntegrityError as exc:  # a concurrent creation won the race
+                raise Conflict("The username or e-mail is taken.") from exc
+
+        await self.core.write(create)
+        return user_view(row, private=True)
+
+    async def admin_create_user(self, actor: Actor, new: NewUser) -> Row:
+        policy.check_org_admin(actor)
+        return await self.create_user(actor.org_id, new)
+
+    async def get_user(self, actor: Actor, user_id: str) -> Row:
+        row = await self.core.read(lambda c: accounts.get_user(c, user_id))
+        if row is None or row["org_id"] != actor.org_id:
+            raise NotFound("User not found.")
+        return user_view(row, private=actor.is_org_admin or user_id == actor.user_id)
+
+    async def update_profile(self, actor: Actor, changes: Row) -> Row:
+        values = _profile_values(changes)
+        if values:
+            def update(tx: Tx) -> Row:
+                row = accounts.get_user(tx.conn, actor.user_id)
+                assert row is not None
+                row.update(values)
+                row["search_key"] = search_key(row["display_name"], row["username"], row["email"] or "")
+                accounts.update_user(tx.conn, actor.user_id, {**values, "search_key": row["search_key"]})
+                tx.user_event(actor.user_id, "profile.updated", {"user": user_view(row, private=True)})
+                return row
+
+            await self.core.write(update)
+        return await self.get_user(actor, actor.user_id)
+
+    async def set_disabled(self, actor: Actor, user_id: str, disabled: bool) -> Row:
+        policy.check_org_admin(actor)
+        if user_id == actor.user_id and disabled:
+            raise ValidationFailed("You cannot disable your own account.", field="disabled")
+        await self._require_same_org(actor, user_id)
+
+        def apply(tx: Tx) -> list[str]:
+            accounts.update_user(tx.conn, user_id, {"disabled": disabled})
+            revoked: list[str] = []
+            if disabled:
+                for device_id in accounts.active_device_ids(tx.conn, user_id):
+                    accounts.revoke_device(tx.conn, device_id, tx.now_ms)
+                    tx.user_event(user_id, "device.revoked", {"device_id": device_id})
+                    revoked.append(device_id)
+            return revoked
+
+        for device_id in await self.core.write(apply):
+            self.core.signals.device_revoked(device_id)
+        return await self.get_user(actor, user_id)
+
+    async def set_org_role(self, actor: Actor, user_id: str, role: OrgRole) -> Row:
+        policy.check_org_admin(actor)
+        await self._require_same_org(actor, user_id)
+        await self.core.write(lambda tx: accounts.update_user(tx.conn, user_id, {"org_role": role.value}))
+        return await self.get_user(actor, user_id)
+
+    async def reset_password(self, actor: Actor, user_id: str, password: str) -> None:
+        policy.check_org_admin(actor)
+        await self._require_same_org(actor, user_id)
+        password_hash = await self.passwords.hash(password)
+        await self.core.write(lambda tx: accounts.update_user(tx.conn, user_id, {"password_hash": password_hash}))
+
+    async def _require_same_org(self, actor: Actor, user_id: str) -> Row:
+        row = await self.core.read(lambda c: accounts.get_user(c, user_id))
+        if row is None or row["org_id"] != actor.org_id:
+            raise NotFound("User not found.")
+        return row
+
+    async def directory(self, actor: Actor, query: str, cursor: str | None, limit: int) -> tuple[list[Row], str | None]:
+        after = _decode_user_cursor(cursor)
+        q = normalise_query(query)
+        rows = await self.core.read(lambda c: accounts.search_users(c, actor.org_id, q, after, limit + 1))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_cursor = f"{rows[-1]['display_name']}\x1f{rows[-1]['id']}" if more and rows else None
+        return [user_view(r, private=actor.is_org_admin) for r in rows], _encode_cursor(next_cursor)
+
+    # --- invites ---------------------------------------------------------------
+
+    async def create_invite(self, actor: Actor, max_uses: int | None, expires_in_hours: float | None) -> Row:
+        policy.check_org_admin(actor)
+        if max_uses is not None and not 1 <= max_uses <= 10_000:
+            raise ValidationFailed("max_uses must be between 1 and 10000.", field="max_uses")
+        hours = self.core.limits.invite_default_hours if expires_in_hours is None else expires_in_hours
+        if not 0 < hours <= 24 * 365:
+            raise ValidationFailed("expires_in_hours must be between 0 and 8760.", field="expires_in_hours")
+        now = self.core.clock.now_ms()
+        token = new_token()
+        row = {"id": new_id("invite", now), "org_id": actor.org_id, "token_hash": token_hash(token),
+               "created_by": actor.user_id, "created_at": now, "expires_at": now + int(hours * 3_600_000),
+               "max_uses": max_uses, "uses": 0, "revoked_at": None}
+        await self.core.write(lambda tx: accounts.insert_invite(tx.conn, row))
+        return {**invite_view(row), "token": token}
+
+    async def list_invites(self, actor: Actor) -> list[Row]:
+        policy.check_org_admin(actor)
+        return [invite_view(r) for r in await self.core.read(lambda c: accounts.list_invites(c, actor.org_id))]
+
+    async def revoke_invite(self, actor: Actor, invite_id: str) -> None:
+        policy.check_org_admin(actor)
+        row = await self.core.read(lambda c: accounts.get_invite(c, invite_id))
+        if row is None or row["org_id"] != actor.org_id:
+            raise NotFound("Invite not found.")
+        await self.core.write(lambda tx: accounts.revoke_invite(tx.conn, invite_id, tx.now_ms))
+
+    async def lookup_invite(self, token: str) -> Row:
+        row = await self.core.read(lambda c: accounts.invite_by_token_hash(c, token_hash(token)))
+        if row is None:
+            raise NotFound("Invite not found.")
+        org = await self.core.read(lambda c: accounts.get_org(c, row["org_id"]))
+        assert org is not None
+        return {"org_name": org["name"], "org": org["slug"], "valid": invite_usable(row, self.core.clock.now_ms()),
+                "expires_at": invite_view(row)["expires_at"]}
+
+
+def invite_usable(row: Row, now_ms: int) -> bool:
+    if row["revoked_at"] is not None:
+        return False
+    if row["expires_at"] is not None and row["expires_at"] <= now_ms:
+        return False
+    return row["max_uses"] is None or row["uses"] < row["max_uses"]
+
+
+def check_invite_usable(row: Row | None, now_ms: int) -> Row:
+    if row is None:
+        raise NotFound("Invite not found.")
+    if not invite_usable(row, now_ms):
+        raise Gone("This invite link has expired, was revoked or is used up.")
+    return row
+
+
+def _profile_values(changes: Row) -> Row:
+    values: Row = {}
+    for field in ("display_name", "title", "status_text"):
+        if changes.get(field) is not None:
+            values[field] = validate_name(changes[field], field, 200) if field == "display_name" else _short(
+                changes[field], field
+            )
+    if changes.get("timezone") is not None:
+        values["timezone"] = _timezone(changes["timezone"])
+    if changes.get("locale") is not None:
+        if changes["locale"] not in LOCALES:
+            raise ValidationFailed(f"locale must be one of {', '.join(LOCALES)}.", field="locale")
+        values["locale"] = changes["locale"]
+    if changes.get("read_receipts") is not None:
+        values["read_receipts"] = bool(changes["read_receipts"])
+    return values
+
+
+def _short(value: Any, field: str) -> str:
+    if not isinstance(value, str) or len(value) > 200:
+        raise ValidationFailed(f"{field} must be a string of at most 200 characters.", field=field)
+    return " ".join(value.split())
+
+
+def _timezone(value: Any) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+        raise ValidationFailed("timezone must be an IANA name such as Asia/Shanghai.", field="timezone") from exc
+    return str(value)
+
+
+def _encode_cursor(raw: str | None) -> str | None:
+    import base64
+
+    return base64.urlsafe_b64encode(raw.encode()).decode() if raw else None
+
+
+def _decode_user_cursor(cursor: str | None) -> tuple[str, str] | None:
+    import base64
+    import binascii
+
+    if not cursor:
+        return None
+    try:
+        name, uid = base64.urlsafe_b64decode(cursor.encode()).decode().split("\x1f", 1)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise ValidationFailed("cursor is not valid.", field="cursor") from exc
+    return name, uid

@@ -1,0 +1,90 @@
+"""Reading the event logs: gap fill, the user stream, and what a resuming device missed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from ..domain import policy
+from ..domain.events import ConversationEvent, UserEvent
+from ..domain.model import Actor
+from ..domain.sequence import ResumeWindow, plan_resume
+from ..store import accounts, streams
+from ..store import conversations as convs
+from ..store.schema import meta
+from .conversations import summary_for
+from .core import Core
+from .views import conversation_view, user_view
+
+Row = dict[str, Any]
+PAGE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStart:
+    """What a connecting device needs before replay: who it is and where everything stands."""
+
+    user: Row
+    user_seq: int
+    conversations: list[Row]
+    epoch: str
+
+
+class Sync:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self._epoch: str | None = None
+
+    async def epoch(self) -> str:
+        if self._epoch is None:
+            from sqlalchemy import select
+
+            self._epoch = str(await self.core.read(
+                lambda c: c.execute(select(meta.c.value).where(meta.c.key == "epoch")).scalar_one()))
+        return self._epoch
+
+    async def session_start(self, actor: Actor) -> SessionStart:
+        def load(conn: Connection) -> tuple[Row, list[Row]]:
+            user = accounts.get_user(conn, actor.user_id)
+            assert user is not None
+            rows = convs.summaries(conn, actor.user_id)
+            peers = convs.peers(conn, actor.user_id, [r["id"] for r in rows if r["kind"] == "direct"])
+            return user, [conversation_view(r, peer_id=peers.get(r["id"])) for r in rows]
+
+        user, conversations = await self.core.read(load)
+        return SessionStart(user_view(user, private=True), int(user["stream_seq"]), conversations,
+                            await self.epoch())
+
+    async def conversation_events(self, actor: Actor, conversation_id: str, after: int, limit: int) -> Row:
+        def load(conn: Connection) -> Row:
+            conv, member = convs.get_with_membership(conn, conversation_id, actor.user_id)
+            policy.check_can_read(actor, conv, member)
+            assert conv is not None
+            items = streams.conversation_events(conn, conversation_id, after, None, limit)
+            return {"items": items, "last_seq": conv.last_seq,
+                    "next_after_seq": items[-1].seq if items and items[-1].seq < conv.last_seq else None}
+
+        return await self.core.read(load)
+
+    async def user_events(self, actor: Actor, after: int, limit: int) -> list[UserEvent]:
+        return await self.core.read(lambda c: streams.user_stream(c, actor.user_id, after, limit))
+
+    async def missed_range(self, conversation_id: str, after: int, upto: int) -> list[ConversationEvent]:
+        """Events ``after+1 .. upto`` for a connection that saw a jump (it is already authorised)."""
+        return await self.core.read(
+            lambda c: streams.conversation_events(c, conversation_id, after, upto, upto - after))
+
+    def plan(self, conversation_id: str, client_seq: int, server_seq: int, limit: int) -> ResumeWindow | None:
+        return plan_resume(conversation_id, client_seq, server_seq, limit)
+
+    async def replay_page(self, conversation_id: str, after: int, upto: int) -> list[ConversationEvent]:
+        return await self.core.read(
+            lambda c: streams.conversation_events(c, conversation_id, after, upto, PAGE))
+
+    async def user_page(self, user_id: str, after: int) -> list[UserEvent]:
+        return await self.core.read(lambda c: streams.user_stream(c, user_id, after, PAGE))
+
+    async def summary(self, user_id: str, conversation_id: str) -> Row:
+        return await self.core.read(lambda c: summary_for(c, user_id, conversation_id))

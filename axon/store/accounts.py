@@ -1,0 +1,184 @@
+"""Organisations, users, devices and invites: queries only, no rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
+
+from .schema import devices, invites, orgs, users
+
+Row = dict[str, Any]
+
+
+def _one(conn: Connection, stmt: Any) -> Row | None:
+    row = conn.execute(stmt).mappings().first()
+    return dict(row) if row is not None else None
+
+
+# --- organisations -----------------------------------------------------------
+
+
+def insert_org(conn: Connection, row: Row) -> None:
+    conn.execute(insert(orgs).values(**row))
+
+
+def get_org(conn: Connection, org_id: str) -> Row | None:
+    return _one(conn, select(orgs).where(orgs.c.id == org_id))
+
+
+def get_org_by_slug(conn: Connection, slug: str) -> Row | None:
+    return _one(conn, select(orgs).where(orgs.c.slug == slug))
+
+
+def list_orgs(conn: Connection) -> list[Row]:
+    return [dict(r) for r in conn.execute(select(orgs).order_by(orgs.c.created_at)).mappings()]
+
+
+def update_org(conn: Connection, org_id: str, values: Row) -> None:
+    conn.execute(update(orgs).where(orgs.c.id == org_id).values(**values))
+
+
+def count_orgs(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(orgs)).scalar_one())
+
+
+# --- users -------------------------------------------------------------------
+
+
+def insert_user(conn: Connection, row: Row) -> None:
+    conn.execute(insert(users).values(**row))
+
+
+def get_user(conn: Connection, user_id: str) -> Row | None:
+    return _one(conn, select(users).where(users.c.id == user_id))
+
+
+def get_users(conn: Connection, user_ids: list[str]) -> list[Row]:
+    if not user_ids:
+        return []
+    return [dict(r) for r in conn.execute(select(users).where(users.c.id.in_(user_ids))).mappings()]
+
+
+def find_users_for_login(conn: Connection, login: str, org_id: str | None) -> list[Row]:
+    login = login.strip().lower()
+    stmt = select(users).where(or_(users.c.username == login, func.lower(users.c.email) == login))
+    if org_id is not None:
+        stmt = stmt.where(users.c.org_id == org_id)
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def get_user_by_username(conn: Connection, org_id: str, username: str) -> Row | None:
+    return _one(conn, select(users).where(users.c.org_id == org_id, users.c.username == username))
+
+
+def user_ids_by_usernames(conn: Connection, org_id: str, usernames: list[str]) -> dict[str, str]:
+    if not usernames:
+        return {}
+    rows = conn.execute(
+        select(users.c.username, users.c.id).where(users.c.org_id == org_id, users.c.username.in_(usernames))
+    )
+    return {r.username: r.id for r in rows}
+
+
+def email_taken(conn: Connection, org_id: str, email: str) -> bool:
+    stmt = select(users.c.id).where(users.c.org_id == org_id, func.lower(users.c.email) == email.lower())
+    return conn.execute(stmt).first() is not None
+
+
+def update_user(conn: Connection, user_id: str, values: Row) -> None:
+    conn.execute(update(users).where(users.c.id == user_id).values(**values))
+
+
+def search_users(
+    conn: Connection, org_id: str, query: str, after_key: tuple[str, str] | None, limit: int
+) -> list[Row]:
+    stmt = select(users).where(users.c.org_id == org_id)
+    for word in query.split():
+        stmt = stmt.where(users.c.search_key.contains(word, autoescape=True))
+    if after_key is not None:
+        name, uid = after_key
+        stmt = stmt.where(
+            or_(users.c.display_name > name, and_(users.c.display_name == name, users.c.id > uid))
+        )
+    stmt = stmt.order_by(users.c.display_name, users.c.id).limit(limit)
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+# --- devices -----------------------------------------------------------------
+
+
+def insert_device(conn: Connection, row: Row) -> None:
+    conn.execute(insert(devices).values(**row))
+
+
+def device_by_token_hash(conn: Connection, token_hash: str) -> Row | None:
+    stmt = (
+        select(
+            devices.c.id.label("device_id"),
+            devices.c.revoked_at,
+            users.c.id.label("user_id"),
+            users.c.org_id,
+            users.c.org_role,
+            users.c.disabled,
+        )
+        .join(users, users.c.id == devices.c.user_id)
+        .where(devices.c.token_hash == token_hash)
+    )
+    return _one(conn, stmt)
+
+
+def get_device(conn: Connection, device_id: str) -> Row | None:
+    return _one(conn, select(devices).where(devices.c.id == device_id))
+
+
+def list_devices(conn: Connection, user_id: str) -> list[Row]:
+    stmt = select(devices).where(devices.c.user_id == user_id).order_by(devices.c.created_at)
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def revoke_device(conn: Connection, device_id: str, now_ms: int) -> bool:
+    result = conn.execute(
+        update(devices)
+        .where(devices.c.id == device_id, devices.c.revoked_at.is_(None))
+        .values(revoked_at=now_ms)
+    )
+    return bool(result.rowcount)
+
+
+def active_device_ids(conn: Connection, user_id: str) -> list[str]:
+    stmt = select(devices.c.id).where(devices.c.user_id == user_id, devices.c.revoked_at.is_(None))
+    return list(conn.execute(stmt).scalars())
+
+
+def touch_devices(conn: Connection, seen: dict[str, int]) -> None:
+    for device_id, at in seen.items():
+        conn.execute(update(devices).where(devices.c.id == device_id).values(last_seen_at=at))
+
+
+# --- invites -----------------------------------------------------------------
+
+
+def insert_invite(conn: Connection, row: Row) -> None:
+    conn.execute(insert(invites).values(**row))
+
+
+def invite_by_token_hash(conn: Connection, token_hash: str) -> Row | None:
+    return _one(conn, select(invites).where(invites.c.token_hash == token_hash))
+
+
+def get_invite(conn: Connection, invite_id: str) -> Row | None:
+    return _one(conn, select(invites).where(invites.c.id == invite_id))
+
+
+def list_invites(conn: Connection, org_id: str) -> list[Row]:
+    stmt = select(invites).where(invites.c.org_id == org_id).order_by(invites.c.created_at.desc())
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def use_invite(conn: Connection, invite_id: str) -> None:
+    conn.execute(update(invites).where(invites.c.id == invite_id).values(uses=invites.c.uses + 1))
+
+
+def revoke_invite(conn: Connection, invite_id: str, now_ms: int) -> None:
+    conn.execute(update(invites).where(invites.c.id == invite_id).values(revoked_at=now_ms))

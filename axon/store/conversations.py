@@ -1,0 +1,266 @@
+"""Conversations and memberships: queries only, no rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, and_, case, delete, func, insert, or_, select, update
+
+from ..domain.model import Conversation, ConversationKind, MemberRole, Membership
+from .schema import conversations, members, mentions, messages
+
+Row = dict[str, Any]
+
+
+def to_conversation(row: Any) -> Conversation:
+    return Conversation(
+        id=row.id,
+        org_id=row.org_id,
+        kind=ConversationKind(row.kind),
+        name=row.name,
+        topic=row.topic,
+        archived=bool(row.archived),
+        last_seq=int(row.last_seq),
+        created_by=row.created_by,
+        created_at=int(row.created_at),
+        last_message_at=row.last_message_at,
+    )
+
+
+def to_membership(row: Any) -> Membership:
+    return Membership(
+        conversation_id=row.conversation_id,
+        user_id=row.user_id,
+        role=MemberRole(row.role),
+        read_seq=int(row.read_seq),
+        delivered_seq=int(row.delivered_seq),
+        joined_seq=int(row.joined_seq),
+    )
+
+
+def get(conn: Connection, conversation_id: str) -> Conversation | None:
+    row = conn.execute(select(conversations).where(conversations.c.id == conversation_id)).first()
+    return to_conversation(row) if row is not None else None
+
+
+def get_row(conn: Connection, conversation_id: str) -> Row | None:
+    row = conn.execute(select(conversations).where(conversations.c.id == conversation_id)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def membership(conn: Connection, conversation_id: str, user_id: str) -> Membership | None:
+    row = conn.execute(
+        select(members).where(members.c.conversation_id == conversation_id, members.c.user_id == user_id)
+    ).first()
+    return to_membership(row) if row is not None else None
+
+
+def get_with_membership(
+    conn: Connection, conversation_id: str, user_id: str
+) -> tuple[Conversation | None, Membership | None]:
+    return get(conn, conversation_id), membership(conn, conversation_id, user_id)
+
+
+def by_direct_key(conn: Connection, key: str) -> Conversation | None:
+    row = conn.execute(select(conversations).where(conversations.c.direct_key == key)).first()
+    return to_conversation(row) if row is not None else None
+
+
+def insert_conversation(conn: Connection, row: Row) -> None:
+    conn.execute(insert(conversations).values(**row))
+
+
+def update_conversation(conn: Connection, conversation_id: str, values: Row) -> None:
+    conn.execute(update(conversations).where(conversations.c.id == conversation_id).values(**values))
+
+
+def add_member(conn: Connection, conversation_id: str, user_id: str, role: str, now_ms: int, seq: int) -> None:
+    conn.execute(
+        insert(members).values(
+            conversation_id=conversation_id,
+            user_id=user_id,
+            role=role,
+            joined_at=now_ms,
+            joined_seq=seq,
+            read_seq=seq,
+            delivered_seq=seq,
+        )
+    )
+    _adjust_count(conn, conversation_id, 1)
+
+
+def remove_member(conn: Connection, conversation_id: str, user_id: str) -> None:
+    conn.execute(delete(members).where(members.c.conversation_id == conversation_id, members.c.user_id == user_id))
+    _adjust_count(conn, conversation_id, -1)
+
+
+def _adjust_count(conn: Connection, conversation_id: str, delta: int) -> None:
+    conn.execute(
+        update(conversations)
+        .where(conversations.c.id == conversation_id)
+        .values(member_count=conversations.c.member_count + delta)
+    )
+
+
+def set_role(conn: Connection, conversation_id: str, user_id: str, role: str) -> None:
+    conn.execute(
+        update(members)
+        .where(members.c.conversation_id == conversation_id, members.c.user_id == user_id)
+        .values(role=role)
+    )
+
+
+def member_ids(conn: Connection, conversation_id: str) -> list[str]:
+    return list(conn.execute(select(members.c.user_id).where(members.c.conversation_id == conversation_id)).scalars())
+
+
+def list_members(conn: Connection, conversation_id: str) -> list[Row]:
+    stmt = select(members).where(members.c.conversation_id == conversation_id).order_by(members.c.joined_at)
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def conversation_ids_of(conn: Connection, user_id: str) -> list[str]:
+    return list(conn.execute(select(members.c.conversation_id).where(members.c.user_id == user_id)).scalars())
+
+
+def advance_read(conn: Connection, conversation_id: str, user_id: str, seq: int) -> bool:
+    """Move the read marker forward only; True when it moved."""
+    result = conn.execute(
+        update(members)
+        .where(
+            members.c.conversation_id == conversation_id,
+            members.c.user_id == user_id,
+            members.c.read_seq < seq,
+        )
+        .values(read_seq=seq, delivered_seq=case((members.c.delivered_seq < seq, seq), else_=members.c.delivered_seq))
+    )
+    return bool(result.rowcount)
+
+
+def advance_delivered(conn: Connection, user_id: str, positions: dict[str, int]) -> None:
+    for conversation_id, seq in positions.items():
+        conn.execute(
+            update(members)
+            .where(
+                members.c.conversation_id == conversation_id,
+                members.c.user_id == user_id,
+                members.c.delivered_seq < seq,
+            )
+            .values(delivered_seq=seq)
+        )
+
+
+def summaries(conn: Connection, user_id: str, conversation_ids: list[str] | None = None) -> list[Row]:
+    """The user's conversations with their marker, unread and mention counts, in one round of queries."""
+    stmt = (
+        select(
+            conversations,
+            members.c.role.label("my_role"),
+            members.c.read_seq,
+            members.c.joined_seq,
+        )
+        .join(members, members.c.conversation_id == conversations.c.id)
+        .where(members.c.user_id == user_id)
+    )
+    if conversation_ids is not None:
+        stmt = stmt.where(conversations.c.id.in_(conversation_ids))
+    rows = [dict(r) for r in conn.execute(stmt).mappings()]
+    if not rows:
+        return rows
+    unread = _unread_counts(conn, user_id, conversation_ids)
+    mentioned = _mention_counts(conn, user_id, conversation_ids)
+    for row in rows:
+        row["unread_count"] = unread.get(row["id"], 0)
+        row["mention_count"] = mentioned.get(row["id"], 0)
+        row["joined"] = True
+    return rows
+
+
+def _unread_counts(conn: Connection, user_id: str, conversation_ids: list[str] | None) -> dict[str, int]:
+    stmt = (
+        select(messages.c.conversation_id, func.count())
+        .join(
+            members,
+            and_(members.c.conversation_id == messages.c.conversation_id, members.c.user_id == user_id),
+        )
+        .where(
+            messages.c.seq > members.c.read_seq,
+            messages.c.sender_id != user_id,
+            messages.c.deleted_at.is_(None),
+        )
+        .group_by(messages.c.conversation_id)
+    )
+    if conversation_ids is not None:
+        stmt = stmt.where(messages.c.conversation_id.in_(conversation_ids))
+    return {cid: int(n) for cid, n in conn.execute(stmt)}
+
+
+def _mention_counts(conn: Connection, user_id: str, conversation_ids: list[str] | None) -> dict[str, int]:
+    direct = (
+        select(mentions.c.conversation_id, mentions.c.seq)
+        .join(
+            members,
+            and_(members.c.conversation_id == mentions.c.conversation_id, members.c.user_id == user_id),
+        )
+        .where(mentions.c.user_id == user_id, mentions.c.seq > members.c.read_seq)
+    )
+    everyone = (
+        select(messages.c.conversation_id, messages.c.seq)
+        .join(
+            members,
+            and_(members.c.conversation_id == messages.c.conversation_id, members.c.user_id == user_id),
+        )
+        .where(
+            messages.c.mentions_all.is_(True),
+            messages.c.seq > members.c.read_seq,
+            messages.c.sender_id != user_id,
+            messages.c.deleted_at.is_(None),
+        )
+    )
+    if conversation_ids is not None:
+        direct = direct.where(mentions.c.conversation_id.in_(conversation_ids))
+        everyone = everyone.where(messages.c.conversation_id.in_(conversation_ids))
+    both = direct.union(everyone).subquery()
+    stmt = select(both.c.conversation_id, func.count()).group_by(both.c.conversation_id)
+    return {cid: int(n) for cid, n in conn.execute(stmt)}
+
+
+def public_channels(conn: Connection, org_id: str, query: str, limit: int) -> list[Row]:
+    stmt = select(conversations).where(
+        conversations.c.org_id == org_id,
+        conversations.c.kind == ConversationKind.CHANNEL.value,
+    )
+    for word in query.split():
+        stmt = stmt.where(conversations.c.search_key.contains(word, autoescape=True))
+    stmt = stmt.order_by(conversations.c.archived, conversations.c.name).limit(limit)
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def positions(conn: Connection, conversation_ids: list[str]) -> dict[str, int]:
+    if not conversation_ids:
+        return {}
+    stmt = select(conversations.c.id, conversations.c.last_seq).where(conversations.c.id.in_(conversation_ids))
+    return {cid: int(seq) for cid, seq in conn.execute(stmt)}
+
+
+def peers(conn: Connection, user_id: str, conversation_ids: list[str]) -> dict[str, str]:
+    """For direct conversations: the other member's id."""
+    if not conversation_ids:
+        return {}
+    stmt = select(members.c.conversation_id, members.c.user_id).where(
+        members.c.conversation_id.in_(conversation_ids), members.c.user_id != user_id
+    )
+    return {cid: uid for cid, uid in conn.execute(stmt)}
+
+
+def receipts(conn: Connection, conversation_id: str, seq: int) -> tuple[list[Row], int]:
+    """Members whose read / delivered marker reached ``seq``, and the member count."""
+    stmt = select(members.c.user_id, members.c.read_seq, members.c.delivered_seq).where(
+        members.c.conversation_id == conversation_id,
+        or_(members.c.read_seq >= seq, members.c.delivered_seq >= seq),
+    )
+    rows = [dict(r) for r in conn.execute(stmt).mappings()]
+    total = conn.execute(
+        select(func.count()).select_from(members).where(members.c.conversation_id == conversation_id)
+    ).scalar_one()
+    return rows, int(total)

@@ -1,0 +1,126 @@
+"""Messages, reactions and mentions: queries only, no rules."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, tuple_, update
+
+from .schema import mentions, messages, reactions
+
+Row = dict[str, Any]
+
+
+def get(conn: Connection, message_id: str) -> Row | None:
+    row = conn.execute(select(messages).where(messages.c.id == message_id)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def by_client_ids(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Row]:
+    """Existing messages for (device_id, client_msg_id) pairs: the idempotency lookup."""
+    if not keys:
+        return {}
+    stmt = select(messages).where(tuple_(messages.c.device_id, messages.c.client_msg_id).in_(keys))
+    return {(r["device_id"], r["client_msg_id"]): dict(r) for r in conn.execute(stmt).mappings()}
+
+
+def insert_many(conn: Connection, rows: list[Row]) -> None:
+    if rows:
+        conn.execute(insert(messages), rows)
+
+
+def insert_mentions(conn: Connection, rows: list[Row]) -> None:
+    if rows:
+        conn.execute(insert(mentions), rows)
+
+
+def replace_mentions(conn: Connection, message: Row, user_ids: list[str]) -> None:
+    conn.execute(delete(mentions).where(mentions.c.message_id == message["id"]))
+    insert_mentions(
+        conn,
+        [
+            {"user_id": uid, "conversation_id": message["conversation_id"], "seq": message["seq"],
+             "message_id": message["id"]}
+            for uid in user_ids
+        ],
+    )
+
+
+def update_message(conn: Connection, message_id: str, values: Row) -> None:
+    conn.execute(update(messages).where(messages.c.id == message_id).values(**values))
+
+
+def bump_reply_counts(conn: Connection, counts: dict[str, int], now_ms: int) -> None:
+    for root_id, n in counts.items():
+        conn.execute(
+            update(messages)
+            .where(messages.c.id == root_id)
+            .values(reply_count=messages.c.reply_count + n, last_reply_at=now_ms)
+        )
+
+
+def add_reaction(conn: Connection, message_id: str, emoji: str, user_id: str, now_ms: int) -> bool:
+    exists = conn.execute(
+        select(reactions.c.user_id).where(
+            reactions.c.message_id == message_id, reactions.c.emoji == emoji, reactions.c.user_id == user_id
+        )
+    ).first()
+    if exists:
+        return False
+    conn.execute(insert(reactions).values(message_id=message_id, emoji=emoji, user_id=user_id, created_at=now_ms))
+    return True
+
+
+def remove_reaction(conn: Connection, message_id: str, emoji: str, user_id: str) -> bool:
+    result = conn.execute(
+        delete(reactions).where(
+            reactions.c.message_id == message_id, reactions.c.emoji == emoji, reactions.c.user_id == user_id
+        )
+    )
+    return bool(result.rowcount)
+
+
+def reactions_for(conn: Connection, message_ids: list[str]) -> dict[str, list[Row]]:
+    """Reactions grouped per message as [{emoji, count, user_ids}] in first-use order."""
+    if not message_ids:
+        return {}
+    stmt = (
+        select(reactions)
+        .where(reactions.c.message_id.in_(message_ids))
+        .order_by(reactions.c.created_at, reactions.c.emoji)
+    )
+    grouped: dict[str, dict[str, list[str]]] = defaultdict(dict)
+    for r in conn.execute(stmt):
+        grouped[r.message_id].setdefault(r.emoji, []).append(r.user_id)
+    return {
+        mid: [{"emoji": e, "count": len(uids), "user_ids": uids} for e, uids in by_emoji.items()]
+        for mid, by_emoji in grouped.items()
+    }
+
+
+def history(conn: Connection, conversation_id: str, before_seq: int | None, limit: int) -> list[Row]:
+    """Top-level messages before ``before_seq``, newest first (the caller reverses)."""
+    stmt = select(messages).where(messages.c.conversation_id == conversation_id, messages.c.reply_to.is_(None))
+    if before_seq is not None:
+        stmt = stmt.where(messages.c.seq < before_seq)
+    stmt = stmt.order_by(messages.c.seq.desc()).limit(limit)
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def thread(conn: Connection, root_id: str, limit: int) -> list[Row]:
+    stmt = select(messages).where(messages.c.reply_to == root_id).order_by(messages.c.seq).limit(limit)
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def pinned(conn: Connection, conversation_id: str) -> list[Row]:
+    stmt = (
+        select(messages)
+        .where(
+            messages.c.conversation_id == conversation_id,
+            messages.c.pinned_at.is_not(None),
+            messages.c.deleted_at.is_(None),
+        )
+        .order_by(messages.c.pinned_at.desc())
+    )
+    return [dict(r) for r in conn.execute(stmt).mappings()]

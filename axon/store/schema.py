@@ -1,0 +1,190 @@
+"""SQLAlchemy Core tables: the one description of what is stored.
+
+Read diffusion: a group message is one row in ``messages`` and one in
+``events``, never one per recipient. Unread counts derive from a member's
+``read_seq`` and the conversation's rows after it.
+Timestamps are integer milliseconds since the Unix epoch (UTC).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+meta = Table(
+    "axon_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+orgs = Table(
+    "orgs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("slug", String(64), nullable=False, unique=True),
+    Column("signup_domains", Text, nullable=False, default=""),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("org_id", String(32), ForeignKey("orgs.id"), nullable=False),
+    Column("username", String(64), nullable=False),
+    Column("email", String(254)),
+    Column("display_name", String(200), nullable=False),
+    Column("title", String(200), nullable=False, default=""),
+    Column("timezone", String(64), nullable=False, default="UTC"),
+    Column("locale", String(16), nullable=False, default="en"),
+    Column("status_text", String(200), nullable=False, default=""),
+    Column("org_role", String(16), nullable=False, default="member"),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("read_receipts", Boolean, nullable=False, default=True),
+    Column("password_hash", Text, nullable=False),
+    Column("stream_seq", BigInteger, nullable=False, default=0),
+    Column("search_key", Text, nullable=False, default=""),
+    Column("created_at", BigInteger, nullable=False),
+    UniqueConstraint("org_id", "username", name="uq_users_org_username"),
+    UniqueConstraint("org_id", "email", name="uq_users_org_email"),
+)
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("user_id", String(32), ForeignKey("users.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False, default=""),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("last_seen_at", BigInteger),
+    Column("revoked_at", BigInteger),
+)
+
+invites = Table(
+    "invites",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("org_id", String(32), ForeignKey("orgs.id"), nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_by", String(32), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger),
+    Column("max_uses", Integer),
+    Column("uses", Integer, nullable=False, default=0),
+    Column("revoked_at", BigInteger),
+)
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("org_id", String(32), ForeignKey("orgs.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("name", String(200), nullable=False, default=""),
+    Column("topic", String(500), nullable=False, default=""),
+    Column("archived", Boolean, nullable=False, default=False),
+    Column("created_by", String(32), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("last_seq", BigInteger, nullable=False, default=0),
+    Column("last_message_at", BigInteger),
+    Column("member_count", Integer, nullable=False, default=0),
+    # "<org>:<user a>:<user b>" with a < b: one direct conversation per pair.
+    Column("direct_key", String(100), unique=True),
+    Column("search_key", Text, nullable=False, default=""),
+    Index("ix_conversations_org_kind", "org_id", "kind"),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("conversation_id", String(32), ForeignKey("conversations.id"), primary_key=True),
+    Column("user_id", String(32), ForeignKey("users.id"), primary_key=True),
+    Column("role", String(16), nullable=False, default="member"),
+    Column("joined_at", BigInteger, nullable=False),
+    Column("joined_seq", BigInteger, nullable=False, default=0),
+    Column("read_seq", BigInteger, nullable=False, default=0),
+    Column("delivered_seq", BigInteger, nullable=False, default=0),
+    Index("ix_members_user", "user_id"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("conversation_id", String(32), primary_key=True),
+    Column("seq", BigInteger, primary_key=True),
+    Column("type", String(32), nullable=False),
+    Column("actor_id", String(32)),
+    Column("created_at", BigInteger, nullable=False),
+    Column("data", Text, nullable=False),  # the JSON object sent as the frame's "data"
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("conversation_id", String(32), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("sender_id", String(32), nullable=False),
+    Column("device_id", String(32), nullable=False),
+    Column("client_msg_id", String(64), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("reply_to", String(32)),
+    Column("reply_count", Integer, nullable=False, default=0),
+    Column("last_reply_at", BigInteger),
+    Column("mentions", Text, nullable=False, default="[]"),
+    Column("mentions_all", Boolean, nullable=False, default=False),
+    Column("pinned_at", BigInteger),
+    Column("pinned_by", String(32)),
+    Column("edited_at", BigInteger),
+    Column("deleted_at", BigInteger),
+    Column("created_at", BigInteger, nullable=False),
+    # The idempotency key: never expires, so a retry days later still dedupes.
+    UniqueConstraint("device_id", "client_msg_id", name="uq_messages_device_cmid"),
+    UniqueConstraint("conversation_id", "seq", name="uq_messages_conv_seq"),
+    Index("ix_messages_thread", "reply_to", "seq"),
+)
+
+reactions = Table(
+    "reactions",
+    metadata,
+    Column("message_id", String(32), primary_key=True),
+    Column("emoji", String(64), primary_key=True),
+    Column("user_id", String(32), primary_key=True),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+mentions = Table(
+    "mentions",
+    metadata,
+    Column("user_id", String(32), primary_key=True),
+    Column("conversation_id", String(32), primary_key=True),
+    Column("seq", BigInteger, primary_key=True),
+    Column("message_id", String(32), nullable=False),
+)
+
+user_events = Table(
+    "user_events",
+    metadata,
+    Column("user_id", String(32), primary_key=True),
+    Column("seq", BigInteger, primary_key=True),
+    Column("type", String(32), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("data", Text, nullable=False),
+)

@@ -1,0 +1,31 @@
+"""Reading the event logs by position (gap fill and resume)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, select
+
+from ..domain.events import ConversationEvent, UserEvent
+from .schema import events, user_events
+
+
+def conversation_events(conn: Connection, conversation_id: str, after: int, upto: int | None, limit: int) -> list[
+    ConversationEvent
+]:
+    stmt = select(events).where(events.c.conversation_id == conversation_id, events.c.seq > after)
+    if upto is not None:
+        stmt = stmt.where(events.c.seq <= upto)
+    stmt = stmt.order_by(events.c.seq).limit(limit)
+    return [
+        ConversationEvent(r.conversation_id, int(r.seq), r.type, r.actor_id, int(r.created_at), r.data)
+        for r in conn.execute(stmt)
+    ]
+
+
+def user_stream(conn: Connection, user_id: str, after: int, limit: int) -> list[UserEvent]:
+    stmt = (
+        select(user_events)
+        .where(user_events.c.user_id == user_id, user_events.c.seq > after)
+        .order_by(user_events.c.seq)
+        .limit(limit)
+    )
+    return [UserEvent(r.user_id, int(r.seq), r.type, int(r.created_at), r.data) for r in conn.execute(stmt)]

@@ -1,0 +1,83 @@
+"""The write transaction's context: seq allocation and event rows.
+
+Seqs are allocated with ``UPDATE ... SET last_seq = last_seq + n RETURNING`` in
+the same transaction that stores the events. On PostgreSQL that row lock
+serialises writers of one conversation only; on SQLite there is one writer. A
+seq is therefore never visible before the event that owns it is committed, and
+readers can page by seq without the "allocated but not yet committed" trap.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, insert, update
+
+from ..domain.events import ConversationEvent, UserEvent
+from ..protocol.codec import encode_str
+from .schema import conversations, events, user_events, users
+
+
+class Tx:
+    def __init__(self, conn: Connection, now_ms: int) -> None:
+        self.conn = conn
+        self.now_ms = now_ms
+        self.conversation_events: list[ConversationEvent] = []
+        self.user_events: list[UserEvent] = []
+
+    def allocate_seqs(self, conversation_id: str, count: int) -> int:
+        """Reserve ``count`` seqs; returns the first. Raises if the conversation is gone."""
+        last = self.conn.execute(
+            update(conversations)
+            .where(conversations.c.id == conversation_id)
+            .values(last_seq=conversations.c.last_seq + count)
+            .returning(conversations.c.last_seq)
+        ).scalar_one()
+        return int(last) - count + 1
+
+    def conversation_event(
+        self, conversation_id: str, type_: str, actor_id: str | None, data: dict[str, Any], seq: int | None = None
+    ) -> ConversationEvent:
+        if seq is None:
+            seq = self.allocate_seqs(conversation_id, 1)
+        event = ConversationEvent(conversation_id, seq, type_, actor_id, self.now_ms, encode_str(data))
+        self.conversation_events.append(event)
+        return event
+
+    def user_event(self, user_id: str, type_: str, data: dict[str, Any]) -> UserEvent:
+        seq = self.conn.execute(
+            update(users)
+            .where(users.c.id == user_id)
+            .values(stream_seq=users.c.stream_seq + 1)
+            .returning(users.c.stream_seq)
+        ).scalar_one()
+        event = UserEvent(user_id, int(seq), type_, self.now_ms, encode_str(data))
+        self.user_events.append(event)
+        return event
+
+    def flush(self) -> None:
+        """Insert the collected event rows (one statement per table for the whole batch)."""
+        if self.conversation_events:
+            self.conn.execute(
+                insert(events),
+                [
+                    {
+                        "conversation_id": e.conversation_id,
+                        "seq": e.seq,
+                        "type": e.type,
+                        "actor_id": e.actor_id,
+                        "created_at": e.created_at,
+                        "data": e.data_json,
+                    }
+                    for e in self.conversation_events
+                ],
+            )
+        if self.user_events:
+            self.conn.execute(
+                insert(user_events),
+                [
+                    {"user_id": e.user_id, "seq": e.seq, "type": e.type, "created_at": e.created_at,
+                     "data": e.data_json}
+                    for e in self.user_events
+                ],
+            )
