@@ -30,8 +30,8 @@ class StarletteTransport:
         if self._ws.application_state is WebSocketState.CONNECTED:
             try:
                 await self._ws.close(code, reason)
-            except (RuntimeError, OSError):
-                pass
+            except (WebSocketDisconnect, RuntimeError, OSError):
+                pass  # already gone
 
 
 async def websocket_endpoint(websocket: WebSocket) -> None:

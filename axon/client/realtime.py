@@ -1,0 +1,424 @@
+"""The real-time half of the SDK: one WebSocket per device that survives anything.
+
+- Connects, sends ``hello`` with the device's positions and resumes exactly
+  where it left off; after a drop it reconnects with exponential backoff and
+  jitter (tenacity) and resumes again.
+- ``send`` gives each message a ``client_msg_id`` and keeps it in an outbox
+  until the server acks it; unacked messages are re-sent *with the same id*
+  after every reconnect, so a message is stored exactly once however often the
+  network fails.
+- Every conversation event passes a per-conversation ``SeqTracker``: the
+  application sees each event once, in seq order, without gaps (a gap, which
+  the server should never produce, is filled through the REST event log).
+- Delivery marks are sent back, coalesced, so senders see "delivered".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+import websockets
+from tenacity import AsyncRetrying, retry_if_exception_type, wait_random_exponential
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+
+from ..domain.sequence import SeqTracker
+from .rest import ApiError, RestApi
+
+log = logging.getLogger("axon.client")
+Json = dict[str, Any]
+_decode = msgspec.json.Decoder().decode
+_encode = msgspec.json.Encoder().encode
+FATAL_CLOSE_CODES = {4001: "unauthenticated", 4003: "device revoked"}
+
+
+@dataclass
+class ClientState:
+    """What a device keeps between runs to resume: its positions and the history epoch."""
+
+    user_seq: int = 0
+    convs: dict[str, int] = field(default_factory=dict)
+    epoch: str | None = None
+
+
+@dataclass(frozen=True)
+class Ack:
+    id: str
+    message_id: str
+    conv: str
+    seq: int
+    at: str
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something the application should see: ``kind`` is the frame type
+    (``event``, ``user_event``, ``typing``, ``presence``, ``receipt``)."""
+
+    kind: str
+    type: str
+    conv: str | None
+    seq: int
+    data: Json
+    frame: Json
+
+
+class SendFailed(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class ClientClosed(Exception):
+    pass
+
+
+class _Dropped(Exception):
+    """The connection ended before it was synced: retry with backoff."""
+
+
+@dataclass
+class _Pending:
+    frame: bytes
+    future: asyncio.Future[Ack]
+
+
+class AxonClient:
+    def __init__(self, base_url: str, token: str, *, state: ClientState | None = None,
+                 resume_limit: int | None = None, max_backoff: float = 5.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.rest = RestApi(self.base_url, token)
+        self.state = state or ClientState()
+        self.resume_limit = resume_limit
+        self.max_backoff = max_backoff
+        self.conversations: dict[str, Json] = {}
+        self.user: Json | None = None
+        self.synced = asyncio.Event()
+        self.connections = 0
+        self.truncated: list[tuple[str, int]] = []  # (conversation, first seq received) after a truncated resume
+        self.fatal: str | None = None
+        self._tracker = SeqTracker(self.state.convs)
+        self._outbox: dict[str, _Pending] = {}
+        self._events: asyncio.Queue[Event] = asyncio.Queue()
+        self._ws: ClientConnection | None = None
+        self._run_task: asyncio.Task[None] | None = None
+        self._delivered_dirty = asyncio.Event()
+        self._closing = False
+        self._heartbeat = (15.0, 45.0)
+
+    @classmethod
+    async def login(cls, base_url: str, login: str, password: str, org: str | None = None,
+                    **kwargs: Any) -> AxonClient:
+        rest = RestApi(base_url)
+        try:
+            session = await rest.login(login, password, org)
+        finally:
+            await rest.close()
+        client = cls(base_url, session["token"], **kwargs)
+        client.user = session["user"]
+        return client
+
+    # --- lifecycle -----------------------------------------------------------------
+
+    async def connect(self, timeout: float = 30.0) -> AxonClient:
+        """Start the connection (kept alive until ``close``) and wait until it is synced."""
+        if self._run_task is None:
+            self._run_task = asyncio.create_task(self._run(), name="axon-client")
+        await self.wait_synced(timeout)
+        return self
+
+    async def wait_synced(self, timeout: float = 30.0) -> None:
+        waiter = asyncio.ensure_future(self.synced.wait())
+        tasks: set[asyncio.Future[Any]] = {waiter}
+        if self._run_task is not None:
+            tasks.add(self._run_task)
+        done, _ = await asyncio.wait(tasks, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        if waiter not in done:
+            waiter.cancel()
+            if self.fatal:
+                raise ClientClosed(self.fatal)
+            raise TimeoutError("not synced in time")
+
+    async def close(self) -> None:
+        self._closing = True
+        if self._run_task is not None:
+            self._run_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._run_task
+        for pending in self._outbox.values():
+            if not pending.future.done():
+                pending.future.set_exception(ClientClosed("client closed"))
+        await self.rest.close()
+
+    async def drop_connection(self) -> None:
+        """Abort the socket without a closing handshake, as a network failure would (for tests)."""
+        ws = self._ws
+        if ws is not None:
+            ws.transport.abort()
+
+    @property
+    def live(self) -> bool:
+        return self._ws is not None and self.synced.is_set()
+
+    # --- sending -------------------------------------------------------------------
+
+    def send_nowait(self, conv: str, text: str, *, reply_to: str | None = None,
+                    client_msg_id: str | None = None) -> asyncio.Future[Ack]:
+        """Queue a message; the future resolves with the durable ack (retried across reconnects)."""
+        if self.fatal:
+            raise ClientClosed(self.fatal)
+        msg_id = client_msg_id or str(uuid.uuid4())
+        frame: Json = {"t": "send", "id": msg_id, "conv": conv, "text": text}
+        if reply_to:
+            frame["reply_to"] = reply_to
+        existing = self._outbox.get(msg_id)
+        if existing is not None:
+            return existing.future
+        pending = _Pending(_encode(frame), asyncio.get_running_loop().create_future())
+        self._outbox[msg_id] = pending
+        if self.live:
+            self._transmit(pending.frame)
+        return pending.future
+
+    async def send(self, conv: str, text: str, *, reply_to: str | None = None,
+                   client_msg_id: str | None = None) -> Ack:
+        return await self.send_nowait(conv, text, reply_to=reply_to, client_msg_id=client_msg_id)
+
+    @property
+    def unacked(self) -> int:
+        return len(self._outbox)
+
+    async def mark_read(self, conv: str, seq: int) -> None:
+        await self._send_frame({"t": "read", "conv": conv, "seq": seq})
+
+    async def typing(self, conv: str) -> None:
+        await self._send_frame({"t": "typing", "conv": conv})
+
+    async def watch_presence(self, user_ids: list[str]) -> None:
+        await self._send_frame({"t": "presence_sub", "users": user_ids})
+
+    async def set_presence(self, state: str) -> None:
+        await self._send_frame({"t": "presence", "state": state})
+
+    async def _send_frame(self, frame: Json) -> None:
+        if self._ws is None:
+            raise ConnectionError("not connected")
+        await self._ws.send(_encode(frame).decode())
+
+    def _transmit(self, frame: bytes) -> None:
+        ws = self._ws
+        if ws is None:
+            return
+        task = asyncio.ensure_future(ws.send(frame.decode()))
+        task.add_done_callback(_ignore_failure)
+
+    # --- receiving -----------------------------------------------------------------
+
+    async def next_event(self, timeout: float | None = None) -> Event:
+        return await asyncio.wait_for(self._events.get(), timeout)
+
+    async def events(self) -> AsyncIterator[Event]:
+        while True:
+            yield await self._events.get()
+
+    def position(self, conv: str) -> int:
+        return self._tracker.position(conv)
+
+    # --- the connection loop ---------------------------------------------------------
+
+    async def _run(self) -> None:
+        while not self._closing and not self.fatal:
+            retrying = AsyncRetrying(
+                wait=wait_random_exponential(multiplier=0.05, max=self.max_backoff),
+                retry=retry_if_exception_type((_Dropped, OSError, InvalidHandshake, asyncio.TimeoutError)),
+                reraise=True,
+            )
+            try:
+                async for attempt in retrying:
+                    with attempt:
+                        await self._connection()
+            except InvalidURI as exc:
+                self.fatal = str(exc)
+            if not self._closing and not self.fatal:
+                # A live connection ended: spread the reconnects of many clients a little.
+                await asyncio.sleep(random.uniform(0, 0.1))
+        for pending in self._outbox.values():
+            if not pending.future.done():
+                pending.future.set_exception(ClientClosed(self.fatal or "closed"))
+
+    async def _connection(self) -> None:
+        url = self.base_url.replace("http", "ws", 1) + "/api/v1/ws"
+        self.synced.clear()
+        was_synced = False
+        try:
+            async with websockets.connect(url, max_size=None, ping_interval=None, compression=None,
+                                          open_timeout=10) as ws:
+                self.connections += 1
+                self._ws = ws
+                await ws.send(_encode(self._hello()).decode())
+                helpers = [asyncio.create_task(self._heartbeats(ws)), asyncio.create_task(self._flush_delivered(ws))]
+                try:
+                    async for raw in ws:
+                        self._last_frame = asyncio.get_running_loop().time()
+                        await self._handle(_decode(raw))
+                        was_synced = was_synced or self.synced.is_set()
+                finally:
+                    for helper in helpers:
+                        helper.cancel()
+                    await asyncio.gather(*helpers, return_exceptions=True)
+                code = ws.close_code
+        except ConnectionClosed as exc:
+            code = exc.rcvd.code if exc.rcvd else None
+        finally:
+            self._ws = None
+            self.synced.clear()
+        if code in FATAL_CLOSE_CODES:
+            self.fatal = FATAL_CLOSE_CODES[code]
+            return
+        if not was_synced:
+            raise _Dropped()
+
+    def _hello(self) -> Json:
+        hello: Json = {"t": "hello", "token": self.rest.token, "user_seq": self.state.user_seq,
+                       "convs": dict(self._tracker.applied), "epoch": self.state.epoch, "client": "axon-python-sdk"}
+        if self.resume_limit:
+            hello["resume_limit"] = self.resume_limit
+        return hello
+
+    async def _heartbeats(self, ws: ClientConnection) -> None:
+        loop = asyncio.get_running_loop()
+        self._last_frame = loop.time()
+        while True:
+            interval, timeout = self._heartbeat
+            await asyncio.sleep(min(interval, timeout / 3))
+            if loop.time() - self._last_frame > timeout:
+                ws.transport.abort()  # the server went silent: treat as dead and reconnect
+                return
+            await ws.send('{"t":"ping"}')
+
+    async def _flush_delivered(self, ws: ClientConnection) -> None:
+        while True:
+            await self._delivered_dirty.wait()
+            self._delivered_dirty.clear()
+            await ws.send(_encode({"t": "delivered", "convs": dict(self._tracker.applied)}).decode())
+            await asyncio.sleep(0.1)
+
+    # --- frames --------------------------------------------------------------------
+
+    async def _handle(self, frame: Json) -> None:
+        kind = frame.get("t")
+        if kind == "event":
+            await self._apply_event(frame)
+        elif kind == "user_event":
+            self._apply_user_event(frame)
+        elif kind == "batch":
+            await self._apply_batch(frame)
+        elif kind == "ack":
+            self._acked(frame)
+        elif kind == "welcome":
+            self._welcome(frame)
+        elif kind == "synced":
+            self._synced()
+        elif kind == "error":
+            self._error(frame)
+        elif kind in ("typing", "presence", "receipt"):
+            self._events.put_nowait(Event(kind, kind, frame.get("conv"), 0, frame, frame))
+
+    def _welcome(self, frame: Json) -> None:
+        if self.state.epoch is not None and frame["epoch"] != self.state.epoch:
+            # Another history (a restored database): our positions mean nothing there.
+            self._tracker = SeqTracker()
+            self.state.convs = self._tracker.applied
+            self.state.user_seq = 0
+        self.state.epoch = frame["epoch"]
+        self.user = frame["user"]
+        self._heartbeat = (float(frame["heartbeat_interval"]), float(frame["heartbeat_timeout"]))
+        if self.state.user_seq <= 0:
+            self.state.user_seq = frame["user_seq"]
+        for conv in frame["conversations"]:
+            self.conversations[conv["id"]] = conv
+            self._tracker.applied.setdefault(conv["id"], conv["last_seq"])
+
+    def _synced(self) -> None:
+        self.synced.set()
+        for pending in list(self._outbox.values()):
+            self._transmit(pending.frame)
+
+    async def _apply_batch(self, frame: Json) -> None:
+        if "user_events" in frame:
+            for item in frame["user_events"]:
+                self._apply_user_event(item)
+            return
+        if frame.get("truncated"):
+            self.truncated.append((frame["conv"], frame["from_seq"]))
+            self._tracker.applied[frame["conv"]] = frame["from_seq"] - 1
+        for item in frame["events"]:
+            await self._apply_event(item)
+
+    async def _apply_event(self, frame: Json) -> None:
+        conv = frame["conv"]
+        for ready in self._tracker.offer(conv, frame["seq"], frame):
+            assert isinstance(ready, dict)
+            self._events.put_nowait(Event("event", ready["type"], conv, ready["seq"], ready["data"], ready))
+            self._delivered_dirty.set()
+        gap = self._tracker.gap(conv)
+        if gap is not None:
+            await self._fill_gap(conv, gap.first_missing - 1, gap.last_missing)
+
+    async def _fill_gap(self, conv: str, after: int, upto: int) -> None:
+        try:
+            page = await self.rest.events(conv, after, upto - after)
+        except (ApiError, OSError):
+            log.warning("could not fill gap %s %d..%d", conv, after + 1, upto)
+            return
+        for item in page["items"]:
+            for ready in self._tracker.offer(conv, item["seq"], item):
+                assert isinstance(ready, dict)
+                self._events.put_nowait(Event("event", ready["type"], conv, ready["seq"], ready["data"], ready))
+
+    def _apply_user_event(self, frame: Json) -> None:
+        if frame["seq"] <= self.state.user_seq:
+            return
+        self.state.user_seq = frame["seq"]
+        data = frame["data"]
+        if frame["type"] == "conversation.joined":
+            summary = data["conversation"]
+            self.conversations[summary["id"]] = summary
+            self._tracker.applied.setdefault(summary["id"], summary["last_seq"])
+        elif frame["type"] == "conversation.left":
+            self.conversations.pop(data["conversation_id"], None)
+            self._tracker.applied.pop(data["conversation_id"], None)
+        self._events.put_nowait(Event("user_event", frame["type"], None, frame["seq"], data, frame))
+
+    def _acked(self, frame: Json) -> None:
+        pending = self._outbox.pop(frame["id"], None)
+        if pending is not None and not pending.future.done():
+            pending.future.set_result(Ack(frame["id"], frame["message_id"], frame["conv"], frame["seq"],
+                                          frame["at"], frame["duplicate"]))
+
+    def _error(self, frame: Json) -> None:
+        error = frame.get("error", {})
+        send_id = frame.get("id")
+        if send_id is None or send_id not in self._outbox:
+            self._events.put_nowait(Event("error", error.get("code", ""), None, 0, error, frame))
+            return
+        if error.get("code") in ("rate_limited", "internal_error"):
+            return  # kept in the outbox: re-sent after the next (re)connect
+        pending = self._outbox.pop(send_id)
+        if not pending.future.done():
+            pending.future.set_exception(SendFailed(error.get("code", ""), error.get("message", "")))
+
+
+def _ignore_failure(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()

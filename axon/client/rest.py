@@ -1,0 +1,156 @@
+"""The REST half of the SDK: one method per endpoint, errors raised as ``ApiError``."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+Json = dict[str, Any]
+
+
+class ApiError(Exception):
+    """An error answer from the server: ``status``, stable ``code`` and human ``message``."""
+
+    def __init__(self, status: int, code: str, message: str, details: Json | None = None) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details or {}
+
+
+class RestApi:
+    def __init__(self, base_url: str, token: str | None = None, *, timeout: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self._http = httpx.AsyncClient(base_url=self.base_url + "/api/v1", timeout=timeout)
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def request(self, method: str, path: str, body: Json | None = None, params: Json | None = None) -> Any:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        clean = {k: v for k, v in (params or {}).items() if v is not None}
+        response = await self._http.request(method, path, json=body, params=clean, headers=headers)
+        if response.status_code >= 400:
+            try:
+                error = response.json()["error"]
+            except (ValueError, KeyError, TypeError):
+                error = {"code": "http_error", "message": response.text[:200]}
+            raise ApiError(response.status_code, error.get("code", "?"), error.get("message", ""), error.get("details"))
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
+
+    # --- account -----------------------------------------------------------------
+
+    async def login(self, login: str, password: str, org: str | None = None, device_name: str = "python-sdk") -> Json:
+        session: Json = await self.request("POST", "/auth/login", {"login": login, "password": password, "org": org,
+                                                                   "device_name": device_name})
+        self.token = session["token"]
+        return session
+
+    async def signup(self, **fields: Any) -> Json:
+        session: Json = await self.request("POST", "/auth/signup", fields)
+        self.token = session["token"]
+        return session
+
+    async def logout(self) -> None:
+        await self.request("POST", "/auth/logout")
+
+    async def me(self) -> Json:
+        return await self.request("GET", "/me")  # type: ignore[no-any-return]
+
+    async def update_me(self, **changes: Any) -> Json:
+        return await self.request("PATCH", "/me", changes)  # type: ignore[no-any-return]
+
+    async def devices(self) -> list[Json]:
+        return await self.request("GET", "/me/devices")  # type: ignore[no-any-return]
+
+    async def revoke_device(self, device_id: str) -> None:
+        await self.request("DELETE", f"/me/devices/{device_id}")
+
+    async def users(self, q: str = "", cursor: str | None = None, limit: int = 50) -> Json:
+        return await self.request("GET", "/users", params={"q": q, "cursor": cursor, "limit": limit})  # type: ignore
+
+    # --- conversations -----------------------------------------------------------
+
+    async def conversations(self) -> list[Json]:
+        return await self.request("GET", "/conversations")  # type: ignore[no-any-return]
+
+    async def create_conversation(self, kind: str, name: str, member_ids: list[str] | None = None,
+                                  topic: str = "") -> Json:
+        body = {"kind": kind, "name": name, "topic": topic, "member_ids": member_ids or []}
+        return await self.request("POST", "/conversations", body)  # type: ignore[no-any-return]
+
+    async def direct(self, user_id: str) -> Json:
+        return await self.request("POST", "/conversations/direct", {"user_id": user_id})  # type: ignore
+
+    async def conversation(self, conversation_id: str) -> Json:
+        return await self.request("GET", f"/conversations/{conversation_id}")  # type: ignore[no-any-return]
+
+    async def join(self, conversation_id: str) -> Json:
+        return await self.request("POST", f"/conversations/{conversation_id}/join")  # type: ignore
+
+    async def leave(self, conversation_id: str) -> None:
+        await self.request("POST", f"/conversations/{conversation_id}/leave")
+
+    async def add_members(self, conversation_id: str, user_ids: list[str]) -> list[str]:
+        return await self.request("POST", f"/conversations/{conversation_id}/members",  # type: ignore
+                                  {"user_ids": user_ids})
+
+    async def remove_member(self, conversation_id: str, user_id: str) -> None:
+        await self.request("DELETE", f"/conversations/{conversation_id}/members/{user_id}")
+
+    async def members(self, conversation_id: str) -> list[Json]:
+        return await self.request("GET", f"/conversations/{conversation_id}/members")  # type: ignore
+
+    # --- messages ----------------------------------------------------------------
+
+    async def send(self, conversation_id: str, client_msg_id: str, text: str, reply_to: str | None = None) -> Json:
+        body = {"client_msg_id": client_msg_id, "text": text, "reply_to": reply_to}
+        return await self.request("POST", f"/conversations/{conversation_id}/messages", body)  # type: ignore
+
+    async def history(self, conversation_id: str, before_seq: int | None = None, limit: int = 50) -> Json:
+        return await self.request("GET", f"/conversations/{conversation_id}/messages",  # type: ignore
+                                  params={"before_seq": before_seq, "limit": limit})
+
+    async def events(self, conversation_id: str, after_seq: int = 0, limit: int = 500) -> Json:
+        return await self.request("GET", f"/conversations/{conversation_id}/events",  # type: ignore
+                                  params={"after_seq": after_seq, "limit": limit})
+
+    async def edit(self, conversation_id: str, message_id: str, text: str) -> Json:
+        return await self.request("PATCH", f"/conversations/{conversation_id}/messages/{message_id}",  # type: ignore
+                                  {"text": text})
+
+    async def delete(self, conversation_id: str, message_id: str) -> None:
+        await self.request("DELETE", f"/conversations/{conversation_id}/messages/{message_id}")
+
+    async def react(self, conversation_id: str, message_id: str, emoji: str, add: bool = True) -> None:
+        path = f"/conversations/{conversation_id}/messages/{message_id}/reactions/{quote(emoji, safe='')}"
+        await self.request("PUT" if add else "DELETE", path)
+
+    async def pin(self, conversation_id: str, message_id: str, pinned: bool = True) -> None:
+        await self.request("PUT" if pinned else "DELETE", f"/conversations/{conversation_id}/messages/{message_id}/pin")
+
+    async def thread(self, conversation_id: str, message_id: str) -> Json:
+        return await self.request("GET", f"/conversations/{conversation_id}/messages/{message_id}/thread")  # type: ignore
+
+    async def receipts(self, conversation_id: str, message_id: str) -> Json:
+        return await self.request("GET",  # type: ignore[no-any-return]
+                                  f"/conversations/{conversation_id}/messages/{message_id}/receipts")
+
+    async def mark_read(self, conversation_id: str, seq: int) -> Json:
+        return await self.request("POST", f"/conversations/{conversation_id}/read", {"seq": seq})  # type: ignore
+
+    # --- admin -------------------------------------------------------------------
+
+    async def admin_create_user(self, username: str, display_name: str, password: str, **extra: Any) -> Json:
+        body = {"username": username, "display_name": display_name, "password": password, **extra}
+        return await self.request("POST", "/admin/users", body)  # type: ignore[no-any-return]
+
+    async def create_invite(self, max_uses: int | None = None, expires_in_hours: float | None = None) -> Json:
+        return await self.request("POST", "/admin/invites", {"max_uses": max_uses,  # type: ignore
+                                                             "expires_in_hours": expires_in_hours})

@@ -1,0 +1,113 @@
+"""A real Axon node in a subprocess, on a free port, for integration and fault tests.
+
+The database is SQLite in a temporary folder, or, when ``AXON_TEST_DATABASE_URL``
+names a PostgreSQL server, a fresh database created on it for this node.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ADMIN_PASSWORD = "admin-password-1"
+FAST_HASH_ENV = {"AXON_ARGON2_MEMORY_KIB": "1024", "AXON_ARGON2_TIME_COST": "1", "AXON_ARGON2_PARALLELISM": "1"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def fresh_postgres_database(base_url: str) -> str:
+    """Create an empty database beside the one in ``base_url`` and return its URL."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base_url)
+    name = "axon_t_" + secrets.token_hex(6)
+
+    async def create() -> None:
+        conn = await asyncpg.connect(host=url.host, port=url.port or 5432, user=url.username,
+                                     password=url.password, database=url.database)
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+class ServerProcess:
+    def __init__(self, data_dir: Path, database_url: str | None = None, env: dict[str, str] | None = None) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        base = os.environ.get("AXON_TEST_DATABASE_URL")
+        self.database_url = database_url or (fresh_postgres_database(base) if base else None)
+        self.env = {**os.environ, **FAST_HASH_ENV, "AXON_ADMIN_PASSWORD": ADMIN_PASSWORD,
+                    "AXON_ORG_NAME": "Test Org", "AXON_LOGIN_BURST_PER_ADDRESS": "100000",
+                    "AXON_LOGIN_RATE_PER_ADDRESS": "100000", "AXON_LOG_LEVEL": "warning", **(env or {})}
+        if self.database_url:
+            self.env["AXON_DATABASE_URL"] = self.database_url
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log_path = data_dir / "server.log"
+
+    def start(self, timeout: float = 30.0) -> ServerProcess:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "axon", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+             "--data-dir", str(self.data_dir)],
+            env=self.env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        self.wait_ready(timeout)
+        return self
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log()}")
+            try:
+                if httpx.get(self.url + "/readyz", timeout=1.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        raise TimeoutError(f"server not ready in {timeout}s:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-5000:] if self.log_path.exists() else ""
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, as in a crash or power loss of the process."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def stop(self, timeout: float = 15.0) -> int | None:
+        """SIGTERM and wait for a clean exit."""
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+            raise
+
+    def restart(self) -> None:
+        self.kill()
+        self.start()
