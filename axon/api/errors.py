@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -25,7 +26,7 @@ def error_response(status: int, code: str, message: str, details: dict[str, Any]
 
 async def _axon_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AxonError)
-    headers = {"Retry-After": str(max(1, round(exc.retry_after)))} if isinstance(exc, RateLimited) else None
+    headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))} if isinstance(exc, RateLimited) else None
     return error_response(exc.status, exc.code, exc.message, exc.details or None, headers)
 
 

@@ -13,7 +13,9 @@ from .errors import MessageTooLarge, ValidationFailed
 
 # Code spans and fenced blocks are not parsed for mentions: "`@all`" is an example, not a ping.
 _CODE = re.compile(r"```.*?(?:```|$)|`[^`\n]*`", re.S)
-_MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9][A-Za-z0-9._-]{0,63})")
+# Not after an ASCII word character (so e-mail addresses are not mentions), but fine
+# right after Chinese text: "请@bob看一下" mentions bob.
+_MENTION = re.compile(r"(?<![A-Za-z0-9_@.])@([A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?)")
 _ALL_WORDS = frozenset({"all", "channel", "everyone", "here"})
 # C0 controls other than tab and newline are never meaningful in chat text.
 _FORBIDDEN_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -46,7 +48,7 @@ def validate_text(text: str, max_bytes: int) -> str:
 
 def parse_mentions(text: str) -> MentionRefs:
     visible = _CODE.sub(" ", text)
-    names = {m.group(1).rstrip("._-").lower() for m in _MENTION.finditer(visible)}
+    names = {m.group(1).lower() for m in _MENTION.finditer(visible)}
     everyone = bool(names & _ALL_WORDS)
     return MentionRefs(usernames=frozenset(names - _ALL_WORDS), everyone=everyone)
 
@@ -75,7 +77,8 @@ def validate_topic(topic: str, max_len: int = 250) -> str:
     return topic
 
 
-_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+# Starts and ends with a letter or digit, so that "@name." at the end of a sentence is "@name".
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}[a-z0-9]$")
 
 
 def validate_username(username: str) -> str:

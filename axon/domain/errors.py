@@ -18,6 +18,7 @@ the API and the gateway only translate them.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 
@@ -83,7 +84,8 @@ class RateLimited(AxonError):
     code = "rate_limited"
 
     def __init__(self, message: str, *, retry_after: float) -> None:
-        super().__init__(message, retry_after=round(retry_after, 3))
+        # Rounded up: an advertised wait must never be shorter than the real one.
+        super().__init__(message, retry_after=math.ceil(retry_after * 1000) / 1000)
         self.retry_after = retry_after
 
 
@@ -93,6 +95,10 @@ ERROR_CODES: dict[str, str] = {
     "message_too_large": "The text is longer than the server allows.",
     "unauthenticated": "No valid token: log in again.",
     "forbidden": "You may not do this.",
+    "archived": "The conversation is archived (read-only).",
+    "invalid_credentials": "Wrong login or password.",
+    "account_disabled": "The account is disabled.",
+    "signup_not_allowed": "Sign-up needs an invite or an allowed e-mail domain.",
     "not_found": "It does not exist or you cannot see it.",
     "conflict": "The request conflicts with the current state.",
     "idempotency_key_reused": "The client_msg_id was already used for a different message.",

@@ -21,8 +21,9 @@ def search_key(*parts: str) -> str:
         lowered = part.lower()
         words.append(lowered)
         if _has_cjk(part):
-            words.append("".join(lazy_pinyin(part)).lower())
-            words.append("".join(lazy_pinyin(part, style=Style.FIRST_LETTER)).lower())
+            joined = "".join(part.split())  # "李 小龙" is found by "lixiaolong" too
+            words.append("".join(lazy_pinyin(joined)).lower())
+            words.append("".join(lazy_pinyin(joined, style=Style.FIRST_LETTER)).lower())
     return " ".join(words)
 
 

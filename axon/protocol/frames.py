@@ -7,11 +7,11 @@ to its struct (a missing or wrongly typed field is ``invalid_frame`` naming it).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
-_Ref = msgspec.Meta(max_length=64)
+Ref = Annotated[str, msgspec.Meta(max_length=64)]
 
 
 class Frame(msgspec.Struct, forbid_unknown_fields=False):
@@ -25,7 +25,7 @@ class Hello(Frame):
     epoch: str | None = None
     resume_limit: int | None = None
     client: str = ""
-    ref: str | None = None
+    ref: Ref | None = None
 
 
 class Send(Frame):
@@ -38,7 +38,7 @@ class Send(Frame):
 class Read(Frame):
     conv: str
     seq: int
-    ref: str | None = None
+    ref: Ref | None = None
 
 
 class Delivered(Frame):
@@ -51,16 +51,16 @@ class Typing(Frame):
 
 class Presence(Frame):
     state: str
-    ref: str | None = None
+    ref: Ref | None = None
 
 
 class PresenceSub(Frame):
     users: list[str]
-    ref: str | None = None
+    ref: Ref | None = None
 
 
 class Ping(Frame):
-    ref: str | None = None
+    ref: Ref | None = None
 
 
 CLIENT_FRAMES: dict[str, type[Frame]] = {

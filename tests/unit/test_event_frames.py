@@ -1,0 +1,79 @@
+"""Event frames are built by concatenating bytes; they must still be exactly the JSON the protocol promises."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from axon.domain.clock import iso_from_ms
+from axon.domain.events import ConversationEvent, UserEvent
+from axon.protocol.codec import encode_str
+from axon.protocol.events import conversation_event_frame, join_frames, user_event_frame
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=15,
+)
+data_objects = st.dictionaries(st.text(), json_values, max_size=5)
+timestamps = st.integers(0, 253_402_300_799_999)  # through 9999-12-31
+
+
+def test_a_conversation_event_frame() -> None:
+    event = ConversationEvent("c_1", 18, "message.new", "u_ann", 1_795_713_005_123, '{"message":{"id":"m_1"}}')
+    assert json.loads(conversation_event_frame(event)) == {
+        "t": "event", "conv": "c_1", "seq": 18, "type": "message.new", "at": "2026-11-26T17:10:05.123Z",
+        "by": "u_ann", "data": {"message": {"id": "m_1"}},
+    }
+
+
+def test_a_system_event_has_a_null_actor_and_empty_data() -> None:
+    event = ConversationEvent("c_1", 2, "conversation.archived", None, 0, "{}")
+    assert json.loads(conversation_event_frame(event)) == {
+        "t": "event", "conv": "c_1", "seq": 2, "type": "conversation.archived", "at": "1970-01-01T00:00:00.000Z",
+        "by": None, "data": {},
+    }
+
+
+@given(conv=st.text(), seq=st.integers(1, 2**53), type_=st.text(), actor=st.none() | st.text(), at=timestamps,
+       data=data_objects)
+def test_conversation_event_frames_are_the_expected_json(
+    conv: str, seq: int, type_: str, actor: str | None, at: int, data: dict[str, Any]
+) -> None:
+    frame = conversation_event_frame(ConversationEvent(conv, seq, type_, actor, at, encode_str(data)))
+    assert json.loads(frame) == {"t": "event", "conv": conv, "seq": seq, "type": type_, "at": iso_from_ms(at),
+                                 "by": actor, "data": data}
+
+
+@given(user=st.text(), seq=st.integers(1, 2**53), type_=st.text(), at=timestamps, data=data_objects)
+def test_user_event_frames_are_the_expected_json(user: str, seq: int, type_: str, at: int,
+                                                 data: dict[str, Any]) -> None:
+    frame = user_event_frame(UserEvent(user, seq, type_, at, encode_str(data)))
+    assert json.loads(frame) == {"t": "user_event", "seq": seq, "type": type_, "at": iso_from_ms(at), "data": data}
+
+
+@given(st.lists(data_objects, max_size=3))
+def test_a_batch_of_frames_is_the_expected_json(datas: list[dict[str, Any]]) -> None:
+    events = [UserEvent("u_1", i + 1, "read_marker", 0, encode_str(d)) for i, d in enumerate(datas)]
+    batch = join_frames(b'{"t":"batch","user_events":[', [user_event_frame(e) for e in events], b"]}")
+    decoded = json.loads(batch)
+    assert decoded["t"] == "batch"
+    assert [item["data"] for item in decoded["user_events"]] == datas
+    assert [item["seq"] for item in decoded["user_events"]] == list(range(1, len(datas) + 1))
+
+
+@given(timestamps)
+def test_timestamps_are_iso_utc_with_milliseconds(ms: int) -> None:
+    text = iso_from_ms(ms)
+    assert text is not None and text.endswith("Z") and len(text) == 24
+    parsed = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    assert round(parsed.timestamp() * 1000) == ms
+
+
+def test_a_missing_timestamp_stays_missing() -> None:
+    assert iso_from_ms(None) is None

@@ -1,0 +1,51 @@
+"""Ids: typed by prefix, sortable by creation time, never repeated."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from axon.domain.ids import PREFIXES, new_id, new_token
+
+NOW_MS = 1_780_000_000_000
+_BODY = re.compile(r"[0-9a-hjkmnp-tv-z]{23}")  # Crockford base32: no i, l, o, u
+
+
+@pytest.mark.parametrize(
+    ("kind", "prefix"),
+    [("org", "o_"), ("user", "u_"), ("device", "d_"), ("conversation", "c_"), ("message", "m_"), ("invite", "i_")],
+)
+def test_ids_carry_their_type_prefix(kind: str, prefix: str) -> None:
+    value = new_id(kind, NOW_MS)
+    assert value.startswith(prefix)
+    assert _BODY.fullmatch(value[len(prefix):])
+
+
+def test_every_kind_has_a_distinct_prefix() -> None:
+    assert len(set(PREFIXES.values())) == len(PREFIXES)
+
+
+def test_an_unknown_kind_is_a_programming_error() -> None:
+    with pytest.raises(KeyError):
+        new_id("banana", NOW_MS)
+
+
+@given(st.integers(0, 2**48 - 2), st.integers(1, 10**9), st.sampled_from(sorted(PREFIXES)))
+def test_later_ids_sort_after_earlier_ones(earlier: int, delta: int, kind: str) -> None:
+    later = min(earlier + delta, 2**48 - 1)
+    assert new_id(kind, earlier) < new_id(kind, later)
+
+
+def test_ids_made_in_the_same_millisecond_are_unique() -> None:
+    ids = {new_id("message", NOW_MS) for _ in range(10_000)}
+    assert len(ids) == 10_000
+
+
+def test_tokens_are_long_url_safe_and_unique() -> None:
+    tokens = {new_token() for _ in range(1000)}
+    assert len(tokens) == 1000
+    for token in tokens:
+        assert re.fullmatch(r"[A-Za-z0-9_-]{43,}", token)
