@@ -10,7 +10,7 @@ PORT ?= 8000
 TEST_PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres lint bench install clean
+.PHONY: run test test-sqlite test-postgres test-browser lint bench install clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -22,6 +22,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 $(TEST_STAMP): pyproject.toml $(STAMP)
 	$(BIN)/pip install -q -e '.[test]'
+	@# Browser tests drive Debian's chromium (Playwright never downloads a browser here);
+	@# the CJK and emoji fonts make the screenshots show Chinese text and emoji.
+	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji; }
 	touch $@
 
 install: $(STAMP)
@@ -33,9 +36,14 @@ test: $(TEST_STAMP)
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
+	$(MAKE) --no-print-directory test-browser
 
 test-sqlite: $(TEST_STAMP)
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -m "not browser" $(PYTEST_ARGS)
+
+# Playwright's sync API runs its own event loop: the browser tests get a pytest process of their own.
+test-browser: $(TEST_STAMP)
+	$(BIN)/python -m pytest -q -m browser tests/browser $(PYTEST_ARGS)
 
 # The store-backed layers again on PostgreSQL (pure unit tests do not touch a store).
 test-postgres: $(TEST_STAMP)

@@ -1,0 +1,125 @@
+// Loading what live events do not bring: history pages, threads, member lists,
+// profiles and receipts, all through REST.
+//
+// Catch-up: a page is read from the database at some moment while live events keep
+// arriving. Before the request we note the conversation's position P0; after it, if
+// the position moved, the events after P0 are fetched and re-applied to the timeline.
+// Timeline rules are idempotent (timeline.js), so the result equals the server's state.
+
+import { api, engine } from "./engine.js";
+import { seg } from "./api.js";
+import { state, emit } from "./store.js";
+
+const PAGE = 50;
+
+export async function loadLatest(conv) {
+  const timeline = engine.timeline(conv);
+  if (timeline.loaded || timeline.loading) return;
+  await loadPage(conv, timeline, {});
+}
+
+export async function loadOlder(conv) {
+  const timeline = engine.timeline(conv);
+  if (!timeline.loaded || timeline.loading || timeline.nextBeforeSeq === null) return false;
+  await loadPage(conv, timeline, { before_seq: timeline.nextBeforeSeq });
+  return true;
+}
+
+async function loadPage(conv, timeline, query) {
+  timeline.loading = true;
+  emit("timeline", conv);
+  const p0 = engine.position(conv);
+  try {
+    const page = await api.get(`/conversations/${seg(conv)}/messages`, { ...query, limit: PAGE });
+    timeline.merge(page.items || []);
+    timeline.nextBeforeSeq = page.next_before_seq ?? null;
+    await ensureUsers((page.items || []).map((m) => m.sender_id));
+    await catchUp(conv, timeline, p0);
+  } finally {
+    timeline.loading = false;
+    emit("timeline", conv);
+  }
+}
+
+export async function loadThread(conv, rootId) {
+  const timeline = engine.timeline(conv);
+  const p0 = engine.position(conv);
+  const data = await api.get(`/conversations/${seg(conv)}/messages/${seg(rootId)}/thread`);
+  const items = [];
+  if (data.root) items.push(data.root);
+  items.push(...(data.replies || data.items || []));
+  timeline.merge(items);
+  timeline.threads.add(rootId);
+  await ensureUsers(items.map((m) => m.sender_id));
+  await catchUp(conv, timeline, p0);
+  emit("timeline", conv);
+}
+
+async function catchUp(conv, timeline, p0) {
+  let after = p0;
+  while (after < engine.position(conv)) {
+    const page = await api.get(`/conversations/${seg(conv)}/events`, { after_seq: after, limit: 200 });
+    const items = page.items || [];
+    if (!items.length) break;
+    for (const ev of items) if (ev.seq <= engine.position(conv)) timeline.apply(ev);
+    after = items[items.length - 1].seq;
+  }
+}
+
+// ----- members ---------------------------------------------------------------
+
+export async function loadMembers(conv, force = false) {
+  if (state.members.has(conv) && !force) return state.members.get(conv);
+  const items = await api.all(`/conversations/${seg(conv)}/members`);
+  const members = new Map(items.map((m) => [m.user_id || m.id, { ...m, user_id: m.user_id || m.id }]));
+  for (const m of items) if (m.user) state.users.set(m.user.id, m.user);
+  state.members.set(conv, members);
+  await ensureUsers([...members.keys()]);
+  emit("members", conv);
+  return members;
+}
+
+// ----- users -----------------------------------------------------------------
+
+const inflight = new Map();
+
+export async function loadDirectory() {
+  const page = await api.get("/users", { limit: 200 });
+  for (const user of page.items || []) state.users.set(user.id, user);
+  emit("users");
+}
+
+/** Make sure these users' profiles are known; fetches the missing ones once each. */
+export async function ensureUsers(ids) {
+  const wanted = [...new Set(ids)].filter((id) => id && !state.users.has(id));
+  await Promise.all(wanted.map((id) => {
+    if (!inflight.has(id)) {
+      inflight.set(id, api.get(`/users/${seg(id)}`)
+        .then((user) => { state.users.set(user.id, user); emit("users"); })
+        .catch(() => {})
+        .finally(() => inflight.delete(id)));
+    }
+    return inflight.get(id);
+  }));
+}
+
+export async function searchUsers(q) {
+  const page = await api.get("/users", { q, limit: 20 });
+  for (const user of page.items || []) state.users.set(user.id, user);
+  return page.items || [];
+}
+
+// ----- receipts --------------------------------------------------------------
+
+/** Who has read my message: seeds the per-conversation read positions. */
+export async function loadReceipts(conv, message) {
+  const data = await api.get(`/conversations/${seg(conv)}/messages/${seg(message.id)}/receipts`);
+  if (!state.reads.has(conv)) state.reads.set(conv, new Map());
+  const reads = state.reads.get(conv);
+  for (const reader of data.read_by || []) {
+    const id = typeof reader === "string" ? reader : reader.user_id || reader.id;
+    reads.set(id, Math.max(reads.get(id) || 0, message.seq));
+  }
+  emit("receipts", conv);
+  return data;
+}

@@ -1,0 +1,25 @@
+// Entry point: language and theme first, then either the sign-in screens or the app.
+
+import { detectLanguage, setLanguage } from "./core/i18n.js";
+import { prefs } from "./core/prefs.js";
+import { state, emit, on } from "./core/store.js";
+import { parseRoute } from "./ui/router.js";
+import { applyTheme } from "./ui/theme.js";
+import { startApp, showSignedOut } from "./ui/session.js";
+
+setLanguage(detectLanguage());
+applyTheme(prefs.theme());
+
+state.route = parseRoute(location.hash);
+window.addEventListener("hashchange", () => {
+  state.route = parseRoute(location.hash);
+  emit("route", state.route);
+});
+
+const root = document.getElementById("app");
+const session = prefs.session();
+if (session && session.token && state.route.name !== "invite") startApp(root, session);
+else showSignedOut(root);
+
+// Expose a read-only view of the state for debugging and for the browser tests.
+Object.defineProperty(window, "axon", { value: Object.freeze({ state, on }) });

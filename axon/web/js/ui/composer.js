@@ -1,0 +1,154 @@
+// The message box: Enter sends, Shift+Enter breaks the line, drafts are kept per
+// conversation (and per thread), @ opens member autocomplete, typing is signalled.
+
+import { engine } from "../core/engine.js";
+import { t } from "../core/i18n.js";
+import { prefs } from "../core/prefs.js";
+import { loadMembers } from "../core/history.js";
+import { on, state } from "../core/store.js";
+import { h, debounce } from "./dom.js";
+import { avatar } from "./avatar.js";
+import { conversationTitle, userName } from "./names.js";
+import { toast } from "./dialogs.js";
+
+const TYPING_EVERY_MS = 3000;
+const MENTION_AT_CARET = /(?:^|[^\w@.])@([\w.-]*)$/;
+
+export function mountComposer(el, convId, replyTo) {
+  const draftKey = replyTo ? `${convId}/${replyTo}` : convId;
+  const userId = state.session.user.id;
+  const conv = state.conversations.get(convId);
+  const area = h("textarea", {
+    class: "composer-input", rows: 1, "data-testid": replyTo ? "thread-composer" : "composer",
+    placeholder: replyTo ? t("composer.reply_placeholder") : t("composer.placeholder", { name: conversationTitle(conv) }),
+    "aria-label": t("composer.label"), value: prefs.drafts(userId)[draftKey] || "",
+  });
+  const popup = h("ul", { class: "autocomplete", role: "listbox", hidden: true, "data-testid": "autocomplete" });
+  const sendBtn = h("button", { class: "btn primary send-btn", "data-testid": "send", onclick: () => send() }, t("composer.send"));
+  const placeholder = area.placeholder;
+  el.append(h("div", { class: "composer" }, popup, area, sendBtn));
+  const syncArchived = () => {
+    const archived = Boolean((state.conversations.get(convId) || {}).archived);
+    area.disabled = archived;
+    sendBtn.disabled = archived;
+    area.placeholder = archived ? t("composer.archived") : placeholder;
+  };
+  syncArchived();
+  const stopArchived = on("conversations", syncArchived);
+  let lastTyping = 0;
+  let choices = [];
+  let active = 0;
+
+  const saveDraftNow = () => {
+    const drafts = prefs.drafts(userId);
+    if (area.value) drafts[draftKey] = area.value;
+    else delete drafts[draftKey];
+    prefs.setDrafts(userId, drafts);
+  };
+  const saveDraft = debounce(saveDraftNow, 250);
+
+  const autosize = () => {
+    area.style.height = "auto";
+    area.style.height = `${Math.min(area.scrollHeight, 200)}px`;
+  };
+
+  function send() {
+    const text = area.value;
+    if (!text.trim()) return;
+    const limit = (state.session.max_text_bytes || 16384);
+    if (new TextEncoder().encode(text).length > limit) {
+      toast(t("error.message_too_large"), "error");
+      return;
+    }
+    engine.outbox.add(convId, text, replyTo);
+    area.value = "";
+    saveDraft();
+    autosize();
+    closePopup();
+    area.focus();
+  }
+
+  function signalTyping() {
+    const now = Date.now();
+    if (now - lastTyping < TYPING_EVERY_MS) return;
+    lastTyping = now;
+    engine.send({ t: "typing", conv: convId });
+  }
+
+  function updatePopup() {
+    const match = MENTION_AT_CARET.exec(area.value.slice(0, area.selectionStart));
+    if (!match) return closePopup();
+    const query = match[1].toLowerCase();
+    const members = state.members.get(convId);
+    if (!members) {
+      loadMembers(convId).then(updatePopup).catch(() => {});
+      return closePopup();
+    }
+    choices = [...members.keys()].filter((id) => id !== userId).map((id) => state.users.get(id)).filter(Boolean)
+      .filter((u) => u.username.toLowerCase().startsWith(query) || (u.display_name || "").toLowerCase().includes(query))
+      .slice(0, 8);
+    if (!choices.length) return closePopup();
+    active = Math.min(active, choices.length - 1);
+    popup.replaceChildren(...choices.map((u, i) => h("li", {
+      role: "option", class: i === active ? "active" : null, "aria-selected": i === active ? "true" : "false",
+      "data-username": u.username, onmousedown: (ev) => { ev.preventDefault(); choose(i); },
+    }, avatar(u.id, "xs"), h("span", null, userName(u.id)), h("span", { class: "dim" }, `@${u.username}`))));
+    popup.hidden = false;
+  }
+
+  function closePopup() {
+    popup.hidden = true;
+    choices = [];
+    active = 0;
+  }
+
+  function choose(i) {
+    const user = choices[i];
+    const caret = area.selectionStart;
+    const head = area.value.slice(0, caret).replace(/@[\w.-]*$/, `@${user.username} `);
+    area.value = head + area.value.slice(caret);
+    area.setSelectionRange(head.length, head.length);
+    closePopup();
+    saveDraft();
+    area.focus();
+  }
+
+  area.addEventListener("input", () => {
+    autosize();
+    saveDraft();
+    updatePopup();
+    if (area.value.trim()) signalTyping();
+  });
+  area.addEventListener("keydown", (ev) => {
+    if (!popup.hidden && choices.length) {
+      if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+        ev.preventDefault();
+        active = (active + (ev.key === "ArrowDown" ? 1 : choices.length - 1)) % choices.length;
+        updatePopup();
+        return;
+      }
+      if (ev.key === "Enter" || ev.key === "Tab") {
+        ev.preventDefault();
+        choose(active);
+        return;
+      }
+      if (ev.key === "Escape") {
+        closePopup();
+        return;
+      }
+    }
+    if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
+      ev.preventDefault();
+      send();
+    }
+  });
+  area.addEventListener("blur", () => setTimeout(closePopup, 150));
+  queueMicrotask(() => {
+    autosize();
+    if (!matchMedia("(max-width: 700px)").matches) area.focus();
+  });
+  return () => {
+    stopArchived();
+    saveDraftNow();
+  };
+}

@@ -1,0 +1,111 @@
+// One open conversation: header, timeline, typing line and composer.
+
+import { api, engine } from "../core/engine.js";
+import { seg } from "../core/api.js";
+import { t } from "../core/i18n.js";
+import { loadMembers } from "../core/history.js";
+import { on, state } from "../core/store.js";
+import { h, clear } from "./dom.js";
+import { icon } from "./icons.js";
+import { avatarWithPresence } from "./avatar.js";
+import { conversationTitle, userName } from "./names.js";
+import { isMuted, setMuted } from "./notify.js";
+import { convHref } from "./router.js";
+import { mountTimeline } from "./timeline.js";
+import { mountComposer } from "./composer.js";
+import { promptText, confirmAction, toast } from "./dialogs.js";
+import { errorText, formatList } from "../core/i18n.js";
+
+export function mountConversation(el, convId) {
+  const conv = state.conversations.get(convId);
+  if (!conv) {
+    el.append(h("div", { class: "empty-state", "data-testid": "conv-missing" },
+      h("p", null, state.ready ? t("conv.not_found") : t("timeline.loading"))));
+    return () => {};
+  }
+  const header = h("header", { class: "conv-header", "data-testid": "conv-header" });
+  const timelineEl = h("div", { class: "timeline-wrap" });
+  const typingEl = h("div", { class: "typing", "aria-live": "polite", "data-testid": "typing" });
+  const composerEl = h("div", { class: "composer-wrap" });
+  el.append(h("section", { class: "conversation", "data-conv-id": convId }, header, timelineEl, typingEl, composerEl));
+
+  const renderHeader = () => {
+    const c = state.conversations.get(convId);
+    if (c) renderConvHeader(header, c);
+  };
+  const renderTyping = () => renderTypingLine(typingEl, convId);
+  renderHeader();
+  renderTyping();
+  loadMembers(convId).catch(() => {});
+  const stops = [
+    mountTimeline(timelineEl, convId, { mode: "main" }),
+    mountComposer(composerEl, convId, null),
+    on("conversations", renderHeader),
+    on("presence", renderHeader),
+    on("users", renderHeader),
+    on("typing", (id) => id === convId && renderTyping()),
+  ];
+  return () => stops.forEach((stop) => stop());
+}
+
+function renderConvHeader(header, c) {
+  const title = conversationTitle(c);
+  const muted = isMuted(c.id);
+  const canManage = c.kind !== "direct" && (c.my_role === "owner" || c.my_role === "admin" || state.session.user.role === "admin");
+  clear(header).append(
+    h("a", { class: "icon-btn back", href: "#/", title: t("conv.back"), "aria-label": t("conv.back") }, icon("back", 22)),
+    c.kind === "direct" ? avatarWithPresence(c.peer_id, "sm") : h("span", { class: "conv-icon" }, icon(c.kind === "channel" ? "hash" : "lock")),
+    h("div", { class: "conv-title" },
+      h("h2", { "data-testid": "conv-title" }, title, c.archived ? h("span", { class: "tag" }, t("conv.archived")) : null),
+      h("div", { class: "conv-topic", "data-testid": "conv-topic", title: c.topic || "" },
+        c.topic || (c.kind === "direct" ? "" : t("conv.no_topic")))),
+    h("div", { class: "conv-actions" },
+      h("a", { class: "icon-btn", href: convHref(c.id, "pins"), title: t("conv.pins"), "aria-label": t("conv.pins"), "data-testid": "open-pins" }, icon("pin")),
+      c.kind !== "direct" ? h("a", {
+        class: "icon-btn members-btn", href: convHref(c.id, "members"), title: t("conv.members"), "data-testid": "open-members",
+      }, icon("users"), h("span", { class: "count" }, String(c.member_count || ""))) : null,
+      h("button", {
+        class: ["icon-btn", muted && "on"], title: muted ? t("conv.unmute") : t("conv.mute"),
+        "aria-pressed": muted ? "true" : "false", "data-testid": "mute-toggle", onclick: () => setMuted(c.id, !muted),
+      }, icon(muted ? "bellOff" : "bell")),
+      canManage ? h("button", { class: "icon-btn", title: t("conv.rename"), onclick: () => rename(c) }, icon("pencil")) : null,
+      c.kind !== "direct" ? h("button", { class: "icon-btn", title: t("conv.edit_topic"), "data-testid": "edit-topic", onclick: () => editTopic(c) }, icon("topic")) : null,
+      canManage ? h("button", { class: "icon-btn", title: c.archived ? t("conv.unarchive") : t("conv.archive"), "data-testid": "archive", onclick: () => archive(c) }, icon("archive")) : null,
+      c.kind !== "direct" ? h("button", { class: "icon-btn", title: t("conv.leave"), "data-testid": "leave", onclick: () => leave(c) }, icon("leave")) : null));
+}
+
+function renderTypingLine(el, convId) {
+  const typers = state.typing.get(convId);
+  const now = Date.now();
+  const names = typers ? [...typers].filter(([, until]) => until > now).map(([id]) => userName(id)) : [];
+  el.textContent = names.length ? t("typing", { names: formatList(names), n: names.length }) : "";
+}
+
+async function rename(c) {
+  const name = await promptText(t("conv.rename"), c.name);
+  if (name && name !== c.name) await act(() => api.patch(`/conversations/${seg(c.id)}`, { name }));
+}
+
+async function editTopic(c) {
+  const topic = await promptText(t("conv.edit_topic"), c.topic || "", { allowEmpty: true });
+  if (topic !== null && topic !== c.topic) await act(() => api.patch(`/conversations/${seg(c.id)}`, { topic }));
+}
+
+async function archive(c) {
+  await act(() => api.post(`/conversations/${seg(c.id)}/${c.archived ? "unarchive" : "archive"}`));
+}
+
+async function leave(c) {
+  if (!(await confirmAction(t("conv.leave_confirm", { name: conversationTitle(c) })))) return;
+  if (await act(() => api.post(`/conversations/${seg(c.id)}/leave`))) engine.forgetConversation(c.id);
+}
+
+export async function act(fn) {
+  try {
+    await fn();
+    return true;
+  } catch (err) {
+    toast(errorText(err), "error");
+    return false;
+  }
+}

@@ -1,0 +1,37 @@
+// Line icons as inline SVG built through the DOM (24×24 grid, stroke = currentColor).
+// Toolbar glyphs must not depend on an emoji font being installed.
+
+const PATHS = {
+  pin: ["M12 17v5", "M9 3h6l-1 7 4 4H6l4-4z"],
+  bell: ["M6 8a6 6 0 0 1 12 0c0 7 3 8 3 8H3s3-1 3-8", "M10 20a2 2 0 0 0 4 0"],
+  bellOff: ["M6 8a6 6 0 0 1 10.5-4", "M18 9c0 6 3 7 3 7H9", "M10 20a2 2 0 0 0 4 0", "M3 3l18 18"],
+  users: ["M16 20v-1a4 4 0 0 0-4-4H7a4 4 0 0 0-4 4v1", "M9.5 11a3.5 3.5 0 1 0 0-7 3.5 3.5 0 0 0 0 7", "M21 20v-1a4 4 0 0 0-3-3.8", "M15.5 4.2a3.5 3.5 0 0 1 0 6.6"],
+  pencil: ["M4 20h4L19 9l-4-4L4 16z", "M13.5 6.5l4 4"],
+  trash: ["M4 7h16", "M10 11v6", "M14 11v6", "M6 7l1 13h10l1-13", "M9 7V4h6v3"],
+  smile: ["M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18", "M8 14s1.5 2 4 2 4-2 4-2", "M9 9.5h.01", "M15 9.5h.01"],
+  reply: ["M9 14L4 9l5-5", "M4 9h10a6 6 0 0 1 6 6v5"],
+  archive: ["M3 4h18v4H3z", "M5 8v12h14V8", "M10 12h4"],
+  leave: ["M15 4h4v16h-4", "M10 17l5-5-5-5", "M15 12H3"],
+  topic: ["M4 6h16", "M4 12h16", "M4 18h10"],
+  close: ["M6 6l12 12", "M18 6L6 18"],
+  back: ["M15 18l-6-6 6-6"],
+  plus: ["M12 5v14", "M5 12h14"],
+  hash: ["M5 9h14", "M5 15h14", "M10 3L8 21", "M16 3l-2 18"],
+  lock: ["M6 11h12v10H6z", "M8 11V7a4 4 0 0 1 8 0v4"],
+};
+
+const NS = "http://www.w3.org/2000/svg";
+
+export function icon(name, size = 18) {
+  const svg = document.createElementNS(NS, "svg");
+  for (const [k, v] of Object.entries({ viewBox: "0 0 24 24", width: size, height: size, fill: "none", stroke: "currentColor",
+    "stroke-width": 2, "stroke-linecap": "round", "stroke-linejoin": "round", "aria-hidden": "true", class: "icon" })) {
+    svg.setAttribute(k, String(v));
+  }
+  for (const d of PATHS[name] || []) {
+    const path = document.createElementNS(NS, "path");
+    path.setAttribute("d", d);
+    svg.append(path);
+  }
+  return svg;
+}

@@ -1,0 +1,122 @@
+// The signed-out screens: sign in, and sign up through an invite link (#/invite/<token>).
+
+import { Api, seg } from "../core/api.js";
+import { LANGUAGES, errorText, formatDateTime, language, setLanguage, t } from "../core/i18n.js";
+import { on, state } from "../core/store.js";
+import { h, clear } from "./dom.js";
+
+const publicApi = new Api();
+let stopRoute = null;
+
+export function mountSignedOut(root, reason, onSignedIn) {
+  if (stopRoute) stopRoute();
+  const draw = () => {
+    clear(root);
+    const page = h("div", { class: "auth-page" });
+    root.append(page);
+    const card = state.route.name === "invite" ? inviteCard(state.route.token, onSignedIn) : loginCard(reason, onSignedIn);
+    page.append(h("div", { class: "auth-card" }, h("div", { class: "brand" }, h("img", { src: "icon.svg", alt: "", width: 40, height: 40 }), h("h1", null, "Axon")),
+      card, languagePicker(draw)));
+  };
+  draw();
+  stopRoute = on("route", draw);
+}
+
+function languagePicker(redraw) {
+  const select = h("select", { class: "lang-select", "aria-label": "Language / 语言", "data-testid": "login-language" },
+    Object.entries(LANGUAGES).map(([code, label]) => h("option", { value: code, selected: code === language() }, label)));
+  select.addEventListener("change", () => {
+    setLanguage(select.value, true);
+    redraw();
+  });
+  return h("div", { class: "auth-foot" }, select);
+}
+
+function field(label, attrs) {
+  const input = h("input", attrs);
+  return { input, el: h("label", null, t(label), input) };
+}
+
+function finish(result, onSignedIn) {
+  if (stopRoute) stopRoute();
+  stopRoute = null;
+  onSignedIn(result);
+}
+
+function deviceName() {
+  const ua = navigator.userAgent;
+  const browser = /Edg\//.test(ua) ? "Edge" : /Firefox\//.test(ua) ? "Firefox" : /Chrom/.test(ua) ? "Chromium" : /Safari\//.test(ua) ? "Safari" : "Browser";
+  return `Web · ${browser}`;
+}
+
+function loginCard(reason, onSignedIn) {
+  const login = field("login.login", { type: "text", name: "username", autocomplete: "username", required: true, "data-testid": "login-user" });
+  const password = field("login.password", { type: "password", name: "password", autocomplete: "current-password", required: true, "data-testid": "login-password" });
+  const org = field("login.org", { type: "text", name: "org", autocomplete: "organization", "data-testid": "login-org" });
+  const error = h("p", { class: "form-error", role: "alert", "data-testid": "login-error" }, reason ? t(`login.reason_${reason}`) : "");
+  const submit = h("button", { type: "submit", class: "btn primary wide", "data-testid": "login-submit" }, t("login.submit"));
+  const form = h("form", { class: "stack", "data-testid": "login-form" },
+    h("h2", null, t("login.title")), login.el, password.el,
+    h("details", null, h("summary", null, t("login.org_optional")), org.el),
+    error, submit);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    submit.disabled = true;
+    error.textContent = "";
+    try {
+      const body = { login: login.input.value.trim(), password: password.input.value, device_name: deviceName() };
+      if (org.input.value.trim()) body.org = org.input.value.trim();
+      finish(await publicApi.post("/auth/login", body), onSignedIn);
+    } catch (err) {
+      error.textContent = err.status === 401 ? t("login.bad_credentials") : errorText(err);
+      submit.disabled = false;
+    }
+  });
+  queueMicrotask(() => login.input.focus());
+  return form;
+}
+
+function inviteCard(token, onSignedIn) {
+  const box = h("div", { class: "stack", "data-testid": "invite-page" }, h("p", { class: "dim" }, t("timeline.loading")));
+  publicApi.get(`/invites/${seg(token)}`).then((info) => {
+    clear(box);
+    if (!info.valid) {
+      box.append(h("h2", null, t("invite.invalid")), h("a", { href: "#/" }, t("invite.to_login")));
+      return;
+    }
+    box.append(signupForm(token, info, onSignedIn));
+  }).catch((err) => {
+    clear(box).append(h("h2", null, t("invite.invalid")), h("p", { class: "form-error" }, errorText(err)), h("a", { href: "#/" }, t("invite.to_login")));
+  });
+  return box;
+}
+
+function signupForm(token, info, onSignedIn) {
+  const username = field("invite.username", { type: "text", required: true, autocomplete: "username", pattern: "[a-z0-9][a-z0-9._\\-]{1,63}", "data-testid": "signup-username" });
+  const display = field("invite.display_name", { type: "text", required: true, maxlength: 80, autocomplete: "name", "data-testid": "signup-display-name" });
+  const email = field("invite.email", { type: "email", autocomplete: "email", "data-testid": "signup-email" });
+  const password = field("invite.password", { type: "password", required: true, minlength: 8, autocomplete: "new-password", "data-testid": "signup-password" });
+  const error = h("p", { class: "form-error", role: "alert", "data-testid": "signup-error" });
+  const submit = h("button", { type: "submit", class: "btn primary wide", "data-testid": "signup-submit" }, t("invite.submit"));
+  const form = h("form", { class: "stack", "data-testid": "signup-form" },
+    h("h2", null, t("invite.title", { org: info.org_name })),
+    info.expires_at ? h("p", { class: "dim" }, t("invite.expires", { when: formatDateTime(info.expires_at) })) : null,
+    username.el, display.el, email.el, password.el, error, submit);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    submit.disabled = true;
+    error.textContent = "";
+    try {
+      const body = {
+        invite_token: token, username: username.input.value.trim().toLowerCase(), display_name: display.input.value.trim(),
+        password: password.input.value, locale: language(), device_name: deviceName(),
+      };
+      if (email.input.value.trim()) body.email = email.input.value.trim();
+      finish(await publicApi.post("/auth/signup", body), onSignedIn);
+    } catch (err) {
+      error.textContent = errorText(err);
+      submit.disabled = false;
+    }
+  });
+  return form;
+}

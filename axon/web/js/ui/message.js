@@ -1,0 +1,121 @@
+// One message row. Pure rendering: the caller passes what to show and the handlers.
+
+import { errorText, formatDateTime, formatTime, t } from "../core/i18n.js";
+import { state, isMe } from "../core/store.js";
+import { mentionsMe } from "../core/summary.js";
+import { h } from "./dom.js";
+import { icon } from "./icons.js";
+import { avatar } from "./avatar.js";
+import { renderMarkdown } from "./markdown.js";
+import { userName } from "./names.js";
+
+/** Everything a message row depends on, for the timeline's keyed update. */
+export function messageSignature(m, view) {
+  return JSON.stringify([m.id, m.seq, m.text, m.edited_at, m.deleted, m.pinned, m.reply_count, m.reactions,
+    m.pending, m.error, m.provisional, view.grouped, view.editing, view.seenBy, view.mode, userName(m.sender_id)]);
+}
+
+export function renderMessage(m, view, on) {
+  const mine = isMe(m.sender_id);
+  const pending = Boolean(m.pending);
+  const el = h("article", {
+    class: ["msg", view.grouped && "grouped", mine && "mine", !mine && mentionsMe(m, state.session.user.id) && "mentioned",
+      pending && `state-${m.pending}`, m.deleted && "deleted", m.pinned && "pinned"],
+    "data-testid": "message",
+    "data-message-id": pending ? null : m.id,
+    "data-client-id": m.client_msg_id || null,
+    "data-seq": pending ? null : m.seq,
+    "data-sender-id": m.sender_id,
+    "data-state": pending ? m.pending : "sent",
+    tabindex: "-1",
+  });
+  el.append(
+    h("div", { class: "msg-gutter" }, view.grouped
+      ? h("time", { class: "msg-time-hover", datetime: m.created_at }, formatTime(m.created_at))
+      : avatar(m.sender_id)),
+    h("div", { class: "msg-main" },
+      view.grouped ? null : header(m),
+      view.editing ? editor(m, on) : body(m),
+      reactions(m, on),
+      threadLink(m, view, on),
+      status(m, on),
+      view.seenBy !== null && view.seenBy !== undefined
+        ? h("div", { class: "seen", "data-testid": "seen-by" }, view.seenBy ? t("seen_by", { n: view.seenBy }) : t("delivered"))
+        : null),
+    pending || m.deleted ? null : toolbar(m, mine, view, on));
+  return el;
+}
+
+function header(m) {
+  return h("div", { class: "msg-head" },
+    h("span", { class: "msg-author" }, userName(m.sender_id)),
+    h("time", { datetime: m.created_at, title: formatDateTime(m.created_at) }, formatTime(m.created_at)),
+    m.pinned ? h("span", { class: "pin-mark", title: t("msg.pinned") }, icon("pin", 13)) : null);
+}
+
+function body(m) {
+  if (m.deleted) return h("div", { class: "msg-body tombstone" }, t("msg.deleted"));
+  const content = h("div", { class: "msg-body markdown" }, renderMarkdown(m.text, state.session.user.username));
+  if (m.edited_at) content.append(h("span", { class: "edited", title: formatDateTime(m.edited_at) }, t("msg.edited")));
+  return content;
+}
+
+function editor(m, on) {
+  const area = h("textarea", { class: "edit-box", "data-testid": "edit-box", rows: 3, value: m.text });
+  const save = () => on.saveEdit(m, area.value);
+  area.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
+      ev.preventDefault();
+      save();
+    }
+    if (ev.key === "Escape") on.cancelEdit();
+  });
+  queueMicrotask(() => {
+    area.focus();
+    area.setSelectionRange(area.value.length, area.value.length);
+  });
+  return h("div", { class: "msg-edit" }, area,
+    h("div", { class: "row" },
+      h("button", { class: "btn primary small", onclick: save }, t("action.save")),
+      h("button", { class: "btn small", onclick: () => on.cancelEdit() }, t("action.cancel"))));
+}
+
+function reactions(m, on) {
+  if (!m.reactions || !m.reactions.length || m.pending) return null;
+  const me = state.session.user.id;
+  return h("div", { class: "reactions" }, m.reactions.map((r) => {
+    const mine = r.user_ids.includes(me);
+    const who = r.user_ids.map((id) => userName(id)).join(", ");
+    return h("button", {
+      class: ["reaction", mine && "mine"], "data-testid": "reaction", "data-emoji": r.emoji,
+      title: who, "aria-pressed": mine ? "true" : "false", onclick: () => on.react(m, r.emoji, !mine),
+    }, h("span", { class: "emoji" }, r.emoji), h("span", { class: "count" }, String(r.count)));
+  }), h("button", { class: "reaction add", title: t("msg.react"), onclick: (ev) => on.pickEmoji(m, ev.currentTarget) }, icon("smile", 14)));
+}
+
+function threadLink(m, view, on) {
+  if (view.mode !== "main" || !m.reply_count) return null;
+  return h("button", { class: "thread-link", "data-testid": "thread-link", onclick: () => on.openThread(m) },
+    t("msg.replies", { n: m.reply_count }));
+}
+
+function status(m, on) {
+  if (!m.pending) return null;
+  if (m.pending !== "failed") return h("div", { class: "msg-status" }, h("span", { class: "spinner" }), t("msg.sending"));
+  return h("div", { class: "msg-status failed", "data-testid": "failed" },
+    t("msg.failed"), m.error ? ` — ${errorText({ code: m.error })}` : "",
+    h("button", { class: "link", "data-testid": "retry", onclick: () => on.retry(m) }, t("action.retry")),
+    h("button", { class: "link", onclick: () => on.discard(m) }, t("action.discard")));
+}
+
+function toolbar(m, mine, view, on) {
+  const button = (label, icon, action, testid) => h("button", {
+    class: "icon-btn small", title: label, "aria-label": label, "data-testid": testid, onclick: action,
+  }, icon);
+  return h("div", { class: "msg-actions", role: "toolbar" },
+    button(t("msg.react"), icon("smile", 16), (ev) => on.pickEmoji(m, ev.currentTarget), "act-react"),
+    view.mode === "main" ? button(t("msg.reply"), icon("reply", 16), () => on.openThread(m), "act-reply") : null,
+    button(m.pinned ? t("msg.unpin") : t("msg.pin"), icon("pin", 16), () => on.pin(m, !m.pinned), "act-pin"),
+    mine ? button(t("msg.edit"), icon("pencil", 16), () => on.edit(m), "act-edit") : null,
+    mine || state.session.user.role === "admin" ? button(t("msg.delete"), icon("trash", 16), () => on.remove(m), "act-delete") : null);
+}

@@ -1,0 +1,76 @@
+// Desktop notifications for direct messages and mentions, and the unread count in
+// the tab title. Mutes are a per-user choice kept locally (prefs.muted).
+
+import { t } from "../core/i18n.js";
+import { prefs } from "../core/prefs.js";
+import { on, state, emit } from "../core/store.js";
+import { mentionsMe } from "../core/summary.js";
+import { plainText } from "./markdown.js";
+import { conversationTitle, userName } from "./names.js";
+import { go } from "./router.js";
+
+const FRESH_MS = 5 * 60 * 1000;
+
+export function isMuted(convId) {
+  return state.session ? prefs.muted(state.session.user.id).has(convId) : false;
+}
+
+export function setMuted(convId, muted) {
+  const set = prefs.muted(state.session.user.id);
+  if (muted) set.add(convId);
+  else set.delete(convId);
+  prefs.setMuted(state.session.user.id, set);
+  emit("conversations");
+}
+
+/** Called by the engine for every message event newer than the conversation summary. */
+export function notifyMessage(convId, message) {
+  const me = state.session.user;
+  const conv = state.conversations.get(convId);
+  if (!conv || message.sender_id === me.id || isMuted(convId)) return;
+  if (conv.kind !== "direct" && !mentionsMe(message, me.id)) return;
+  const looking = document.visibilityState === "visible" && state.route.name === "conversation"
+    && state.route.conv === convId;
+  if (looking) return;
+  if (Date.now() - new Date(message.created_at).getTime() > FRESH_MS) return;
+  if (!("Notification" in window) || Notification.permission !== "granted") return;
+  const title = conv.kind === "direct"
+    ? userName(message.sender_id)
+    : t("notify.mention", { user: userName(message.sender_id), conv: conversationTitle(conv) });
+  const note = new Notification(title, { body: plainText(message.text), tag: convId });
+  note.onclick = () => {
+    window.focus();
+    go("c", convId);
+    note.close();
+  };
+}
+
+export async function askPermission() {
+  if (!("Notification" in window)) return "unsupported";
+  const result = await Notification.requestPermission();
+  emit("notifications", result);
+  return result;
+}
+
+export function permission() {
+  return "Notification" in window ? Notification.permission : "unsupported";
+}
+
+export function unreadTotal() {
+  let total = 0;
+  for (const c of state.conversations.values()) {
+    total += isMuted(c.id) ? c.mention_count || 0 : c.unread_count || 0;
+  }
+  return total;
+}
+
+export function startTitle() {
+  const update = () => {
+    const total = unreadTotal();
+    const org = state.session && state.session.org ? state.session.org.name : "";
+    const base = org ? `Axon · ${org}` : "Axon";
+    document.title = total ? `(${total}) ${base}` : base;
+  };
+  update();
+  return on("conversations", update);
+}

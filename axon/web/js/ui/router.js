@@ -1,0 +1,22 @@
+// Hash routes: #/c/<conv>, #/c/<conv>/thread/<message>, #/c/<conv>/members,
+// #/c/<conv>/pins, #/settings, #/admin, #/invite/<token>, and #/ (home).
+
+export function parseRoute(hash) {
+  const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
+  const [head, id, panel, panelId] = parts;
+  if (head === "c" && id) return { name: "conversation", conv: id, panel: panel || null, panelId: panelId || null };
+  if (head === "settings") return { name: "settings" };
+  if (head === "admin") return { name: "admin", tab: id || "users" };
+  if (head === "invite" && id) return { name: "invite", token: id };
+  return { name: "home" };
+}
+
+export function href(...parts) {
+  return `#/${parts.map((p) => encodeURIComponent(p)).join("/")}`;
+}
+
+export function go(...parts) {
+  location.hash = href(...parts);
+}
+
+export const convHref = (conv, ...rest) => href("c", conv, ...rest);

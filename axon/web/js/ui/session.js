@@ -1,0 +1,62 @@
+// Signing in and out: which screen is shown, and the lifetime of the engine.
+
+import { api, engine } from "../core/engine.js";
+import { loadDirectory } from "../core/history.js";
+import { prefs } from "../core/prefs.js";
+import { state, emit, on, resetState } from "../core/store.js";
+import { mountApp, unmountApp } from "./app.js";
+import { mountSignedOut } from "./login.js";
+import { notifyMessage } from "./notify.js";
+
+let root = null;
+let stopSaving = null;
+
+export function startApp(container, session) {
+  root = container;
+  state.session = { ...session };
+  api.token = session.token;
+  api.onUnauthenticated = () => endSession("expired");
+  engine.hooks.fatal = (code) => endSession(code === 4003 ? "revoked" : "expired");
+  engine.hooks.message = notifyMessage;
+  stopSaving = on("session", () => state.session && prefs.setSession(state.session));
+  engine.start(state.session);
+  loadDirectory().catch(() => {});
+  mountApp(root);
+}
+
+/** A successful login or sign-up: {token, device, user, org}. */
+export function signedIn(container, result) {
+  const session = { token: result.token, user: result.user, org: result.org || null, device_id: result.device.id };
+  prefs.setSession(session);
+  if (state.route.name === "invite") {
+    history.replaceState(null, "", "#/");
+    state.route = { name: "home" };
+  }
+  startApp(container, session);
+}
+
+export async function signOut() {
+  try {
+    await api.post("/auth/logout");
+  } catch {
+    // The device is forgotten locally either way.
+  }
+  endSession(null);
+}
+
+function endSession(reason) {
+  if (!state.session) return;
+  prefs.forgetDevice(state.session.device_id, state.session.user.id);
+  engine.stop();
+  api.token = null;
+  if (stopSaving) stopSaving();
+  unmountApp();
+  resetState();
+  emit("signed-out");
+  showSignedOut(root, reason);
+}
+
+export function showSignedOut(container, reason = null) {
+  root = container;
+  mountSignedOut(container, reason, (result) => signedIn(container, result));
+}

@@ -1,0 +1,130 @@
+// Settings: profile, language, theme, notifications, devices, sign out.
+
+import { api } from "../core/engine.js";
+import { listOf, seg } from "../core/api.js";
+import { LANGUAGES, errorText, formatRelative, language, setLanguage, t } from "../core/i18n.js";
+import { emit, on, state } from "../core/store.js";
+import { h, clear } from "./dom.js";
+import { icon } from "./icons.js";
+import { avatar } from "./avatar.js";
+import { currentTheme, setTheme } from "./theme.js";
+import { askPermission, permission } from "./notify.js";
+import { signOut } from "./session.js";
+import { confirmAction, toast } from "./dialogs.js";
+
+export function mountSettings(el) {
+  const devices = h("ul", { class: "device-list", "data-testid": "device-list" });
+  el.append(h("div", { class: "page settings", "data-testid": "settings" },
+    h("header", { class: "page-head" },
+      h("a", { class: "icon-btn back", href: "#/", "aria-label": t("conv.back") }, icon("back", 22)),
+      h("h2", null, t("settings.title"))),
+    profileSection(),
+    preferencesSection(),
+    passwordSection(),
+    h("section", { class: "card" }, h("h3", null, t("settings.devices")), devices),
+    h("section", { class: "card" },
+      h("button", { class: "btn danger", "data-testid": "sign-out", onclick: () => signOut() }, t("settings.sign_out")))));
+  const loadDevices = () => renderDevices(devices);
+  loadDevices();
+  return on("devices", loadDevices);
+}
+
+function profileSection() {
+  const user = state.session.user;
+  const name = h("input", { type: "text", value: user.display_name || "", maxlength: 80, "data-testid": "profile-name" });
+  const title = h("input", { type: "text", value: user.title || "", maxlength: 80 });
+  const status = h("input", { type: "text", value: user.status_text || "", maxlength: 140 });
+  const receipts = h("input", { type: "checkbox", checked: user.read_receipts !== false });
+  const form = h("form", { class: "stack" },
+    h("div", { class: "row" }, avatar(user.id, "lg"), h("div", null,
+      h("div", { class: "strong", "data-testid": "whoami" }, user.display_name || user.username),
+      h("div", { class: "dim" }, `@${user.username}`, user.role === "admin" ? ` · ${t("role.org_admin")}` : ""))),
+    h("label", null, t("settings.display_name"), name),
+    h("label", null, t("settings.job_title"), title),
+    h("label", null, t("settings.status"), status),
+    h("label", { class: "check" }, receipts, t("settings.read_receipts")),
+    h("div", { class: "row end" }, h("button", { type: "submit", class: "btn primary", "data-testid": "profile-save" }, t("action.save"))));
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      const updated = await api.patch("/me", {
+        display_name: name.value.trim(), title: title.value.trim(), status_text: status.value.trim(), read_receipts: receipts.checked,
+      });
+      Object.assign(state.session.user, updated);
+      state.users.set(updated.id, updated);
+      emit("session");
+      emit("users");
+      toast(t("settings.saved"));
+    } catch (err) {
+      toast(errorText(err), "error");
+    }
+  });
+  return h("section", { class: "card" }, h("h3", null, t("settings.profile")), form);
+}
+
+function preferencesSection() {
+  const lang = h("select", { "data-testid": "language-select" },
+    Object.entries(LANGUAGES).map(([code, label]) => h("option", { value: code, selected: code === language() }, label)));
+  lang.addEventListener("change", () => {
+    setLanguage(lang.value, true);
+    api.patch("/me", { locale: lang.value }).catch(() => {});
+    emit("language");
+  });
+  const theme = h("select", { "data-testid": "theme-select" },
+    ["auto", "light", "dark"].map((v) => h("option", { value: v, selected: v === currentTheme() }, t(`theme.${v}`))));
+  theme.addEventListener("change", () => setTheme(theme.value));
+  const notifications = permission();
+  return h("section", { class: "card" }, h("h3", null, t("settings.preferences")),
+    h("div", { class: "stack" },
+      h("label", null, t("settings.language"), lang),
+      h("label", null, t("settings.theme"), theme),
+      h("div", { class: "row" }, h("span", { class: "grow" }, t("settings.notifications"), ": ", t(`notifications.${notifications}`)),
+        notifications === "default" ? h("button", { class: "btn small", onclick: async () => { await askPermission(); emit("language"); } }, t("settings.enable")) : null)));
+}
+
+function passwordSection() {
+  const old = h("input", { type: "password", required: true, autocomplete: "current-password", "data-testid": "old-password" });
+  const fresh = h("input", { type: "password", required: true, minlength: 8, autocomplete: "new-password", "data-testid": "new-password" });
+  const form = h("form", { class: "form-grid" },
+    h("label", null, t("settings.old_password"), old),
+    h("label", null, t("settings.new_password"), fresh),
+    h("button", { type: "submit", class: "btn", "data-testid": "change-password" }, t("settings.change_password")));
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      await api.post("/me/password", { old_password: old.value, new_password: fresh.value });
+      form.reset();
+      toast(t("settings.password_changed"));
+    } catch (err) {
+      toast(errorText(err), "error");
+    }
+  });
+  return h("section", { class: "card" }, h("h3", null, t("settings.password")), form);
+}
+
+async function renderDevices(list) {
+  try {
+    const devices = listOf(await api.get("/me/devices")).filter((d) => !d.revoked_at);
+    clear(list).append(...devices.map((d) => h("li", { class: "device", "data-device-id": d.id },
+      h("div", { class: "grow" },
+        h("div", { class: "strong" }, d.name || t("settings.unnamed_device"), d.current ? h("span", { class: "tag" }, t("settings.this_device")) : null),
+        h("div", { class: "dim" }, t("settings.last_seen", { when: formatRelative(d.last_seen_at || d.created_at) }))),
+      h("button", { class: "btn small danger", "data-testid": "revoke-device", onclick: () => revoke(d) }, t("settings.revoke")))));
+  } catch (err) {
+    toast(errorText(err), "error");
+  }
+}
+
+async function revoke(device) {
+  if (!(await confirmAction(t("settings.revoke_confirm", { name: device.name || device.id })))) return;
+  if (device.current) {
+    signOut();
+    return;
+  }
+  try {
+    await api.del(`/me/devices/${seg(device.id)}`);
+    emit("devices");
+  } catch (err) {
+    toast(errorText(err), "error");
+  }
+}

@@ -1,0 +1,257 @@
+// The scrolling list of messages: grouped by author and day, a "new messages" marker,
+// infinite scroll back, jump to unread, and read marking while the bottom is in view.
+// mode "main" shows top-level messages; mode "thread" shows one root and its replies.
+
+import { api, engine } from "../core/engine.js";
+import { seg } from "../core/api.js";
+import { dayKey, errorText, formatDay, t } from "../core/i18n.js";
+import { loadLatest, loadOlder, loadReceipts, loadThread } from "../core/history.js";
+import { on, state, isMe } from "../core/store.js";
+import { h, reconcile, batched, debounce } from "./dom.js";
+import { renderMessage, messageSignature } from "./message.js";
+import { confirmAction, toast } from "./dialogs.js";
+import { openEmojiPicker } from "./emoji.js";
+import { convHref } from "./router.js";
+
+const GROUP_MS = 5 * 60 * 1000;
+const NEAR_BOTTOM_PX = 60;
+const LOAD_MORE_PX = 300;
+
+export function mountTimeline(el, convId, { mode, rootId = null }) {
+  const view = new TimelineView(el, convId, mode, rootId);
+  return () => view.destroy();
+}
+
+class TimelineView {
+  constructor(el, convId, mode, rootId) {
+    Object.assign(this, { convId, mode, rootId, editing: null, receiptsFor: null });
+    const summary = state.conversations.get(convId) || {};
+    // The marker stays where the unread part began when the conversation was opened.
+    this.markerSeq = mode === "main" && summary.unread_count ? summary.read_seq || 0 : null;
+    this.firstRender = true;
+    this.top = h("div", { class: "timeline-top" });
+    this.list = h("div", { class: "timeline-list" });
+    this.scroller = h("div", { class: "timeline", "data-testid": mode === "main" ? "timeline" : "thread-timeline", tabindex: "0" }, this.top, this.list);
+    this.jump = h("button", { class: "pill pill-top", hidden: true, "data-testid": "jump-unread", onclick: () => this.jumpToUnread() }, t("timeline.jump_unread"));
+    this.below = h("button", { class: "pill pill-bottom", hidden: true, "data-testid": "new-below", onclick: () => this.scrollToBottom() }, t("timeline.new_below"));
+    el.append(this.scroller, this.jump, this.below);
+    this.render = batched(() => this.draw());
+    this.scroller.addEventListener("scroll", () => this.scrolled(), { passive: true });
+    this.onVisible = () => this.maybeRead();
+    document.addEventListener("visibilitychange", this.onVisible);
+    this.stops = [
+      on("timeline", (id) => id === this.convId && this.render()),
+      on("outbox", this.render), on("users", this.render),
+      on("receipts", (id) => id === this.convId && this.render()),
+      on("reload", (id) => id === this.convId && this.load()),
+      on("sent", (s) => s.conv === this.convId && this.scrollToBottom()),
+      on("synced", () => this.maybeRead()), // a read sent while offline may not have reached the server
+    ];
+    this.loadReceiptsSoon = debounce((m) => loadReceipts(this.convId, m).catch(() => {}), 300);
+    this.load();
+    this.render();
+  }
+
+  destroy() {
+    this.render.cancel();
+    this.stops.forEach((stop) => stop());
+    document.removeEventListener("visibilitychange", this.onVisible);
+  }
+
+  load() {
+    const work = this.mode === "main" ? loadLatest(this.convId) : loadThread(this.convId, this.rootId);
+    work.catch((err) => toast(errorText(err), "error"));
+  }
+
+  messages() {
+    const tl = state.timelines.get(this.convId);
+    const known = tl ? (this.mode === "main" ? tl.top() : [tl.messages.get(this.rootId), ...tl.replies(this.rootId)].filter(Boolean)) : [];
+    const sentIds = new Set(known.map((m) => m.client_msg_id).filter(Boolean));
+    const pending = engine.outbox ? engine.outbox.forConversation(this.convId, this.rootId) : [];
+    const me = state.session.user.id;
+    return known.concat(pending.filter((e) => !sentIds.has(e.id)).map((e) => ({
+      id: `p:${e.id}`, client_msg_id: e.id, sender_id: me, text: e.text, created_at: e.created_at,
+      reply_to: e.reply_to, pending: e.state, error: e.error, reactions: [], seq: Infinity,
+    })));
+  }
+
+  /** The marker can be placed once the message just before the first unread one is loaded. */
+  markerPlaceable(messages) {
+    const tl = state.timelines.get(this.convId);
+    if (this.markerSeq === null || !tl) return false;
+    return tl.nextBeforeSeq === null || messages.some((m) => !m.pending && m.seq <= this.markerSeq);
+  }
+
+  rows() {
+    const messages = this.messages();
+    const seen = this.seenBy(messages);
+    const rows = [];
+    let prev = null;
+    this.placeable = this.markerPlaceable(messages);
+    let markerPlaced = !this.placeable;
+    for (const m of messages) {
+      const day = dayKey(m.created_at);
+      let breakGroup = false;
+      if (!prev || dayKey(prev.created_at) !== day) {
+        rows.push({ key: `d:${day}`, sig: `${day}|${formatDay(m.created_at)}`, render: () => h("div", { class: "day-divider", role: "separator" }, h("span", null, formatDay(m.created_at))) });
+        breakGroup = true;
+      }
+      if (!markerPlaced && this.markerSeq !== null && !m.pending && m.seq > this.markerSeq && !isMe(m.sender_id)) {
+        rows.push({ key: "unread-marker", sig: "m", render: () => h("div", { class: "unread-marker", "data-testid": "unread-marker", role: "separator" }, h("span", null, t("timeline.new_messages"))) });
+        markerPlaced = breakGroup = true;
+      }
+      const grouped = !breakGroup && prev && prev.sender_id === m.sender_id && !prev.deleted
+        && new Date(m.created_at) - new Date(prev.created_at) < GROUP_MS && !(this.mode === "thread" && prev.id === this.rootId);
+      const viewOf = { grouped, editing: this.editing === m.id, mode: this.mode, seenBy: seen.id === m.id ? seen.count : null };
+      rows.push({ key: m.id, sig: messageSignature(m, viewOf), render: () => renderMessage(m, viewOf, this.handlers()) });
+      prev = m;
+    }
+    return rows;
+  }
+
+  /** "Seen by N" goes under my latest sent message of the main timeline. */
+  seenBy(messages) {
+    if (this.mode !== "main") return { id: null };
+    const mine = messages.filter((m) => !m.pending && !m.provisional && isMe(m.sender_id) && !m.deleted);
+    const last = mine[mine.length - 1];
+    if (!last) return { id: null };
+    if (this.receiptsFor !== last.id) {
+      this.receiptsFor = last.id;
+      this.loadReceiptsSoon(last);
+    }
+    const reads = state.reads.get(this.convId) || new Map();
+    let count = 0;
+    for (const [userId, seq] of reads) if (!isMe(userId) && seq >= last.seq) count += 1;
+    return { id: last.id, count };
+  }
+
+  draw() {
+    const tl = state.timelines.get(this.convId);
+    const wasAtBottom = this.atBottom();
+    const anchor = wasAtBottom ? null : this.anchor();
+    const before = this.list.childElementCount;
+    reconcile(this.list, this.rows());
+    this.drawTop(tl);
+    if (this.firstRender && tl && tl.loaded) {
+      this.firstRender = false;
+      this.initialScroll();
+    } else if (wasAtBottom) {
+      this.scroller.scrollTop = this.scroller.scrollHeight;
+    } else if (anchor) {
+      this.scroller.scrollTop += anchor.el.getBoundingClientRect().top - anchor.top;
+      if (this.list.childElementCount > before && !tl.loading) this.below.hidden = false;
+    }
+    this.updatePills();
+    this.maybeRead();
+    this.fillViewport(tl);
+  }
+
+  drawTop(tl) {
+    let text = "";
+    if (this.mode === "main" && tl) {
+      if (tl.loading) text = t("timeline.loading");
+      else if (tl.loaded && tl.nextBeforeSeq === null) text = t("timeline.beginning");
+    }
+    this.top.textContent = text;
+    this.top.dataset.state = tl && tl.loading ? "loading" : tl && tl.nextBeforeSeq === null ? "beginning" : "more";
+  }
+
+  initialScroll() {
+    const marker = this.list.querySelector(".unread-marker");
+    if (marker && marker.offsetTop < this.scroller.scrollHeight - this.scroller.clientHeight) {
+      this.scroller.scrollTop = Math.max(0, marker.offsetTop - this.scroller.clientHeight / 3);
+    } else {
+      this.scroller.scrollTop = this.scroller.scrollHeight;
+    }
+  }
+
+  anchor() {
+    const top = this.scroller.getBoundingClientRect().top;
+    for (const el of this.list.children) {
+      const rect = el.getBoundingClientRect();
+      if (rect.bottom > top) return { el, top: rect.top };
+    }
+    return null;
+  }
+
+  atBottom() {
+    const s = this.scroller;
+    return s.scrollHeight - s.scrollTop - s.clientHeight < NEAR_BOTTOM_PX;
+  }
+
+  scrolled() {
+    if (this.scroller.scrollTop < LOAD_MORE_PX && this.mode === "main") this.older();
+    if (this.atBottom()) this.below.hidden = true;
+    this.updatePills();
+    this.maybeRead();
+  }
+
+  /** Keep loading older pages while the list does not fill the view. */
+  fillViewport(tl) {
+    if (this.mode === "main" && tl && tl.loaded && !tl.loading && this.scroller.scrollHeight <= this.scroller.clientHeight + LOAD_MORE_PX) this.older();
+  }
+
+  older() {
+    loadOlder(this.convId).catch((err) => toast(errorText(err), "error"));
+  }
+
+  updatePills() {
+    const marker = this.list.querySelector(".unread-marker");
+    const above = marker ? marker.getBoundingClientRect().bottom <= this.scroller.getBoundingClientRect().top
+      : this.markerSeq !== null && !this.placeable && Boolean(state.timelines.get(this.convId)?.loaded);
+    this.jump.hidden = !above;
+  }
+
+  /** Load older pages until the first unread message is in, then show it. */
+  async jumpToUnread() {
+    for (let pages = 0; !this.placeable && pages < 100; pages += 1) {
+      if (!(await loadOlder(this.convId))) break;
+      this.draw();
+    }
+    const marker = this.list.querySelector(".unread-marker");
+    if (marker) marker.scrollIntoView({ block: "center" });
+    this.updatePills();
+  }
+
+  scrollToBottom() {
+    this.scroller.scrollTop = this.scroller.scrollHeight;
+    this.below.hidden = true;
+  }
+
+  maybeRead() {
+    if (this.mode === "main" && document.visibilityState === "visible" && this.atBottom()) engine.markRead(this.convId);
+  }
+
+  handlers() {
+    if (!this._handlers) this._handlers = messageHandlers(this);
+    return this._handlers;
+  }
+}
+
+function messageHandlers(view) {
+  const conv = view.convId;
+  const path = (m, rest = "") => `/conversations/${seg(conv)}/messages/${seg(m.id)}${rest}`;
+  const attempt = (work) => work.catch((err) => toast(errorText(err), "error"));
+  return {
+    react: (m, emoji, add) => attempt(add ? api.put(path(m, `/reactions/${seg(emoji)}`)) : api.del(path(m, `/reactions/${seg(emoji)}`))),
+    pickEmoji: (m, anchor) => openEmojiPicker(anchor, (emoji) => {
+      const entry = m.reactions.find((r) => r.emoji === emoji);
+      const mine = entry && entry.user_ids.includes(state.session.user.id);
+      attempt(mine ? api.del(path(m, `/reactions/${seg(emoji)}`)) : api.put(path(m, `/reactions/${seg(emoji)}`)));
+    }),
+    openThread: (m) => { location.hash = convHref(conv, "thread", m.id); },
+    pin: (m, pin) => attempt(pin ? api.put(path(m, "/pin")) : api.del(path(m, "/pin"))),
+    edit: (m) => { view.editing = m.id; view.render(); },
+    cancelEdit: () => { view.editing = null; view.render(); },
+    saveEdit: (m, text) => {
+      view.editing = null;
+      view.render();
+      if (text.trim() && text !== m.text) attempt(api.patch(path(m), { text }));
+    },
+    remove: async (m) => {
+      if (await confirmAction(t("msg.delete_confirm"))) attempt(api.del(path(m)));
+    },
+    retry: (m) => engine.outbox.retry(m.client_msg_id),
+    discard: (m) => engine.outbox.discard(m.client_msg_id),
+  };
+}
