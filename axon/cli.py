@@ -58,7 +58,7 @@ def serve(
         loop="uvloop",
         http="httptools",
         ws="websockets-sansio",
-        ws_max_size=settings.max_frame_bytes,
+        ws_max_size=4 * settings.max_frame_bytes,  # beyond the soft limit (an error frame) the socket closes
         ws_ping_interval=None,
         timeout_graceful_shutdown=5,
         lifespan="on",

@@ -115,6 +115,7 @@ class AxonClient:
         self._delivered_dirty = asyncio.Event()
         self._closing = False
         self._heartbeat = (15.0, 45.0)
+        self._watched: list[str] = []
 
     @classmethod
     async def login(cls, base_url: str, login: str, password: str, org: str | None = None,
@@ -205,6 +206,8 @@ class AxonClient:
         await self._send_frame({"t": "typing", "conv": conv})
 
     async def watch_presence(self, user_ids: list[str]) -> None:
+        """Follow these users' presence (kept across reconnects)."""
+        self._watched = list(user_ids)
         await self._send_frame({"t": "presence_sub", "users": user_ids})
 
     async def set_presence(self, state: str) -> None:
@@ -298,6 +301,7 @@ class AxonClient:
     async def _heartbeats(self, ws: ClientConnection) -> None:
         loop = asyncio.get_running_loop()
         self._last_frame = loop.time()
+        await self.synced.wait()  # the welcome before it says how often to beat
         while True:
             interval, timeout = self._heartbeat
             await asyncio.sleep(min(interval, timeout / 3))
@@ -351,6 +355,8 @@ class AxonClient:
 
     def _synced(self) -> None:
         self.synced.set()
+        if self._watched:
+            self._transmit(_encode({"t": "presence_sub", "users": self._watched}))
         for pending in list(self._outbox.values()):
             self._transmit(pending.frame)
 
@@ -412,7 +418,12 @@ class AxonClient:
         if send_id is None or send_id not in self._outbox:
             self._events.put_nowait(Event("error", error.get("code", ""), None, 0, error, frame))
             return
-        if error.get("code") in ("rate_limited", "internal_error"):
+        if error.get("code") == "rate_limited":
+            delay = float(error.get("details", {}).get("retry_after", 0.1))
+            frame_bytes = self._outbox[send_id].frame
+            asyncio.get_running_loop().call_later(delay, self._transmit, frame_bytes)
+            return  # kept in the outbox and sent again, with the same id, once allowed
+        if error.get("code") == "internal_error":
             return  # kept in the outbox: re-sent after the next (re)connect
         pending = self._outbox.pop(send_id)
         if not pending.future.done():

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections import deque
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -114,7 +115,13 @@ class Session:
             return
         self._transition(State.CLOSED)
         self.close_code = code
+        if code not in (CloseCode.NORMAL, CloseCode.RESTARTING):
+            log.info("closing session of device %s: %s (%d)", self.device_id or "-", reason, code)
         self._queue.clear()
+        if self._writer is not None and self._writer is not asyncio.current_task():
+            # The writer may be parked on a full socket (a slow consumer): stop it, so that
+            # the close frame goes out right behind what is already buffered.
+            self._writer.cancel()
         self._spawn(self.transport.close(code, reason))
 
     def revoke(self) -> None:
@@ -244,7 +251,7 @@ class Session:
         self.gw.presence.set(self, "online")
         await self.transport.send(encode(self._welcome(start)))
         await self._replay_user_events(start.user_seq)
-        limit = min(hello.resume_limit or self.gw.settings.resume_limit, 10_000)
+        limit = max(1, min(hello.resume_limit or self.gw.settings.resume_limit, 10_000))
         for conv in start.conversations:
             if conv["id"] in client_convs:
                 await self._replay_conversation(conv["id"], conv["last_seq"], limit)
@@ -297,14 +304,15 @@ class Session:
         if len(data) > self.gw.settings.max_frame_bytes:
             self._error("frame_too_large", f"Frames are limited to {self.gw.settings.max_frame_bytes} bytes.")
             return
-        if not self._within_rate():
-            return
         try:
             frame = f.decode_client_frame(data)
         except f.FrameError as exc:
-            self._error(exc.code, exc.message, exc.ref, exc.send_id)
+            if self._within_rate(exc.ref, exc.send_id):
+                self._error(exc.code, exc.message, exc.ref, exc.send_id)
             if self.state is State.AWAITING_HELLO:
                 self.close(CloseCode.UNAUTHENTICATED, "expected hello")
+            return
+        if not self._within_rate(getattr(frame, "ref", None), frame.id if isinstance(frame, f.Send) else None):
             return
         if self.state is State.AWAITING_HELLO:
             await self._on_hello(frame)
@@ -315,12 +323,14 @@ class Session:
             return
         handler(self, frame)
 
-    def _within_rate(self) -> bool:
+    def _within_rate(self, ref: str | None, send_id: str | None) -> bool:
         s = self.gw.settings
         decision = take(self._bucket, self.gw.clock.monotonic(), s.frame_rate, s.frame_burst)
         self._bucket = decision.bucket
         if not decision.allowed:
-            self._error("rate_limited", "Too many frames; slow down.", details={"retry_after": decision.retry_after})
+            # The refused frame is named (send id or ref) so that the client can retry exactly it.
+            self._error("rate_limited", "Too many frames; slow down.", ref, send_id,
+                        details={"retry_after": math.ceil(decision.retry_after * 1000) / 1000})
         return decision.allowed
 
     def _error(self, code: str, message: str, ref: str | None = None, send_id: str | None = None,

@@ -151,6 +151,7 @@ class Auth:
         assert user is not None
         self._rate_limit(f"pw:{actor.user_id}", f"pwdev:{actor.device_id}")
         if not await self.passwords.verify(user["password_hash"], old_password):
-            raise Unauthenticated("The current password is wrong.", code="invalid_credentials")
+            # 403, not 401: the session is fine, only the password typed is wrong.
+            raise Forbidden("The current password is wrong.", code="wrong_password")
         new_hash = await self.passwords.hash(new_password)
         await self.core.write(lambda tx: accounts.update_user(tx.conn, actor.user_id, {"password_hash": new_hash}))

@@ -1,0 +1,112 @@
+"""Accounts: first start, login, invites, open sign-up, devices, profiles, admin actions."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from axon.client import ApiError, AxonClient, ClientClosed, RestApi
+from tests.support.people import PASSWORD, admin_rest, new_person
+from tests.support.server import ADMIN_PASSWORD, ServerProcess
+
+
+async def test_first_start_created_an_org_and_an_admin(server: ServerProcess) -> None:
+    rest = RestApi(server.url)
+    session = await rest.login("admin", ADMIN_PASSWORD)
+    assert session["user"]["role"] == "admin" and session["org"]["name"] == "Test Org"
+    assert session["device"]["current"]
+    with pytest.raises(ApiError) as wrong:
+        await RestApi(server.url).login("admin", "not-the-password")
+    assert wrong.value.status == 401 and wrong.value.code == "invalid_credentials"
+    with pytest.raises(ApiError) as unknown:
+        await RestApi(server.url).login("nobody", "whatever-pw")
+    assert unknown.value.code == "invalid_credentials"  # same answer: no account probing
+
+
+async def test_invite_link_signup_and_its_limits(server: ServerProcess) -> None:
+    admin = await admin_rest(server.url)
+    invite = await admin.create_invite(max_uses=1, expires_in_hours=1)
+    info = await RestApi(server.url).request("GET", f"/invites/{invite['token']}")
+    assert info["valid"] and info["org_name"] == "Test Org"
+    newcomer = RestApi(server.url)
+    session = await newcomer.signup(invite_token=invite["token"], username="newbie", display_name="李娜",
+                                    password="newbie-password", locale="zh-CN")
+    assert session["user"]["locale"] == "zh-CN" and (await newcomer.me())["username"] == "newbie"
+    with pytest.raises(ApiError) as used_up:
+        await RestApi(server.url).signup(invite_token=invite["token"], username="second",
+                                         display_name="Second", password="second-password")
+    assert used_up.value.status == 410
+    with pytest.raises(ApiError) as no_invite:
+        await RestApi(server.url).signup(org=session["org"]["slug"], email="x@example.com", username="x1",
+                                         display_name="X", password="xxxxxxxx1")
+    assert no_invite.value.code == "signup_not_allowed"
+    await admin.request("PATCH", "/admin/org", {"signup_domains": ["example.com"]})
+    opened = await RestApi(server.url).signup(org=session["org"]["slug"], email="x@example.com", username="x1",
+                                              display_name="X", password="xxxxxxxx1")
+    assert opened["user"]["email"] == "x@example.com"
+
+
+async def test_revoking_a_device_closes_its_connection_at_once(server: ServerProcess) -> None:
+    admin = await admin_rest(server.url)
+    ann = await new_person(server.url, admin)
+    other = RestApi(server.url)
+    second = await other.login(ann.user["username"], PASSWORD)
+    client = AxonClient(server.url, second["token"])
+    await client.connect()
+    devices = await ann.rest.devices()
+    assert {d["id"] for d in devices} >= {second["device"]["id"]}
+    await ann.rest.revoke_device(second["device"]["id"])
+    await asyncio.wait_for(client._run_task, 10)  # noqa: SLF001 - the SDK stops for good on 4003
+    assert client.fatal == "device revoked"
+    with pytest.raises(ClientClosed):
+        client.send_nowait("c_x", "after revoke")
+    with pytest.raises(ApiError) as dead:
+        await other.me()
+    assert dead.value.status == 401
+    await client.close()
+
+
+async def test_disabling_a_user_ends_their_sessions_and_logins(server: ServerProcess) -> None:
+    admin = await admin_rest(server.url)
+    ann = await new_person(server.url, admin)
+    await admin.request("PATCH", f"/admin/users/{ann.id}", {"disabled": True})
+    with pytest.raises(ApiError) as dead:
+        await ann.rest.me()
+    assert dead.value.status == 401
+    with pytest.raises(ApiError) as refused:
+        await RestApi(server.url).login(ann.user["username"], PASSWORD)
+    assert refused.value.code == "account_disabled"
+    await admin.request("PATCH", f"/admin/users/{ann.id}", {"disabled": False})
+    await admin.request("POST", f"/admin/users/{ann.id}/password", {"password": "a-new-password"})
+    assert (await RestApi(server.url).login(ann.user["username"], "a-new-password"))["user"]["id"] == ann.id
+
+
+async def test_profile_is_visible_to_colleagues_and_validated(server: ServerProcess) -> None:
+    admin = await admin_rest(server.url)
+    ann, bob = [await new_person(server.url, admin) for _ in range(2)]
+    updated = await ann.rest.update_me(display_name="Ann Lee", title="CTO", timezone="Asia/Shanghai",
+                                       locale="zh-CN", status_text="在开会")
+    assert (updated["title"], updated["timezone"], updated["status_text"]) == ("CTO", "Asia/Shanghai", "在开会")
+    seen = await bob.rest.request("GET", f"/users/{ann.id}")
+    assert seen["display_name"] == "Ann Lee" and seen.get("email") is None
+    with pytest.raises(ApiError) as bad_zone:
+        await ann.rest.update_me(timezone="Mars/Olympus")
+    assert bad_zone.value.code == "validation_failed"
+    with pytest.raises(ApiError) as not_admin:
+        await ann.rest.admin_create_user("mallory", "M", "password123")
+    assert not_admin.value.status == 403
+
+
+async def test_login_attempts_are_rate_limited_per_account(server: ServerProcess) -> None:
+    admin = await admin_rest(server.url)
+    ann = await new_person(server.url, admin)
+    rest = RestApi(server.url)
+    codes = []
+    for _ in range(12):
+        try:
+            await rest.login(ann.user["username"], "wrong-password")
+        except ApiError as exc:
+            codes.append(exc.code)
+    # A burst of 10 attempts (the person's own login took one), then refusals with a retry time.
+    assert codes == ["invalid_credentials"] * 9 + ["rate_limited"] * 3
