@@ -62,8 +62,9 @@ async def _run(ops: list[tuple[str, int, int]], url: str) -> None:
                 if not targets[0].get("deleted"):
                     await svc.messages.react(actor, conv, targets[0]["id"], "👍", add=op == "react")
             elif op == "delete":
-                await svc.messages.delete(actors[0], conv, targets[-1]["id"])
-                targets[-1]["deleted"] = True
+                if not targets[-1].get("deleted"):
+                    await svc.messages.delete(actors[0], conv, targets[-1]["id"])
+                    targets[-1]["deleted"] = True
             elif op == "pin":
                 if not targets[-1].get("deleted"):
                     await svc.messages.pin(actor, conv, targets[-1]["id"], pinned=n % 2 == 0)
