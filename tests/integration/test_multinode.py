@@ -1,0 +1,56 @@
+"""Two nodes behind one database and a Redis bus: any node serves any user, and a node's death
+loses nothing (its clients resume on the other)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from axon.client import ClientState
+from tests.support.checker import DeviceLog, check_delivery
+from tests.support.people import admin_rest, eventually, new_person
+from tests.support.server import ServerProcess
+
+REDIS_URL = os.environ.get("AXON_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def two_nodes(tmp_path):
+    first = ServerProcess(tmp_path / "a", env={"AXON_REDIS_URL": REDIS_URL}).start()
+    # The second node shares the first one's database (SQLite file or PostgreSQL database).
+    url = first.database_url or f"sqlite:///{tmp_path / 'a' / 'axon.db'}"
+    second = ServerProcess(tmp_path / "b", database_url=url, env={"AXON_REDIS_URL": REDIS_URL}).start()
+    yield first, second
+    first.kill()
+    second.kill()
+
+
+async def test_users_on_different_nodes_chat_and_survive_a_node_dying(two_nodes) -> None:
+    node_a, node_b = two_nodes
+    admin = await admin_rest(node_a.url)
+    ann, bob = [await new_person(node_a.url, admin) for _ in range(2)]
+    conv = await ann.rest.create_conversation("group", "Across nodes", [bob.id])
+    start = conv["last_seq"]
+    ann_client = await ann.client(node_a.url, state=ClientState(convs={conv["id"]: start})).connect()
+    bob_client = await bob.client(node_b.url, state=ClientState(convs={conv["id"]: start}),
+                                  max_backoff=0.3).connect()
+    logs = [DeviceLog("ann"), DeviceLog("bob")]
+    try:
+        acks = [await ann_client.send(conv["id"], f"hello {i}") for i in range(20)]
+
+        async def bob_has(seq: int) -> bool:
+            logs[1].drain(bob_client)
+            return bool(logs[1].events[conv["id"]]) and logs[1].events[conv["id"]][-1]["seq"] >= seq
+
+        await eventually(lambda: bob_has(acks[-1].seq))  # pushed live through Redis, not polled
+        node_b.kill()
+        bob_client.base_url = node_a.url  # a load balancer would send bob to the surviving node
+        bob_client.rest.base_url = node_a.url
+        acks += [await ann_client.send(conv["id"], f"after {i}") for i in range(20)]
+        await eventually(lambda: bob_has(acks[-1].seq), timeout=20)
+        logs[0].drain(ann_client)
+        check_delivery({conv["id"]: {a.message_id for a in acks}}, logs, {conv["id"]: start})
+    finally:
+        await ann_client.close()
+        await bob_client.close()
