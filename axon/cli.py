@@ -45,11 +45,12 @@ def serve(
 
     settings = _settings(host=host, port=port, data_dir=data_dir)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.effective_database_url)
     asgi = composition.create(settings)
     url = settings.public_url or f"http://{settings.host}:{settings.port}"
-    console.print(f"Axon is serving at [bold]{url}[/bold]  (database: {_masked_db(settings)})")
+    print(f"Axon is serving at {url}  (database: {_masked_db(settings)})", flush=True)
     uvicorn.run(
         asgi,
         host=settings.host,
