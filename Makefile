@@ -50,7 +50,7 @@ test-postgres: $(TEST_STAMP)
 	AXON_TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/python -m pytest -q -m "not browser" tests/integration tests/faults $(PYTEST_ARGS)
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check axon tests bench
+	$(BIN)/ruff check axon tests $(wildcard bench)
 	$(BIN)/lint-imports
 
 bench: $(TEST_STAMP)

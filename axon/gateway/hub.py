@@ -32,9 +32,11 @@ class Hub:
     def subscribe(self, session: Session, conversation_ids: list[str]) -> None:
         for conversation_id in conversation_ids:
             self.by_conversation[conversation_id].add(session)
+            session.subscriptions.add(conversation_id)
 
     def unsubscribe(self, session: Session, conversation_id: str) -> None:
         _discard(self.by_conversation, conversation_id, session)
+        session.subscriptions.discard(conversation_id)
 
     def watch_presence(self, session: Session, user_ids: list[str]) -> None:
         for user_id in session.watched_users:
@@ -44,8 +46,9 @@ class Hub:
             self.presence_watchers[user_id].add(session)
 
     def remove(self, session: Session) -> None:
-        for conversation_id in session.positions:
+        for conversation_id in session.subscriptions:
             _discard(self.by_conversation, conversation_id, session)
+        session.subscriptions.clear()
         for user_id in session.watched_users:
             _discard(self.presence_watchers, user_id, session)
         if session.user_id:

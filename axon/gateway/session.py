@@ -72,7 +72,8 @@ class Session:
         self.actor: Actor | None = None
         self.user_id = ""
         self.device_id = ""
-        self.positions: dict[str, int] = {}
+        self.positions: dict[str, int] = {}  # last seq sent, per conversation
+        self.subscriptions: set[str] = set()  # conversations the hub routes to this session
         self.user_seq = 0
         self.watched_users: set[str] = set()
         self.last_received = gateway.clock.monotonic()
