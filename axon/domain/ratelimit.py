@@ -29,7 +29,7 @@ def take(bucket: Bucket | None, now: float, rate: float, burst: float, cost: flo
         tokens = burst
     else:
         tokens = min(burst, bucket.tokens + (now - bucket.updated) * rate)
-    if tokens >= cost - 1e-9:  # waiting exactly retry_after must be enough despite float rounding
+    if tokens >= cost - 1e-6:  # waiting exactly retry_after must be enough despite float rounding
         return Decision(True, Bucket(tokens - cost, now), 0.0)
     return Decision(False, Bucket(tokens, now), (cost - tokens) / rate)
 
