@@ -76,7 +76,8 @@ def test_never_allows_more_than_burst_plus_refill(rate: float, burst: int, gaps:
         # Over any stretch of attempts, at most burst + rate * elapsed get through.
         for j in range(i, len(times)):
             granted = sum(allowed[i : j + 1])
-            assert granted <= burst + rate * (times[j] - times[i]) + 1e-6  # the limiter forgives a millionth of a token of float rounding
+            # the limiter forgives a millionth of a token of float rounding
+            assert granted <= burst + rate * (times[j] - times[i]) + 1e-6
 
 
 @given(rate=rates, burst=st.integers(2, 20), tokens=st.floats(0, 0.999), updated=st.floats(0, 1e6),
