@@ -53,8 +53,16 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff check axon tests $(wildcard bench)
 	$(BIN)/lint-imports
 
-bench: $(TEST_STAMP)
-	$(BIN)/python -m bench
+BENCH_STAMP := $(VENV)/.installed-bench
+WORKLOAD ?= all
+BENCH_ARGS ?=
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/pip install -q -e '.[test,bench]'
+	touch $@
+
+# Long load runs live here, never in `make test`: make bench WORKLOAD=w2 BENCH_ARGS="--profile 30"
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench $(WORKLOAD) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,1 @@
+"""Axon's benchmark suite: ``python -m bench <workload> [options]`` (see docs/benchmarks.md)."""

@@ -1,0 +1,85 @@
+"""W6: history page of 50 (``GET /conversations/{id}/messages?limit=50``) as stored messages grow.
+
+One conversation (two members) is filled over the WebSocket up to each size in
+``--sizes``; at each size ``--requests`` sequential requests (one HTTP/1.1
+keep-alive connection) fetch (a) the newest page and (b) a page before a
+random seq (deep history), timed on the client's monotonic clock. The growth
+curve is p50/p99 per size.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from typing import Any
+
+import httpx
+
+from .. import session
+from ..adapters import axon
+from ..stats import percentiles
+from .fill import fill
+
+
+def add_arguments(p: Any) -> None:
+    p.add_argument("--sizes", default="10000,100000,300000,1000000", help="stored messages, one point each")
+    p.add_argument("--requests", type=int, default=500, help="requests per kind and size")
+    p.add_argument("--window", type=int, default=512, help="sends in flight while filling")
+    p.add_argument("--max-fill-s", type=float, default=420, help="stop growing after this much filling")
+
+
+async def measure(base_url: str, token: str, conv: str, stored: int, n: int) -> dict[str, Any]:
+    rnd = random.Random(stored)
+    out: dict[str, Any] = {}
+    async with httpx.AsyncClient(base_url=base_url + "/api/v1", headers={"authorization": f"Bearer {token}"},
+                                 timeout=30) as http:
+        for kind in ("newest", "random"):
+            lat: list[int] = []
+            items = 0
+            for _ in range(n):
+                params: dict[str, Any] = {"limit": 50}
+                if kind == "random":
+                    params["before_seq"] = rnd.randint(60, stored)
+                t0 = time.monotonic_ns()
+                r = await http.get(f"/conversations/{conv}/messages", params=params)
+                lat.append((time.monotonic_ns() - t0) // 1000)
+                r.raise_for_status()
+                items += len(r.json()["items"])
+            out[kind] = {**percentiles(lat), "avg_items": round(items / n, 1)}
+    return out
+
+
+def run(args: Any) -> dict[str, Any]:
+    with session.node_for(args) as node:
+        state_file, prov = session.provision(node, [0, 1], {"h": [0, 1]}, "w6")
+        host, port = node.host_port
+        cfg = {"host": host, "port": port, "state_file": state_file}
+        state = axon.state(cfg)
+        conv, token = state["rooms"]["h"], state["tokens"]["0"]
+        points, stored, fill_s = [], 0, 0.0
+        for size in [int(s) for s in args.sizes.split(",")]:
+            if fill_s > args.max_fill_s:
+                print(f"W6: stopping before {size}: filling took {fill_s:.0f} s so far", flush=True)
+                break
+            f = asyncio.run(fill(cfg, 0, ["h"], size - stored, args.window, timeout_s=args.max_fill_s))
+            stored += f["stored"]
+            fill_s += f["s"]
+            m = asyncio.run(measure(node.url or "", token, conv, stored, args.requests))
+            point = {"stored": stored, "fill": f, **m, "db_bytes": _db_size(node)}
+            print(f"W6 {stored} stored (fill {f['msgs_per_s']} msg/s): newest p50 {m['newest']['p50_ms']:.2f} "
+                  f"p99 {m['newest']['p99_ms']:.2f} ms; random p50 {m['random']['p50_ms']:.2f} "
+                  f"p99 {m['random']['p99_ms']:.2f} ms", flush=True)
+            points.append(point)
+        return {**session.meta(args, "w6", node), "provision": prov, "points": points}
+
+
+def _db_size(node: Any) -> int | None:
+    import os
+
+    if not node.data_dir:
+        return None
+    total = 0
+    for root, _dirs, files in os.walk(os.path.join(node.data_dir, "data")):
+        total += sum(os.path.getsize(os.path.join(root, f)) for f in files if f.startswith("axon.db"))
+    return total
