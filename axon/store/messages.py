@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from .schema import mentions, messages, reactions
 
@@ -18,11 +18,21 @@ def get(conn: Connection, message_id: str) -> Row | None:
 
 
 def by_client_ids(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Row]:
-    """Existing messages for (device_id, client_msg_id) pairs: the idempotency lookup."""
+    """Existing messages for (device_id, client_msg_id) pairs: the idempotency lookup.
+
+    Two plain IN lists rather than a row-value IN: SQLite answers the latter with a
+    full table scan, the former through the unique (device_id, client_msg_id) index.
+    The cross product may match a few extra rows, which are filtered out here.
+    """
     if not keys:
         return {}
-    stmt = select(messages).where(tuple_(messages.c.device_id, messages.c.client_msg_id).in_(keys))
-    return {(r["device_id"], r["client_msg_id"]): dict(r) for r in conn.execute(stmt).mappings()}
+    wanted = set(keys)
+    stmt = select(messages).where(
+        messages.c.device_id.in_({d for d, _ in wanted}),
+        messages.c.client_msg_id.in_({c for _, c in wanted}),
+    )
+    rows = ((r["device_id"], r["client_msg_id"], r) for r in conn.execute(stmt).mappings())
+    return {(d, c): dict(r) for d, c, r in rows if (d, c) in wanted}
 
 
 def insert_many(conn: Connection, rows: list[Row]) -> None:
