@@ -41,6 +41,7 @@ def serve(
     import uvicorn
 
     from . import app as composition
+    from .api.fast_ws import AxonWebSocketProtocol
     from .store.migrate import upgrade
 
     settings = _settings(host=host, port=port, data_dir=data_dir)
@@ -58,7 +59,7 @@ def serve(
         log_level="warning" if settings.log_level == "info" else settings.log_level,
         loop="uvloop",
         http="httptools",
-        ws="websockets-sansio",
+        ws=AxonWebSocketProtocol,
         ws_max_size=4 * settings.max_frame_bytes,  # beyond the soft limit (an error frame) the socket closes
         ws_ping_interval=None,
         timeout_graceful_shutdown=5,

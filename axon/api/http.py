@@ -51,6 +51,13 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+class _AsgiEndpoint:
+    """Starlette treats a non-function endpoint as a raw ASGI app: no per-frame wrapper objects."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await websocket_endpoint(scope, receive, send)
+
+
 def create_app(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[Any]]) -> FastAPI:
     app = FastAPI(
         title="Axon",
@@ -67,7 +74,7 @@ def create_app(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[Any]]) 
     for module in (routes_account, routes_conversations, routes_messages, routes_admin):
         api.include_router(module.router)
     app.include_router(api)
-    app.router.routes.append(WebSocketRoute("/api/v1/ws", websocket_endpoint))
+    app.router.routes.append(WebSocketRoute("/api/v1/ws", _AsgiEndpoint()))
 
     @app.get("/healthz", response_model=Health, tags=["health"])
     async def healthz() -> dict[str, str]:

@@ -1,47 +1,88 @@
-"""The WebSocket endpoint: adapts Starlette's socket to the gateway's transport port."""
+"""The WebSocket endpoint: a plain ASGI app adapting the connection to the gateway's transport port."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+from starlette.types import Receive, Scope, Send
 
 from ..gateway.gateway import Gateway
 from ..gateway.transport import CloseCode, ConnectionClosed
+from .fast_ws import SCOPE_KEY, AxonWebSocketProtocol
 
 log = logging.getLogger("axon.ws")
 
 
-class StarletteTransport:
-    __slots__ = ("_ws",)
+class AsgiTransport:
+    """Portable path: one ASGI message per frame (any ASGI server)."""
 
-    def __init__(self, websocket: WebSocket) -> None:
-        self._ws = websocket
+    __slots__ = ("_send", "closed")
 
-    async def send(self, frame: bytes) -> None:
-        if self._ws.application_state is not WebSocketState.CONNECTED:
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.closed = False
+
+    def write_now(self, frames: list[bytes]) -> bool:
+        return False
+
+    async def write(self, frames: list[bytes]) -> None:
+        if self.closed:
             raise ConnectionClosed()
         try:
-            await self._ws.send({"type": "websocket.send", "text": frame.decode("utf-8")})
-        except (WebSocketDisconnect, RuntimeError, OSError) as exc:
+            for frame in frames:
+                await self._send({"type": "websocket.send", "text": frame.decode("utf-8")})
+        except (RuntimeError, OSError) as exc:
+            self.closed = True
             raise ConnectionClosed() from exc
+        except Exception as exc:  # uvicorn's ClientDisconnected and friends
+            if type(exc).__name__ in ("ClientDisconnected", "WebSocketDisconnect"):
+                self.closed = True
+                raise ConnectionClosed() from exc
+            raise
 
     async def close(self, code: int, reason: str = "") -> None:
-        if self._ws.application_state is WebSocketState.CONNECTED:
-            try:
-                await self._ws.close(code, reason)
-            except (WebSocketDisconnect, RuntimeError, OSError):
-                pass  # already gone
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            await self._send({"type": "websocket.close", "code": code, "reason": reason})
+        except Exception:  # the peer is already gone
+            log.debug("close after disconnect", exc_info=True)
 
 
-async def websocket_endpoint(websocket: WebSocket) -> None:
-    gateway: Gateway = websocket.app.state.services.gateway
-    await websocket.accept()
-    address = websocket.client.host if websocket.client else "unknown"
-    session = gateway.new_session(StarletteTransport(websocket), address)
+class FastTransport(AsgiTransport):
+    """Frames written straight to the socket by Axon's uvicorn protocol (see ``fast_ws``)."""
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: AxonWebSocketProtocol, send: Send) -> None:
+        super().__init__(send)
+        self._raw = raw
+
+    def write_now(self, frames: list[bytes]) -> bool:
+        return not self.closed and self._raw.write_now(frames)
+
+    async def write(self, frames: list[bytes]) -> None:
+        while not self.write_now(frames):
+            if self.closed or self._raw.gone:
+                self.closed = True
+                raise ConnectionClosed()
+            await self._raw.wait_writable()
+
+
+async def websocket_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
+    gateway: Gateway = scope["app"].state.services.gateway
+    if (await receive())["type"] != "websocket.connect":
+        return
+    await send({"type": "websocket.accept"})
+    raw = scope.get("extensions", {}).get(SCOPE_KEY)
+    transport = FastTransport(raw, send) if isinstance(raw, AxonWebSocketProtocol) else AsgiTransport(send)
+    client: Any = scope.get("client")
+    session = gateway.new_session(transport, client[0] if client else "unknown")
     try:
         while True:
-            message = await websocket.receive()
+            message = await receive()
             if message["type"] == "websocket.disconnect":
                 break
             data = message.get("text")
@@ -55,9 +96,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
                 # One bad frame must not take the connection (let alone the server) down.
                 log.exception("frame handling failed")
                 session.push({"t": "error", "error": {"code": "internal_error", "message": "The frame failed."}})
-    except (WebSocketDisconnect, ConnectionClosed):
-        pass
     finally:
         await session.finish()
         if session.close_code is None:
-            await StarletteTransport(websocket).close(CloseCode.NORMAL)
+            await transport.close(CloseCode.NORMAL)

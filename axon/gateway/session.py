@@ -85,6 +85,7 @@ class Session:
         self._typing_sent: dict[str, float] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._writer: asyncio.Task[None] | None = None
+        self._busy = False  # the writer task is delivering: direct writes would overtake it
         self.close_code: int | None = None
 
     def _transition(self, new: State) -> None:
@@ -144,7 +145,22 @@ class Session:
         self._queue.append(item)
         self._wake.set()
 
+    def _direct(self) -> bool:
+        """May a frame be written right now, bypassing the queue, without reordering anything?"""
+        return self.state is State.LIVE and not self._queue and not self._busy
+
     def push_event(self, conversation_id: str, seq: int, frame: bytes) -> None:
+        # The common case: the next event of a conversation for a live, idle
+        # session with room in its socket is written synchronously, no task switch.
+        if self._direct():
+            applied = self.positions.get(conversation_id)
+            if applied is None:
+                return
+            if seq == applied + 1 and self.transport.write_now([frame]):
+                self.positions[conversation_id] = seq
+                return
+            if seq <= applied:
+                return
         self._enqueue((conversation_id, seq, frame))
 
     def push_user_event(self, env: Envelope) -> None:
@@ -157,6 +173,8 @@ class Session:
         self._enqueue((_USER, env.seq, env.frame))
 
     def push_frame(self, frame: bytes) -> None:
+        if self._direct() and self.transport.write_now([frame]):
+            return
         self._enqueue(("", 0, frame))
 
     def push(self, obj: dict[str, Any]) -> None:
@@ -166,19 +184,22 @@ class Session:
         try:
             await asyncio.wait_for(self._ready.wait(), self.gw.settings.hello_timeout)
         except TimeoutError:
-            await self.transport.send(encode(f.error_frame("not_ready", "Send hello first.")))
+            await self.transport.write([encode(f.error_frame("not_ready", "Send hello first."))])
             self.close(CloseCode.UNAUTHENTICATED, "no hello")
             return
         try:
+            self._busy = True
             await self._resume()
             if self.state is State.SYNCING:
                 self._transition(State.LIVE)
             while self.state is State.LIVE:
                 if not self._queue:
+                    self._busy = False
                     self._wake.clear()
                     await self._wake.wait()
+                    self._busy = True
                     continue
-                await self._deliver(self._queue.popleft())
+                await self._drain()
         except asyncio.CancelledError:
             raise
         except ConnectionClosed:
@@ -187,27 +208,33 @@ class Session:
             log.exception("session writer failed")
             self.close(CloseCode.RESTARTING, "internal error")
 
-    async def _deliver(self, item: _Item) -> None:
-        key, seq, frame = item
-        if not key:
-            await self.transport.send(frame)
-        elif key == _USER:
-            await self._deliver_user(seq, frame)
-        else:
-            await self._deliver_conversation(key, seq, frame)
+    async def _drain(self) -> None:
+        """Deliver everything queued, coalescing consecutive ready frames into one socket write."""
+        out: list[bytes] = []
+        while self._queue and self.state is State.LIVE:
+            key, seq, frame = self._queue.popleft()
+            if not key:
+                out.append(frame)
+            elif key == _USER:
+                out = await self._flush(out)
+                await self._deliver_user(seq, frame)
+            else:
+                applied = self.positions.get(key)
+                if applied is None or seq <= applied:
+                    continue  # not a member any more, or a duplicate
+                if seq > applied + 1:  # a gap: read what is missing first
+                    out = await self._flush(out)
+                    out += [conversation_event_frame(e) for e in await self.gw.sync.missed_range(key, applied, seq - 1)]
+                out.append(frame)
+                self.positions[key] = seq
+            if len(out) >= 256:
+                out = await self._flush(out)
+        await self._flush(out)
 
-    async def _deliver_conversation(self, conversation_id: str, seq: int, frame: bytes) -> None:
-        applied = self.positions.get(conversation_id)
-        if applied is None:
-            return  # no longer a member
-        arrival = classify(applied, seq)
-        if arrival is Arrival.DUPLICATE:
-            return
-        if arrival is Arrival.GAP:
-            for event in await self.gw.sync.missed_range(conversation_id, applied, seq - 1):
-                await self.transport.send(conversation_event_frame(event))
-        await self.transport.send(frame)
-        self.positions[conversation_id] = seq
+    async def _flush(self, frames: list[bytes]) -> list[bytes]:
+        if frames:
+            await self.transport.write(frames)
+        return []
 
     async def _deliver_user(self, seq: int, frame: bytes) -> None:
         arrival = classify(self.user_seq, seq)
@@ -216,9 +243,9 @@ class Session:
         if arrival is Arrival.GAP:
             for event in await self.gw.sync.user_page(self.user_id, self.user_seq):
                 if event.seq < seq:
-                    await self.transport.send(user_event_frame(event))
+                    await self.transport.write([user_event_frame(event)])
                     self._user_event_effect(event.type, event.data_json)
-        await self.transport.send(frame)
+        await self.transport.write([frame])
         self.user_seq = seq
         if b'"type":"conversation.' in frame:
             message = decode(frame)
@@ -250,13 +277,13 @@ class Session:
         self.gw.hub.subscribe(self, list(self.positions))
         self.user_seq = start.user_seq if client_user_seq <= 0 else min(client_user_seq, start.user_seq)
         self.gw.presence.set(self, "online")
-        await self.transport.send(encode(self._welcome(start)))
+        await self.transport.write([encode(self._welcome(start))])
         await self._replay_user_events(start.user_seq)
         limit = max(1, min(hello.resume_limit or self.gw.settings.resume_limit, 10_000))
         for conv in start.conversations:
             if conv["id"] in client_convs:
                 await self._replay_conversation(conv["id"], conv["last_seq"], limit)
-        await self.transport.send(encode({"t": "synced", "user_seq": self.user_seq, "convs": self.positions}))
+        await self.transport.write([encode({"t": "synced", "user_seq": self.user_seq, "convs": self.positions})])
 
     def _welcome(self, start: Any) -> dict[str, Any]:
         s = self.gw.settings
@@ -270,8 +297,8 @@ class Session:
             page = await self.gw.sync.user_page(self.user_id, self.user_seq)
             if not page:
                 return
-            await self.transport.send(join_frames(b'{"t":"batch","user_events":[',
-                                                  [user_event_frame(e) for e in page], b"]}"))
+            await self.transport.write([join_frames(b'{"t":"batch","user_events":[',
+                                                    [user_event_frame(e) for e in page], b"]}")])
             for event in page:
                 self.user_seq = event.seq
                 if event.seq > snapshot_seq:
@@ -290,8 +317,8 @@ class Session:
             if not page:
                 return
             head = encode({"t": "batch", "conv": conversation_id, "truncated": truncated, "from_seq": page[0].seq})
-            await self.transport.send(join_frames(head[:-1] + b',"events":[',
-                                                  [conversation_event_frame(e) for e in page], b"]}"))
+            await self.transport.write([join_frames(head[:-1] + b',"events":[',
+                                                    [conversation_event_frame(e) for e in page], b"]}")])
             after = page[-1].seq
             self.positions[conversation_id] = after
             truncated = False
@@ -338,7 +365,7 @@ class Session:
                details: dict[str, Any] | None = None) -> None:
         frame = encode(f.error_frame(code, message, ref, send_id, details))
         if self.state is State.AWAITING_HELLO:
-            self._spawn(self.transport.send(frame))
+            self._spawn(self.transport.write([frame]))
         else:
             self.push_frame(frame)
 
@@ -350,7 +377,7 @@ class Session:
         try:
             actor = await self.gw.auth.authenticate(frame.token)
         except AxonError as exc:
-            await self.transport.send(encode(f.error_frame(exc.code, exc.message, frame.ref)))
+            await self.transport.write([encode(f.error_frame(exc.code, exc.message, frame.ref))])
             self.close(CloseCode.UNAUTHENTICATED, "not authenticated")
             return
         self.actor, self.user_id, self.device_id = actor, actor.user_id, actor.device_id

@@ -10,8 +10,15 @@ class ConnectionClosed(Exception):
 
 
 class Transport(Protocol):
-    async def send(self, frame: bytes) -> None:
-        """Send one text frame (UTF-8 JSON bytes)."""
+    def write_now(self, frames: list[bytes]) -> bool:
+        """Write these text frames (UTF-8 JSON) at once if the socket has room, in order.
+
+        False means nothing was written: the caller waits with ``write``. A transport
+        without a synchronous path always answers False.
+        """
+
+    async def write(self, frames: list[bytes]) -> None:
+        """Write these text frames in order, waiting for room; raises ``ConnectionClosed``."""
 
     async def close(self, code: int, reason: str = "") -> None: ...
 
