@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..domain.model import Actor
+from ..protocol.codec import encode
 
 if TYPE_CHECKING:
     from ..app import Services
@@ -24,6 +25,12 @@ async def actor(
 ) -> Actor:
     token = credentials.credentials if credentials is not None else None
     return await services(request).auth.authenticate(token)
+
+
+def fast_json(data: Any) -> Response:
+    """Serialise a hot read with msgspec, skipping FastAPI's re-validation of an already-shaped body
+    (the route's ``response_model`` still documents it in the OpenAPI description)."""
+    return Response(encode(data), media_type="application/json")
 
 
 def client_address(request: Request) -> str:

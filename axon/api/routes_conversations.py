@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Response
 
-from .deps import CurrentActor, Svc
+from .deps import CurrentActor, Svc, fast_json
 from .schemas import (
     AddMembersBody,
     Conversation,
@@ -35,9 +35,9 @@ async def user(user_id: str, actor: CurrentActor, svc: Svc) -> dict:
 
 
 @router.get("/conversations", response_model=list[Conversation], responses=errors(401))
-async def my_conversations(actor: CurrentActor, svc: Svc) -> list:
+async def my_conversations(actor: CurrentActor, svc: Svc) -> Response:
     """The caller's conversations, most recently active first, with unread and mention counts."""
-    return await svc.conversations.list_mine(actor)
+    return fast_json(await svc.conversations.list_mine(actor))
 
 
 @router.post("/conversations", response_model=Conversation, status_code=201, responses=errors(400, 401, 404, 422))

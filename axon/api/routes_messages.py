@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Response
 
-from ..protocol.codec import decode
-from ..protocol.events import conversation_event_frame, user_event_frame
-from .deps import CurrentActor, Svc
+from ..protocol.codec import encode
+from ..protocol.events import conversation_event_frame, join_frames, user_event_frame
+from .deps import CurrentActor, Svc, fast_json
 from .schemas import (
     EditBody,
     EventPage,
@@ -29,9 +29,9 @@ MSG = CONV + "/messages/{message_id}"
 
 @router.get(CONV + "/messages", response_model=MessagePage, responses=errors(401, 404, 422))
 async def history(conversation_id: str, actor: CurrentActor, svc: Svc, before_seq: int | None = Query(None, ge=1),
-                  limit: int = Query(50, ge=1, le=200)) -> dict:
+                  limit: int = Query(50, ge=1, le=200)) -> Response:
     """Top-level messages before ``before_seq`` (newest page first; items ascending by seq)."""
-    return await svc.messages.history(actor, conversation_id, before_seq, limit)
+    return fast_json(await svc.messages.history(actor, conversation_id, before_seq, limit))
 
 
 @router.post(CONV + "/messages", response_model=SendResult, responses=errors(400, 401, 403, 404, 409, 413, 422))
@@ -62,8 +62,8 @@ async def delete(conversation_id: str, message_id: str, actor: CurrentActor, svc
 
 
 @router.get(MSG + "/thread", response_model=Thread, responses=errors(401, 404))
-async def thread(conversation_id: str, message_id: str, actor: CurrentActor, svc: Svc) -> dict:
-    return await svc.messages.thread(actor, conversation_id, message_id)
+async def thread(conversation_id: str, message_id: str, actor: CurrentActor, svc: Svc) -> Response:
+    return fast_json(await svc.messages.thread(actor, conversation_id, message_id))
 
 
 @router.put(MSG + "/reactions/{emoji}", status_code=204, responses=errors(400, 401, 403, 404))
@@ -110,14 +110,17 @@ async def mark_read(conversation_id: str, body: ReadBody, actor: CurrentActor, s
 
 @router.get(CONV + "/events", response_model=EventPage, tags=["sync"], responses=errors(401, 404, 422))
 async def events(conversation_id: str, actor: CurrentActor, svc: Svc, after_seq: int = Query(0, ge=0),
-                 limit: int = Query(100, ge=1, le=1000)) -> dict:
+                 limit: int = Query(100, ge=1, le=1000)) -> Response:
     """The conversation's event log after ``after_seq``, in order: for gap filling and backfill."""
     page = await svc.sync.conversation_events(actor, conversation_id, after_seq, limit)
-    return {**page, "items": [decode(conversation_event_frame(e)) for e in page["items"]]}
+    items = join_frames(b"[", [conversation_event_frame(e) for e in page["items"]], b"]")
+    head = encode({"last_seq": page["last_seq"], "next_after_seq": page["next_after_seq"]})
+    return Response(head[:-1] + b',"items":' + items + b"}", media_type="application/json")
 
 
 @router.get("/sync/user-events", response_model=UserEventPage, tags=["sync"], responses=errors(401, 422))
 async def user_events(actor: CurrentActor, svc: Svc, after_seq: int = Query(0, ge=0),
-                      limit: int = Query(100, ge=1, le=1000)) -> dict:
+                      limit: int = Query(100, ge=1, le=1000)) -> Response:
     items = await svc.sync.user_events(actor, after_seq, limit)
-    return {"items": [decode(user_event_frame(e)) for e in items]}
+    body = join_frames(b'{"items":[', [user_event_frame(e) for e in items], b"]}")
+    return Response(body, media_type="application/json")

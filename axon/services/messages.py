@@ -121,8 +121,7 @@ class _SendBatch:
         mention_rows: list[Row] = []
         replies: dict[str, int] = defaultdict(int)
         for conv_id, items in by_conv.items():
-            first = tx.allocate_seqs(conv_id, len(items))
-            convs.update_conversation(tx.conn, conv_id, {"last_message_at": tx.now_ms})
+            first = tx.allocate_seqs(conv_id, len(items), last_message_at=tx.now_ms)
             for offset, (i, op, root) in enumerate(items):
                 row, mentioned = self._row(op, first + offset, root)
                 rows[i] = row

@@ -58,7 +58,20 @@ def membership(conn: Connection, conversation_id: str, user_id: str) -> Membersh
 def get_with_membership(
     conn: Connection, conversation_id: str, user_id: str
 ) -> tuple[Conversation | None, Membership | None]:
-    return get(conn, conversation_id), membership(conn, conversation_id, user_id)
+    """The conversation and the user's membership of it (if any), in one query."""
+    row = conn.execute(
+        select(conversations, members.c.user_id.label("member_id"), members.c.role, members.c.read_seq,
+               members.c.delivered_seq, members.c.joined_seq)
+        .outerjoin(members, and_(members.c.conversation_id == conversations.c.id, members.c.user_id == user_id))
+        .where(conversations.c.id == conversation_id)
+    ).first()
+    if row is None:
+        return None, None
+    member = None
+    if row.member_id is not None:
+        member = Membership(conversation_id, user_id, MemberRole(row.role), int(row.read_seq),
+                            int(row.delivered_seq), int(row.joined_seq))
+    return to_conversation(row), member
 
 
 def by_direct_key(conn: Connection, key: str) -> Conversation | None:

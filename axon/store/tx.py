@@ -25,12 +25,12 @@ class Tx:
         self.conversation_events: list[ConversationEvent] = []
         self.user_events: list[UserEvent] = []
 
-    def allocate_seqs(self, conversation_id: str, count: int) -> int:
-        """Reserve ``count`` seqs; returns the first. Raises if the conversation is gone."""
+    def allocate_seqs(self, conversation_id: str, count: int, **also: Any) -> int:
+        """Reserve ``count`` seqs (and set ``also`` columns in the same statement); returns the first."""
         last = self.conn.execute(
             update(conversations)
             .where(conversations.c.id == conversation_id)
-            .values(last_seq=conversations.c.last_seq + count)
+            .values(last_seq=conversations.c.last_seq + count, **also)
             .returning(conversations.c.last_seq)
         ).scalar_one()
         return int(last) - count + 1
