@@ -30,6 +30,20 @@ def text_frame_header(length: int) -> bytes:
     return struct.pack("!BBQ", 0x81, 127, length)
 
 
+class _LastFramed:
+    """One-entry cache: a fan-out writes the same payload object to every recipient in a row,
+    so the framed bytes are built once per event rather than once per delivery."""
+
+    payload: bytes | None = None
+    framed: bytes = b""
+
+    @classmethod
+    def of(cls, payload: bytes) -> bytes:
+        if payload is not cls.payload:
+            cls.payload, cls.framed = payload, text_frame_header(len(payload)) + payload
+        return cls.framed
+
+
 class AxonWebSocketProtocol(WebSocketsSansIOProtocol):
     async def run_asgi(self) -> None:
         self.scope["extensions"][SCOPE_KEY] = self  # type: ignore[index]
@@ -43,6 +57,9 @@ class AxonWebSocketProtocol(WebSocketsSansIOProtocol):
         """Write these text frames at once if the socket has room; False means: wait with ``write``."""
         if not self.writable.is_set() or self.gone:
             return False
+        if len(payloads) == 1:
+            self.transport.write(_LastFramed.of(payloads[0]))
+            return True
         parts: list[bytes] = []
         for payload in payloads:
             parts.append(text_frame_header(len(payload)))

@@ -77,6 +77,8 @@ class _SendBatch:
     def run(self) -> list[Any]:
         conn = self.tx.conn
         existing = msgs.by_client_ids(conn, [(op.actor.device_id, op.client_msg_id) for op in self.ops])
+        # Every (conversation, sender) of the batch is authorised from one read, not one per message.
+        self.access = convs.access_many(conn, {(op.conversation_id, op.actor.user_id) for op in self.ops})
         results: list[Any] = [None] * len(self.ops)
         accepted: list[tuple[int, SendMessage, str | None]] = []
         claimed: dict[tuple[str, str], int] = {}
@@ -100,10 +102,7 @@ class _SendBatch:
         return results
 
     def _check(self, op: SendMessage) -> str | None:
-        access_key = (op.conversation_id, op.actor.user_id)
-        if access_key not in self.access:
-            self.access[access_key] = convs.get_with_membership(self.tx.conn, op.conversation_id, op.actor.user_id)
-        conv, member = self.access[access_key]
+        conv, member = self.access[(op.conversation_id, op.actor.user_id)]
         policy.check_can_post(op.actor, conv, member)
         if op.reply_to is None:
             return None
@@ -120,8 +119,10 @@ class _SendBatch:
         rows: dict[int, Row] = {}
         mention_rows: list[Row] = []
         replies: dict[str, int] = defaultdict(int)
+        firsts = tx.allocate_seqs_many({conv_id: len(items) for conv_id, items in by_conv.items()},
+                                       last_message_at=tx.now_ms)
         for conv_id, items in by_conv.items():
-            first = tx.allocate_seqs(conv_id, len(items), last_message_at=tx.now_ms)
+            first = firsts[conv_id]
             for offset, (i, op, root) in enumerate(items):
                 row, mentioned = self._row(op, first + offset, root)
                 rows[i] = row

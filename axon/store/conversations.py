@@ -74,6 +74,22 @@ def get_with_membership(
     return to_conversation(row), member
 
 
+def access_many(
+    conn: Connection, pairs: set[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[Conversation | None, Membership | None]]:
+    """``get_with_membership`` for many (conversation, user) pairs in two queries."""
+    conv_ids = {c for c, _ in pairs}
+    user_ids = {u for _, u in pairs}
+    found = {row.id: to_conversation(row)
+             for row in conn.execute(select(conversations).where(conversations.c.id.in_(conv_ids)))}
+    memberships = {
+        (row.conversation_id, row.user_id): to_membership(row)
+        for row in conn.execute(
+            select(members).where(members.c.conversation_id.in_(conv_ids), members.c.user_id.in_(user_ids)))
+    }
+    return {(c, u): (found.get(c), memberships.get((c, u))) for c, u in pairs}
+
+
 def by_direct_key(conn: Connection, key: str) -> Conversation | None:
     row = conn.execute(select(conversations).where(conversations.c.direct_key == key)).first()
     return to_conversation(row) if row is not None else None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import Connection, case, insert, update
 
 from ..domain.events import ConversationEvent, UserEvent
 from ..protocol.codec import encode_str
@@ -34,6 +34,24 @@ class Tx:
             .returning(conversations.c.last_seq)
         ).scalar_one()
         return int(last) - count + 1
+
+    def allocate_seqs_many(self, counts: dict[str, int], **also: Any) -> dict[str, int]:
+        """``allocate_seqs`` for several conversations in one statement; returns each one's first seq."""
+        if not counts:
+            return {}
+        if len(counts) == 1:
+            [(conversation_id, count)] = counts.items()
+            return {conversation_id: self.allocate_seqs(conversation_id, count, **also)}
+        increment = case(*((conversations.c.id == cid, n) for cid, n in counts.items()), else_=0)
+        rows = self.conn.execute(
+            update(conversations)
+            .where(conversations.c.id.in_(list(counts)))
+            .values(last_seq=conversations.c.last_seq + increment, **also)
+            .returning(conversations.c.id, conversations.c.last_seq)
+        ).all()
+        if len(rows) != len(counts):
+            raise LookupError("a conversation of the batch vanished")
+        return {cid: int(last) - counts[cid] + 1 for cid, last in rows}
 
     def conversation_event(
         self, conversation_id: str, type_: str, actor_id: str | None, data: dict[str, Any], seq: int | None = None
