@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -45,4 +46,9 @@ def iso_from_ms(ms: int | None) -> str | None:
     """Render a timestamp as ISO 8601 UTC with milliseconds, the one format on the wire."""
     if ms is None:
         return None
+    return _iso(ms)
+
+
+@lru_cache(maxsize=4096)  # a commit batch stamps every row with the same millisecond
+def _iso(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"

@@ -46,7 +46,12 @@ def validate_text(text: str, max_bytes: int) -> str:
     return text
 
 
+_NONE = MentionRefs(usernames=frozenset(), everyone=False)
+
+
 def parse_mentions(text: str) -> MentionRefs:
+    if "@" not in text:
+        return _NONE  # most messages: no regex work at all
     visible = _CODE.sub(" ", text)
     names = {m.group(1).lower() for m in _MENTION.finditer(visible)}
     everyone = bool(names & _ALL_WORDS)
