@@ -21,7 +21,7 @@ from .domain.model import OrgRole
 from .gateway.gateway import BusSignals, Gateway, envelopes_for
 from .services.auth import Auth, LoginLimits
 from .services.conversations import Conversations
-from .services.core import Core, Limits
+from .services.core import Core, Limits, TokenCache
 from .services.markers import Markers
 from .services.messages import Messages
 from .services.passwords import Passwords
@@ -68,7 +68,7 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     writer = GroupCommitWriter(db, clock, publish, settings.group_commit_max_batch)
     signals = BusSignals(bus)
     core = Core(db, writer, clock, Limits(settings.max_text_bytes, settings.resume_limit,
-                                          settings.invite_default_hours), signals)
+                                          settings.invite_default_hours), signals, TokenCache(clock))
     passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism)
     people = People(core, passwords)
     auth = Auth(core, passwords, people, LoginLimits(

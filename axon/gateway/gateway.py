@@ -93,6 +93,13 @@ class Gateway:
         self.presence = PresenceTracker(clock, signals.presence)
         self._last_seen: dict[str, int] = {}
         bus.attach(self.hub.dispatch)
+        bus.attach(self._forget_revoked_tokens)
+
+    def _forget_revoked_tokens(self, envelopes: list[Envelope]) -> None:
+        # Revocations made on other nodes: stop honouring those tokens here too.
+        for env in envelopes:
+            if env.topic == Topic.DEVICE_REVOKED:
+                self.auth.core.tokens.forget_device(env.key)
 
     async def publish_committed(self, committed: Committed) -> None:
         await self.bus.publish(envelopes_for(committed))

@@ -107,12 +107,18 @@ class Auth:
     async def authenticate(self, token: str | None) -> Actor:
         if not token:
             raise Unauthenticated("A bearer token is required.")
-        row = await self.core.read(lambda c: accounts.device_by_token_hash(c, token_hash(token)))
+        digest = token_hash(token)
+        cached = self.core.tokens.get(digest)
+        if cached is not None:
+            return cached
+        row = await self.core.read(lambda c: accounts.device_by_token_hash(c, digest))
         if row is None or row["revoked_at"] is not None:
             raise Unauthenticated("The token is not valid or the device was revoked.")
         if row["disabled"]:
             raise Unauthenticated("This account is disabled.", code="account_disabled")
-        return Actor(row["user_id"], row["org_id"], row["device_id"], OrgRole(row["org_role"]))
+        actor = Actor(row["user_id"], row["org_id"], row["device_id"], OrgRole(row["org_role"]))
+        self.core.tokens.put(digest, actor)
+        return actor
 
     async def logout(self, actor: Actor) -> None:
         await self.revoke_device(actor, actor.device_id)
@@ -134,7 +140,7 @@ class Auth:
                 tx.user_event(target, "device.revoked", {"device_id": device_id})
 
         await self.core.write(revoke)
-        self.core.signals.device_revoked(device_id)
+        self.core.device_revoked(device_id)
 
     async def _device_owner(self, actor: Actor, user_id: str | None) -> str:
         if user_id is None or user_id == actor.user_id:

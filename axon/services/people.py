@@ -169,13 +169,15 @@ class People:
             return revoked
 
         for device_id in await self.core.write(apply):
-            self.core.signals.device_revoked(device_id)
+            self.core.device_revoked(device_id)
+        self.core.tokens.forget_user(user_id)
         return await self.get_user(actor, user_id)
 
     async def set_org_role(self, actor: Actor, user_id: str, role: OrgRole) -> Row:
         policy.check_org_admin(actor)
         await self._require_same_org(actor, user_id)
         await self.core.write(lambda tx: accounts.update_user(tx.conn, user_id, {"org_role": role.value}))
+        self.core.tokens.forget_user(user_id)  # the cached Actor carries the old role
         return await self.get_user(actor, user_id)
 
     async def reset_password(self, actor: Actor, user_id: str, password: str) -> None:

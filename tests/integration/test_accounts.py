@@ -110,3 +110,15 @@ async def test_login_attempts_are_rate_limited_per_account(server: ServerProcess
             codes.append(exc.code)
     # A burst of 10 attempts (the person's own login took one), then refusals with a retry time.
     assert codes == ["invalid_credentials"] * 9 + ["rate_limited"] * 3
+
+
+async def test_role_changes_take_effect_on_the_next_request(server: ServerProcess) -> None:
+    admin = await admin_rest(server.url)
+    ann = await new_person(server.url, admin)
+    await ann.rest.me()  # the token is now known (and cached) by the node
+    await admin.request("PATCH", f"/admin/users/{ann.id}", {"role": "admin"})
+    assert isinstance(await ann.rest.request("GET", "/admin/invites"), list)
+    await admin.request("PATCH", f"/admin/users/{ann.id}", {"role": "member"})
+    with pytest.raises(ApiError) as demoted:
+        await ann.rest.request("GET", "/admin/invites")
+    assert demoted.value.status == 403

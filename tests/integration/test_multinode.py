@@ -54,3 +54,25 @@ async def test_users_on_different_nodes_chat_and_survive_a_node_dying(two_nodes)
     finally:
         await ann_client.close()
         await bob_client.close()
+
+
+async def test_a_device_revoked_on_one_node_is_refused_by_the_others(two_nodes) -> None:
+    from axon.client import ApiError, RestApi
+    from tests.support.people import new_device
+
+    node_a, node_b = two_nodes
+    admin = await admin_rest(node_a.url)
+    ann = await new_person(node_a.url, admin)
+    phone = RestApi(node_b.url, await new_device(node_a.url, ann))
+    await phone.me()  # node B has now verified (and cached) the phone's token
+    phone_id = next(d["id"] for d in await ann.rest.devices() if not d["current"])
+    await ann.rest.revoke_device(phone_id)  # on node A
+
+    async def refused_by_b() -> bool:
+        try:
+            await phone.me()
+        except ApiError as exc:
+            return exc.status == 401
+        return False
+
+    await eventually(refused_by_b, timeout=5)
