@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, case, delete, func, insert, or_, select, update
 
 from ..domain.model import Conversation, ConversationKind, MemberRole, Membership
 from .schema import conversations, members, mentions, messages
@@ -180,24 +181,16 @@ def advance_delivered(conn: Connection, user_id: str, positions: dict[str, int])
 
 
 def summaries(conn: Connection, user_id: str, conversation_ids: list[str] | None = None) -> list[Row]:
-    """The user's conversations with their marker, unread and mention counts, in one round of queries."""
-    stmt = (
-        select(
-            conversations,
-            members.c.role.label("my_role"),
-            members.c.read_seq,
-            members.c.joined_seq,
-        )
-        .join(members, members.c.conversation_id == conversations.c.id)
-        .where(members.c.user_id == user_id)
-    )
+    """The user's conversations with their marker, unread and mention counts, in three queries."""
+    rows_stmt, unread_stmt, mention_stmt = _summary_statements(conversation_ids is not None)
+    params: dict[str, object] = {"user_id": user_id}
     if conversation_ids is not None:
-        stmt = stmt.where(conversations.c.id.in_(conversation_ids))
-    rows = [dict(r) for r in conn.execute(stmt).mappings()]
+        params["conv_ids"] = list(conversation_ids)
+    rows = [dict(r) for r in conn.execute(rows_stmt, params).mappings()]
     if not rows:
         return rows
-    unread = _unread_counts(conn, user_id, conversation_ids)
-    mentioned = _mention_counts(conn, user_id, conversation_ids)
+    unread = {cid: int(n) for cid, n in conn.execute(unread_stmt, params)}
+    mentioned = {cid: int(n) for cid, n in conn.execute(mention_stmt, params)}
     for row in rows:
         row["unread_count"] = unread.get(row["id"], 0)
         row["mention_count"] = mentioned.get(row["id"], 0)
@@ -205,53 +198,46 @@ def summaries(conn: Connection, user_id: str, conversation_ids: list[str] | None
     return rows
 
 
-def _unread_counts(conn: Connection, user_id: str, conversation_ids: list[str] | None) -> dict[str, int]:
-    stmt = (
+@lru_cache(maxsize=2)
+def _summary_statements(filtered: bool) -> tuple[Select[Any], Select[Any], Select[Any]]:
+    """Built once: constructing these statements cost more than running them on every connect."""
+    user = bindparam("user_id")
+    mine = and_(members.c.user_id == user)
+    rows = (
+        select(conversations, members.c.role.label("my_role"), members.c.read_seq, members.c.joined_seq)
+        .join(members, members.c.conversation_id == conversations.c.id)
+        .where(mine)
+    )
+    unread = (
         select(messages.c.conversation_id, func.count())
-        .join(
-            members,
-            and_(members.c.conversation_id == messages.c.conversation_id, members.c.user_id == user_id),
-        )
-        .where(
-            messages.c.seq > members.c.read_seq,
-            messages.c.sender_id != user_id,
-            messages.c.deleted_at.is_(None),
-        )
+        .join(members, and_(members.c.conversation_id == messages.c.conversation_id, mine))
+        .where(messages.c.seq > members.c.read_seq, messages.c.sender_id != user, messages.c.deleted_at.is_(None))
         .group_by(messages.c.conversation_id)
     )
-    if conversation_ids is not None:
-        stmt = stmt.where(messages.c.conversation_id.in_(conversation_ids))
-    return {cid: int(n) for cid, n in conn.execute(stmt)}
-
-
-def _mention_counts(conn: Connection, user_id: str, conversation_ids: list[str] | None) -> dict[str, int]:
     direct = (
         select(mentions.c.conversation_id, mentions.c.seq)
-        .join(
-            members,
-            and_(members.c.conversation_id == mentions.c.conversation_id, members.c.user_id == user_id),
-        )
-        .where(mentions.c.user_id == user_id, mentions.c.seq > members.c.read_seq)
+        .join(members, and_(members.c.conversation_id == mentions.c.conversation_id, mine))
+        .where(mentions.c.user_id == user, mentions.c.seq > members.c.read_seq)
     )
     everyone = (
         select(messages.c.conversation_id, messages.c.seq)
-        .join(
-            members,
-            and_(members.c.conversation_id == messages.c.conversation_id, members.c.user_id == user_id),
-        )
+        .join(members, and_(members.c.conversation_id == messages.c.conversation_id, mine))
         .where(
             messages.c.mentions_all.is_(True),
             messages.c.seq > members.c.read_seq,
-            messages.c.sender_id != user_id,
+            messages.c.sender_id != user,
             messages.c.deleted_at.is_(None),
         )
     )
-    if conversation_ids is not None:
-        direct = direct.where(mentions.c.conversation_id.in_(conversation_ids))
-        everyone = everyone.where(messages.c.conversation_id.in_(conversation_ids))
+    if filtered:
+        wanted = bindparam("conv_ids", expanding=True)
+        rows = rows.where(conversations.c.id.in_(wanted))
+        unread = unread.where(messages.c.conversation_id.in_(wanted))
+        direct = direct.where(mentions.c.conversation_id.in_(wanted))
+        everyone = everyone.where(messages.c.conversation_id.in_(wanted))
     both = direct.union(everyone).subquery()
-    stmt = select(both.c.conversation_id, func.count()).group_by(both.c.conversation_id)
-    return {cid: int(n) for cid, n in conn.execute(stmt)}
+    mentioned = select(both.c.conversation_id, func.count()).group_by(both.c.conversation_id)
+    return rows, unread, mentioned
 
 
 def public_channels(conn: Connection, org_id: str, query: str, limit: int) -> list[Row]:
