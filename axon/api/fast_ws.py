@@ -53,6 +53,15 @@ class AxonWebSocketProtocol(WebSocketsSansIOProtocol):
     def gone(self) -> bool:
         return bool(self.disconnected or self.close_sent or self.transport.is_closing())
 
+    def write_one(self, payload: bytes) -> bool:
+        """``write_now`` for one frame: the fan-out's hot path, kept to a handful of checks."""
+        if self.writable.is_set() and not self.close_sent and not self.disconnected:
+            transport = self.transport
+            if not transport.is_closing():
+                transport.write(_LastFramed.of(payload))
+                return True
+        return False
+
     def write_now(self, payloads: list[bytes]) -> bool:
         """Write these text frames at once if the socket has room; False means: wait with ``write``."""
         if not self.writable.is_set() or self.gone:

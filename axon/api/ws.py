@@ -26,6 +26,9 @@ class AsgiTransport:
     def write_now(self, frames: list[bytes]) -> bool:
         return False
 
+    def write_one(self, frame: bytes) -> bool:
+        return False
+
     async def write(self, frames: list[bytes]) -> None:
         if self.closed:
             raise ConnectionClosed()
@@ -59,6 +62,9 @@ class FastTransport(AsgiTransport):
     def __init__(self, raw: AxonWebSocketProtocol, send: Send) -> None:
         super().__init__(send)
         self._raw = raw
+
+    def write_one(self, frame: bytes) -> bool:
+        return not self.closed and self._raw.write_one(frame)
 
     def write_now(self, frames: list[bytes]) -> bool:
         return not self.closed and self._raw.write_now(frames)

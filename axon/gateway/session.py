@@ -152,11 +152,12 @@ class Session:
     def push_event(self, conversation_id: str, seq: int, frame: bytes) -> None:
         # The common case: the next event of a conversation for a live, idle
         # session with room in its socket is written synchronously, no task switch.
-        if self._direct():
+        # (Runs once per recipient of every event: kept free of helper calls.)
+        if self.state is State.LIVE and not self._queue and not self._busy:
             applied = self.positions.get(conversation_id)
             if applied is None:
                 return
-            if seq == applied + 1 and self.transport.write_now([frame]):
+            if seq == applied + 1 and self.transport.write_one(frame):
                 self.positions[conversation_id] = seq
                 return
             if seq <= applied:
@@ -173,7 +174,7 @@ class Session:
         self._enqueue((_USER, env.seq, env.frame))
 
     def push_frame(self, frame: bytes) -> None:
-        if self._direct() and self.transport.write_now([frame]):
+        if self._direct() and self.transport.write_one(frame):
             return
         self._enqueue(("", 0, frame))
 

@@ -17,6 +17,9 @@ class Transport(Protocol):
         without a synchronous path always answers False.
         """
 
+    def write_one(self, frame: bytes) -> bool:
+        """``write_now`` for a single frame (the fan-out's hot path)."""
+
     async def write(self, frames: list[bytes]) -> None:
         """Write these text frames in order, waiting for room; raises ``ConnectionClosed``."""
 
