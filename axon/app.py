@@ -113,7 +113,8 @@ class Runtime:
     async def start(self) -> FirstStart | None:
         svc = self.services
         for name, coro in (("writer", svc.core.writer.run()), ("markers", svc.markers.run()),
-                           ("heartbeats", svc.gateway.run_heartbeats()), ("bus", svc.bus.run())):
+                           ("heartbeats", svc.gateway.run_heartbeats()), ("bus", svc.bus.run()),
+                           ("reconcile", svc.gateway.run_reconciliation())):
             self._tasks.append(asyncio.create_task(coro, name=f"axon-{name}"))
         return await bootstrap(svc)
 

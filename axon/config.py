@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     heartbeat_interval: float = Field(15.0, description="Seconds between client pings.")
     heartbeat_timeout: float = Field(45.0, description="Seconds of silence before a connection is closed.")
     resume_limit: int = Field(2000, description="Default events replayed per conversation on resume.")
+    reconcile_interval: float = Field(
+        60.0, description="Seconds between checks that live sessions missed no event (a lost bus message)."
+    )
     hello_timeout: float = Field(10.0, description="Seconds a new socket has to send hello.")
 
     group_commit_max_batch: int = Field(512, description="Most writes committed in one transaction.")

@@ -38,6 +38,9 @@ Handler = Callable[[list[Envelope]], None]
 class Bus(Protocol):
     def attach(self, handler: Handler) -> None: ...
 
+    def on_reconnect(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` whenever the bus reconnected (messages may have been lost meanwhile)."""
+
     async def publish(self, envelopes: list[Envelope]) -> None: ...
 
     async def run(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from .base import Envelope, Handler
 
@@ -13,6 +14,9 @@ class MemoryBus:
 
     def attach(self, handler: Handler) -> None:
         self._handlers.append(handler)
+
+    def on_reconnect(self, callback: Callable[[], None]) -> None:
+        pass  # an in-process bus never disconnects
 
     async def publish(self, envelopes: list[Envelope]) -> None:
         for handler in self._handlers:

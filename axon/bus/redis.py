@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 import msgspec
 from redis.asyncio import Redis
@@ -60,9 +61,14 @@ class RedisBus:
     def __init__(self, url: str) -> None:
         self._redis = Redis.from_url(url)
         self._handlers: list[Handler] = []
+        self._reconnect_callbacks: list[Callable[[], None]] = []
+        self._connected_before = False
 
     def attach(self, handler: Handler) -> None:
         self._handlers.append(handler)
+
+    def on_reconnect(self, callback: Callable[[], None]) -> None:
+        self._reconnect_callbacks.append(callback)
 
     async def publish(self, envelopes: list[Envelope]) -> None:
         if envelopes:
@@ -81,6 +87,10 @@ class RedisBus:
     async def _listen(self) -> None:
         async with self._redis.pubsub() as pubsub:
             await pubsub.subscribe(CHANNEL)
+            if self._connected_before:
+                for callback in self._reconnect_callbacks:
+                    callback()
+            self._connected_before = True
             async for message in pubsub.listen():
                 if message["type"] != "message":
                     continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import secrets
 from typing import Any
 
@@ -92,8 +93,10 @@ class Gateway:
         self.hub = Hub()
         self.presence = PresenceTracker(clock, signals.presence)
         self._last_seen: dict[str, int] = {}
+        self._reconcile_task: asyncio.Future[None] | None = None
         bus.attach(self.hub.dispatch)
         bus.attach(self._forget_revoked_tokens)
+        bus.on_reconnect(self._reconcile_soon)
 
     def _forget_revoked_tokens(self, envelopes: list[Envelope]) -> None:
         # Revocations made on other nodes: stop honouring those tokens here too.
@@ -151,6 +154,30 @@ class Gateway:
             await self.sync.core.write(lambda tx: accounts.touch_devices(tx.conn, seen))
         except Exception:
             log.exception("could not store last-seen times")
+
+    async def run_reconciliation(self) -> None:
+        """Safety net for an at-most-once bus: a conversation that goes quiet right after a lost
+        bus message would otherwise leave its live sessions behind until the next event or
+        reconnect. Periodically compare every followed conversation's last seq with what each
+        local session was handed, and let sessions that are behind read the rest."""
+        while True:
+            await asyncio.sleep(self.settings.reconcile_interval * random.uniform(0.8, 1.2))
+            try:
+                await self.reconcile()
+            except Exception:
+                log.exception("reconciliation failed")
+
+    def _reconcile_soon(self) -> None:
+        self._reconcile_task = asyncio.ensure_future(self.reconcile())  # kept: one at a time
+
+    async def reconcile(self) -> None:
+        followed = list(self.hub.by_conversation)
+        if not followed:
+            return
+        latest = await self.sync.latest_seqs(followed)
+        for conversation_id, last_seq in latest.items():
+            for session in tuple(self.hub.by_conversation.get(conversation_id, ())):
+                session.repair(conversation_id, last_seq)
 
     def close_all(self, code: int = CloseCode.RESTARTING) -> None:
         for session in self.hub.sessions():

@@ -164,6 +164,13 @@ class Session:
                 return
         self._enqueue((conversation_id, seq, frame))
 
+    def repair(self, conversation_id: str, last_seq: int) -> None:
+        """The database has events up to ``last_seq`` that this session was never handed
+        (a bus message was lost): queue a read of them."""
+        applied = self.positions.get(conversation_id)
+        if applied is not None and last_seq > applied:
+            self._enqueue((conversation_id, last_seq, b""))
+
     def push_user_event(self, env: Envelope) -> None:
         # Routing changes at once, so that the conversation's next events are
         # queued behind this one; positions change when it is delivered, in order.
@@ -223,6 +230,12 @@ class Session:
                 applied = self.positions.get(key)
                 if applied is None or seq <= applied:
                     continue  # not a member any more, or a duplicate
+                if not frame:  # a repair marker (see ``repair``): read up to seq itself
+                    out = await self._flush(out)
+                    missed = await self.gw.sync.missed_range(key, applied, seq)
+                    out += [conversation_event_frame(e) for e in missed]
+                    self.positions[key] = missed[-1].seq if missed else applied
+                    continue
                 if seq > applied + 1:  # a gap: read what is missing first
                     out = await self._flush(out)
                     out += [conversation_event_frame(e) for e in await self.gw.sync.missed_range(key, applied, seq - 1)]

@@ -86,5 +86,13 @@ class Sync:
     async def user_page(self, user_id: str, after: int) -> list[UserEvent]:
         return await self.core.read(lambda c: streams.user_stream(c, user_id, after, PAGE))
 
+    async def latest_seqs(self, conversation_ids: list[str]) -> dict[str, int]:
+        """Each conversation's last committed seq (chunked IN lists)."""
+        found: dict[str, int] = {}
+        for start in range(0, len(conversation_ids), 500):
+            chunk = conversation_ids[start : start + 500]
+            found.update(await self.core.read(lambda c, ids=chunk: convs.positions(c, ids)))
+        return found
+
     async def summary(self, user_id: str, conversation_id: str) -> Row:
         return await self.core.read(lambda c: summary_for(c, user_id, conversation_id))

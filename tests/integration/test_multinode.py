@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from axon.client import ClientState
+from axon.client import ClientState, RestApi
 from tests.support.checker import DeviceLog, check_delivery
 from tests.support.people import admin_rest, eventually, new_person
 from tests.support.server import ServerProcess
@@ -76,3 +76,35 @@ async def test_a_device_revoked_on_one_node_is_refused_by_the_others(two_nodes) 
         return False
 
     await eventually(refused_by_b, timeout=5)
+
+
+@pytest.fixture
+def nodes_without_a_shared_bus(tmp_path):
+    node_a = ServerProcess(tmp_path / "a", env={"AXON_RECONCILE_INTERVAL": "0.3"}).start()
+    url = node_a.database_url or f"sqlite:///{tmp_path / 'a' / 'axon.db'}"
+    node_b = ServerProcess(tmp_path / "b", database_url=url).start()
+    yield node_a, node_b
+    node_a.kill()
+    node_b.kill()
+
+
+async def test_a_lost_bus_message_still_reaches_live_sessions(nodes_without_a_shared_bus) -> None:
+    """Node B shares node A's database but not its bus, so A never hears of B's commits: the
+    worst case of a lost bus message. A's periodic reconciliation must deliver them anyway."""
+    node_a, node_b = nodes_without_a_shared_bus
+    admin = await admin_rest(node_a.url)
+    ann, bob = [await new_person(node_a.url, admin) for _ in range(2)]
+    conv = await ann.rest.create_conversation("group", "Quiet", [bob.id])
+    bob_client = await bob.client(node_a.url).connect()
+    ann_on_b = RestApi(node_b.url, ann.token)
+    sent = (await ann_on_b.send(conv["id"], "lost-1", "nobody told node A"))["message"]
+
+    async def delivered() -> bool:
+        while not bob_client._events.empty():  # noqa: SLF001
+            event = bob_client._events.get_nowait()  # noqa: SLF001
+            if event.type == "message.new" and event.seq == sent["seq"]:
+                return True
+        return False
+
+    await eventually(delivered, timeout=10)
+    await bob_client.close()
