@@ -80,7 +80,7 @@ class SendFailed(Exception):
 
 
 class ClientClosed(Exception):
-    pass
+    """The client was closed, or the server ended this device for good (revoked, unauthenticated)."""
 
 
 class _Dropped(Exception):
@@ -113,6 +113,7 @@ class AxonClient:
         self._ws: ClientConnection | None = None
         self._run_task: asyncio.Task[None] | None = None
         self._delivered_dirty = asyncio.Event()
+        self._delivered_convs: set[str] = set()  # conversations with new events since the last report
         self._closing = False
         self._heartbeat = (15.0, 45.0)
         self._watched: list[str] = []
@@ -314,7 +315,10 @@ class AxonClient:
         while True:
             await self._delivered_dirty.wait()
             self._delivered_dirty.clear()
-            await ws.send(_encode({"t": "delivered", "convs": dict(self._tracker.applied)}).decode())
+            convs, self._delivered_convs = self._delivered_convs, set()
+            applied = self._tracker.applied
+            report = {c: applied[c] for c in convs if c in applied}
+            await ws.send(_encode({"t": "delivered", "convs": report}).decode())
             await asyncio.sleep(0.1)
 
     # --- frames --------------------------------------------------------------------
@@ -376,6 +380,7 @@ class AxonClient:
         for ready in self._tracker.offer(conv, frame["seq"], frame):
             assert isinstance(ready, dict)
             self._events.put_nowait(Event("event", ready["type"], conv, ready["seq"], ready["data"], ready))
+            self._delivered_convs.add(conv)
             self._delivered_dirty.set()
         gap = self._tracker.gap(conv)
         if gap is not None:

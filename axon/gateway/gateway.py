@@ -12,6 +12,7 @@ from typing import Any
 from ..bus.base import Bus, Envelope, Topic
 from ..config import Settings
 from ..domain.clock import Clock
+from ..domain.errors import ValidationFailed
 from ..domain.model import Actor
 from ..protocol.codec import encode
 from ..protocol.events import conversation_event_frame, user_event_frame
@@ -122,8 +123,6 @@ class Gateway:
             self._last_seen[session.device_id] = self.clock.now_ms()
 
     async def watch_presence(self, session: Session, user_ids: list[str]) -> None:
-        from ..domain.errors import ValidationFailed
-
         if len(user_ids) > MAX_PRESENCE_WATCH:
             raise ValidationFailed(f"At most {MAX_PRESENCE_WATCH} users.", field="users")
         actor: Actor | None = session.actor

@@ -102,13 +102,11 @@ class Session:
         """Called when the socket is gone: stop tasks, leave the hub and presence."""
         if self.state is not State.CLOSED:
             self._transition(State.CLOSED)
-        for task in [*self._tasks, *([self._writer] if self._writer else [])]:
+        tasks = [*self._tasks, *([self._writer] if self._writer else [])]
+        for task in tasks:
             task.cancel()
-        for task in [*self._tasks, *([self._writer] if self._writer else [])]:
-            try:
-                await task
-            except (asyncio.CancelledError, Exception):
-                pass
+        # Their outcome no longer matters: the socket is gone. Failures were logged where they happened.
+        await asyncio.gather(*tasks, return_exceptions=True)
         self.gw.detach(self)
 
     def close(self, code: int, reason: str = "") -> None:

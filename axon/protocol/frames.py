@@ -15,7 +15,7 @@ Ref = Annotated[str, msgspec.Meta(max_length=64)]
 
 
 class Frame(msgspec.Struct, forbid_unknown_fields=False):
-    pass
+    """Base of the client frames; unknown fields are ignored so that newer clients stay compatible."""
 
 
 class Hello(Frame):
