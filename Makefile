@@ -10,7 +10,7 @@ PORT ?= 8000
 TEST_PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres test-browser lint bench install clean
+.PHONY: run test test-sqlite test-postgres test-browser lint bench bench-peers install clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -63,6 +63,13 @@ $(BENCH_STAMP): pyproject.toml $(STAMP)
 # Long load runs live here, never in `make test`: make bench WORKLOAD=w2 BENCH_ARGS="--profile 30"
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench $(WORKLOAD) $(BENCH_ARGS)
+
+# ejabberd for `--servers axon,ejabberd` (Debian's package; policy-rc.d keeps the system service
+# from starting: the suite runs its own instance). Then: make bench BENCH_ARGS="--servers axon,ejabberd"
+bench-peers: $(BENCH_STAMP)
+	command -v ejabberdctl >/dev/null || { apt-get update -qq && \
+	  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q ejabberd; rc=$$?; rm -f /usr/sbin/policy-rc.d; exit $$rc; }
 
 clean:
 	rm -rf $(VENV) build *.egg-info
