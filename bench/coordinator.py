@@ -1,9 +1,9 @@
 """The coordinator side of a run: the worker pool, phases, and server/load-generator CPU accounting.
 
-CPU split (2-core box, default): the Axon node is pinned to CPU 0; the
+CPU split (2-core box, default): the server under test (Axon node or ejabberd VM) is pinned to CPU 0; the
 coordinator and its load-generator worker processes are pinned to CPU 1
 (``--no-pin`` leaves both to the scheduler, as the peers' run did). Server CPU
-comes from /proc/<pid>/stat of the node's process tree, load-generator CPU
+comes from /proc/<pid>/stat of the server's process tree, load-generator CPU
 from the workers' /proc entries, and "other" = machine busy time minus both
 (other tenants of the machine; > 10 % means a contaminated run).
 """
@@ -18,20 +18,20 @@ from array import array
 from typing import Any
 
 from .harness import Pool
-from .node import Node
 from .procfs import Sampler, machine_busy_s, proc_cpu_s, proc_rss_kib
 from .stats import percentiles
 
 
 class Coordinator:
-    def __init__(self, node: Node, cfg: dict[str, Any], workers: int, connect_timeout: float = 600,
-                 extra_pids: Any = None) -> None:
+    def __init__(self, node: Any, cfg: dict[str, Any], workers: int, connect_timeout: float = 600,
+                 extra_pids: Any = None, adapter: str = "axon") -> None:
+        """node: anything with ``pids()`` (a ``Node`` or a ``bench.targets`` target)."""
         self.node = node
         self.cfg = cfg
         self.nw = workers
         self.connect_timeout = connect_timeout
         self.extra_pids = extra_pids or (lambda: [])
-        self.pool = Pool(workers, "axon", cfg)
+        self.pool = Pool(workers, adapter, cfg)
 
     def shutdown(self) -> None:
         self.pool.shutdown()
@@ -102,7 +102,7 @@ class Coordinator:
         out = _merge(name, res, t0)
         out.update(self.delta(a, b))
         out["server_peak_rss_kib"] = sampler.peak_rss
-        if out.get("delivery_span_s"):
+        if (out.get("delivery_span_s") or 0) >= 2:  # the sampler ticks every 0.5 s: shorter spans mislead
             first = out.pop("_first_ns") / 1e9
             out["server_cpu_pct_active"] = sampler.cpu_pct_between(first, first + out["delivery_span_s"])
         out.pop("_first_ns", None)

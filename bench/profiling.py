@@ -41,7 +41,7 @@ class Profiler:
 
     @classmethod
     def maybe(cls, args: Any, node: Any, name: str) -> Profiler | None:
-        if not getattr(args, "profile", 0) or node.pid is None:
+        if not getattr(args, "profile", 0) or node is None or node.pid is None:  # None: not a Python server
             return None
         return cls(node.pid, name, args.profile, args.profile_delay)
 

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 PASSWORD = "bench-password-1"
+CHUNK = 1000  # the most member ids one create / add-members call accepts
 ADMIN = "admin"
 
 
@@ -72,11 +73,14 @@ class Provisioner:
         return (await self.login(f"u{uid}"))["token"]
 
     async def room(self, name: str, members: list[int]) -> str:
-        """A group conversation created by its first member, with the others added at creation."""
-        creator, others = members[0], members[1:]
-        conv = await self._post("/conversations", {"kind": "group", "name": name,
-                                                   "member_ids": [self.user_ids[u] for u in others]},
+        """A group conversation created by its first member; members past the API's 1,000 per call
+        (W2's room-size curve goes to 5,000) are added 1,000 at a time by the creator."""
+        creator, others = members[0], [self.user_ids[u] for u in members[1:]]
+        conv = await self._post("/conversations", {"kind": "group", "name": name, "member_ids": others[:CHUNK]},
                                 self.tokens[creator])
+        for i in range(CHUNK, len(others), CHUNK):
+            await self._post(f"/conversations/{conv['id']}/members", {"user_ids": others[i:i + CHUNK]},
+                             self.tokens[creator])
         self.rooms[name] = conv["id"]
         return conv["id"]
 

@@ -28,32 +28,100 @@ def _rows(header: list[str], rows: list[list[Any]]) -> str:
 
 
 def table(name: str, result: dict[str, Any]) -> str:
-    return {"w1": _w1, "w2": _fanout, "w3": _fanout, "w4": _w4, "w5": _w5, "w6": _w6}[name](result)
+    if "servers" in result:
+        return multi_table(name, result)
+    return {"w1": _w1, "w2": _fanout, "w3": _fanout, "w2-rooms": _rooms, "w4": _w4, "w5": _w5, "w6": _w6}[name](result)
+
+
+def _w1_rows(r: dict[str, Any]) -> tuple[list[str], list[tuple[Any, list[Any]]]]:
+    rows = [(s["n"], [s["n"], f"{s['connect']['ok']}/{s['held']}", s["connect"]["connects_per_s"],
+                      s["connect"]["server_cpu_ms_per_connect"], _f(s["connect"]["connect_latency"].get("p99_ms"), 1),
+                      round(s["rss_kib_after"] / 1024, 1), s["kib_per_conn"], s["idle_server_cpu_pct"],
+                      s["connect"]["other_cpu_pct"]]) for s in r["steps"]]
+    return ["connections held", "new ok/held", "connects/s", "server CPU ms/connect", "connect p99 ms",
+            "server RSS MiB", "KiB/conn", "idle CPU %", "other CPU %"], rows
 
 
 def _w1(r: dict[str, Any]) -> str:
-    rows = [[s["n"], f"{s['connect']['ok']}/{s['held']}", s["connect"]["connects_per_s"],
-             s["connect"]["server_cpu_ms_per_connect"], _f(s["connect"]["connect_latency"].get("p99_ms"), 1),
-             round(s["rss_kib_after"] / 1024, 1), s["kib_per_conn"], s["idle_server_cpu_pct"],
-             s["connect"]["other_cpu_pct"]] for s in r["steps"]]
+    header, rows = _w1_rows(r)
     return "W1 idle connections (token login: WS upgrade + hello until synced; rooms of 10)\n" + _rows(
-        ["connections held", "new ok/held", "connects/s", "server CPU ms/connect", "connect p99 ms",
-         "server RSS MiB", "KiB/conn", "idle CPU %", "other CPU %"], rows)
+        header, [row for _k, row in rows])
+
+
+FANOUT_HEADER = ["phase", "sent", "deliveries/s", "lost/dup", "p50 ms", "p99 ms", "max ms", "server CPU %",
+                 "loadgen CPU %", "deliveries per server CPU-s", "peak RSS MiB", "other CPU %"]
+
+
+def _phase_row(p: dict[str, Any]) -> list[Any]:
+    lat = p.get("latency") or {}
+    return [p["phase"], f"{p['sent']}", p.get("deliveries_per_s"), f"{p['lost']}/{p['dups']}",
+            _f(lat.get("p50_ms"), 2), _f(lat.get("p99_ms"), 2), _f(lat.get("max_ms"), 1),
+            p.get("server_cpu_pct_active") or p["server_cpu_pct"], p["loadgen_cpu_pct"],
+            _f(p.get("deliveries_per_server_cpu_s"), 0), round(p["server_peak_rss_kib"] / 1024, 1),
+            p["other_cpu_pct"]]
+
+
+def _fanout_rows(r: dict[str, Any]) -> tuple[list[str], list[tuple[Any, list[Any]]]]:
+    return FANOUT_HEADER, [(p["phase"], _phase_row(p)) for p in r["phases"]]
 
 
 def _fanout(r: dict[str, Any]) -> str:
-    rows = []
-    for p in r["phases"]:
-        lat = p.get("latency") or {}
-        rows.append([p["phase"], f"{p['sent']}", p.get("deliveries_per_s"), f"{p['lost']}/{p['dups']}",
-                     _f(lat.get("p50_ms"), 2), _f(lat.get("p99_ms"), 2), _f(lat.get("max_ms"), 1),
-                     p.get("server_cpu_pct_active") or p["server_cpu_pct"], p["loadgen_cpu_pct"],
-                     _f(p.get("deliveries_per_server_cpu_s"), 0), round(p["server_peak_rss_kib"] / 1024, 1),
-                     p["other_cpu_pct"]])
     head = f"{r['workload'].upper()} (connect: {r['connect']['ok']} ok, {r['connect']['connects_per_s']}/s)"
-    return head + "\n" + _rows(["phase", "sent", "deliveries/s", "lost/dup", "p50 ms", "p99 ms", "max ms",
-                                "server CPU %", "loadgen CPU %", "deliveries per server CPU-s", "peak RSS MiB",
-                                "other CPU %"], rows)
+    return head + "\n" + _rows(FANOUT_HEADER, [_phase_row(p) for p in r["phases"]])
+
+
+def _rooms_rows(r: dict[str, Any]) -> tuple[list[str], list[tuple[Any, list[Any]]]]:
+    rows = [((pt["receivers"], p["phase"]), [pt["receivers"], *_phase_row(p)]) for pt in r["points"]
+            for p in pt["phases"]]
+    return ["receivers", *FANOUT_HEADER], rows
+
+
+def _rooms(r: dict[str, Any]) -> str:
+    header, rows = _rooms_rows(r)
+    return f"W2 room-size curve ({r.get('server', 'axon')}; one sender, N online receivers)\n" + _rows(
+        header, [row for _k, row in rows])
+
+
+# --- several servers of one run, side by side -------------------------------------------------------
+
+
+def multi_table(name: str, result: dict[str, Any]) -> str:
+    """One row per (step or phase, server), servers interleaved; fan-out rows carry Axon ÷ other per CPU-s."""
+    producer = {"w1": _w1_rows, "w2": _fanout_rows, "w3": _fanout_rows, "w2-rooms": _rooms_rows}[name]
+    per: dict[str, dict[Any, list[Any]]] = {}
+    keys: list[Any] = []
+    header: list[str] = []
+    eff: dict[str, dict[Any, float | None]] = {}
+    for server, sub in result["servers"].items():
+        header, rows = producer(sub)
+        per[server] = dict(rows)
+        keys += [k for k, _row in rows if k not in keys]
+        if name != "w1":
+            phases = sub["phases"] if name != "w2-rooms" else [p for pt in sub["points"] for p in pt["phases"]]
+            ks = [k for k, _row in rows]
+            eff[server] = {k: p.get("deliveries_per_server_cpu_s") for k, p in zip(ks, phases, strict=True)}
+    out_rows = []
+    for k in keys:
+        for server in per:
+            if k not in per[server]:
+                continue
+            row = [server, *per[server][k]]
+            if eff:
+                mine, theirs = eff[server].get(k), (eff.get("ejabberd") or {}).get(k)
+                row.append(f"{mine / theirs:.1f}×" if server != "ejabberd" and mine and theirs else "")
+            out_rows.append(row)
+    extra = ["per CPU-s ÷ ejabberd"] if eff else []
+    conns = ", ".join(f"{s}: {_connect_summary(sub)}" for s, sub in result["servers"].items())
+    title = f"{name.upper()} — {' vs '.join(result['servers'])}, same run ({result.get('started', '')}; {conns})"
+    return title + "\n" + _rows(["server", *header, *extra], out_rows)
+
+
+def _connect_summary(sub: dict[str, Any]) -> str:
+    if "connect" in sub:
+        return f"{sub['connect']['ok']} connected at {sub['connect']['connects_per_s']}/s"
+    if "steps" in sub:
+        return f"{sub['steps'][-1]['held']} held"
+    return f"{len(sub.get('points', []))} room sizes"
 
 
 def _w4(r: dict[str, Any]) -> str:
@@ -87,16 +155,21 @@ def _w6(r: dict[str, Any]) -> str:
 
 
 def peers_table() -> str:
+    """Fallback only: the figures of the peers' earlier, separate run (results without a same-run ejabberd)."""
     rows = []
     for server in ("ejabberd", "prosody"):
         for p in peers.w2_phases(server):
             rows.append([server, p["phase"], p["deliveries_per_s"], _f(p["p50_ms"], 2), _f(p["p99_ms"], 2),
                          p["lost"], _f(p["deliveries_per_server_cpu_s"], 0)])
-    return "Peers (measured in the peers' run, /work/shared/bench-peers, not re-run)\n" + _rows(
+    return "Peers (an earlier, separate run: /work/shared/bench-peers; same-run figures: --servers)\n" + _rows(
         ["server", "W2 phase", "deliveries/s", "p50 ms", "p99 ms", "lost", "deliveries per server CPU-s"], rows)
 
 
 # --- charts ---------------------------------------------------------------------------------------
+
+
+def _by_server(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return result["servers"] if "servers" in result else {result.get("server", "axon"): result}
 
 
 def chart(name: str, result: dict[str, Any], path: str) -> str | None:
@@ -107,10 +180,13 @@ def chart(name: str, result: dict[str, Any], path: str) -> str | None:
         import matplotlib.pyplot as plt
     except ImportError:
         return None
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
-    {"w1": _chart_w1, "w2": _chart_fanout, "w3": _chart_fanout, "w4": _chart_w4, "w5": _chart_w5,
-     "w6": _chart_w6}[name](result, axes)
-    fig.suptitle(f"Axon {name.upper()} — {result.get('started', '')} — {result.get('cpu_split', '')}", fontsize=9)
+    wide = name == "w2-rooms"
+    fig, axes = plt.subplots(1, 3 if wide else 2, figsize=(17 if wide else 12, 4.5))
+    {"w1": _chart_w1, "w2": _chart_fanout, "w3": _chart_fanout, "w2-rooms": _chart_rooms, "w4": _chart_w4,
+     "w5": _chart_w5, "w6": _chart_w6}[name](result, axes)
+    servers = " vs ".join(_by_server(result)) if name in ("w1", "w2", "w3", "w2-rooms") else "axon"
+    fig.suptitle(f"{servers} {name.upper()} — {result.get('started', '')} — {result.get('cpu_split', '')}",
+                 fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -118,41 +194,72 @@ def chart(name: str, result: dict[str, Any], path: str) -> str | None:
 
 
 def _chart_w1(r: dict[str, Any], ax: Any) -> None:
-    n = [s["held"] for s in r["steps"]]
-    ax[0].plot(n, [s["kib_per_conn"] for s in r["steps"]], "o-", label="Axon KiB/conn")
-    for server in ("ejabberd", "prosody"):
-        ax[0].axhline(peers.figure(server, "w1")["kib_per_conn"], ls="--", lw=1, label=f"{server} @10k (peers' run)")
+    servers = _by_server(r)
+    for server, sub in servers.items():
+        n = [s["held"] for s in sub["steps"]]
+        ax[0].plot(n, [s["kib_per_conn"] for s in sub["steps"]], "o-", label=f"{server} KiB/conn")
+        ax[1].plot(n, [s["connect"]["connects_per_s"] for s in sub["steps"]], "o-", label=f"{server} connects/s")
+    if "ejabberd" not in servers:  # fallback: the peers' earlier run
+        for server in ("ejabberd", "prosody"):
+            ax[0].axhline(peers.figure(server, "w1")["kib_per_conn"], ls="--", lw=1,
+                          label=f"{server} @10k (peers' run)")
+        ax[1].axhline(149.3, ls="--", lw=1, label="ejabberd password logins/s (peers' run)")
     ax[0].axhline(35, color="red", lw=1, label="target 35")
     ax[0].set(xlabel="connections held", ylabel="server RSS KiB / connection", yscale="log")
     ax[0].legend(fontsize=7)
-    ax[1].plot(n, [s["connect"]["connects_per_s"] for s in r["steps"]], "o-", label="Axon token connects/s")
     ax[1].axhline(1000, color="red", lw=1, label="target 1,000/s")
-    ax[1].axhline(149.3, ls="--", lw=1, label="ejabberd password logins/s (peers' run)")
     ax[1].set(xlabel="connections held", ylabel="connects / s")
     ax[1].legend(fontsize=7)
 
 
 def _chart_fanout(r: dict[str, Any], ax: Any) -> None:
-    phases = [p for p in r["phases"] if p.get("latency")]
-    x = list(range(len(phases)))
-    labels = [p["phase"] for p in phases]
-    for key, style in (("p50_ms", "o-"), ("p99_ms", "s-"), ("max_ms", "^:")):
-        ax[0].plot(x, [p["latency"][key] for p in phases], style, label=key.replace("_ms", ""))
+    servers = _by_server(r)
+    labels: list[str] = []
+    for sub in servers.values():
+        labels += [p["phase"] for p in sub["phases"] if p.get("latency") and p["phase"] not in labels]
+    x = list(range(len(labels)))
+    width = 0.8 / (2 * len(servers))
+    for i, (server, sub) in enumerate(servers.items()):
+        ph = {p["phase"]: p for p in sub["phases"] if p.get("latency")}
+        for key, style in (("p50_ms", "o-"), ("p99_ms", "s-"), ("max_ms", "^:")):
+            ax[0].plot(x, [ph[lbl]["latency"][key] if lbl in ph else None for lbl in labels], style,
+                       label=f"{server} {key.replace('_ms', '')}")
+        for j, (key, what) in enumerate((("deliveries_per_s", "deliveries/s"),
+                                         ("deliveries_per_server_cpu_s", "deliveries per server CPU-s"))):
+            off = -0.4 + width * (2 * i + j + 0.5)
+            ax[1].bar([k + off for k in x], [(ph.get(lbl) or {}).get(key) or 0 for lbl in labels], width,
+                      label=f"{server} {what}")
     ax[0].set(ylabel="send→receive latency ms", yscale="log")
     ax[0].set_xticks(x, labels, fontsize=7)
     if r["workload"] == "w2":
         ax[0].axhline(10, color="red", lw=1, label="target p99 10 ms")
     ax[0].legend(fontsize=7)
-    offered = [p["deliveries_per_s"] or 0 for p in phases]
-    ax[1].bar([i - 0.2 for i in x], offered, 0.4, label="deliveries/s achieved")
-    ax[1].bar([i + 0.2 for i in x], [p.get("deliveries_per_server_cpu_s") or 0 for p in phases], 0.4,
-              label="deliveries per server CPU-s")
-    if r["workload"] == "w2":
+    if r["workload"] == "w2" and "ejabberd" not in servers:  # fallback: the peers' earlier run
         ej = {p["phase"]: p for p in peers.w2_phases("ejabberd")}
         ax[1].plot(x, [(ej.get(lbl) or {}).get("deliveries_per_server_cpu_s") or 0 for lbl in labels], "k_",
                    ms=30, label="ejabberd per CPU-s (peers' run)")
     ax[1].set_xticks(x, labels, fontsize=7)
     ax[1].legend(fontsize=7)
+
+
+def _chart_rooms(r: dict[str, Any], ax: Any) -> None:
+    """Per phase kind: latency, deliveries/s and deliveries per server CPU-s against room size."""
+    for server, sub in _by_server(r).items():
+        specs = [p["phase"] for p in sub["points"][0]["phases"]] if sub["points"] else []
+        for spec in specs:
+            pts = [(pt["receivers"], next(p for p in pt["phases"] if p["phase"] == spec)) for pt in sub["points"]]
+            n = [k for k, _p in pts]
+            kind = spec.split(":")[0]
+            if kind != "window":  # queueing dominates the window phase's latency; plot the paced ones
+                ax[0].plot(n, [p["latency"].get("p50_ms") for _k, p in pts], "o-", label=f"{server} p50 {spec}")
+                ax[0].plot(n, [p["latency"].get("p99_ms") for _k, p in pts], "s--", label=f"{server} p99 {spec}")
+            ax[1].plot(n, [p.get("deliveries_per_s") for _k, p in pts], "o-", label=f"{server} {spec}")
+            ax[2].plot(n, [p.get("deliveries_per_server_cpu_s") for _k, p in pts], "o-", label=f"{server} {spec}")
+    ax[0].set(xlabel="receivers in the room", ylabel="send→receive latency ms", xscale="log", yscale="log")
+    ax[1].set(xlabel="receivers in the room", ylabel="deliveries / s", xscale="log")
+    ax[2].set(xlabel="receivers in the room", ylabel="deliveries per server CPU-s", xscale="log")
+    for a in ax:
+        a.legend(fontsize=7)
 
 
 def _chart_w4(r: dict[str, Any], ax: Any) -> None:
@@ -190,11 +297,14 @@ def _chart_w6(r: dict[str, Any], ax: Any) -> None:
 
 
 def render_all() -> None:
+    same_run_peers = False
     for path in sorted(glob.glob(os.path.join(RESULTS_DIR, "w*.json"))):
-        name = os.path.basename(path).split(".")[0].split("-")[0]
         with open(path) as fh:
             result = json.load(fh)
+        name = result.get("workload") or os.path.basename(path).split(".")[0].split("-")[0]
+        same_run_peers |= "servers" in result
         print(f"\n## {os.path.basename(path)}\n")
         print(table(name, result))
         print(f"chart: {chart(name, result, path.replace('.json', '.png'))}")
-    print("\n" + peers_table())
+    if not same_run_peers:
+        print("\n" + peers_table())

@@ -1,4 +1,8 @@
-"""One benchmark session: a node (started fresh or given), provisioning, a coordinator, results on disk."""
+"""One benchmark session: a server (started fresh or given), provisioning, a coordinator, results on disk.
+
+``--servers axon,ejabberd`` runs a workload's body once per server, one after the other, in the
+same invocation, with the same CPU placement, phases and load generator (``per_server``).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from typing import Any
 from .coordinator import Coordinator
 from .node import Node
 from .provision import provision_all
+from .targets import SERVERS, AxonTarget, EjabberdTarget
 
 SERVER_CPU, LOADGEN_CPU = 0, 1
 RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
@@ -43,9 +48,13 @@ def pin_loadgen(args: Any) -> None:
         os.sched_setaffinity(0, {LOADGEN_CPU})
 
 
+def server_cpus(args: Any) -> set[int] | None:
+    return None if args.no_pin or (os.cpu_count() or 1) < 2 else {SERVER_CPU}
+
+
 @contextlib.contextmanager
 def node_for(args: Any, database_url: str | None = None, env: dict[str, str] | None = None) -> Iterator[Node]:
-    cpus = None if args.no_pin or (os.cpu_count() or 1) < 2 else {SERVER_CPU}
+    cpus = server_cpus(args)
     node = Node(url=args.url, pid=args.server_pid, database_url=database_url, cpus=cpus, env=env,
                 admin_password=args.admin_password or "bench-admin-password")
     node.start()
@@ -53,6 +62,51 @@ def node_for(args: Any, database_url: str | None = None, env: dict[str, str] | N
         yield node
     finally:
         node.stop()
+
+
+def servers(args: Any) -> list[str]:
+    names = [s.strip() for s in (getattr(args, "servers", None) or "axon").split(",") if s.strip()]
+    unknown = [n for n in names if n not in SERVERS]
+    if unknown or not names:
+        raise SystemExit(f"--servers: unknown {unknown}; choose from {', '.join(SERVERS)}")
+    return names
+
+
+@contextlib.contextmanager
+def server_for(args: Any, name: str) -> Iterator[Any]:
+    """A fresh server of that kind on the server CPU, stopped (by its PID) afterwards."""
+    if name == "axon":
+        with node_for(args) as node:
+            yield AxonTarget(node)
+        return
+    from .peer_server import Ejabberd
+
+    server = Ejabberd(cpus=server_cpus(args)).start()
+    print(f"ejabberd started: {server.describe()}", flush=True)
+    try:
+        yield EjabberdTarget(server)
+    finally:
+        server.stop()
+
+
+def per_server(args: Any, workload: str, body: Any) -> dict[str, Any]:
+    """``body(args, target)`` for each of ``--servers``; Axon alone keeps the single-server result shape."""
+    names = servers(args)
+    started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    results: dict[str, Any] = {}
+    for i, name in enumerate(names):
+        before = wait_quiet(args.quiet_wait) if i else None  # the first one waited in __main__
+        with server_for(args, name) as target:
+            results[name] = body(args, target)
+        if before:
+            results[name]["machine_before"] = before
+    if names == ["axon"]:
+        return results["axon"]
+    return {**meta(args, workload, None), "started": started, "servers": results}
+
+
+def target_coordinator(target: Any, cfg: dict[str, Any], args: Any) -> Coordinator:
+    return Coordinator(target, cfg, args.workers, adapter=target.adapter)
 
 
 def provision(node: Node, uids: list[int], rooms: dict[str, list[int]], tag: str) -> tuple[str, dict[str, Any]]:
@@ -70,7 +124,8 @@ def coordinator(node: Node, state_file: str, args: Any, **cfg_extra: Any) -> Coo
     return Coordinator(node, cfg, args.workers)
 
 
-def meta(args: Any, workload: str, node: Node | None) -> dict[str, Any]:
+def meta(args: Any, workload: str, node: Any) -> dict[str, Any]:
+    """node: a ``Node`` or a target (``describe()``), or None for the envelope of a multi-server run."""
     return {"workload": workload, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "argv": list(sys.argv), "args": {k: v for k, v in vars(args).items() if k != "func"},
             "git": _git_rev(), "node": node.describe() if node else None,

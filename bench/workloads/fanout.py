@@ -5,7 +5,8 @@ send time (no coordinated omission); the window phase keeps at most W
 messages whose echo has not come back. A phase ends when all expected
 deliveries arrived, after ``--idle-timeout`` s without progress, or at its
 deadline. Loss = expected - delivered; duplicates and out-of-order
-deliveries are counted per (receiver, sender).
+deliveries are counted per (receiver, sender). ``--servers axon,ejabberd`` runs the same
+body against each server in turn (``bench.session.per_server``).
 """
 
 from __future__ import annotations
@@ -58,59 +59,66 @@ def _phase_plans(coord: Any, spec: str, sender: int, room: str, recv_per_worker:
 
 
 def run_w2(args: Any) -> dict[str, Any]:
+    return session.per_server(args, "w2", _w2)
+
+
+def _w2(args: Any, target: Any) -> dict[str, Any]:
     nrecv, sender, room = args.receivers, 0, "w2"
-    with session.node_for(args) as node:
-        state_file, prov = session.provision(node, list(range(nrecv + 1)), {room: list(range(nrecv + 1))}, "w2")
-        coord = session.coordinator(node, state_file, args)
-        try:
-            per = coord.split([(u, [room]) for u in range(1, nrecv + 1)])
-            per[0].insert(0, (sender, [room]))
-            conn = coord.connect(per, args.concurrency)
-            recv_per_worker = [sum(1 for (u, _) in m if u != sender) for m in per]
-            profiler = Profiler.maybe(args, node, "w2")
-            phases = []
-            for spec in args.phases.split(","):
-                time.sleep(args.pause)
-                phase = coord.run_phase(spec, _phase_plans(coord, spec, sender, room, recv_per_worker, args))
-                phase["receivers"] = sum(recv_per_worker)
-                phases.append(phase)
-            close = coord.close()
-        finally:
-            coord.shutdown()
-        result = {**session.meta(args, "w2", node), "provision": prov, "receivers": sum(recv_per_worker),
-                  "connect": conn, "phases": phases, "close": close}
-        if profiler:
-            result["profile"] = profiler.finish()
-        return result
+    cfg, prov = target.provision(list(range(nrecv + 1)), {room: list(range(nrecv + 1))}, "w2")
+    coord = session.target_coordinator(target, cfg, args)
+    try:
+        per = coord.split([(u, [room]) for u in range(1, nrecv + 1)])
+        per[0].insert(0, (sender, [room]))
+        conn = coord.connect(per, args.concurrency)
+        recv_per_worker = [sum(1 for (u, _) in m if u != sender) for m in per]
+        profiler = Profiler.maybe(args, target.node, "w2")
+        phases = []
+        for spec in args.phases.split(","):
+            time.sleep(args.pause)
+            phase = coord.run_phase(spec, _phase_plans(coord, spec, sender, room, recv_per_worker, args))
+            phase["receivers"] = sum(recv_per_worker)
+            phases.append(phase)
+        close = coord.close()
+    finally:
+        coord.shutdown()
+    result = {**session.meta(args, "w2", target), "server": target.name, "provision": prov,
+              "receivers": sum(recv_per_worker), "connect": conn, "phases": phases, "close": close}
+    if profiler:
+        result["profile"] = profiler.finish()
+    return result
 
 
 def run_w3(args: Any) -> dict[str, Any]:
+    return session.per_server(args, "w3", _w3)
+
+
+def _w3(args: Any, target: Any) -> dict[str, Any]:
     users, size, rate, dur = args.users, args.room_size, args.rate, args.duration
     n_msgs = int(rate * dur)
     rooms = {f"r{i}": list(range(i * size, min(users, (i + 1) * size))) for i in range((users + size - 1) // size)}
-    with session.node_for(args) as node:
-        state_file, prov = session.provision(node, list(range(users)), rooms, "w3")
-        coord = session.coordinator(node, state_file, args)
-        try:
-            per = coord.split([(u, [f"r{u // size}"]) for u in range(users)])
-            conn = coord.connect(per, args.concurrency)
-            rnd = random.Random(42)
-            plans = []
-            for w in range(coord.nw):
-                senders, expected = [], 0
-                for (u, member_rooms) in per[w]:
-                    expected += (len(rooms[member_rooms[0]]) - 1) * n_msgs
-                    senders.append((u, member_rooms[0], n_msgs, rate, rnd.random() / rate))
-                plans.append({"mode": "schedule", "senders": senders, "expected": expected,
-                              "idle_timeout_s": args.idle_timeout, "max_s": dur + args.max_s})
-            time.sleep(args.pause)
-            profiler = Profiler.maybe(args, node, "w3")
-            phase = coord.run_phase(f"chat:{users}u:{size}/room:{rate}/s:{dur}s", plans)
-            close = coord.close()
-        finally:
-            coord.shutdown()
-        result = {**session.meta(args, "w3", node), "provision": prov, "users": users, "room_size": size,
-                  "rate_per_user": rate, "duration_s": dur, "connect": conn, "phases": [phase], "close": close}
-        if profiler:
-            result["profile"] = profiler.finish()
-        return result
+    cfg, prov = target.provision(list(range(users)), rooms, "w3")
+    coord = session.target_coordinator(target, cfg, args)
+    try:
+        per = coord.split([(u, [f"r{u // size}"]) for u in range(users)])
+        conn = coord.connect(per, args.concurrency)
+        rnd = random.Random(42)
+        plans = []
+        for w in range(coord.nw):
+            senders, expected = [], 0
+            for (u, member_rooms) in per[w]:
+                expected += (len(rooms[member_rooms[0]]) - 1) * n_msgs
+                senders.append((u, member_rooms[0], n_msgs, rate, rnd.random() / rate))
+            plans.append({"mode": "schedule", "senders": senders, "expected": expected,
+                          "idle_timeout_s": args.idle_timeout, "max_s": dur + args.max_s})
+        time.sleep(args.pause)
+        profiler = Profiler.maybe(args, target.node, "w3")
+        phase = coord.run_phase(f"chat:{users}u:{size}/room:{rate}/s:{dur}s", plans)
+        close = coord.close()
+    finally:
+        coord.shutdown()
+    result = {**session.meta(args, "w3", target), "server": target.name, "provision": prov, "users": users,
+              "room_size": size, "rate_per_user": rate, "duration_s": dur, "connect": conn, "phases": [phase],
+              "close": close}
+    if profiler:
+        result["profile"] = profiler.finish()
+    return result
