@@ -11,11 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, case, insert, update
+from sqlalchemy import Connection, case, update
 
 from ..domain.events import ConversationEvent, UserEvent
 from ..protocol.codec import encode_str
+from .bulk import BulkInsert
 from .schema import conversations, events, user_events, users
+
+_INSERT_EVENTS = BulkInsert(events, ("conversation_id", "seq", "type", "actor_id", "created_at", "data"))
+_INSERT_USER_EVENTS = BulkInsert(user_events, ("user_id", "seq", "type", "created_at", "data"))
 
 
 class Tx:
@@ -75,27 +79,11 @@ class Tx:
 
     def flush(self) -> None:
         """Insert the collected event rows (one statement per table for the whole batch)."""
-        if self.conversation_events:
-            self.conn.execute(
-                insert(events),
-                [
-                    {
-                        "conversation_id": e.conversation_id,
-                        "seq": e.seq,
-                        "type": e.type,
-                        "actor_id": e.actor_id,
-                        "created_at": e.created_at,
-                        "data": e.data_json,
-                    }
-                    for e in self.conversation_events
-                ],
-            )
-        if self.user_events:
-            self.conn.execute(
-                insert(user_events),
-                [
-                    {"user_id": e.user_id, "seq": e.seq, "type": e.type, "created_at": e.created_at,
-                     "data": e.data_json}
-                    for e in self.user_events
-                ],
-            )
+        _INSERT_EVENTS.run(
+            self.conn,
+            ((e.conversation_id, e.seq, e.type, e.actor_id, e.created_at, e.data_json)
+             for e in self.conversation_events),
+        )
+        _INSERT_USER_EVENTS.run(
+            self.conn, ((e.user_id, e.seq, e.type, e.created_at, e.data_json) for e in self.user_events)
+        )

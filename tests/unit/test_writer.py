@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from sqlalchemy.dialects import sqlite
 
 from axon.domain.clock import FakeClock
 from axon.domain.errors import Conflict
@@ -22,7 +23,12 @@ from axon.store.writer import Committed, Failed, GroupCommitWriter
 
 
 class StubConnection:
+    dialect = sqlite.dialect()
+
     def execute(self, statement: Any, params: Any = None) -> None:
+        pass
+
+    def exec_driver_sql(self, statement: str, params: Any = None) -> None:
         pass  # Tx.flush inserts the event rows here
 
 
