@@ -58,7 +58,12 @@ def _phase_row(p: dict[str, Any]) -> list[Any]:
             _f(lat.get("p50_ms"), 2), _f(lat.get("p99_ms"), 2), _f(lat.get("max_ms"), 1),
             p.get("server_cpu_pct_active") or p["server_cpu_pct"], p["loadgen_cpu_pct"],
             _f(p.get("deliveries_per_server_cpu_s"), 0), round(p["server_peak_rss_kib"] / 1024, 1),
-            p["other_cpu_pct"]]
+            _other(p["other_cpu_pct"])]
+
+
+def _other(pct: float | None) -> str:
+    """Other tenants' CPU; above 10 % the phase was contaminated (flagged, not hidden)."""
+    return "-" if pct is None else f"{pct:,.1f}" + (" ⚠" if pct > 10 else "")
 
 
 def _fanout_rows(r: dict[str, Any]) -> tuple[list[str], list[tuple[Any, list[Any]]]]:
