@@ -110,7 +110,7 @@ class GroupCommitWriter:
             return
         now = self._clock.now_ms()
         try:
-            results, committed = await self._db.write(lambda conn: _apply_all(conn, now, [p.op for p in live]))
+            results, committed = await self._db.write(lambda conn: apply_all(conn, now, [p.op for p in live]))
         except Exception as exc:
             if len(live) == 1:
                 _fail(live[0], exc)
@@ -146,7 +146,7 @@ def _fail(pending: _Pending, exc: BaseException) -> None:
         pending.future.set_exception(exc)
 
 
-def _apply_all(conn: Connection, now_ms: int, ops: Sequence[WriteOp]) -> tuple[list[Any], Committed]:
+def apply_all(conn: Connection, now_ms: int, ops: Sequence[WriteOp]) -> tuple[list[Any], Committed]:
     tx = Tx(conn, now_ms)
     results: list[Any] = []
     i = 0
