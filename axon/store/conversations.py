@@ -39,6 +39,18 @@ def to_membership(row: Any) -> Membership:
     )
 
 
+@lru_cache(maxsize=1)
+def _with_membership_statement() -> Select[Any]:
+    """Built once: every authorised read of a conversation runs it, and building it cost as much as running it."""
+    user = bindparam("user_id")
+    return (
+        select(conversations, members.c.user_id.label("member_id"), members.c.role, members.c.read_seq,
+               members.c.delivered_seq, members.c.joined_seq)
+        .outerjoin(members, and_(members.c.conversation_id == conversations.c.id, members.c.user_id == user))
+        .where(conversations.c.id == bindparam("conv_id"))
+    )
+
+
 def get(conn: Connection, conversation_id: str) -> Conversation | None:
     row = conn.execute(select(conversations).where(conversations.c.id == conversation_id)).first()
     return to_conversation(row) if row is not None else None
@@ -60,12 +72,7 @@ def get_with_membership(
     conn: Connection, conversation_id: str, user_id: str
 ) -> tuple[Conversation | None, Membership | None]:
     """The conversation and the user's membership of it (if any), in one query."""
-    row = conn.execute(
-        select(conversations, members.c.user_id.label("member_id"), members.c.role, members.c.read_seq,
-               members.c.delivered_seq, members.c.joined_seq)
-        .outerjoin(members, and_(members.c.conversation_id == conversations.c.id, members.c.user_id == user_id))
-        .where(conversations.c.id == conversation_id)
-    ).first()
+    row = conn.execute(_with_membership_statement(), {"conv_id": conversation_id, "user_id": user_id}).first()
     if row is None:
         return None, None
     member = None

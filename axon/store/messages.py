@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.engine import Dialect
 
 from .bulk import BulkInsert, placeholders
 from .schema import mentions, messages, reactions
@@ -19,6 +21,7 @@ def get(conn: Connection, message_id: str) -> Row | None:
 
 
 _MESSAGE_COLUMNS = tuple(messages.c.keys())
+_COLUMN_LIST = ", ".join(_MESSAGE_COLUMNS)  # plain names: none needs quoting in either dialect
 _INSERT_MESSAGES = BulkInsert(messages, _MESSAGE_COLUMNS)
 _INSERT_MENTIONS = BulkInsert(mentions, ("user_id", "conversation_id", "seq", "message_id"))
 
@@ -34,20 +37,13 @@ def by_client_ids(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[s
     wanted = list(dict.fromkeys(keys))
     if not wanted:
         return {}
-    dialect = conn.dialect
-    quote = dialect.identifier_preparer.quote
-    marks = placeholders(dialect, 2 * len(wanted))
+    marks = placeholders(conn.dialect, 2 * len(wanted))
     values = ", ".join(f"({marks[2 * i]}, {marks[2 * i + 1]})" for i in range(len(wanted)))
-    columns = ", ".join(f"m.{quote(c)}" for c in _MESSAGE_COLUMNS)
+    columns = ", ".join(f"m.{c}" for c in _MESSAGE_COLUMNS)
     sql = (f"WITH k (d, c) AS (VALUES {values}) SELECT {columns} FROM k JOIN messages m "
            "ON m.device_id = k.d AND m.client_msg_id = k.c")
-    params = tuple(v for key in wanted for v in key)
-    found = {}
-    for values_row in conn.exec_driver_sql(sql, params):
-        row = dict(zip(_MESSAGE_COLUMNS, values_row, strict=True))
-        row["mentions_all"] = bool(row["mentions_all"])
-        found[(row["device_id"], row["client_msg_id"])] = row
-    return found
+    rows = _message_rows(conn.exec_driver_sql(sql, tuple(v for key in wanted for v in key)))
+    return {(row["device_id"], row["client_msg_id"]): row for row in rows}
 
 
 def insert_many(conn: Connection, rows: list[Row]) -> None:
@@ -123,12 +119,31 @@ def reactions_for(conn: Connection, message_ids: list[str]) -> dict[str, list[Ro
 
 
 def history(conn: Connection, conversation_id: str, before_seq: int | None, limit: int) -> list[Row]:
-    """Top-level messages before ``before_seq``, newest first (the caller reverses)."""
-    stmt = select(messages).where(messages.c.conversation_id == conversation_id, messages.c.reply_to.is_(None))
-    if before_seq is not None:
-        stmt = stmt.where(messages.c.seq < before_seq)
-    stmt = stmt.order_by(messages.c.seq.desc()).limit(limit)
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+    """Top-level messages before ``before_seq``, newest first (the caller reverses).
+
+    Driver SQL: the page is read on every scroll and every conversation open,
+    and SQLAlchemy's per-row mapping cost more than the query itself.
+    """
+    sql = _history_sql(conn.dialect, before_seq is not None)
+    params = (conversation_id, before_seq, limit) if before_seq is not None else (conversation_id, limit)
+    return _message_rows(conn.exec_driver_sql(sql, params))
+
+
+@lru_cache(maxsize=8)
+def _history_sql(dialect: Dialect, bounded: bool) -> str:
+    marks = placeholders(dialect, 3 if bounded else 2)
+    before = f" AND seq < {marks[1]}" if bounded else ""
+    return (f"SELECT {_COLUMN_LIST} FROM messages WHERE conversation_id = {marks[0]} AND reply_to IS NULL{before} "
+            f"ORDER BY seq DESC LIMIT {marks[-1]}")
+
+
+def _message_rows(result: Any) -> list[Row]:
+    rows = []
+    for values in result:
+        row = dict(zip(_MESSAGE_COLUMNS, values, strict=True))
+        row["mentions_all"] = bool(row["mentions_all"])
+        rows.append(row)
+    return rows
 
 
 def thread(conn: Connection, root_id: str, limit: int) -> list[Row]:
