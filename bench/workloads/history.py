@@ -4,7 +4,7 @@ One conversation (two members) is filled up to each size in ``--sizes``
 (``--fill bulk``, the default: the server's own send operation applied in this
 process to the node's SQLite file, see ``bulkfill``; ``--fill ws``: acked sends
 over the WebSocket, about 10k/s); at each size ``--requests`` sequential requests (one HTTP/1.1
-keep-alive connection) fetch (a) the newest page and (b) a page before a
+keep-alive connection, a lean h11 client) fetch (a) the newest page and (b) a page before a
 random seq (deep history), timed on the client's monotonic clock. The growth
 curve is p50/p99 per size.
 """
@@ -12,11 +12,13 @@ curve is p50/p99 per size.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
+import socket
 import time
 from typing import Any
 
-import httpx
+import h11
 
 from .. import session
 from ..adapters import axon
@@ -33,24 +35,63 @@ def add_arguments(p: Any) -> None:
     p.add_argument("--max-fill-s", type=float, default=1200, help="stop growing after this much filling")
 
 
-async def measure(base_url: str, token: str, conv: str, stored: int, n: int) -> dict[str, Any]:
+class KeepAliveClient:
+    """GET over one HTTP/1.1 keep-alive connection, parsed with h11 (nothing more).
+
+    httpx added about 1 ms per request on the client's side, as much as the
+    server's whole answer: the timings would measure the load generator.
+    """
+
+    def __init__(self, host: str, port: int, token: str) -> None:
+        self.host, self.port = host, port
+        self.headers = [("host", f"{host}:{port}"), ("authorization", f"Bearer {token}")]
+        self.conn = h11.Connection(h11.CLIENT)
+        self.sock = socket.create_connection((host, port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def get(self, target: str) -> bytes:
+        self.sock.sendall(self.conn.send(h11.Request(method="GET", target=target, headers=self.headers))
+                          + self.conn.send(h11.EndOfMessage()))
+        status, body = 0, bytearray()
+        while True:
+            event = self.conn.next_event()
+            if event is h11.NEED_DATA:
+                self.conn.receive_data(self.sock.recv(1 << 20))
+            elif isinstance(event, h11.Response):
+                status = event.status_code
+            elif isinstance(event, h11.Data):
+                body += event.data
+            elif isinstance(event, h11.EndOfMessage):
+                break
+        self.conn.start_next_cycle()
+        if status != 200:
+            raise RuntimeError(f"GET {target}: HTTP {status}: {bytes(body[:200])!r}")
+        return bytes(body)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def measure(base_url: str, token: str, conv: str, stored: int, n: int) -> dict[str, Any]:
     rnd = random.Random(stored)
     out: dict[str, Any] = {}
-    async with httpx.AsyncClient(base_url=base_url + "/api/v1", headers={"authorization": f"Bearer {token}"},
-                                 timeout=30) as http:
+    host, port = base_url.split("://", 1)[1].rsplit(":", 1)
+    client = KeepAliveClient(host, int(port), token)
+    try:
         for kind in ("newest", "random"):
             lat: list[int] = []
             items = 0
             for _ in range(n):
-                params: dict[str, Any] = {"limit": 50}
+                target = f"/api/v1/conversations/{conv}/messages?limit=50"
                 if kind == "random":
-                    params["before_seq"] = rnd.randint(60, stored)
+                    target += f"&before_seq={rnd.randint(60, stored)}"
                 t0 = time.monotonic_ns()
-                r = await http.get(f"/conversations/{conv}/messages", params=params)
+                body = client.get(target)
                 lat.append((time.monotonic_ns() - t0) // 1000)
-                r.raise_for_status()
-                items += len(r.json()["items"])
+                items += len(json.loads(body)["items"])
             out[kind] = {**percentiles(lat), "avg_items": round(items / n, 1)}
+    finally:
+        client.close()
     return out
 
 
@@ -74,7 +115,7 @@ def run(args: Any) -> dict[str, Any]:
                     f = asyncio.run(fill(cfg, 0, ["h"], size - stored, args.window, timeout_s=args.max_fill_s))
                 stored += f["stored"]
                 fill_s += f["s"]
-                m = asyncio.run(measure(node.url or "", token, conv, stored, args.requests))
+                m = measure(node.url or "", token, conv, stored, args.requests)
                 point = {"stored": stored, "fill": f, **m, "db_bytes": _db_size(node)}
                 print(f"W6 {stored} stored (fill {f['msgs_per_s']} msg/s): newest p50 {m['newest']['p50_ms']:.2f} "
                       f"p99 {m['newest']['p99_ms']:.2f} ms; random p50 {m['random']['p50_ms']:.2f} "
