@@ -290,7 +290,10 @@ class Session:
         self.user_seq = start.user_seq if client_user_seq <= 0 else min(client_user_seq, start.user_seq)
         self.gw.presence.set(self, "online")
         await self.transport.write([encode(self._welcome(start))])
-        await self._replay_user_events(start.user_seq)
+        if self.user_seq < start.user_seq:
+            # Only a resuming device is behind. Events after the snapshot reach this
+            # session live (it was attached before the snapshot was read).
+            await self._replay_user_events(start.user_seq)
         limit = max(1, min(hello.resume_limit or self.gw.settings.resume_limit, 10_000))
         for conv in start.conversations:
             if conv["id"] in client_convs:
