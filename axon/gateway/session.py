@@ -80,6 +80,7 @@ class Session:
         self._hello: f.Hello | None = None
         self._ready = asyncio.Event()
         self._queue: deque[_Item] = deque()
+        self._replies: list[bytes] = []  # send acks/errors of the current commit, written together
         self._wake = asyncio.Event()
         self._bucket: Bucket | None = None
         self._typing_sent: dict[str, float] = {}
@@ -416,13 +417,25 @@ class Session:
         if exc is None:
             result = future.result()
             message = result.message
-            self.push({"t": "ack", "id": send_id, "message_id": message["id"], "conv": message["conversation_id"],
-                       "seq": message["seq"], "at": message["created_at"], "duplicate": result.duplicate})
+            reply = {"t": "ack", "id": send_id, "message_id": message["id"], "conv": message["conversation_id"],
+                     "seq": message["seq"], "at": message["created_at"], "duplicate": result.duplicate}
         elif isinstance(exc, _SEND_ERRORS):
-            self.push(f.error_frame(exc.code, exc.message, send_id=send_id, details=exc.details or None))
+            reply = f.error_frame(exc.code, exc.message, send_id=send_id, details=exc.details or None)
         else:
             log.error("send failed", exc_info=exc)
-            self.push(f.error_frame("internal_error", "The message was not stored; retry.", send_id=send_id))
+            reply = f.error_frame("internal_error", "The message was not stored; retry.", send_id=send_id)
+        # A group commit resolves all of this connection's sends in it at once: their
+        # replies are collected and written together, one socket write per batch.
+        self._replies.append(encode(reply))
+        if len(self._replies) == 1:
+            asyncio.get_running_loop().call_soon(self._flush_replies)
+
+    def _flush_replies(self) -> None:
+        frames, self._replies = self._replies, []
+        if self._direct() and self.transport.write_now(frames):
+            return
+        for frame in frames:
+            self._enqueue(("", 0, frame))
 
     def _on_read(self, frame: f.Read) -> None:
         self._run_replying(frame.ref, self.gw.markers.mark_read(self.actor, frame.conv, frame.seq))  # type: ignore[arg-type]
