@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 
 from .schema import devices, invites, orgs, users
 
@@ -51,7 +51,13 @@ def insert_user(conn: Connection, row: Row) -> None:
 
 
 def get_user(conn: Connection, user_id: str) -> Row | None:
-    return _one(conn, select(users).where(users.c.id == user_id))
+    row = conn.execute(_USER_BY_ID, {"user_id": user_id}).mappings().first()
+    return dict(row) if row is not None else None
+
+
+# Built once: every connect reads the user and the device, and building these
+# statements cost more than running them.
+_USER_BY_ID = select(users).where(users.c.id == bindparam("user_id"))
 
 
 def get_users(conn: Connection, user_ids: list[str]) -> list[Row]:
@@ -113,19 +119,22 @@ def insert_device(conn: Connection, row: Row) -> None:
 
 
 def device_by_token_hash(conn: Connection, token_hash: str) -> Row | None:
-    stmt = (
-        select(
-            devices.c.id.label("device_id"),
-            devices.c.revoked_at,
-            users.c.id.label("user_id"),
-            users.c.org_id,
-            users.c.org_role,
-            users.c.disabled,
-        )
-        .join(users, users.c.id == devices.c.user_id)
-        .where(devices.c.token_hash == token_hash)
+    row = conn.execute(_DEVICE_BY_TOKEN_HASH, {"token_hash": token_hash}).mappings().first()
+    return dict(row) if row is not None else None
+
+
+_DEVICE_BY_TOKEN_HASH = (
+    select(
+        devices.c.id.label("device_id"),
+        devices.c.revoked_at,
+        users.c.id.label("user_id"),
+        users.c.org_id,
+        users.c.org_role,
+        users.c.disabled,
     )
-    return _one(conn, stmt)
+    .join(users, users.c.id == devices.c.user_id)
+    .where(devices.c.token_hash == bindparam("token_hash"))
+)
 
 
 def get_device(conn: Connection, device_id: str) -> Row | None:
