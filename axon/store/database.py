@@ -38,9 +38,6 @@ class Database(Protocol):
 
     async def ping(self) -> None: ...
 
-    async def run_maintenance(self) -> None:
-        """Background upkeep for the node's lifetime (cancelled on shutdown)."""
-
     async def close(self) -> None: ...
 
 
@@ -54,12 +51,6 @@ def normalise_url(url: str) -> str:
     raise ValueError(f"Unsupported database URL {url!r}: use sqlite:/// or postgresql://")
 
 
-# The background checkpointer (``run_maintenance``) keeps the WAL short; the
-# writer's own automatic checkpoint is only a backstop (about 40 MB of WAL).
-CHECKPOINT_INTERVAL_S = 0.5
-WRITER_AUTOCHECKPOINT_PAGES = 10_000
-
-
 class SqliteDatabase:
     dialect = "sqlite"
 
@@ -71,17 +62,12 @@ class SqliteDatabase:
         # Reads run without BEGIN: each statement sees a committed snapshot of its own, and the
         # BEGIN/ROLLBACK pair cost a tenth of the CPU of a connect.
         self._read_engine = self._engine(url, synchronous, None, pool_size=readers)
-        self._write_engine = self._engine(url, synchronous, "BEGIN IMMEDIATE", pool_size=1,
-                                          autocheckpoint=WRITER_AUTOCHECKPOINT_PAGES)
+        self._write_engine = self._engine(url, synchronous, "BEGIN IMMEDIATE", pool_size=1)
         self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="axon-sqlite-read")
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="axon-sqlite-write")
-        self._checkpoint_engine = self._engine(url, synchronous, None, pool_size=1)
-        self._checkpointer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="axon-sqlite-checkpoint")
-        self.checkpoints = 0
 
     @staticmethod
-    def _engine(url: str, synchronous: str, begin: str | None, pool_size: int,
-                autocheckpoint: int | None = None) -> Engine:
+    def _engine(url: str, synchronous: str, begin: str | None, pool_size: int) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
@@ -99,8 +85,6 @@ class SqliteDatabase:
             cursor.execute(f"PRAGMA synchronous={synchronous}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
-            if autocheckpoint is not None:
-                cursor.execute(f"PRAGMA wal_autocheckpoint={int(autocheckpoint)}")
             cursor.close()
 
         if begin is not None:
@@ -131,36 +115,11 @@ class SqliteDatabase:
     async def ping(self) -> None:
         await self.read(lambda c: c.execute(text("SELECT 1")).scalar())
 
-    async def run_maintenance(self, interval_s: float = CHECKPOINT_INTERVAL_S) -> None:
-        """Checkpoint the WAL in the background, off the commit path.
-
-        SQLite's automatic checkpoint runs inside the commit that crosses the
-        threshold: that one commit copies the WAL into the database file and
-        fsyncs it, and every send in its batch waits (a latency spike every
-        ~1,000 pages). Here a connection of its own runs a PASSIVE checkpoint,
-        which never blocks the writer or readers; the writer's own automatic
-        checkpoint stays on, at a higher threshold, only as a bound on the WAL
-        should this task fall behind.
-        """
-        loop = asyncio.get_running_loop()
-        while True:
-            await asyncio.sleep(interval_s)
-            await loop.run_in_executor(self._checkpointer, self.checkpoint)
-
-    def checkpoint(self) -> tuple[int, int]:
-        """One PASSIVE checkpoint: (frames in the WAL, frames now copied into the database)."""
-        with self._checkpoint_engine.connect() as conn:
-            _busy, wal_frames, copied = conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
-        self.checkpoints += 1
-        return int(wal_frames), int(copied)
-
     async def close(self) -> None:
-        self._checkpointer.shutdown(wait=True)
         self._readers.shutdown(wait=True)
         self._writer.shutdown(wait=True)
         self._read_engine.dispose()
         self._write_engine.dispose()
-        self._checkpoint_engine.dispose()
 
 
 class PostgresDatabase:
@@ -184,9 +143,6 @@ class PostgresDatabase:
 
     async def ping(self) -> None:
         await self.read(lambda c: c.execute(text("SELECT 1")).scalar())
-
-    async def run_maintenance(self) -> None:
-        """Nothing to do: PostgreSQL checkpoints and vacuums by itself."""
 
     async def close(self) -> None:
         await self._engine.dispose()
