@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 
+from .bulk import PreparedQuery
 from .schema import devices, invites, orgs, users
 
 Row = dict[str, Any]
@@ -51,13 +52,11 @@ def insert_user(conn: Connection, row: Row) -> None:
 
 
 def get_user(conn: Connection, user_id: str) -> Row | None:
-    row = conn.execute(_USER_BY_ID, {"user_id": user_id}).mappings().first()
-    return dict(row) if row is not None else None
+    return _USER_BY_ID.first(conn, user_id=user_id)
 
 
-# Built once: every connect reads the user and the device, and building these
-# statements cost more than running them.
-_USER_BY_ID = select(users).where(users.c.id == bindparam("user_id"))
+# Prepared once: every connect reads the user and the device.
+_USER_BY_ID = PreparedQuery(select(users).where(users.c.id == bindparam("user_id")))
 
 
 def get_users(conn: Connection, user_ids: list[str]) -> list[Row]:
@@ -119,11 +118,10 @@ def insert_device(conn: Connection, row: Row) -> None:
 
 
 def device_by_token_hash(conn: Connection, token_hash: str) -> Row | None:
-    row = conn.execute(_DEVICE_BY_TOKEN_HASH, {"token_hash": token_hash}).mappings().first()
-    return dict(row) if row is not None else None
+    return _DEVICE_BY_TOKEN_HASH.first(conn, token_hash=token_hash)
 
 
-_DEVICE_BY_TOKEN_HASH = (
+_DEVICE_BY_TOKEN_HASH = PreparedQuery(
     select(
         devices.c.id.label("device_id"),
         devices.c.revoked_at,

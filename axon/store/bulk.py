@@ -1,4 +1,4 @@
-"""Statements of the send hot path, as driver SQL built once per dialect.
+"""Statements of the hot paths, as driver SQL built once per dialect.
 
 A group-commit batch inserts hundreds of rows. Through a SQLAlchemy ``insert()``
 every row costs parameter processing in Python (``construct_params`` and the
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Boolean, Connection, Select, Table
 from sqlalchemy.engine import Dialect
 
 
@@ -54,3 +54,51 @@ class BulkInsert:
         batch = list(rows)
         if batch:
             conn.exec_driver_sql(self.sql(conn.dialect), batch)
+
+
+class PreparedQuery:
+    """A SELECT written with SQLAlchemy, compiled once per dialect and run as driver SQL.
+
+    For the reads of every connect and every page: SQLAlchemy's per-execution work
+    (cache key, parameter processing, result metadata) cost more than these small
+    queries themselves. Rows come back as dicts keyed like the statement's columns;
+    Boolean columns are turned into ``bool`` (the one result type SQLite does not
+    return as Python would). Statements with expanding IN lists are not supported.
+    """
+
+    def __init__(self, stmt: Select[Any]) -> None:
+        self.stmt = stmt
+        columns = list(stmt.selected_columns)
+        self.keys = tuple(c.key for c in columns)
+        self.booleans = tuple(c.key for c in columns if isinstance(c.type, Boolean))
+        self._compiled: dict[str, tuple[str, tuple[str, ...], dict[str, Any]]] = {}
+
+    def _for(self, dialect: Dialect) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+        entry = self._compiled.get(dialect.name)
+        if entry is None:
+            compiled = self.stmt.compile(dialect=dialect)
+            sql = str(compiled)
+            if compiled.positiontup is None or "POSTCOMPILE" in sql:
+                raise NotImplementedError("PreparedQuery needs positional parameters and no expanding IN")
+            entry = self._compiled[dialect.name] = (sql, tuple(compiled.positiontup), dict(compiled.params))
+        return entry
+
+    def tuples(self, conn: Connection, **params: Any) -> list[Any]:
+        sql, order, defaults = self._for(conn.dialect)
+        values = tuple(params[name] if name in params else defaults[name] for name in order)
+        return list(conn.exec_driver_sql(sql, values))
+
+    def rows(self, conn: Connection, **params: Any) -> list[dict[str, Any]]:
+        keys, booleans = self.keys, self.booleans
+        out = []
+        for values in self.tuples(conn, **params):
+            row = dict(zip(keys, values, strict=True))
+            for key in booleans:
+                if row[key] is not None:
+                    row[key] = bool(row[key])
+            out.append(row)
+        return out
+
+    def first(self, conn: Connection, **params: Any) -> dict[str, Any] | None:
+        rows = self.rows(conn, **params)
+        return rows[0] if rows else None

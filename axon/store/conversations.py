@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, and_, bindparam, case, delete, func, insert, or_, select, update
 
 from ..domain.model import Conversation, ConversationKind, MemberRole, Membership
-from .bulk import placeholders
+from .bulk import PreparedQuery, placeholders
 from .schema import conversations, members, mentions, messages
 
 Row = dict[str, Any]
@@ -203,20 +203,32 @@ def advance_delivered(conn: Connection, user_id: str, positions: dict[str, int])
 
 def summaries(conn: Connection, user_id: str, conversation_ids: list[str] | None = None) -> list[Row]:
     """The user's conversations with their marker, unread and mention counts, in three queries."""
-    rows_stmt, unread_stmt, mention_stmt = _summary_statements(conversation_ids is not None)
-    params: dict[str, object] = {"user_id": user_id}
-    if conversation_ids is not None:
-        params["conv_ids"] = list(conversation_ids)
-    rows = [dict(r) for r in conn.execute(rows_stmt, params).mappings()]
-    if not rows:
-        return rows
-    unread = {cid: int(n) for cid, n in conn.execute(unread_stmt, params)}
-    mentioned = {cid: int(n) for cid, n in conn.execute(mention_stmt, params)}
+    if conversation_ids is None:  # every connect: prepared driver SQL
+        rows_q, unread_q, mention_q = _all_summaries()
+        rows = rows_q.rows(conn, user_id=user_id)
+        if not rows:
+            return rows
+        unread = {cid: int(n) for cid, n in unread_q.tuples(conn, user_id=user_id)}
+        mentioned = {cid: int(n) for cid, n in mention_q.tuples(conn, user_id=user_id)}
+    else:
+        rows_stmt, unread_stmt, mention_stmt = _summary_statements(True)
+        params = {"user_id": user_id, "conv_ids": list(conversation_ids)}
+        rows = [dict(r) for r in conn.execute(rows_stmt, params).mappings()]
+        if not rows:
+            return rows
+        unread = {cid: int(n) for cid, n in conn.execute(unread_stmt, params)}
+        mentioned = {cid: int(n) for cid, n in conn.execute(mention_stmt, params)}
     for row in rows:
         row["unread_count"] = unread.get(row["id"], 0)
         row["mention_count"] = mentioned.get(row["id"], 0)
         row["joined"] = True
     return rows
+
+
+@lru_cache(maxsize=1)
+def _all_summaries() -> tuple[PreparedQuery, PreparedQuery, PreparedQuery]:
+    rows, unread, mentioned = _summary_statements(False)
+    return PreparedQuery(rows), PreparedQuery(unread), PreparedQuery(mentioned)
 
 
 @lru_cache(maxsize=2)
