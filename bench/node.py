@@ -48,6 +48,16 @@ def _axon_binary() -> str:
     return str(exe) if exe.exists() else "axon"
 
 
+def prepare_server_child(cpus: set[int] | None) -> None:
+    """In a server's child before ``exec``: the open-files limit at its hard limit, pinned to ``cpus``."""
+    import resource
+
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    if cpus:
+        os.sched_setaffinity(0, cpus)
+
+
 class Node:
     """``start`` / ``stop`` a local node; ``pids()`` gives the process tree to sample."""
 
@@ -95,12 +105,7 @@ class Node:
         return self
 
     def _prepare_child(self) -> None:
-        import resource
-
-        _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-        if self.cpus:
-            os.sched_setaffinity(0, self.cpus)
+        prepare_server_child(self.cpus)
 
     def _wait_ready(self, timeout_s: float = 60) -> None:
         deadline = time.monotonic() + timeout_s

@@ -32,7 +32,7 @@ from typing import Any
 
 import httpx
 
-from .node import free_port
+from .node import free_port, prepare_server_child
 from .procfs import descendants
 
 STATE_DIR = "/tmp/axon-bench-ejabberd"
@@ -129,12 +129,7 @@ class Ejabberd:
         return self
 
     def _prepare_child(self) -> None:
-        import resource
-
-        _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-        if self.cpus:
-            os.sched_setaffinity(0, self.cpus)
+        prepare_server_child(self.cpus)
 
     def _wait_ready(self, timeout_s: float = 90) -> None:
         """Until the c2s port accepts and the HTTP API answers ``status`` (the VM takes a few seconds)."""
