@@ -48,6 +48,8 @@ class Tx:
         if not counts:
             return {}
         columns = sorted(also)
+        if not set(columns) <= set(conversations.c.keys()):  # names go into the SQL text
+            raise ValueError(f"conversations has no column(s) {sorted(set(columns) - set(conversations.c.keys()))}")
         # Markers in the order they appear in the text (qmark binds by position).
         marks = placeholders(self.conn.dialect, 2 * len(counts) + len(columns))
         pairs, set_marks = marks[: 2 * len(counts)], marks[2 * len(counts):]
