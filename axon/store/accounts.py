@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 
-from .bulk import PreparedQuery
+from .driver_sql import PreparedQuery
 from .schema import devices, invites, orgs, users
 
 Row = dict[str, Any]

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, and_, bindparam, case, delete, func, insert, or_, select, update
 
 from ..domain.model import Conversation, ConversationKind, MemberRole, Membership
-from .bulk import PreparedQuery, placeholders
+from .driver_sql import PreparedQuery, placeholders
 from .schema import conversations, members, mentions, messages
 
 Row = dict[str, Any]

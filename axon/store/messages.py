@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.engine import Dialect
 
-from .bulk import BulkInsert, placeholders
+from .driver_sql import BulkInsert, placeholders
 from .schema import mentions, messages, reactions
 
 Row = dict[str, Any]

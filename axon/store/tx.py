@@ -15,7 +15,7 @@ from sqlalchemy import Connection, update
 
 from ..domain.events import ConversationEvent, UserEvent
 from ..protocol.codec import encode_str
-from .bulk import BulkInsert, placeholders
+from .driver_sql import BulkInsert, placeholders
 from .schema import conversations, events, user_events, users
 
 _INSERT_EVENTS = BulkInsert(events, ("conversation_id", "seq", "type", "actor_id", "created_at", "data"))

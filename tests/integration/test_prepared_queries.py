@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, bindparam, insert, select
 
-from axon.store.bulk import PreparedQuery
 from axon.store.database import open_database
+from axon.store.driver_sql import PreparedQuery
 from axon.store.migrate import upgrade
 from axon.store.schema import orgs, users
 from tests.support.server import fresh_postgres_database

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.dialects import postgresql, sqlite
 
-from axon.store.bulk import BulkInsert, placeholders
+from axon.store.driver_sql import BulkInsert, placeholders
 from axon.store.schema import events
 
 
