@@ -8,7 +8,8 @@ from typing import Any
 from starlette.types import Receive, Scope, Send
 
 from ..gateway.gateway import Gateway
-from ..gateway.transport import CloseCode, ConnectionClosed
+from ..gateway.transport import ConnectionClosed
+from ..protocol.close_codes import CloseCode
 from .fast_ws import SCOPE_KEY, AxonWebSocketProtocol
 
 log = logging.getLogger("axon.ws")

@@ -31,20 +31,20 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from ..domain.sequence import SeqTracker
+from ..protocol.close_codes import FATAL_CLOSE_CODES
 from .rest import ApiError, RestApi
 
 log = logging.getLogger("axon.client")
 Json = dict[str, Any]
 _decode = msgspec.json.Decoder().decode
 _encode = msgspec.json.Encoder().encode
-FATAL_CLOSE_CODES = {4001: "unauthenticated", 4003: "device revoked"}
 
 
 @dataclass
 class ClientState:
     """What a device keeps between runs to resume: its positions and the history epoch."""
 
-    user_seq: int = 0
+    user_seq: int | None = None  # None until the first welcome: a new device asks for no user-event replay
     convs: dict[str, int] = field(default_factory=dict)
     epoch: str | None = None
 
@@ -293,8 +293,10 @@ class AxonClient:
             raise _Dropped()
 
     def _hello(self) -> Json:
-        hello: Json = {"t": "hello", "token": self.rest.token, "user_seq": self.state.user_seq,
-                       "convs": dict(self._tracker.applied), "epoch": self.state.epoch, "client": "axon-python-sdk"}
+        hello: Json = {"t": "hello", "token": self.rest.token, "convs": dict(self._tracker.applied),
+                       "epoch": self.state.epoch, "client": "axon-python-sdk"}
+        if self.state.user_seq is not None:
+            hello["user_seq"] = self.state.user_seq
         if self.resume_limit:
             hello["resume_limit"] = self.resume_limit
         return hello
@@ -347,11 +349,11 @@ class AxonClient:
             # Another history (a restored database): our positions mean nothing there.
             self._tracker = SeqTracker()
             self.state.convs = self._tracker.applied
-            self.state.user_seq = 0
+            self.state.user_seq = None
         self.state.epoch = frame["epoch"]
         self.user = frame["user"]
         self._heartbeat = (float(frame["heartbeat_interval"]), float(frame["heartbeat_timeout"]))
-        if self.state.user_seq <= 0:
+        if self.state.user_seq is None:
             self.state.user_seq = frame["user_seq"]
         for conv in frame["conversations"]:
             self.conversations[conv["id"]] = conv
@@ -398,7 +400,7 @@ class AxonClient:
                 self._events.put_nowait(Event("event", ready["type"], conv, ready["seq"], ready["data"], ready))
 
     def _apply_user_event(self, frame: Json) -> None:
-        if frame["seq"] <= self.state.user_seq:
+        if self.state.user_seq is not None and frame["seq"] <= self.state.user_seq:
             return
         self.state.user_seq = frame["seq"]
         data = frame["data"]

@@ -14,6 +14,7 @@ from ..config import Settings
 from ..domain.clock import Clock
 from ..domain.errors import ValidationFailed
 from ..domain.model import Actor
+from ..protocol.close_codes import CloseCode
 from ..protocol.codec import encode
 from ..protocol.events import conversation_event_frame, user_event_frame
 from ..services.auth import Auth
@@ -25,7 +26,6 @@ from ..store.writer import Committed
 from .hub import Hub
 from .presence import PresenceTracker
 from .session import Session
-from .transport import CloseCode
 
 log = logging.getLogger("axon.gateway")
 MAX_PRESENCE_WATCH = 1000

@@ -22,6 +22,9 @@ class Hub:
         self.by_user: dict[str, set[Session]] = defaultdict(set)
         self.by_device: dict[str, set[Session]] = defaultdict(set)
         self.presence_watchers: dict[str, set[Session]] = defaultdict(set)
+        # Counts dispatch calls: a resuming session compares it before and after it subscribes
+        # to learn whether anything was routed while it could not yet receive it.
+        self.dispatches = 0
 
     # --- membership of the routing tables ---------------------------------------
 
@@ -64,6 +67,7 @@ class Hub:
     # --- routing ----------------------------------------------------------------
 
     def dispatch(self, envelopes: list[Envelope]) -> None:
+        self.dispatches += 1
         for env in envelopes:
             topic = env.topic
             if topic == Topic.CONVERSATION:

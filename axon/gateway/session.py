@@ -32,9 +32,10 @@ from ..domain.model import Actor
 from ..domain.ratelimit import Bucket, take
 from ..domain.sequence import Arrival, classify
 from ..protocol import frames as f
+from ..protocol.close_codes import CloseCode
 from ..protocol.codec import decode, encode
 from ..protocol.events import conversation_event_frame, join_frames, user_event_frame
-from .transport import CloseCode, ConnectionClosed, Transport
+from .transport import ConnectionClosed, Transport
 
 if TYPE_CHECKING:
     from .gateway import Gateway
@@ -281,14 +282,21 @@ class Session:
         hello = self._hello
         assert hello is not None and self.actor is not None
         self.gw.attach(self)
+        routed_before = self.gw.hub.dispatches
         start = await self.gw.sync.session_start(self.actor)
         same_history = hello.epoch in (None, start.epoch)
         client_convs = hello.convs if same_history else {}
-        client_user_seq = hello.user_seq if same_history else 0
+        client_user_seq = hello.user_seq if same_history else None
         for conv in start.conversations:
             self.positions[conv["id"]] = min(client_convs.get(conv["id"], conv["last_seq"]), conv["last_seq"])
         self.gw.hub.subscribe(self, list(self.positions))
-        self.user_seq = start.user_seq if client_user_seq <= 0 else min(client_user_seq, start.user_seq)
+        if self.gw.hub.dispatches != routed_before:
+            # Events routed between the snapshot read and the subscription reached nobody here:
+            # read where the conversations stand now, and have the rest sent at the switch-over.
+            for conversation_id, last_seq in (await self.gw.sync.latest_seqs(list(self.positions))).items():
+                self.repair(conversation_id, last_seq)
+        # 0 is a real position ("nothing applied yet": replay everything); None means no state at all.
+        self.user_seq = start.user_seq if client_user_seq is None else min(max(client_user_seq, 0), start.user_seq)
         self.gw.presence.set(self, "online")
         await self.transport.write([encode(self._welcome(start))])
         if self.user_seq < start.user_seq:

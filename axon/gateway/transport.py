@@ -25,12 +25,3 @@ class Transport(Protocol):
 
     async def close(self, code: int, reason: str = "") -> None: ...
 
-
-class CloseCode:
-    NORMAL = 1000
-    TOO_LARGE = 1009
-    RESTARTING = 1012
-    UNAUTHENTICATED = 4001
-    REVOKED = 4003
-    SLOW_CONSUMER = 4008
-    HEARTBEAT_TIMEOUT = 4009

@@ -20,7 +20,7 @@ class Frame(msgspec.Struct, forbid_unknown_fields=False):
 
 class Hello(Frame):
     token: str
-    user_seq: int = 0
+    user_seq: int | None = None  # None: a device without user-stream state (no replay)
     convs: dict[str, int] = {}
     epoch: str | None = None
     resume_limit: int | None = None

@@ -21,7 +21,7 @@ class Engine {
   constructor() {
     this.conn = null;
     this.tracker = new SeqTracker();
-    this.userSeq = 0;
+    this.userSeq = null; // null until the first synced: a new device asks for no user-event replay
     this.welcomeUserSeq = 0;
     this.outbox = null;
     this.filling = new Set(); // conversations with a gap fetch in flight
@@ -33,7 +33,7 @@ class Engine {
     api.token = session.token;
     const stream = prefs.stream(session.device_id);
     this.epoch = stream.epoch;
-    this.userSeq = stream.user_seq || 0;
+    this.userSeq = stream.user_seq ?? null;
     this.outbox = new Outbox(session.user.id, {
       transmit: (frame) => this.send(frame),
       onChange: () => emit("outbox"),
@@ -57,11 +57,12 @@ class Engine {
   }
 
   hello() {
-    const frame = { t: "hello", token: api.token, user_seq: this.userSeq, client: "web/1.0", resume_limit: RESUME_LIMIT };
+    const frame = { t: "hello", token: api.token, client: "web/1.0", resume_limit: RESUME_LIMIT };
+    if (this.userSeq !== null) frame.user_seq = this.userSeq; // 0 too: "nothing applied yet"
     const convs = this.tracker.snapshot();
     if (Object.keys(convs).length) frame.convs = convs;
     this.helloConvs = new Set(Object.keys(convs));
-    this.helloUserSeq = this.userSeq;
+    this.helloUserSeq = this.userSeq ?? 0;
     if (this.epoch) frame.epoch = this.epoch;
     return frame;
   }
@@ -93,6 +94,7 @@ class Engine {
     }
     this.epoch = frame.epoch;
     this.welcomeUserSeq = frame.user_seq;
+    if (this.userSeq === null) this.userSeq = frame.user_seq; // a new device starts where the stream stands
     const session = state.session;
     Object.assign(session.user, frame.user || {});
     session.device_id = frame.device_id || session.device_id;
@@ -114,7 +116,7 @@ class Engine {
   }
 
   synced(frame) {
-    this.userSeq = Math.max(this.userSeq, frame.user_seq || 0);
+    this.userSeq = Math.max(this.userSeq ?? 0, frame.user_seq || 0);
     this.saveStream();
     this.outbox.flush();
     emit("synced");
@@ -341,7 +343,7 @@ class Engine {
 
   resetPositions(epoch) {
     this.epoch = epoch;
-    this.userSeq = 0;
+    this.userSeq = null;
     this.tracker = new SeqTracker();
     state.timelines.clear();
     this.saveStream();
