@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,9 +16,11 @@ from .api.http import create_app
 from .bus.base import Bus
 from .bus.memory import MemoryBus
 from .config import Settings
+from .container import Services
 from .domain.clock import Clock, SystemClock
 from .domain.model import OrgRole
 from .gateway.gateway import BusSignals, Gateway, envelopes_for
+from .services.activity import Activity, OrgActivityCounter
 from .services.auth import Auth, LoginLimits
 from .services.conversations import Conversations
 from .services.core import Core, Limits, TokenCache
@@ -27,25 +29,15 @@ from .services.messages import Messages
 from .services.passwords import Passwords
 from .services.people import NewUser, People
 from .services.sync import Sync
+from .spine.durable import DurableRunner
+from .spine.spine import EventSpine
 from .store import accounts
 from .store.database import Database, open_database
 from .store.writer import Committed, GroupCommitWriter
 
 log = logging.getLogger("axon")
 
-
-@dataclass
-class Services:
-    settings: Settings
-    core: Core
-    bus: Bus
-    auth: Auth
-    people: People
-    conversations: Conversations
-    messages: Messages
-    markers: Markers
-    sync: Sync
-    gateway: Gateway
+__all__ = ["Services", "build_services", "create"]
 
 
 def build_bus(settings: Settings) -> Bus:
@@ -61,11 +53,8 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     db = db or open_database(settings.effective_database_url, synchronous=settings.sqlite_synchronous,
                              pool_size=settings.db_pool_size)
     bus = build_bus(settings)
-
-    async def publish(committed: Committed) -> None:
-        await bus.publish(envelopes_for(committed))
-
-    writer = GroupCommitWriter(db, clock, publish, settings.group_commit_max_batch)
+    spine = EventSpine()
+    writer = GroupCommitWriter(db, clock, spine.after_commit, settings.group_commit_max_batch, spine.in_commit)
     signals = BusSignals(bus)
     core = Core(db, writer, clock, Limits(settings.max_text_bytes, settings.resume_limit,
                                           settings.invite_default_hours), signals, TokenCache(clock))
@@ -79,7 +68,28 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     sync = Sync(core)
     gateway = Gateway(settings=settings, clock=clock, bus=bus, auth=auth, messages=messages, markers=markers,
                       sync=sync, signals=signals)
-    return Services(settings, core, bus, auth, people, Conversations(core), messages, markers, sync, gateway)
+    services = Services(settings, core, bus, auth, people, Conversations(core), messages, markers, sync, gateway,
+                        Activity(core), spine)
+    register_consumers(services)
+    return services
+
+
+def register_consumers(services: Services) -> None:
+    """The consumers of committed events, in the order they run (see ``axon/spine``)."""
+    bus, spine, core = services.bus, services.spine, services.core
+
+    def publish(committed: Committed) -> Awaitable[None]:
+        return bus.publish(envelopes_for(committed))
+
+    spine.add_after_commit("bus", publish)
+    for consumer in (OrgActivityCounter(),):
+        runner = DurableRunner(consumer, core.db, core.writer, core.clock, services.gateway.node_id,
+                               poll_interval=services.settings.spine_poll_interval)
+        spine.add_durable_waker(runner.wake)
+        services.durable.append(runner)
+    names = [r.consumer.name for r in services.durable]
+    for runner in services.durable:
+        runner.prune_with = names
 
 
 @dataclass(frozen=True)
@@ -104,32 +114,39 @@ async def bootstrap(services: Services) -> FirstStart | None:
 
 
 class Runtime:
-    """Owns the node's background tasks; every one is named and cancelled on shutdown."""
+    """Owns the node's background work: every task is named, belongs to one ``TaskGroup``, and
+    is stopped in order on shutdown (sockets first, then the timers and consumers, then the
+    last delivery marks, then the writer once everything queued before it is committed)."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        self._tasks: list[asyncio.Task[Any]] = []
 
-    async def start(self) -> FirstStart | None:
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[FirstStart | None]:
         svc = self.services
-        for name, coro in (("writer", svc.core.writer.run()), ("markers", svc.markers.run()),
-                           ("heartbeats", svc.gateway.run_heartbeats()), ("bus", svc.bus.run()),
-                           ("reconcile", svc.gateway.run_reconciliation())):
-            self._tasks.append(asyncio.create_task(coro, name=f"axon-{name}"))
-        return await bootstrap(svc)
-
-    async def stop(self) -> None:
-        svc = self.services
-        svc.gateway.close_all()
-        writer_task, others = self._tasks[0], self._tasks[1:]
-        for task in others:
-            task.cancel()
-        await asyncio.gather(*others, return_exceptions=True)
-        await svc.markers.flush()
-        svc.core.writer.stop()
-        await writer_task
+        async with asyncio.TaskGroup() as group:
+            writer = group.create_task(svc.core.writer.run(), name="axon-writer")
+            background = [group.create_task(coro, name=f"axon-{name}") for name, coro in self._background()]
+            try:
+                yield await bootstrap(svc)
+            finally:
+                svc.gateway.close_all()
+                for task in background:
+                    task.cancel()
+                await asyncio.gather(*background, return_exceptions=True)
+                await svc.markers.flush()
+                svc.core.writer.stop()
+                await writer
         await svc.bus.close()
         await svc.core.db.close()
+
+    def _background(self) -> list[tuple[str, Coroutine[Any, Any, None]]]:
+        svc = self.services
+        jobs: list[tuple[str, Coroutine[Any, Any, None]]] = [
+            ("markers", svc.markers.run()), ("heartbeats", svc.gateway.run_heartbeats()), ("bus", svc.bus.run()),
+            ("reconcile", svc.gateway.run_reconciliation())]
+        jobs += [(f"consumer-{r.consumer.name}", r.run()) for r in svc.durable]
+        return jobs
 
 
 def create(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -138,15 +155,11 @@ def create(settings: Settings | None = None, clock: Clock | None = None) -> Fast
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = Runtime(services)
-        first = await runtime.start()
-        app.state.first_start = first
-        if first is not None:
-            _announce(settings, first)
-        try:
+        async with Runtime(services).running() as first:
+            app.state.first_start = first
+            if first is not None:
+                _announce(settings, first)
             yield
-        finally:
-            await runtime.stop()
 
     app = create_app(lifespan)
     app.state.services = services

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
         60.0, description="Seconds between checks that live sessions missed no event (a lost bus message)."
     )
     hello_timeout: float = Field(10.0, description="Seconds a new socket has to send hello.")
+    spine_poll_interval: float = Field(
+        1.0, description="Seconds between durable consumers' looks at the outbox for other nodes' commits."
+    )
 
     group_commit_max_batch: int = Field(512, description="Most writes committed in one transaction.")
     sqlite_synchronous: str = Field("FULL", description="SQLite synchronous pragma (FULL = durable acks).")

@@ -11,7 +11,7 @@ from ..domain.model import Actor
 from ..protocol.codec import encode
 
 if TYPE_CHECKING:
-    from ..app import Services
+    from ..container import Services
 
 _bearer = HTTPBearer(auto_error=False, description="Device token from POST /api/v1/auth/login.")
 

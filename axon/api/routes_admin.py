@@ -8,6 +8,7 @@ from ..domain.model import OrgRole
 from ..services.people import NewUser
 from .deps import CurrentActor, Svc
 from .schemas import (
+    ActivityDay,
     AdminCreateUserBody,
     AdminUpdateUserBody,
     Device,
@@ -88,3 +89,12 @@ async def revoke_invite(invite_id: str, actor: CurrentActor, svc: Svc) -> Respon
 @router.patch("/org", response_model=Org, responses=errors(400, 401, 403, 422))
 async def update_org(body: OrgBody, actor: CurrentActor, svc: Svc) -> dict:
     return await svc.people.update_org(actor, body.name, body.signup_domains)
+
+
+@router.get("/activity", response_model=list[ActivityDay], responses=errors(400, 401, 403, 422))
+async def activity(actor: CurrentActor, svc: Svc, days: int = Query(30, ge=1, le=366)) -> list:
+    """The organisation's activity per UTC day (oldest first, days without activity as zeros).
+
+    Counted from committed events by a durable consumer: each event exactly once, a few
+    moments after it is committed."""
+    return await svc.activity.report(actor, days)

@@ -306,3 +306,14 @@ class InviteBody(Body):
 class OrgBody(Body):
     name: str | None = None
     signup_domains: list[str] | None = None
+
+
+# --- organisation activity (admins) ---------------------------------------------
+
+
+class ActivityDay(BaseModel):
+    day: str = Field(description="UTC day, YYYY-MM-DD.", examples=["2026-12-01"])
+    messages: int = Field(description="Top-level messages sent that day.")
+    replies: int = Field(description="Thread replies sent that day.")
+    reactions: int = Field(description="Reactions added that day.")
+    joins: int = Field(description="People who joined a conversation that day.")

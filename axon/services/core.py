@@ -12,7 +12,7 @@ from ..domain.clock import Clock
 from ..domain.model import Actor
 from ..store.database import Database
 from ..store.tx import Tx
-from ..store.writer import GroupCommitWriter
+from ..store.writer import GroupCommitWriter, WriteOp
 
 T = TypeVar("T")
 
@@ -34,7 +34,7 @@ class Limits:
     invite_default_hours: int = 168
 
 
-class FnOp:
+class FnOp(WriteOp):
     """A write operation given as a function of the transaction."""
 
     __slots__ = ("fn",)

@@ -21,7 +21,7 @@ from ..store import accounts
 from ..store import conversations as convs
 from ..store import messages as msgs
 from ..store.tx import Tx
-from ..store.writer import Failed
+from ..store.writer import Failed, WriteOp
 from .core import Core
 from .views import message_view
 
@@ -45,7 +45,7 @@ def validate_client_msg_id(value: Any) -> str:
     return value
 
 
-class SendMessage:
+class SendMessage(WriteOp):
     """One send; all sends of a group-commit batch are applied together by ``apply_many``."""
 
     __slots__ = ("actor", "conversation_id", "client_msg_id", "text", "reply_to", "hash", "message_id")
@@ -63,8 +63,8 @@ class SendMessage:
     def apply(self, tx: Tx) -> Any:
         return SendMessage.apply_many(tx, [self])[0]
 
-    @staticmethod
-    def apply_many(tx: Tx, ops: Sequence[SendMessage]) -> list[Any]:
+    @classmethod
+    def apply_many(cls, tx: Tx, ops: Sequence[SendMessage]) -> list[Any]:
         return _SendBatch(tx, ops).run()
 
 

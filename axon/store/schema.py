@@ -188,3 +188,48 @@ user_events = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("data", Text, nullable=False),
 )
+
+# --- the event spine's durable outbox (see axon/spine) -----------------------------
+
+# One row per committed batch that produced events, numbered 1, 2, 3… in commit
+# order. ``batch`` names the batch's events compactly (their rows stay in
+# ``events`` / ``user_events``): {"c": [[conversation id, first seq, last seq]…],
+# "u": [[user id, first seq, last seq]…]}. Rows every durable consumer has passed
+# are deleted.
+event_log = Table(
+    "event_log",
+    metadata,
+    Column("pos", BigInteger, primary_key=True, autoincrement=False),
+    Column("committed_at", BigInteger, nullable=False),
+    Column("batch", Text, nullable=False),
+)
+
+# Named counters allocated under a row lock (``event_log`` positions).
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+# Each durable consumer's position in ``event_log``, and which node holds it.
+spine_cursors = Table(
+    "spine_cursors",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("pos", BigInteger, nullable=False),
+    Column("owner", String(32), nullable=False, default=""),
+    Column("lease_until", BigInteger, nullable=False, default=0),
+)
+
+# Per organisation and UTC day: what happened (kept by the ``org_activity`` consumer).
+org_activity = Table(
+    "org_activity",
+    metadata,
+    Column("org_id", String(32), primary_key=True),
+    Column("day", String(10), primary_key=True),  # YYYY-MM-DD, UTC
+    Column("messages", BigInteger, nullable=False, default=0),
+    Column("replies", BigInteger, nullable=False, default=0),
+    Column("reactions", BigInteger, nullable=False, default=0),
+    Column("joins", BigInteger, nullable=False, default=0),
+)

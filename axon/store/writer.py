@@ -2,12 +2,21 @@
 
 Callers ``submit`` an operation and await its result. One owned task takes
 everything queued (up to ``max_batch``), applies it in a single transaction,
-commits durably, publishes the committed events, and only then resolves each
-caller's future. While one batch is being fsynced the next one fills up, so
-throughput grows with concurrency while nothing is acked before it is durable.
+commits durably, hands the committed events to the after-commit step, and only
+then resolves each caller's future. While one batch is being fsynced the next
+one fills up, so throughput grows with concurrency while nothing is acked
+before it is durable.
 
-Consecutive operations of a type that defines ``apply_many`` are applied
-together (for example all sends of a batch with one insert per table).
+Operations are ``WriteOp`` subclasses. Consecutive operations of one type are
+applied together by that type's ``apply_many`` (the default applies them one by
+one; ``SendMessage`` overrides it to write all sends of a batch with one
+statement per table).
+
+Two hooks see every batch that produced events (the event spine plugs in here,
+see ``axon/spine``): ``in_commit`` runs inside the transaction, after the event
+rows are written (an exception aborts the batch like any failed operation);
+``after_commit`` runs once the commit is durable, before any caller is answered,
+and its failures are logged, never turned into failed writes.
 
 If the batch transaction fails, nothing of it was committed: each operation is
 then retried alone in its own transaction, so one bad operation fails only its
@@ -20,7 +29,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -32,14 +41,27 @@ from .tx import Tx
 log = logging.getLogger("axon.writer")
 
 
-class WriteOp(Protocol):
-    def apply(self, tx: Tx) -> Any: ...
+class WriteOp:
+    """One operation of a group commit."""
+
+    __slots__ = ()
+
+    def apply(self, tx: Tx) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    def apply_many(cls, tx: Tx, ops: Sequence[Any]) -> list[Any]:
+        """Apply consecutive operations of this type; override to share statements between them."""
+        return [op.apply(tx) for op in ops]
 
 
 @dataclass(slots=True)
 class Committed:
     conversation_events: list[ConversationEvent] = field(default_factory=list)
     user_events: list[UserEvent] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.conversation_events or self.user_events)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +71,12 @@ class Failed:
     error: Exception
 
 
-Publisher = Callable[[Committed], Awaitable[None] | None]
+AfterCommit = Callable[[Committed], Awaitable[None] | None]
+InCommit = Callable[[Tx, Committed], None]
+
+
+def _nothing_in_commit(tx: Tx, committed: Committed) -> None:
+    return None
 
 
 @dataclass(slots=True)
@@ -62,10 +89,12 @@ _STOP: Any = object()
 
 
 class GroupCommitWriter:
-    def __init__(self, db: Database, clock: Clock, publish: Publisher, max_batch: int = 512) -> None:
+    def __init__(self, db: Database, clock: Clock, after_commit: AfterCommit, max_batch: int = 512,
+                 in_commit: InCommit = _nothing_in_commit) -> None:
         self._db = db
         self._clock = clock
-        self._publish = publish
+        self._after_commit = after_commit
+        self._in_commit = in_commit
         self._max_batch = max_batch
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
         self.batches = 0
@@ -110,7 +139,8 @@ class GroupCommitWriter:
             return
         now = self._clock.now_ms()
         try:
-            results, committed = await self._db.write(lambda conn: apply_all(conn, now, [p.op for p in live]))
+            results, committed = await self._db.write(
+                lambda conn: apply_all(conn, now, [p.op for p in live], self._in_commit))
         except Exception as exc:
             if len(live) == 1:
                 _fail(live[0], exc)
@@ -121,7 +151,8 @@ class GroupCommitWriter:
             return
         self.batches += 1
         self.ops += len(live)
-        await self._publish_safely(committed)
+        if committed:
+            await self._after_commit_safely(committed)
         for pending, result in zip(live, results, strict=True):
             if pending.future.done():
                 continue
@@ -130,15 +161,15 @@ class GroupCommitWriter:
             else:
                 pending.future.set_result(result)
 
-    async def _publish_safely(self, committed: Committed) -> None:
-        # Publishing is best effort: the events are durable and readers repair
-        # gaps from the database, so a failing bus must not fail the writes.
+    async def _after_commit_safely(self, committed: Committed) -> None:
+        # The events are durable whatever happens here (live readers repair gaps from the
+        # database), so a failing consumer must not fail the writes.
         try:
-            maybe = self._publish(committed)
+            maybe = self._after_commit(committed)
             if maybe is not None:
                 await maybe
         except Exception:
-            log.exception("publishing committed events failed")
+            log.exception("the after-commit step failed")
 
 
 def _fail(pending: _Pending, exc: BaseException) -> None:
@@ -146,20 +177,20 @@ def _fail(pending: _Pending, exc: BaseException) -> None:
         pending.future.set_exception(exc)
 
 
-def apply_all(conn: Connection, now_ms: int, ops: Sequence[WriteOp]) -> tuple[list[Any], Committed]:
+def apply_all(conn: Connection, now_ms: int, ops: Sequence[WriteOp],
+              in_commit: InCommit = _nothing_in_commit) -> tuple[list[Any], Committed]:
     tx = Tx(conn, now_ms)
     results: list[Any] = []
     i = 0
     while i < len(ops):
         kind = type(ops[i])
-        apply_many = getattr(kind, "apply_many", None)
         j = i + 1
-        if apply_many is not None:
-            while j < len(ops) and type(ops[j]) is kind:
-                j += 1
-            results.extend(apply_many(tx, ops[i:j]))
-        else:
-            results.append(ops[i].apply(tx))
+        while j < len(ops) and type(ops[j]) is kind:
+            j += 1
+        results.extend(kind.apply_many(tx, ops[i:j]))
         i = j
     tx.flush()
-    return results, Committed(tx.conversation_events, tx.user_events)
+    committed = Committed(tx.conversation_events, tx.user_events)
+    if committed:
+        in_commit(tx, committed)
+    return results, committed

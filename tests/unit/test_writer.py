@@ -19,7 +19,7 @@ from sqlalchemy.dialects import sqlite
 from axon.domain.clock import FakeClock
 from axon.domain.errors import Conflict
 from axon.store.tx import Tx
-from axon.store.writer import Committed, Failed, GroupCommitWriter
+from axon.store.writer import Committed, Failed, GroupCommitWriter, WriteOp
 
 
 class StubConnection:
@@ -44,20 +44,20 @@ class FakeDatabase:
 
 
 @dataclass
-class Echo:
+class Echo(WriteOp):
     value: Any
 
     def apply(self, tx: Tx) -> Any:
         return self.value
 
 
-class Boom:
+class Boom(WriteOp):
     def apply(self, tx: Tx) -> Any:
         raise ValueError("this operation is broken")
 
 
 @dataclass
-class Batched:
+class Batched(WriteOp):
     """An operation type applied many-at-once, recording each group it was given."""
 
     value: int
@@ -67,14 +67,14 @@ class Batched:
     def apply(self, tx: Tx) -> Any:
         return Batched.apply_many(tx, [self])[0]
 
-    @staticmethod
-    def apply_many(tx: Tx, ops: Sequence[Batched]) -> list[Any]:
+    @classmethod
+    def apply_many(cls, tx: Tx, ops: Sequence[Batched]) -> list[Any]:
         ops[0].groups.append([op.value for op in ops])
         return [Failed(Conflict("refused")) if op.refuse else op.value for op in ops]
 
 
 @dataclass
-class Emit:
+class Emit(WriteOp):
     seq: int
 
     def apply(self, tx: Tx) -> int:

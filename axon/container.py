@@ -1,0 +1,40 @@
+"""The services container: what the API and the CLI are given, built by the composition root (``app.py``).
+
+Kept apart from ``app.py`` so that ``api/`` depends on this shape, never on the module that
+knows every concrete class.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .bus.base import Bus
+from .config import Settings
+from .gateway.gateway import Gateway
+from .services.activity import Activity
+from .services.auth import Auth
+from .services.conversations import Conversations
+from .services.core import Core
+from .services.markers import Markers
+from .services.messages import Messages
+from .services.people import People
+from .services.sync import Sync
+from .spine.durable import DurableRunner
+from .spine.spine import EventSpine
+
+
+@dataclass
+class Services:
+    settings: Settings
+    core: Core
+    bus: Bus
+    auth: Auth
+    people: People
+    conversations: Conversations
+    messages: Messages
+    markers: Markers
+    sync: Sync
+    gateway: Gateway
+    activity: Activity
+    spine: EventSpine
+    durable: list[DurableRunner] = field(default_factory=list)

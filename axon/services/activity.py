@@ -1,0 +1,66 @@
+"""How active an organisation is, day by day: kept by a durable consumer of committed events.
+
+``OrgActivityCounter`` is the first durable consumer of the event spine (``axon/spine``):
+it counts messages, thread replies, reactions and joins per organisation and UTC day,
+exactly once per committed event even across crashes, because its counts and its
+cursor commit in one transaction. ``Activity.report`` shows them to the
+organisation's admins.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from ..domain import policy
+from ..domain.activity import COUNTED, DayCounts, Happening, day_range, tally
+from ..domain.errors import ValidationFailed
+from ..domain.model import Actor
+from ..store import activity as store
+from ..store.event_log import CommittedPage
+from ..store.tx import Tx
+from .core import Core
+
+MAX_DAYS = 366
+
+
+class _ReplyProbe(msgspec.Struct):
+    """Just enough of a ``message.new`` event's data to tell a thread reply."""
+
+    class _Message(msgspec.Struct):
+        reply_to: str | None = None
+
+    message: _Message
+
+
+_probe = msgspec.json.Decoder(_ReplyProbe)
+
+
+class OrgActivityCounter:
+    name = "org_activity"
+
+    def apply(self, tx: Tx, page: CommittedPage) -> None:
+        events = page.conversation_events
+        if not events:
+            return
+        orgs = store.conversation_orgs(tx.conn, sorted({e.conversation_id for e in events}))
+        store.add(tx.conn, tally(
+            Happening(orgs[e.conversation_id], e.created_at, e.type,
+                      e.type == "message.new" and _probe.decode(e.data_json).message.reply_to is not None)
+            for e in events if e.conversation_id in orgs))
+
+
+class Activity:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    async def report(self, actor: Actor, days: int) -> list[dict[str, Any]]:
+        """The last ``days`` UTC days of the caller's organisation, oldest first, zeros included."""
+        policy.check_org_admin(actor)
+        if not 1 <= days <= MAX_DAYS:
+            raise ValidationFailed(f"days must be between 1 and {MAX_DAYS}.", field="days")
+        wanted = day_range(self.core.clock.now_ms(), days)
+        found = await self.core.read(lambda c: store.days(c, actor.org_id, wanted[0], wanted[-1]))
+        return [{"day": day, **dict(zip(COUNTED, found.get(day, DayCounts()).as_tuple(), strict=True))}
+                for day in wanted]

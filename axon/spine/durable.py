@@ -1,0 +1,142 @@
+"""Durable consumers: every committed batch exactly once, in commit order, across crashes.
+
+A consumer implements ``apply(tx, page)``. Its runner reads the outbox
+(``store/event_log``) after the consumer's cursor, a page at a time, and submits one
+write operation that moves the cursor from where it was read to the page's end *and*
+applies the consumer's effect. Both commit together or not at all, so after a
+``kill -9`` the consumer resumes exactly after the last page whose effect is durable:
+nothing skipped, nothing applied twice.
+
+With several nodes each runs the consumer, but only one at a time makes progress: the
+cursor row carries a lease (renewed by every move) and the move is conditional on the
+position read, so a node that lost the race applies nothing and backs off.
+
+A consumer whose effect lies outside the database (a webhook, a push) cannot commit it
+with the cursor; such consumers belong on the same runner with at-least-once delivery
+(effect first, then the move) and idempotent receivers — added with the first of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Protocol
+
+from ..domain.clock import Clock
+from ..store import event_log
+from ..store.database import Database
+from ..store.event_log import CommittedPage
+from ..store.tx import Tx
+from ..store.writer import GroupCommitWriter, WriteOp
+
+log = logging.getLogger("axon.spine")
+
+
+class DurableConsumer(Protocol):
+    name: str  # the cursor's key: stable across releases
+
+    def apply(self, tx: Tx, page: CommittedPage) -> None:
+        """Apply the page's effect inside the transaction that moves the cursor past it."""
+
+
+class CursorMoved(Exception):
+    """Another node holds the consumer's lease or moved its cursor first."""
+
+
+class _Advance(WriteOp):
+    __slots__ = ("runner", "expected", "page")
+
+    def __init__(self, runner: DurableRunner, expected: int, page: CommittedPage) -> None:
+        self.runner = runner
+        self.expected = expected
+        self.page = page
+
+    def apply(self, tx: Tx) -> int:
+        r = self.runner
+        if not event_log.advance_cursor(tx.conn, r.consumer.name, self.expected, self.page.last_pos, r.node_id,
+                                        tx.now_ms, int(r.lease * 1000)):
+            raise CursorMoved(r.consumer.name)
+        r.consumer.apply(tx, self.page)
+        event_log.prune(tx.conn, r.prune_with)
+        return self.page.last_pos
+
+
+class _OpenCursor(WriteOp):
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def apply(self, tx: Tx) -> int:
+        return event_log.open_cursor(tx.conn, self.name)
+
+
+class DurableRunner:
+    """Runs one durable consumer: owned by the node's runtime, cancelled on shutdown."""
+
+    def __init__(self, consumer: DurableConsumer, db: Database, writer: GroupCommitWriter, clock: Clock,
+                 node_id: str, *, page_size: int = 32, poll_interval: float = 1.0, lease: float = 10.0) -> None:
+        self.consumer = consumer
+        self.node_id = node_id
+        self.lease = lease
+        self.prune_with = [consumer.name]  # the durable consumers whose cursors bound what may be deleted
+        self._db = db
+        self._writer = writer
+        self._clock = clock
+        self._page_size = page_size
+        self._poll = poll_interval
+        self._wake = asyncio.Event()
+        self.position: int | None = None
+        self.applied_pages = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        self.position = await self._writer.submit(_OpenCursor(self.consumer.name))
+        failures = 0
+        while True:
+            self._wake.clear()
+            try:
+                moved = await self.step()
+                failures = 0
+            except CursorMoved:
+                moved = False
+                await self._reload()
+                await self._clock.sleep(self.lease / 2)
+            except Exception:
+                # The page is not skipped: the same page is tried again, later and later.
+                failures += 1
+                log.exception("durable consumer %r failed (attempt %d)", self.consumer.name, failures)
+                await self._clock.sleep(min(self._poll * 2 ** failures, 60.0))
+                continue
+            if not moved:
+                await self._idle()
+
+    async def step(self) -> bool:
+        """Apply the next page if there is one; True if the cursor moved."""
+        after = self.position
+        assert after is not None, "run() opens the cursor first"
+        page = await self._db.read(lambda c: event_log.page_after(c, after, self._page_size))
+        if page is None:
+            return False
+        self.position = await self._writer.submit(_Advance(self, after, page))
+        self.applied_pages += 1
+        return True
+
+    async def _reload(self) -> None:
+        name = self.consumer.name
+        self.position = await self._db.read(lambda c: event_log.cursor(c, name))
+
+    async def _idle(self) -> None:
+        """Until a local commit wakes us or the poll interval passes (commits of other nodes)."""
+        if self._wake.is_set():
+            return
+        waiter = asyncio.ensure_future(self._wake.wait())
+        sleeper = asyncio.ensure_future(self._clock.sleep(self._poll))
+        try:
+            await asyncio.wait((waiter, sleeper), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()
+            sleeper.cancel()
+            await asyncio.gather(waiter, sleeper, return_exceptions=True)

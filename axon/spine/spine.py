@@ -1,0 +1,90 @@
+"""Committed events flow from the group-commit writer to registered consumers ("sinks").
+
+Three contracts, chosen by the consumer when it registers:
+
+- **in-commit** (``add_in_commit``): runs inside the writer's transaction, after the
+  batch's event rows are written; what it writes commits or rolls back with them. An
+  exception aborts the batch (each operation is then retried alone), so these sinks
+  must be SQL that cannot fail for reasons of their own. The durable outbox
+  (``store/event_log``) is written this way whenever a durable consumer is registered.
+- **after-commit, at most once** (``add_after_commit``): runs once the commit is
+  durable and before any caller is acked, in registration order. Each sink is isolated:
+  one that raises is logged and the others still run; none can fail a write. A crash
+  between the commit and this step skips it, so it suits work that repairs itself —
+  the bus publish (sessions repair gaps from the database) is the first such sink.
+- **durable** (``add_durable``, see ``durable.py``): a consumer with its own cursor in
+  the outbox, run by its own task. It sees every committed batch exactly once, in commit
+  order, across crashes and restarts: its effect and its cursor move commit together.
+
+Registering is done by the composition root (``axon/app.py``); the writer, the gateway
+and the send path never change when a consumer is added.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from ..store import event_log
+from ..store.tx import Tx
+from ..store.writer import Committed
+
+log = logging.getLogger("axon.spine")
+
+InCommitSink = Callable[[Tx, Committed], None]
+AfterCommitSink = Callable[[Committed], Awaitable[None] | None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Named:
+    name: str
+    run: Callable[..., object]
+
+
+class EventSpine:
+    def __init__(self) -> None:
+        self._in_commit: list[_Named] = []
+        self._after_commit: list[_Named] = []
+        self._wakers: list[Callable[[], None]] = []
+
+    # --- registration --------------------------------------------------------
+
+    def add_in_commit(self, name: str, sink: InCommitSink) -> None:
+        self._in_commit.append(_Named(name, sink))
+
+    def add_after_commit(self, name: str, sink: AfterCommitSink) -> None:
+        self._after_commit.append(_Named(name, sink))
+
+    def add_durable_waker(self, wake: Callable[[], None]) -> None:
+        """Called after every local commit: a durable runner reads the outbox at once instead of
+        waiting for its next poll. The first one switches the outbox on."""
+        if not self._wakers:
+            self._in_commit.insert(0, _Named("event_log", _append_to_log))
+        self._wakers.append(wake)
+
+    @property
+    def sink_names(self) -> list[str]:
+        return [s.name for s in self._in_commit] + [s.name for s in self._after_commit]
+
+    # --- the writer's hooks --------------------------------------------------
+
+    def in_commit(self, tx: Tx, committed: Committed) -> None:
+        for sink in self._in_commit:
+            sink.run(tx, committed)
+
+    async def after_commit(self, committed: Committed) -> None:
+        for sink in self._after_commit:
+            try:
+                outcome = sink.run(committed)
+                if inspect.isawaitable(outcome):
+                    await outcome
+            except Exception:
+                log.exception("after-commit sink %r failed", sink.name)
+        for wake in self._wakers:
+            wake()
+
+
+def _append_to_log(tx: Tx, committed: Committed) -> None:
+    event_log.append(tx.conn, tx.now_ms, committed.conversation_events, committed.user_events)

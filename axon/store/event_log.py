@@ -1,0 +1,138 @@
+"""The event spine's durable outbox: committed batches in commit order, and consumer cursors.
+
+``append`` runs inside the writer's transaction (an in-commit step): it takes the
+next position from the ``event_log`` counter with ``UPDATE … RETURNING``. That row
+stays locked until the transaction commits, so positions become visible in the
+order they were allocated, without holes: a reader that sees position n can rely on
+every position below n being visible too (the "allocated but not yet committed"
+trap cannot happen, on PostgreSQL with several nodes either). It is taken last in
+the transaction, so the lock is held only for the commit itself.
+
+A log row names its events by ranges; ``page_after`` loads them back from
+``events`` and ``user_events`` with one query per table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+
+from ..domain.events import ConversationEvent, SeqRange, UserEvent, seq_ranges
+from ..protocol.codec import decode, encode_str
+from .schema import counters, event_log, events, spine_cursors, user_events
+
+
+@dataclass(frozen=True, slots=True)
+class CommittedPage:
+    """Consecutive log positions ``first_pos..last_pos`` with their events (each stream in seq order)."""
+
+    first_pos: int
+    last_pos: int
+    conversation_events: list[ConversationEvent]
+    user_events: list[UserEvent]
+
+
+def append(conn: Connection, now_ms: int, conversation: list[ConversationEvent], user: list[UserEvent]) -> int:
+    """Record one committed batch; returns its position."""
+    batch = encode_str({"c": seq_ranges([(e.conversation_id, e.seq) for e in conversation]),
+                        "u": seq_ranges([(e.user_id, e.seq) for e in user])})
+    pos = int(conn.execute(update(counters).where(counters.c.name == "event_log")
+                           .values(value=counters.c.value + 1).returning(counters.c.value)).scalar_one())
+    conn.execute(insert(event_log).values(pos=pos, committed_at=now_ms, batch=batch))
+    return pos
+
+
+def head(conn: Connection) -> int:
+    return int(conn.execute(select(counters.c.value).where(counters.c.name == "event_log")).scalar_one())
+
+
+def page_after(conn: Connection, after: int, limit: int) -> CommittedPage | None:
+    rows = conn.execute(select(event_log.c.pos, event_log.c.batch).where(event_log.c.pos > after)
+                        .order_by(event_log.c.pos).limit(limit)).all()
+    if not rows:
+        return None
+    conv_ranges: list[SeqRange] = []
+    user_ranges: list[SeqRange] = []
+    for _, batch in rows:
+        parsed = decode(batch)
+        conv_ranges += [tuple(r) for r in parsed["c"]]
+        user_ranges += [tuple(r) for r in parsed["u"]]
+    return CommittedPage(int(rows[0][0]), int(rows[-1][0]), _conversation_events(conn, conv_ranges),
+                         _user_events(conn, user_ranges))
+
+
+# Ranges per query: SQLite refuses expression trees deeper than 1,000 (an OR of n terms is n deep).
+_RANGES_PER_QUERY = 200
+
+
+def _conversation_events(conn: Connection, ranges: list[SeqRange]) -> list[ConversationEvent]:
+    c = events.c
+    found: list[ConversationEvent] = []
+    for chunk in _chunks(ranges):
+        stmt = select(c.conversation_id, c.seq, c.type, c.actor_id, c.created_at, c.data).where(
+            or_(*(and_(c.conversation_id == key, c.seq.between(low, high)) for key, low, high in chunk)))
+        found += [ConversationEvent(*row) for row in conn.execute(stmt)]
+    found.sort(key=lambda e: (e.conversation_id, e.seq))
+    return found
+
+
+def _user_events(conn: Connection, ranges: list[SeqRange]) -> list[UserEvent]:
+    c = user_events.c
+    found: list[UserEvent] = []
+    for chunk in _chunks(ranges):
+        stmt = select(c.user_id, c.seq, c.type, c.created_at, c.data).where(
+            or_(*(and_(c.user_id == key, c.seq.between(low, high)) for key, low, high in chunk)))
+        found += [UserEvent(*row) for row in conn.execute(stmt)]
+    found.sort(key=lambda e: (e.user_id, e.seq))
+    return found
+
+
+def _chunks(ranges: list[SeqRange]) -> list[list[SeqRange]]:
+    return [ranges[i:i + _RANGES_PER_QUERY] for i in range(0, len(ranges), _RANGES_PER_QUERY)]
+
+
+# --- consumer cursors ------------------------------------------------------------
+
+
+def open_cursor(conn: Connection, name: str) -> int:
+    """The consumer's position; a new consumer starts at the head (it sees what is committed from now on).
+
+    A consumer whose position lies before rows that were already deleted (it was not
+    running while the others moved on) cannot be served from the log: it restarts at the
+    head as well, and the caller logs that it skipped.
+    """
+    pos = conn.execute(select(spine_cursors.c.pos).where(spine_cursors.c.name == name)).scalar()
+    start = head(conn)
+    oldest = conn.execute(select(func.min(event_log.c.pos))).scalar()
+    first_kept = int(oldest) if oldest is not None else start + 1
+    if pos is not None and int(pos) >= first_kept - 1:
+        return int(pos)
+    if pos is None:
+        conn.execute(insert(spine_cursors).values(name=name, pos=start, owner="", lease_until=0))
+    else:
+        conn.execute(update(spine_cursors).where(spine_cursors.c.name == name).values(pos=start))
+    return start
+
+
+def advance_cursor(conn: Connection, name: str, expected: int, new: int, owner: str, now_ms: int,
+                   lease_ms: int) -> bool:
+    """Move ``name`` from ``expected`` to ``new`` and renew ``owner``'s lease; False if another node
+    holds an unexpired lease or moved the cursor first (then nothing may be applied)."""
+    c = spine_cursors.c
+    moved = conn.execute(update(spine_cursors)
+                         .where(c.name == name, c.pos == expected, or_(c.owner == owner, c.lease_until < now_ms))
+                         .values(pos=new, owner=owner, lease_until=now_ms + lease_ms))
+    return moved.rowcount == 1
+
+
+def cursor(conn: Connection, name: str) -> int | None:
+    pos = conn.execute(select(spine_cursors.c.pos).where(spine_cursors.c.name == name)).scalar()
+    return None if pos is None else int(pos)
+
+
+def prune(conn: Connection, consumers: list[str]) -> None:
+    """Delete the rows every one of ``consumers`` has passed."""
+    low = conn.execute(select(func.min(spine_cursors.c.pos)).where(spine_cursors.c.name.in_(consumers))).scalar()
+    if low is not None:
+        conn.execute(delete(event_log).where(event_log.c.pos <= low))

@@ -1,0 +1,256 @@
+"""The event spine on a real store: the outbox, durable runners and their cursors, sink isolation.
+
+Each test builds the writer and spine over a migrated SQLite file (or a fresh PostgreSQL
+database when ``AXON_TEST_DATABASE_URL`` is set) and drives runners step by step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from axon.domain.activity import DayCounts
+from axon.domain.clock import FakeClock
+from axon.spine.durable import CursorMoved, DurableRunner
+from axon.spine.spine import EventSpine
+from axon.store import activity, event_log
+from axon.store.database import Database, open_database
+from axon.store.event_log import CommittedPage
+from axon.store.migrate import upgrade
+from axon.store.tx import Tx
+from axon.store.writer import Committed, GroupCommitWriter, WriteOp
+from tests.support.people import eventually
+from tests.support.server import fresh_postgres_database
+
+
+class Emit(WriteOp):
+    """Commit ``count`` events in one conversation (and one user event), as a use case would."""
+
+    def __init__(self, conversation_id: str, first_seq: int, count: int = 1, user_id: str | None = None) -> None:
+        self.conversation_id, self.first_seq, self.count, self.user_id = conversation_id, first_seq, count, user_id
+
+    def apply(self, tx: Tx) -> None:
+        for seq in range(self.first_seq, self.first_seq + self.count):
+            tx.conversation_event(self.conversation_id, "message.new", "u_1",
+                                  {"message": {"id": f"m{seq}", "reply_to": None}}, seq=seq)
+        if self.user_id:
+            tx.user_events.append(_user_event(self.user_id, self.first_seq))
+
+
+def _user_event(user_id: str, seq: int) -> Any:
+    from axon.domain.events import UserEvent
+
+    return UserEvent(user_id, seq, "read_marker", 1, '{"seq": 1}')
+
+
+class Fn(WriteOp):
+    def __init__(self, fn: Any) -> None:
+        self.fn = fn
+
+    def apply(self, tx: Tx) -> Any:
+        return self.fn(tx)
+
+
+class CountingConsumer:
+    """Adds one message per event to ``org_activity`` (a real effect in the same transaction).
+
+    ``fail_after_effect`` makes the next apply raise *after* writing: the transaction must
+    roll the effect back with the cursor, so the retry counts the page once."""
+
+    def __init__(self, name: str = "counting") -> None:
+        self.name = name
+        self.fail_after_effect = 0
+        self.pages: list[tuple[int, int]] = []
+
+    def apply(self, tx: Tx, page: CommittedPage) -> None:
+        activity.add(tx.conn, {("o_1", "2026-12-01"): DayCounts(messages=len(page.conversation_events))})
+        if self.fail_after_effect:
+            self.fail_after_effect -= 1
+            raise RuntimeError("consumer crashed mid-page")
+        self.pages.append((page.first_pos, page.last_pos))
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    base = os.environ.get("AXON_TEST_DATABASE_URL")
+    url = fresh_postgres_database(base) if base else f"sqlite:///{tmp_path / 'axon.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[tuple[Database, GroupCommitWriter, EventSpine]]:
+    db = open_database(database_url)
+    spine = EventSpine()
+    writer = GroupCommitWriter(db, FakeClock(), spine.after_commit, 512, spine.in_commit)
+    task = asyncio.create_task(writer.run())
+    yield db, writer, spine
+    writer.stop()
+    await task
+    await db.close()
+
+
+def _runner(consumer: Any, db: Database, writer: GroupCommitWriter, spine: EventSpine, node: str = "n_a",
+            **kwargs: Any) -> DurableRunner:
+    runner = DurableRunner(consumer, db, writer, FakeClock(), node, **kwargs)
+    spine.add_durable_waker(runner.wake)
+    return runner
+
+
+async def _open(runner: DurableRunner, writer: GroupCommitWriter) -> None:
+    from axon.spine.durable import _OpenCursor
+
+    runner.position = await writer.submit(_OpenCursor(runner.consumer.name))
+
+
+async def _counted(db: Database) -> int:
+    days = await db.read(lambda c: activity.days(c, "o_1", "2026-12-01", "2026-12-01"))
+    return days["2026-12-01"].messages if days else 0
+
+
+async def _drain(runner: DurableRunner) -> None:
+    while await runner.step():
+        pass
+
+
+async def test_the_outbox_holds_every_committed_batch_once_in_commit_order(store: Any) -> None:
+    db, writer, spine = store
+    runner = _runner(CountingConsumer(), db, writer, spine, page_size=1000)
+    await _open(runner, writer)
+    await asyncio.gather(*(writer.submit(Emit(f"c_{i % 3}", 1 + i // 3, user_id="u_1" if i == 4 else None))
+                           for i in range(30)))
+    await writer.submit(Emit("c_9", 1, count=5))
+    page = await db.read(lambda c: event_log.page_after(c, 0, 1000))
+    assert page is not None and page.first_pos == 1
+    assert sorted((e.conversation_id, e.seq) for e in page.conversation_events) == sorted(
+        [(f"c_{i % 3}", 1 + i // 3) for i in range(30)] + [("c_9", s) for s in range(1, 6)])
+    assert [(e.user_id, e.seq) for e in page.user_events] == [("u_1", 2)]
+    head = await db.read(event_log.head)
+    assert page.last_pos == head  # positions are dense: one per batch, no hole
+
+
+async def test_a_batch_without_events_leaves_no_outbox_row(store: Any) -> None:
+    db, writer, spine = store
+    _runner(CountingConsumer(), db, writer, spine)
+    await writer.submit(Fn(lambda tx: None))
+    assert await db.read(event_log.head) == 0
+
+
+async def test_a_runner_applies_every_page_once_even_when_the_consumer_fails_mid_page(store: Any) -> None:
+    db, writer, spine = store
+    consumer = CountingConsumer()
+    runner = _runner(consumer, db, writer, spine, page_size=4)
+    await _open(runner, writer)
+    for i in range(10):
+        await writer.submit(Emit("c_1", 1 + 2 * i, count=2))
+    consumer.fail_after_effect = 1
+    with pytest.raises(RuntimeError, match="mid-page"):
+        await runner.step()
+    assert await _counted(db) == 0  # the effect rolled back with the cursor
+    assert runner.position == 0
+    await _drain(runner)
+    assert await _counted(db) == 20
+    assert consumer.pages == [(1, 4), (5, 8), (9, 10)]
+    assert await db.read(lambda c: event_log.cursor(c, "counting")) == 10
+
+
+async def test_pages_every_consumer_has_passed_are_deleted(store: Any) -> None:
+    db, writer, spine = store
+    fast, slow = CountingConsumer("fast"), CountingConsumer("slow")
+    runners = [_runner(fast, db, writer, spine), _runner(slow, db, writer, spine)]
+    for runner in runners:
+        runner.prune_with = ["fast", "slow"]
+        await _open(runner, writer)
+    for i in range(5):
+        await writer.submit(Emit("c_1", 1 + i))
+    await _drain(runners[0])
+    assert (await db.read(lambda c: event_log.page_after(c, 0, 100))).first_pos == 1  # "slow" still needs them
+    await _drain(runners[1])
+    assert await db.read(lambda c: event_log.page_after(c, 0, 100)) is None
+
+
+async def test_two_nodes_running_one_consumer_apply_each_page_once(store: Any) -> None:
+    db, writer, spine = store
+    a = _runner(CountingConsumer(), db, writer, spine, node="n_a", page_size=3)
+    b = _runner(CountingConsumer(), db, writer, spine, node="n_b", page_size=3)
+    await _open(a, writer)
+    await _open(b, writer)
+    for i in range(12):
+        await writer.submit(Emit("c_1", 1 + i))
+    await a.step()  # n_a takes the lease
+    with pytest.raises(CursorMoved):
+        await b.step()  # n_b read position 0, which n_a already left: it applies nothing
+    await _drain(a)
+    assert await _counted(db) == 12
+    assert a.consumer.pages and not b.consumer.pages
+
+
+async def test_a_new_consumer_starts_at_the_head_and_one_behind_pruned_rows_restarts_there(store: Any) -> None:
+    db, writer, spine = store
+    first = _runner(CountingConsumer("first"), db, writer, spine)
+    await _open(first, writer)
+    for i in range(3):
+        await writer.submit(Emit("c_1", 1 + i))
+    late = _runner(CountingConsumer("late"), db, writer, spine)
+    await _open(late, writer)
+    assert late.position == 3  # what was committed before it existed is not replayed to it
+    await writer.submit(Emit("c_1", 4))
+    await _drain(first)  # prunes everything "first" passed ("late" is not in its prune set)
+    await writer.submit(Emit("c_1", 5))
+    await _open(late, writer)  # its position 3 lies before the oldest row kept (5): rows 4.. are gone
+    assert late.position == await db.read(event_log.head) == 5
+
+
+async def test_a_failing_after_commit_sink_is_isolated_from_the_writes_and_the_other_sinks(store: Any) -> None:
+    db, writer, spine = store
+    seen: list[list[int]] = []
+
+    def broken(_: Committed) -> None:
+        raise ConnectionError("bus down")
+
+    async def recorder(committed: Committed) -> None:
+        seen.append([e.seq for e in committed.conversation_events])
+
+    spine.add_after_commit("broken", broken)
+    spine.add_after_commit("recorder", recorder)
+    await writer.submit(Emit("c_1", 1, count=2))
+    assert seen == [[1, 2]]
+    assert spine.sink_names == ["broken", "recorder"]
+
+
+async def test_a_failing_in_commit_sink_fails_the_write_and_commits_nothing(store: Any) -> None:
+    db, writer, spine = store
+    runner = _runner(CountingConsumer(), db, writer, spine)
+    await _open(runner, writer)
+
+    def broken(tx: Tx, committed: Committed) -> None:
+        raise ValueError("in-commit sink failed")
+
+    spine.add_in_commit("broken", broken)
+    with pytest.raises(ValueError):
+        await writer.submit(Emit("c_1", 1))
+    assert await db.read(event_log.head) == 0
+    assert await db.read(lambda c: event_log.page_after(c, 0, 10)) is None
+
+
+async def test_a_runner_wakes_on_a_local_commit_and_runs_until_cancelled(store: Any) -> None:
+    db, writer, spine = store
+    consumer = CountingConsumer()
+    runner = _runner(consumer, db, writer, spine, poll_interval=3600)
+    task = asyncio.create_task(runner.run())
+    try:
+        await eventually(lambda: runner.position is not None)
+        await writer.submit(Emit("c_1", 1, count=3))  # no poll for an hour: only the wake can bring it
+
+        async def counted_all() -> bool:
+            return await _counted(db) == 3
+
+        await eventually(counted_all)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
