@@ -20,6 +20,7 @@ from sqlalchemy import Connection, and_, delete, func, insert, or_, select, upda
 
 from ..domain.events import ConversationEvent, SeqRange, UserEvent, seq_ranges
 from ..protocol.codec import decode, encode_str
+from .driver_sql import BulkInsert, placeholders
 from .schema import counters, event_log, events, spine_cursors, user_events
 
 
@@ -33,13 +34,17 @@ class CommittedPage:
     user_events: list[UserEvent]
 
 
+_INSERT_ROW = BulkInsert(event_log, ("pos", "committed_at", "batch"))
+
+
 def append(conn: Connection, now_ms: int, conversation: list[ConversationEvent], user: list[UserEvent]) -> int:
-    """Record one committed batch; returns its position."""
+    """Record one committed batch; returns its position. (Runs in every commit: driver SQL.)"""
     batch = encode_str({"c": seq_ranges([(e.conversation_id, e.seq) for e in conversation]),
                         "u": seq_ranges([(e.user_id, e.seq) for e in user])})
-    pos = int(conn.execute(update(counters).where(counters.c.name == "event_log")
-                           .values(value=counters.c.value + 1).returning(counters.c.value)).scalar_one())
-    conn.execute(insert(event_log).values(pos=pos, committed_at=now_ms, batch=batch))
+    mark = placeholders(conn.dialect, 1)[0]
+    pos = int(conn.exec_driver_sql(f"UPDATE counters SET value = value + 1 WHERE name = {mark} RETURNING value",
+                                   ("event_log",)).scalar_one())
+    _INSERT_ROW.run(conn, ((pos, now_ms, batch),))
     return pos
 
 
