@@ -52,6 +52,7 @@ test-postgres: $(TEST_STAMP)
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check axon tests $(wildcard bench)
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 BENCH_STAMP := $(VENV)/.installed-bench
 WORKLOAD ?= all

@@ -71,9 +71,10 @@ def iso_from_ms(ms: int | None) -> str | None:
     """Render a timestamp as ISO 8601 UTC with milliseconds, the one format on the wire."""
     if ms is None:
         return None
-    return _iso(ms)
+    return iso(ms)
 
 
 @lru_cache(maxsize=4096)  # a commit batch stamps every row with the same millisecond
-def _iso(ms: int) -> str:
+def iso(ms: int) -> str:
+    """``iso_from_ms`` for a timestamp that is always there."""
     return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"

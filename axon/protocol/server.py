@@ -17,7 +17,7 @@ from typing import Any
 
 import msgspec
 
-from ..domain.clock import iso_from_ms
+from ..domain.clock import iso
 from ..domain.events import ConversationEvent, UserEvent
 
 
@@ -121,7 +121,7 @@ AnyServerFrame = (Welcome | Batch | Synced | Event | UserEventFrame | Ack | Ok |
                   | Presence)
 
 _encoder = msgspec.json.Encoder()
-_decoder: msgspec.json.Decoder[AnyServerFrame] = msgspec.json.Decoder(AnyServerFrame)  # type: ignore[arg-type]
+_decoder: msgspec.json.Decoder[AnyServerFrame] = msgspec.json.Decoder(AnyServerFrame)
 
 
 def encode_frame(frame: ServerFrame) -> bytes:
@@ -140,12 +140,12 @@ def error_frame(code: str, message: str, ref: str | None = None, send_id: str | 
 
 def event_frame(event: ConversationEvent) -> bytes:
     """The ``event`` frame of a committed conversation event (its stored data spliced in as is)."""
-    return _encoder.encode(Event(event.conversation_id, event.seq, event.type, iso_from_ms(event.created_at),
+    return _encoder.encode(Event(event.conversation_id, event.seq, event.type, iso(event.created_at),
                                  event.actor_id, msgspec.Raw(event.data_json)))
 
 
 def user_event_frame(event: UserEvent) -> bytes:
-    return _encoder.encode(UserEventFrame(event.seq, event.type, iso_from_ms(event.created_at),
+    return _encoder.encode(UserEventFrame(event.seq, event.type, iso(event.created_at),
                                           msgspec.Raw(event.data_json)))
 
 
