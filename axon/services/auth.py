@@ -85,10 +85,7 @@ class Auth:
         new = NewUser(username=body.get("username", ""), display_name=body.get("display_name", ""),
                       password=body.get("password", ""), email=body.get("email"),
                       locale=body.get("locale") or "en")
-        created = await self.people.create_user(org_id, new)
-        if invite is not None:
-            invite_id = invite["id"]
-            await self.core.write(lambda tx: accounts.use_invite(tx.conn, invite_id))
+        created = await self.people.create_user(org_id, new, invite_id=invite["id"] if invite else None)
         user = await self.core.read(lambda c: accounts.get_user(c, created["id"]))
         assert user is not None
         return await self._new_session(user, body.get("device_name") or "")

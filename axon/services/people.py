@@ -22,6 +22,7 @@ from .views import invite_view, org_view, user_view
 
 Row = dict[str, Any]
 LOCALES = ("en", "zh-CN")
+INVITE_GONE = "This invite link has expired, was revoked or is used up."
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -98,7 +99,12 @@ class People:
 
     # --- accounts --------------------------------------------------------------
 
-    async def create_user(self, org_id: str, new: NewUser) -> Row:
+    async def create_user(self, org_id: str, new: NewUser, *, invite_id: str | None = None) -> Row:
+        """Create an account; with ``invite_id``, only if that invite still has a use to give.
+
+        The invite's use is taken in the transaction that creates the user, so an invite
+        that runs out between the caller's check and this write creates nobody.
+        """
         username = validate_username(new.username)
         display_name = validate_name(new.display_name, "display_name", 200)
         email = validate_email(new.email)
@@ -115,6 +121,8 @@ class People:
         }
 
         def create(tx: Tx) -> None:
+            if invite_id is not None and not accounts.use_invite(tx.conn, invite_id, tx.now_ms):
+                raise Gone(INVITE_GONE)
             if accounts.get_user_by_username(tx.conn, org_id, username) is not None:
                 raise Conflict(f"The username {username!r} is taken.", field="username")
             if email and accounts.email_taken(tx.conn, org_id, email):
@@ -251,7 +259,7 @@ def check_invite_usable(row: Row | None, now_ms: int) -> Row:
     if row is None:
         raise NotFound("Invite not found.")
     if not invite_usable(row, now_ms):
-        raise Gone("This invite link has expired, was revoked or is used up.")
+        raise Gone(INVITE_GONE)
     return row
 
 
