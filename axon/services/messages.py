@@ -9,8 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
-
 from ..domain import policy
 from ..domain.content import parse_mentions, validate_emoji, validate_text
 from ..domain.errors import AxonError, Conflict, NotFound, ValidationFailed
@@ -20,6 +18,7 @@ from ..protocol.codec import encode_str
 from ..store import accounts
 from ..store import conversations as convs
 from ..store import messages as msgs
+from ..store.database import Conn
 from ..store.tx import Tx
 from ..store.writer import Failed
 from .core import Core
@@ -257,12 +256,12 @@ class Messages:
 
     # --- reading ---------------------------------------------------------------
 
-    def _readable(self, conn: Connection, actor: Actor, conversation_id: str) -> Conversation:
+    def _readable(self, conn: Conn, actor: Actor, conversation_id: str) -> Conversation:
         conv, member = convs.get_with_membership(conn, conversation_id, actor.user_id)
         return policy.check_can_read(actor, conv, member)
 
     async def history(self, actor: Actor, conversation_id: str, before_seq: int | None, limit: int) -> Row:
-        def load(conn: Connection) -> Row:
+        def load(conn: Conn) -> Row:
             self._readable(conn, actor, conversation_id)
             rows = msgs.history(conn, conversation_id, before_seq, limit + 1)
             more = len(rows) > limit
@@ -273,7 +272,7 @@ class Messages:
         return await self.core.read(load)
 
     async def get(self, actor: Actor, conversation_id: str, message_id: str) -> Row:
-        def load(conn: Connection) -> Row:
+        def load(conn: Conn) -> Row:
             self._readable(conn, actor, conversation_id)
             row = msgs.get(conn, message_id)
             if row is None or row["conversation_id"] != conversation_id:
@@ -283,7 +282,7 @@ class Messages:
         return await self.core.read(load)
 
     async def thread(self, actor: Actor, conversation_id: str, message_id: str, limit: int = 1000) -> Row:
-        def load(conn: Connection) -> Row:
+        def load(conn: Conn) -> Row:
             self._readable(conn, actor, conversation_id)
             root = msgs.get(conn, message_id)
             if root is None or root["conversation_id"] != conversation_id:
@@ -295,14 +294,14 @@ class Messages:
         return await self.core.read(load)
 
     async def pins(self, actor: Actor, conversation_id: str) -> list[Row]:
-        def load(conn: Connection) -> list[Row]:
+        def load(conn: Conn) -> list[Row]:
             self._readable(conn, actor, conversation_id)
             return _with_reactions(conn, msgs.pinned(conn, conversation_id))
 
         return await self.core.read(load)
 
     async def receipts(self, actor: Actor, conversation_id: str, message_id: str) -> Row:
-        def load(conn: Connection) -> Row:
+        def load(conn: Conn) -> Row:
             conv, member = convs.get_with_membership(conn, conversation_id, actor.user_id)
             policy.check_member(actor, conv, member)
             row = msgs.get(conn, message_id)
@@ -322,6 +321,6 @@ class Messages:
         return await self.core.read(load)
 
 
-def _with_reactions(conn: Connection, rows: list[Row]) -> list[Row]:
+def _with_reactions(conn: Conn, rows: list[Row]) -> list[Row]:
     reactions = msgs.reactions_for(conn, [r["id"] for r in rows])
     return [message_view(r, reactions.get(r["id"])) for r in rows]

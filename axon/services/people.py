@@ -6,8 +6,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from ..domain import policy
 from ..domain.content import validate_name, validate_username
 from ..domain.errors import Conflict, Gone, NotFound, ValidationFailed
@@ -15,6 +13,7 @@ from ..domain.ids import new_id, new_token
 from ..domain.model import Actor, OrgRole
 from ..domain.names import normalise_query, search_key
 from ..store import accounts
+from ..store.errors import DuplicateKey
 from ..store.tx import Tx
 from .core import Core
 from .passwords import Passwords, token_hash
@@ -129,7 +128,7 @@ class People:
                 raise Conflict("An account with this e-mail exists.", field="email")
             try:
                 accounts.insert_user(tx.conn, row)
-            except IntegrityError as exc:  # a concurrent creation won the race
+            except DuplicateKey as exc:  # a concurrent creation won the race
                 raise Conflict("The username or e-mail is taken.") from exc
 
         await self.core.write(create)

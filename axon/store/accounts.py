@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 
 from .driver_sql import PreparedQuery
+from .errors import duplicate_key_on_integrity_error
 from .schema import devices, invites, orgs, users
 
 Row = dict[str, Any]
@@ -48,7 +49,9 @@ def count_orgs(conn: Connection) -> int:
 
 
 def insert_user(conn: Connection, row: Row) -> None:
-    conn.execute(insert(users).values(**row))
+    """Raises ``DuplicateKey`` when the username or e-mail is taken in the organisation."""
+    with duplicate_key_on_integrity_error():
+        conn.execute(insert(users).values(**row))
 
 
 def get_user(conn: Connection, user_id: str) -> Row | None:
