@@ -5,15 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..domain.accounts import email_domain, validate_email
 from ..domain.errors import Forbidden, NotFound, RateLimited, Unauthenticated, ValidationFailed
 from ..domain.ids import new_id, new_token
+from ..domain.invites import check_invite_usable
 from ..domain.model import Actor, OrgRole
 from ..domain.ratelimit import RateLimiter
 from ..store import accounts
 from ..store.tx import Tx
 from .core import Core
 from .passwords import Passwords, token_hash
-from .people import NewUser, People, check_invite_usable, validate_email
+from .people import NewUser, People
 from .views import device_view, org_view, user_view
 
 Row = dict[str, Any]
@@ -96,7 +98,7 @@ class Auth:
         org = await self.people.resolve_org(org_slug)
         address = validate_email(email)
         domains = [d for d in org["signup_domains"].split(",") if d]
-        if address is None or address.rsplit("@", 1)[1] not in domains:
+        if address is None or email_domain(address) not in domains:
             raise Forbidden("Sign-up needs an invite link or an e-mail address of an allowed domain.",
                             code="signup_not_allowed")
         return str(org["id"])

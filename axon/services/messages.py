@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from typing import Any
 from ..domain import policy
 from ..domain.content import parse_mentions, validate_emoji, validate_text
 from ..domain.errors import AxonError, Conflict, NotFound, ValidationFailed
+from ..domain.idempotency import content_hash, validate_client_msg_id
 from ..domain.ids import new_id
 from ..domain.model import Actor, Conversation, Membership
 from ..protocol.codec import encode_str
@@ -25,23 +25,12 @@ from .core import Core
 from .views import message_view
 
 Row = dict[str, Any]
-MAX_CLIENT_MSG_ID = 64
 
 
 @dataclass(frozen=True, slots=True)
 class SendResult:
     message: Row
     duplicate: bool
-
-
-def content_hash(conversation_id: str, text: str, reply_to: str | None) -> str:
-    return hashlib.sha256(f"{conversation_id}\x00{reply_to or ''}\x00{text}".encode()).hexdigest()
-
-
-def validate_client_msg_id(value: Any) -> str:
-    if not isinstance(value, str) or not 1 <= len(value) <= MAX_CLIENT_MSG_ID or not value.isprintable():
-        raise ValidationFailed("client_msg_id must be 1-64 printable characters.", field="client_msg_id")
-    return value
 
 
 class SendMessage:
