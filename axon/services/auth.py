@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..domain import policy
 from ..domain.accounts import email_domain, validate_email
 from ..domain.errors import Forbidden, NotFound, RateLimited, Unauthenticated, ValidationFailed
 from ..domain.ids import new_id, new_token
@@ -144,10 +145,9 @@ class Auth:
     async def _device_owner(self, actor: Actor, user_id: str | None) -> str:
         if user_id is None or user_id == actor.user_id:
             return actor.user_id
-        if not actor.is_org_admin:
-            raise Forbidden("Only organisation admins may manage others' devices.")
+        policy.check_can_manage_devices(actor, user_id)
         user = await self.core.read(lambda c: accounts.get_user(c, user_id))
-        if user is None or user["org_id"] != actor.org_id:
+        if user is None or not policy.visible_in_org(actor, user["org_id"]):
             raise NotFound("User not found.")
         return user_id
 

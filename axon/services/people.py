@@ -121,7 +121,7 @@ class People:
 
     async def get_user(self, actor: Actor, user_id: str) -> Row:
         row = await self.core.read(lambda c: accounts.get_user(c, user_id))
-        if row is None or row["org_id"] != actor.org_id:
+        if row is None or not policy.visible_in_org(actor, row["org_id"]):
             raise NotFound("User not found.")
         return user_view(row, private=actor.is_org_admin or user_id == actor.user_id)
 
@@ -176,9 +176,23 @@ class People:
 
     async def _require_same_org(self, actor: Actor, user_id: str) -> Row:
         row = await self.core.read(lambda c: accounts.get_user(c, user_id))
-        if row is None or row["org_id"] != actor.org_id:
+        if row is None or not policy.visible_in_org(actor, row["org_id"]):
             raise NotFound("User not found.")
         return row
+
+    async def visible_user_ids(self, actor: Actor, user_ids: list[Any]) -> list[str]:
+        """Of ``user_ids`` (deduplicated, in the order given), those the actor may follow: existing
+        users of their organisation. Others are left out, not refused, like unknown ids."""
+        wanted = list(dict.fromkeys(u for u in user_ids if isinstance(u, str)))
+        rows = await self.core.read(lambda c: accounts.get_users(c, wanted))
+        visible = {r["id"] for r in rows if policy.visible_in_org(actor, r["org_id"])}
+        return [u for u in wanted if u in visible]
+
+    async def admin_directory(self, actor: Actor, query: str, cursor: str | None,
+                              limit: int) -> tuple[list[Row], str | None]:
+        """The directory as administrators see it (with e-mail addresses)."""
+        policy.check_org_admin(actor)
+        return await self.directory(actor, query, cursor, limit)
 
     async def directory(self, actor: Actor, query: str, cursor: str | None, limit: int) -> tuple[list[Row], str | None]:
         after = decode_directory_cursor(cursor)
@@ -213,7 +227,7 @@ class People:
     async def revoke_invite(self, actor: Actor, invite_id: str) -> None:
         policy.check_org_admin(actor)
         row = await self.core.read(lambda c: accounts.get_invite(c, invite_id))
-        if row is None or row["org_id"] != actor.org_id:
+        if row is None or not policy.visible_in_org(actor, row["org_id"]):
             raise NotFound("Invite not found.")
         await self.core.write(lambda tx: accounts.revoke_invite(tx.conn, invite_id, tx.now_ms))
 
