@@ -205,10 +205,12 @@ class Messages:
         def delete(tx: Tx) -> None:
             member, row = self._load_for_change(tx, actor, conversation_id, message_id)
             policy.check_can_delete_message(actor, member, row["sender_id"], row["deleted_at"] is not None)
-            # The text is erased, not hidden: a deleted message keeps only its place (seq) in history.
+            # Erased, not hidden: a deleted message keeps only its place (seq) in history. Its reactions
+            # and pin go too, as the protocol tells readers of the event log to infer from message.deleted.
             msgs.update_message(tx.conn, message_id, {"deleted_at": tx.now_ms, "text": "", "mentions": "[]",
-                                                      "mentions_all": False, "pinned_at": None})
+                                                      "mentions_all": False, "pinned_at": None, "pinned_by": None})
             msgs.replace_mentions(tx.conn, row, [])
+            msgs.remove_all_reactions(tx.conn, message_id)
             tx.conversation_event(conversation_id, "message.deleted", actor.user_id, {"message_id": message_id})
 
         await self.core.write(delete)
