@@ -10,6 +10,7 @@ from .content import validate_name
 from .errors import ValidationFailed
 
 LOCALES = ("en", "zh-CN")
+MIN_PASSWORD_LENGTH = 8
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DOMAIN = re.compile(r"^[a-z0-9.-]+\.[a-z]{2,}$")
 
@@ -25,6 +26,13 @@ def validate_email(email: str | None) -> str | None:
 
 def email_domain(address: str) -> str:
     return address.rsplit("@", 1)[1]
+
+
+def check_password_strength(password: str) -> None:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(f"password must have at least {MIN_PASSWORD_LENGTH} characters.", field="password")
+    if len(password) > 1024:
+        raise ValidationFailed("password is too long.", field="password")
 
 
 def slugify(name: str) -> str:

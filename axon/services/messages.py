@@ -14,6 +14,7 @@ from ..domain.errors import AxonError, Conflict, NotFound, ValidationFailed
 from ..domain.idempotency import content_hash, validate_client_msg_id
 from ..domain.ids import new_id
 from ..domain.model import Actor, Conversation, Membership
+from ..domain.receipts import tally_receipts
 from ..protocol.codec import encode_str
 from ..store import accounts
 from ..store import conversations as convs
@@ -299,14 +300,11 @@ class Messages:
             if row is None or row["conversation_id"] != conversation_id:
                 raise NotFound("Message not found.")
             marks, total = convs.receipts(conn, conversation_id, int(row["seq"]))
-            sender = row["sender_id"]
             private = {u["id"] for u in accounts.get_users(conn, [m["user_id"] for m in marks])
                        if not u["read_receipts"]}
-            read_by = [m["user_id"] for m in marks
-                       if m["read_seq"] >= row["seq"] and m["user_id"] != sender and m["user_id"] not in private]
-            delivered = [m["user_id"] for m in marks if m["delivered_seq"] >= row["seq"] and m["user_id"] != sender]
-            return {"message_id": message_id, "read_by": read_by, "read_count": len(read_by),
-                    "delivered_to": delivered, "delivered_count": len(delivered),
+            tally = tally_receipts(int(row["seq"]), row["sender_id"], marks, private)
+            return {"message_id": message_id, "read_by": tally.read_by, "read_count": len(tally.read_by),
+                    "delivered_to": tally.delivered_to, "delivered_count": len(tally.delivered_to),
                     "member_count": total, "recipient_count": max(total - 1, 0)}
 
         return await self.core.read(load)

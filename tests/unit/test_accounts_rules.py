@@ -7,6 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from axon.domain.accounts import (
+    MIN_PASSWORD_LENGTH,
+    check_password_strength,
     email_domain,
     profile_changes,
     slugify,
@@ -36,6 +38,14 @@ def test_what_is_not_an_address_is_refused_with_the_field_named(bad: object) -> 
 
 def test_the_domain_of_an_address_is_after_its_last_at() -> None:
     assert email_domain("ann@example.com") == "example.com"
+
+
+@pytest.mark.parametrize("bad", ["", "x" * (MIN_PASSWORD_LENGTH - 1), "x" * 1025, None])
+def test_passwords_must_be_8_to_1024_characters(bad: object) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        check_password_strength(bad)  # type: ignore[arg-type]
+    assert refused.value.details == {"field": "password"}
+    check_password_strength("x" * MIN_PASSWORD_LENGTH)
 
 
 # --- slugs, locales, sign-up domains --------------------------------------------------
