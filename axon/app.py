@@ -67,7 +67,7 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     markers = Markers(core)
     sync = Sync(core)
     gateway = Gateway(settings=settings, clock=clock, bus=bus, auth=auth, messages=messages, markers=markers,
-                      sync=sync, signals=signals)
+                      sync=sync, signals=signals, people=people)
     services = Services(settings, core, bus, auth, people, Conversations(core), messages, markers, sync, gateway,
                         Activity(core), spine)
     register_consumers(services)

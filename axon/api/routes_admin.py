@@ -28,10 +28,7 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 @router.get("/users", response_model=UserPage, responses=errors(401, 403))
 async def list_users(actor: CurrentActor, svc: Svc, q: str = "", cursor: str | None = None,
                      limit: int = Query(50, ge=1, le=200)) -> dict:
-    from ..domain.policy import check_org_admin
-
-    check_org_admin(actor)
-    items, next_cursor = await svc.people.directory(actor, q, cursor, limit)
+    items, next_cursor = await svc.people.admin_directory(actor, q, cursor, limit)
     return {"items": items, "next_cursor": next_cursor}
 
 

@@ -121,3 +121,15 @@ def check_can_delete_message(actor: Actor, member: Membership, sender_id: str, d
 def check_org_admin(actor: Actor) -> None:
     if not actor.is_org_admin:
         raise Forbidden("Only organisation admins may do this.")
+
+
+def visible_in_org(actor: Actor, org_id: str) -> bool:
+    """People, invites and devices are visible within their organisation only; callers answer
+    ``NotFound`` for the others, so ids from other organisations cannot be probed."""
+    return org_id == actor.org_id
+
+
+def check_can_manage_devices(actor: Actor, owner_id: str) -> None:
+    """Everyone manages their own devices; an org admin also those of others."""
+    if owner_id != actor.user_id and not actor.is_org_admin:
+        raise Forbidden("Only organisation admins may manage others' devices.")

@@ -20,6 +20,7 @@ from ..protocol.events import conversation_event_frame, user_event_frame
 from ..services.auth import Auth
 from ..services.markers import Markers
 from ..services.messages import Messages
+from ..services.people import People
 from ..services.sync import Sync
 from ..store import accounts
 from ..store.writer import Committed
@@ -81,7 +82,7 @@ def envelopes_for(committed: Committed) -> list[Envelope]:
 
 class Gateway:
     def __init__(self, *, settings: Settings, clock: Clock, bus: Bus, auth: Auth, messages: Messages,
-                 markers: Markers, sync: Sync, signals: BusSignals) -> None:
+                 markers: Markers, sync: Sync, signals: BusSignals, people: People) -> None:
         self.settings = settings
         self.clock = clock
         self.bus = bus
@@ -90,6 +91,7 @@ class Gateway:
         self.markers = markers
         self.sync = sync
         self.signals = signals
+        self.people = people
         self.node_id = "n_" + secrets.token_hex(6)
         self.hub = Hub()
         self.presence = PresenceTracker(clock, signals.presence)
@@ -127,9 +129,7 @@ class Gateway:
             raise ValidationFailed(f"At most {MAX_PRESENCE_WATCH} users.", field="users")
         actor: Actor | None = session.actor
         assert actor is not None
-        wanted = list(dict.fromkeys(u for u in user_ids if isinstance(u, str)))
-        rows = await self.sync.core.read(lambda c: accounts.get_users(c, wanted))
-        visible = [r["id"] for r in rows if r["org_id"] == actor.org_id]
+        visible = await self.people.visible_user_ids(actor, user_ids)
         self.hub.watch_presence(session, visible)
         for user_id in visible:
             session.push(self.presence.state(user_id))

@@ -5,15 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..domain import policy
+from ..domain.accounts import email_domain, validate_email
 from ..domain.errors import Forbidden, NotFound, RateLimited, Unauthenticated, ValidationFailed
 from ..domain.ids import new_id, new_token
+from ..domain.invites import check_invite_usable
 from ..domain.model import Actor, OrgRole
 from ..domain.ratelimit import RateLimiter
 from ..store import accounts
 from ..store.tx import Tx
 from .core import Core
 from .passwords import Passwords, token_hash
-from .people import NewUser, People, check_invite_usable, validate_email
+from .people import NewUser, People
 from .views import device_view, org_view, user_view
 
 Row = dict[str, Any]
@@ -85,10 +88,7 @@ class Auth:
         new = NewUser(username=body.get("username", ""), display_name=body.get("display_name", ""),
                       password=body.get("password", ""), email=body.get("email"),
                       locale=body.get("locale") or "en")
-        created = await self.people.create_user(org_id, new)
-        if invite is not None:
-            invite_id = invite["id"]
-            await self.core.write(lambda tx: accounts.use_invite(tx.conn, invite_id))
+        created = await self.people.create_user(org_id, new, invite_id=invite["id"] if invite else None)
         user = await self.core.read(lambda c: accounts.get_user(c, created["id"]))
         assert user is not None
         return await self._new_session(user, body.get("device_name") or "")
@@ -99,7 +99,7 @@ class Auth:
         org = await self.people.resolve_org(org_slug)
         address = validate_email(email)
         domains = [d for d in org["signup_domains"].split(",") if d]
-        if address is None or address.rsplit("@", 1)[1] not in domains:
+        if address is None or email_domain(address) not in domains:
             raise Forbidden("Sign-up needs an invite link or an e-mail address of an allowed domain.",
                             code="signup_not_allowed")
         return str(org["id"])
@@ -145,10 +145,9 @@ class Auth:
     async def _device_owner(self, actor: Actor, user_id: str | None) -> str:
         if user_id is None or user_id == actor.user_id:
             return actor.user_id
-        if not actor.is_org_admin:
-            raise Forbidden("Only organisation admins may manage others' devices.")
+        policy.check_can_manage_devices(actor, user_id)
         user = await self.core.read(lambda c: accounts.get_user(c, user_id))
-        if user is None or user["org_id"] != actor.org_id:
+        if user is None or not policy.visible_in_org(actor, user["org_id"]):
             raise NotFound("User not found.")
         return user_id
 

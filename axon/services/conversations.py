@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
-
 from ..domain import policy
 from ..domain.content import validate_name, validate_topic
 from ..domain.errors import NotFound, ValidationFailed
@@ -20,6 +17,8 @@ from ..domain.model import Actor, Conversation, ConversationKind, MemberRole, Me
 from ..domain.names import normalise_query, search_key
 from ..store import accounts
 from ..store import conversations as convs
+from ..store.database import Conn
+from ..store.errors import DuplicateKey
 from ..store.tx import Tx
 from .core import Core
 from .views import conversation_view
@@ -28,7 +27,7 @@ Row = dict[str, Any]
 MAX_INITIAL_MEMBERS = 1000
 
 
-def summary_for(conn: Connection, user_id: str, conversation_id: str) -> Row:
+def summary_for(conn: Conn, user_id: str, conversation_id: str) -> Row:
     rows = convs.summaries(conn, user_id, [conversation_id])
     if not rows:
         raise NotFound("Conversation not found.")
@@ -57,7 +56,7 @@ def _remove_member(tx: Tx, conv_id: str, user_id: str, removed_by: str | None) -
     tx.user_event(user_id, "conversation.left", {"conversation_id": conv_id, "removed_by": removed_by})
 
 
-def _org_members(conn: Connection, org_id: str, user_ids: list[str]) -> list[str]:
+def _org_members(conn: Conn, org_id: str, user_ids: list[str]) -> list[str]:
     """Keep only existing, enabled users of the organisation; others are an error, never silently dropped."""
     rows = accounts.get_users(conn, user_ids)
     valid = {r["id"] for r in rows if r["org_id"] == org_id and not r["disabled"]}
@@ -125,11 +124,11 @@ class Conversations:
 
         try:
             return await self.core.write(find_or_create)
-        except IntegrityError:  # another node created the pair first
+        except DuplicateKey:  # another node created the pair first
             return await self.core.write(find_or_create)
 
     async def get(self, actor: Actor, conversation_id: str) -> Row:
-        def load(conn: Connection) -> Row:
+        def load(conn: Conn) -> Row:
             conv, member = convs.get_with_membership(conn, conversation_id, actor.user_id)
             policy.check_visible(actor, conv, member)
             if member is not None:
@@ -141,7 +140,7 @@ class Conversations:
         return await self.core.read(load)
 
     async def list_mine(self, actor: Actor) -> list[Row]:
-        def load(conn: Connection) -> list[Row]:
+        def load(conn: Conn) -> list[Row]:
             rows = convs.summaries(conn, actor.user_id)
             peers = convs.peers(conn, actor.user_id, [r["id"] for r in rows if r["kind"] == "direct"])
             views = [conversation_view(r, peer_id=peers.get(r["id"])) for r in rows]
@@ -151,7 +150,7 @@ class Conversations:
         return await self.core.read(load)
 
     async def channels(self, actor: Actor, query: str, limit: int) -> list[Row]:
-        def load(conn: Connection) -> list[Row]:
+        def load(conn: Conn) -> list[Row]:
             rows = convs.public_channels(conn, actor.org_id, normalise_query(query), limit)
             mine = set(convs.conversation_ids_of(conn, actor.user_id))
             return [{**conversation_view(r), "joined": r["id"] in mine} for r in rows]
@@ -159,7 +158,7 @@ class Conversations:
         return await self.core.read(load)
 
     async def members(self, actor: Actor, conversation_id: str) -> list[Row]:
-        def load(conn: Connection) -> list[Row]:
+        def load(conn: Conn) -> list[Row]:
             conv, member = convs.get_with_membership(conn, conversation_id, actor.user_id)
             policy.check_can_read(actor, conv, member)
             return [{"user_id": m["user_id"], "role": m["role"], "joined_seq": m["joined_seq"]}

@@ -4,27 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
-
-from sqlalchemy import Connection
+from typing import Any, TypeVar
 
 from ..domain.clock import Clock
 from ..domain.model import Actor
-from ..store.database import Database
+from ..store.database import Conn, Database
 from ..store.tx import Tx
 from ..store.writer import GroupCommitWriter, WriteOp
+from .ports import Signals
 
 T = TypeVar("T")
-
-
-class Signals(Protocol):
-    """Ephemeral, unsequenced notices (typing, receipts, presence): published, never stored."""
-
-    def typing(self, conversation_id: str, user_id: str) -> None: ...
-
-    def receipt(self, conversation_id: str, user_id: str, read_seq: int) -> None: ...
-
-    def device_revoked(self, device_id: str) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +88,7 @@ class Core:
         self.tokens.forget_device(device_id)
         self.signals.device_revoked(device_id)
 
-    async def read(self, fn: Callable[[Connection], T]) -> T:
+    async def read(self, fn: Callable[[Conn], T]) -> T:
         return await self.db.read(fn)
 
     async def write(self, fn: Callable[[Tx], T]) -> T:

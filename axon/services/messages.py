@@ -3,46 +3,35 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
-
 from ..domain import policy
 from ..domain.content import parse_mentions, validate_emoji, validate_text
 from ..domain.errors import AxonError, Conflict, NotFound, ValidationFailed
+from ..domain.idempotency import content_hash, validate_client_msg_id
 from ..domain.ids import new_id
 from ..domain.model import Actor, Conversation, Membership
+from ..domain.receipts import tally_receipts
 from ..protocol.codec import encode_str
 from ..store import accounts
 from ..store import conversations as convs
 from ..store import messages as msgs
+from ..store.database import Conn
 from ..store.tx import Tx
 from ..store.writer import Failed, WriteOp
 from .core import Core
 from .views import message_view
 
 Row = dict[str, Any]
-MAX_CLIENT_MSG_ID = 64
 
 
 @dataclass(frozen=True, slots=True)
 class SendResult:
     message: Row
     duplicate: bool
-
-
-def content_hash(conversation_id: str, text: str, reply_to: str | None) -> str:
-    return hashlib.sha256(f"{conversation_id}\x00{reply_to or ''}\x00{text}".encode()).hexdigest()
-
-
-def validate_client_msg_id(value: Any) -> str:
-    if not isinstance(value, str) or not 1 <= len(value) <= MAX_CLIENT_MSG_ID or not value.isprintable():
-        raise ValidationFailed("client_msg_id must be 1-64 printable characters.", field="client_msg_id")
-    return value
 
 
 class SendMessage(WriteOp):
@@ -217,10 +206,12 @@ class Messages:
         def delete(tx: Tx) -> None:
             member, row = self._load_for_change(tx, actor, conversation_id, message_id)
             policy.check_can_delete_message(actor, member, row["sender_id"], row["deleted_at"] is not None)
-            # The text is erased, not hidden: a deleted message keeps only its place (seq) in history.
+            # Erased, not hidden: a deleted message keeps only its place (seq) in history. Its reactions
+            # and pin go too, as the protocol tells readers of the event log to infer from message.deleted.
             msgs.update_message(tx.conn, message_id, {"deleted_at": tx.now_ms, "text": "", "mentions": "[]",
-                                                      "mentions_all": False, "pinned_at": None})
+                                                      "mentions_all": False, "pinned_at": None, "pinned_by": None})
             msgs.replace_mentions(tx.conn, row, [])
+            msgs.remove_all_reactions(tx.conn, message_id)
             tx.conversation_event(conversation_id, "message.deleted", actor.user_id, {"message_id": message_id})
 
         await self.core.write(delete)
@@ -257,12 +248,12 @@ class Messages:
 
     # --- reading ---------------------------------------------------------------
 
-    def _readable(self, conn: Connection, actor: Actor, conversation_id: str) -> Conversation:
+    def _readable(self, conn: Conn, actor: Actor, conversation_id: str) -> Conversation:
         conv, member = convs.get_with_membership(conn, conversation_id, actor.user_id)
         return policy.check_can_read(actor, conv, member)
 
     async def history(self, actor: Actor, conversation_id: str, before_seq: int | None, limit: int) -> Row:
-        def load(conn: Connection) -> Row:
+        def load(conn: Conn) -> Row:
             self._readable(conn, actor, conversation_id)
             rows = msgs.history(conn, conversation_id, before_seq, limit + 1)
             more = len(rows) > limit
@@ -273,7 +264,7 @@ class Messages:
         return await self.core.read(load)
 
     async def get(self, actor: Actor, conversation_id: str, message_id: str) -> Row:
-        def load(conn: Connection) -> Row:
+        def load(conn: Conn) -> Row:
             self._readable(conn, actor, conversation_id)
             row = msgs.get(conn, message_id)
             if row is None or row["conversation_id"] != conversation_id:
@@ -283,7 +274,7 @@ class Messages:
         return await self.core.read(load)
 
     async def thread(self, actor: Actor, conversation_id: str, message_id: str, limit: int = 1000) -> Row:
-        def load(conn: Connection) -> Row:
+        def load(conn: Conn) -> Row:
             self._readable(conn, actor, conversation_id)
             root = msgs.get(conn, message_id)
             if root is None or root["conversation_id"] != conversation_id:
@@ -295,33 +286,30 @@ class Messages:
         return await self.core.read(load)
 
     async def pins(self, actor: Actor, conversation_id: str) -> list[Row]:
-        def load(conn: Connection) -> list[Row]:
+        def load(conn: Conn) -> list[Row]:
             self._readable(conn, actor, conversation_id)
             return _with_reactions(conn, msgs.pinned(conn, conversation_id))
 
         return await self.core.read(load)
 
     async def receipts(self, actor: Actor, conversation_id: str, message_id: str) -> Row:
-        def load(conn: Connection) -> Row:
+        def load(conn: Conn) -> Row:
             conv, member = convs.get_with_membership(conn, conversation_id, actor.user_id)
             policy.check_member(actor, conv, member)
             row = msgs.get(conn, message_id)
             if row is None or row["conversation_id"] != conversation_id:
                 raise NotFound("Message not found.")
             marks, total = convs.receipts(conn, conversation_id, int(row["seq"]))
-            sender = row["sender_id"]
             private = {u["id"] for u in accounts.get_users(conn, [m["user_id"] for m in marks])
                        if not u["read_receipts"]}
-            read_by = [m["user_id"] for m in marks
-                       if m["read_seq"] >= row["seq"] and m["user_id"] != sender and m["user_id"] not in private]
-            delivered = [m["user_id"] for m in marks if m["delivered_seq"] >= row["seq"] and m["user_id"] != sender]
-            return {"message_id": message_id, "read_by": read_by, "read_count": len(read_by),
-                    "delivered_to": delivered, "delivered_count": len(delivered),
+            tally = tally_receipts(int(row["seq"]), row["sender_id"], marks, private)
+            return {"message_id": message_id, "read_by": tally.read_by, "read_count": len(tally.read_by),
+                    "delivered_to": tally.delivered_to, "delivered_count": len(tally.delivered_to),
                     "member_count": total, "recipient_count": max(total - 1, 0)}
 
         return await self.core.read(load)
 
 
-def _with_reactions(conn: Connection, rows: list[Row]) -> list[Row]:
+def _with_reactions(conn: Conn, rows: list[Row]) -> list[Row]:
     reactions = msgs.reactions_for(conn, [r["id"] for r in rows])
     return [message_view(r, reactions.get(r["id"])) for r in rows]

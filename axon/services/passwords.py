@@ -8,9 +8,7 @@ import hashlib
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from ..domain.errors import ValidationFailed
-
-MIN_PASSWORD_LENGTH = 8
+from ..domain.accounts import check_password_strength
 
 
 class Passwords:
@@ -32,13 +30,6 @@ class Passwords:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
         return real
-
-
-def check_password_strength(password: str) -> None:
-    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(f"password must have at least {MIN_PASSWORD_LENGTH} characters.", field="password")
-    if len(password) > 1024:
-        raise ValidationFailed("password is too long.", field="password")
 
 
 def token_hash(token: str) -> str:

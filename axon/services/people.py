@@ -2,40 +2,26 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from ..domain import policy
+from ..domain.accounts import profile_changes, slugify, validate_email, validate_locale, validate_signup_domains
 from ..domain.content import validate_name, validate_username
+from ..domain.cursors import decode_directory_cursor, encode_directory_cursor
 from ..domain.errors import Conflict, Gone, NotFound, ValidationFailed
 from ..domain.ids import new_id, new_token
+from ..domain.invites import INVITE_GONE, invite_usable
 from ..domain.model import Actor, OrgRole
 from ..domain.names import normalise_query, search_key
 from ..store import accounts
+from ..store.errors import DuplicateKey
 from ..store.tx import Tx
 from .core import Core
 from .passwords import Passwords, token_hash
 from .views import invite_view, org_view, user_view
 
 Row = dict[str, Any]
-LOCALES = ("en", "zh-CN")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def validate_email(email: str | None) -> str | None:
-    if email is None or email == "":
-        return None
-    if not isinstance(email, str) or len(email) > 254 or not _EMAIL.match(email.strip()):
-        raise ValidationFailed("email is not a valid address.", field="email")
-    return email.strip().lower()
-
-
-def slugify(name: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    return slug[:48] or "team"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,11 +67,7 @@ class People:
         if name is not None:
             values["name"] = validate_name(name, "name", 200)
         if signup_domains is not None:
-            domains = [d.strip().lower().lstrip("@") for d in signup_domains if d.strip()]
-            if any(not re.match(r"^[a-z0-9.-]+\.[a-z]{2,}$", d) for d in domains):
-                raise ValidationFailed("signup_domains must be domain names like example.com.",
-                                       field="signup_domains")
-            values["signup_domains"] = ",".join(sorted(set(domains)))
+            values["signup_domains"] = validate_signup_domains(signup_domains)
         if values:
             await self.core.write(lambda tx: accounts.update_org(tx.conn, actor.org_id, values))
         return await self.get_org(actor)
@@ -98,30 +80,36 @@ class People:
 
     # --- accounts --------------------------------------------------------------
 
-    async def create_user(self, org_id: str, new: NewUser) -> Row:
+    async def create_user(self, org_id: str, new: NewUser, *, invite_id: str | None = None) -> Row:
+        """Create an account; with ``invite_id``, only if that invite still has a use to give.
+
+        The invite's use is taken in the transaction that creates the user, so an invite
+        that runs out between the caller's check and this write creates nobody.
+        """
         username = validate_username(new.username)
         display_name = validate_name(new.display_name, "display_name", 200)
         email = validate_email(new.email)
-        if new.locale not in LOCALES:
-            raise ValidationFailed(f"locale must be one of {', '.join(LOCALES)}.", field="locale")
+        locale = validate_locale(new.locale)
         password_hash = await self.passwords.hash(new.password)
         now = self.core.clock.now_ms()
         row = {
             "id": new_id("user", now), "org_id": org_id, "username": username, "email": email,
-            "display_name": display_name, "title": "", "timezone": "UTC", "locale": new.locale,
+            "display_name": display_name, "title": "", "timezone": "UTC", "locale": locale,
             "status_text": "", "org_role": new.role.value, "disabled": False, "read_receipts": True,
             "password_hash": password_hash, "stream_seq": 0, "created_at": now,
             "search_key": search_key(display_name, username, email or ""),
         }
 
         def create(tx: Tx) -> None:
+            if invite_id is not None and not accounts.use_invite(tx.conn, invite_id, tx.now_ms):
+                raise Gone(INVITE_GONE)
             if accounts.get_user_by_username(tx.conn, org_id, username) is not None:
                 raise Conflict(f"The username {username!r} is taken.", field="username")
             if email and accounts.email_taken(tx.conn, org_id, email):
                 raise Conflict("An account with this e-mail exists.", field="email")
             try:
                 accounts.insert_user(tx.conn, row)
-            except IntegrityError as exc:  # a concurrent creation won the race
+            except DuplicateKey as exc:  # a concurrent creation won the race
                 raise Conflict("The username or e-mail is taken.") from exc
 
         await self.core.write(create)
@@ -133,12 +121,12 @@ class People:
 
     async def get_user(self, actor: Actor, user_id: str) -> Row:
         row = await self.core.read(lambda c: accounts.get_user(c, user_id))
-        if row is None or row["org_id"] != actor.org_id:
+        if row is None or not policy.visible_in_org(actor, row["org_id"]):
             raise NotFound("User not found.")
         return user_view(row, private=actor.is_org_admin or user_id == actor.user_id)
 
     async def update_profile(self, actor: Actor, changes: Row) -> Row:
-        values = _profile_values(changes)
+        values = profile_changes(changes)
         if values:
             def update(tx: Tx) -> Row:
                 row = accounts.get_user(tx.conn, actor.user_id)
@@ -188,18 +176,32 @@ class People:
 
     async def _require_same_org(self, actor: Actor, user_id: str) -> Row:
         row = await self.core.read(lambda c: accounts.get_user(c, user_id))
-        if row is None or row["org_id"] != actor.org_id:
+        if row is None or not policy.visible_in_org(actor, row["org_id"]):
             raise NotFound("User not found.")
         return row
 
+    async def visible_user_ids(self, actor: Actor, user_ids: list[Any]) -> list[str]:
+        """Of ``user_ids`` (deduplicated, in the order given), those the actor may follow: existing
+        users of their organisation. Others are left out, not refused, like unknown ids."""
+        wanted = list(dict.fromkeys(u for u in user_ids if isinstance(u, str)))
+        rows = await self.core.read(lambda c: accounts.get_users(c, wanted))
+        visible = {r["id"] for r in rows if policy.visible_in_org(actor, r["org_id"])}
+        return [u for u in wanted if u in visible]
+
+    async def admin_directory(self, actor: Actor, query: str, cursor: str | None,
+                              limit: int) -> tuple[list[Row], str | None]:
+        """The directory as administrators see it (with e-mail addresses)."""
+        policy.check_org_admin(actor)
+        return await self.directory(actor, query, cursor, limit)
+
     async def directory(self, actor: Actor, query: str, cursor: str | None, limit: int) -> tuple[list[Row], str | None]:
-        after = _decode_user_cursor(cursor)
+        after = decode_directory_cursor(cursor)
         q = normalise_query(query)
         rows = await self.core.read(lambda c: accounts.search_users(c, actor.org_id, q, after, limit + 1))
         more = len(rows) > limit
         rows = rows[:limit]
-        next_cursor = f"{rows[-1]['display_name']}\x1f{rows[-1]['id']}" if more and rows else None
-        return [user_view(r, private=actor.is_org_admin) for r in rows], _encode_cursor(next_cursor)
+        next_cursor = encode_directory_cursor(rows[-1]["display_name"], rows[-1]["id"]) if more and rows else None
+        return [user_view(r, private=actor.is_org_admin) for r in rows], next_cursor
 
     # --- invites ---------------------------------------------------------------
 
@@ -225,7 +227,7 @@ class People:
     async def revoke_invite(self, actor: Actor, invite_id: str) -> None:
         policy.check_org_admin(actor)
         row = await self.core.read(lambda c: accounts.get_invite(c, invite_id))
-        if row is None or row["org_id"] != actor.org_id:
+        if row is None or not policy.visible_in_org(actor, row["org_id"]):
             raise NotFound("Invite not found.")
         await self.core.write(lambda tx: accounts.revoke_invite(tx.conn, invite_id, tx.now_ms))
 
@@ -239,70 +241,3 @@ class People:
                 "expires_at": invite_view(row)["expires_at"]}
 
 
-def invite_usable(row: Row, now_ms: int) -> bool:
-    if row["revoked_at"] is not None:
-        return False
-    if row["expires_at"] is not None and row["expires_at"] <= now_ms:
-        return False
-    return row["max_uses"] is None or row["uses"] < row["max_uses"]
-
-
-def check_invite_usable(row: Row | None, now_ms: int) -> Row:
-    if row is None:
-        raise NotFound("Invite not found.")
-    if not invite_usable(row, now_ms):
-        raise Gone("This invite link has expired, was revoked or is used up.")
-    return row
-
-
-def _profile_values(changes: Row) -> Row:
-    values: Row = {}
-    for field in ("display_name", "title", "status_text"):
-        if changes.get(field) is not None:
-            values[field] = validate_name(changes[field], field, 200) if field == "display_name" else _short(
-                changes[field], field
-            )
-    if changes.get("timezone") is not None:
-        values["timezone"] = _timezone(changes["timezone"])
-    if changes.get("locale") is not None:
-        if changes["locale"] not in LOCALES:
-            raise ValidationFailed(f"locale must be one of {', '.join(LOCALES)}.", field="locale")
-        values["locale"] = changes["locale"]
-    if changes.get("read_receipts") is not None:
-        values["read_receipts"] = bool(changes["read_receipts"])
-    return values
-
-
-def _short(value: Any, field: str) -> str:
-    if not isinstance(value, str) or len(value) > 200:
-        raise ValidationFailed(f"{field} must be a string of at most 200 characters.", field=field)
-    return " ".join(value.split())
-
-
-def _timezone(value: Any) -> str:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
-        raise ValidationFailed("timezone must be an IANA name such as Asia/Shanghai.", field="timezone") from exc
-    return str(value)
-
-
-def _encode_cursor(raw: str | None) -> str | None:
-    import base64
-
-    return base64.urlsafe_b64encode(raw.encode()).decode() if raw else None
-
-
-def _decode_user_cursor(cursor: str | None) -> tuple[str, str] | None:
-    import base64
-    import binascii
-
-    if not cursor:
-        return None
-    try:
-        name, uid = base64.urlsafe_b64decode(cursor.encode()).decode().split("\x1f", 1)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise ValidationFailed("cursor is not valid.", field="cursor") from exc
-    return name, uid

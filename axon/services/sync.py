@@ -5,15 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
-
 from ..domain import policy
 from ..domain.events import ConversationEvent, UserEvent
 from ..domain.model import Actor
 from ..domain.sequence import ResumeWindow, plan_resume
 from ..store import accounts, streams
 from ..store import conversations as convs
-from ..store.schema import meta
+from ..store.database import Conn
 from .conversations import summary_for
 from .core import Core
 from .views import conversation_view, user_view
@@ -39,14 +37,11 @@ class Sync:
 
     async def epoch(self) -> str:
         if self._epoch is None:
-            from sqlalchemy import select
-
-            self._epoch = str(await self.core.read(
-                lambda c: c.execute(select(meta.c.value).where(meta.c.key == "epoch")).scalar_one()))
+            self._epoch = await self.core.read(streams.epoch)
         return self._epoch
 
     async def session_start(self, actor: Actor) -> SessionStart:
-        def load(conn: Connection) -> tuple[Row, list[Row]]:
+        def load(conn: Conn) -> tuple[Row, list[Row]]:
             user = accounts.get_user(conn, actor.user_id)
             assert user is not None
             rows = convs.summaries(conn, actor.user_id)
@@ -58,7 +53,7 @@ class Sync:
                             await self.epoch())
 
     async def conversation_events(self, actor: Actor, conversation_id: str, after: int, limit: int) -> Row:
-        def load(conn: Connection) -> Row:
+        def load(conn: Conn) -> Row:
             conv, member = convs.get_with_membership(conn, conversation_id, actor.user_id)
             policy.check_can_read(actor, conv, member)
             assert conv is not None

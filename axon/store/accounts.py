@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 
 from .driver_sql import PreparedQuery
+from .errors import duplicate_key_on_integrity_error
 from .schema import devices, invites, orgs, users
 
 Row = dict[str, Any]
@@ -48,7 +49,9 @@ def count_orgs(conn: Connection) -> int:
 
 
 def insert_user(conn: Connection, row: Row) -> None:
-    conn.execute(insert(users).values(**row))
+    """Raises ``DuplicateKey`` when the username or e-mail is taken in the organisation."""
+    with duplicate_key_on_integrity_error():
+        conn.execute(insert(users).values(**row))
 
 
 def get_user(conn: Connection, user_id: str) -> Row | None:
@@ -183,8 +186,23 @@ def list_invites(conn: Connection, org_id: str) -> list[Row]:
     return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
-def use_invite(conn: Connection, invite_id: str) -> None:
-    conn.execute(update(invites).where(invites.c.id == invite_id).values(uses=invites.c.uses + 1))
+def use_invite(conn: Connection, invite_id: str, now_ms: int) -> bool:
+    """Count one use of the invite if it is still usable at ``now_ms``; False when it is not.
+
+    One conditional UPDATE, not a read and a write: of concurrent sign-ups through the
+    invite's last use, the row lock lets exactly one match the condition.
+    """
+    result = conn.execute(
+        update(invites)
+        .where(
+            invites.c.id == invite_id,
+            invites.c.revoked_at.is_(None),
+            or_(invites.c.max_uses.is_(None), invites.c.uses < invites.c.max_uses),
+            or_(invites.c.expires_at.is_(None), invites.c.expires_at > now_ms),
+        )
+        .values(uses=invites.c.uses + 1)
+    )
+    return bool(result.rowcount)
 
 
 def revoke_invite(conn: Connection, invite_id: str, now_ms: int) -> None:

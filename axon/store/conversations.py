@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Select, and_, bindparam, case, delete, func, 
 
 from ..domain.model import Conversation, ConversationKind, MemberRole, Membership
 from .driver_sql import PreparedQuery, placeholders
+from .errors import duplicate_key_on_integrity_error
 from .schema import conversations, members, mentions, messages
 
 Row = dict[str, Any]
@@ -118,7 +119,9 @@ def by_direct_key(conn: Connection, key: str) -> Conversation | None:
 
 
 def insert_conversation(conn: Connection, row: Row) -> None:
-    conn.execute(insert(conversations).values(**row))
+    """Raises ``DuplicateKey`` when a direct conversation with the same ``direct_key`` exists."""
+    with duplicate_key_on_integrity_error():
+        conn.execute(insert(conversations).values(**row))
 
 
 def update_conversation(conn: Connection, conversation_id: str, values: Row) -> None:

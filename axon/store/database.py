@@ -18,14 +18,19 @@ import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 T = TypeVar("T")
+
+Conn: TypeAlias = Connection
+"""The connection every store function takes. Services only hold it and pass it on, so they
+are typed with this name and never import the database library."""
 
 
 class Database(Protocol):
@@ -34,7 +39,11 @@ class Database(Protocol):
     async def read(self, fn: Callable[[Connection], T]) -> T: ...
 
     async def write(self, fn: Callable[[Connection], T]) -> T:
-        """Run ``fn`` in one transaction and commit it durably before returning."""
+        """Run ``fn`` in one transaction and commit it durably before returning.
+
+        ``fn`` may be run a second time, in a new transaction, when the first one cannot
+        have committed (see ``PostgresDatabase``): it must have no effect outside the database.
+        """
 
     async def ping(self) -> None: ...
 
@@ -122,7 +131,20 @@ class SqliteDatabase:
         self._write_engine.dispose()
 
 
+class _DiedBeforeCommit(Exception):
+    """The transaction's connection turned out dead before COMMIT was sent."""
+
+
 class PostgresDatabase:
+    """Pooled connections can die while idle (a server restart or failover, an administrator's
+    ``pg_terminate_backend``), which shows only when a statement is sent on one. SQLAlchemy then
+    marks the error ``connection_invalidated`` and recycles the whole pool. When that happens
+    before COMMIT was sent, the server has rolled the transaction back, so it is run once more
+    on a fresh connection instead of failing the request. A connection lost *during* COMMIT is
+    not retried: the commit may have happened. (Checking every connection before use,
+    ``pool_pre_ping``, would cost a round trip per transaction.)
+    """
+
     dialect = "postgresql"
 
     def __init__(self, url: str, pool_size: int = 8, pooled: bool = True) -> None:
@@ -131,6 +153,14 @@ class PostgresDatabase:
         self._engine: AsyncEngine = create_async_engine(url, **kwargs)
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
+        try:
+            return await self._read_once(fn)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+        return await self._read_once(fn)  # a read commits nothing: always safe to run again
+
+    async def _read_once(self, fn: Callable[[Connection], T]) -> T:
         async with self._engine.connect() as conn:
             try:
                 return await conn.run_sync(fn)
@@ -138,8 +168,22 @@ class PostgresDatabase:
                 await conn.rollback()
 
     async def write(self, fn: Callable[[Connection], T]) -> T:
-        async with self._engine.begin() as conn:
-            return await conn.run_sync(fn)
+        try:
+            return await self._write_once(fn, last_try=False)
+        except _DiedBeforeCommit:
+            return await self._write_once(fn, last_try=True)
+
+    async def _write_once(self, fn: Callable[[Connection], T], *, last_try: bool) -> T:
+        async with self._engine.connect() as conn:
+            try:
+                transaction = await conn.begin()
+                result = await conn.run_sync(fn)
+            except DBAPIError as exc:
+                if exc.connection_invalidated and not last_try:
+                    raise _DiedBeforeCommit from exc
+                raise
+            await transaction.commit()
+            return result
 
     async def ping(self) -> None:
         await self.read(lambda c: c.execute(text("SELECT 1")).scalar())

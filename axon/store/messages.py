@@ -100,6 +100,10 @@ def remove_reaction(conn: Connection, message_id: str, emoji: str, user_id: str)
     return bool(result.rowcount)
 
 
+def remove_all_reactions(conn: Connection, message_id: str) -> None:
+    conn.execute(delete(reactions).where(reactions.c.message_id == message_id))
+
+
 def reactions_for(conn: Connection, message_ids: list[str]) -> dict[str, list[Row]]:
     """Reactions grouped per message as [{emoji, count, user_ids}] in first-use order."""
     if not message_ids:

@@ -5,7 +5,12 @@ from __future__ import annotations
 from sqlalchemy import Connection, select
 
 from ..domain.events import ConversationEvent, UserEvent
-from .schema import events, user_events
+from .schema import events, meta, user_events
+
+
+def epoch(conn: Connection) -> str:
+    """The name of this database's history: positions in the logs are only meaningful within it."""
+    return str(conn.execute(select(meta.c.value).where(meta.c.key == "epoch")).scalar_one())
 
 
 def conversation_events(conn: Connection, conversation_id: str, after: int, upto: int | None, limit: int) -> list[

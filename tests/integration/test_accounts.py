@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -122,3 +124,33 @@ async def test_role_changes_take_effect_on_the_next_request(server: ServerProces
     with pytest.raises(ApiError) as demoted:
         await ann.rest.request("GET", "/admin/invites")
     assert demoted.value.status == 403
+
+
+@pytest.fixture
+def roomy_server(tmp_path: Path) -> Iterator[ServerProcess]:
+    """A node of the test's own whose sign-up limit per address fits a race of many sign-ups."""
+    proc = ServerProcess(tmp_path / "node", env={"AXON_LOGIN_BURST_PER_ACCOUNT": "1000"}).start()
+    yield proc
+    proc.stop()
+
+
+async def test_a_single_use_invite_admits_one_of_many_concurrent_signups(roomy_server: ServerProcess) -> None:
+    admin = await admin_rest(roomy_server.url)
+    invite = await admin.create_invite(max_uses=1, expires_in_hours=1)
+
+    async def sign_up(i: int) -> dict | ApiError:
+        try:
+            return await RestApi(roomy_server.url).signup(invite_token=invite["token"], username=f"racer{i}",
+                                                          display_name=f"Racer {i}", password="racer-password")
+        except ApiError as exc:
+            return exc
+
+    outcomes = await asyncio.gather(*(sign_up(i) for i in range(10)))
+    admitted = [o for o in outcomes if not isinstance(o, ApiError)]
+    refused = [o for o in outcomes if isinstance(o, ApiError)]
+    assert len(admitted) == 1
+    assert {(e.status, e.code) for e in refused} == {(410, "gone")}
+    racers = (await admin.users(q="racer", limit=50))["items"]
+    assert [u["id"] for u in racers] == [admitted[0]["user"]["id"]]
+    listed = await admin.request("GET", "/admin/invites")
+    assert [i["uses"] for i in listed if i["id"] == invite["id"]] == [1]

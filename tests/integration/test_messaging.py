@@ -180,3 +180,76 @@ async def test_a_users_other_devices_see_their_messages_and_read_markers(server:
     finally:
         await laptop.close()
         await phone.close()
+
+
+def _replay_reactions_and_pins(events: list[dict]) -> dict[str, dict]:
+    """Fold a conversation's event log the way docs/protocol.md tells a reader to."""
+    state: dict[str, dict] = {}
+    for event in events:
+        data, kind = event["data"], event["type"]
+        if kind == "message.new":
+            state[data["message"]["id"]] = {"reactions": set(), "pinned": False, "deleted": False}
+            continue
+        message = state.get(data.get("message_id", ""))
+        if message is None:
+            continue
+        if kind == "reaction.added":
+            message["reactions"].add((data["emoji"], data["user_id"]))
+        elif kind == "reaction.removed":
+            message["reactions"].discard((data["emoji"], data["user_id"]))
+        elif kind in ("message.pinned", "message.unpinned"):
+            message["pinned"] = kind == "message.pinned"
+        elif kind == "message.deleted":
+            message.update(reactions=set(), pinned=False, deleted=True)
+    return state
+
+
+def _as_shown(message: dict) -> dict:
+    return {"reactions": {(r["emoji"], u) for r in message["reactions"] for u in r["user_ids"]},
+            "pinned": message["pinned"], "deleted": message["deleted"]}
+
+
+async def test_a_deleted_message_loses_its_reactions_and_pin_in_history_and_in_the_event_log(
+        server: ServerProcess) -> None:
+    admin = await admin_rest(server.url)
+    ann, bob = [await new_person(server.url, admin) for _ in range(2)]
+    conv = await ann.rest.create_conversation("group", "Tombstones", [bob.id])
+    doomed = (await ann.rest.send(conv["id"], "d1", "Delete me"))["message"]
+    kept = (await ann.rest.send(conv["id"], "d2", "Keep me"))["message"]
+    for message in (doomed, kept):
+        await bob.rest.react(conv["id"], message["id"], "👍")
+        await ann.rest.react(conv["id"], message["id"], "🎉")
+        await ann.rest.pin(conv["id"], message["id"])
+    await ann.rest.delete(conv["id"], doomed["id"])
+
+    shown = {m["id"]: m for m in (await bob.rest.history(conv["id"]))["items"]}
+    assert _as_shown(shown[doomed["id"]]) == {"reactions": set(), "pinned": False, "deleted": True}
+    assert _as_shown(shown[kept["id"]]) == {"reactions": {("👍", bob.id), ("🎉", ann.id)}, "pinned": True,
+                                            "deleted": False}
+    assert [m["id"] for m in await bob.rest.request("GET", f"/conversations/{conv['id']}/pins")] == [kept["id"]]
+    log = await bob.rest.events(conv["id"])
+    assert _replay_reactions_and_pins(log["items"]) == {mid: _as_shown(m) for mid, m in shown.items()}
+
+    for attempt in (bob.rest.react(conv["id"], doomed["id"], "👍"), ann.rest.pin(conv["id"], doomed["id"])):
+        with pytest.raises(ApiError) as refused:
+            await attempt
+        assert refused.value.status == 404  # a tombstone takes no new reactions or pins
+    assert (await bob.rest.events(conv["id"]))["last_seq"] == log["last_seq"]
+
+
+async def test_reacting_is_idempotent_and_only_changes_are_events(server: ServerProcess) -> None:
+    admin = await admin_rest(server.url)
+    ann, bob = [await new_person(server.url, admin) for _ in range(2)]
+    conv = await ann.rest.create_conversation("group", "Reactions", [bob.id])
+    message = (await ann.rest.send(conv["id"], "x1", "React twice"))["message"]
+    await bob.rest.react(conv["id"], message["id"], "🎉", add=False)  # never made: 204, nothing happens
+    for _ in range(2):
+        await bob.rest.react(conv["id"], message["id"], "👍")
+    assert (await bob.rest.history(conv["id"]))["items"][0]["reactions"] == [
+        {"emoji": "👍", "count": 1, "user_ids": [bob.id]}]
+    for _ in range(2):
+        await bob.rest.react(conv["id"], message["id"], "👍", add=False)
+    log = await bob.rest.events(conv["id"], after_seq=message["seq"])
+    assert [(e["type"], e["data"]["emoji"]) for e in log["items"]] == [("reaction.added", "👍"),
+                                                                        ("reaction.removed", "👍")]
+    assert (await bob.rest.history(conv["id"]))["items"][0]["reactions"] == []

@@ -298,3 +298,16 @@ def test_organisation_administration_needs_an_org_admin() -> None:
     policy.check_org_admin(ORG_ADMIN)
     with pytest.raises(Forbidden):
         policy.check_org_admin(actor())
+
+
+def test_people_are_visible_within_their_organisation_only() -> None:
+    assert policy.visible_in_org(actor(), ORG)
+    assert not policy.visible_in_org(actor(), "o_elsewhere")
+    assert not policy.visible_in_org(ORG_ADMIN, "o_elsewhere")  # admins administer their own org only
+
+
+def test_devices_are_managed_by_their_owner_or_an_org_admin() -> None:
+    policy.check_can_manage_devices(actor(), ME)
+    policy.check_can_manage_devices(ORG_ADMIN, OTHER)
+    with pytest.raises(Forbidden):
+        policy.check_can_manage_devices(actor(), OTHER)

@@ -1,0 +1,85 @@
+"""The fields of organisations and accounts: what a valid e-mail, slug, locale or profile is."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .content import validate_name
+from .errors import ValidationFailed
+
+LOCALES = ("en", "zh-CN")
+MIN_PASSWORD_LENGTH = 8
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_DOMAIN = re.compile(r"^[a-z0-9.-]+\.[a-z]{2,}$")
+
+
+def validate_email(email: str | None) -> str | None:
+    """An address is optional; when given it is stored trimmed and lower-cased."""
+    if email is None or email == "":
+        return None
+    if not isinstance(email, str) or len(email) > 254 or not _EMAIL.match(email.strip()):
+        raise ValidationFailed("email is not a valid address.", field="email")
+    return email.strip().lower()
+
+
+def email_domain(address: str) -> str:
+    return address.rsplit("@", 1)[1]
+
+
+def check_password_strength(password: str) -> None:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(f"password must have at least {MIN_PASSWORD_LENGTH} characters.", field="password")
+    if len(password) > 1024:
+        raise ValidationFailed("password is too long.", field="password")
+
+
+def slugify(name: str) -> str:
+    """The organisation's name as a URL segment: lower-case ASCII words joined by '-'."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug[:48] or "team"
+
+
+def validate_locale(locale: Any) -> str:
+    if locale not in LOCALES:
+        raise ValidationFailed(f"locale must be one of {', '.join(LOCALES)}.", field="locale")
+    return str(locale)
+
+
+def validate_signup_domains(domains: list[str]) -> str:
+    """The domains whose addresses may sign up without an invite, stored as one sorted, comma-joined text."""
+    cleaned = [d.strip().lower().lstrip("@") for d in domains if d.strip()]
+    if any(not _DOMAIN.match(d) for d in cleaned):
+        raise ValidationFailed("signup_domains must be domain names like example.com.", field="signup_domains")
+    return ",".join(sorted(set(cleaned)))
+
+
+def profile_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    """The validated values of a profile update; fields given as None are left unchanged."""
+    values: dict[str, Any] = {}
+    for field in ("display_name", "title", "status_text"):
+        if changes.get(field) is not None:
+            values[field] = (validate_name(changes[field], field, 200) if field == "display_name"
+                             else _short(changes[field], field))
+    if changes.get("timezone") is not None:
+        values["timezone"] = _timezone(changes["timezone"])
+    if changes.get("locale") is not None:
+        values["locale"] = validate_locale(changes["locale"])
+    if changes.get("read_receipts") is not None:
+        values["read_receipts"] = bool(changes["read_receipts"])
+    return values
+
+
+def _short(value: Any, field: str) -> str:
+    if not isinstance(value, str) or len(value) > 200:
+        raise ValidationFailed(f"{field} must be a string of at most 200 characters.", field=field)
+    return " ".join(value.split())
+
+
+def _timezone(value: Any) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+        raise ValidationFailed("timezone must be an IANA name such as Asia/Shanghai.", field="timezone") from exc
+    return str(value)

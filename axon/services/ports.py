@@ -1,0 +1,49 @@
+"""What services need from the outside world, besides the store, as ``Protocol``s.
+
+The store is reached differently: services pass functions of ``axon.store`` to
+``Core.read`` / ``Core.write``, which run them on a connection (typed ``Conn``,
+opaque to services). Everything else a service calls out to is declared here,
+and only the composition root (``axon/app.py``) knows the class behind it.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class Signals(Protocol):
+    """Ephemeral, unsequenced notices (typing, receipts, presence): published, never stored."""
+
+    def typing(self, conversation_id: str, user_id: str) -> None: ...
+
+    def receipt(self, conversation_id: str, user_id: str, read_seq: int) -> None: ...
+
+    def device_revoked(self, device_id: str) -> None: ...
+
+
+class BlobStore(Protocol):
+    """File contents, addressed by what they contain.
+
+    A declared slot, not yet used or implemented: the issue that adds file uploads
+    fills it (local disk first, encrypted at rest; see the architecture note).
+    """
+
+    async def put(self, data: bytes) -> str:
+        """Store ``data`` and return its address (the same bytes always get the same address)."""
+        ...
+
+    async def get(self, address: str) -> bytes: ...
+
+
+class SearchIndex(Protocol):
+    """Finding messages by words.
+
+    A declared slot, not yet used or implemented: the issue that adds message search
+    fills it. Callers authorise first: the index answers for the conversations it is given.
+    """
+
+    async def add(self, conversation_id: str, message_id: str, text: str) -> None: ...
+
+    async def search(self, conversation_ids: list[str], query: str, limit: int) -> list[str]:
+        """Ids of the best-matching messages in ``conversation_ids``, best first."""
+        ...

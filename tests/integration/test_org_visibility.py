@@ -1,0 +1,62 @@
+"""Organisation boundaries as the services enforce them, on the real store: whom a device may
+follow the presence of, and who may list the directory as an administrator."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from axon.app import Services, build_services
+from axon.config import Settings
+from axon.domain.errors import Forbidden
+from axon.domain.model import Actor, OrgRole
+from axon.services.people import NewUser
+from axon.store.migrate import upgrade
+from tests.support.server import fresh_postgres_database
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    base = os.environ.get("AXON_TEST_DATABASE_URL")
+    url = fresh_postgres_database(base) if base else f"sqlite:///{tmp_path / 'axon.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+async def svc(database_url: str) -> AsyncIterator[Services]:
+    services = build_services(Settings(database_url=database_url, argon2_memory_kib=1024, argon2_time_cost=1,
+                                       argon2_parallelism=1))
+    writer = asyncio.create_task(services.core.writer.run())
+    yield services
+    services.core.writer.stop()
+    await writer
+    await services.core.db.close()
+
+
+async def _member(svc: Services, org_id: str, name: str, role: OrgRole = OrgRole.MEMBER) -> Actor:
+    user = await svc.people.create_user(org_id, NewUser(name, name.title(), "password-1", role=role))
+    return Actor(user["id"], org_id, f"d_{name}", role)
+
+
+async def test_presence_can_be_followed_for_colleagues_only(svc: Services) -> None:
+    home, other = await svc.people.create_org("Home"), await svc.people.create_org("Other")
+    ann, bob = await _member(svc, home["id"], "ann"), await _member(svc, home["id"], "bob")
+    eve = await _member(svc, other["id"], "eve")
+    asked = [bob.user_id, eve.user_id, "u_nobody", bob.user_id, 42, ann.user_id]
+    assert await svc.people.visible_user_ids(ann, asked) == [bob.user_id, ann.user_id]
+    assert await svc.people.visible_user_ids(eve, asked) == [eve.user_id]
+
+
+async def test_the_admin_directory_needs_an_org_admin_and_shows_addresses(svc: Services) -> None:
+    org = await svc.people.create_org("Home")
+    admin = await _member(svc, org["id"], "boss", OrgRole.ADMIN)
+    ann = await _member(svc, org["id"], "ann")
+    with pytest.raises(Forbidden):
+        await svc.people.admin_directory(ann, "", None, 10)
+    items, _ = await svc.people.admin_directory(admin, "", None, 10)
+    assert {u["username"] for u in items} == {"boss", "ann"} and all("email" in u for u in items)
