@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -15,6 +16,9 @@ class Clock(Protocol):
     def monotonic(self) -> float:
         """Seconds from an arbitrary origin (for timeouts and rate limits)."""
 
+    async def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` of this clock's monotonic time (timers: heartbeats, reconciliation)."""
+
 
 class SystemClock:
     def now_ms(self) -> int:
@@ -22,6 +26,9 @@ class SystemClock:
 
     def monotonic(self) -> float:
         return time.monotonic()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
 
 
 class FakeClock:
