@@ -14,11 +14,13 @@ from fastapi import FastAPI
 
 from .api.http import create_app
 from .bus.base import Bus
+from .bus.envelopes import envelopes_for
 from .bus.memory import MemoryBus
 from .config import Settings
 from .domain.clock import Clock, SystemClock
 from .domain.model import OrgRole
-from .gateway.gateway import BusSignals, Gateway, envelopes_for
+from .gateway.gateway import Gateway
+from .gateway.signals import BusSignals
 from .services.auth import Auth, LoginLimits
 from .services.conversations import Conversations
 from .services.core import Core, Limits, TokenCache
@@ -114,7 +116,8 @@ class Runtime:
         svc = self.services
         for name, coro in (("writer", svc.core.writer.run()), ("markers", svc.markers.run()),
                            ("heartbeats", svc.gateway.run_heartbeats()), ("bus", svc.bus.run()),
-                           ("reconcile", svc.gateway.run_reconciliation())):
+                           ("reconcile", svc.gateway.run_reconciliation()),
+                           ("signals", svc.gateway.run_signals())):
             self._tasks.append(asyncio.create_task(coro, name=f"axon-{name}"))
         return await bootstrap(svc)
 
