@@ -4,6 +4,7 @@ order with duplicate drop and gap repair, the bound, and user-stream membership 
 from __future__ import annotations
 
 import asyncio
+
 from axon.bus.base import Envelope, Topic
 from axon.bus.envelopes import envelopes_for
 from axon.domain.events import ConversationEvent, UserEvent
@@ -55,7 +56,8 @@ class Setup:
         await self.idle()
 
     async def idle(self) -> None:
-        while not self.out.direct:  # the writer parks (marks itself idle) once the queue is empty
+        # The writer marks itself idle when it parks on an empty queue; yielding lets it run (no time passes).
+        while not self.out.direct:  # noqa: ASYNC110
             await asyncio.sleep(0)
 
     async def stop(self) -> None:
