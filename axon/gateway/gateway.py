@@ -80,9 +80,6 @@ class Gateway:
         """Publish ephemeral signals (typing, receipts, presence, revocations), until cancelled."""
         await self.signals.run()
 
-    async def reconcile(self) -> None:
-        await self.reconciler.reconcile()
-
     async def _store_last_seen(self) -> None:
         if not self._last_seen:
             return
