@@ -14,12 +14,14 @@ from fastapi import FastAPI
 
 from .api.http import create_app
 from .bus.base import Bus
+from .bus.envelopes import envelopes_for
 from .bus.memory import MemoryBus
 from .config import Settings
 from .container import Services
 from .domain.clock import Clock, SystemClock
 from .domain.model import OrgRole
-from .gateway.gateway import BusSignals, Gateway, envelopes_for
+from .gateway.gateway import Gateway
+from .gateway.signals import BusSignals
 from .services.activity import Activity, OrgActivityCounter
 from .services.auth import Auth, LoginLimits
 from .services.conversations import Conversations
@@ -144,7 +146,7 @@ class Runtime:
         svc = self.services
         jobs: list[tuple[str, Coroutine[Any, Any, None]]] = [
             ("markers", svc.markers.run()), ("heartbeats", svc.gateway.run_heartbeats()), ("bus", svc.bus.run()),
-            ("reconcile", svc.gateway.run_reconciliation())]
+            ("reconcile", svc.gateway.run_reconciliation()), ("signals", svc.gateway.run_signals())]
         jobs += [(f"consumer-{r.consumer.name}", r.run()) for r in svc.durable]
         return jobs
 

@@ -10,6 +10,7 @@ from starlette.types import Receive, Scope, Send
 from ..gateway.gateway import Gateway
 from ..gateway.transport import ConnectionClosed
 from ..protocol.close_codes import CloseCode
+from ..protocol.server import error_frame
 from .fast_ws import SCOPE_KEY, AxonWebSocketProtocol
 
 log = logging.getLogger("axon.ws")
@@ -102,7 +103,7 @@ async def websocket_endpoint(scope: Scope, receive: Receive, send: Send) -> None
             except Exception:
                 # One bad frame must not take the connection (let alone the server) down.
                 log.exception("frame handling failed")
-                session.push({"t": "error", "error": {"code": "internal_error", "message": "The frame failed."}})
+                session.push(error_frame("internal_error", "The frame failed."))
     finally:
         await session.finish()
         if session.close_code is None:

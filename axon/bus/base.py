@@ -30,6 +30,10 @@ class Envelope:
     frame: bytes
     kind: str = ""  # the event type, where routing depends on it
     sender: str | None = None
+    # A user event that changes membership carries the conversation joined or left, and for a
+    # join that conversation's last seq at the time: routing reads these, never the frame.
+    conversation_id: str = ""
+    conversation_seq: int = 0
 
 
 Handler = Callable[[list[Envelope]], None]

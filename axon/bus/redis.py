@@ -31,6 +31,8 @@ class _Header(msgspec.Struct, array_like=True):
     kind: str
     sender: str | None
     size: int
+    conversation_id: str = ""
+    conversation_seq: int = 0
 
 
 _encode = msgspec.json.Encoder().encode
@@ -40,7 +42,8 @@ _decode = msgspec.json.Decoder(_Header).decode
 def pack(envelopes: list[Envelope]) -> bytes:
     parts: list[bytes] = []
     for e in envelopes:
-        parts.append(_encode(_Header(e.topic, e.key, e.seq, e.kind, e.sender, len(e.frame))))
+        parts.append(_encode(_Header(e.topic, e.key, e.seq, e.kind, e.sender, len(e.frame),
+                                     e.conversation_id, e.conversation_seq)))
         parts.append(e.frame)
     return b"\n".join(parts)
 
@@ -52,7 +55,7 @@ def unpack(data: bytes) -> list[Envelope]:
         end = data.index(b"\n", pos)
         h = _decode(data[pos:end])
         frame = data[end + 1 : end + 1 + h.size]
-        out.append(Envelope(h.topic, h.key, h.seq, frame, h.kind, h.sender))
+        out.append(Envelope(h.topic, h.key, h.seq, frame, h.kind, h.sender, h.conversation_id, h.conversation_seq))
         pos = end + 2 + h.size
     return out
 

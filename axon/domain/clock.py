@@ -17,7 +17,7 @@ class Clock(Protocol):
         """Seconds from an arbitrary origin (for timeouts and rate limits)."""
 
     async def sleep(self, seconds: float) -> None:
-        """Wait ``seconds`` of this clock's time (timers of background work)."""
+        """Wait ``seconds`` of this clock's monotonic time (timers: heartbeats, reconciliation, consumers)."""
 
 
 class SystemClock:
@@ -37,7 +37,6 @@ class FakeClock:
     def __init__(self, start_ms: int = 1_780_000_000_000) -> None:
         self._ms = start_ms
         self._mono = 1000.0
-        self._sleepers: list[tuple[float, asyncio.Future[None]]] = []
 
     def now_ms(self) -> int:
         return self._ms
@@ -45,26 +44,9 @@ class FakeClock:
     def monotonic(self) -> float:
         return self._mono
 
-    async def sleep(self, seconds: float) -> None:
-        """Returns once ``advance`` has moved the clock ``seconds`` on."""
-        wake: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._sleepers.append((self._mono + max(seconds, 0.0), wake))
-        await wake
-
-    @property
-    def sleeping(self) -> int:
-        """How many sleepers are waiting (tests wait for a task to be parked on the clock)."""
-        self._sleepers = [(t, f) for t, f in self._sleepers if not f.done()]
-        return len(self._sleepers)
-
     def advance(self, seconds: float) -> None:
         self._ms += int(seconds * 1000)
         self._mono += seconds
-        due = [f for t, f in self._sleepers if t <= self._mono]
-        self._sleepers = [(t, f) for t, f in self._sleepers if t > self._mono]
-        for wake in due:
-            if not wake.done():
-                wake.set_result(None)
 
 
 def iso_from_ms(ms: int | None) -> str | None:

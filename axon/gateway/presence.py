@@ -5,13 +5,18 @@ Ephemeral: changes are published as signals, never stored.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Hashable
+from typing import Protocol
 
 from ..domain.clock import Clock, iso_from_ms
+from ..protocol.server import Presence
 
-if TYPE_CHECKING:
-    from .session import Session
+
+class Device(Hashable, Protocol):
+    """A connected device, as presence counts it."""
+
+    user_id: str
+
 
 ONLINE, AWAY, OFFLINE = "online", "away", "offline"
 DEVICE_STATES = (ONLINE, AWAY)
@@ -24,34 +29,33 @@ def combine(states: list[str]) -> str:
 
 
 class PresenceTracker:
-    def __init__(self, clock: Clock, on_change: Callable[[str, dict[str, Any]], None]) -> None:
+    def __init__(self, clock: Clock, on_change: Callable[[str, Presence], None]) -> None:
         self._clock = clock
         self._on_change = on_change
-        self._sessions: dict[str, dict[Session, str]] = {}
+        self._sessions: dict[str, dict[Device, str]] = {}
         self._last_seen: dict[str, int] = {}
 
-    def set(self, session: Session, state: str) -> None:
-        before = self.state(session.user_id)["state"]
+    def set(self, session: Device, state: str) -> None:
+        before = self.state(session.user_id).state
         self._sessions.setdefault(session.user_id, {})[session] = state
         self._notify_if_changed(session.user_id, before)
 
-    def remove(self, session: Session) -> None:
+    def remove(self, session: Device) -> None:
         states = self._sessions.get(session.user_id)
         if not states or session not in states:
             return
-        before = self.state(session.user_id)["state"]
+        before = self.state(session.user_id).state
         del states[session]
         if not states:
             del self._sessions[session.user_id]
             self._last_seen[session.user_id] = self._clock.now_ms()
         self._notify_if_changed(session.user_id, before)
 
-    def state(self, user_id: str) -> dict[str, Any]:
+    def state(self, user_id: str) -> Presence:
         current = combine(list(self._sessions.get(user_id, {}).values()))
-        return {"t": "presence", "user_id": user_id, "state": current,
-                "last_seen": None if current != OFFLINE else iso_from_ms(self._last_seen.get(user_id))}
+        return Presence(user_id, current, None if current != OFFLINE else iso_from_ms(self._last_seen.get(user_id)))
 
     def _notify_if_changed(self, user_id: str, before: str) -> None:
         after = self.state(user_id)
-        if after["state"] != before:
+        if after.state != before:
             self._on_change(user_id, after)

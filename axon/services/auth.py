@@ -142,6 +142,10 @@ class Auth:
         await self.core.write(revoke)
         self.core.device_revoked(device_id)
 
+    async def record_last_seen(self, seen: dict[str, int]) -> None:
+        """Store when each device (id -> ms) was last connected; the gateway batches these."""
+        await self.core.write(lambda tx: accounts.touch_devices(tx.conn, seen))
+
     async def _device_owner(self, actor: Actor, user_id: str | None) -> str:
         if user_id is None or user_id == actor.user_id:
             return actor.user_id

@@ -74,6 +74,11 @@ class SqliteDatabase:
         self._write_engine = self._engine(url, synchronous, "BEGIN IMMEDIATE", pool_size=1)
         self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="axon-sqlite-read")
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="axon-sqlite-write")
+        # Switch the file to WAL now, from one connection: the first connections of the pools
+        # otherwise race to change the journal mode at start-up (the writer and the durable
+        # consumers write while the first reads run), and the loser gets "database is locked".
+        with self._write_engine.connect():
+            pass
 
     @staticmethod
     def _engine(url: str, synchronous: str, begin: str | None, pool_size: int) -> Engine:

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 from axon.domain.activity import DayCounts
-from axon.domain.clock import FakeClock
 from axon.spine.durable import CursorMoved, DurableRunner
 from axon.spine.spine import EventSpine
 from axon.store import activity, event_log
@@ -24,6 +23,7 @@ from axon.store.event_log import CommittedPage
 from axon.store.migrate import upgrade
 from axon.store.tx import Tx
 from axon.store.writer import Committed, GroupCommitWriter, WriteOp
+from axon.testing.clock import FakeClock
 from tests.support.people import eventually
 from tests.support.server import fresh_postgres_database
 

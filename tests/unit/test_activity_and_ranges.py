@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from axon.domain.activity import DAY_MS, DayCounts, Happening, day_range, tally, utc_day
-from axon.domain.clock import FakeClock
 from axon.domain.events import seq_ranges
-from tests.support.people import eventually
 
 RUNS = st.dictionaries(st.text("abc", min_size=1, max_size=3), st.tuples(st.integers(1, 10**6), st.integers(1, 50)),
                        max_size=8)
@@ -61,21 +57,3 @@ def test_day_range_ends_today_and_has_no_gap(now: int, days: int) -> None:
     assert len(wanted) == days == len(set(wanted))
     assert wanted[-1] == utc_day(now) and wanted == sorted(wanted)
     assert wanted[0] == utc_day(now - (days - 1) * DAY_MS)
-
-
-async def test_fake_clock_sleepers_wake_only_when_the_clock_passes_their_deadline() -> None:
-    clock = FakeClock()
-    woke: list[float] = []
-
-    async def sleeper(seconds: float) -> None:
-        await clock.sleep(seconds)
-        woke.append(seconds)
-
-    tasks = [asyncio.create_task(sleeper(s)) for s in (1.0, 5.0)]
-    await eventually(lambda: clock.sleeping == 2)
-    clock.advance(2.0)
-    await asyncio.sleep(0)
-    assert woke == [1.0]
-    clock.advance(3.0)
-    await asyncio.gather(*tasks)
-    assert woke == [1.0, 5.0]

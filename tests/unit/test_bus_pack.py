@@ -16,6 +16,8 @@ envelopes = st.builds(
     frame=st.one_of(st.binary(), st.text().map(str.encode), st.just(b"\n"), st.just(b'["c","k",1,"",null,3]\n')),
     kind=st.text(),
     sender=st.none() | st.text(),
+    conversation_id=st.text(),
+    conversation_seq=st.integers(0, 2**63 - 1),
 )
 
 
