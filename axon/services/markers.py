@@ -59,7 +59,7 @@ class Markers:
             await self._wake.wait()
             self._wake.clear()
             await self.flush()
-            await asyncio.sleep(self.flush_interval)
+            await self.core.clock.sleep(self.flush_interval)
 
     async def flush(self) -> None:
         if not self._pending:
