@@ -254,3 +254,49 @@ async def test_a_runner_wakes_on_a_local_commit_and_runs_until_cancelled(store: 
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_a_page_spanning_hundreds_of_conversations_loads_every_event(store: Any) -> None:
+    db, writer, spine = store
+    runner = _runner(CountingConsumer(), db, writer, spine, page_size=100)
+    await _open(runner, writer)
+    # 450 conversations in one batch: more ranges than one query may carry.
+    await writer.submit(Fn(lambda tx: [tx.conversation_event(f"c_{i:04d}", "message.new", "u_1", {"i": i}, seq=1)
+                                       for i in range(450)]))
+    await writer.submit(Emit("c_0000", 2, count=3))
+    page = await db.read(lambda c: event_log.page_after(c, 0, 100))
+    assert page is not None and (page.first_pos, page.last_pos) == (1, 2)
+    assert len(page.conversation_events) == 453
+    mine = [e.seq for e in page.conversation_events if e.conversation_id == "c_0000"]
+    assert mine == [1, 2, 3, 4]  # each stream in seq order
+    assert next(e for e in page.conversation_events if e.conversation_id == "c_0449").data_json == '{"i":449}'
+
+
+async def test_a_lease_left_by_a_dead_node_is_taken_over_once_it_expires(store: Any) -> None:
+    db, writer, spine = store
+    dead = _runner(CountingConsumer(), db, writer, spine, node="n_dead", lease=10, page_size=2)
+    alive = _runner(CountingConsumer(), db, writer, spine, node="n_alive", lease=10, page_size=2)
+    for runner in (dead, alive):
+        await _open(runner, writer)
+    for i in range(4):
+        await writer.submit(Emit("c_1", 1 + i))
+    await dead.step()  # takes the lease, then its node dies
+    alive.position = dead.position  # even knowing where the cursor stands…
+    with pytest.raises(CursorMoved):
+        await alive.step()  # …it may not move it while the lease (10 s of commit time) is the dead node's
+    assert await _counted(db) == 2
+    writer._clock.advance(11)  # type: ignore[attr-defined]
+    await _drain(alive)
+    assert await _counted(db) == 4 and alive.consumer.pages == [(3, 4)]
+
+
+async def test_registered_consumers_run_in_a_known_order(tmp_path: Path) -> None:
+    from axon.app import build_services
+    from axon.config import Settings
+
+    services = build_services(Settings(database_url=f"sqlite:///{tmp_path / 'axon.db'}"))
+    try:
+        assert services.spine.sink_names == ["event_log", "bus"]
+        assert [r.consumer.name for r in services.durable] == ["org_activity"]
+    finally:
+        await services.core.db.close()
