@@ -41,8 +41,8 @@ class Gateway:
         self.node_id = "n_" + secrets.token_hex(6)
         self.hub = Hub()
         self.presence = PresenceTracker(clock, signals.presence)
-        handlers = build_registry(clock=clock, messages=messages, markers=markers, signals=signals, sync=sync,
-                                  hub=self.hub, tracker=self.presence, people=people)
+        handlers = build_registry(clock=clock, messages=messages, markers=markers, signals=signals, people=people,
+                                  hub=self.hub, tracker=self.presence)
         self._sessions = SessionServices(self.node_id, SessionLimits.from_settings(settings), clock,
                                          auth.authenticate, sync, self.hub, self.presence, handlers, self.detach)
         self._last_seen: dict[str, int] = {}  # device id -> ms, stored on the next heartbeat

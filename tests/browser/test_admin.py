@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import re
+import uuid
+from urllib.parse import quote
+
+import httpx
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import PASSWORD, User, screenshot, sign_in_ui
+from .conftest import PASSWORD, AxonServer, User, screenshot, sign_in_ui
+
+COUNTED = ("messages", "replies", "reactions", "joins")
 
 
 @pytest.mark.browser
@@ -74,3 +81,77 @@ def test_devices_list_revoke_and_sign_out(axon, open_app):
     expect(laptop.page.get_by_test_id("login-form")).to_be_visible()
     sign_in_ui(laptop.page, dora.username, dora.password)
     expect(laptop.page.get_by_test_id("me")).to_contain_text("Dora")
+
+
+def activity_report(axon: AxonServer, days: int) -> tuple[dict[str, int], dict[str, int]]:
+    """The admin API's totals over ``days`` UTC days, and today's entry."""
+    rows = axon.call(axon.admin, "GET", "/admin/activity", params={"days": days})
+    return {k: sum(r[k] for r in rows) for k in COUNTED}, rows[-1]
+
+
+@pytest.mark.browser
+def test_admin_activity_shows_todays_counts_in_both_languages(axon, open_app):
+    ivy = axon.create_user("ivy", "Ivy")
+    admin = open_app(axon.admin)
+    # The server is shared by the whole session: count on top of what earlier tests did. Their
+    # last commits are counted by now (a moment after commit; signing in above took longer).
+    before, today = activity_report(axon, 7)
+    channel = axon.room(axon.admin, "channel", "metrics", [ivy])  # two joins: the owner and Ivy
+    first = axon.post(axon.admin, channel, "Weekly numbers are in")
+    axon.post(axon.admin, channel, "Sign-ups doubled")
+    axon.post(axon.admin, channel, "Churn is flat")
+    axon.call(axon.admin, "POST", f"/conversations/{channel}/messages",
+              json={"client_msg_id": str(uuid.uuid4()), "text": "Nice!", "reply_to": first["id"]})
+    axon.call(axon.admin, "PUT", f"/conversations/{channel}/messages/{first['id']}/reactions/{quote('🎉')}")
+    added = {"messages": 3, "replies": 1, "reactions": 1, "joins": 2}
+
+    admin.page.get_by_test_id("admin-link").click()
+    admin.page.get_by_test_id("admin-tab-activity").click()
+    admin.page.get_by_test_id("activity-range-7").click()
+    expect(admin.page.get_by_test_id("activity-range-7")).to_have_attribute("aria-pressed", "true")
+    for k in COUNTED:
+        expect(admin.page.get_by_test_id(f"activity-total-{k}")).to_have_text(str(before[k] + added[k]))
+    rows = admin.page.get_by_test_id("activity-days").locator("tbody tr")
+    expect(rows.first).to_have_attribute("data-day", today["day"])  # newest first
+    expect(rows.first.locator("td")).to_have_text([re.compile(".+"), *(str(today[k] + added[k]) for k in COUNTED)])
+    expect(admin.page.locator(f'.bar[data-day="{today["day"]}"]')).to_have_attribute(
+        "title", re.compile(f"messages: {today['messages'] + 3}, replies: {today['replies'] + 1}$"))
+    expect(admin.page.locator("#app .bar")).to_have_count(7)
+    screenshot(admin.page, "admin-activity")
+
+    # The open page picks up new activity by itself.
+    axon.post(axon.admin, channel, "One more thing")
+    expect(admin.page.get_by_test_id("activity-total-messages")).to_have_text(str(before["messages"] + 4),
+                                                                              timeout=15_000)
+
+    # In Chinese: the tab, the range picker and the headings.
+    admin.page.get_by_test_id("settings-link").click()
+    admin.page.get_by_test_id("language-select").select_option("zh-CN")
+    admin.page.get_by_test_id("admin-link").click()
+    expect(admin.page.get_by_test_id("admin-tab-activity")).to_have_text("活动")
+    admin.page.get_by_test_id("admin-tab-activity").click()
+    expect(admin.page.get_by_test_id("activity-range-7")).to_have_text("最近 7 天")
+    expect(admin.page.locator('[data-testid="activity"] h3')).to_have_text(["每天的消息和回复", "有活动的日期"])
+    labels = admin.page.get_by_test_id("activity-totals").locator("dt")
+    expect(labels).to_have_text(["消息", "回复", "表情回应", "加入"])
+
+    admin.page.screenshot(path="/tmp/act-zh.png")  # TEMP
+    for name, kw in (("dark", {"dark": True}), ("phone", {"viewport": {"width": 390, "height": 844}})):  # TEMP
+        extra = open_app(axon.admin, **kw)  # TEMP
+        extra.page.goto(f"{axon.base_url}/#/admin/activity")  # TEMP
+        expect(extra.page.get_by_test_id("activity-chart")).to_be_visible()  # TEMP
+        extra.page.screenshot(path=f"/tmp/act-{name}.png", full_page=True)  # TEMP
+        extra.page.get_by_test_id("activity-range-90").click()  # TEMP
+        expect(extra.page.locator("#app .bar")).to_have_count(90)  # TEMP
+        extra.page.screenshot(path=f"/tmp/act-{name}-90.png", full_page=True)  # TEMP
+
+    # A member sees no Admin link, no Activity tab, and the API refuses them.
+    member = open_app(ivy)
+    expect(member.page.get_by_test_id("admin-link")).to_have_count(0)
+    member.page.goto(f"{axon.base_url}/#/admin/activity")
+    expect(member.page.get_by_text("Only organisation admins can see this page.")).to_be_visible()
+    expect(member.page.get_by_test_id("admin-tab-activity")).to_have_count(0)
+    with pytest.raises(httpx.HTTPStatusError) as refused:
+        axon.call(ivy, "GET", "/admin/activity")
+    assert refused.value.response.status_code == 403
+    assert refused.value.response.json()["error"]["code"] == "forbidden"

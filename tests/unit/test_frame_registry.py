@@ -37,7 +37,7 @@ class Context:
 
 def test_the_node_registers_every_client_frame_but_hello() -> None:
     registry = build_registry(clock=FakeClock(), messages=None, markers=None, signals=None,  # type: ignore[arg-type]
-                              sync=None, hub=Hub(), tracker=PresenceTracker(FakeClock(), lambda u, p: None))  # type: ignore[arg-type]
+                              people=None, hub=Hub(), tracker=PresenceTracker(FakeClock(), lambda u, p: None))  # type: ignore[arg-type]
     assert set(registry.frame_types()) == set(f.CLIENT_FRAMES.values()) - {f.Hello}
 
 
@@ -66,7 +66,7 @@ def test_a_frame_type_has_one_handler() -> None:
 
 def test_ping_answers_pong_through_the_context() -> None:
     registry = build_registry(clock=FakeClock(), messages=None, markers=None, signals=None,  # type: ignore[arg-type]
-                              sync=None, hub=Hub(), tracker=PresenceTracker(FakeClock(), lambda u, p: None))  # type: ignore[arg-type]
+                              people=None, hub=Hub(), tracker=PresenceTracker(FakeClock(), lambda u, p: None))  # type: ignore[arg-type]
     context = Context()
     registry.get(f.Ping)(context.ctx, f.Ping(ref="k1"))  # type: ignore[misc]
     assert context.replies == [Pong("k1")]
@@ -106,7 +106,7 @@ class Typist:
 def test_typing_is_forwarded_at_most_once_per_interval_and_only_for_followed_conversations() -> None:
     clock, signals = FakeClock(), Typist()
     registry = build_registry(clock=clock, messages=None, markers=None, signals=signals,  # type: ignore[arg-type]
-                              sync=None, hub=Hub(), tracker=PresenceTracker(clock, lambda u, p: None))  # type: ignore[arg-type]
+                              people=None, hub=Hub(), tracker=PresenceTracker(clock, lambda u, p: None))  # type: ignore[arg-type]
     typing = registry.get(f.Typing)
     assert typing is not None
     context = Context()

@@ -11,15 +11,14 @@ from ...services.markers import Markers
 from ...services.messages import Messages
 from ...services.people import People
 from ...services.ports import Signals
-from ...services.sync import Sync
 from ..hub import Hub
 from ..presence import PresenceTracker
 from ..registry import FrameRegistry
 from . import messaging, ping, presence, typing_notices
 
 
-def build_registry(*, clock: Clock, messages: Messages, markers: Markers, signals: Signals, sync: Sync,
-                   hub: Hub, tracker: PresenceTracker, people: People) -> FrameRegistry:
+def build_registry(*, clock: Clock, messages: Messages, markers: Markers, signals: Signals, people: People,
+                   hub: Hub, tracker: PresenceTracker) -> FrameRegistry:
     registry = FrameRegistry()
     messaging.register(registry, messages=messages, markers=markers)
     typing_notices.register(registry, clock=clock, signals=signals)

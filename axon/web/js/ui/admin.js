@@ -1,31 +1,33 @@
-// Administration (organisation admins only): users and invite links.
+// Administration (organisation admins only): users, invite links and the organisation's activity.
 
 import { api } from "../core/engine.js";
 import { listOf, seg } from "../core/api.js";
-import { errorText, formatDateTime, formatRelative, t } from "../core/i18n.js";
+import { errorText, formatDateTime, formatRelative, language, t } from "../core/i18n.js";
 import { state } from "../core/store.js";
 import { h, clear } from "./dom.js";
 import { icon } from "./icons.js";
 import { confirmAction, promptText, toast } from "./dialogs.js";
 import { href } from "./router.js";
 
+const PAGES = { users: usersPage, invites: invitesPage, activity: activityPage };
+
 export function mountAdmin(el, tab) {
   if (state.session.user.role !== "admin") {
     el.append(h("div", { class: "empty-state" }, h("p", null, t("admin.forbidden"))));
     return () => {};
   }
+  const current = PAGES[tab] ? tab : "users";
   const body = h("div", { class: "stack" });
   el.append(h("div", { class: "page admin", "data-testid": "admin" },
     h("header", { class: "page-head" },
       h("a", { class: "icon-btn back", href: "#/", "aria-label": t("conv.back") }, icon("back", 22)),
       h("h2", null, t("admin.title"))),
-    h("nav", { class: "tabs" },
-      h("a", { class: ["tab", tab === "users" && "active"], href: href("admin", "users"), "data-testid": "admin-tab-users" }, t("admin.users")),
-      h("a", { class: ["tab", tab === "invites" && "active"], href: href("admin", "invites"), "data-testid": "admin-tab-invites" }, t("admin.invites"))),
+    h("nav", { class: "tabs" }, Object.keys(PAGES).map((name) => h("a", {
+      class: ["tab", name === current && "active"], href: href("admin", name),
+      "aria-current": name === current ? "page" : null, "data-testid": `admin-tab-${name}`,
+    }, t(`admin.${name}`)))),
     body));
-  if (tab === "invites") invitesPage(body);
-  else usersPage(body);
-  return () => {};
+  return PAGES[current](body) || (() => {});
 }
 
 const fail = (err) => toast(errorText(err), "error");
@@ -203,3 +205,119 @@ async function copy(field) {
     document.execCommand("copy");
   }
 }
+
+// ----- activity ------------------------------------------------------------------
+// GET /admin/activity: one entry per UTC day, oldest first, zeros included. The counts
+// land a moment after each commit, so the page reloads them while it is open.
+
+const RANGES = [7, 30, 90];
+const COUNTS = ["messages", "replies", "reactions", "joins"];
+const REFRESH_MS = 5000;
+let rangeDays = 30; // the chosen range, kept while this tab lives
+
+function activityPage(body) {
+  const picker = h("div", { class: "segmented", role: "group", "aria-label": t("activity.range") });
+  const content = h("div", { class: "stack", "aria-live": "polite", "data-testid": "activity" },
+    h("p", { class: "dim", "data-testid": "activity-loading" }, t("activity.loading")));
+  body.append(h("div", { class: "row activity-toolbar" }, picker, h("span", { class: "dim note" }, t("activity.utc_note"))), content);
+  let shown = null; // signature of the data on screen: a refresh that changes nothing redraws nothing
+  let latest = 0; // only the newest request may draw (a slow answer for an older range is dropped)
+  let alive = true;
+  const load = async (quiet = false) => {
+    const ticket = ++latest;
+    try {
+      const days = await api.get("/admin/activity", { days: rangeDays });
+      const signature = JSON.stringify(days);
+      if (!alive || ticket !== latest || signature === shown) return;
+      shown = signature;
+      clear(content).append(...activityView(days));
+    } catch (err) {
+      if (!alive || ticket !== latest || quiet) return; // a failed background refresh keeps what is shown
+      shown = null;
+      clear(content).append(h("div", { class: "empty-state", "data-testid": "activity-error" },
+        h("p", null, t("activity.failed")), h("button", { class: "btn", onclick: () => load() }, t("action.retry"))));
+      fail(err);
+    }
+  };
+  const choose = (n) => {
+    rangeDays = n;
+    drawPicker();
+    load();
+  };
+  const drawPicker = () => clear(picker).append(...RANGES.map((n) => h("button", {
+    type: "button", class: "seg", "aria-pressed": String(n === rangeDays), "data-testid": `activity-range-${n}`,
+    onclick: () => n !== rangeDays && choose(n),
+  }, t("activity.last_days", { n }))));
+  drawPicker();
+  load();
+  const timer = setInterval(() => document.visibilityState === "visible" && load(true), REFRESH_MS);
+  return () => {
+    alive = false;
+    clearInterval(timer);
+  };
+}
+
+function activityView(days) {
+  const active = days.filter((d) => COUNTS.some((k) => d[k] > 0));
+  if (!active.length) {
+    return [totalsView(days), h("section", { class: "card" },
+      h("p", { class: "empty-state", "data-testid": "activity-empty" }, t("activity.empty")))];
+  }
+  return [totalsView(days), chartCard(days), daysCard(active.reverse())];
+}
+
+function totalsView(days) {
+  return h("dl", { class: "stats", "aria-label": t("activity.totals"), "data-testid": "activity-totals" },
+    COUNTS.map((k) => h("div", { class: "stat" },
+      h("dt", null, t(`activity.${k}`)),
+      h("dd", { "data-testid": `activity-total-${k}` }, formatCount(days.reduce((sum, d) => sum + d[k], 0))))));
+}
+
+function chartCard(days) {
+  const peak = Math.max(...days.map((d) => d.messages + d.replies));
+  const bars = days.map((d) => h("div", {
+    class: "bar", "data-day": d.day,
+    title: t("activity.bar_title", { day: formatUtcDay(d.day, "long"), messages: formatCount(d.messages), replies: formatCount(d.replies) }),
+  }, barSegment("replies", d.replies, peak), barSegment("messages", d.messages, peak)));
+  return h("section", { class: "card" },
+    h("div", { class: "card-head" }, h("h3", null, t("activity.chart")),
+      h("div", { class: "legend" }, ["messages", "replies"].map((k) => h("span", null, h("i", { class: `swatch ${k}` }), t(`activity.${k}`))))),
+    h("div", {
+      class: ["chart", days.length > 31 && "dense"], role: "img", "data-testid": "activity-chart",
+      "aria-label": t("activity.chart_label", { range: t("activity.last_days", { n: days.length }) }),
+    }, peak > 0 && h("span", { class: "chart-peak" }, formatCount(peak)), bars),
+    h("div", { class: "chart-axis dim" },
+      h("span", null, formatUtcDay(days[0].day, "short")), h("span", null, formatUtcDay(days[days.length - 1].day, "short"))));
+}
+
+function barSegment(kind, value, peak) {
+  const el = h("span", { class: ["bar-seg", kind, value > 0 && "some"] });
+  el.style.height = `${peak ? (value / peak) * 100 : 0}%`; // through the CSSOM: no inline style attribute
+  return el;
+}
+
+function daysCard(newestFirst) {
+  const year = newestFirst[0].day.slice(0, 4); // other years' days show their year
+  return h("section", { class: "card" }, h("h3", null, t("activity.days")),
+    h("div", { class: "table-scroll" }, h("table", { class: "grid activity-days", "data-testid": "activity-days" },
+      h("thead", null, h("tr", null, h("th", null, t("activity.day")), COUNTS.map((k) => h("th", { class: "num" }, t(`activity.${k}`))))),
+      h("tbody", null, newestFirst.map((d) => h("tr", { "data-day": d.day },
+        h("td", null, h("time", { datetime: d.day }, formatUtcDay(d.day, d.day.startsWith(year) ? "row" : "long"))),
+        COUNTS.map((k) => h("td", { class: "num" }, formatCount(d[k])))))))));
+}
+
+// The server's days are UTC days: format them in UTC, or a browser west of Greenwich shows the day before.
+const DAY_STYLES = {
+  short: { month: "short", day: "numeric" },
+  row: { weekday: "short", month: "short", day: "numeric" },
+  long: { weekday: "short", year: "numeric", month: "short", day: "numeric" },
+};
+const dayFormats = new Map();
+
+function formatUtcDay(day, style) {
+  const key = `${language()}|${style}`;
+  if (!dayFormats.has(key)) dayFormats.set(key, new Intl.DateTimeFormat(language(), { timeZone: "UTC", ...DAY_STYLES[style] }));
+  return dayFormats.get(key).format(new Date(`${day}T00:00:00Z`));
+}
+
+const formatCount = (n) => new Intl.NumberFormat(language()).format(n);
