@@ -200,16 +200,17 @@ class Session:
             return
         if self._state.current is State.AWAITING_HELLO:
             await self._on_hello(frame)
-            return
-        handler = s.handlers.get(type(frame))
-        if handler is None:
-            if isinstance(frame, f.Hello):
-                self._error("invalid_frame", "hello was already received.", frame.ref)
-            else:
-                ref = getattr(frame, "ref", None)
-                self._error("unknown_frame", f"No handler for {type(frame).__name__} frames.", ref)
-            return
-        handler(self._context, frame)
+        else:
+            self._dispatch(frame)
+
+    def _dispatch(self, frame: f.Frame) -> None:
+        handler = self._services.handlers.get(type(frame))
+        if handler is not None:
+            handler(self._context, frame)
+        elif isinstance(frame, f.Hello):
+            self._error("invalid_frame", "hello was already received.", frame.ref)
+        else:  # decodable, but no module registered it
+            self._error("unknown_frame", f"No handler for {type(frame).__name__} frames.", getattr(frame, "ref", None))
 
     def _within_rate(self, ref: str | None, send_id: str | None) -> bool:
         limits = self._services.limits

@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
+from collections.abc import Iterator
 
 import pytest
 
 from tests.integration.test_realtime import Raw
-from tests.support.people import admin_rest, new_device, new_person
+from tests.support.people import Person, admin_rest, new_device, new_person
 from tests.support.server import ServerProcess
 
 CONVERSATIONS = 150
@@ -25,6 +26,13 @@ def no_reconciliation_server(tmp_path):
     proc = ServerProcess(tmp_path / "race", env={"AXON_RECONCILE_INTERVAL": "3600"}).start()
     yield proc
     proc.stop()
+
+
+async def _commit_until_done(sender: Person, resume: asyncio.Task, targets: list[str],
+                             ids: Iterator[int], sent: list[dict]) -> None:
+    """Send one message to each next conversation of ``targets`` until ``resume`` is done."""
+    while not resume.done() and targets:
+        sent.append((await sender.rest.send(targets.pop(), f"r{next(ids)}", "racing"))["message"])
 
 
 async def _receive_until(raw: Raw, wanted: set[tuple[str, int]], got: set[tuple[str, int]], timeout: float) -> None:
@@ -55,13 +63,7 @@ async def test_messages_committed_while_a_device_resumes_arrive_right_after_sync
         targets = rng.sample(conversations, len(conversations))  # one message per conversation per round:
         sent: list[dict] = []  # a lost one is not repaired by a later event of the same conversation
         resume = asyncio.create_task(Raw.open(server, bob.token))
-
-        async def commit_until_resumed(resume: asyncio.Task = resume, targets: list = targets,
-                                       sent: list = sent) -> None:  # this round's, bound now
-            while not resume.done() and targets:
-                sent.append((await ann.rest.send(targets.pop(), f"r{next(ids)}", "racing"))["message"])
-
-        await asyncio.gather(*[commit_until_resumed() for _ in range(SENDERS)])
+        await asyncio.gather(*[_commit_until_done(ann, resume, targets, ids, sent) for _ in range(SENDERS)])
         raw, frames = await resume
         at_snapshot = {c["id"]: c["last_seq"] for c in frames[0]["conversations"]}
         committed_during = {(m["conversation_id"], m["seq"]) for m in sent
