@@ -89,7 +89,7 @@ class Auth:
         if invite is not None:
             invite_id = invite["id"]
             await self.core.write(lambda tx: accounts.use_invite(tx.conn, invite_id))
-        user = await self.core.read(lambda c: accounts.get_user(c, created["id"]))
+        user = await self.core.read(lambda c: accounts.get_user(c, created.id))
         assert user is not None
         return await self._new_session(user, body.get("device_name") or "")
 
