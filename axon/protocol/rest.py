@@ -21,6 +21,13 @@ Timestamp = Annotated[str | None, msgspec.Meta(description="ISO 8601 UTC with mi
 class Shape(msgspec.Struct):
     """Base of the REST bodies (unknown fields are ignored by decoders: newer servers stay readable)."""
 
+    def __getitem__(self, field: str) -> Any:
+        """Read a field by key, as from the dicts the views built before: callers written against
+        them (the gateway, the CLI, service-level tests) keep working. New code reads attributes."""
+        if field not in self.__struct_fields__:
+            raise KeyError(field)
+        return getattr(self, field)
+
 
 class ErrorResponse(Shape):
     """Every error answer of the API (the same body as the WebSocket ``error`` frame's ``error``)."""

@@ -85,3 +85,10 @@ def test_a_shape_encodes_every_field_in_order_nulls_included() -> None:
     device = rest.Device("d_1", "phone", None, None, None, current=True)
     assert encode(device) == (b'{"id":"d_1","name":"phone","created_at":null,"last_seen_at":null,'
                               b'"revoked_at":null,"current":true}')
+
+
+def test_a_shape_reads_by_key_like_the_former_dict_views() -> None:
+    org = rest.Org("o_1", "Acme", "acme", [], None)
+    assert (org["id"], org["slug"]) == ("o_1", "acme")
+    with pytest.raises(KeyError):
+        org["nope"]
