@@ -43,7 +43,8 @@ async def send(conversation_id: str, body: SendBody, actor: CurrentActor, svc: S
     Returns only after the message is durably committed."""
     result = await svc.messages.send(actor, conversation_id, body.client_msg_id, body.text, body.reply_to)
     # ``result.message`` is the message view as a mapping (what the gateway reads); it encodes the same.
-    return fast_json(SendResult(result.message, result.duplicate), 200 if result.duplicate else 201)  # type: ignore[arg-type]
+    answer = SendResult(result.message, result.duplicate)  # type: ignore[arg-type]
+    return fast_json(answer, 200 if result.duplicate else 201)
 
 
 @router.get(MSG, responses=returns(Message, 401, 404))
