@@ -109,10 +109,10 @@ async def bootstrap(services: Services) -> FirstStart | None:
     org = await services.people.create_org(s.org_name)
     given = s.admin_password.get_secret_value() if s.admin_password else None
     password = given or secrets.token_urlsafe(12)
-    await services.people.create_user(org["id"], NewUser(
+    await services.people.create_user(org.id, NewUser(
         username=s.admin_username, display_name="Administrator", password=password, email=s.admin_email,
         role=OrgRole.ADMIN))
-    return FirstStart(org["name"], s.admin_username, None if given else password)
+    return FirstStart(org.name, s.admin_username, None if given else password)
 
 
 class Runtime:

@@ -159,7 +159,7 @@ OrgOpt = Annotated[str | None, typer.Option("--org", help="Organisation slug (ne
 def create_org(name: str, slug: Annotated[str | None, typer.Option()] = None) -> None:
     """Create an organisation (tenant)."""
     org = _with_services(lambda s: s.people.create_org(name, slug))
-    console.print(f"Created organisation {org['name']!r} (slug {org['slug']}, id {org['id']}).")
+    console.print(f"Created organisation {org.name!r} (slug {org.slug}, id {org.id}).")
 
 
 @admin_app.command("create-user")
@@ -182,7 +182,7 @@ def create_user(
         return await s.people.create_user(actor.org_id, NewUser(username, display_name, password, email, role))
 
     user = _with_services(run)
-    console.print(f"Created user {user['username']!r} ({user['id']}).")
+    console.print(f"Created user {user.username!r} ({user.id}).")
 
 
 @admin_app.command("disable-user")
@@ -194,7 +194,7 @@ def disable_user(username: str, enable: Annotated[bool, typer.Option("--enable")
         return await s.people.set_disabled(actor, await _user_id(s, actor, username), not enable)
 
     user = _with_services(run)
-    console.print(f"User {user['username']!r} is now {'disabled' if user['disabled'] else 'enabled'}.")
+    console.print(f"User {user.username!r} is now {'disabled' if user.disabled else 'enabled'}.")
 
 
 @admin_app.command("reset-password")
@@ -224,7 +224,7 @@ def list_devices(username: str, org: OrgOpt = None) -> None:
 
     table = Table("device", "name", "created", "last seen", "revoked")
     for d in _with_services(run):
-        table.add_row(d["id"], d["name"], d["created_at"] or "", d["last_seen_at"] or "", d["revoked_at"] or "")
+        table.add_row(d.id, d.name, d.created_at or "", d.last_seen_at or "", d.revoked_at or "")
     console.print(table)
 
 

@@ -27,10 +27,10 @@ async def actor(
     return await services(request).auth.authenticate(token)
 
 
-def fast_json(data: Any) -> Response:
-    """Serialise a hot read with msgspec, skipping FastAPI's re-validation of an already-shaped body
-    (the route's ``response_model`` still documents it in the OpenAPI description)."""
-    return Response(encode(data), media_type="application/json")
+def fast_json(data: Any, status_code: int = 200) -> Response:
+    """Serialise an answer (a ``protocol.rest`` shape, or a list of them) with msgspec: no FastAPI
+    re-validation of an already-shaped body (the route's ``responses`` documents it in /openapi.json)."""
+    return Response(encode(data), status_code=status_code, media_type="application/json")
 
 
 def client_address(request: Request) -> str:

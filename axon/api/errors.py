@@ -1,4 +1,8 @@
-"""Every error leaves the API as ``{"error": {"code", "message", "details"?}}`` with its status."""
+"""Every error leaves the API as ``{"error": ErrorBody}`` with its status.
+
+``ErrorBody`` (``protocol/server.py``) is the one error body: the WebSocket's
+``error`` frame carries the same.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +10,25 @@ import logging
 import math
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..domain.errors import AxonError, RateLimited
+from ..protocol.codec import encode
+from ..protocol.rest import ErrorResponse
+from ..protocol.server import ErrorBody
 
 log = logging.getLogger("axon.api")
 
 
 def error_response(status: int, code: str, message: str, details: dict[str, Any] | None = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
-    body: dict[str, Any] = {"code": code, "message": message}
-    if details:
-        body["details"] = details
-    return JSONResponse({"error": body}, status_code=status, headers=headers)
+                   headers: dict[str, str] | None = None) -> Response:
+    body = encode(ErrorResponse(ErrorBody(code, message, details or None)))
+    return Response(body, status_code=status, headers=headers, media_type="application/json")
 
 
-async def _axon_error(_: Request, exc: Exception) -> JSONResponse:
+async def _axon_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, AxonError)
     headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))} if isinstance(exc, RateLimited) else None
     return error_response(exc.status, exc.code, exc.message, exc.details or None, headers)
@@ -35,7 +39,7 @@ def _describe(err: dict[str, Any]) -> str:
     return f"{where}: {err.get('msg', 'invalid')}" if where else str(err.get("msg", "invalid"))
 
 
-async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     problems = exc.errors()
     if any(p.get("type") == "json_invalid" for p in problems):
@@ -45,13 +49,13 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return error_response(422, "validation_failed", message, {"fields": fields[:20]})
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+async def _http_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated", 403: "forbidden"}
     return error_response(exc.status_code, codes.get(exc.status_code, "bad_request"), str(exc.detail))
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error in %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, "internal_error", "The server failed; the request was not applied.")
 

@@ -7,15 +7,15 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, FastAPI, Request, Response
 from starlette.routing import WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
-from . import errors, routes_account, routes_admin, routes_conversations, routes_messages
-from .schemas import ErrorBody, Health
+from ..protocol.rest import Health
+from . import errors, openapi, routes_account, routes_admin, routes_conversations, routes_messages
+from .deps import fast_json
 from .ws import websocket_endpoint
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -67,9 +67,10 @@ def create_app(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[Any]]) 
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
-        responses={500: {"model": ErrorBody, "description": "Server error; nothing was applied"}},
+        responses=openapi.errors(500),
     )
     errors.install(app)
+    openapi.install(app)
     api = APIRouter(prefix="/api/v1")
     for module in (routes_account, routes_conversations, routes_messages, routes_admin):
         api.include_router(module.router)
@@ -78,19 +79,19 @@ def create_app(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[Any]]) 
     # before it cost a tenth of a connect's CPU (only a websocket scope can match it).
     app.router.routes.insert(0, WebSocketRoute("/api/v1/ws", _AsgiEndpoint()))
 
-    @app.get("/healthz", response_model=Health, tags=["health"])
-    async def healthz() -> dict[str, str]:
+    @app.get("/healthz", tags=["health"], responses=openapi.returns(Health))
+    async def healthz() -> Response:
         """Liveness: the process serves requests."""
-        return {"status": "ok"}
+        return fast_json(Health("ok"))
 
-    @app.get("/readyz", response_model=Health, tags=["health"], responses={503: {"model": ErrorBody}})
-    async def readyz(request: Request) -> Any:
+    @app.get("/readyz", tags=["health"], responses=openapi.returns(Health, 503))
+    async def readyz(request: Request) -> Response:
         """Readiness: the database answers."""
         try:
             await request.app.state.services.core.db.ping()
         except Exception:
-            return JSONResponse({"error": {"code": "not_ready", "message": "The database is unreachable."}}, 503)
-        return {"status": "ok"}
+            return errors.error_response(503, "not_ready", "The database is unreachable.")
+        return fast_json(Health("ok"))
 
     if (WEB_DIR / "index.html").exists():
         app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")

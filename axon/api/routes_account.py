@@ -4,27 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from .deps import CurrentActor, Svc, client_address
-from .schemas import (
-    Device,
-    InviteInfo,
-    LoginBody,
-    Org,
-    PasswordChangeBody,
-    ProfileBody,
-    Session,
-    SignupBody,
-    User,
-    errors,
-)
+from ..protocol.rest import Device, InviteInfo, Org, Session, User
+from .deps import CurrentActor, Svc, client_address, fast_json
+from .openapi import errors, returns
+from .schemas import LoginBody, PasswordChangeBody, ProfileBody, SignupBody
 
 router = APIRouter(tags=["account"])
 
 
-@router.post("/auth/login", response_model=Session, responses=errors(400, 401, 403, 422, 429))
-async def login(body: LoginBody, request: Request, svc: Svc) -> dict:
+@router.post("/auth/login", responses=returns(Session, 400, 401, 403, 422, 429))
+async def login(body: LoginBody, request: Request, svc: Svc) -> Response:
     """Log in with username or e-mail; creates a new device and returns its token."""
-    return await svc.auth.login(body.login, body.password, body.org, body.device_name, client_address(request))
+    session = await svc.auth.login(body.login, body.password, body.org, body.device_name, client_address(request))
+    return fast_json(Session(**session))
 
 
 @router.post("/auth/logout", status_code=204, responses=errors(401))
@@ -34,28 +26,27 @@ async def logout(actor: CurrentActor, svc: Svc) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/auth/signup", response_model=Session, status_code=201,
-             responses=errors(400, 403, 404, 409, 410, 422, 429))
-async def signup(body: SignupBody, request: Request, svc: Svc) -> dict:
+@router.post("/auth/signup", status_code=201, responses=returns(Session, 400, 403, 404, 409, 410, 422, 429, status=201))
+async def signup(body: SignupBody, request: Request, svc: Svc) -> Response:
     """Create an account through an invite link, or by open sign-up for an allowed e-mail domain."""
-    return await svc.auth.signup(body.model_dump(), client_address(request))
+    return fast_json(Session(**await svc.auth.signup(body.model_dump(), client_address(request))), 201)
 
 
-@router.get("/invites/{token}", response_model=InviteInfo, responses=errors(404))
-async def invite_info(token: str, svc: Svc) -> dict:
+@router.get("/invites/{token}", responses=returns(InviteInfo, 404))
+async def invite_info(token: str, svc: Svc) -> Response:
     """Public: what an invite link leads to and whether it can still be used."""
-    return await svc.people.lookup_invite(token)
+    return fast_json(InviteInfo(**await svc.people.lookup_invite(token)))
 
 
-@router.get("/me", response_model=User, responses=errors(401))
-async def me(actor: CurrentActor, svc: Svc) -> dict:
-    return await svc.people.get_user(actor, actor.user_id)
+@router.get("/me", responses=returns(User, 401))
+async def me(actor: CurrentActor, svc: Svc) -> Response:
+    return fast_json(await svc.people.get_user(actor, actor.user_id))
 
 
-@router.patch("/me", response_model=User, responses=errors(400, 401, 422))
-async def update_me(body: ProfileBody, actor: CurrentActor, svc: Svc) -> dict:
+@router.patch("/me", responses=returns(User, 400, 401, 422))
+async def update_me(body: ProfileBody, actor: CurrentActor, svc: Svc) -> Response:
     """Change own profile; other devices get a ``profile.updated`` user event."""
-    return await svc.people.update_profile(actor, body.model_dump(exclude_unset=True))
+    return fast_json(await svc.people.update_profile(actor, body.model_dump(exclude_unset=True)))
 
 
 @router.post("/me/password", status_code=204, responses=errors(400, 401, 422, 429))
@@ -64,9 +55,9 @@ async def change_password(body: PasswordChangeBody, actor: CurrentActor, svc: Sv
     return Response(status_code=204)
 
 
-@router.get("/me/devices", response_model=list[Device], responses=errors(401))
-async def my_devices(actor: CurrentActor, svc: Svc) -> list:
-    return await svc.auth.list_devices(actor)
+@router.get("/me/devices", responses=returns(list[Device], 401))
+async def my_devices(actor: CurrentActor, svc: Svc) -> Response:
+    return fast_json(await svc.auth.list_devices(actor))
 
 
 @router.delete("/me/devices/{device_id}", status_code=204, responses=errors(401, 404))
@@ -76,6 +67,6 @@ async def revoke_my_device(device_id: str, actor: CurrentActor, svc: Svc) -> Res
     return Response(status_code=204)
 
 
-@router.get("/org", response_model=Org, responses=errors(401))
-async def org(actor: CurrentActor, svc: Svc) -> dict:
-    return await svc.people.get_org(actor)
+@router.get("/org", responses=returns(Org, 401))
+async def org(actor: CurrentActor, svc: Svc) -> Response:
+    return fast_json(await svc.people.get_org(actor))

@@ -5,48 +5,37 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Response
 
 from ..domain.model import OrgRole
+from ..protocol.rest import ActivityDay, Device, Invite, Org, User, UserPage
 from ..services.people import NewUser
-from .deps import CurrentActor, Svc
-from .schemas import (
-    ActivityDay,
-    AdminCreateUserBody,
-    AdminUpdateUserBody,
-    Device,
-    Invite,
-    InviteBody,
-    Org,
-    OrgBody,
-    PasswordResetBody,
-    User,
-    UserPage,
-    errors,
-)
+from .deps import CurrentActor, Svc, fast_json
+from .openapi import errors, returns
+from .schemas import AdminCreateUserBody, AdminUpdateUserBody, InviteBody, OrgBody, PasswordResetBody
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
 
-@router.get("/users", response_model=UserPage, responses=errors(401, 403))
+@router.get("/users", responses=returns(UserPage, 401, 403))
 async def list_users(actor: CurrentActor, svc: Svc, q: str = "", cursor: str | None = None,
-                     limit: int = Query(50, ge=1, le=200)) -> dict:
+                     limit: int = Query(50, ge=1, le=200)) -> Response:
     items, next_cursor = await svc.people.admin_directory(actor, q, cursor, limit)
-    return {"items": items, "next_cursor": next_cursor}
+    return fast_json(UserPage(items, next_cursor))
 
 
-@router.post("/users", response_model=User, status_code=201, responses=errors(400, 401, 403, 409, 422))
-async def create_user(body: AdminCreateUserBody, actor: CurrentActor, svc: Svc) -> dict:
+@router.post("/users", status_code=201, responses=returns(User, 400, 401, 403, 409, 422, status=201))
+async def create_user(body: AdminCreateUserBody, actor: CurrentActor, svc: Svc) -> Response:
     new = NewUser(body.username, body.display_name, body.password, body.email, OrgRole(body.role), body.locale)
-    return await svc.people.admin_create_user(actor, new)
+    return fast_json(await svc.people.admin_create_user(actor, new), 201)
 
 
-@router.patch("/users/{user_id}", response_model=User, responses=errors(400, 401, 403, 404, 422))
-async def update_user(user_id: str, body: AdminUpdateUserBody, actor: CurrentActor, svc: Svc) -> dict:
+@router.patch("/users/{user_id}", responses=returns(User, 400, 401, 403, 404, 422))
+async def update_user(user_id: str, body: AdminUpdateUserBody, actor: CurrentActor, svc: Svc) -> Response:
     """Disable (revokes every device at once) or enable a user; promote or demote an admin."""
     result = await svc.people.get_user(actor, user_id)
     if body.disabled is not None:
         result = await svc.people.set_disabled(actor, user_id, body.disabled)
     if body.role is not None:
         result = await svc.people.set_org_role(actor, user_id, OrgRole(body.role))
-    return result
+    return fast_json(result)
 
 
 @router.post("/users/{user_id}/password", status_code=204, responses=errors(400, 401, 403, 404, 422))
@@ -55,9 +44,9 @@ async def reset_password(user_id: str, body: PasswordResetBody, actor: CurrentAc
     return Response(status_code=204)
 
 
-@router.get("/users/{user_id}/devices", response_model=list[Device], responses=errors(401, 403, 404))
-async def user_devices(user_id: str, actor: CurrentActor, svc: Svc) -> list:
-    return await svc.auth.list_devices(actor, user_id)
+@router.get("/users/{user_id}/devices", responses=returns(list[Device], 401, 403, 404))
+async def user_devices(user_id: str, actor: CurrentActor, svc: Svc) -> Response:
+    return fast_json(await svc.auth.list_devices(actor, user_id))
 
 
 @router.delete("/users/{user_id}/devices/{device_id}", status_code=204, responses=errors(401, 403, 404))
@@ -66,15 +55,15 @@ async def revoke_user_device(user_id: str, device_id: str, actor: CurrentActor, 
     return Response(status_code=204)
 
 
-@router.get("/invites", response_model=list[Invite], responses=errors(401, 403))
-async def list_invites(actor: CurrentActor, svc: Svc) -> list:
-    return await svc.people.list_invites(actor)
+@router.get("/invites", responses=returns(list[Invite], 401, 403))
+async def list_invites(actor: CurrentActor, svc: Svc) -> Response:
+    return fast_json(await svc.people.list_invites(actor))
 
 
-@router.post("/invites", response_model=Invite, status_code=201, responses=errors(400, 401, 403, 422))
-async def create_invite(body: InviteBody, actor: CurrentActor, svc: Svc) -> dict:
+@router.post("/invites", status_code=201, responses=returns(Invite, 400, 401, 403, 422, status=201))
+async def create_invite(body: InviteBody, actor: CurrentActor, svc: Svc) -> Response:
     """Create an invite link; its token is returned only here (share ``/#/invite/<token>``)."""
-    return await svc.people.create_invite(actor, body.max_uses, body.expires_in_hours)
+    return fast_json(await svc.people.create_invite(actor, body.max_uses, body.expires_in_hours), 201)
 
 
 @router.delete("/invites/{invite_id}", status_code=204, responses=errors(401, 403, 404))
@@ -83,15 +72,15 @@ async def revoke_invite(invite_id: str, actor: CurrentActor, svc: Svc) -> Respon
     return Response(status_code=204)
 
 
-@router.patch("/org", response_model=Org, responses=errors(400, 401, 403, 422))
-async def update_org(body: OrgBody, actor: CurrentActor, svc: Svc) -> dict:
-    return await svc.people.update_org(actor, body.name, body.signup_domains)
+@router.patch("/org", responses=returns(Org, 400, 401, 403, 422))
+async def update_org(body: OrgBody, actor: CurrentActor, svc: Svc) -> Response:
+    return fast_json(await svc.people.update_org(actor, body.name, body.signup_domains))
 
 
-@router.get("/activity", response_model=list[ActivityDay], responses=errors(400, 401, 403, 422))
-async def activity(actor: CurrentActor, svc: Svc, days: int = Query(30, ge=1, le=366)) -> list:
+@router.get("/activity", responses=returns(list[ActivityDay], 400, 401, 403, 422))
+async def activity(actor: CurrentActor, svc: Svc, days: int = Query(30, ge=1, le=366)) -> Response:
     """The organisation's activity per UTC day (oldest first, days without activity as zeros).
 
-    Counted from committed events by a durable consumer: each event exactly once, a few
-    moments after it is committed."""
-    return await svc.activity.report(actor, days)
+    Counted from committed events by a durable consumer: each event exactly once, a moment
+    after it is committed."""
+    return fast_json(await svc.activity.report(actor, days))

@@ -31,13 +31,16 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from ..domain.sequence import SeqTracker
+from ..protocol import server
+from ..protocol.client import Delivered, Frame, Hello, Ping, Presence, PresenceSub, Read, Send, Typing
+from ..protocol.client import encode_client_frame as _encode
 from ..protocol.close_codes import FATAL_CLOSE_CODES
 from .rest import ApiError, RestApi
 
 log = logging.getLogger("axon.client")
 Json = dict[str, Any]
 _decode = msgspec.json.Decoder().decode
-_encode = msgspec.json.Encoder().encode
+_PING = _encode(Ping()).decode()
 
 
 @dataclass
@@ -180,9 +183,7 @@ class AxonClient:
         if self.fatal:
             raise ClientClosed(self.fatal)
         msg_id = client_msg_id or str(uuid.uuid4())
-        frame: Json = {"t": "send", "id": msg_id, "conv": conv, "text": text}
-        if reply_to:
-            frame["reply_to"] = reply_to
+        frame = Send(msg_id, conv, text, reply_to or None)
         existing = self._outbox.get(msg_id)
         if existing is not None:
             return existing.future
@@ -201,20 +202,20 @@ class AxonClient:
         return len(self._outbox)
 
     async def mark_read(self, conv: str, seq: int) -> None:
-        await self._send_frame({"t": "read", "conv": conv, "seq": seq})
+        await self._send_frame(Read(conv, seq))
 
     async def typing(self, conv: str) -> None:
-        await self._send_frame({"t": "typing", "conv": conv})
+        await self._send_frame(Typing(conv))
 
     async def watch_presence(self, user_ids: list[str]) -> None:
         """Follow these users' presence (kept across reconnects)."""
         self._watched = list(user_ids)
-        await self._send_frame({"t": "presence_sub", "users": user_ids})
+        await self._send_frame(PresenceSub(user_ids))
 
     async def set_presence(self, state: str) -> None:
-        await self._send_frame({"t": "presence", "state": state})
+        await self._send_frame(Presence(state))
 
-    async def _send_frame(self, frame: Json) -> None:
+    async def _send_frame(self, frame: Frame) -> None:
         if self._ws is None:
             raise ConnectionError("not connected")
         await self._ws.send(_encode(frame).decode())
@@ -274,7 +275,7 @@ class AxonClient:
                 try:
                     async for raw in ws:
                         self._last_frame = asyncio.get_running_loop().time()
-                        await self._handle(_decode(raw))
+                        await self._handle(raw)
                         was_synced = was_synced or self.synced.is_set()
                 finally:
                     for helper in helpers:
@@ -292,14 +293,10 @@ class AxonClient:
         if not was_synced:
             raise _Dropped()
 
-    def _hello(self) -> Json:
-        hello: Json = {"t": "hello", "token": self.rest.token, "convs": dict(self._tracker.applied),
-                       "epoch": self.state.epoch, "client": "axon-python-sdk"}
-        if self.state.user_seq is not None:
-            hello["user_seq"] = self.state.user_seq
-        if self.resume_limit:
-            hello["resume_limit"] = self.resume_limit
-        return hello
+    def _hello(self) -> Hello:
+        # user_seq None (left out on the wire): a device without stored state, no user-event replay.
+        return Hello(token=self.rest.token or "", user_seq=self.state.user_seq, convs=dict(self._tracker.applied),
+                     epoch=self.state.epoch, resume_limit=self.resume_limit or None, client="axon-python-sdk")
 
     async def _heartbeats(self, ws: ClientConnection) -> None:
         loop = asyncio.get_running_loop()
@@ -311,7 +308,7 @@ class AxonClient:
             if loop.time() - self._last_frame > timeout:
                 ws.transport.abort()  # the server went silent: treat as dead and reconnect
                 return
-            await ws.send('{"t":"ping"}')
+            await ws.send(_PING)
 
     async def _flush_delivered(self, ws: ClientConnection) -> None:
         while True:
@@ -320,73 +317,87 @@ class AxonClient:
             convs, self._delivered_convs = self._delivered_convs, set()
             applied = self._tracker.applied
             report = {c: applied[c] for c in convs if c in applied}
-            await ws.send(_encode({"t": "delivered", "convs": report}).decode())
+            await ws.send(_encode(Delivered(report)).decode())
             await asyncio.sleep(0.1)
 
     # --- frames --------------------------------------------------------------------
 
-    async def _handle(self, frame: Json) -> None:
-        kind = frame.get("t")
-        if kind == "event":
-            await self._apply_event(frame)
-        elif kind == "user_event":
-            self._apply_user_event(frame)
-        elif kind == "batch":
-            await self._apply_batch(frame)
-        elif kind == "ack":
-            self._acked(frame)
-        elif kind == "welcome":
-            self._welcome(frame)
-        elif kind == "synced":
-            self._synced()
-        elif kind == "error":
-            self._error(frame)
-        elif kind in ("typing", "presence", "receipt"):
-            self._events.put_nowait(Event(kind, kind, frame.get("conv"), 0, frame, frame))
+    async def _handle(self, raw: str | bytes) -> None:
+        """Decode a server frame once, into its typed struct, and apply it."""
+        try:
+            frame = server.decode_server_frame(raw)
+        except msgspec.ValidationError as exc:
+            log.debug("ignoring a frame this SDK does not know: %s", exc)  # a newer server's frame type
+            return
+        match frame:
+            case server.Event():
+                await self._apply_event(frame)
+            case server.UserEventFrame():
+                self._apply_user_event(frame)
+            case server.Batch():
+                await self._apply_batch(frame)
+            case server.Ack():
+                self._acked(frame)
+            case server.Welcome():
+                self._welcome(frame)
+            case server.Synced():
+                self._synced()
+            case server.Error():
+                self._error(frame)
+            case server.Typing() | server.Presence() | server.Receipt():
+                notice = msgspec.to_builtins(frame)
+                self._events.put_nowait(Event(notice["t"], notice["t"], notice.get("conv"), 0, notice, notice))
 
-    def _welcome(self, frame: Json) -> None:
-        if self.state.epoch is not None and frame["epoch"] != self.state.epoch:
+    def _welcome(self, frame: server.Welcome) -> None:
+        if self.state.epoch is not None and frame.epoch != self.state.epoch:
             # Another history (a restored database): our positions mean nothing there.
             self._tracker = SeqTracker()
             self.state.convs = self._tracker.applied
             self.state.user_seq = None
-        self.state.epoch = frame["epoch"]
-        self.user = frame["user"]
-        self._heartbeat = (float(frame["heartbeat_interval"]), float(frame["heartbeat_timeout"]))
+        self.state.epoch = frame.epoch
+        self.user = frame.user
+        self._heartbeat = (float(frame.heartbeat_interval), float(frame.heartbeat_timeout))
         if self.state.user_seq is None:
-            self.state.user_seq = frame["user_seq"]
-        for conv in frame["conversations"]:
+            self.state.user_seq = frame.user_seq
+        for conv in frame.conversations:
             self.conversations[conv["id"]] = conv
             self._tracker.applied.setdefault(conv["id"], conv["last_seq"])
 
     def _synced(self) -> None:
         self.synced.set()
         if self._watched:
-            self._transmit(_encode({"t": "presence_sub", "users": self._watched}))
+            self._transmit(_encode(PresenceSub(self._watched)))
         for pending in list(self._outbox.values()):
             self._transmit(pending.frame)
 
-    async def _apply_batch(self, frame: Json) -> None:
-        if "user_events" in frame:
-            for item in frame["user_events"]:
-                self._apply_user_event(item)
+    async def _apply_batch(self, frame: server.Batch) -> None:
+        if frame.user_events is not None:
+            for item in frame.user_events:
+                self._apply_user_event(_user_event_decoder.decode(item))
             return
-        if frame.get("truncated"):
-            self.truncated.append((frame["conv"], frame["from_seq"]))
-            self._tracker.applied[frame["conv"]] = frame["from_seq"] - 1
-        for item in frame["events"]:
-            await self._apply_event(item)
+        assert frame.conv is not None and frame.events is not None
+        if frame.truncated and frame.from_seq is not None:
+            self.truncated.append((frame.conv, frame.from_seq))
+            self._tracker.applied[frame.conv] = frame.from_seq - 1
+        for item in frame.events:
+            await self._apply_event(_event_decoder.decode(item))
 
-    async def _apply_event(self, frame: Json) -> None:
-        conv = frame["conv"]
-        for ready in self._tracker.offer(conv, frame["seq"], frame):
-            assert isinstance(ready, dict)
-            self._events.put_nowait(Event("event", ready["type"], conv, ready["seq"], ready["data"], ready))
+    async def _apply_event(self, frame: server.Event) -> None:
+        conv = frame.conv
+        if self._hand_over(conv, self._tracker.offer(conv, frame.seq, frame)):
             self._delivered_convs.add(conv)
             self._delivered_dirty.set()
         gap = self._tracker.gap(conv)
         if gap is not None:
             await self._fill_gap(conv, gap.first_missing - 1, gap.last_missing)
+
+    def _hand_over(self, conv: str, ready: list[object]) -> int:
+        """Give the application the events that are next in seq order (their data decoded here, once)."""
+        for item in ready:
+            assert isinstance(item, server.Event)
+            frame = _event_as_json(item)
+            self._events.put_nowait(Event("event", item.type, conv, item.seq, frame["data"], frame))
+        return len(ready)
 
     async def _fill_gap(self, conv: str, after: int, upto: int) -> None:
         try:
@@ -395,46 +406,57 @@ class AxonClient:
             log.warning("could not fill gap %s %d..%d", conv, after + 1, upto)
             return
         for item in page["items"]:
-            for ready in self._tracker.offer(conv, item["seq"], item):
-                assert isinstance(ready, dict)
-                self._events.put_nowait(Event("event", ready["type"], conv, ready["seq"], ready["data"], ready))
+            event = _event_decoder.decode(_encode_json(item))  # the REST page holds the same event frames
+            self._hand_over(conv, self._tracker.offer(conv, event.seq, event))
 
-    def _apply_user_event(self, frame: Json) -> None:
-        if self.state.user_seq is not None and frame["seq"] <= self.state.user_seq:
+    def _apply_user_event(self, frame: server.UserEventFrame) -> None:
+        if self.state.user_seq is not None and frame.seq <= self.state.user_seq:
             return
-        self.state.user_seq = frame["seq"]
-        data = frame["data"]
-        if frame["type"] == "conversation.joined":
+        self.state.user_seq = frame.seq
+        data = _decode(frame.data)
+        if frame.type == "conversation.joined":
             summary = data["conversation"]
             self.conversations[summary["id"]] = summary
             self._tracker.applied.setdefault(summary["id"], summary["last_seq"])
-        elif frame["type"] == "conversation.left":
+        elif frame.type == "conversation.left":
             self.conversations.pop(data["conversation_id"], None)
             self._tracker.applied.pop(data["conversation_id"], None)
-        self._events.put_nowait(Event("user_event", frame["type"], None, frame["seq"], data, frame))
+        as_json = {"t": "user_event", **msgspec.structs.asdict(frame), "data": data}
+        self._events.put_nowait(Event("user_event", frame.type, None, frame.seq, data, as_json))
 
-    def _acked(self, frame: Json) -> None:
-        pending = self._outbox.pop(frame["id"], None)
+    def _acked(self, frame: server.Ack) -> None:
+        pending = self._outbox.pop(frame.id, None)
         if pending is not None and not pending.future.done():
-            pending.future.set_result(Ack(frame["id"], frame["message_id"], frame["conv"], frame["seq"],
-                                          frame["at"], frame["duplicate"]))
+            pending.future.set_result(Ack(frame.id, frame.message_id, frame.conv, frame.seq, frame.at,
+                                          frame.duplicate))
 
-    def _error(self, frame: Json) -> None:
-        error = frame.get("error", {})
-        send_id = frame.get("id")
+    def _error(self, frame: server.Error) -> None:
+        error = frame.error
+        send_id = frame.id
         if send_id is None or send_id not in self._outbox:
-            self._events.put_nowait(Event("error", error.get("code", ""), None, 0, error, frame))
+            as_json = msgspec.to_builtins(frame)
+            self._events.put_nowait(Event("error", error.code, None, 0, as_json["error"], as_json))
             return
-        if error.get("code") == "rate_limited":
-            delay = float(error.get("details", {}).get("retry_after", 0.1))
+        if error.code == "rate_limited":
+            delay = float((error.details or {}).get("retry_after", 0.1))
             frame_bytes = self._outbox[send_id].frame
             asyncio.get_running_loop().call_later(delay, self._transmit, frame_bytes)
             return  # kept in the outbox and sent again, with the same id, once allowed
-        if error.get("code") == "internal_error":
+        if error.code == "internal_error":
             return  # kept in the outbox: re-sent after the next (re)connect
         pending = self._outbox.pop(send_id)
         if not pending.future.done():
-            pending.future.set_exception(SendFailed(error.get("code", ""), error.get("message", "")))
+            pending.future.set_exception(SendFailed(error.code, error.message))
+
+
+_event_decoder = msgspec.json.Decoder(server.Event)
+_user_event_decoder = msgspec.json.Decoder(server.UserEventFrame)
+_encode_json = msgspec.json.Encoder().encode
+
+
+def _event_as_json(frame: server.Event) -> Json:
+    """The ``event`` frame as plain JSON data (``Event.frame`` of the public record), its data decoded."""
+    return {"t": "event", **msgspec.structs.asdict(frame), "data": _decode(frame.data)}
 
 
 def _ignore_failure(task: asyncio.Future[Any]) -> None:

@@ -13,12 +13,15 @@ included, exactly as ``docs/protocol.md`` shows.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
 from ..domain.clock import iso
 from ..domain.events import ConversationEvent, UserEvent
+
+# The data of a committed event: a JSON object, encoded once at commit and carried as is.
+EventData = Annotated[msgspec.Raw, msgspec.Meta(extra_json_schema={"type": "object"})]
 
 
 class ServerFrame(msgspec.Struct, tag_field="t", forbid_unknown_fields=False):
@@ -28,8 +31,9 @@ class ServerFrame(msgspec.Struct, tag_field="t", forbid_unknown_fields=False):
 class ErrorBody(msgspec.Struct, omit_defaults=True):
     """The one error body of the API: inside an ``error`` frame, and as ``{"error": …}`` of a REST answer."""
 
-    code: str
-    message: str
+    code: Annotated[str, msgspec.Meta(description="Stable machine-readable code (see docs/protocol.md).",
+                                      examples=["forbidden"])]
+    message: Annotated[str, msgspec.Meta(description="Human-readable explanation.")]
     details: dict[str, Any] | None = None
 
 
@@ -66,14 +70,14 @@ class Event(ServerFrame, tag="event"):
     type: str
     at: str
     by: str | None
-    data: msgspec.Raw
+    data: EventData
 
 
 class UserEventFrame(ServerFrame, tag="user_event"):
     seq: int
     type: str
     at: str
-    data: msgspec.Raw
+    data: EventData
 
 
 class Ack(ServerFrame, tag="ack"):

@@ -9,14 +9,13 @@ organisation's admins.
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
 
 from ..domain import policy
-from ..domain.activity import COUNTED, DayCounts, Happening, day_range, tally
+from ..domain.activity import DayCounts, Happening, day_range, tally
 from ..domain.errors import ValidationFailed
 from ..domain.model import Actor
+from ..protocol.rest import ActivityDay
 from ..store import activity as store
 from ..store.event_log import CommittedPage
 from ..store.tx import Tx
@@ -55,12 +54,11 @@ class Activity:
     def __init__(self, core: Core) -> None:
         self.core = core
 
-    async def report(self, actor: Actor, days: int) -> list[dict[str, Any]]:
+    async def report(self, actor: Actor, days: int) -> list[ActivityDay]:
         """The last ``days`` UTC days of the caller's organisation, oldest first, zeros included."""
         policy.check_org_admin(actor)
         if not 1 <= days <= MAX_DAYS:
             raise ValidationFailed(f"days must be between 1 and {MAX_DAYS}.", field="days")
         wanted = day_range(self.core.clock.now_ms(), days)
         found = await self.core.read(lambda c: store.days(c, actor.org_id, wanted[0], wanted[-1]))
-        return [{"day": day, **dict(zip(COUNTED, found.get(day, DayCounts()).as_tuple(), strict=True))}
-                for day in wanted]
+        return [ActivityDay(day, *found.get(day, DayCounts()).as_tuple()) for day in wanted]

@@ -89,7 +89,7 @@ class Auth:
                       password=body.get("password", ""), email=body.get("email"),
                       locale=body.get("locale") or "en")
         created = await self.people.create_user(org_id, new, invite_id=invite["id"] if invite else None)
-        user = await self.core.read(lambda c: accounts.get_user(c, created["id"]))
+        user = await self.core.read(lambda c: accounts.get_user(c, created.id))
         assert user is not None
         return await self._new_session(user, body.get("device_name") or "")
 

@@ -144,7 +144,7 @@ class Conversations:
             rows = convs.summaries(conn, actor.user_id)
             peers = convs.peers(conn, actor.user_id, [r["id"] for r in rows if r["kind"] == "direct"])
             views = [conversation_view(r, peer_id=peers.get(r["id"])) for r in rows]
-            views.sort(key=lambda v: v["last_message_at"] or v["created_at"], reverse=True)
+            views.sort(key=lambda v: v.last_message_at or v.created_at, reverse=True)
             return views
 
         return await self.core.read(load)
@@ -153,7 +153,7 @@ class Conversations:
         def load(conn: Conn) -> list[Row]:
             rows = convs.public_channels(conn, actor.org_id, normalise_query(query), limit)
             mine = set(convs.conversation_ids_of(conn, actor.user_id))
-            return [{**conversation_view(r), "joined": r["id"] in mine} for r in rows]
+            return [conversation_view(r, joined=r["id"] in mine) for r in rows]
 
         return await self.core.read(load)
 

@@ -23,7 +23,7 @@ from ..store.database import Conn
 from ..store.tx import Tx
 from ..store.writer import Failed, WriteOp
 from .core import Core
-from .views import message_view
+from .views import as_row, message_view
 
 Row = dict[str, Any]
 
@@ -121,7 +121,7 @@ class _SendBatch:
                     replies[root] += 1
                 view = message_view(row)
                 tx.conversation_event(conv_id, "message.new", op.actor.user_id, {"message": view}, seq=row["seq"])
-                results[i] = SendResult(view, duplicate=False)
+                results[i] = SendResult(as_row(view), duplicate=False)
         msgs.insert_many(tx.conn, list(rows.values()))
         msgs.insert_mentions(tx.conn, mention_rows)
         msgs.bump_reply_counts(tx.conn, replies, tx.now_ms)
@@ -145,7 +145,7 @@ def _duplicate(row: Row, op: SendMessage) -> Any:
     if row["content_hash"] != op.hash:
         return Failed(Conflict("This client_msg_id was already used for a different message.",
                                code="idempotency_key_reused", client_msg_id=op.client_msg_id))
-    return SendResult(message_view(row), duplicate=True)
+    return SendResult(as_row(message_view(row)), duplicate=True)
 
 
 class Messages:
@@ -197,7 +197,7 @@ class Messages:
             view = message_view(row, msgs.reactions_for(tx.conn, [message_id]).get(message_id))
             tx.conversation_event(conversation_id, "message.edited", actor.user_id, {
                 "message_id": message_id, "text": text, "mentions": mentioned, "mentions_all": refs.everyone,
-                "edited_at": view["edited_at"]})
+                "edited_at": view.edited_at})
             return view
 
         return await self.core.write(edit)

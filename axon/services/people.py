@@ -218,7 +218,7 @@ class People:
                "created_by": actor.user_id, "created_at": now, "expires_at": now + int(hours * 3_600_000),
                "max_uses": max_uses, "uses": 0, "revoked_at": None}
         await self.core.write(lambda tx: accounts.insert_invite(tx.conn, row))
-        return {**invite_view(row), "token": token}
+        return invite_view(row, token=token)
 
     async def list_invites(self, actor: Actor) -> list[Row]:
         policy.check_org_admin(actor)
@@ -238,6 +238,6 @@ class People:
         org = await self.core.read(lambda c: accounts.get_org(c, row["org_id"]))
         assert org is not None
         return {"org_name": org["name"], "org": org["slug"], "valid": invite_usable(row, self.core.clock.now_ms()),
-                "expires_at": invite_view(row)["expires_at"]}
+                "expires_at": invite_view(row).expires_at}
 
 

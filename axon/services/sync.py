@@ -14,7 +14,7 @@ from ..store import conversations as convs
 from ..store.database import Conn
 from .conversations import summary_for
 from .core import Core
-from .views import conversation_view, user_view
+from .views import as_row, conversation_view, user_view
 
 Row = dict[str, Any]
 PAGE = 500
@@ -46,10 +46,10 @@ class Sync:
             assert user is not None
             rows = convs.summaries(conn, actor.user_id)
             peers = convs.peers(conn, actor.user_id, [r["id"] for r in rows if r["kind"] == "direct"])
-            return user, [conversation_view(r, peer_id=peers.get(r["id"])) for r in rows]
+            return user, [as_row(conversation_view(r, peer_id=peers.get(r["id"]))) for r in rows]
 
         user, conversations = await self.core.read(load)
-        return SessionStart(user_view(user, private=True), int(user["stream_seq"]), conversations,
+        return SessionStart(as_row(user_view(user, private=True)), int(user["stream_seq"]), conversations,
                             await self.epoch())
 
     async def conversation_events(self, actor: Actor, conversation_id: str, after: int, limit: int) -> Row:

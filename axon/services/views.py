@@ -1,106 +1,124 @@
-"""How stored rows are shown to clients (REST bodies and event payloads alike)."""
+"""How stored rows are shown to clients (REST bodies and event payloads alike).
+
+Each view builds its shape from ``protocol/rest.py``, the one definition that the
+routes encode and ``/openapi.json`` publishes.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from ..domain.clock import iso_from_ms
 from ..protocol.codec import decode
+from ..protocol.rest import Conversation, Device, Invite, Message, Org, Reaction, User
 
 Row = dict[str, Any]
 
 
-def user_view(row: Row, *, private: bool = False) -> Row:
-    view = {
-        "id": row["id"],
-        "username": row["username"],
-        "display_name": row["display_name"],
-        "title": row["title"],
-        "timezone": row["timezone"],
-        "locale": row["locale"],
-        "status_text": row["status_text"],
-        "role": row["org_role"],
-        "disabled": bool(row["disabled"]),
-        "read_receipts": bool(row["read_receipts"]),
-        "created_at": iso_from_ms(row["created_at"]),
-    }
-    if private:
-        view["email"] = row["email"]
-    return view
+def as_row(shape: msgspec.Struct) -> Row:
+    """A shape as a mapping, for the callers that read views by key (the gateway's welcome and ack)."""
+    return msgspec.structs.asdict(shape)
 
 
-def device_view(row: Row, current_device_id: str | None = None) -> Row:
-    return {
-        "id": row["id"],
-        "name": row["name"],
-        "created_at": iso_from_ms(row["created_at"]),
-        "last_seen_at": iso_from_ms(row["last_seen_at"]),
-        "revoked_at": iso_from_ms(row["revoked_at"]),
-        "current": row["id"] == current_device_id,
-    }
+def user_view(row: Row, *, private: bool = False) -> User:
+    # Positional for the same reason as messages (the member directory); rest.User's order.
+    return User(
+        row["id"],
+        row["username"],
+        row["display_name"],
+        row["title"],
+        row["timezone"],
+        row["locale"],
+        row["status_text"],
+        row["org_role"],
+        bool(row["disabled"]),
+        bool(row["read_receipts"]),
+        iso_from_ms(row["created_at"]),
+        row["email"] if private else None,
+    )
 
 
-def org_view(row: Row) -> Row:
-    return {
-        "id": row["id"],
-        "name": row["name"],
-        "slug": row["slug"],
-        "signup_domains": [d for d in row["signup_domains"].split(",") if d],
-        "created_at": iso_from_ms(row["created_at"]),
-    }
+def device_view(row: Row, current_device_id: str | None = None) -> Device:
+    return Device(
+        id=row["id"],
+        name=row["name"],
+        created_at=iso_from_ms(row["created_at"]),
+        last_seen_at=iso_from_ms(row["last_seen_at"]),
+        revoked_at=iso_from_ms(row["revoked_at"]),
+        current=row["id"] == current_device_id,
+    )
 
 
-def invite_view(row: Row) -> Row:
-    return {
-        "id": row["id"],
-        "created_by": row["created_by"],
-        "created_at": iso_from_ms(row["created_at"]),
-        "expires_at": iso_from_ms(row["expires_at"]),
-        "max_uses": row["max_uses"],
-        "uses": row["uses"],
-        "revoked": row["revoked_at"] is not None,
-    }
+def org_view(row: Row) -> Org:
+    return Org(
+        id=row["id"],
+        name=row["name"],
+        slug=row["slug"],
+        signup_domains=[d for d in row["signup_domains"].split(",") if d],
+        created_at=iso_from_ms(row["created_at"]),
+    )
 
 
-def conversation_view(row: Row, *, peer_id: str | None = None) -> Row:
-    """A conversation; membership fields are present when ``row`` came with the caller's membership."""
-    return {
-        "id": row["id"],
-        "kind": row["kind"],
-        "name": row["name"],
-        "topic": row["topic"],
-        "archived": bool(row["archived"]),
-        "created_by": row["created_by"],
-        "created_at": iso_from_ms(row["created_at"]),
-        "last_seq": int(row["last_seq"]),
-        "last_message_at": iso_from_ms(row["last_message_at"]),
-        "member_count": int(row["member_count"]),
-        "peer_id": peer_id,
-        "my_role": row.get("my_role"),
-        "read_seq": int(row.get("read_seq") or 0),
-        "unread_count": int(row.get("unread_count") or 0),
-        "mention_count": int(row.get("mention_count") or 0),
-        "joined": bool(row.get("joined", False)),
-    }
+def invite_view(row: Row, *, token: str | None = None) -> Invite:
+    """An invite; ``token`` only in the answer that created it (only its hash is stored)."""
+    return Invite(
+        id=row["id"],
+        created_by=row["created_by"],
+        created_at=iso_from_ms(row["created_at"]),
+        expires_at=iso_from_ms(row["expires_at"]),
+        max_uses=row["max_uses"],
+        uses=row["uses"],
+        revoked=row["revoked_at"] is not None,
+        token=token,
+    )
 
 
-def message_view(row: Row, reactions: list[Row] | None = None) -> Row:
+def conversation_view(row: Row, *, peer_id: str | None = None, joined: bool | None = None) -> Conversation:
+    """A conversation; membership fields are present when ``row`` came with the caller's membership
+    (``joined`` says it for rows that did not, such as the channel directory)."""
+    # Positional for the same reason as messages (conversation lists and every welcome); rest.Conversation's order.
+    return Conversation(
+        row["id"],
+        row["kind"],
+        row["name"],
+        row["topic"],
+        bool(row["archived"]),
+        row["created_by"],
+        iso_from_ms(row["created_at"]),
+        int(row["last_seq"]),
+        iso_from_ms(row["last_message_at"]),
+        int(row["member_count"]),
+        peer_id,
+        row.get("my_role"),
+        int(row.get("read_seq") or 0),
+        int(row.get("unread_count") or 0),
+        int(row.get("mention_count") or 0),
+        bool(row.get("joined", False)) if joined is None else joined,
+    )
+
+
+def message_view(row: Row, reactions: list[Row] | None = None) -> Message:
+    """A message; a deleted one is a tombstone (no text, mentions or reactions)."""
     deleted = row["deleted_at"] is not None
-    return {
-        "id": row["id"],
-        "conversation_id": row["conversation_id"],
-        "seq": int(row["seq"]),
-        "sender_id": row["sender_id"],
-        "client_msg_id": row["client_msg_id"],
-        "text": "" if deleted else row["text"],
-        "reply_to": row["reply_to"],
-        "reply_count": int(row["reply_count"]),
-        "last_reply_at": iso_from_ms(row["last_reply_at"]),
-        "mentions": [] if deleted else decode(row["mentions"]),
-        "mentions_all": False if deleted else bool(row["mentions_all"]),
-        "reactions": [] if deleted else (reactions or []),
-        "pinned": row["pinned_at"] is not None and not deleted,
-        "edited_at": iso_from_ms(row["edited_at"]),
-        "deleted": deleted,
-        "created_at": iso_from_ms(row["created_at"]),
-    }
+    # Positional: msgspec matches 16 keyword arguments ten times slower than it takes positions
+    # (4 us against 0.4 us a message, most of a history page's CPU). The order is rest.Message's.
+    return Message(
+        row["id"],
+        row["conversation_id"],
+        int(row["seq"]),
+        row["sender_id"],
+        row["client_msg_id"],
+        "" if deleted else row["text"],
+        row["reply_to"],
+        int(row["reply_count"]),
+        iso_from_ms(row["last_reply_at"]),
+        [] if deleted else decode(row["mentions"]),
+        False if deleted else bool(row["mentions_all"]),
+        [] if deleted or not reactions else [Reaction(r["emoji"], r["count"], r["user_ids"]) for r in reactions],
+        row["pinned_at"] is not None and not deleted,
+        iso_from_ms(row["edited_at"]),
+        deleted,
+        iso_from_ms(row["created_at"]),
+    )

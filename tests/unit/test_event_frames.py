@@ -9,9 +9,11 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from axon.api.routes_messages import conversation_event_page, user_event_page
 from axon.domain.clock import iso_from_ms
 from axon.domain.events import ConversationEvent, UserEvent
-from axon.protocol.codec import encode_str
+from axon.protocol import server
+from axon.protocol.codec import encode, encode_str
 from axon.protocol.events import conversation_event_frame, join_frames, user_event_frame
 
 json_values = st.recursive(
@@ -77,3 +79,56 @@ def test_timestamps_are_iso_utc_with_milliseconds(ms: int) -> None:
 
 def test_a_missing_timestamp_stays_missing() -> None:
     assert iso_from_ms(None) is None
+
+
+# --- the typed frames (protocol.server, REST pages) are byte-identical to the spliced ones --------------------
+
+def _spliced_event_page(events: list[ConversationEvent], last_seq: int, next_after_seq: int | None) -> bytes:
+    """The REST event page as ``routes_messages`` spliced it by hand before the typed ``EventPage``."""
+    items = join_frames(b"[", [conversation_event_frame(e) for e in events], b"]")
+    head = encode({"last_seq": last_seq, "next_after_seq": next_after_seq})
+    return head[:-1] + b',"items":' + items + b"}"
+
+
+ids = st.text(max_size=30)
+conversation_events = st.builds(ConversationEvent, ids, st.integers(1, 2**53), ids, st.none() | ids, timestamps,
+                                data_objects.map(encode_str))
+user_events = st.builds(UserEvent, ids, st.integers(1, 2**53), ids, timestamps, data_objects.map(encode_str))
+
+
+@given(conversation_events)
+def test_a_typed_event_frame_is_the_spliced_bytes(event: ConversationEvent) -> None:
+    assert server.event_frame(event) == conversation_event_frame(event)
+
+
+@given(user_events)
+def test_a_typed_user_event_frame_is_the_spliced_bytes(event: UserEvent) -> None:
+    assert server.user_event_frame(event) == user_event_frame(event)
+
+
+@given(ids, st.booleans(), st.integers(1, 2**53), st.lists(conversation_events, max_size=4))
+def test_a_conversation_batch_is_the_spliced_bytes(conv: str, truncated: bool, from_seq: int,
+                                                   events: list[ConversationEvent]) -> None:
+    frames = [conversation_event_frame(e) for e in events]
+    head = encode({"t": "batch", "conv": conv, "truncated": truncated, "from_seq": from_seq})
+    assert server.conversation_batch(conv, truncated, from_seq, frames) == join_frames(
+        head[:-1] + b',"events":[', frames, b"]}")
+
+
+@given(st.lists(user_events, max_size=4))
+def test_a_user_batch_is_the_spliced_bytes(events: list[UserEvent]) -> None:
+    frames = [user_event_frame(e) for e in events]
+    assert server.user_batch(frames) == join_frames(b'{"t":"batch","user_events":[', frames, b"]}")
+
+
+@given(st.lists(conversation_events, max_size=4), st.integers(0, 2**53), st.none() | st.integers(0, 2**53))
+def test_a_rest_event_page_is_the_spliced_bytes(events: list[ConversationEvent], last_seq: int,
+                                                next_after_seq: int | None) -> None:
+    page = {"items": events, "last_seq": last_seq, "next_after_seq": next_after_seq}
+    assert encode(conversation_event_page(page)) == _spliced_event_page(events, last_seq, next_after_seq)
+
+
+@given(st.lists(user_events, max_size=4))
+def test_a_rest_user_event_page_is_the_spliced_bytes(events: list[UserEvent]) -> None:
+    spliced = join_frames(b'{"items":[', [user_event_frame(e) for e in events], b"]}")
+    assert encode(user_event_page(events)) == spliced

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from axon.protocol.frames import (
+from axon.protocol.client import (
     Delivered,
     Frame,
     FrameError,
@@ -21,7 +21,7 @@ from axon.protocol.frames import (
     Send,
     Typing,
     decode_client_frame,
-    error_frame,
+    encode_client_frame,
 )
 
 
@@ -149,9 +149,20 @@ def test_any_json_value_either_decodes_or_raises_frame_error(value: Any) -> None
         assert error.code in {"invalid_frame", "unknown_frame"}
 
 
-def test_error_frame_shape() -> None:
-    assert error_frame("forbidden", "No.") == {"t": "error", "error": {"code": "forbidden", "message": "No."}}
-    assert error_frame("invalid_frame", "Bad.", ref="r1", send_id="k1", details={"field": "text"}) == {
-        "t": "error", "ref": "r1", "id": "k1",
-        "error": {"code": "invalid_frame", "message": "Bad.", "details": {"field": "text"}},
-    }
+@pytest.mark.parametrize("frame", [
+    Hello(token="tok"),
+    Hello(token="tok", user_seq=0, convs={"c_1": 2}, epoch="e", resume_limit=5, client="x", ref="h"),
+    Send(id="k1", conv="c_1", text="hi"), Send(id="k1", conv="c_1", text="re", reply_to="m_1"),
+    Read(conv="c_1", seq=3, ref="r"), Delivered(convs={"c_1": 3}), Typing(conv="c_1"), Presence(state="away"),
+    PresenceSub(users=["u_1"], ref="p"), Ping(), Ping(ref="k"),
+])
+def test_an_encoded_client_frame_decodes_to_the_same_struct(frame: Frame) -> None:
+    assert decode_client_frame(encode_client_frame(frame)) == frame
+
+
+def test_unset_optional_fields_are_left_out_on_the_wire() -> None:
+    # A hello without user_seq means "no stored state"; 0 means "replay everything".
+    assert json.loads(encode_client_frame(Hello(token="tok"))) == {"t": "hello", "token": "tok"}
+    assert json.loads(encode_client_frame(Hello(token="tok", user_seq=0)))["user_seq"] == 0
+    assert json.loads(encode_client_frame(Send(id="k", conv="c", text="x"))) == {
+        "t": "send", "id": "k", "conv": "c", "text": "x"}

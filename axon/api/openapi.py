@@ -1,0 +1,63 @@
+"""The REST shapes of ``protocol/rest.py`` in ``/openapi.json``.
+
+Routes answer with msgspec-encoded shapes (no FastAPI ``response_model``), so
+each route declares its documented answers with ``returns`` and ``errors``,
+which point at the shapes' JSON schemas; ``install`` adds those schemas to the
+document's components. Request bodies stay pydantic models (``schemas.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from fastapi import FastAPI
+
+from ..protocol.rest import SHAPES, ErrorResponse
+
+_REF = "#/components/schemas/{name}"
+_ERROR_TEXT = {400: "Invalid input", 401: "Not authenticated", 403: "Not allowed", 404: "Not found or not visible",
+               409: "Conflict", 410: "Gone", 413: "Too large", 422: "Invalid input", 429: "Rate limited",
+               500: "Server error; nothing was applied", 503: "Not ready"}
+
+Responses = dict[int | str, dict[str, Any]]
+
+
+def schema_of(shape: Any) -> dict[str, Any]:
+    """The JSON schema of ``shape`` (a shape, or a list of them), referring to the published components."""
+    (schema,), _ = msgspec.json.schema_components([shape], ref_template=_REF)
+    return schema
+
+
+def components() -> dict[str, Any]:
+    """Every REST shape's schema, by name (the ``ErrorBody`` of ``protocol.server`` among them)."""
+    _, schemas = msgspec.json.schema_components(SHAPES, ref_template=_REF)
+    return schemas
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def errors(*statuses: int) -> Responses:
+    """The documented error answers of a route: each is an ``ErrorResponse``."""
+    ref = schema_of(ErrorResponse)
+    return {status: _json(ref, _ERROR_TEXT[status]) for status in statuses}
+
+
+def returns(shape: Any, *error_statuses: int, status: int = 200) -> Responses:
+    """The documented answers of a route: ``shape`` on success, an ``ErrorResponse`` for each error status."""
+    return {status: _json(schema_of(shape), "Successful Response"), **errors(*error_statuses)}
+
+
+def install(app: FastAPI) -> None:
+    """Have ``app.openapi()`` publish the shapes the routes refer to."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = build()
+            document.setdefault("components", {}).setdefault("schemas", {}).update(components())
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,219 @@
+"""Response bodies of the REST API: one ``msgspec.Struct`` per shape, the only definition.
+
+``services/views.py`` builds them from stored rows, the routes encode them with
+msgspec, and ``/openapi.json`` describes them from these same classes
+(``api/openapi.py``), so a field cannot be added to one and forgotten in the other.
+Every field is always present (``null`` included), as the API has always answered.
+Field order is the order on the wire.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from .server import ErrorBody, Event, UserEventFrame
+
+Timestamp = Annotated[str | None, msgspec.Meta(description="ISO 8601 UTC with milliseconds; null when unset.")]
+
+
+class Shape(msgspec.Struct):
+    """Base of the REST bodies (unknown fields are ignored by decoders: newer servers stay readable)."""
+
+    def __getitem__(self, field: str) -> Any:
+        """Read a field by key, as from the dicts the views built before: callers written against
+        them (the gateway, the CLI, service-level tests) keep working. New code reads attributes."""
+        if field not in self.__struct_fields__:
+            raise KeyError(field)
+        return getattr(self, field)
+
+
+class ErrorResponse(Shape):
+    """Every error answer of the API (the same body as the WebSocket ``error`` frame's ``error``)."""
+
+    error: ErrorBody
+
+
+class User(Shape):
+    id: str
+    username: str
+    display_name: str
+    title: str
+    timezone: str
+    locale: str
+    status_text: str
+    role: Literal["admin", "member"]
+    disabled: bool
+    read_receipts: bool
+    created_at: Timestamp
+    email: Annotated[str | None, msgspec.Meta(description="Only to the user and to admins.")] = None
+
+
+class Device(Shape):
+    id: str
+    name: str
+    created_at: Timestamp
+    last_seen_at: Timestamp
+    revoked_at: Timestamp
+    current: bool
+
+
+class Org(Shape):
+    id: str
+    name: str
+    slug: str
+    signup_domains: list[str]
+    created_at: Timestamp
+
+
+class Session(Shape):
+    token: Annotated[str, msgspec.Meta(description="Bearer token of the new device; shown only once.")]
+    device: Device
+    user: User
+    org: Org
+
+
+class Invite(Shape):
+    id: str
+    created_by: str
+    created_at: Timestamp
+    expires_at: Timestamp
+    max_uses: int | None
+    uses: int
+    revoked: bool
+    token: Annotated[str | None, msgspec.Meta(description="Only in the response that created it.")] = None
+
+
+class InviteInfo(Shape):
+    org_name: str
+    org: str
+    valid: bool
+    expires_at: Timestamp
+
+
+class Conversation(Shape):
+    id: str
+    kind: Literal["direct", "group", "channel"]
+    name: str
+    topic: str
+    archived: bool
+    created_by: str
+    created_at: Timestamp
+    last_seq: int
+    last_message_at: Timestamp
+    member_count: int
+    peer_id: Annotated[str | None, msgspec.Meta(description="The other member of a direct conversation.")]
+    my_role: str | None
+    read_seq: int
+    unread_count: int
+    mention_count: int
+    joined: bool
+
+
+class Member(Shape):
+    user_id: str
+    role: Literal["owner", "admin", "member"]
+    joined_seq: int
+
+
+class Reaction(Shape):
+    emoji: str
+    count: int
+    user_ids: list[str]
+
+
+class Message(Shape):
+    id: str
+    conversation_id: str
+    seq: int
+    sender_id: str
+    client_msg_id: str
+    text: str
+    reply_to: str | None
+    reply_count: int
+    last_reply_at: Timestamp
+    mentions: list[str]
+    mentions_all: bool
+    reactions: list[Reaction]
+    pinned: bool
+    edited_at: Timestamp
+    deleted: bool
+    created_at: Timestamp
+
+
+class SendResult(Shape):
+    message: Message
+    duplicate: Annotated[bool, msgspec.Meta(description="True when this was a retry of a message already stored.")]
+
+
+class MessagePage(Shape):
+    items: list[Message]
+    next_before_seq: int | None
+
+
+class Thread(Shape):
+    root: Message
+    replies: list[Message]
+
+
+class Receipts(Shape):
+    message_id: str
+    read_by: list[str]
+    read_count: int
+    delivered_to: list[str]
+    delivered_count: int
+    member_count: int
+    recipient_count: int
+
+
+def _frames_of(frame: type[msgspec.Struct]) -> Any:
+    """``list[msgspec.Raw]`` documented as a list of ``frame``: the items are already-encoded frames."""
+    ref = {"$ref": f"#/components/schemas/{frame.__name__}"}
+    return list[Annotated[msgspec.Raw, msgspec.Meta(extra_json_schema=ref)]]
+
+
+class EventPage(Shape):
+    """A page of a conversation's event log: the same ``event`` frames live delivery sends."""
+
+    last_seq: int
+    next_after_seq: int | None
+    items: _frames_of(Event)  # type: ignore[valid-type]
+
+
+class UserEventPage(Shape):
+    """A page of the caller's user-event log: the same ``user_event`` frames live delivery sends."""
+
+    items: _frames_of(UserEventFrame)  # type: ignore[valid-type]
+
+
+class UserPage(Shape):
+    items: list[User]
+    next_cursor: str | None
+
+
+class ReadMarker(Shape):
+    conversation_id: str
+    read_seq: int
+
+
+class Health(Shape):
+    status: str
+
+
+class ActivityDay(Shape):
+    """What an organisation did on one UTC day (kept by the ``org_activity`` consumer of committed events)."""
+
+    day: Annotated[str, msgspec.Meta(description="UTC day, YYYY-MM-DD.", examples=["2026-12-01"])]
+    messages: Annotated[int, msgspec.Meta(description="Top-level messages sent that day.")]
+    replies: Annotated[int, msgspec.Meta(description="Thread replies sent that day.")]
+    reactions: Annotated[int, msgspec.Meta(description="Reactions added that day.")]
+    joins: Annotated[int, msgspec.Meta(description="People who joined a conversation that day.")]
+
+
+# Shapes that are referenced only through ``_frames_of`` are listed so their schemas are published.
+SHAPES: tuple[Any, ...] = (
+    ErrorResponse, User, Device, Org, Session, Invite, InviteInfo, Conversation, Member, Reaction, Message,
+    SendResult, MessagePage, Thread, Receipts, EventPage, UserEventPage, UserPage, ReadMarker, Health, ActivityDay,
+    Event, UserEventFrame,
+)
