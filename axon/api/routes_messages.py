@@ -42,8 +42,7 @@ async def send(conversation_id: str, body: SendBody, actor: CurrentActor, svc: S
     ``duplicate: true``; the same id with different content is 409 ``idempotency_key_reused``.
     Returns only after the message is durably committed."""
     result = await svc.messages.send(actor, conversation_id, body.client_msg_id, body.text, body.reply_to)
-    # ``result.message`` is the message view as a mapping (what the gateway reads); it encodes the same.
-    answer = SendResult(result.message, result.duplicate)  # type: ignore[arg-type]
+    answer = SendResult(result.message, result.duplicate)
     return fast_json(answer, 200 if result.duplicate else 201)
 
 

@@ -17,7 +17,7 @@ from typing import Any, Protocol, TypeVar
 
 from ..domain.errors import AxonError
 from ..domain.model import Actor
-from ..protocol import frames as f
+from ..protocol import client as f
 from ..protocol.server import Ok, ServerFrame, error_frame
 from .hub import Recipient
 

@@ -18,7 +18,7 @@ from typing import Protocol
 from ..domain.events import ConversationEvent, UserEvent
 from ..domain.model import Actor
 from ..domain.sequence import ResumeWindow
-from ..protocol import frames as f
+from ..protocol import client as f
 from ..protocol.server import (
     Synced,
     Welcome,
@@ -79,7 +79,7 @@ class Resume:
         client_convs = hello.convs if same_history else {}
         client_user_seq = hello.user_seq if same_history else None
         for conv in start.conversations:
-            out.positions[conv["id"]] = min(client_convs.get(conv["id"], conv["last_seq"]), conv["last_seq"])
+            out.positions[conv.id] = min(client_convs.get(conv.id, conv.last_seq), conv.last_seq)
         self._hub.subscribe(self._connection, list(out.positions))
         if self._hub.dispatches != routed_before:
             # Events routed between the snapshot read and the subscription reached nobody here:
@@ -100,8 +100,8 @@ class Resume:
             # session live (it was subscribed before the snapshot was read).
             await self._replay_user_events(start.user_seq)
         for conv in start.conversations:
-            if conv["id"] in snapshot.replayed:
-                await self._replay_conversation(conv["id"], conv["last_seq"], snapshot.limit)
+            if conv.id in snapshot.replayed:
+                await self._replay_conversation(conv.id, conv.last_seq, snapshot.limit)
         await self._transport.write([encode_frame(Synced(out.user_seq, out.positions))])
 
     def _welcome(self, start: SessionStart, device_id: str) -> Welcome:

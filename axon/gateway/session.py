@@ -27,7 +27,7 @@ from ..domain.clock import Clock
 from ..domain.errors import AxonError
 from ..domain.model import Actor
 from ..domain.ratelimit import Bucket, take
-from ..protocol import frames as f
+from ..protocol import client as f
 from ..protocol.close_codes import CloseCode
 from ..protocol.server import ServerFrame, encode_frame, error_frame
 from .acks import ReplyBatch

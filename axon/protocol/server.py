@@ -40,13 +40,13 @@ class ErrorBody(msgspec.Struct, omit_defaults=True):
 class Welcome(ServerFrame, tag="welcome"):
     session: str  # the node serving this session
     epoch: str
-    user: dict[str, Any]
+    user: Any  # the user's own profile (``protocol.rest.User``)
     device_id: str
     user_seq: int
     heartbeat_interval: float
     heartbeat_timeout: float
     max_text_bytes: int
-    conversations: list[dict[str, Any]]
+    conversations: list[Any]  # ``protocol.rest.Conversation`` summaries
 
 
 class Batch(ServerFrame, tag="batch", omit_defaults=True):

@@ -16,6 +16,7 @@ from ..domain.ids import new_id
 from ..domain.model import Actor, Conversation, Membership
 from ..domain.receipts import tally_receipts
 from ..protocol.codec import encode_str
+from ..protocol.rest import Message
 from ..store import accounts
 from ..store import conversations as convs
 from ..store import messages as msgs
@@ -23,14 +24,14 @@ from ..store.database import Conn
 from ..store.tx import Tx
 from ..store.writer import Failed, WriteOp
 from .core import Core
-from .views import as_row, message_view
+from .views import message_view
 
 Row = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
 class SendResult:
-    message: Row
+    message: Message
     duplicate: bool
 
 
@@ -121,7 +122,7 @@ class _SendBatch:
                     replies[root] += 1
                 view = message_view(row)
                 tx.conversation_event(conv_id, "message.new", op.actor.user_id, {"message": view}, seq=row["seq"])
-                results[i] = SendResult(as_row(view), duplicate=False)
+                results[i] = SendResult(view, duplicate=False)
         msgs.insert_many(tx.conn, list(rows.values()))
         msgs.insert_mentions(tx.conn, mention_rows)
         msgs.bump_reply_counts(tx.conn, replies, tx.now_ms)
@@ -145,7 +146,7 @@ def _duplicate(row: Row, op: SendMessage) -> Any:
     if row["content_hash"] != op.hash:
         return Failed(Conflict("This client_msg_id was already used for a different message.",
                                code="idempotency_key_reused", client_msg_id=op.client_msg_id))
-    return SendResult(as_row(message_view(row)), duplicate=True)
+    return SendResult(message_view(row), duplicate=True)
 
 
 class Messages:

@@ -9,12 +9,13 @@ from ..domain import policy
 from ..domain.events import ConversationEvent, UserEvent
 from ..domain.model import Actor
 from ..domain.sequence import ResumeWindow, plan_resume
+from ..protocol.rest import Conversation, User
 from ..store import accounts, streams
 from ..store import conversations as convs
 from ..store.database import Conn
 from .conversations import summary_for
 from .core import Core
-from .views import as_row, conversation_view, user_view
+from .views import conversation_view, user_view
 
 Row = dict[str, Any]
 PAGE = 500
@@ -24,9 +25,9 @@ PAGE = 500
 class SessionStart:
     """What a connecting device needs before replay: who it is and where everything stands."""
 
-    user: Row
+    user: User
     user_seq: int
-    conversations: list[Row]
+    conversations: list[Conversation]
     epoch: str
 
 
@@ -46,10 +47,10 @@ class Sync:
             assert user is not None
             rows = convs.summaries(conn, actor.user_id)
             peers = convs.peers(conn, actor.user_id, [r["id"] for r in rows if r["kind"] == "direct"])
-            return user, [as_row(conversation_view(r, peer_id=peers.get(r["id"]))) for r in rows]
+            return user, [conversation_view(r, peer_id=peers.get(r["id"])) for r in rows]
 
         user, conversations = await self.core.read(load)
-        return SessionStart(as_row(user_view(user, private=True)), int(user["stream_seq"]), conversations,
+        return SessionStart(user_view(user, private=True), int(user["stream_seq"]), conversations,
                             await self.epoch())
 
     async def conversation_events(self, actor: Actor, conversation_id: str, after: int, limit: int) -> Row:

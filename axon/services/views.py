@@ -8,18 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
-
 from ..domain.clock import iso_from_ms
 from ..protocol.codec import decode
 from ..protocol.rest import Conversation, Device, Invite, Message, Org, Reaction, User
 
 Row = dict[str, Any]
-
-
-def as_row(shape: msgspec.Struct) -> Row:
-    """A shape as a mapping, for the callers that read views by key (the gateway's welcome and ack)."""
-    return msgspec.structs.asdict(shape)
 
 
 def user_view(row: Row, *, private: bool = False) -> User:

@@ -56,17 +56,17 @@ async def _run(ops: list[tuple[str, int, int]], url: str) -> None:
                 targets.append(result.message)
             elif op == "edit":
                 author = next(i for i, a in enumerate(actors) if a.user_id == targets[-1]["sender_id"])
-                if not targets[-1].get("deleted"):
+                if not targets[-1].deleted:
                     await svc.messages.edit(actors[author], conv, targets[-1]["id"], f"edited {n}")
             elif op in ("react", "unreact"):
-                if not targets[0].get("deleted"):
+                if not targets[0].deleted:
                     await svc.messages.react(actor, conv, targets[0]["id"], "👍", add=op == "react")
             elif op == "delete":
-                if not targets[-1].get("deleted"):
+                if not targets[-1].deleted:
                     await svc.messages.delete(actors[0], conv, targets[-1]["id"])
-                    targets[-1]["deleted"] = True
+                    targets[-1].deleted = True
             elif op == "pin":
-                if not targets[-1].get("deleted"):
+                if not targets[-1].deleted:
                     await svc.messages.pin(actor, conv, targets[-1]["id"], pinned=n % 2 == 0)
             elif op == "topic":
                 await svc.conversations.update(actor, conv, None, f"topic {n}")

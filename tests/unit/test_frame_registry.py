@@ -14,7 +14,7 @@ from axon.gateway.handlers import build_registry
 from axon.gateway.hub import Hub
 from axon.gateway.presence import PresenceTracker
 from axon.gateway.registry import FrameContext, FrameRegistry
-from axon.protocol import frames as f
+from axon.protocol import client as f
 from axon.protocol.server import Ok, Pong, ServerFrame
 from axon.testing.clock import FakeClock
 

@@ -7,7 +7,6 @@ import json
 import msgspec
 import pytest
 
-from axon.protocol import frames as compat
 from axon.protocol import server as s
 
 RAW = msgspec.Raw(b'{"message":{"id":"m_1","text":"hi"}}')
@@ -68,11 +67,6 @@ def test_error_frame_shape() -> None:
 
 def test_empty_details_are_left_out() -> None:
     assert "details" not in json.loads(s.encode_frame(s.error_frame("forbidden", "No.", details={})))["error"]
-
-
-def test_the_compatibility_dict_error_frame_is_the_typed_one() -> None:
-    for args in [("forbidden", "No."), ("invalid_frame", "Bad.", "r1", "k1", {"field": "text"})]:
-        assert compat.error_frame(*args) == json.loads(s.encode_frame(s.error_frame(*args)))  # type: ignore[arg-type]
 
 
 def test_an_unknown_frame_type_does_not_decode() -> None:

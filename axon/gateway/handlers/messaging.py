@@ -6,7 +6,7 @@ import asyncio
 import logging
 
 from ...domain.errors import AxonError
-from ...protocol import frames as f
+from ...protocol import client as f
 from ...protocol.server import Ack, ServerFrame, encode_frame, error_frame
 from ...services.markers import Markers
 from ...services.messages import Messages, SendResult
@@ -57,7 +57,7 @@ def send_reply(send_id: str, done: asyncio.Future[SendResult]) -> ServerFrame:
     if exc is None:
         result = done.result()
         message = result.message
-        return Ack(send_id, message["id"], message["conversation_id"], message["seq"], message["created_at"],
+        return Ack(send_id, message.id, message.conversation_id, message.seq, message.created_at or "",
                    result.duplicate)
     if isinstance(exc, AxonError):
         return error_frame(exc.code, exc.message, send_id=send_id, details=exc.details or None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...protocol import frames as f
+from ...protocol import client as f
 from ...protocol.server import Pong
 from ..registry import FrameContext, FrameRegistry
 

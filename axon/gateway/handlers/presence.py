@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...domain.errors import ValidationFailed
 from ...domain.model import Actor
-from ...protocol import frames as f
+from ...protocol import client as f
 from ...protocol.server import Ok
 from ...services.people import People
 from ..hub import Hub

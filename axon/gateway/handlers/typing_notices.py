@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...domain.clock import Clock
-from ...protocol import frames as f
+from ...protocol import client as f
 from ...services.core import Signals
 from ..registry import FrameContext, FrameRegistry
 
