@@ -300,3 +300,37 @@ async def test_registered_consumers_run_in_a_known_order(tmp_path: Path) -> None
         assert [r.consumer.name for r in services.durable] == ["org_activity"]
     finally:
         await services.core.db.close()
+
+
+async def test_a_failing_consumer_is_retried_later_and_later_on_the_same_page(store: Any) -> None:
+    db, writer, spine = store
+    clock = FakeClock()
+    consumer = CountingConsumer()
+    runner = DurableRunner(consumer, db, writer, clock, "n_a", poll_interval=1.0)
+    spine.add_durable_waker(runner.wake)
+    consumer.fail_after_effect = 2
+    task = asyncio.create_task(runner.run())
+    try:
+        await eventually(lambda: runner.position is not None)
+        await writer.submit(Emit("c_1", 1, count=2))  # wakes the runner at once: no poll needed
+        await eventually(lambda: consumer.fail_after_effect == 1)  # first failure…
+        await clock.until_sleeping()  # …backs off 2 s (the poll interval, doubled)
+        clock.advance(1.9)
+        await clock.until_sleeping()
+        assert await _counted(db) == 0 and consumer.fail_after_effect == 1  # not retried early
+        clock.advance(0.1)
+        await eventually(lambda: consumer.fail_after_effect == 0)  # second failure: 4 s this time
+        await clock.until_sleeping()
+        clock.advance(3.9)
+        await clock.until_sleeping()
+        assert await _counted(db) == 0
+        clock.advance(0.1)
+
+        async def counted_once() -> bool:
+            return await _counted(db) == 2
+
+        await eventually(counted_once)
+        assert consumer.pages == [(1, 1)]
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
