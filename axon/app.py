@@ -23,7 +23,7 @@ from .domain.model import OrgRole
 from .gateway.gateway import Gateway
 from .gateway.signals import BusSignals
 from .services.activity import Activity, OrgActivityCounter
-from .services.auth import Auth, LoginLimits
+from .services.auth import Auth, LoginLimits, RevokedDevices
 from .services.conversations import Conversations
 from .services.core import Core, Limits, TokenCache
 from .services.markers import Markers
@@ -84,6 +84,8 @@ def register_consumers(services: Services) -> None:
         return bus.publish(envelopes_for(committed))
 
     spine.add_after_commit("bus", publish)
+    revocations = RevokedDevices(core)
+    spine.add_after_commit(revocations.name, revocations)
     for consumer in (OrgActivityCounter(),):
         runner = DurableRunner(consumer, core.db, core.writer, core.clock, services.gateway.node_id,
                                poll_interval=services.settings.spine_poll_interval)

@@ -56,7 +56,7 @@ class Gateway:
         # Revocations made on other nodes: stop honouring those tokens here too.
         for env in envelopes:
             if env.topic == Topic.DEVICE_REVOKED:
-                self.auth.core.tokens.forget_device(env.key)
+                self.auth.forget_token_of(env.key)
 
     def new_session(self, transport: Transport, address: str) -> Session:
         session = Session(transport, address, self._sessions)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
 from ..domain import policy
 from ..domain.accounts import email_domain, validate_email
 from ..domain.errors import Forbidden, NotFound, RateLimited, Unauthenticated, ValidationFailed
@@ -14,6 +16,7 @@ from ..domain.model import Actor, OrgRole
 from ..domain.ratelimit import RateLimiter
 from ..store import accounts
 from ..store.tx import Tx
+from ..store.writer import Committed
 from .core import Core
 from .passwords import Passwords, token_hash
 from .people import NewUser, People
@@ -139,8 +142,11 @@ class Auth:
             if accounts.revoke_device(tx.conn, device_id, tx.now_ms):
                 tx.user_event(target, "device.revoked", {"device_id": device_id})
 
-        await self.core.write(revoke)
-        self.core.device_revoked(device_id)
+        await self.core.write(revoke)  # the ``revocations`` consumer ends its sessions (see below)
+
+    def forget_token_of(self, device_id: str) -> None:
+        """A device was revoked on another node: stop honouring its cached token here too."""
+        self.core.tokens.forget_device(device_id)
 
     async def record_last_seen(self, seen: dict[str, int]) -> None:
         """Store when each device (id -> ms) was last connected; the gateway batches these."""
@@ -164,3 +170,26 @@ class Auth:
             raise Forbidden("The current password is wrong.", code="wrong_password")
         new_hash = await self.passwords.hash(new_password)
         await self.core.write(lambda tx: accounts.update_user(tx.conn, actor.user_id, {"password_hash": new_hash}))
+
+
+class RevokedDevices:
+    """After-commit consumer of ``device.revoked`` user events: whatever use case revoked the device
+    (signing out, an admin's revocation, disabling the user), its token stops working on this node
+    at once and every node closes its sessions — before the revoking call is answered."""
+
+    name = "revocations"
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    def __call__(self, committed: Committed) -> None:
+        for event in committed.user_events:
+            if event.type == "device.revoked":
+                self.core.device_revoked(_revoked.decode(event.data_json).device_id)
+
+
+class _Revoked(msgspec.Struct):
+    device_id: str
+
+
+_revoked = msgspec.json.Decoder(_Revoked)

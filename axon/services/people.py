@@ -146,18 +146,14 @@ class People:
             raise ValidationFailed("You cannot disable your own account.", field="disabled")
         await self._require_same_org(actor, user_id)
 
-        def apply(tx: Tx) -> list[str]:
+        def apply(tx: Tx) -> None:
             accounts.update_user(tx.conn, user_id, {"disabled": disabled})
-            revoked: list[str] = []
             if disabled:
                 for device_id in accounts.active_device_ids(tx.conn, user_id):
                     accounts.revoke_device(tx.conn, device_id, tx.now_ms)
                     tx.user_event(user_id, "device.revoked", {"device_id": device_id})
-                    revoked.append(device_id)
-            return revoked
 
-        for device_id in await self.core.write(apply):
-            self.core.device_revoked(device_id)
+        await self.core.write(apply)  # the ``revocations`` consumer ends the revoked devices' sessions
         self.core.tokens.forget_user(user_id)
         return await self.get_user(actor, user_id)
 

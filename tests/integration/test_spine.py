@@ -296,7 +296,7 @@ async def test_registered_consumers_run_in_a_known_order(tmp_path: Path) -> None
 
     services = build_services(Settings(database_url=f"sqlite:///{tmp_path / 'axon.db'}"))
     try:
-        assert services.spine.sink_names == ["event_log", "bus"]
+        assert services.spine.sink_names == ["event_log", "bus", "revocations"]
         assert [r.consumer.name for r in services.durable] == ["org_activity"]
     finally:
         await services.core.db.close()
