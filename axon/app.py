@@ -42,11 +42,11 @@ log = logging.getLogger("axon")
 __all__ = ["Services", "build_services", "create"]
 
 
-def build_bus(settings: Settings) -> Bus:
+def build_bus(settings: Settings, clock: Clock) -> Bus:
     if settings.redis_url:
         from .bus.redis import RedisBus
 
-        return RedisBus(settings.redis_url)
+        return RedisBus(settings.redis_url, clock)
     return MemoryBus()
 
 
@@ -54,7 +54,7 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     clock = clock or SystemClock()
     db = db or open_database(settings.effective_database_url, synchronous=settings.sqlite_synchronous,
                              pool_size=settings.db_pool_size)
-    bus = build_bus(settings)
+    bus = build_bus(settings, clock)
     spine = EventSpine()
     writer = GroupCommitWriter(db, clock, spine.after_commit, settings.group_commit_max_batch, spine.in_commit)
     signals = BusSignals(bus)

@@ -18,6 +18,7 @@ from collections.abc import Callable
 import msgspec
 from redis.asyncio import Redis
 
+from ..domain.clock import Clock, SystemClock
 from .base import Envelope, Handler
 
 log = logging.getLogger("axon.bus.redis")
@@ -61,8 +62,10 @@ def unpack(data: bytes) -> list[Envelope]:
 
 
 class RedisBus:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, clock: Clock | None = None, retry_after: float = 1.0) -> None:
         self._redis = Redis.from_url(url)
+        self._clock: Clock = clock or SystemClock()
+        self._retry_after = retry_after
         self._handlers: list[Handler] = []
         self._reconnect_callbacks: list[Callable[[], None]] = []
         self._connected_before = False
@@ -85,7 +88,7 @@ class RedisBus:
                 raise
             except Exception:
                 log.exception("redis bus disconnected; resubscribing")
-                await asyncio.sleep(1.0)
+                await self._clock.sleep(self._retry_after)
 
     async def _listen(self) -> None:
         async with self._redis.pubsub() as pubsub:
