@@ -47,7 +47,9 @@ class User(Shape):
     disabled: bool
     read_receipts: bool
     created_at: Timestamp
-    email: Annotated[str | None, msgspec.Meta(description="Only to the user and to admins.")] = None
+    # Left out (not null) for everyone but the user and admins, as the API has always answered.
+    email: Annotated[str | None | msgspec.UnsetType, msgspec.Meta(description="Only to the user and to admins.")] = (
+        msgspec.UNSET)
 
 
 class Device(Shape):

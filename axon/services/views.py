@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from ..domain.clock import iso_from_ms
 from ..protocol.codec import decode
 from ..protocol.rest import Conversation, Device, Invite, Message, Org, Reaction, User
@@ -29,7 +31,7 @@ def user_view(row: Row, *, private: bool = False) -> User:
         bool(row["disabled"]),
         bool(row["read_receipts"]),
         iso_from_ms(row["created_at"]),
-        row["email"] if private else None,
+        row["email"] if private else msgspec.UNSET,
     )
 
 

@@ -79,7 +79,6 @@ async def test_disabling_a_user_ends_their_sessions_and_logins(server: ServerPro
     with pytest.raises(ApiError) as refused:
         await RestApi(server.url).login(ann.user["username"], PASSWORD)
     assert refused.value.code == "account_disabled"
-    await admin.request("PATCH", f"/admin/users/{ann.id}", {"disabled": False})
     await admin.request("POST", f"/admin/users/{ann.id}/password", {"password": "a-new-password"})
     assert (await RestApi(server.url).login(ann.user["username"], "a-new-password"))["user"]["id"] == ann.id
 
@@ -154,3 +153,15 @@ async def test_a_single_use_invite_admits_one_of_many_concurrent_signups(roomy_s
     assert [u["id"] for u in racers] == [admitted[0]["user"]["id"]]
     listed = await admin.request("GET", "/admin/invites")
     assert [i["uses"] for i in listed if i["id"] == invite["id"]] == [1]
+
+
+async def test_an_email_address_is_shown_only_to_its_owner_and_admins(server: ServerProcess) -> None:
+    admin = await admin_rest(server.url)
+    ann = await new_person(server.url, admin)
+    bob = await new_person(server.url, admin)
+    me = await ann.rest.me()
+    assert "email" in me  # the owner sees the field (null when none was given)
+    seen_by_bob = await bob.rest.request("GET", f"/users/{ann.id}")
+    assert "email" not in seen_by_bob  # left out, not merely empty
+    assert all("email" not in u for u in (await bob.rest.users(""))["items"])
+    assert all("email" in u for u in (await admin.request("GET", "/admin/users"))["items"])

@@ -8,6 +8,7 @@ import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from axon.app import Services, build_services
@@ -39,7 +40,8 @@ async def svc(database_url: str) -> AsyncIterator[Services]:
 
 
 async def _member(svc: Services, org_id: str, name: str, role: OrgRole = OrgRole.MEMBER) -> Actor:
-    user = await svc.people.create_user(org_id, NewUser(name, name.title(), "password-1", role=role))
+    user = await svc.people.create_user(org_id, NewUser(name, name.title(), "password-1", f"{name}@example.com",
+                                                        role=role))
     return Actor(user["id"], org_id, f"d_{name}", role)
 
 
@@ -59,4 +61,6 @@ async def test_the_admin_directory_needs_an_org_admin_and_shows_addresses(svc: S
     with pytest.raises(Forbidden):
         await svc.people.admin_directory(ann, "", None, 10)
     items, _ = await svc.people.admin_directory(admin, "", None, 10)
-    assert {u["username"] for u in items} == {"boss", "ann"} and all("email" in u for u in items)
+    assert {(u.username, u.email) for u in items} == {("boss", "boss@example.com"), ("ann", "ann@example.com")}
+    seen_by_ann, _ = await svc.people.directory(ann, "", None, 10)
+    assert {u.username for u in seen_by_ann} == {"boss", "ann"} and all(u.email is msgspec.UNSET for u in seen_by_ann)
