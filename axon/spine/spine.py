@@ -48,6 +48,7 @@ class EventSpine:
         self._in_commit: list[_Named] = []
         self._after_commit: list[_Named] = []
         self._wakers: list[Callable[[], None]] = []
+        self._outbox = False
 
     # --- registration --------------------------------------------------------
 
@@ -60,19 +61,22 @@ class EventSpine:
     def add_durable_waker(self, wake: Callable[[], None]) -> None:
         """Called after every local commit: a durable runner reads the outbox at once instead of
         waiting for its next poll. The first one switches the outbox on."""
-        if not self._wakers:
-            self._in_commit.insert(0, _Named("event_log", _append_to_log))
+        self._outbox = True
         self._wakers.append(wake)
 
     @property
     def sink_names(self) -> list[str]:
-        return [s.name for s in self._in_commit] + [s.name for s in self._after_commit]
+        outbox = ["event_log"] if self._outbox else []
+        return [s.name for s in self._in_commit] + outbox + [s.name for s in self._after_commit]
 
     # --- the writer's hooks --------------------------------------------------
 
     def in_commit(self, tx: Tx, committed: Committed) -> None:
         for sink in self._in_commit:
             sink.run(tx, committed)
+        if self._outbox:
+            # Last: its position counter stays locked until the commit, so it is taken as late as possible.
+            event_log.append(tx.conn, tx.now_ms, committed.conversation_events, committed.user_events)
 
     async def after_commit(self, committed: Committed) -> None:
         for sink in self._after_commit:
@@ -85,6 +89,3 @@ class EventSpine:
         for wake in self._wakers:
             wake()
 
-
-def _append_to_log(tx: Tx, committed: Committed) -> None:
-    event_log.append(tx.conn, tx.now_ms, committed.conversation_events, committed.user_events)
