@@ -11,13 +11,16 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from axon.app import build_services
 from axon.config import Settings
 from axon.domain.model import OrgRole
 from axon.services.people import NewUser
-from axon.store import streams
+from axon.store import event_log, streams
 from axon.store.migrate import upgrade
+from axon.store.schema import events as event_rows
+from axon.store.schema import user_events as user_event_rows
 from tests.support.server import fresh_postgres_database
 
 OPS = st.lists(
@@ -87,6 +90,16 @@ async def _run(ops: list[tuple[str, int, int]], url: str) -> None:
         for actor in actors:
             stream = await svc.core.read(lambda c, uid=actor.user_id: streams.user_stream(c, uid, 0, 10_000))
             assert [e.seq for e in stream] == list(range(1, len(stream) + 1))
+        # The event spine's outbox names every committed event exactly once (its durable consumers
+        # see all of them), in batches numbered 1..head without a hole.
+        page = await svc.core.read(lambda c: event_log.page_after(c, 0, 1_000_000))
+        assert page is not None and page.first_pos == 1 and page.last_pos == await svc.core.read(event_log.head)
+        stored = await svc.core.read(lambda c: c.execute(select(event_rows.c.conversation_id, event_rows.c.seq)).all())
+        outboxed = [(e.conversation_id, e.seq) for e in page.conversation_events]
+        assert sorted(outboxed) == sorted(tuple(r) for r in stored) and len(set(outboxed)) == len(outboxed)
+        stored_user = await svc.core.read(
+            lambda c: c.execute(select(user_event_rows.c.user_id, user_event_rows.c.seq)).all())
+        assert sorted((e.user_id, e.seq) for e in page.user_events) == sorted(tuple(r) for r in stored_user)
     finally:
         svc.core.writer.stop()
         await writer
