@@ -111,6 +111,7 @@ class AxonClient:
         self.truncated: list[tuple[str, int]] = []  # (conversation, first seq received) after a truncated resume
         self.fatal: str | None = None
         self._tracker = SeqTracker(self.state.convs)
+        self.state.convs = self._tracker.applied  # what the device stores is what it applied (SeqTracker copies)
         self._outbox: dict[str, _Pending] = {}
         self._events: asyncio.Queue[Event] = asyncio.Queue()
         self._ws: ClientConnection | None = None
@@ -301,14 +302,19 @@ class AxonClient:
     async def _heartbeats(self, ws: ClientConnection) -> None:
         loop = asyncio.get_running_loop()
         self._last_frame = loop.time()
-        await self.synced.wait()  # the welcome before it says how often to beat
         while True:
-            interval, timeout = self._heartbeat
-            await asyncio.sleep(min(interval, timeout / 3))
+            interval, timeout = self._heartbeat  # this welcome's once synced; until then the last one's
+            beating = self.synced.is_set()
+            if beating:
+                await asyncio.sleep(min(interval, timeout / 3))
+            else:  # not synced yet: beat only once the welcome said how often, but a mute server is dead too
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.synced.wait(), timeout / 3)
             if loop.time() - self._last_frame > timeout:
                 ws.transport.abort()  # the server went silent: treat as dead and reconnect
                 return
-            await ws.send(_PING)
+            if beating:
+                await ws.send(_PING)
 
     async def _flush_delivered(self, ws: ClientConnection) -> None:
         while True:

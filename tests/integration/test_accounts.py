@@ -79,6 +79,7 @@ async def test_disabling_a_user_ends_their_sessions_and_logins(server: ServerPro
     with pytest.raises(ApiError) as refused:
         await RestApi(server.url).login(ann.user["username"], PASSWORD)
     assert refused.value.code == "account_disabled"
+    await admin.request("PATCH", f"/admin/users/{ann.id}", {"disabled": False})
     await admin.request("POST", f"/admin/users/{ann.id}/password", {"password": "a-new-password"})
     assert (await RestApi(server.url).login(ann.user["username"], "a-new-password"))["user"]["id"] == ann.id
 
