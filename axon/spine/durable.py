@@ -75,7 +75,8 @@ class DurableRunner:
     """Runs one durable consumer: owned by the node's runtime, cancelled on shutdown."""
 
     def __init__(self, consumer: DurableConsumer, db: Database, writer: GroupCommitWriter, clock: Clock,
-                 node_id: str, *, page_size: int = 32, poll_interval: float = 1.0, lease: float = 10.0) -> None:
+                 node_id: str, *, page_size: int = 32, poll_interval: float = 1.0, lease: float = 10.0,
+                 linger: float = 0.25) -> None:
         self.consumer = consumer
         self.node_id = node_id
         self.lease = lease
@@ -85,9 +86,11 @@ class DurableRunner:
         self._clock = clock
         self._page_size = page_size
         self._poll = poll_interval
+        self._linger = linger
         self._wake = asyncio.Event()
         self.position: int | None = None
         self.applied_pages = 0
+        self._page_was_full = False
 
     def wake(self) -> None:
         self._wake.set()
@@ -100,6 +103,11 @@ class DurableRunner:
             try:
                 moved = await self.step()
                 failures = 0
+                if moved and not self._page_was_full:
+                    # Caught up: let the next commits gather for a moment, so that a busy node
+                    # pays one consumer transaction per ``linger`` rather than one per commit.
+                    await self._clock.sleep(self._linger)
+                    continue
             except CursorMoved:
                 moved = False
                 await self._reload()
@@ -120,6 +128,7 @@ class DurableRunner:
         page = await self._db.read(lambda c: event_log.page_after(c, after, self._page_size))
         if page is None:
             return False
+        self._page_was_full = page.last_pos - page.first_pos + 1 >= self._page_size
         self.position = await self._writer.submit(_Advance(self, after, page))
         self.applied_pages += 1
         return True

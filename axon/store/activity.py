@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -22,15 +23,19 @@ def conversation_orgs(conn: Connection, conversation_ids: list[str]) -> dict[str
 
 def add(conn: Connection, counts: dict[tuple[str, str], DayCounts]) -> None:
     """Add to each (organisation, day)'s counts, creating the row on its first event."""
-    if not counts:
-        return
-    dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
-    rows = [{"org_id": org, "day": day, **dict(zip(COUNTED, c.as_tuple(), strict=True))}
-            for (org, day), c in sorted(counts.items())]
-    stmt = dialect.insert(org_activity).values(rows)
-    conn.execute(stmt.on_conflict_do_update(
-        index_elements=[org_activity.c.org_id, org_activity.c.day],
-        set_={name: org_activity.c[name] + stmt.excluded[name] for name in COUNTED}))
+    if counts:
+        rows = [{"org_id": org, "day": day, **dict(zip(COUNTED, c.as_tuple(), strict=True))}
+                for (org, day), c in sorted(counts.items())]
+        conn.execute(_upsert(conn.dialect.name), rows)
+
+
+@cache
+def _upsert(dialect_name: str) -> Any:
+    """One parametrised upsert per dialect, built once (executed for many rows at a time)."""
+    dialect: Any = postgresql if dialect_name == "postgresql" else sqlite
+    stmt = dialect.insert(org_activity)
+    return stmt.on_conflict_do_update(index_elements=[org_activity.c.org_id, org_activity.c.day],
+                                      set_={name: org_activity.c[name] + stmt.excluded[name] for name in COUNTED})
 
 
 def days(conn: Connection, org_id: str, first_day: str, last_day: str) -> dict[str, DayCounts]:

@@ -334,3 +334,25 @@ async def test_a_failing_consumer_is_retried_later_and_later_on_the_same_page(st
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_a_caught_up_runner_lingers_so_that_many_commits_share_one_consumer_transaction(store: Any) -> None:
+    db, writer, spine = store
+    clock = FakeClock()
+    consumer = CountingConsumer()
+    runner = DurableRunner(consumer, db, writer, clock, "n_a", poll_interval=3600, linger=0.5)
+    spine.add_durable_waker(runner.wake)
+    task = asyncio.create_task(runner.run())
+    try:
+        await eventually(lambda: runner.position is not None)
+        await writer.submit(Emit("c_1", 1))
+        await eventually(lambda: consumer.pages == [(1, 1)])
+        await clock.until_sleeping()  # lingering, although the next commits wake it
+        for seq in (2, 3, 4):
+            await writer.submit(Emit("c_1", seq))
+        assert consumer.pages == [(1, 1)]
+        clock.advance(0.5)
+        await eventually(lambda: consumer.pages == [(1, 1), (2, 4)])  # three commits, one transaction
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
