@@ -15,13 +15,14 @@ A log row names its events by ranges; ``page_after`` loads them back from
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
 from ..domain.events import ConversationEvent, SeqRange, UserEvent, seq_ranges
 from ..protocol.codec import decode, encode_str
 from .driver_sql import BulkInsert, placeholders
-from .schema import counters, event_log, events, spine_cursors, user_events
+from .schema import counters, event_log, spine_cursors
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,34 +68,39 @@ def page_after(conn: Connection, after: int, limit: int) -> CommittedPage | None
                          _user_events(conn, user_ranges))
 
 
-# Ranges per query: SQLite refuses expression trees deeper than 1,000 (an OR of n terms is n deep).
-_RANGES_PER_QUERY = 200
+# Ranges per statement: 3 parameters each, well inside every driver's limit.
+_RANGES_PER_QUERY = 500
 
 
 def _conversation_events(conn: Connection, ranges: list[SeqRange]) -> list[ConversationEvent]:
-    c = events.c
-    found: list[ConversationEvent] = []
-    for chunk in _chunks(ranges):
-        stmt = select(c.conversation_id, c.seq, c.type, c.actor_id, c.created_at, c.data).where(
-            or_(*(and_(c.conversation_id == key, c.seq.between(low, high)) for key, low, high in chunk)))
-        found += [ConversationEvent(*row) for row in conn.execute(stmt)]
+    found = [ConversationEvent(*row) for row in _in_ranges(
+        conn, "SELECT e.conversation_id, e.seq, e.type, e.actor_id, e.created_at, e.data FROM events e "
+              "JOIN r ON e.conversation_id = r.k AND e.seq BETWEEN r.lo AND r.hi", ranges)]
     found.sort(key=lambda e: (e.conversation_id, e.seq))
     return found
 
 
 def _user_events(conn: Connection, ranges: list[SeqRange]) -> list[UserEvent]:
-    c = user_events.c
-    found: list[UserEvent] = []
-    for chunk in _chunks(ranges):
-        stmt = select(c.user_id, c.seq, c.type, c.created_at, c.data).where(
-            or_(*(and_(c.user_id == key, c.seq.between(low, high)) for key, low, high in chunk)))
-        found += [UserEvent(*row) for row in conn.execute(stmt)]
+    found = [UserEvent(*row) for row in _in_ranges(
+        conn, "SELECT e.user_id, e.seq, e.type, e.created_at, e.data FROM user_events e "
+              "JOIN r ON e.user_id = r.k AND e.seq BETWEEN r.lo AND r.hi", ranges)]
     found.sort(key=lambda e: (e.user_id, e.seq))
     return found
 
 
-def _chunks(ranges: list[SeqRange]) -> list[list[SeqRange]]:
-    return [ranges[i:i + _RANGES_PER_QUERY] for i in range(0, len(ranges), _RANGES_PER_QUERY)]
+def _in_ranges(conn: Connection, select_sql: str, ranges: list[SeqRange]) -> list[Any]:
+    """Rows of ``select_sql`` joined to the ranges as a ``VALUES`` list ``r(k, lo, hi)``: one index
+    probe per range, driver SQL (a page can hold thousands of ranges; building them as SQLAlchemy
+    expressions cost more than running them)."""
+    rows: list[Any] = []
+    for start in range(0, len(ranges), _RANGES_PER_QUERY):
+        chunk = ranges[start:start + _RANGES_PER_QUERY]
+        marks = placeholders(conn.dialect, 3 * len(chunk))
+        values = ", ".join(f"(CAST({marks[3 * i]} AS VARCHAR(32)), CAST({marks[3 * i + 1]} AS BIGINT), "
+                           f"CAST({marks[3 * i + 2]} AS BIGINT))" for i in range(len(chunk)))
+        params = tuple(v for item in chunk for v in item)
+        rows += conn.exec_driver_sql(f"WITH r (k, lo, hi) AS (VALUES {values}) {select_sql}", params).all()
+    return rows
 
 
 # --- consumer cursors ------------------------------------------------------------
