@@ -89,7 +89,7 @@ def register_consumers(services: Services) -> None:
     for consumer in (OrgActivityCounter(),):
         runner = DurableRunner(consumer, core.db, core.writer, core.clock, services.gateway.node_id,
                                poll_interval=services.settings.spine_poll_interval)
-        spine.add_durable_waker(runner.wake)
+        spine.add_durable_listener(runner.offer)
         services.durable.append(runner)
     names = [r.consumer.name for r in services.durable]
     for runner in services.durable:

@@ -27,9 +27,10 @@ from ..store import event_log
 from ..store.database import Database
 from ..store.event_log import CommittedPage
 from ..store.tx import Tx
-from ..store.writer import GroupCommitWriter, WriteOp
+from ..store.writer import Committed, GroupCommitWriter, WriteOp
 
 log = logging.getLogger("axon.spine")
+_RECENT_LIMIT = 4096  # local batches kept for a runner that has not applied them yet
 
 
 class DurableConsumer(Protocol):
@@ -90,9 +91,21 @@ class DurableRunner:
         self._wake = asyncio.Event()
         self.position: int | None = None
         self.applied_pages = 0
+        self.pages_from_memory = 0
         self._page_was_full = False
+        # Batches this node committed, by outbox position, until applied: most pages are served
+        # from here instead of being read back from the database (bounded: older ones are read).
+        self._recent: dict[int, Committed] = {}
 
     def wake(self) -> None:
+        self._wake.set()
+
+    def offer(self, committed: Committed) -> None:
+        """A local commit is durable (the spine's listener): keep its batch and wake up."""
+        if committed.log_pos is not None:
+            self._recent[committed.log_pos] = committed
+            if len(self._recent) > _RECENT_LIMIT:
+                del self._recent[next(iter(self._recent))]
         self._wake.set()
 
     async def run(self) -> None:
@@ -125,13 +138,31 @@ class DurableRunner:
         """Apply the next page if there is one; True if the cursor moved."""
         after = self.position
         assert after is not None, "run() opens the cursor first"
-        page = await self._db.read(lambda c: event_log.page_after(c, after, self._page_size))
+        page = self._page_from_memory(after)
+        if page is None:
+            page = await self._db.read(lambda c: event_log.page_after(c, after, self._page_size))
+        else:
+            self.pages_from_memory += 1
         if page is None:
             return False
         self._page_was_full = page.last_pos - page.first_pos + 1 >= self._page_size
         self.position = await self._writer.submit(_Advance(self, after, page))
         self.applied_pages += 1
+        for pos in [p for p in self._recent if p <= page.last_pos]:
+            del self._recent[pos]
         return True
+
+    def _page_from_memory(self, after: int) -> CommittedPage | None:
+        """The next positions, if this node committed every one of them (otherwise: read them)."""
+        batches: list[Committed] = []
+        while len(batches) < self._page_size and (batch := self._recent.get(after + len(batches) + 1)) is not None:
+            batches.append(batch)
+        if not batches:
+            return None
+        conversation = sorted((e for b in batches for e in b.conversation_events),
+                              key=lambda e: (e.conversation_id, e.seq))
+        user = sorted((e for b in batches for e in b.user_events), key=lambda e: (e.user_id, e.seq))
+        return CommittedPage(after + 1, after + len(batches), conversation, user)
 
     async def _reload(self) -> None:
         name = self.consumer.name

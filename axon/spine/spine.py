@@ -47,7 +47,7 @@ class EventSpine:
     def __init__(self) -> None:
         self._in_commit: list[_Named] = []
         self._after_commit: list[_Named] = []
-        self._wakers: list[Callable[[], None]] = []
+        self._listeners: list[Callable[[Committed], None]] = []
         self._outbox = False
 
     # --- registration --------------------------------------------------------
@@ -58,11 +58,12 @@ class EventSpine:
     def add_after_commit(self, name: str, sink: AfterCommitSink) -> None:
         self._after_commit.append(_Named(name, sink))
 
-    def add_durable_waker(self, wake: Callable[[], None]) -> None:
-        """Called after every local commit: a durable runner reads the outbox at once instead of
-        waiting for its next poll. The first one switches the outbox on."""
+    def add_durable_listener(self, listener: Callable[[Committed], None]) -> None:
+        """Handed every local commit once it is durable, with its outbox position: a durable runner
+        wakes at once instead of waiting for its next poll, and keeps the batch so that it need not
+        read back what was just committed. The first listener switches the outbox on."""
         self._outbox = True
-        self._wakers.append(wake)
+        self._listeners.append(listener)
 
     @property
     def sink_names(self) -> list[str]:
@@ -76,7 +77,8 @@ class EventSpine:
             sink.run(tx, committed)
         if self._outbox:
             # Last: its position counter stays locked until the commit, so it is taken as late as possible.
-            event_log.append(tx.conn, tx.now_ms, committed.conversation_events, committed.user_events)
+            committed.log_pos = event_log.append(tx.conn, tx.now_ms, committed.conversation_events,
+                                                 committed.user_events)
 
     async def after_commit(self, committed: Committed) -> None:
         for sink in self._after_commit:
@@ -86,6 +88,6 @@ class EventSpine:
                     await outcome
             except Exception:
                 log.exception("after-commit sink %r failed", sink.name)
-        for wake in self._wakers:
-            wake()
+        for listener in self._listeners:
+            listener(committed)
 

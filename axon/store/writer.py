@@ -59,6 +59,7 @@ class WriteOp:
 class Committed:
     conversation_events: list[ConversationEvent] = field(default_factory=list)
     user_events: list[UserEvent] = field(default_factory=list)
+    log_pos: int | None = None  # the batch's position in the durable outbox, when it is written
 
     def __bool__(self) -> bool:
         return bool(self.conversation_events or self.user_events)

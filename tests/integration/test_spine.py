@@ -98,7 +98,7 @@ async def store(database_url: str) -> AsyncIterator[tuple[Database, GroupCommitW
 def _runner(consumer: Any, db: Database, writer: GroupCommitWriter, spine: EventSpine, node: str = "n_a",
             **kwargs: Any) -> DurableRunner:
     runner = DurableRunner(consumer, db, writer, FakeClock(), node, **kwargs)
-    spine.add_durable_waker(runner.wake)
+    spine.add_durable_listener(runner.offer)
     return runner
 
 
@@ -307,7 +307,7 @@ async def test_a_failing_consumer_is_retried_later_and_later_on_the_same_page(st
     clock = FakeClock()
     consumer = CountingConsumer()
     runner = DurableRunner(consumer, db, writer, clock, "n_a", poll_interval=1.0)
-    spine.add_durable_waker(runner.wake)
+    spine.add_durable_listener(runner.offer)
     consumer.fail_after_effect = 2
     task = asyncio.create_task(runner.run())
     try:
@@ -341,7 +341,7 @@ async def test_a_caught_up_runner_lingers_so_that_many_commits_share_one_consume
     clock = FakeClock()
     consumer = CountingConsumer()
     runner = DurableRunner(consumer, db, writer, clock, "n_a", poll_interval=3600, linger=0.5)
-    spine.add_durable_waker(runner.wake)
+    spine.add_durable_listener(runner.offer)
     task = asyncio.create_task(runner.run())
     try:
         await eventually(lambda: runner.position is not None)
@@ -356,3 +356,28 @@ async def test_a_caught_up_runner_lingers_so_that_many_commits_share_one_consume
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+class RecordingConsumer:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.seen: list[tuple[int, int, list[Any], list[Any]]] = []
+
+    def apply(self, tx: Tx, page: CommittedPage) -> None:
+        self.seen.append((page.first_pos, page.last_pos, page.conversation_events, page.user_events))
+
+
+async def test_pages_kept_from_local_commits_are_the_pages_another_node_reads_back(store: Any) -> None:
+    db, writer, spine = store
+    local, remote = RecordingConsumer("local"), RecordingConsumer("remote")
+    here = _runner(local, db, writer, spine, page_size=3)  # offered every local commit
+    there = DurableRunner(remote, db, writer, FakeClock(), "n_b", page_size=3)  # reads the outbox
+    for runner in (here, there):
+        runner.prune_with = ["local", "remote"]
+        await _open(runner, writer)
+    for i in range(7):
+        await writer.submit(Emit(f"c_{i % 2}", 1 + i // 2, count=1, user_id="u_1" if i == 3 else None))
+    await _drain(here)
+    await _drain(there)
+    assert here.pages_from_memory == 3 and there.pages_from_memory == 0
+    assert local.seen == remote.seen and [s[:2] for s in local.seen] == [(1, 3), (4, 6), (7, 7)]

@@ -44,7 +44,7 @@ async def test_a_failing_sink_is_logged_and_neither_stops_the_others_nor_the_wak
     spine.add_after_commit("broken", broken)
     spine.add_after_commit("broken-later", broken_later)
     spine.add_after_commit("fine", lambda c: seen.append(len(c.conversation_events)))
-    spine.add_durable_waker(lambda: woken.append(True))
+    spine.add_durable_listener(lambda c: woken.append(True))
     with caplog.at_level(logging.ERROR, logger="axon.spine"):
         await spine.after_commit(_committed(1))
     assert seen == [1] and woken == [True]
@@ -72,8 +72,8 @@ def test_the_outbox_is_written_only_once_a_durable_consumer_is_registered_and_af
     spine = EventSpine()
     spine.add_in_commit("search-terms", lambda tx, c: None)
     assert spine.sink_names == ["search-terms"]
-    spine.add_durable_waker(lambda: None)
-    spine.add_durable_waker(lambda: None)
+    spine.add_durable_listener(lambda c: None)
+    spine.add_durable_listener(lambda c: None)
     assert spine.sink_names == ["search-terms", "event_log"]  # once, and last: its position lock is held shortest
 
 
