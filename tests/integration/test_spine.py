@@ -381,3 +381,49 @@ async def test_pages_kept_from_local_commits_are_the_pages_another_node_reads_ba
     await _drain(there)
     assert here.pages_from_memory == 3 and there.pages_from_memory == 0
     assert local.seen == remote.seen and [s[:2] for s in local.seen] == [(1, 3), (4, 6), (7, 7)]
+
+
+async def test_a_runner_far_behind_forgets_the_oldest_local_batches_and_reads_them_back(
+        store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import axon.spine.durable as durable
+
+    monkeypatch.setattr(durable, "_RECENT_LIMIT", 3)
+    db, writer, spine = store
+    consumer = RecordingConsumer("behind")
+    runner = _runner(consumer, db, writer, spine, page_size=10)
+    await _open(runner, writer)
+    for i in range(5):
+        await writer.submit(Emit("c_1", 1 + i))  # five local batches, only the newest three kept
+    await _drain(runner)
+    assert runner.pages_from_memory == 0  # position 1 was forgotten: the page is read back
+    assert [(first, last) for first, last, _, _ in consumer.seen] == [(1, 5)]
+    assert [e.seq for e in consumer.seen[0][2]] == [1, 2, 3, 4, 5]
+
+
+async def test_the_activity_consumer_tells_replies_from_messages_and_ignores_other_events(store: Any) -> None:
+    from axon.services.activity import OrgActivityCounter
+    from axon.store.schema import conversations, orgs
+
+    db, writer, spine = store
+
+    def seed(tx: Tx) -> None:
+        tx.conn.execute(orgs.insert().values(id="o_1", name="One", slug="one", signup_domains="", created_at=1))
+        tx.conn.execute(conversations.insert().values(id="c_1", org_id="o_1", kind="group", name="g",
+                                                      created_by="u_1", created_at=1))
+
+    await writer.submit(Fn(seed))
+    runner = _runner(OrgActivityCounter(), db, writer, spine)
+    await _open(runner, writer)
+
+    def happen(tx: Tx) -> None:
+        tx.conversation_event("c_1", "message.new", "u_1", {"message": {"id": "m1", "reply_to": None}}, seq=1)
+        tx.conversation_event("c_1", "message.new", "u_2", {"message": {"id": "m2", "reply_to": "m1"}}, seq=2)
+        tx.conversation_event("c_1", "message.edited", "u_1", {"message_id": "m1", "text": "x"}, seq=3)
+        tx.conversation_event("c_1", "reaction.added", "u_2", {"message_id": "m1", "emoji": "+1"}, seq=4)
+        tx.conversation_event("c_1", "member.joined", "u_3", {"user_id": "u_3"}, seq=5)
+        tx.conversation_event("c_gone", "message.new", "u_1", {"message": {"id": "m9", "reply_to": None}}, seq=1)
+
+    await writer.submit(Fn(happen))
+    await _drain(runner)
+    day = await db.read(lambda c: activity.days(c, "o_1", "0000-00-00", "9999-99-99"))
+    assert list(day.values()) == [DayCounts(messages=1, replies=1, reactions=1, joins=1)]
