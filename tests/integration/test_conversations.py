@@ -97,3 +97,35 @@ async def test_member_directory_finds_chinese_names_by_pinyin(server: ServerProc
     ids = [u["id"] for u in page["items"] + rest["items"]]
     assert len(ids) == len(set(ids)) and zhang.id in ids
     assert "email" not in page["items"][0] or page["items"][0]["email"] is None
+
+
+async def test_roles_decide_who_manages_a_group_and_unarchiving_reopens_it(server: ServerProcess) -> None:
+    admin = await admin_rest(server.url)
+    ann, bob, cat, dan = [await new_person(server.url, admin) for _ in range(4)]
+    conv = await ann.rest.create_conversation("group", "Ops", [bob.id, cat.id])
+    path = f"/conversations/{conv['id']}"
+    with pytest.raises(ApiError) as member_renames:
+        await bob.rest.request("PATCH", path, {"name": "Bob's"})
+    assert member_renames.value.status == 403
+    with pytest.raises(ApiError) as member_promotes:
+        await bob.rest.request("PATCH", f"{path}/members/{bob.id}", {"role": "admin"})
+    assert member_promotes.value.status == 403
+    with pytest.raises(ApiError) as outsider:
+        await dan.rest.request("PATCH", f"{path}/members/{bob.id}", {"role": "admin"})
+    assert outsider.value.status == 404  # not a member: the group does not exist for dan
+
+    await ann.rest.request("PATCH", f"{path}/members/{bob.id}", {"role": "admin"})
+    renamed = await bob.rest.request("PATCH", path, {"name": "Ops (on call)"})
+    assert renamed["name"] == "Ops (on call)"
+    await bob.rest.request("POST", f"{path}/archive")
+    with pytest.raises(ApiError) as closed:
+        await cat.rest.send(conv["id"], "c1", "still here?")
+    assert closed.value.code == "archived"
+    reopened = await bob.rest.request("POST", f"{path}/unarchive")
+    assert reopened["archived"] is False
+    sent = await cat.rest.send(conv["id"], "c2", "back again")
+    types = await event_types(ann, conv["id"])
+    assert [t for t, _ in types][-5:] == ["member.role_changed", "conversation.renamed", "conversation.archived",
+                                         "conversation.unarchived", "message.new"]
+    assert types[-5][1] == {"user_id": bob.id, "role": "admin"}
+    assert types[-1][1]["message"]["id"] == sent["message"]["id"]
