@@ -39,7 +39,7 @@ test: $(TEST_STAMP)
 	$(MAKE) --no-print-directory test-browser
 
 test-sqlite: $(TEST_STAMP)
-	$(BIN)/python -m pytest -q -m "not browser" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -m "not browser and not postgres" $(PYTEST_ARGS)
 
 # Playwright's sync API runs its own event loop: the browser tests get a pytest process of their own.
 test-browser: $(TEST_STAMP)

@@ -1,4 +1,4 @@
-"""The peers' figures measured on this machine (``/work/shared/bench-peers``), for comparison only.
+"""The peers' figures measured on this machine (``../shared/bench-peers``, beside the repository), for comparison only.
 
 Read from the peers' result JSON when present; otherwise the headline values
 transcribed from their RESULTS.md. Never re-measured by this suite.
@@ -10,9 +10,10 @@ import json
 import os
 from typing import Any
 
-PEERS_DIR = "/work/shared/bench-peers/results"
+PEERS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                         "shared", "bench-peers", "results")  # ../shared/bench-peers/results
 
-# Transcribed from /work/shared/bench-peers/RESULTS.md (quiet-machine tables).
+# Transcribed from ../shared/bench-peers/RESULTS.md (quiet-machine tables).
 FALLBACK: dict[str, dict[str, Any]] = {
     "ejabberd": {
         "w1": {"n": 10000, "kib_per_conn": 366.1, "connects_per_s": 149.3, "ms_per_connect": 12.37,

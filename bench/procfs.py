@@ -1,6 +1,6 @@
 """Server-side resource sampling from /proc: CPU seconds, RSS, machine-wide busy time.
 
-Copied from the peers' harness (``/work/shared/bench-peers/bench/harness.py``) so that
+Copied from the peers' harness (``../shared/bench-peers/bench/harness.py``) so that
 Axon's figures are measured exactly the way ejabberd's and Prosody's were.
 """
 

@@ -166,7 +166,7 @@ def peers_table() -> str:
         for p in peers.w2_phases(server):
             rows.append([server, p["phase"], p["deliveries_per_s"], _f(p["p50_ms"], 2), _f(p["p99_ms"], 2),
                          p["lost"], _f(p["deliveries_per_server_cpu_s"], 0)])
-    return "Peers (an earlier, separate run: /work/shared/bench-peers; same-run figures: --servers)\n" + _rows(
+    return "Peers (an earlier, separate run: ../shared/bench-peers; same-run figures: --servers)\n" + _rows(
         ["server", "W2 phase", "deliveries/s", "p50 ms", "p99 ms", "lost", "deliveries per server CPU-s"], rows)
 
 

@@ -1,7 +1,7 @@
 """XMPP adapter (ejabberd): raw TCP, no TLS, SASL PLAIN, resource bind, MUC groupchat.
 
 Same contract as ``bench.adapters.axon`` and the same wire behaviour as the peers' adapter
-(``/work/shared/bench-peers/bench/adapters/xmpp.py``), so ejabberd's figures from this suite
+(``../shared/bench-peers/bench/adapters/xmpp.py``), so ejabberd's figures from this suite
 compare with theirs: ``connect_and_login`` = TCP connect + stream + SASL PLAIN + stream
 restart + bind + session; ``join(room)`` = MUC presence (no history) until the self-presence
 (status 110); ``send`` = one ``groupchat`` message whose body is the marker. The MUC reflects

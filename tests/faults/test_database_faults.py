@@ -19,8 +19,9 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture(autouse=True)
 def _needs_postgres() -> None:
+    # Selected only by the PostgreSQL pass (`make test-postgres`); anywhere else it must fail, not skip.
     if not os.environ.get("AXON_TEST_DATABASE_URL"):
-        pytest.skip("needs AXON_TEST_DATABASE_URL (PostgreSQL)")
+        pytest.fail("needs AXON_TEST_DATABASE_URL (PostgreSQL): run it through make test-postgres")
 
 
 async def _terminate_backends_of(database_url: str) -> int:

@@ -4,9 +4,7 @@ follow the presence of, and who may list the directory as an administrator."""
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import msgspec
 import pytest
@@ -16,16 +14,6 @@ from axon.config import Settings
 from axon.domain.errors import Forbidden
 from axon.domain.model import Actor, OrgRole
 from axon.services.people import NewUser
-from axon.store.migrate import upgrade
-from tests.support.server import fresh_postgres_database
-
-
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    base = os.environ.get("AXON_TEST_DATABASE_URL")
-    url = fresh_postgres_database(base) if base else f"sqlite:///{tmp_path / 'axon.db'}"
-    upgrade(url)
-    return url
 
 
 @pytest.fixture

@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from sqlalchemy import Connection, bindparam, insert, select
 
 from axon.store.database import open_database
 from axon.store.driver_sql import PreparedQuery
-from axon.store.migrate import upgrade
 from axon.store.schema import orgs, users
-from tests.support.server import fresh_postgres_database
-
-
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    base = os.environ.get("AXON_TEST_DATABASE_URL")
-    url = fresh_postgres_database(base) if base else f"sqlite:///{tmp_path / 'axon.db'}"
-    upgrade(url)
-    return url
 
 
 @pytest.fixture

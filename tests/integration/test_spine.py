@@ -7,7 +7,6 @@ database when ``AXON_TEST_DATABASE_URL`` is set) and drives runners step by step
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -20,12 +19,10 @@ from axon.spine.spine import EventSpine
 from axon.store import activity, event_log
 from axon.store.database import Database, open_database
 from axon.store.event_log import CommittedPage
-from axon.store.migrate import upgrade
 from axon.store.tx import Tx
 from axon.store.writer import Committed, GroupCommitWriter, WriteOp
 from axon.testing.clock import FakeClock
 from tests.support.people import eventually
-from tests.support.server import fresh_postgres_database
 
 
 class Emit(WriteOp):
@@ -73,14 +70,6 @@ class CountingConsumer:
             self.fail_after_effect -= 1
             raise RuntimeError("consumer crashed mid-page")
         self.pages.append((page.first_pos, page.last_pos))
-
-
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    base = os.environ.get("AXON_TEST_DATABASE_URL")
-    url = fresh_postgres_database(base) if base else f"sqlite:///{tmp_path / 'axon.db'}"
-    upgrade(url)
-    return url
 
 
 @pytest.fixture
