@@ -159,9 +159,9 @@ class DurableRunner:
             batches.append(batch)
         if not batches:
             return None
-        conversation = sorted((e for b in batches for e in b.conversation_events),
-                              key=lambda e: (e.conversation_id, e.seq))
-        user = sorted((e for b in batches for e in b.user_events), key=lambda e: (e.user_id, e.seq))
+        # Commit order already keeps each conversation's (and user's) events in seq order.
+        conversation = [e for b in batches for e in b.conversation_events]
+        user = [e for b in batches for e in b.user_events]
         return CommittedPage(after + 1, after + len(batches), conversation, user)
 
     async def _reload(self) -> None:

@@ -15,6 +15,7 @@ A log row names its events by ranges; ``page_after`` loads them back from
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
@@ -24,10 +25,17 @@ from ..protocol.codec import decode, encode_str
 from .driver_sql import placeholders
 from .schema import counters, event_log, spine_cursors
 
+_BY_CONVERSATION = attrgetter("conversation_id", "seq")
+_BY_USER = attrgetter("user_id", "seq")
+
 
 @dataclass(frozen=True, slots=True)
 class CommittedPage:
-    """Consecutive log positions ``first_pos..last_pos`` with their events (each stream in seq order)."""
+    """Consecutive log positions ``first_pos..last_pos`` with their events.
+
+    Each conversation's events are in seq order, and so are each user's; events of different
+    conversations (users) may interleave in any order.
+    """
 
     first_pos: int
     last_pos: int
@@ -80,7 +88,7 @@ def _conversation_events(conn: Connection, ranges: list[SeqRange]) -> list[Conve
     found = [ConversationEvent(*row) for row in _in_ranges(
         conn, "SELECT e.conversation_id, e.seq, e.type, e.actor_id, e.created_at, e.data FROM events e "
               "JOIN r ON e.conversation_id = r.k AND e.seq BETWEEN r.lo AND r.hi", ranges)]
-    found.sort(key=lambda e: (e.conversation_id, e.seq))
+    found.sort(key=_BY_CONVERSATION)
     return found
 
 
@@ -88,7 +96,7 @@ def _user_events(conn: Connection, ranges: list[SeqRange]) -> list[UserEvent]:
     found = [UserEvent(*row) for row in _in_ranges(
         conn, "SELECT e.user_id, e.seq, e.type, e.created_at, e.data FROM user_events e "
               "JOIN r ON e.user_id = r.k AND e.seq BETWEEN r.lo AND r.hi", ranges)]
-    found.sort(key=lambda e: (e.user_id, e.seq))
+    found.sort(key=_BY_USER)
     return found
 
 

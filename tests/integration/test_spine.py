@@ -369,7 +369,21 @@ async def test_pages_kept_from_local_commits_are_the_pages_another_node_reads_ba
     await _drain(here)
     await _drain(there)
     assert here.pages_from_memory == 3 and there.pages_from_memory == 0
-    assert local.seen == remote.seen and [s[:2] for s in local.seen] == [(1, 3), (4, 6), (7, 7)]
+    assert [s[:2] for s in local.seen] == [s[:2] for s in remote.seen] == [(1, 3), (4, 6), (7, 7)]
+    # The contract is per stream: each conversation's (user's) events in seq order, streams in any order.
+    assert [_streams(s) for s in local.seen] == [_streams(s) for s in remote.seen]
+    assert _streams(local.seen[0]) == ({"c_0": [1, 2], "c_1": [1]}, {})
+
+
+def _streams(seen: tuple[int, int, list[Any], list[Any]]) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    _, _, conversation, user = seen
+    by_conversation: dict[str, list[int]] = {}
+    by_user: dict[str, list[int]] = {}
+    for event in conversation:
+        by_conversation.setdefault(event.conversation_id, []).append(event.seq)
+    for event in user:
+        by_user.setdefault(event.user_id, []).append(event.seq)
+    return by_conversation, by_user
 
 
 async def test_a_runner_far_behind_forgets_the_oldest_local_batches_and_reads_them_back(
