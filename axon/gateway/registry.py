@@ -38,7 +38,7 @@ class Connection(Recipient, Protocol):
 class FrameContext:
     """What a handler may use of the connection a frame came from."""
 
-    __slots__ = ("actor", "connection", "reply", "reply_soon", "follows", "handler_state", "_spawn")
+    __slots__ = ("actor", "connection", "reply", "reply_soon", "follows", "_spawn")
 
     def __init__(self, actor: Actor, connection: Connection, *, reply: Callable[[ServerFrame], None],
                  reply_soon: Callable[[bytes], None], follows: Callable[[str], bool],
@@ -48,7 +48,6 @@ class FrameContext:
         self.reply = reply  # queue a frame for this connection, in order with everything else
         self.reply_soon = reply_soon  # an encoded frame, written with the other replies of this loop iteration
         self.follows = follows  # is this conversation one the connection receives?
-        self.handler_state: dict[str, Any] = {}  # per-connection memory of handlers, keyed by handler module
         self._spawn = spawn
 
     def error(self, code: str, message: str, ref: str | None = None, *,

@@ -117,3 +117,22 @@ def test_typing_is_forwarded_at_most_once_per_interval_and_only_for_followed_con
     typing(context.ctx, f.Typing(conv="c_other"))
     assert signals.sent == [("c_mine", "u_ann"), ("c_mine", "u_ann")]
     assert [r.error.code for r in context.replies] == ["not_found"]  # type: ignore[attr-defined]
+
+
+def test_a_user_typing_on_two_devices_is_forwarded_once_per_interval() -> None:
+    clock, signals = FakeClock(), Typist()
+    registry = build_registry(clock=clock, messages=None, markers=None, signals=signals,  # type: ignore[arg-type]
+                              people=None, hub=Hub(), tracker=PresenceTracker(clock, lambda u, p: None))  # type: ignore[arg-type]
+    typing = registry.get(f.Typing)
+    assert typing is not None
+    phone, laptop = Context(), Context()
+    bob = Context()
+    bob.ctx.actor = Actor(user_id="u_bob", org_id="o_1", device_id="d_9", org_role=OrgRole.MEMBER)
+    typing(phone.ctx, f.Typing(conv="c_mine"))
+    typing(laptop.ctx, f.Typing(conv="c_mine"))  # the same person, another device, same interval
+    typing(bob.ctx, f.Typing(conv="c_mine"))  # someone else is not held back by ann
+    clock.advance(2.9)
+    typing(laptop.ctx, f.Typing(conv="c_mine"))
+    clock.advance(0.1)
+    typing(laptop.ctx, f.Typing(conv="c_mine"))
+    assert signals.sent == [("c_mine", "u_ann"), ("c_mine", "u_bob"), ("c_mine", "u_ann")]

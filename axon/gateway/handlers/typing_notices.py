@@ -7,7 +7,8 @@ from ...protocol import client as f
 from ...services.core import Signals
 from ..registry import FrameContext, FrameRegistry
 
-TYPING_INTERVAL = 3.0  # seconds between forwarded notices, per connection and conversation (docs/protocol.md)
+TYPING_INTERVAL = 3.0  # seconds between forwarded notices, per user and conversation (docs/protocol.md)
+_FORGET_AFTER = 4096  # remembered (user, conversation) pairs before the expired ones are dropped
 
 
 def register(registry: FrameRegistry, *, clock: Clock, signals: Signals) -> None:
@@ -15,17 +16,22 @@ def register(registry: FrameRegistry, *, clock: Clock, signals: Signals) -> None
 
 
 class TypingNotices:
+    """One per node: a user typing on two devices at once is still one notice per interval."""
+
     def __init__(self, clock: Clock, signals: Signals) -> None:
         self._clock = clock
         self._signals = signals
+        self._forwarded: dict[tuple[str, str], float] = {}  # (user, conversation) -> when
 
     def typing(self, ctx: FrameContext, frame: f.Typing) -> None:
         if not ctx.follows(frame.conv):
             ctx.error("not_found", "Conversation not found.")
             return
         now = self._clock.monotonic()
-        forwarded: dict[str, float] = ctx.handler_state.setdefault(__name__, {})  # conversation -> when
-        if now - forwarded.get(frame.conv, -1e9) < TYPING_INTERVAL:
+        key = (ctx.actor.user_id, frame.conv)
+        if now - self._forwarded.get(key, -1e9) < TYPING_INTERVAL:
             return
-        forwarded[frame.conv] = now
+        if len(self._forwarded) >= _FORGET_AFTER:
+            self._forwarded = {k: at for k, at in self._forwarded.items() if now - at < TYPING_INTERVAL}
+        self._forwarded[key] = now
         self._signals.typing(frame.conv, ctx.actor.user_id)
