@@ -335,6 +335,9 @@ class AxonClient:
         except msgspec.ValidationError as exc:
             log.debug("ignoring a frame this SDK does not know: %s", exc)  # a newer server's frame type
             return
+        except msgspec.DecodeError as exc:  # not JSON at all: a broken proxy or server, not a reason to drop
+            log.warning("ignoring a frame that is not JSON: %s", exc)
+            return
         match frame:
             case server.Event():
                 await self._apply_event(frame)

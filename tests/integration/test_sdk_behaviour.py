@@ -445,3 +445,16 @@ async def test_frames_of_unknown_types_and_unknown_fields_are_ignored(peer: Scri
         assert client.live and len(peer.accepted_at) == 1
     finally:
         await client.close()
+
+
+async def test_a_frame_that_is_not_json_is_skipped_and_the_connection_kept(peer: ScriptedPeer) -> None:
+    client = AxonClient(peer.url, "token")
+    try:
+        connection, _ = await connect_through(client, peer, convs={"c_a": 0})
+        await connection.send(b"\x00 not json {", b"[1, 2]", b'"a string"')
+        await connection.send(message_event("c_a", 1, "after the garbage"))
+        event = await client.next_event(5)
+        assert (event.seq, event.data["message"]["text"]) == (1, "after the garbage")
+        assert client.live and client.fatal is None and len(peer.accepted_at) == 1
+    finally:
+        await client.close()
