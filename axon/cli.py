@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import logging
 import os
+import socket
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -45,6 +47,7 @@ def serve(
     from .store.migrate import upgrade
 
     settings = _settings(host=host, port=port, data_dir=data_dir)
+    _require_free_address(settings.host, settings.port)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -66,6 +69,26 @@ def serve(
         lifespan="on",
         backlog=4096,
     )
+
+
+def _require_free_address(host: str, port: int) -> None:
+    """Exit with a clear message when the address cannot be listened on. uvicorn binds only after
+    the startup (migrations, the first admin and its printed password), so a taken port would
+    otherwise be reported last, as a bare ``Errno 98``, after a password nobody can use."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET  # as uvicorn chooses
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: TIME_WAIT is free
+            probe.bind((host, port))
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            message = (f"Port {port} on {host} is already in use (another Axon or another program listens there).\n"
+                       f"Stop it, or choose a free port: make run PORT={port + 1}  (or: axon serve --port {port + 1}).")
+        else:
+            message = (f"Cannot listen on {host}:{port}: {exc.strerror or exc}.\n"
+                       "Choose another address with make run HOST=… PORT=…  (or: axon serve --host … --port …).")
+        typer.echo(message, err=True)
+        raise typer.Exit(1) from None
 
 
 def _masked_db(settings: Settings) -> str:

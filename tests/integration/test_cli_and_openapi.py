@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
+import socket
 import subprocess
 import sys
 
 import httpx
 
-from tests.support.server import ADMIN_PASSWORD, ServerProcess
+from tests.support.server import ADMIN_PASSWORD, FAST_HASH_ENV, ServerProcess
 
 
 def axon(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -41,6 +43,23 @@ def test_db_upgrade_and_admin_commands_work_on_a_new_database(tmp_path) -> None:
     assert "now disabled" in disabled.stdout
     devices = axon("admin", "list-devices", "ann", env=env)
     assert devices.returncode == 0
+
+
+def test_serve_on_a_taken_port_says_which_before_creating_or_printing_anything(tmp_path) -> None:
+    # No AXON_ADMIN_PASSWORD: a first start would print a freshly generated one.
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("AXON_")}, **FAST_HASH_ENV}
+    data_dir = tmp_path / "data"
+    with socket.socket() as other_program:
+        other_program.bind(("127.0.0.1", 0))
+        other_program.listen()
+        port = other_program.getsockname()[1]
+        served = axon("serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data_dir), env=env)
+    assert served.returncode != 0
+    assert f"Port {port} on 127.0.0.1 is already in use" in served.stderr
+    assert f"make run PORT={port + 1}" in served.stderr and f"axon serve --port {port + 1}" in served.stderr
+    output = served.stdout + served.stderr
+    assert "serving at" not in output and "password" not in output.lower() and "Traceback" not in output
+    assert not data_dir.exists(), "nothing is created (no database, no initial-admin.txt)"
 
 
 def test_sigterm_shuts_down_cleanly_and_keeps_the_data(tmp_path) -> None:
