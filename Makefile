@@ -10,7 +10,7 @@ PORT ?= 8000
 TEST_PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres test-browser lint bench bench-peers install clean
+.PHONY: run test test-sqlite test-postgres test-browser screenshots lint bench bench-peers install clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -42,8 +42,12 @@ test-sqlite: $(TEST_STAMP)
 	$(BIN)/python -m pytest -q -m "not browser and not postgres" $(PYTEST_ARGS)
 
 # Playwright's sync API runs its own event loop: the browser tests get a pytest process of their own.
+# Their screenshots go to test-artifacts/screenshots/; `make screenshots` refreshes docs/screenshots/.
 test-browser: $(TEST_STAMP)
 	$(BIN)/python -m pytest -q -m browser tests/browser $(PYTEST_ARGS)
+
+screenshots: $(TEST_STAMP)
+	AXON_REFRESH_SCREENSHOTS=1 $(MAKE) --no-print-directory test-browser
 
 # The store-backed layers again on PostgreSQL (pure unit tests do not touch a store).
 test-postgres: $(TEST_STAMP)

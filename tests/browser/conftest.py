@@ -35,7 +35,8 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+DOC_SCREENSHOTS = ROOT / "docs" / "screenshots"  # tracked: rewritten only on request (make screenshots)
+ARTIFACT_SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"  # ignored: a test run leaves the tree clean
 METRICS_FILE = ROOT / "test-artifacts" / "browser-metrics.json"
 READY_TIMEOUT_S = 30
 PASSWORD = "correct horse battery"
@@ -276,9 +277,15 @@ def metrics() -> Iterator[Metrics]:
         _written.append(METRICS_FILE)
 
 
+def screenshot_dir() -> Path:
+    """docs/screenshots/ with AXON_REFRESH_SCREENSHOTS=1 (`make screenshots`), else test-artifacts/screenshots/."""
+    return DOC_SCREENSHOTS if os.environ.get("AXON_REFRESH_SCREENSHOTS") == "1" else ARTIFACT_SCREENSHOTS
+
+
 def screenshot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    folder = screenshot_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"))
 
 
 _written: list[Path] = []
