@@ -36,18 +36,34 @@ class _ReplyProbe(msgspec.Struct):
 _probe = msgspec.json.Decoder(_ReplyProbe)
 
 
+_ORGS_REMEMBERED = 100_000  # conversations whose organisation is kept between pages
+
+
 class OrgActivityCounter:
     name = "org_activity"
+
+    def __init__(self) -> None:
+        # A conversation never changes organisation, so what was read once stays true: pages
+        # under load name the same busy conversations again and again.
+        self._org_of: dict[str, str] = {}
 
     def apply(self, tx: Tx, page: CommittedPage) -> None:
         events = page.conversation_events
         if not events:
             return
-        orgs = store.conversation_orgs(tx.conn, sorted({e.conversation_id for e in events}))
+        orgs = self._orgs(tx, {e.conversation_id for e in events})
         store.add(tx.conn, tally(
             Happening(orgs[e.conversation_id], e.created_at, e.type,
                       e.type == "message.new" and _probe.decode(e.data_json).message.reply_to is not None)
             for e in events if e.conversation_id in orgs))
+
+    def _orgs(self, tx: Tx, conversation_ids: set[str]) -> dict[str, str]:
+        unknown = sorted(conversation_ids - self._org_of.keys())
+        if unknown:
+            if len(self._org_of) + len(unknown) > _ORGS_REMEMBERED:
+                self._org_of.clear()
+            self._org_of.update(store.conversation_orgs(tx.conn, unknown))
+        return self._org_of
 
 
 class Activity:

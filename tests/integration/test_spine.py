@@ -430,3 +430,35 @@ async def test_the_activity_consumer_tells_replies_from_messages_and_ignores_oth
     await _drain(runner)
     day = await db.read(lambda c: activity.days(c, "o_1", "0000-00-00", "9999-99-99"))
     assert list(day.values()) == [DayCounts(messages=1, replies=1, reactions=1, joins=1)]
+
+
+async def test_the_activity_consumer_counts_later_pages_and_conversations_created_after_it_started(
+        store: Any) -> None:
+    from axon.services.activity import OrgActivityCounter
+    from axon.store.schema import conversations, orgs
+
+    db, writer, spine = store
+
+    def seed_org(org_id: str, conversation_id: str) -> Fn:
+        def seed(tx: Tx) -> None:
+            tx.conn.execute(orgs.insert().values(id=org_id, name=org_id, slug=org_id, signup_domains="",
+                                                 created_at=1))
+            tx.conn.execute(conversations.insert().values(id=conversation_id, org_id=org_id, kind="group",
+                                                          name="g", created_by="u_1", created_at=1))
+        return Fn(seed)
+
+    await writer.submit(seed_org("o_1", "c_1"))
+    runner = _runner(OrgActivityCounter(), db, writer, spine)
+    await _open(runner, writer)
+    await writer.submit(Emit("c_1", 1, count=2))
+    await _drain(runner)
+    await writer.submit(seed_org("o_2", "c_2"))  # a conversation the consumer has never seen
+    await writer.submit(Emit("c_1", 3))
+    await writer.submit(Emit("c_2", 1, count=4))
+    await _drain(runner)
+
+    async def messages(org_id: str) -> int:
+        days = await db.read(lambda c: activity.days(c, org_id, "0000-00-00", "9999-99-99"))
+        return sum(d.messages for d in days.values())
+
+    assert (await messages("o_1"), await messages("o_2")) == (3, 4)
