@@ -49,3 +49,19 @@ def test_tokens_are_long_url_safe_and_unique() -> None:
     assert len(tokens) == 1000
     for token in tokens:
         assert re.fullmatch(r"[A-Za-z0-9_-]{43,}", token)
+
+
+@given(st.integers(0, 2**130), st.integers(1, 30))
+def test_the_body_is_the_value_in_crockford_base32_digits(value: int, length: int) -> None:
+    from axon.domain.ids import _ALPHABET, _b32
+
+    encoded = _b32(value, length)
+    assert len(encoded) == length
+    assert sum(_ALPHABET.index(ch) * 32 ** i for i, ch in enumerate(reversed(encoded))) == value % 32 ** length
+
+
+def test_a_known_id_body_is_unchanged() -> None:
+    from axon.domain.ids import _b32
+
+    # Stored ids must keep their form: this is what the per-digit encoder produced.
+    assert _b32((1_780_000_000_000 << 64) | 0x0123456789ABCDEF, 23) == "00sww24h00028t5cy4tqkff"
