@@ -68,6 +68,15 @@ export function listOf(data) {
 
 export const seg = encodeURIComponent;
 
+/** The longest search the server accepts (`q` of GET /users and /channels), in characters. */
+export const MAX_QUERY_CHARS = 100;
+
+/** A search query as sent: trimmed and cut to the server's limit (code points, as Python counts). */
+export function clampQuery(q) {
+  const chars = Array.from(String(q ?? "").trim());
+  return chars.length > MAX_QUERY_CHARS ? chars.slice(0, MAX_QUERY_CHARS).join("").trim() : chars.join("");
+}
+
 function queryString(query) {
   if (!query) return "";
   const params = new URLSearchParams();

@@ -7,7 +7,7 @@
 // Timeline rules are idempotent (timeline.js), so the result equals the server's state.
 
 import { api, engine } from "./engine.js";
-import { seg } from "./api.js";
+import { clampQuery, seg } from "./api.js";
 import { state, emit } from "./store.js";
 
 const PAGE = 50;
@@ -25,7 +25,14 @@ export async function loadOlder(conv) {
   return true;
 }
 
-async function loadPage(conv, timeline, query) {
+function loadPage(conv, timeline, query) {
+  const work = fetchPage(conv, timeline, query);
+  // Lets loadBackTo() wait for a page someone else asked for instead of skipping it.
+  timeline.busy = work.catch(() => {}).finally(() => { timeline.busy = null; });
+  return work;
+}
+
+async function fetchPage(conv, timeline, query) {
   timeline.loading = true;
   emit("timeline", conv);
   const p0 = engine.position(conv);
@@ -39,6 +46,21 @@ async function loadPage(conv, timeline, query) {
     timeline.loading = false;
     emit("timeline", conv);
   }
+}
+
+/**
+ * Load history pages back from the newest until this message is in (e.g. a pin far up);
+ * pages stay contiguous, so paging and catch-up work as usual. False if it was not found.
+ */
+export async function loadBackTo(conv, messageId, maxPages = 200) {
+  const timeline = engine.timeline(conv);
+  for (let pages = 0; pages < maxPages && !timeline.messages.has(messageId); pages += 1) {
+    if (timeline.busy) await timeline.busy;
+    else if (!timeline.loaded) await loadLatest(conv);
+    else if (timeline.nextBeforeSeq === null) break;
+    else await loadOlder(conv);
+  }
+  return timeline.messages.has(messageId);
 }
 
 export async function loadThread(conv, rootId) {
@@ -104,7 +126,7 @@ export async function ensureUsers(ids) {
 }
 
 export async function searchUsers(q) {
-  const page = await api.get("/users", { q, limit: 20 });
+  const page = await api.get("/users", { q: clampQuery(q), limit: 20 });
   for (const user of page.items || []) state.users.set(user.id, user);
   return page.items || [];
 }
