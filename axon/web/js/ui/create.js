@@ -2,10 +2,10 @@
 // joining public channels.
 
 import { api, engine } from "../core/engine.js";
-import { listOf, seg } from "../core/api.js";
+import { clampQuery, listOf, seg } from "../core/api.js";
 import { t } from "../core/i18n.js";
 import { h } from "./dom.js";
-import { modal, userSearchBox, toastError } from "./dialogs.js";
+import { chipRemove, modal, userSearchBox, toastError } from "./dialogs.js";
 import { userName } from "./names.js";
 import { go } from "./router.js";
 
@@ -44,9 +44,19 @@ function roomForm(kind, close) {
   const name = h("input", { type: "text", required: true, maxlength: 80, "data-testid": "create-name" });
   const topic = h("input", { type: "text", maxlength: 250, "data-testid": "create-topic" });
   const chips = h("div", { class: "chips", "data-testid": "picked" });
-  const drawChips = () => chips.replaceChildren(...[...chosen.keys()].map((id) => h("span", { class: "chip" }, userName(id),
-    h("button", { type: "button", class: "chip-x", "aria-label": t("action.remove"), onclick: () => { chosen.delete(id); drawChips(); } }, "×"))));
-  const { input, results } = userSearchBox({ onPick: (user) => { chosen.set(user.id, true); drawChips(); } });
+  const drawChips = () => chips.replaceChildren(...[...chosen.keys()].map((id) => h("span", { class: "chip", "data-user-id": id }, userName(id),
+    chipRemove(() => { chosen.delete(id); drawChips(); refresh(); }))));
+  const { input, results, refresh } = userSearchBox({
+    hide: (user) => chosen.has(user.id),
+    onPick: (user) => {
+      chosen.set(user.id, true);
+      drawChips();
+      // Ready for the next person: the search starts over and keeps the focus.
+      input.value = "";
+      refresh();
+      input.focus();
+    },
+  });
   const form = h("form", { class: "stack" },
     h("label", null, t("create.name"), name),
     h("label", null, t("create.topic"), topic),
@@ -78,7 +88,7 @@ export function openBrowseChannels() {
   const run = async () => {
     const ticket = ++latest;
     try {
-      const page = await api.get("/channels", { q: input.value.trim(), limit: 100 });
+      const page = await api.get("/channels", { q: clampQuery(input.value), limit: 100 });
       if (ticket !== latest) return;
       const items = listOf(page);
       list.replaceChildren(...items.map((c) => h("li", { class: "channel-row", "data-conv-id": c.id },

@@ -8,24 +8,43 @@ import { icon } from "./icons.js";
 import { avatar } from "./avatar.js";
 import { userName } from "./names.js";
 
-export function modal(title, content, { onClose = () => {}, wide = false, testid = "dialog" } = {}) {
-  const dialog = h("dialog", { class: ["modal", wide && "wide"], "data-testid": testid },
+/**
+ * A dialog. Modal by default (the page behind is inert). `modeless` is for light, transient
+ * pickers like the quick switcher: the page stays usable, and a press outside closes the
+ * dialog and still reaches what was pressed.
+ */
+export function modal(title, content, { onClose = () => {}, wide = false, testid = "dialog", modeless = false } = {}) {
+  const dialog = h("dialog", { class: ["modal", wide && "wide", modeless && "modeless"], "data-testid": testid },
     h("header", { class: "modal-head" },
       h("h2", null, title),
-      h("button", { class: "icon-btn", "aria-label": t("action.close"), title: t("action.close"), onclick: () => close() }, icon("close"))),
+      h("button", { type: "button", class: "icon-btn", "aria-label": t("action.close"), title: t("action.close"), onclick: () => close() }, icon("close"))),
     h("div", { class: "modal-body" }, content));
   let closed = false;
   const close = () => {
     if (closed) return;
     closed = true;
+    document.removeEventListener("pointerdown", outside, true);
     dialog.close();
     dialog.remove();
     onClose();
   };
+  const outside = (ev) => { if (!dialog.contains(ev.target)) close(); };
   dialog.addEventListener("close", close);
-  dialog.addEventListener("click", (ev) => ev.target === dialog && close());
+  // One Escape closes, even from a search field (Chrome's first Escape would only clear it).
+  dialog.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape" && !ev.isComposing && !ev.defaultPrevented) {
+      ev.preventDefault();
+      close();
+    }
+  });
   document.body.append(dialog);
-  dialog.showModal();
+  if (modeless) {
+    document.addEventListener("pointerdown", outside, true);
+    dialog.show();
+  } else {
+    dialog.addEventListener("click", (ev) => ev.target === dialog && close());
+    dialog.showModal();
+  }
   return { dialog, close };
 }
 
@@ -84,13 +103,17 @@ export function openUserPicker({ title, multiple = false, exclude = [], confirmL
     const chosen = new Map();
     const chips = h("div", { class: "chips", "data-testid": "picked" });
     const drawChips = () => chips.replaceChildren(...[...chosen.values()].map((u) => h("span", { class: "chip" }, userName(u.id),
-      h("button", { class: "chip-x", "aria-label": t("action.remove"), onclick: () => { chosen.delete(u.id); drawChips(); } }, "×"))));
-    const { input, results } = userSearchBox({
+      chipRemove(() => { chosen.delete(u.id); drawChips(); refresh(); }))));
+    const { input, results, refresh } = userSearchBox({
       exclude,
+      hide: (user) => chosen.has(user.id),
       onPick: (user) => {
         if (multiple) {
           chosen.set(user.id, user);
           drawChips();
+          input.value = "";
+          refresh();
+          input.focus();
         } else {
           answer = [user.id];
           closeModal();
@@ -109,8 +132,17 @@ export function openUserPicker({ title, multiple = false, exclude = [], confirmL
   });
 }
 
-/** A search field with a result list of people; used by pickers and dialogs. */
-export function userSearchBox({ exclude = [], onPick }) {
+/** The × on a chosen person's chip. */
+export function chipRemove(onclick) {
+  return h("button", { type: "button", class: "chip-x", "aria-label": t("action.remove"), title: t("action.remove"), onclick }, "×");
+}
+
+/**
+ * A search field with a result list of people; used by pickers and dialogs, often inside a
+ * <form>: the result buttons are type="button" and Enter picks the first result, so picking
+ * someone never submits the form. `hide(user)` leaves out people already chosen.
+ */
+export function userSearchBox({ exclude = [], onPick, hide = () => false }) {
   const input = h("input", { type: "search", placeholder: t("picker.search"), "data-testid": "user-search", autocomplete: "off" });
   const results = h("ul", { class: "result-list", "data-testid": "user-results" });
   const skip = new Set([...exclude, state.session.user.id]);
@@ -120,9 +152,9 @@ export function userSearchBox({ exclude = [], onPick }) {
     try {
       const found = await searchUsers(input.value.trim());
       if (ticket !== latest) return; // a newer query is on its way
-      const users = found.filter((u) => !skip.has(u.id) && !u.disabled);
+      const users = found.filter((u) => !skip.has(u.id) && !u.disabled && !hide(u));
       results.replaceChildren(...users.map((u) => h("li", null, h("button", {
-        class: "result", "data-user-id": u.id, "data-username": u.username, onclick: () => onPick(u),
+        type: "button", class: "result", "data-user-id": u.id, "data-username": u.username, onclick: () => onPick(u),
       }, avatar(u.id, "sm"), h("span", null, userName(u.id)), h("span", { class: "dim" }, `@${u.username}`)))));
       if (!users.length) results.append(h("li", { class: "dim" }, t("picker.none")));
     } catch (err) {
@@ -130,6 +162,68 @@ export function userSearchBox({ exclude = [], onPick }) {
     }
   }, 150);
   input.addEventListener("input", run);
+  input.addEventListener("keydown", (ev) => {
+    if (ev.key !== "Enter" || ev.isComposing) return;
+    ev.preventDefault();
+    const first = results.querySelector("button.result");
+    if (first) first.click();
+  });
   run();
-  return { input, results };
+  return { input, results, refresh: run };
+}
+
+let menuOpen = null;
+
+/**
+ * A small menu under a button (e.g. the header's "more" on a phone). Items are
+ * {id, label, icon, href | run}; pressing one, Escape, or a press elsewhere closes it.
+ */
+export function openMenu(anchor, items, { testid = "menu" } = {}) {
+  const again = menuOpen && menuOpen.anchor === anchor;
+  closeMenu();
+  if (again) return;
+  const menu = h("div", { class: "menu", role: "menu", "data-testid": testid },
+    items.map((item) => h("button", {
+      type: "button", class: "menu-item", role: "menuitem", "data-testid": `menu-${item.id}`,
+      "aria-pressed": item.pressed === undefined ? null : String(item.pressed),
+      onclick: () => {
+        closeMenu();
+        if (item.href) location.hash = item.href;
+        else item.run();
+      },
+    }, icon(item.icon, 16), h("span", null, item.label))));
+  document.body.append(menu);
+  const rect = anchor.getBoundingClientRect();
+  menu.style.top = `${Math.max(8, Math.min(rect.bottom + 4, window.innerHeight - menu.offsetHeight - 8))}px`;
+  menu.style.left = `${Math.max(8, Math.min(window.innerWidth - menu.offsetWidth - 8, rect.right - menu.offsetWidth))}px`;
+  const outside = (ev) => { if (!menu.contains(ev.target) && !anchor.contains(ev.target)) closeMenu(); };
+  const keys = (ev) => {
+    const buttons = [...menu.querySelectorAll("button")];
+    const at = buttons.indexOf(document.activeElement);
+    if (ev.key === "Escape") {
+      ev.preventDefault();
+      closeMenu();
+      anchor.focus();
+    } else if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+      ev.preventDefault();
+      const step = ev.key === "ArrowDown" ? 1 : buttons.length - 1;
+      buttons[(Math.max(at, 0) + (at < 0 ? 0 : step)) % buttons.length].focus();
+    }
+  };
+  document.addEventListener("pointerdown", outside, true);
+  document.addEventListener("keydown", keys);
+  anchor.setAttribute("aria-expanded", "true");
+  menuOpen = { menu, anchor, outside, keys };
+  const first = menu.querySelector("button");
+  if (first) first.focus();
+}
+
+export function closeMenu() {
+  if (!menuOpen) return;
+  const { menu, anchor, outside, keys } = menuOpen;
+  menuOpen = null;
+  menu.remove();
+  anchor.setAttribute("aria-expanded", "false");
+  document.removeEventListener("pointerdown", outside, true);
+  document.removeEventListener("keydown", keys);
 }

@@ -2,7 +2,7 @@
 // pinyin (the server matches those), public channels to join.
 
 import { api } from "../core/engine.js";
-import { listOf } from "../core/api.js";
+import { clampQuery, listOf } from "../core/api.js";
 import { t } from "../core/i18n.js";
 import { searchUsers } from "../core/history.js";
 import { state } from "../core/store.js";
@@ -22,8 +22,9 @@ export function openSwitcher() {
   const list = h("ul", { class: "result-list switcher-list", role: "listbox", "data-testid": "switcher-results" });
   let items = [];
   let active = 0;
+  // Modeless: a click elsewhere closes the switcher and still does what it was aimed at.
   const { close } = modal(t("switcher.title"), h("div", { class: "stack" }, input, list), {
-    testid: "switcher", onClose: () => { open = null; },
+    testid: "switcher", modeless: true, onClose: () => { open = null; },
   });
   open = close;
 
@@ -44,7 +45,7 @@ export function openSwitcher() {
   let latest = 0;
   const search = async () => {
     const ticket = ++latest;
-    const q = input.value.trim().toLowerCase();
+    const q = clampQuery(input.value.toLowerCase());
     items = localConversations(q);
     active = 0;
     draw();
