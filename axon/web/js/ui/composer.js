@@ -1,5 +1,7 @@
 // The message box: Enter sends, Shift+Enter breaks the line, drafts are kept per
 // conversation (and per thread), @ opens member autocomplete, typing is signalled.
+// A chosen mention shows as @Display Name; `names` remembers which username each shown
+// name stands for, and the text is sent (and the draft kept) as @username (mentions.js).
 
 import { engine } from "../core/engine.js";
 import { t } from "../core/i18n.js";
@@ -10,18 +12,23 @@ import { h, debounce } from "./dom.js";
 import { avatar } from "./avatar.js";
 import { conversationTitle, userName } from "./names.js";
 import { toast } from "./dialogs.js";
+import { claimLabel, mentionLabel, toDisplay, toWire } from "./mentions.js";
 
 const TYPING_EVERY_MS = 3000;
-const MENTION_AT_CARET = /(?:^|[^\w@.])@([\w.-]*)$/;
+// What is being typed after an @: letters of any script, so "@张" finds 张伟.
+const MENTION_AT_CARET = /(?:^|[^\w@.])@([\p{L}\p{N}._-]*)$/u;
+const MENTION_QUERY_END = /@[\p{L}\p{N}._-]*$/u;
 
 export function mountComposer(el, convId, replyTo) {
   const draftKey = replyTo ? `${convId}/${replyTo}` : convId;
   const userId = state.session.user.id;
   const conv = state.conversations.get(convId);
+  const draft = toDisplay(prefs.drafts(userId)[draftKey] || "");
+  const names = draft.names;
   const area = h("textarea", {
     class: "composer-input", rows: 1, "data-testid": replyTo ? "thread-composer" : "composer",
     placeholder: replyTo ? t("composer.reply_placeholder") : t("composer.placeholder", { name: conversationTitle(conv) }),
-    "aria-label": t("composer.label"), value: prefs.drafts(userId)[draftKey] || "",
+    "aria-label": t("composer.label"), value: draft.text,
   });
   const popup = h("ul", { class: "autocomplete", role: "listbox", hidden: true, "data-testid": "autocomplete" });
   const sendBtn = h("button", { class: "btn primary send-btn", "data-testid": "send", onclick: () => send() }, t("composer.send"));
@@ -41,7 +48,7 @@ export function mountComposer(el, convId, replyTo) {
 
   const saveDraftNow = () => {
     const drafts = prefs.drafts(userId);
-    if (area.value) drafts[draftKey] = area.value;
+    if (area.value) drafts[draftKey] = toWire(area.value, names);
     else delete drafts[draftKey];
     prefs.setDrafts(userId, drafts);
   };
@@ -53,7 +60,7 @@ export function mountComposer(el, convId, replyTo) {
   };
 
   function send() {
-    const text = area.value;
+    const text = toWire(area.value, names);
     if (!text.trim()) return;
     const limit = (state.session.max_text_bytes || 16384);
     if (new TextEncoder().encode(text).length > limit) {
@@ -62,6 +69,7 @@ export function mountComposer(el, convId, replyTo) {
     }
     engine.outbox.add(convId, text, replyTo);
     area.value = "";
+    names.clear();
     saveDraft();
     autosize();
     closePopup();
@@ -105,7 +113,10 @@ export function mountComposer(el, convId, replyTo) {
   function choose(i) {
     const user = choices[i];
     const caret = area.selectionStart;
-    const head = area.value.slice(0, caret).replace(/@[\w.-]*$/, `@${user.username} `);
+    // The name when it is free in this draft; the username when someone else here has the same name.
+    const label = mentionLabel(user);
+    const shown = claimLabel(names, label, user.username) ? label : user.username;
+    const head = area.value.slice(0, caret).replace(MENTION_QUERY_END, `@${shown} `);
     area.value = head + area.value.slice(caret);
     area.setSelectionRange(head.length, head.length);
     closePopup();

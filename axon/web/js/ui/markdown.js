@@ -4,6 +4,7 @@
 
 import { Marked } from "../../vendor/marked.esm.js";
 import DOMPurify from "../../vendor/purify.es.mjs";
+import { EVERYONE, MENTION } from "./mentions.js";
 
 const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => (
   { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
@@ -35,32 +36,34 @@ DOMPurify.addHook("afterSanitizeAttributes", (node) => {
   }
 });
 
-const MENTION = /(?<![\w@.])@([A-Za-z0-9][A-Za-z0-9._-]{0,63})/g;
-const EVERYONE = new Set(["all", "channel", "everyone", "here"]);
 const SKIP = new Set(["CODE", "PRE", "A"]);
 const cache = new Map();
 const CACHE_SIZE = 2000;
 
-/** A fresh DocumentFragment for this text; `myUsername` decides which mentions are "me". */
-export function renderMarkdown(text, myUsername = "") {
-  const key = `${myUsername}\u0000${text}`;
-  let fragment = cache.get(key);
+/**
+ * A fresh DocumentFragment for this text. `myUsername` decides which mentions are "me";
+ * `nameOf(username)` gives the label shown for a mention (a display name), or undefined to
+ * show the @username as written. Only the sanitised tree is cached: names change.
+ */
+export function renderMarkdown(text, myUsername = "", nameOf = () => undefined) {
+  let fragment = cache.get(text);
   if (!fragment) {
     fragment = DOMPurify.sanitize(marked.parse(text), PURIFY);
-    highlightMentions(fragment, (myUsername || "").toLowerCase());
     if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value);
-    cache.set(key, fragment);
+    cache.set(text, fragment);
   }
-  return fragment.cloneNode(true);
+  const copy = fragment.cloneNode(true);
+  if (text.includes("@")) highlightMentions(copy, (myUsername || "").toLowerCase(), nameOf);
+  return copy;
 }
 
-function highlightMentions(root, me) {
+function highlightMentions(root, me, nameOf) {
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
   const nodes = [];
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     if (!insideSkipped(node) && node.nodeValue.includes("@")) nodes.push(node);
   }
-  for (const node of nodes) splitMentions(node, me);
+  for (const node of nodes) splitMentions(node, me, nameOf);
 }
 
 function insideSkipped(node) {
@@ -68,19 +71,23 @@ function insideSkipped(node) {
   return false;
 }
 
-function splitMentions(node, me) {
+function splitMentions(node, me, nameOf) {
   const text = node.nodeValue;
   const parts = [];
   let last = 0;
   for (const match of text.matchAll(MENTION)) {
-    const name = match[1].replace(/[._-]+$/, "");
+    const name = match[1];
+    const lower = name.toLowerCase();
     parts.push(document.createTextNode(text.slice(last, match.index)));
     const span = document.createElement("span");
-    const lower = name.toLowerCase();
     span.className = lower === me || EVERYONE.has(lower) ? "mention mention-me" : "mention";
-    span.textContent = `@${name}`;
+    const label = EVERYONE.has(lower) ? undefined : nameOf(lower);
+    // Text only: a display name is never parsed as HTML.
+    span.textContent = `@${label || name}`;
+    if (label) span.title = `@${name}`;
+    span.dataset.username = lower;
     parts.push(span);
-    last = match.index + 1 + name.length;
+    last = match.index + match[0].length;
   }
   if (!parts.length) return;
   parts.push(document.createTextNode(text.slice(last)));

@@ -3,16 +3,18 @@
 import { errorText, formatDateTime, formatTime, t } from "../core/i18n.js";
 import { state, isMe } from "../core/store.js";
 import { mentionsMe } from "../core/summary.js";
-import { h } from "./dom.js";
+import { h, append } from "./dom.js";
 import { icon } from "./icons.js";
 import { avatar } from "./avatar.js";
 import { renderMarkdown } from "./markdown.js";
+import { mentionNames, mentionSignature, toDisplay, toWire } from "./mentions.js";
 import { userName } from "./names.js";
 
 /** Everything a message row depends on, for the timeline's keyed update. */
 export function messageSignature(m, view) {
   return JSON.stringify([m.id, m.seq, m.text, m.edited_at, m.deleted, m.pinned, m.reply_count, m.reactions,
-    m.pending, m.error, m.provisional, view.grouped, view.editing, view.seenBy, view.mode, userName(m.sender_id)]);
+    m.pending, m.error, m.provisional, view.grouped, view.editing, view.seenBy, view.mode, view.highlight, userName(m.sender_id),
+    mentionSignature(m.text, mentionNames(m))]);
 }
 
 export function renderMessage(m, view, on) {
@@ -20,7 +22,7 @@ export function renderMessage(m, view, on) {
   const pending = Boolean(m.pending);
   const el = h("article", {
     class: ["msg", view.grouped && "grouped", mine && "mine", !mine && mentionsMe(m, state.session.user.id) && "mentioned",
-      pending && `state-${m.pending}`, m.deleted && "deleted", m.pinned && "pinned"],
+      pending && `state-${m.pending}`, m.deleted && "deleted", m.pinned && "pinned", view.highlight && "highlight"],
     "data-testid": "message",
     "data-message-id": pending ? null : m.id,
     "data-client-id": m.client_msg_id || null,
@@ -29,7 +31,8 @@ export function renderMessage(m, view, on) {
     "data-state": pending ? m.pending : "sent",
     tabindex: "-1",
   });
-  el.append(
+  // dom.append, not Element.append: the latter would print a missing part as the text "null".
+  append(el, [
     h("div", { class: "msg-gutter" }, view.grouped
       ? h("time", { class: "msg-time-hover", datetime: m.created_at }, formatTime(m.created_at))
       : avatar(m.sender_id)),
@@ -42,7 +45,7 @@ export function renderMessage(m, view, on) {
       view.seenBy !== null && view.seenBy !== undefined
         ? h("div", { class: "seen", "data-testid": "seen-by" }, view.seenBy ? t("seen_by", { n: view.seenBy }) : t("delivered"))
         : null),
-    pending || m.deleted ? null : toolbar(m, mine, view, on));
+    pending || m.deleted ? null : toolbar(m, mine, view, on)]);
   return el;
 }
 
@@ -55,14 +58,34 @@ function header(m) {
 
 function body(m) {
   if (m.deleted) return h("div", { class: "msg-body tombstone" }, t("msg.deleted"));
-  const content = h("div", { class: "msg-body markdown" }, renderMarkdown(m.text, state.session.user.username));
-  if (m.edited_at) content.append(h("span", { class: "edited", title: formatDateTime(m.edited_at) }, t("msg.edited")));
+  const content = h("div", { class: "msg-body markdown" }, renderMarkdown(m.text, state.session.user.username, mentionNames(m)));
+  if (m.edited_at) inlineEnd(content).append(h("span", { class: "edited", title: formatDateTime(m.edited_at) }, t("msg.edited")));
   return content;
 }
 
+// Blocks "(edited)" may follow inline: looked into down to the last line of text, so it never
+// sits alone on a line below a list or a quote (a code block or table keeps it below).
+const FLOWING = new Set(["P", "LI", "UL", "OL", "BLOCKQUOTE", "H1", "H2", "H3", "H4", "H5", "H6"]);
+
+function inlineEnd(content) {
+  let el = content;
+  for (let last = lastBlock(el); last; last = lastBlock(el)) el = last;
+  return el;
+}
+
+/** The last child element when it ends its parent (only blank text after it) and text flows in it. */
+function lastBlock(el) {
+  const last = el.lastElementChild;
+  if (!last || !FLOWING.has(last.nodeName)) return null;
+  for (let next = last.nextSibling; next; next = next.nextSibling) if (next.textContent.trim()) return null;
+  return last;
+}
+
 function editor(m, on) {
-  const area = h("textarea", { class: "edit-box", "data-testid": "edit-box", rows: 3, value: m.text });
-  const save = () => on.saveEdit(m, area.value);
+  // Mentions read as names here too, and go back to @username when saved.
+  const shown = toDisplay(m.text);
+  const area = h("textarea", { class: "edit-box", "data-testid": "edit-box", rows: 3, value: shown.text });
+  const save = () => on.saveEdit(m, toWire(area.value, shown.names));
   area.addEventListener("keydown", (ev) => {
     if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
       ev.preventDefault();
@@ -90,7 +113,7 @@ function reactions(m, on) {
       class: ["reaction", mine && "mine"], "data-testid": "reaction", "data-emoji": r.emoji,
       title: who, "aria-pressed": mine ? "true" : "false", onclick: () => on.react(m, r.emoji, !mine),
     }, h("span", { class: "emoji" }, r.emoji), h("span", { class: "count" }, String(r.count)));
-  }), h("button", { class: "reaction add", title: t("msg.react"), onclick: (ev) => on.pickEmoji(m, ev.currentTarget) }, icon("smile", 14)));
+  }), h("button", { class: "reaction add", title: t("msg.react"), "aria-label": t("msg.react"), onclick: (ev) => on.pickEmoji(m, ev.currentTarget) }, icon("smile", 14)));
 }
 
 function threadLink(m, view, on) {

@@ -6,6 +6,7 @@ import { prefs } from "../core/prefs.js";
 import { on, state, emit } from "../core/store.js";
 import { mentionsMe } from "../core/summary.js";
 import { plainText } from "./markdown.js";
+import { mentionNames, withNames } from "./mentions.js";
 import { conversationTitle, userName } from "./names.js";
 import { go } from "./router.js";
 
@@ -37,7 +38,7 @@ export function notifyMessage(convId, message) {
   const title = conv.kind === "direct"
     ? userName(message.sender_id)
     : t("notify.mention", { user: userName(message.sender_id), conv: conversationTitle(conv) });
-  const note = new Notification(title, { body: plainText(message.text), tag: convId });
+  const note = new Notification(title, { body: plainText(withNames(message.text, mentionNames(message))), tag: convId });
   note.onclick = () => {
     window.focus();
     go("c", convId);
