@@ -8,9 +8,10 @@ import { on, state, isMe } from "../core/store.js";
 import { h, clear, batched, debounce } from "./dom.js";
 import { icon } from "./icons.js";
 import { avatarWithPresence } from "./avatar.js";
-import { mountTimeline } from "./timeline.js";
+import { focusMessage, mountTimeline } from "./timeline.js";
 import { mountComposer } from "./composer.js";
 import { renderMarkdown } from "./markdown.js";
+import { mentionNames } from "./mentions.js";
 import { userName } from "./names.js";
 import { convHref } from "./router.js";
 import { openUserPicker, toast, confirmAction } from "./dialogs.js";
@@ -99,12 +100,7 @@ function mountPins(el, conv) {
       await ensureUsers(items.map((m) => m.sender_id));
       clear(list);
       if (!items.length) list.append(h("p", { class: "dim" }, t("pins.none")));
-      for (const m of items) {
-        list.append(h("div", { class: "pin", "data-message-id": m.id },
-          h("div", { class: "msg-head" }, h("span", { class: "msg-author" }, userName(m.sender_id)),
-            h("time", { datetime: m.created_at }, formatDateTime(m.created_at))),
-          h("div", { class: "msg-body markdown" }, renderMarkdown(m.text, state.session.user.username))));
-      }
+      for (const m of items) list.append(pinCard(conv, m, () => reload()));
     } catch (err) {
       toast(errorText(err), "error");
     }
@@ -112,4 +108,34 @@ function mountPins(el, conv) {
   load();
   const reload = debounce(load, 300);
   return on("timeline", (id) => id === conv && reload());
+}
+
+/** One pin: pressing it shows the message in the conversation (or its thread); Unpin removes it. */
+function pinCard(conv, m, changed) {
+  const show = () => {
+    focusMessage(conv, m.id, m.reply_to || null);
+    if (m.reply_to) location.hash = convHref(conv, "thread", m.reply_to);
+    else if (matchMedia("(max-width: 700px)").matches) location.hash = convHref(conv); // the panel covers the conversation
+  };
+  const unpin = async (ev) => {
+    const card = ev.currentTarget.closest(".pin");
+    try {
+      await api.del(`/conversations/${seg(conv)}/messages/${seg(m.id)}/pin`);
+      card.remove();
+      changed();
+    } catch (err) {
+      toast(errorText(err), "error");
+    }
+  };
+  return h("div", { class: "pin", "data-testid": "pin", "data-message-id": m.id },
+    h("div", {
+      class: "pin-open", role: "button", tabindex: "0", title: t("pins.show"), "data-testid": "pin-open",
+      onclick: (ev) => { if (!ev.target.closest("a")) show(); },
+      onkeydown: (ev) => { if (ev.target === ev.currentTarget && (ev.key === "Enter" || ev.key === " ")) { ev.preventDefault(); show(); } },
+    },
+    h("div", { class: "msg-head" }, h("span", { class: "msg-author" }, userName(m.sender_id)),
+      h("time", { datetime: m.created_at }, formatDateTime(m.created_at))),
+    h("div", { class: "msg-body markdown" }, renderMarkdown(m.text, state.session.user.username, mentionNames(m)))),
+    h("div", { class: "pin-actions" },
+      h("button", { type: "button", class: "link", "data-testid": "pin-unpin", onclick: unpin }, t("msg.unpin"))));
 }

@@ -27,8 +27,8 @@ export function mountSidebar(el) {
       h("div", { class: "conv-section-head" },
         h("h3", null, t(s.title)),
         h("button", {
-          class: "icon-btn small", title: t("sidebar.new"), "aria-label": t("sidebar.new"),
-          onclick: () => openNewConversation(s.kind),
+          class: "icon-btn small", title: t(`sidebar.new_${s.kind}`), "aria-label": t(`sidebar.new_${s.kind}`),
+          "data-testid": `new-${s.kind}`, onclick: () => openNewConversation(s.kind),
         }, icon("plus", 16))),
       s.list))), foot);
 
@@ -89,8 +89,11 @@ function rows(kind) {
 function item(c, title, muted, active) {
   const glyph = c.kind === "direct" ? avatarWithPresence(c.peer_id, "xs")
     : h("span", { class: "conv-icon", "aria-hidden": "true" }, icon(c.kind === "channel" ? "hash" : "lock", 15));
-  const unread = c.unread_count || 0;
-  const mentions = c.mention_count || 0;
+  // The open conversation shows what is new in its own view ("New messages ↓"); its counts
+  // stay (the read marker moves only once the newest message was on screen) and come back
+  // here when it is left unread.
+  const unread = active ? 0 : c.unread_count || 0;
+  const mentions = active ? 0 : c.mention_count || 0;
   return h("li", null, h("a", {
     href: convHref(c.id),
     class: ["conv-item", active && "active", unread && "unread", muted && "muted", c.archived && "archived"],

@@ -5,8 +5,8 @@
 import { api, engine } from "../core/engine.js";
 import { seg } from "../core/api.js";
 import { dayKey, errorText, formatDay, t } from "../core/i18n.js";
-import { loadLatest, loadOlder, loadReceipts, loadThread } from "../core/history.js";
-import { on, state, isMe } from "../core/store.js";
+import { loadBackTo, loadLatest, loadOlder, loadReceipts, loadThread } from "../core/history.js";
+import { on, emit, state, isMe } from "../core/store.js";
 import { h, reconcile, batched, debounce } from "./dom.js";
 import { renderMessage, messageSignature } from "./message.js";
 import { confirmAction, toast } from "./dialogs.js";
@@ -16,10 +16,20 @@ import { convHref } from "./router.js";
 const GROUP_MS = 5 * 60 * 1000;
 const NEAR_BOTTOM_PX = 60;
 const LOAD_MORE_PX = 300;
+const HIGHLIGHT_MS = 3000;
 
 export function mountTimeline(el, convId, { mode, rootId = null }) {
   const view = new TimelineView(el, convId, mode, rootId);
   return () => view.destroy();
+}
+
+// A request to show one message (from the pins panel). Kept until the timeline that holds
+// the message (the main one, or the thread of `rootId`) is mounted and has shown it.
+let wanted = null;
+
+export function focusMessage(convId, messageId, rootId = null) {
+  wanted = { convId, messageId, rootId };
+  emit("focus-message");
 }
 
 class TimelineView {
@@ -31,7 +41,9 @@ class TimelineView {
     this.firstRender = true;
     this.top = h("div", { class: "timeline-top" });
     this.list = h("div", { class: "timeline-list" });
-    this.scroller = h("div", { class: "timeline", "data-testid": mode === "main" ? "timeline" : "thread-timeline", tabindex: "0" }, this.top, this.list);
+    this.scroller = h("div", {
+      class: ["timeline", mode === "thread" && "in-thread"], "data-testid": mode === "main" ? "timeline" : "thread-timeline", tabindex: "0",
+    }, this.top, this.list);
     this.jump = h("button", { class: "pill pill-top", hidden: true, "data-testid": "jump-unread", onclick: () => this.jumpToUnread() }, t("timeline.jump_unread"));
     this.below = h("button", { class: "pill pill-bottom", hidden: true, "data-testid": "new-below", onclick: () => this.scrollToBottom() }, t("timeline.new_below"));
     el.append(this.scroller, this.jump, this.below);
@@ -46,13 +58,17 @@ class TimelineView {
       on("reload", (id) => id === this.convId && this.load()),
       on("sent", (s) => s.conv === this.convId && this.scrollToBottom()),
       on("synced", () => this.maybeRead()), // a read sent while offline may not have reached the server
+      on("focus-message", () => this.showWanted()),
     ];
     this.loadReceiptsSoon = debounce((m) => loadReceipts(this.convId, m).catch(() => {}), 300);
     this.load();
     this.render();
+    this.showWanted();
   }
 
   destroy() {
+    this.destroyed = true;
+    clearTimeout(this.highlightTimer);
     this.render.cancel();
     this.stops.forEach((stop) => stop());
     document.removeEventListener("visibilitychange", this.onVisible);
@@ -60,7 +76,30 @@ class TimelineView {
 
   load() {
     const work = this.mode === "main" ? loadLatest(this.convId) : loadThread(this.convId, this.rootId);
-    work.catch((err) => toast(errorText(err), "error"));
+    this.loaded = work.catch((err) => toast(errorText(err), "error"));
+  }
+
+  /** Scroll to the wanted message and highlight it, loading history back to it if needed. */
+  async showWanted() {
+    const w = wanted;
+    if (!w || w.convId !== this.convId || (w.rootId || null) !== (this.mode === "thread" ? this.rootId : null)) return;
+    wanted = null;
+    await this.loaded;
+    const found = this.mode === "main" ? await loadBackTo(this.convId, w.messageId).catch(() => false)
+      : Boolean(state.timelines.get(this.convId)?.messages.has(w.messageId));
+    if (this.destroyed) return;
+    // Part of the row's view (not a class set from outside), so a redraw keeps it.
+    this.highlight = found ? w.messageId : null;
+    this.draw();
+    const el = found && this.list.querySelector(`[data-message-id="${CSS.escape(w.messageId)}"]`);
+    if (!el) {
+      toast(t("pins.not_found"), "error");
+      return;
+    }
+    el.scrollIntoView({ block: "center" });
+    clearTimeout(this.highlightTimer);
+    this.highlightTimer = setTimeout(() => { this.highlight = null; this.render(); }, HIGHLIGHT_MS);
+    this.updatePills();
   }
 
   messages() {
@@ -102,7 +141,9 @@ class TimelineView {
       }
       const grouped = !breakGroup && prev && prev.sender_id === m.sender_id && !prev.deleted
         && new Date(m.created_at) - new Date(prev.created_at) < GROUP_MS && !(this.mode === "thread" && prev.id === this.rootId);
-      const viewOf = { grouped, editing: this.editing === m.id, mode: this.mode, seenBy: seen.id === m.id ? seen.count : null };
+      const viewOf = {
+        grouped, editing: this.editing === m.id, mode: this.mode, seenBy: seen.id === m.id ? seen.count : null, highlight: this.highlight === m.id,
+      };
       rows.push({ key: m.id, sig: messageSignature(m, viewOf), render: () => renderMessage(m, viewOf, this.handlers()) });
       prev = m;
     }
@@ -179,9 +220,22 @@ class TimelineView {
     return s.scrollHeight - s.scrollTop - s.clientHeight < NEAR_BOTTOM_PX;
   }
 
+  /** The newest message is on screen: scrolled to the end, or its last line is in view. */
+  newestSeen() {
+    // Not before the newest page is in: an empty list is "at the bottom" but shows nothing.
+    const tl = state.timelines.get(this.convId);
+    if (!tl || !tl.loaded) return false;
+    if (this.atBottom()) return true;
+    const last = this.list.lastElementChild;
+    if (!last) return true;
+    const bottom = last.getBoundingClientRect().bottom;
+    const view = this.scroller.getBoundingClientRect();
+    return bottom <= view.bottom + 1 && bottom > view.top;
+  }
+
   scrolled() {
     if (this.scroller.scrollTop < LOAD_MORE_PX && this.mode === "main") this.older();
-    if (this.atBottom()) this.below.hidden = true;
+    if (this.newestSeen()) this.below.hidden = true;
     this.updatePills();
     this.maybeRead();
   }
@@ -218,8 +272,9 @@ class TimelineView {
     this.below.hidden = true;
   }
 
+  /** The read marker moves only when the newest message has been on screen (docs/web.md, "Reading"). */
   maybeRead() {
-    if (this.mode === "main" && document.visibilityState === "visible" && this.atBottom()) engine.markRead(this.convId);
+    if (this.mode === "main" && document.visibilityState === "visible" && this.newestSeen()) engine.markRead(this.convId);
   }
 
   handlers() {
