@@ -13,7 +13,7 @@ import { isMuted, setMuted } from "./notify.js";
 import { convHref } from "./router.js";
 import { mountTimeline } from "./timeline.js";
 import { mountComposer } from "./composer.js";
-import { promptText, confirmAction, toast } from "./dialogs.js";
+import { openMenu, promptText, confirmAction, toast } from "./dialogs.js";
 import { errorText, formatList } from "../core/i18n.js";
 
 export function mountConversation(el, convId) {
@@ -50,8 +50,7 @@ export function mountConversation(el, convId) {
 
 function renderConvHeader(header, c) {
   const title = conversationTitle(c);
-  const muted = isMuted(c.id);
-  const canManage = c.kind !== "direct" && (c.my_role === "owner" || c.my_role === "admin" || state.session.user.role === "admin");
+  const actions = headerActions(c);
   clear(header).append(
     h("a", { class: "icon-btn back", href: "#/", title: t("conv.back"), "aria-label": t("conv.back") }, icon("back", 22)),
     c.kind === "direct" ? avatarWithPresence(c.peer_id, "sm") : h("span", { class: "conv-icon" }, icon(c.kind === "channel" ? "hash" : "lock")),
@@ -60,18 +59,39 @@ function renderConvHeader(header, c) {
       h("div", { class: "conv-topic", "data-testid": "conv-topic", title: c.topic || "" },
         c.topic || (c.kind === "direct" ? "" : t("conv.no_topic")))),
     h("div", { class: "conv-actions" },
-      h("a", { class: "icon-btn", href: convHref(c.id, "pins"), title: t("conv.pins"), "aria-label": t("conv.pins"), "data-testid": "open-pins" }, icon("pin")),
-      c.kind !== "direct" ? h("a", {
-        class: "icon-btn members-btn", href: convHref(c.id, "members"), title: t("conv.members"), "data-testid": "open-members",
-      }, icon("users"), h("span", { class: "count" }, String(c.member_count || ""))) : null,
+      actions.map(actionButton),
+      // On a phone the secondary actions live in this menu, so the title stays readable.
       h("button", {
-        class: ["icon-btn", muted && "on"], title: muted ? t("conv.unmute") : t("conv.mute"),
-        "aria-pressed": muted ? "true" : "false", "data-testid": "mute-toggle", onclick: () => setMuted(c.id, !muted),
-      }, icon(muted ? "bellOff" : "bell")),
-      canManage ? h("button", { class: "icon-btn", title: t("conv.rename"), onclick: () => rename(c) }, icon("pencil")) : null,
-      c.kind !== "direct" ? h("button", { class: "icon-btn", title: t("conv.edit_topic"), "data-testid": "edit-topic", onclick: () => editTopic(c) }, icon("topic")) : null,
-      canManage ? h("button", { class: "icon-btn", title: c.archived ? t("conv.unarchive") : t("conv.archive"), "data-testid": "archive", onclick: () => archive(c) }, icon("archive")) : null,
-      c.kind !== "direct" ? h("button", { class: "icon-btn", title: t("conv.leave"), "data-testid": "leave", onclick: () => leave(c) }, icon("leave")) : null));
+        type: "button", class: "icon-btn more-btn", title: t("conv.more"), "aria-label": t("conv.more"),
+        "aria-haspopup": "menu", "data-testid": "more-actions",
+        onclick: (ev) => openMenu(ev.currentTarget, actions.filter((a) => a.secondary), { testid: "more-menu" }),
+      }, icon("more"))));
+}
+
+/** The header's actions, each with a label for screen readers, tooltips and the phone menu. */
+function headerActions(c) {
+  const muted = isMuted(c.id);
+  const room = c.kind !== "direct";
+  const canManage = room && (c.my_role === "owner" || c.my_role === "admin" || state.session.user.role === "admin");
+  return [
+    { id: "open-pins", label: t("conv.pins"), icon: "pin", href: convHref(c.id, "pins"), secondary: true },
+    room && { id: "open-members", label: t("conv.members"), icon: "users", href: convHref(c.id, "members"), count: c.member_count, class: "members-btn" },
+    { id: "mute-toggle", label: muted ? t("conv.unmute") : t("conv.mute"), icon: muted ? "bellOff" : "bell", pressed: muted,
+      run: () => setMuted(c.id, !muted), secondary: true },
+    canManage && { id: "rename", label: t("conv.rename"), icon: "pencil", run: () => rename(c), secondary: true },
+    room && { id: "edit-topic", label: t("conv.edit_topic"), icon: "topic", run: () => editTopic(c), secondary: true },
+    canManage && { id: "archive", label: c.archived ? t("conv.unarchive") : t("conv.archive"), icon: "archive", run: () => archive(c), secondary: true },
+    room && { id: "leave", label: t("conv.leave"), icon: "leave", run: () => leave(c), secondary: true },
+  ].filter(Boolean);
+}
+
+function actionButton(a) {
+  const attrs = {
+    class: ["icon-btn", a.class, a.secondary && "secondary", a.pressed && "on"], title: a.label, "aria-label": a.label,
+    "aria-pressed": a.pressed === undefined ? null : String(a.pressed), "data-testid": a.id,
+  };
+  const content = [icon(a.icon), a.count ? h("span", { class: "count", "aria-hidden": "true" }, String(a.count)) : null];
+  return a.href ? h("a", { ...attrs, href: a.href }, content) : h("button", { ...attrs, type: "button", onclick: a.run }, content);
 }
 
 function renderTypingLine(el, convId) {

@@ -16,7 +16,7 @@ export function mountSettings(el) {
   const devices = h("ul", { class: "device-list", "data-testid": "device-list" });
   el.append(h("div", { class: "page settings", "data-testid": "settings" },
     h("header", { class: "page-head" },
-      h("a", { class: "icon-btn back", href: "#/", "aria-label": t("conv.back") }, icon("back", 22)),
+      h("a", { class: "icon-btn back", href: "#/", title: t("conv.back"), "aria-label": t("conv.back") }, icon("back", 22)),
       h("h2", null, t("settings.title"))),
     profileSection(),
     preferencesSection(),
