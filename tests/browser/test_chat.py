@@ -114,7 +114,8 @@ def test_group_chat_mentions_notify_and_badge(axon, open_app):
     b.open_conversation(group)
     a.send(f"Morning @{carol.username}, can you check the build?")
     expect(b.message("Morning")).to_be_visible()
-    expect(b.message("Morning").locator(".mention")).to_have_text(f"@{carol.username}")
+    # Mentions travel as @username and read as the person's name.
+    expect(b.message("Morning").locator(".mention")).to_have_text("@Carol")
     # Carol is elsewhere: mention badge, unread badge, a desktop notification.
     expect(c.conv_item(group).get_by_test_id("mention-badge")).to_have_text("@1")
     expect(c.conv_item(group).get_by_test_id("unread-badge")).to_have_text("1")
@@ -264,16 +265,16 @@ def test_create_browse_join_invite_remove_and_drafts(axon, open_app):
     expect(b.page.get_by_test_id("typing")).to_have_text("Alice is typing…")
     expect(a.page.get_by_test_id("autocomplete").locator(f'[data-username="{bob.username}"]')).to_be_visible()
     box.press("Enter")
-    expect(box).to_have_value(f"hi @{bob.username} ")
+    expect(box).to_have_value("hi @Bob ")
 
     # Drafts are kept per conversation.
     dm = axon.direct(alice, bob)
     a.open_conversation(dm)
     expect(a.page.get_by_test_id("composer")).to_have_value("")
     a.open_conversation(channel)
-    expect(a.page.get_by_test_id("composer")).to_have_value(f"hi @{bob.username} ")
+    expect(a.page.get_by_test_id("composer")).to_have_value("hi @Bob ")
     a.page.get_by_test_id("composer").press("Enter")
-    expect(b.message("hi @").locator(".mention-me")).to_have_text(f"@{bob.username}")
+    expect(b.message("hi @").locator(".mention-me")).to_have_text("@Bob")
     expect(b.page.get_by_test_id("typing")).to_have_text("")
 
     # Archiving makes the channel read-only for everyone, live.
