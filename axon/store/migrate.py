@@ -81,6 +81,17 @@ def upgrade(url: str, revision: str = "head") -> None:
     _run_with_connection(url, lambda conn: _upgrade_on(conn, revision))
 
 
+def head() -> str:
+    """The newest revision of the schema this code expects."""
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    revision = ScriptDirectory.from_config(config).get_current_head()
+    assert revision is not None
+    return revision
+
+
 def current(url: str) -> str | None:
     found: list[str | None] = []
 

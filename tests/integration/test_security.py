@@ -206,3 +206,14 @@ async def test_a_flood_from_one_client_is_throttled_without_harming_others(serve
         assert ack.seq > 0
     finally:
         await bob_client.close()
+
+
+async def test_hidden_e_mail_addresses_find_no_one_except_for_admins(server: ServerProcess) -> None:
+    admin = await admin_rest(server.url)
+    ann = await new_person(server.url, admin)
+    wei = await admin.admin_create_user("hidden_wei", "张伟", "user-password-1", email="wei.private@corp.example")
+    assert "email" not in (await ann.rest.users("zhangwei"))["items"][0]  # found by name, e-mail not shown
+    assert (await ann.rest.users("wei.private"))["items"] == []
+    assert (await ann.rest.users("corp.example"))["items"] == []
+    found = await admin.request("GET", "/admin/users", params={"q": "wei.private"})
+    assert [u["id"] for u in found["items"]] == [wei["id"]] and found["items"][0]["email"] == "wei.private@corp.example"
