@@ -73,6 +73,10 @@ def serve(
         ws=AxonWebSocketProtocol,
         ws_max_size=4 * settings.max_frame_bytes,  # beyond the soft limit (an error frame) the socket closes
         ws_ping_interval=None,
+        # A client's address comes from the socket unless a configured proxy forwarded the request:
+        # otherwise anyone (on loopback too) could pick the address the login limits count.
+        proxy_headers=bool(settings.trusted_proxies.strip()),
+        forwarded_allow_ips=settings.trusted_proxies.strip() or None,
         timeout_graceful_shutdown=5,
         lifespan="on",
         backlog=4096,
