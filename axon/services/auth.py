@@ -193,7 +193,7 @@ class Auth:
         if not await self.passwords.verify(user["password_hash"], old_password):
             # 403, not 401: the session is fine, only the password typed is wrong.
             raise Forbidden("The current password is wrong.", code="wrong_password")
-        new_hash = await self.passwords.hash(new_password)
+        new_hash = await self.passwords.hash(new_password, user["username"], user["display_name"], user["email"])
         await self.core.write(lambda tx: accounts.update_user(tx.conn, actor.user_id, {"password_hash": new_hash}))
 
 
