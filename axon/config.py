@@ -42,6 +42,8 @@ class Settings(BaseSettings):
 
     max_text_bytes: int = Field(16 * 1024, description="Largest message text in UTF-8 bytes.")
     max_frame_bytes: int = Field(64 * 1024, description="Largest WebSocket frame accepted.")
+    max_body_bytes: int = Field(64 * 1024, description="Largest request body of a REST call (uploads excepted).")
+    header_timeout: float = Field(10.0, description="Seconds a client has to send a request's headers.")
     frame_rate: float = Field(50.0, description="WebSocket frames per second allowed per connection.")
     frame_burst: float = Field(200.0, description="Burst of WebSocket frames allowed per connection.")
     outbound_queue: int = Field(4096, description="Frames queued per connection before it is dropped.")
