@@ -277,4 +277,18 @@ export default {
   "typing.other": "{names} are typing…",
 
   "user.unknown": "…",
+
+  // HD: keyboard shortcuts
+  "shortcuts.title": "Keyboard shortcuts",
+  "shortcuts.keys": "Keys",
+  "shortcuts.action": "Action",
+  "shortcuts.switcher": "Jump to a conversation or person (quick switcher)",
+  "shortcuts.conversation": "Previous / next conversation in the sidebar",
+  "shortcuts.unread": "Previous / next conversation with unread messages",
+  "shortcuts.mark_all_read": "Mark all conversations as read",
+  "shortcuts.send": "Send the message",
+  "shortcuts.newline": "New line in the message",
+  "shortcuts.edit_last": "Edit your last message (in an empty message box)",
+  "shortcuts.close": "Close a dialog or menu, cancel editing",
+  "shortcuts.help": "Show this list (outside a text field)",
 };

@@ -271,4 +271,18 @@ export default {
   "typing.other": "{names} 正在输入…",
 
   "user.unknown": "…",
+
+  // HD: keyboard shortcuts
+  "shortcuts.title": "键盘快捷键",
+  "shortcuts.keys": "按键",
+  "shortcuts.action": "操作",
+  "shortcuts.switcher": "快速跳转到会话或联系人",
+  "shortcuts.conversation": "侧栏中的上一个 / 下一个会话",
+  "shortcuts.unread": "上一个 / 下一个有未读消息的会话",
+  "shortcuts.mark_all_read": "将所有会话标记为已读",
+  "shortcuts.send": "发送消息",
+  "shortcuts.newline": "在消息中换行",
+  "shortcuts.edit_last": "编辑你的上一条消息（输入框为空时）",
+  "shortcuts.close": "关闭对话框或菜单，取消编辑",
+  "shortcuts.help": "显示此列表（焦点不在输入框时）",
 };

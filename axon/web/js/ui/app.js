@@ -11,7 +11,7 @@ import { mountPanel } from "./panel.js";
 import { mountSettings } from "./settings.js";
 import { mountAdmin } from "./admin.js";
 import { mountHome } from "./home.js";
-import { openSwitcher } from "./switcher.js";
+import { startShortcuts } from "./shortcuts.js";
 import { startPresence } from "./presence.js";
 import { startTitle } from "./notify.js";
 
@@ -26,8 +26,7 @@ export function mountApp(container) {
   build();
   teardown.push(on("route", () => route()), on("language", () => rebuild()), on("left", (id) => left(id)),
     on("conversations", () => state.route.name === "conversation" && route()));
-  teardown.push(startPresence(), startTitle());
-  document.addEventListener("keydown", shortcuts);
+  teardown.push(startPresence(), startTitle(), startShortcuts());
 }
 
 export function unmountApp() {
@@ -36,7 +35,6 @@ export function unmountApp() {
   if (nodes) nodes.stops.forEach((stop) => stop());
   nodes = null;
   destroyViews();
-  document.removeEventListener("keydown", shortcuts);
   if (root) clear(root);
 }
 
@@ -100,9 +98,3 @@ function left(convId) {
   if (state.route.name === "conversation" && state.route.conv === convId) location.hash = "#/";
 }
 
-function shortcuts(ev) {
-  if ((ev.ctrlKey || ev.metaKey) && ev.key.toLowerCase() === "k") {
-    ev.preventDefault();
-    openSwitcher();
-  }
-}
