@@ -72,6 +72,32 @@ def test_arrow_up_in_thread_composer_edits_my_last_reply(axon, open_app):
     expect(s.page.get_by_test_id("timeline").get_by_test_id("edit-box")).to_have_count(0)
 
 
+@pytest.mark.browser
+def test_arrow_keys_walk_the_messages_and_tab_reaches_their_actions(axon, open_app):
+    ann, bob = axon.create_user("hd_ann", "HD Ann"), axon.create_user("hd_bob", "HD Bob")
+    conv = axon.direct(ann, bob)
+    for who, text in ((ann, "hd one"), (bob, "hd two"), (ann, "hd three")):
+        axon.post(who, conv, text)
+    s = open_app(ann)
+    s.open_conversation(conv)
+    expect(s.message("hd three")).to_be_visible()
+    s.page.get_by_test_id("timeline").focus()
+    for key, text in [("ArrowUp", "hd three"), ("ArrowUp", "hd two"), ("ArrowUp", "hd one"),
+                      ("ArrowDown", "hd two"), ("ArrowDown", "hd three")]:
+        s.page.keyboard.press(key)
+        expect(s.message(text)).to_be_focused()
+    # A focused message shows its actions, and Tab goes through them.
+    s.page.keyboard.press("Tab")
+    expect(s.message("hd three").get_by_test_id("act-react")).to_be_focused()
+    for _ in range(3):
+        s.page.keyboard.press("Tab")
+    expect(s.message("hd three").get_by_test_id("act-edit")).to_be_focused()
+    s.page.keyboard.press("Enter")
+    expect(s.page.get_by_test_id("edit-box")).to_be_focused()
+    s.page.keyboard.press("Escape")  # back to the message it edited
+    expect(s.message("hd three")).to_be_focused()
+
+
 def sidebar_order(page):
     return page.eval_on_selector_all('[data-testid="sidebar"] [data-testid="conv-item"]',
                                      "items => items.map((a) => a.dataset.convId)")
@@ -139,7 +165,7 @@ def test_question_mark_opens_the_shortcuts_sheet_which_traps_and_restores_focus(
     zh = locale == "zh-CN"
     expect(sheet.locator("h2")).to_have_text("键盘快捷键" if zh else "Keyboard shortcuts")
     rows = sheet.get_by_test_id("shortcut")
-    expect(rows).to_have_count(9)
+    expect(rows).to_have_count(10)
     for text in (["快速跳转到会话或联系人", "将所有会话标记为已读", "编辑你的上一条消息（输入框为空时）"] if zh else
                  ["quick switcher", "Mark all conversations as read", "Edit your last message"]):
         expect(sheet).to_contain_text(text)

@@ -19,6 +19,7 @@ export const SHORTCUTS = [
   { keys: [["Enter"]], what: "shortcuts.send" },
   { keys: [["Shift", "Enter"]], what: "shortcuts.newline" },
   { keys: [["↑"]], what: "shortcuts.edit_last" },
+  { keys: [["↑"], ["↓"]], what: "shortcuts.messages" },
   { keys: [["Esc"]], what: "shortcuts.close" },
   { keys: [["?"]], what: "shortcuts.help" },
 ];
@@ -49,6 +50,8 @@ function onKey(ev) {
     ev.preventDefault();
     const inThread = ev.target.dataset.testid === "thread-composer";
     emit("edit-last", { conv: state.route.conv, rootId: inThread ? state.route.panelId : null, returnTo: ev.target });
+  } else if (arrow && !ev.altKey && !mod && !ev.shiftKey && inTimeline(ev.target)) {
+    if (stepThroughMessages(ev.target, arrow)) ev.preventDefault();
   } else if (ev.key === "?" && !mod && !ev.altKey && !isTextField(ev.target) && !modalOpen()) {
     ev.preventDefault();
     openShortcutHelp();
@@ -68,6 +71,25 @@ function isTextField(el) {
 
 function emptyComposer(el) {
   return el && el.classList && el.classList.contains("composer-input") && el.value === "" && !el.disabled;
+}
+
+/** The message list itself, or one of its messages (not a button or editor inside one). */
+function inTimeline(el) {
+  return Boolean(el && el.classList && (el.classList.contains("timeline") || (el.classList.contains("msg") && el.closest(".timeline"))));
+}
+
+/**
+ * ↑/↓ move the focus from message to message (↑ from the list itself goes to the newest); a focused
+ * message shows its actions, which Tab then reaches. False when there is nowhere to go: the key
+ * then scrolls as usual.
+ */
+function stepThroughMessages(target, step) {
+  const rows = [...target.closest(".timeline").querySelectorAll('.msg[data-testid="message"]')];
+  const at = rows.indexOf(target);
+  const next = at < 0 ? (step < 0 ? rows[rows.length - 1] : null) : rows[at + step];
+  if (!next) return false;
+  next.focus();
+  return true;
 }
 
 /**

@@ -289,11 +289,12 @@ class TimelineView {
     this.render();
   }
 
-  /** Leaves the editor; focus goes back to the composer when the edit started from there. */
+  /** Leaves the editor; focus goes back to the composer when the edit started there, else to the message. */
   endEdit() {
+    const id = this.editing;
     this.editing = null;
-    this.render();
-    const back = this.editReturn;
+    this.draw();
+    const back = this.editReturn || (id && this.list.querySelector(`[data-message-id="${CSS.escape(id)}"]`));
     this.editReturn = null;
     if (back && back.isConnected) back.focus();
   }
