@@ -96,3 +96,23 @@ def test_service_worker_opens_the_shell_offline_and_never_answers_the_api(axon, 
     assert failed == "failed"
     s.context.set_offline(False)
     expect(page.locator("html")).to_have_attribute("data-conn", "live")
+
+
+@pytest.mark.browser
+def test_title_bar_colour_follows_the_theme(axon, open_app):
+    ann = axon.create_user("hd_theme", "HD Theme")
+    s = open_app(ann, dark=True)
+    metas = s.page.locator('meta[name="theme-color"]')
+    expect(metas).to_have_count(2)
+
+    def colours():
+        return metas.evaluate_all("(ms) => ms.map((m) => [m.media, m.content])")
+
+    # Following the system: each tag names its own theme's colour.
+    assert colours() == [["(prefers-color-scheme: light)", "#f0f2f5"], ["(prefers-color-scheme: dark)", "#121418"]]
+    s.page.get_by_test_id("settings-link").click()
+    s.page.get_by_test_id("theme-select").select_option("light")
+    expect(s.page.locator("html")).to_have_attribute("data-theme", "light")
+    assert [c for _, c in colours()] == ["#f0f2f5", "#f0f2f5"]  # a chosen theme wins over the system's
+    s.page.get_by_test_id("theme-select").select_option("dark")
+    assert [c for _, c in colours()] == ["#121418", "#121418"]
