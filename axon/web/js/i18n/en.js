@@ -292,4 +292,8 @@ export default {
   "shortcuts.messages": "Previous / next message (in the message list; Tab reaches its actions)",
   "shortcuts.close": "Close a dialog or menu, cancel editing",
   "shortcuts.help": "Show this list (outside a text field)",
+
+  // HD: accessibility
+  "a11y.sidebar": "Conversations and account",
+  "a11y.panel": "Side panel",
 };

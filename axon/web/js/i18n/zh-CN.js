@@ -286,4 +286,8 @@ export default {
   "shortcuts.messages": "上一条 / 下一条消息（在消息列表中；按 Tab 可使用消息操作）",
   "shortcuts.close": "关闭对话框或菜单，取消编辑",
   "shortcuts.help": "显示此列表（焦点不在输入框时）",
+
+  // HD: accessibility
+  "a11y.sidebar": "会话与账户",
+  "a11y.panel": "侧边面板",
 };

@@ -2,6 +2,7 @@
 // Views subscribe to store topics and keep themselves current; a language switch
 // rebuilds the whole layout (the state lives in the store, so nothing is lost).
 
+import { t } from "../core/i18n.js";
 import { on, state } from "../core/store.js";
 import { h, clear } from "./dom.js";
 import { mountBanner } from "./banner.js";
@@ -41,9 +42,9 @@ export function unmountApp() {
 function build() {
   nodes = {
     banner: h("div", { class: "banner", role: "status", "data-testid": "conn-banner" }),
-    sidebar: h("aside", { class: "sidebar", "data-testid": "sidebar" }),
+    sidebar: h("aside", { class: "sidebar", "aria-label": t("a11y.sidebar"), "data-testid": "sidebar" }),
     main: h("main", { class: "main" }),
-    panel: h("aside", { class: "panel", "data-testid": "panel" }),
+    panel: h("aside", { class: "panel", "aria-label": t("a11y.panel"), "data-testid": "panel" }),
   };
   nodes.layout = h("div", { class: "layout" }, nodes.sidebar, nodes.main, nodes.panel);
   clear(root).append(h("div", { class: "app" }, nodes.banner, nodes.layout));

@@ -12,7 +12,7 @@ export function mountSignedOut(root, reason, onSignedIn) {
   if (stopRoute) stopRoute();
   const draw = () => {
     clear(root);
-    const page = h("div", { class: "auth-page" });
+    const page = h("main", { class: "auth-page" });
     root.append(page);
     const card = state.route.name === "invite" ? inviteCard(state.route.token, onSignedIn) : loginCard(reason, onSignedIn);
     page.append(h("div", { class: "auth-card" }, h("div", { class: "brand" }, h("img", { src: "icon.svg", alt: "", width: 40, height: 40 }), h("h1", null, "Axon")),

@@ -132,7 +132,9 @@ export function openShortcutHelp() {
     h("thead", null, h("tr", null,
       h("th", { scope: "col" }, t("shortcuts.keys")), h("th", { scope: "col" }, t("shortcuts.action")))),
     h("tbody", null, rows));
-  const { close } = modal(t("shortcuts.title"), table, { testid: "shortcuts-help", onClose: () => { helpOpen = null; } });
+  // Its own scrolling region, reachable with Tab, so the list can be scrolled with the keyboard.
+  const sheet = h("div", { class: "shortcut-sheet", tabindex: "0", role: "region", "aria-label": t("shortcuts.title") }, table);
+  const { close } = modal(t("shortcuts.title"), sheet, { testid: "shortcuts-help", onClose: () => { helpOpen = null; } });
   helpOpen = close;
 }
 
