@@ -49,7 +49,7 @@ function renderHead(head) {
   const user = state.session.user;
   const org = state.session.org;
   head.replaceChildren(
-    h("div", { class: "org-name", role: "heading", "aria-level": "1" }, org ? org.name : "Axon"),
+    h("div", { class: "org-name" }, org ? org.name : "Axon"),
     h("a", { class: "me", href: "#/settings", "data-testid": "me", title: t("sidebar.settings") },
       avatarWithPresence(user.id, "sm"),
       h("span", { class: "me-name" }, userName(user.id))),
