@@ -96,6 +96,8 @@ def test_arrow_keys_walk_the_messages_and_tab_reaches_their_actions(axon, open_a
     expect(s.page.get_by_test_id("edit-box")).to_be_focused()
     s.page.keyboard.press("Escape")  # back to the message it edited
     expect(s.message("hd three")).to_be_focused()
+    s.page.keyboard.press("Escape")  # and out of the list, back to writing
+    expect(s.page.get_by_test_id("composer")).to_be_focused()
 
 
 def sidebar_order(page):

@@ -290,7 +290,7 @@ export default {
   "shortcuts.newline": "New line in the message",
   "shortcuts.edit_last": "Edit your last message (in an empty message box)",
   "shortcuts.messages": "Previous / next message (in the message list; Tab reaches its actions)",
-  "shortcuts.close": "Close a dialog or menu, cancel editing",
+  "shortcuts.close": "Close a dialog or menu, cancel editing, leave the message list",
   "shortcuts.help": "Show this list (outside a text field)",
 
   // HD: accessibility

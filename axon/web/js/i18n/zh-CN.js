@@ -284,7 +284,7 @@ export default {
   "shortcuts.newline": "在消息中换行",
   "shortcuts.edit_last": "编辑你的上一条消息（输入框为空时）",
   "shortcuts.messages": "上一条 / 下一条消息（在消息列表中；按 Tab 可使用消息操作）",
-  "shortcuts.close": "关闭对话框或菜单，取消编辑",
+  "shortcuts.close": "关闭对话框或菜单，取消编辑，离开消息列表",
   "shortcuts.help": "显示此列表（焦点不在输入框时）",
 
   // HD: accessibility

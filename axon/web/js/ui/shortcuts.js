@@ -52,6 +52,13 @@ function onKey(ev) {
     emit("edit-last", { conv: state.route.conv, rootId: inThread ? state.route.panelId : null, returnTo: ev.target });
   } else if (arrow && !ev.altKey && !mod && !ev.shiftKey && inTimeline(ev.target)) {
     if (stepThroughMessages(ev.target, arrow)) ev.preventDefault();
+  } else if (ev.key === "Escape" && !ev.shiftKey && !mod && inTimeline(ev.target)) {
+    // Out of the message list, back to writing (the thread's composer for the thread's list).
+    const composer = ev.target.closest(".panel, .conversation")?.querySelector(".composer-input");
+    if (composer) {
+      ev.preventDefault();
+      composer.focus();
+    }
   } else if (ev.key === "?" && !mod && !ev.altKey && !isTextField(ev.target) && !modalOpen()) {
     ev.preventDefault();
     openShortcutHelp();
