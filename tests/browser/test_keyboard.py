@@ -213,3 +213,37 @@ def test_modal_dialogs_trap_focus_and_give_it_back(axon, open_app):
     # Ctrl+K still opens the switcher from anywhere.
     page.keyboard.press("Control+k")
     expect(page.get_by_test_id("switcher-input")).to_be_focused()
+
+
+FOCUS_SHOWN = """() => {
+    const el = document.activeElement;
+    if (el === document.body) return { ring: true };  // past the last stop, on the way round
+    const s = getComputedStyle(el);
+    const what = el.outerHTML.slice(0, 120);
+    if (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) return { ring: true, what };
+    // The composer shows focus on its whole frame (.composer:focus-within), in the accent colour.
+    const frame = el.closest('.composer');
+    const hex = getComputedStyle(frame || el).getPropertyValue('--accent').trim();
+    const accent = `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
+    return { ring: Boolean(frame) && getComputedStyle(frame).borderTopColor === accent, what };
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def test_every_tab_stop_shows_a_focus_ring(axon, open_app, dark):
+    ann, bob = axon.create_user("hd_rings", "HD Rings"), axon.create_user("hd_rings_b", "HD Rings B")
+    conv = axon.room(ann, "group", "hd rings room", [bob])
+    axon.post(bob, conv, "hd a message with a [link](https://example.com)")
+    s = open_app(ann, dark=dark)
+    s.open_conversation(conv)
+    s.page.locator("body").focus()
+    missing, seen = [], set()
+    for _ in range(40):
+        s.page.keyboard.press("Tab")
+        shown = s.page.evaluate(FOCUS_SHOWN)
+        seen.add(shown.get("what", "body")[:40])
+        if not shown["ring"]:
+            missing.append(shown)
+    assert len(seen) > 15, seen  # the sidebar, the header, the timeline, the composer…
+    assert not missing, missing
