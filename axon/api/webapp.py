@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mimetypes
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,9 @@ WORKER = "sw.js"
 # unchanged); the service worker serves them from its cache anyway. Images change rarely.
 REVALIDATE = "no-cache"
 IMAGES = "public, max-age=86400"
+# Not every system's MIME table knows these (StaticFiles asks the mimetypes module).
+mimetypes.add_type("application/manifest+json", ".webmanifest")
+mimetypes.add_type("text/javascript", ".mjs")
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ def test_manifest_and_icons_are_served_and_valid(axon):
         csp = page.headers["content-security-policy"]
         assert "manifest-src 'self'" in csp and "worker-src 'self'" in csp and "script-src 'self';" in csp
         r = http.get("/manifest.webmanifest")
-        assert r.status_code == 200
+        assert r.status_code == 200 and r.headers["content-type"].startswith("application/manifest+json")
         manifest = json.loads(r.content)
         assert manifest["name"] == "Axon" and manifest["short_name"] == "Axon"
         assert manifest["start_url"] == "/" and manifest["display"] == "standalone"
