@@ -9,6 +9,8 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
+from .conftest import screenshot
+
 LOCALES = ["en-US", "zh-CN"]
 
 
@@ -174,6 +176,7 @@ def test_question_mark_opens_the_shortcuts_sheet_which_traps_and_restores_focus(
     expect(rows.nth(0).locator("kbd")).to_have_text(["Ctrl", "K"])
     expect(rows.nth(2).locator("kbd")).to_have_text(["Alt", "Shift", "↑", "Alt", "Shift", "↓"])
     expect(rows.nth(3).locator("kbd")).to_have_text(["Shift", "Esc"])
+    screenshot(page, f"shortcuts-{locale}")
 
     # Focus stays inside the sheet, both ways round.
     for key in ["Tab"] * 4 + ["Shift+Tab"] * 4:

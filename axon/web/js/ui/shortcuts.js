@@ -141,7 +141,7 @@ export function openShortcutHelp() {
     h("tbody", null, rows));
   // Its own scrolling region, reachable with Tab, so the list can be scrolled with the keyboard.
   const sheet = h("div", { class: "shortcut-sheet", tabindex: "0", role: "region", "aria-label": t("shortcuts.title") }, table);
-  const { close } = modal(t("shortcuts.title"), sheet, { testid: "shortcuts-help", onClose: () => { helpOpen = null; } });
+  const { close } = modal(t("shortcuts.title"), sheet, { testid: "shortcuts-help", wide: true, onClose: () => { helpOpen = null; } });
   helpOpen = close;
 }
 
