@@ -170,7 +170,7 @@ class Runtime:
         if svc.settings.redis_url and limits is not None:  # several nodes: one send limit across them
             from .bus.redis_usage import RedisUsage
 
-            usage = RedisUsage(svc.settings.redis_url, "sends")
+            usage = RedisUsage(svc.settings.redis_url, "sends", window=svc.settings.send_limit_window)
             jobs.append(("send-usage", usage.run(limits.counted_since_last_share,
                                                  limits.rates.window_allowance(usage.window), limits.block)))
         return jobs
