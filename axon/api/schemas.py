@@ -114,3 +114,7 @@ class OrgBody(Body):
     name: str | None = None
     signup_domains: list[str] | None = None
 
+
+
+class DefaultChannelsBody(Body):
+    channel_ids: list[str] = Field(description="Public channels of the organisation, in the order shown; [] for none.")

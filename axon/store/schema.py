@@ -39,6 +39,9 @@ orgs = Table(
     Column("slug", String(64), nullable=False, unique=True),
     Column("signup_domains", Text, nullable=False, default=""),
     Column("created_at", BigInteger, nullable=False),
+    # The organisation's #general channel, set once when it is created (services/default_channels.py).
+    # Set even if an admin later drops it from the default channels, so it is never created twice.
+    Column("general_channel_id", String(32)),
 )
 
 users = Table(
@@ -232,4 +235,13 @@ org_activity = Table(
     Column("replies", BigInteger, nullable=False, default=0),
     Column("reactions", BigInteger, nullable=False, default=0),
     Column("joins", BigInteger, nullable=False, default=0),
+)
+
+# The public channels every new member of an organisation joins, in the admins' order.
+default_channels = Table(
+    "default_channels",
+    metadata,
+    Column("org_id", String(32), ForeignKey("orgs.id"), primary_key=True),
+    Column("conversation_id", String(32), ForeignKey("conversations.id"), primary_key=True),
+    Column("position", Integer, nullable=False, default=0),
 )
