@@ -10,7 +10,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import PASSWORD, AxonServer, Session, User
+from .conftest import PASSWORD, AxonServer, Session, User, screenshot
 
 LOCALES = [("en-US", "{name} joined #general", "{actor} added {name}"),
            ("zh-CN", "{name} 加入了 #general", "{actor} 添加了 {name}")]
@@ -41,7 +41,9 @@ def test_a_newcomer_invited_lands_in_general_and_both_see_the_joined_line(axon, 
 
     tag = _tag()
     name = f"HA 张伟 {tag}" if locale == "zh-CN" else f"HA Newcomer {tag}"
-    newcomer = open_app(User(id="", username=f"ha_new_{tag}", display_name=name), locale=locale, sign_in=False)
+    dark = locale == "zh-CN"  # the Chinese run in the dark theme
+    newcomer = open_app(User(id="", username=f"ha_new_{tag}", display_name=name), locale=locale, sign_in=False,
+                        dark=dark)
     newcomer.page.goto(link)
     newcomer.page.get_by_test_id("signup-username").fill(f"ha_new_{tag}")
     newcomer.page.get_by_test_id("signup-display-name").fill(name)
@@ -57,6 +59,10 @@ def test_a_newcomer_invited_lands_in_general_and_both_see_the_joined_line(axon, 
     expect(_system_line(admin, line)).to_be_visible()  # live, for whoever has #general open
     for session in (admin, newcomer):
         expect(session.page.get_by_test_id("timeline")).not_to_contain_text("null")
+    line_colour = _system_line(newcomer, line).evaluate("el => getComputedStyle(el).color")
+    page_colour = newcomer.page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert line_colour != page_colour  # readable in either theme
+    screenshot(newcomer.page, f"general-joined-{'dark' if dark else 'light'}")
 
 
 @pytest.mark.browser
@@ -153,7 +159,7 @@ def test_promote_demote_and_the_last_admin_is_kept(axon, open_app, locale, admin
 @pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
 def test_the_organisation_is_renamed_in_admin(axon, open_app, locale):
     tag = _tag()
-    admin = open_app(axon.admin, locale=locale)
+    admin = open_app(axon.admin, locale=locale, dark=locale == "zh-CN")
     member = open_app(axon.create_user(f"ha_org_{tag}", f"HA Org {tag}"), locale=locale)
     admin.page.get_by_test_id("admin-link").click()
     admin.page.get_by_test_id("admin-tab-org").click()
@@ -166,5 +172,6 @@ def test_the_organisation_is_renamed_in_admin(axon, open_app, locale):
         expect(admin.page).to_have_title(re.compile(rf"Axon · HA 团队 {tag}$"))
         member.page.reload()  # others see it when they next open the app
         expect(member.page.locator(".org-name")).to_have_text(f"HA 团队 {tag}")
+        screenshot(admin.page, f"admin-org-{locale}")
     finally:
         axon.call(axon.admin, "PATCH", "/admin/org", json={"name": "Test Org"})

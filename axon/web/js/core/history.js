@@ -41,8 +41,8 @@ async function fetchPage(conv, timeline, query) {
     const page = await api.get(`/conversations/${seg(conv)}/messages`, { ...query, limit: PAGE });
     timeline.merge(page.items || []);
     timeline.nextBeforeSeq = page.next_before_seq ?? null;
-    await ensureUsers((page.items || []).map((m) => m.sender_id));
-    await loadNotices(conv, timeline, page.next_before_seq ?? 0, query.before_seq);
+    await Promise.all([ensureUsers((page.items || []).map((m) => m.sender_id)),
+      loadNotices(conv, timeline, page.next_before_seq ?? 0, query.before_seq)]);
     await catchUp(conv, timeline, p0);
   } finally {
     timeline.loading = false;
