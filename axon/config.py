@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(None, description="Redis URL for fan-out between nodes; none = in-process.")
     public_url: str | None = Field(None, description="URL people use to reach this node (for printed links).")
     log_level: str = Field("info", description="debug, info, warning or error.")
+    trusted_proxies: str = Field(
+        "", description="Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed (for login limits per address); empty = none, not even loopback."
+    )
 
     org_name: str = Field("My Team", description="Name of the first organisation, created on first start.")
     admin_username: str = Field("admin", description="First admin's username, created on first start.")
