@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from axon.client import ApiError
-from tests.support.people import admin_rest, new_person
+from tests.support.people import PASSWORD, admin_rest, new_person
 from tests.support.server import ServerProcess
 
 
@@ -31,8 +31,8 @@ async def test_promote_demote_and_the_last_admin_guard(server: ServerProcess) ->
 async def test_admin_users_are_searched_and_paged_on_the_server(server: ServerProcess) -> None:
     admin = await admin_rest(server.url)
     for i in range(32):
-        await admin.admin_create_user(f"au_page{i:02d}", f"AU Page {i:02d}", "page-password-1")
-    await admin.admin_create_user("au_zhang", "张伟", "page-password-1")
+        await admin.admin_create_user(f"au_page{i:02d}", f"AU Page {i:02d}", PASSWORD)
+    await admin.admin_create_user("au_zhang", "张伟", PASSWORD)
     seen: list[str] = []
     cursor = None
     while True:

@@ -16,7 +16,7 @@ from axon.domain.model import Actor, OrgRole
 from axon.services import default_channels
 from axon.services.people import NewUser
 from axon.store import accounts
-from tests.support.people import admin_rest, new_person
+from tests.support.people import PASSWORD, admin_rest, new_person
 from tests.support.server import ServerProcess
 
 
@@ -47,7 +47,7 @@ async def test_every_way_in_joins_the_default_channels(server: ServerProcess) ->
     invite = await admin.create_invite(max_uses=1)
     invited = RestApi(server.url)
     await invited.signup(invite_token=invite["token"], username="dc_invited", display_name="张伟",
-                         password="invited-password")
+                         password=PASSWORD)
     assert _names(await invited.conversations()) == ["general"]
     first_user_event = (await invited.request("GET", "/sync/user-events"))["items"][0]
     assert first_user_event["type"] == "conversation.joined" and first_user_event["seq"] == 1
@@ -56,7 +56,7 @@ async def test_every_way_in_joins_the_default_channels(server: ServerProcess) ->
     await admin.request("PATCH", "/admin/org", {"signup_domains": ["dc.example"]})
     opened = RestApi(server.url)
     await opened.signup(org=slug, email="dc@dc.example", username="dc_open", display_name="DC Open",
-                        password="opened-password")
+                        password=PASSWORD)
     assert _names(await opened.conversations()) == ["general"]
 
     joined = [e for e in (await admin.events(general, limit=1000))["items"] if e["type"] == "member.joined"]
@@ -136,22 +136,22 @@ async def svc(database_url: str) -> AsyncIterator[Services]:
 
 
 async def test_a_failed_join_creates_no_account(svc: Services, monkeypatch: pytest.MonkeyPatch) -> None:
-    org = await svc.people.create_org("Atomic", admin=NewUser("boss", "Boss", "password-1", role=OrgRole.ADMIN))
+    org = await svc.people.create_org("Atomic", admin=NewUser("boss", "Boss", PASSWORD, role=OrgRole.ADMIN))
 
     def broken(*_: Any) -> None:
         raise RuntimeError("join failed")
 
     monkeypatch.setattr(default_channels, "join_in", broken)
     with pytest.raises(RuntimeError):
-        await svc.people.create_user(org["id"], NewUser("ann", "Ann", "password-1"))
+        await svc.people.create_user(org["id"], NewUser("ann", "Ann", PASSWORD))
     assert await svc.core.read(lambda c: accounts.get_user_by_username(c, org["id"], "ann")) is None
 
 
 async def test_start_up_gives_older_organisations_general_once(svc: Services) -> None:
     bare = await svc.people.create_org("Bare")  # as `axon admin create-org`, or a database from before 0003
     adopted = await svc.people.create_org("Adopted")
-    boss = await svc.people.create_user(bare["id"], NewUser("boss", "Boss", "password-1", role=OrgRole.ADMIN))
-    lead = await svc.people.create_user(adopted["id"], NewUser("lead", "Lead", "password-1"))
+    boss = await svc.people.create_user(bare["id"], NewUser("boss", "Boss", PASSWORD, role=OrgRole.ADMIN))
+    lead = await svc.people.create_user(adopted["id"], NewUser("lead", "Lead", PASSWORD))
     await svc.people.set_org_role(Actor("cli", adopted["id"], "cli", OrgRole.ADMIN), lead["id"], OrgRole.ADMIN)
     lead_actor = Actor(lead["id"], adopted["id"], "d", OrgRole.ADMIN)
     existing = await svc.conversations.create(lead_actor, "channel", "general", "", [])
