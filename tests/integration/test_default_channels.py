@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import insert
 
-from axon.app import Services, build_services
+from axon.app import Runtime, Services, build_services
 from axon.client import ApiError, RestApi
 from axon.config import Settings
 from axon.domain.model import Actor, OrgRole
 from axon.services import default_channels
 from axon.services.people import NewUser
-from axon.store import accounts
+from axon.store import accounts, event_log, streams
+from axon.store.database import open_database
+from axon.store.migrate import MIGRATIONS, upgrade
+from axon.store.schema import orgs, users
 from tests.support.people import PASSWORD, admin_rest, new_person
 from tests.support.server import ServerProcess
 
@@ -163,3 +168,45 @@ async def test_start_up_gives_older_organisations_general_once(svc: Services) ->
     assert [c.id for c in await svc.default_channels.list(lead_actor)] == [existing.id]
     assert len(await svc.conversations.channels(lead_actor, "general", 10)) == 1
     assert len(await svc.conversations.channels(boss_actor, "general", 10)) == 1
+
+
+def _revision_before_default_channels() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    before = ScriptDirectory.from_config(config).get_revision("0003").down_revision
+    assert isinstance(before, str)
+    return before
+
+
+async def test_an_organisation_from_before_default_channels_gets_general_at_start_up(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'axon.db'}"
+    upgrade(url, _revision_before_default_channels())
+    db = open_database(url)
+    try:  # an installation of the previous release: an organisation, its admin and a member
+        await db.write(lambda c: c.execute(insert(orgs).values(id="o_old", name="Old", slug="old", created_at=1)))
+        for user_id, role in (("u_boss", "admin"), ("u_ann", "member")):
+            await db.write(lambda c, u=user_id, r=role: c.execute(insert(users).values(
+                id=u, org_id="o_old", username=u[2:], display_name=u[2:].title(), password_hash="x", org_role=r,
+                created_at=1 if r == "admin" else 2, search_key=u[2:])))
+    finally:
+        await db.close()
+    upgrade(url)
+    settings = Settings(database_url=url, data_dir=tmp_path, argon2_memory_kib=1024, argon2_time_cost=1,
+                        argon2_parallelism=1)
+    for _ in range(2):  # the step runs at every start and creates #general once
+        services = build_services(settings)
+        async with Runtime(services).running():
+            boss = Actor("u_boss", "o_old", "d", OrgRole.ADMIN)
+            chosen = await services.default_channels.list(boss)
+            assert [(c.name, c.kind, c.my_role) for c in await services.conversations.list_mine(boss)] == [
+                ("general", "channel", "owner")]
+            assert [c.name for c in chosen] == ["general"]
+            general = chosen[0].id
+            events = await services.core.read(lambda c, g=general: streams.conversation_events(c, g, 0, None, 10))
+            assert [(e.seq, e.type) for e in events] == [(1, "conversation.created"), (2, "member.joined")]
+            assert await services.core.read(event_log.head) == 1  # in the outbox like any commit
+            ann = Actor("u_ann", "o_old", "d", OrgRole.MEMBER)
+            assert await services.conversations.list_mine(ann) == []  # existing members are not joined
