@@ -141,6 +141,8 @@ def test_promote_demote_and_the_last_admin_is_kept(axon, open_app, locale, admin
     search.fill(user.username)
     row = admin.page.locator(f'tr[data-username="{user.username}"]')
     expect(row.get_by_test_id("user-role")).to_have_text(member_label)
+    make_admin = "设为管理员：" if locale == "zh-CN" else "Make admin: "
+    expect(row.get_by_test_id("toggle-role")).to_have_attribute("aria-label", f"{make_admin}{user.display_name}")
     row.get_by_test_id("toggle-role").click()
     expect(row.get_by_test_id("user-role")).to_have_text(admin_label)
     assert axon.call(axon.admin, "GET", f"/users/{user.id}")["role"] == "admin"

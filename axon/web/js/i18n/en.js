@@ -295,5 +295,6 @@ export default {
   "admin.load_more": "Load more",
   "admin.make_admin_action": "Make admin",
   "admin.make_member_action": "Make member",
+  "admin.row_action": "{action}: {name}",
   "error.last_admin": "The organisation needs at least one admin: make someone else an admin first.",
 };

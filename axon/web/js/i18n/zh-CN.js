@@ -289,5 +289,6 @@ export default {
   "admin.load_more": "加载更多",
   "admin.make_admin_action": "设为管理员",
   "admin.make_member_action": "设为成员",
+  "admin.row_action": "{action}：{name}",
   "error.last_admin": "组织至少需要一位管理员：请先将其他人设为管理员。",
 };

@@ -140,16 +140,19 @@ function userRow(u) {
     if (!devices.hidden) await renderDevices(u, devices);
   };
   const promote = u.role === "admin" ? "member" : "admin";
+  // Each row's buttons say whom they act on, for screen readers (the visible text is the same on every row).
+  const roleAction = promote === "admin" ? "admin.make_admin_action" : "admin.make_member_action";
+  const labelled = (key) => ({ "aria-label": t("admin.row_action", { action: t(key), name: u.display_name }) });
   row = h("tr", { "data-user-id": u.id, "data-username": u.username, "data-role": u.role },
     h("td", null, u.display_name),
     h("td", null, `@${u.username}`),
     h("td", { "data-testid": "user-role" }, t(`role.org_${u.role}`)),
     h("td", null, u.disabled ? h("span", { class: "tag danger" }, t("admin.disabled")) : t("admin.active")),
     h("td", { class: "actions" },
-      h("button", { class: "btn small", "data-testid": "toggle-user", onclick: () => change({ disabled: !u.disabled }) }, u.disabled ? t("admin.enable") : t("admin.disable")),
-      h("button", { class: "btn small", "data-testid": "toggle-role", onclick: () => change({ role: promote }) }, t(promote === "admin" ? "admin.make_admin_action" : "admin.make_member_action")),
-      h("button", { class: "btn small", onclick: reset }, t("admin.reset_password")),
-      h("button", { class: "btn small", onclick: showDevices }, t("admin.devices")),
+      h("button", { class: "btn small", "data-testid": "toggle-user", onclick: () => change({ disabled: !u.disabled }), ...labelled(u.disabled ? "admin.enable" : "admin.disable") }, u.disabled ? t("admin.enable") : t("admin.disable")),
+      h("button", { class: "btn small", "data-testid": "toggle-role", onclick: () => change({ role: promote }), ...labelled(roleAction) }, t(roleAction)),
+      h("button", { class: "btn small", onclick: reset, ...labelled("admin.reset_password") }, t("admin.reset_password")),
+      h("button", { class: "btn small", onclick: showDevices, ...labelled("admin.devices") }, t("admin.devices")),
       devices));
   return row;
 }
@@ -278,7 +281,7 @@ function orgNameCard() {
 
 // New members join these public channels when their account is created (GET/PUT /admin/default-channels).
 function defaultChannelsCard() {
-  const list = h("ul", { class: "channel-picks", "data-testid": "default-channels" });
+  const list = h("ul", { class: "channel-picks", "aria-label": t("admin.default_channels"), "data-testid": "default-channels" });
   const save = h("button", { type: "button", class: "btn primary", "data-testid": "default-channels-save" }, t("action.save"));
   const load = async () => {
     try {
