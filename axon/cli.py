@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import functools
 import json
 import logging
 import os
@@ -50,6 +51,7 @@ def serve(
     import uvicorn
 
     from . import app as composition
+    from .api.fast_http import HeaderDeadlineProtocol
     from .api.fast_ws import AxonWebSocketProtocol
     from .store.migrate import upgrade
     from .store.private_files import private_directory
@@ -69,7 +71,7 @@ def serve(
         port=settings.port,
         log_level="warning" if settings.log_level == "info" else settings.log_level,
         loop="uvloop",
-        http="httptools",
+        http=functools.partial(HeaderDeadlineProtocol, header_timeout=settings.header_timeout),
         ws=AxonWebSocketProtocol,
         ws_max_size=4 * settings.max_frame_bytes,  # beyond the soft limit (an error frame) the socket closes
         ws_ping_interval=None,

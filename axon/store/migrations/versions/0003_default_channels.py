@@ -1,7 +1,7 @@
 """default channels: each organisation's #general and the channels new members join
 
 Revision ID: 0003
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-07 06:50:00
 
 Only the schema: organisations from before this revision get their #general at start-up
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0003'
-down_revision = '0006'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
