@@ -37,7 +37,7 @@ async def create_user(body: AdminCreateUserBody, actor: CurrentActor, svc: Svc) 
 @router.patch("/users/{user_id}", responses=returns(User, 400, 401, 403, 404, 422))
 async def update_user(user_id: str, body: AdminUpdateUserBody, actor: CurrentActor, svc: Svc) -> Response:
     """Disable (revokes every device at once) or enable a user; promote or demote an admin."""
-    result = await svc.people.get_user(actor, user_id)
+    result = await svc.people.admin_get_user(actor, user_id)  # admins only, even when nothing is to change
     if body.disabled is not None:
         result = await svc.people.set_disabled(actor, user_id, body.disabled)
     if body.role is not None:

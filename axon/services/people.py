@@ -180,6 +180,11 @@ class People:
 
         await self.core.read(check)
 
+    async def admin_get_user(self, actor: Actor, user_id: str) -> Row:
+        """A user as administrators see them (with e-mail address)."""
+        policy.check_org_admin(actor)
+        return await self.get_user(actor, user_id)
+
     async def admin_create_user(self, actor: Actor, new: NewUser) -> Row:
         policy.check_org_admin(actor)
         return await self.create_user(actor.org_id, new)
