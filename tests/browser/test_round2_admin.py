@@ -177,3 +177,28 @@ def test_the_organisation_is_renamed_in_admin(axon, open_app, locale):
         screenshot(admin.page, f"admin-org-{locale}")
     finally:
         axon.call(axon.admin, "PATCH", "/admin/org", json={"name": "Test Org"})
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("locale", "dark"), [("en-US", False), ("zh-CN", True)], ids=["light-en", "dark-zh"])
+def test_the_new_admin_screens_and_system_lines_pass_axe(axon, open_app, locale, dark):
+    from .test_a11y import axe_violations
+
+    tag = _tag()
+    ann = axon.create_user(f"ha_axe_{tag}", f"HA Axe {tag}")
+    bob = axon.create_user(f"ha_axe_b_{tag}", f"HA Axe Bob {tag}")
+    room = axon.room(ann, "channel", f"ha-axe-{tag}", [bob])
+    axon.post(bob, room, "hello")
+    admin = open_app(axon.admin, locale=locale, dark=dark)
+    admin.page.get_by_test_id("admin-link").click()
+    admin.page.get_by_test_id("admin-user-search").fill(f"HA Axe {tag}")
+    expect(admin.page.get_by_test_id("admin-users").locator("tbody tr")).to_have_count(2)
+    found = axe_violations(admin.page, "admin users")
+    admin.page.get_by_test_id("admin-tab-org").click()
+    expect(admin.page.get_by_test_id("default-channel-general")).to_be_visible()
+    found += axe_violations(admin.page, "admin organisation")
+    member = open_app(ann, locale=locale, dark=dark)
+    member.open_conversation(room)
+    expect(member.page.locator('[data-testid="system-line"]').first).to_be_visible()
+    found += axe_violations(member.page, "system lines")
+    assert not found, "\n".join(found)
