@@ -128,3 +128,7 @@ class OrgBody(Body):
     session_idle_days: int | None = Field(None, ge=0, le=3650, description="0: never expire for inactivity.")
     session_max_days: int | None = Field(None, ge=0, le=3650, description="0: no maximum age.")
 
+
+
+class DefaultChannelsBody(Body):
+    channel_ids: list[str] = Field(description="Public channels of the organisation, in the order shown; [] for none.")

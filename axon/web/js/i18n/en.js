@@ -321,4 +321,23 @@ export default {
   "password.strong": "Strong",
   "password.very_strong": "Very strong",
   "password.not_accepted": "too easy to guess",
+
+  // ha: default channels, system lines, admin users and organisation
+  "notice.joined": "{name} joined {conversation}",
+  "notice.added": "{actor} added {name}",
+  "notice.left": "{name} left {conversation}",
+  "notice.removed": "{actor} removed {name}",
+  "admin.org": "Organisation",
+  "admin.org_name": "Organisation name",
+  "admin.org_renamed": "Organisation renamed.",
+  "admin.default_channels": "Default channels",
+  "admin.default_channels_help": "Everyone who joins the organisation becomes a member of these public channels.",
+  "admin.default_channels_saved": "Default channels saved.",
+  "admin.search_users": "Search by name, username or pinyin",
+  "admin.no_users": "No users match.",
+  "admin.load_more": "Load more",
+  "admin.make_admin_action": "Make admin",
+  "admin.make_member_action": "Make member",
+  "admin.row_action": "{action}: {name}",
+  "error.last_admin": "The organisation needs at least one admin: make someone else an admin first.",
 };

@@ -315,4 +315,23 @@ export default {
   "password.strong": "强",
   "password.very_strong": "非常强",
   "password.not_accepted": "太容易被猜到",
+
+  // ha: default channels, system lines, admin users and organisation
+  "notice.joined": "{name} 加入了 {conversation}",
+  "notice.added": "{actor} 添加了 {name}",
+  "notice.left": "{name} 离开了 {conversation}",
+  "notice.removed": "{actor} 移除了 {name}",
+  "admin.org": "组织",
+  "admin.org_name": "组织名称",
+  "admin.org_renamed": "组织已重命名。",
+  "admin.default_channels": "默认频道",
+  "admin.default_channels_help": "每位新加入组织的成员都会自动加入这些公开频道。",
+  "admin.default_channels_saved": "默认频道已保存。",
+  "admin.search_users": "按姓名、用户名或拼音搜索",
+  "admin.no_users": "没有匹配的用户。",
+  "admin.load_more": "加载更多",
+  "admin.make_admin_action": "设为管理员",
+  "admin.make_member_action": "设为成员",
+  "admin.row_action": "{action}：{name}",
+  "error.last_admin": "组织至少需要一位管理员：请先将其他人设为管理员。",
 };
