@@ -13,6 +13,7 @@ from .config import Settings
 from .gateway.gateway import Gateway
 from .services.activity import Activity
 from .services.auth import Auth
+from .services.avatars import Avatars
 from .services.conversations import Conversations
 from .services.core import Core
 from .services.markers import Markers
@@ -37,4 +38,5 @@ class Services:
     gateway: Gateway
     activity: Activity
     spine: EventSpine
+    avatars: Avatars
     durable: list[DurableRunner] = field(default_factory=list)

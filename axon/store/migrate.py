@@ -90,3 +90,14 @@ def current(url: str) -> str | None:
 
     _run_with_connection(url, read)
     return found[0]
+
+
+def head() -> str:
+    """The newest revision of the migrations shipped with this code."""
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    revision = ScriptDirectory.from_config(cfg).get_current_head()
+    assert revision is not None
+    return revision
