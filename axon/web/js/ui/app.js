@@ -14,6 +14,7 @@ import { mountHome } from "./home.js";
 import { openSwitcher } from "./switcher.js";
 import { startPresence } from "./presence.js";
 import { startTitle } from "./notify.js";
+import { startProfileCards } from "./profile-card.js";
 
 let root = null;
 let teardown = [];
@@ -26,7 +27,7 @@ export function mountApp(container) {
   build();
   teardown.push(on("route", () => route()), on("language", () => rebuild()), on("left", (id) => left(id)),
     on("conversations", () => state.route.name === "conversation" && route()));
-  teardown.push(startPresence(), startTitle());
+  teardown.push(startPresence(), startTitle(), startProfileCards());
   document.addEventListener("keydown", shortcuts);
 }
 
