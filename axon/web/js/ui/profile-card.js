@@ -52,7 +52,8 @@ export async function openProfileCard(userId, anchor) {
   };
   setTimeout(() => document.addEventListener("mousedown", outside), 0);
   card.addEventListener("keydown", escape);
-  const stop = on("users", () => draw());
+  const stops = [on("users", () => draw()), on("presence", (id) => id === userId && draw())];
+  const stop = () => stops.forEach((fn) => fn());
   const ticker = setInterval(() => draw(), 30_000); // the local time
   current = { card, outside, stop, ticker };
   const draw = () => {

@@ -54,7 +54,7 @@ function profileSection(stops) {
       pictureButtons)),
     h("label", null, t("settings.display_name"), name),
     h("label", null, t("settings.job_title"), title),
-    h("label", null, t("settings.status"), h("div", { class: "row status-row" }, statusEmoji.el, status)),
+    h("div", { class: "row status-row" }, h("label", { class: "grow" }, t("settings.status"), status), statusEmoji.el),
     h("label", null, t("settings.timezone"), timezone),
     h("label", { class: "check" }, receipts, t("settings.read_receipts")),
     h("div", { class: "row end" }, h("button", { type: "submit", class: "btn primary", "data-testid": "profile-save" }, t("action.save"))));
