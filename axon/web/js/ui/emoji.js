@@ -126,7 +126,9 @@ function place(picker, anchor) {
   const rect = anchor.getBoundingClientRect();
   const width = picker.offsetWidth;
   const height = picker.offsetHeight;
-  const left = Math.max(8, Math.min(window.innerWidth - width - 8, rect.right - width));
+  // Right-aligned with the anchor (a message toolbar), or left-aligned when that would not fit (the composer).
+  const preferred = rect.right - width >= 8 ? rect.right - width : rect.left;
+  const left = Math.max(8, Math.min(window.innerWidth - width - 8, preferred));
   const top = rect.top - height - 6 > 8 ? rect.top - height - 6 : rect.bottom + 6;
   picker.style.left = `${left}px`;
   picker.style.top = `${Math.max(8, Math.min(top, window.innerHeight - height - 8))}px`;
