@@ -90,14 +90,14 @@ class People:
         display_name = validate_name(new.display_name, "display_name", 200)
         email = validate_email(new.email)
         locale = validate_locale(new.locale)
-        password_hash = await self.passwords.hash(new.password)
+        password_hash = await self.passwords.hash(new.password, username, display_name, email)
         now = self.core.clock.now_ms()
         row = {
             "id": new_id("user", now), "org_id": org_id, "username": username, "email": email,
             "display_name": display_name, "title": "", "timezone": "UTC", "locale": locale,
             "status_text": "", "org_role": new.role.value, "disabled": False, "read_receipts": True,
             "password_hash": password_hash, "stream_seq": 0, "created_at": now,
-            "search_key": search_key(display_name, username, email or ""),
+            "search_key": search_key(display_name, username),
         }
 
         def create(tx: Tx) -> None:
@@ -132,7 +132,7 @@ class People:
                 row = accounts.get_user(tx.conn, actor.user_id)
                 assert row is not None
                 row.update(values)
-                row["search_key"] = search_key(row["display_name"], row["username"], row["email"] or "")
+                row["search_key"] = search_key(row["display_name"], row["username"])
                 accounts.update_user(tx.conn, actor.user_id, {**values, "search_key": row["search_key"]})
                 tx.user_event(actor.user_id, "profile.updated", {"user": user_view(row, private=True)})
                 return row
@@ -167,8 +167,8 @@ class People:
 
     async def reset_password(self, actor: Actor, user_id: str, password: str) -> None:
         policy.check_org_admin(actor)
-        await self._require_same_org(actor, user_id)
-        password_hash = await self.passwords.hash(password)
+        user = await self._require_same_org(actor, user_id)
+        password_hash = await self.passwords.hash(password, user["username"], user["display_name"], user["email"])
         await self.core.write(lambda tx: accounts.update_user(tx.conn, user_id, {"password_hash": password_hash}))
 
     async def _require_same_org(self, actor: Actor, user_id: str) -> Row:
@@ -194,7 +194,9 @@ class People:
     async def directory(self, actor: Actor, query: str, cursor: str | None, limit: int) -> tuple[list[Row], str | None]:
         after = decode_directory_cursor(cursor)
         q = normalise_query(query)
-        rows = await self.core.read(lambda c: accounts.search_users(c, actor.org_id, q, after, limit + 1))
+        # E-mail addresses are shown to admins only, so only admins find people by them.
+        match_email = actor.is_org_admin
+        rows = await self.core.read(lambda c: accounts.search_users(c, actor.org_id, q, after, limit + 1, match_email))
         more = len(rows) > limit
         rows = rows[:limit]
         next_cursor = encode_directory_cursor(rows[-1]["display_name"], rows[-1]["id"]) if more and rows else None

@@ -26,6 +26,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from .private_files import private_directory, private_sqlite_files
+
 T = TypeVar("T")
 
 Conn: TypeAlias = Connection
@@ -66,7 +68,8 @@ class SqliteDatabase:
     def __init__(self, url: str, synchronous: str = "FULL", readers: int = 4) -> None:
         path = make_url(url).database
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            private_directory(Path(path).parent)
+            private_sqlite_files(Path(path))
         self.url = url
         # Reads run without BEGIN: each statement sees a committed snapshot of its own, and the
         # BEGIN/ROLLBACK pair cost a tenth of the CPU of a connect.
@@ -99,6 +102,10 @@ class SqliteDatabase:
             cursor.execute(f"PRAGMA synchronous={synchronous}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
+            # Deleted and overwritten content (a deleted message's text) is zeroed in the file,
+            # not left in free space where a raw read of the database would still find it
+            # (Debian's SQLite is built with this on; other builds are not).
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         if begin is not None:

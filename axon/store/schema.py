@@ -54,7 +54,8 @@ users = Table(
     Column("timezone", String(64), nullable=False, default="UTC"),
     Column("locale", String(16), nullable=False, default="en"),
     Column("status_text", String(200), nullable=False, default=""),
-    Column("status_emoji", String(64), nullable=False, default="", server_default=""),
+    # server_default only: inserts that leave it out (and migrations' tests on older schemas) get "".
+    Column("status_emoji", String(64), nullable=False, server_default=""),
     Column("org_role", String(16), nullable=False, default="member"),
     Column("disabled", Boolean, nullable=False, default=False),
     Column("read_receipts", Boolean, nullable=False, default=True),

@@ -129,6 +129,7 @@ export default {
   "error.message_too_large": "This message is too long.",
   "error.unauthenticated": "Please sign in again.",
   "error.invalid_credentials": "The password is wrong.",
+  "error.weak_password": "This password is too easy to guess: avoid common passwords, names and simple patterns — a few unrelated words work well.",
   "error.wrong_password": "The current password is wrong.",
   "error.forbidden": "You are not allowed to do that.",
   "error.archived": "This conversation is archived.",
@@ -319,5 +320,6 @@ export default {
   "avatar.crop_hint": "Drag to move the picture, zoom with the slider or the mouse wheel.",
   "avatar.saved": "Picture saved.",
   "error.invalid_image": "That file is not a PNG, JPEG, WebP or GIF image.",
-  "error.image_too_large": "That image is too large (at most 5 MiB).",
+  "error.image_too_large": "That image has too many pixels.",
+  "error.body_too_large": "That is too large to send (pictures: at most 5 MiB).",
 };

@@ -127,6 +127,7 @@ export default {
   "error.message_too_large": "消息太长了。",
   "error.unauthenticated": "请重新登录。",
   "error.invalid_credentials": "密码错误。",
+  "error.weak_password": "密码太容易被猜到：请避开常见密码、姓名和简单规律——几个互不相关的词连在一起就很好。",
   "error.wrong_password": "当前密码不正确。",
   "error.forbidden": "你没有权限执行此操作。",
   "error.archived": "此会话已归档。",
@@ -313,5 +314,6 @@ export default {
   "avatar.crop_hint": "拖动图片调整位置，用滑块或鼠标滚轮缩放。",
   "avatar.saved": "头像已保存。",
   "error.invalid_image": "该文件不是 PNG、JPEG、WebP 或 GIF 图片。",
-  "error.image_too_large": "图片太大（最大 5 MiB）。",
+  "error.image_too_large": "图片像素过多。",
+  "error.body_too_large": "内容太大，无法发送（图片最大 5 MiB）。",
 };
