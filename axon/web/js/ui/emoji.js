@@ -93,7 +93,9 @@ export function openEmojiPicker(anchor, onPick, { label = t("msg.react") } = {})
   });
   body.addEventListener("keydown", (ev) => moveFocus(ev, body, search));
 
-  const outside = (ev) => { if (!picker.contains(ev.target) && !anchor.contains(ev.target)) closeEmojiPicker(); };
+  const outside = (ev) => {
+    if (current?.picker === picker && !picker.contains(ev.target) && !anchor.contains(ev.target)) closeEmojiPicker();
+  };
   const escape = (ev) => {
     if (ev.key === "Escape") {
       ev.preventDefault();

@@ -44,21 +44,37 @@ export async function openProfileCard(userId, anchor) {
   closeProfileCard();
   const card = h("div", { class: "profile-card", role: "dialog", "aria-label": t("profile.card"), "data-testid": "profile-card", tabindex: "-1" });
   document.body.append(card);
-  const outside = (ev) => { if (!card.contains(ev.target) && !anchor.contains(ev.target)) closeProfileCard(); };
+  // Only this card's own listener may close it (a stale one must never close a newer card).
+  const outside = (ev) => {
+    if (current?.card === card && !card.contains(ev.target) && !anchor.contains(ev.target)) closeProfileCard();
+  };
   const escape = (ev) => {
     if (ev.key !== "Escape") return;
     closeProfileCard();
     anchor.focus?.();
   };
-  setTimeout(() => document.addEventListener("mousedown", outside), 0);
+  document.addEventListener("mousedown", outside); // the press that opened it is over: no deferral needed
   card.addEventListener("keydown", escape);
   const stops = [on("users", () => draw()), on("presence", (id) => id === userId && draw())];
   const stop = () => stops.forEach((fn) => fn());
   const ticker = setInterval(() => draw(), 30_000); // the local time
   current = { card, outside, stop, ticker };
+  // Redrawn only when what it shows changed, and with the same action button (a redraw between a
+  // press and its release must not swallow the click on "Message").
+  let shown = "";
+  let actions = null;
+  const info = h("div", { class: "profile-card-info" });
   const draw = () => {
     const user = state.users.get(userId);
-    if (user && current?.card === card) card.replaceChildren(...cardContent(user));
+    if (!user || current?.card !== card) return;
+    const signature = JSON.stringify([user, presenceOf(userId), localTime(user.timezone), language()]);
+    if (signature === shown) return;
+    shown = signature;
+    if (!actions) {
+      actions = actionRow(user);
+      card.replaceChildren(info, actions); // once: later redraws leave the button in place
+    }
+    info.replaceChildren(...cardContent(user));
   };
   if (!state.users.has(userId)) {
     card.append(h("div", { class: "dim" }, t("timeline.loading")));
@@ -100,11 +116,14 @@ function cardContent(user) {
       h("dd", { "data-testid": "profile-presence" }, presenceDot(user.id), " ", t(`presence.${presence}`)),
       h("dt", null, t("profile.local_time")),
       h("dd", { "data-testid": "profile-local-time" }, localTime(user.timezone))),
-    h("div", { class: "row end" }, isMe(user.id)
+  ];
+}
+
+function actionRow(user) {
+  return h("div", { class: "row end" }, isMe(user.id)
       ? h("button", { class: "btn", "data-testid": "profile-edit", onclick: () => { closeProfileCard(); go("settings"); } }, t("profile.edit"))
       : h("button", { class: "btn primary", "data-testid": "profile-message", onclick: () => { closeProfileCard(); openDirect(user.id); } },
-        t("profile.message"))),
-  ];
+        t("profile.message")));
 }
 
 /** "14:05 (Asia/Shanghai)" in the reader's language, the hour where the person is. */
