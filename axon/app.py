@@ -23,6 +23,7 @@ from .domain.clock import Clock, SystemClock
 from .domain.model import OrgRole
 from .gateway.gateway import Gateway
 from .gateway.signals import BusSignals
+from .mail.smtp import NoMailer, SmtpMailer
 from .services.activity import Activity, OrgActivityCounter
 from .services.auth import Auth, LoginLimits, RevokedDevices
 from .services.avatars import Avatars
@@ -32,6 +33,7 @@ from .services.markers import Markers
 from .services.messages import Messages
 from .services.passwords import Passwords
 from .services.people import NewUser, People
+from .services.send_limits import SendLimits, SendRates
 from .services.sync import Sync
 from .spine.durable import DurableRunner
 from .spine.spine import EventSpine
@@ -53,6 +55,14 @@ def build_bus(settings: Settings, clock: Clock) -> Bus:
     return MemoryBus()
 
 
+def build_mailer(settings: Settings) -> SmtpMailer | NoMailer:
+    if not settings.smtp_host:
+        return NoMailer()
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    return SmtpMailer(settings.smtp_host, settings.smtp_port, settings.smtp_from, username=settings.smtp_username,
+                      password=password, security=settings.smtp_security)
+
+
 def build_services(settings: Settings, clock: Clock | None = None, db: Database | None = None) -> Services:
     clock = clock or SystemClock()
     db = db or open_database(settings.effective_database_url, synchronous=settings.sqlite_synchronous,
@@ -64,11 +74,14 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     core = Core(db, writer, clock, Limits(settings.max_text_bytes, settings.resume_limit,
                                           settings.invite_default_hours), signals, TokenCache(clock))
     passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism)
-    people = People(core, passwords)
+    mailer = build_mailer(settings)
+    people = People(core, passwords, can_confirm_email=mailer.configured and bool(settings.public_url))
     auth = Auth(core, passwords, people, LoginLimits(
         settings.login_rate_per_account, settings.login_burst_per_account,
-        settings.login_rate_per_address, settings.login_burst_per_address))
-    messages = Messages(core)
+        settings.login_rate_per_address, settings.login_burst_per_address), mailer, settings.public_url)
+    messages = Messages(core, SendLimits(clock, SendRates(settings.send_rate_per_user, settings.send_burst_per_user,
+                                                          settings.send_rate_per_device,
+                                                          settings.send_burst_per_device)))
     markers = Markers(core)
     sync = Sync(core)
     gateway = Gateway(settings=settings, clock=clock, bus=bus, auth=auth, messages=messages, markers=markers,
@@ -151,8 +164,16 @@ class Runtime:
         svc = self.services
         jobs: list[tuple[str, Coroutine[Any, Any, None]]] = [
             ("markers", svc.markers.run()), ("heartbeats", svc.gateway.run_heartbeats()), ("bus", svc.bus.run()),
-            ("reconcile", svc.gateway.run_reconciliation()), ("signals", svc.gateway.run_signals())]
+            ("reconcile", svc.gateway.run_reconciliation()), ("signals", svc.gateway.run_signals()),
+            ("revocations", svc.gateway.run_revocation_watch())]
         jobs += [(f"consumer-{r.consumer.name}", r.run()) for r in svc.durable]
+        limits = svc.messages.send_limits
+        if svc.settings.redis_url and limits is not None:  # several nodes: one send limit across them
+            from .bus.redis_usage import RedisUsage
+
+            usage = RedisUsage(svc.settings.redis_url, "sends", window=svc.settings.send_limit_window)
+            jobs.append(("send-usage", usage.run(limits.counted_since_last_share,
+                                                 limits.rates.window_allowance(usage.window), limits.block)))
         return jobs
 
 

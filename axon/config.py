@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -40,6 +40,15 @@ class Settings(BaseSettings):
     )
     admin_email: str | None = Field(None, description="First admin's e-mail address.")
 
+    smtp_host: str | None = Field(None, description="SMTP server for outgoing mail (sign-up confirmations); "
+                                  "none = no mail, and open sign-up by e-mail domain cannot be switched on.")
+    smtp_port: int = Field(587, description="SMTP port (587 with STARTTLS, 465 with TLS).")
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        "starttls", description="starttls, tls (implicit, port 465) or none (a relay on localhost only).")
+    smtp_username: str | None = Field(None, description="SMTP login, if the server asks for one.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password.")
+    smtp_from: str = Field("Axon <axon@localhost>", description="Sender address of Axon's mail.")
+
     max_text_bytes: int = Field(16 * 1024, description="Largest message text in UTF-8 bytes.")
     max_frame_bytes: int = Field(64 * 1024, description="Largest WebSocket frame accepted.")
     max_body_bytes: int = Field(64 * 1024, description="Largest request body of a REST call (uploads excepted).")
@@ -54,6 +63,8 @@ class Settings(BaseSettings):
         60.0, description="Seconds between checks that live sessions missed no event (a lost bus message)."
     )
     hello_timeout: float = Field(10.0, description="Seconds a new socket has to send hello.")
+    revocation_poll_interval: float = Field(
+        1.0, description="Seconds between a node's looks for devices revoked outside it (e.g. from the shell).")
     spine_poll_interval: float = Field(
         1.0, description="Seconds between durable consumers' looks at the outbox for other nodes' commits."
     )
@@ -62,6 +73,12 @@ class Settings(BaseSettings):
     sqlite_synchronous: str = Field("FULL", description="SQLite synchronous pragma (FULL = durable acks).")
     db_pool_size: int = Field(8, description="Database connections for reads.")
 
+    send_rate_per_user: float = Field(20.0, description="Messages per second one user may send (all devices).")
+    send_burst_per_user: float = Field(100.0, description="Messages one user may send in a burst.")
+    send_rate_per_device: float = Field(10.0, description="Messages per second one device may send.")
+    send_burst_per_device: float = Field(60.0, description="Messages one device may send in a burst.")
+    send_limit_window: float = Field(
+        10.0, description="Seconds of the windows in which nodes add up each user's sends (with Redis).")
     login_rate_per_account: float = Field(0.2, description="Login attempts per second per account.")
     login_burst_per_account: float = Field(10, description="Login attempts in a burst per account.")
     login_rate_per_address: float = Field(1.0, description="Login attempts per second per address.")

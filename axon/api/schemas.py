@@ -35,6 +35,18 @@ class SignupBody(Body):
     device_name: str = ""
 
 
+class PasswordCheckBody(Body):
+    password: str = Field(max_length=1024)
+    username: str | None = Field(None, max_length=64)
+    display_name: str | None = Field(None, max_length=200)
+    email: str | None = Field(None, max_length=254)
+
+
+class ConfirmEmailBody(Body):
+    token: str = Field(min_length=1, max_length=200, description="The token of the mailed confirmation link.")
+    device_name: str = ""
+
+
 class ProfileBody(Body):
     display_name: str | None = None
     title: str | None = None
@@ -120,4 +132,6 @@ class InviteBody(Body):
 class OrgBody(Body):
     name: str | None = None
     signup_domains: list[str] | None = None
+    session_idle_days: int | None = Field(None, ge=0, le=3650, description="0: never expire for inactivity.")
+    session_max_days: int | None = Field(None, ge=0, le=3650, description="0: no maximum age.")
 

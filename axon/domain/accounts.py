@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -12,6 +13,8 @@ from .content import validate_emoji, validate_name
 from .errors import ValidationFailed
 
 LOCALES = ("en", "zh-CN")
+DAY_MS = 86_400_000
+SESSION_IDLE_DAYS, SESSION_MAX_DAYS = 30, 90  # a new organisation's sign-in lifetimes (like the schema's defaults)
 MIN_PASSWORD_LENGTH = 8
 MIN_PASSWORD_SCORE = 2  # zxcvbn's 0–4 scale: 2 = "somewhat guessable", safe against throttled online guessing
 MEASURED_PASSWORD_CHARS = 128  # zxcvbn's time grows with length; beyond this a password is long enough
@@ -44,12 +47,48 @@ def check_password_strength(password: str, *personal: str | None) -> None:
         raise ValidationFailed(f"password must have at least {MIN_PASSWORD_LENGTH} characters.", field="password")
     if len(password) > 1024:
         raise ValidationFailed("password is too long.", field="password")
-    estimate = zxcvbn(password[:MEASURED_PASSWORD_CHARS], user_inputs=[p for p in personal if p])
-    if estimate["score"] < MIN_PASSWORD_SCORE:
-        feedback = estimate["feedback"]
-        advice = " ".join(filter(None, [feedback.get("warning"), *feedback.get("suggestions", [])]))
+    strength = password_strength(password, *personal)
+    if not strength.acceptable:
+        advice = " ".join(filter(None, [strength.warning, *strength.suggestions]))
         raise ValidationFailed(f"This password is too easy to guess. {advice}".strip(), code="weak_password",
-                               field="password", score=estimate["score"])
+                               field="password", score=strength.score)
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordStrength:
+    score: int  # zxcvbn's 0 (guessed at once) to 4 (very unlikely to be guessed)
+    acceptable: bool  # long enough and at least MIN_PASSWORD_SCORE
+    warning: str
+    suggestions: list[str]
+
+
+def password_strength(password: str, *personal: str | None) -> PasswordStrength:
+    """How guessable a password is (for the strength meter, and the rule above)."""
+    if not password:  # zxcvbn fails on the empty string
+        return PasswordStrength(0, False, "", [])
+    estimate = zxcvbn(password[:MEASURED_PASSWORD_CHARS], user_inputs=[p for p in personal if p])
+    feedback = estimate["feedback"]
+    score = int(estimate["score"])
+    acceptable = MIN_PASSWORD_LENGTH <= len(password) <= 1024 and score >= MIN_PASSWORD_SCORE
+    return PasswordStrength(score, acceptable, feedback.get("warning") or "", list(feedback.get("suggestions") or []))
+
+
+def validate_session_days(days: Any, field: str) -> int:
+    """A session lifetime in days: 0 (no limit) to ten years."""
+    if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= 3650:
+        raise ValidationFailed(f"{field} must be a whole number of days from 0 (no limit) to 3650.", field=field)
+    return days
+
+
+def session_expires_at(created_at: int, last_seen_at: int | None, idle_days: int, max_days: int) -> int | None:
+    """When a device's sign-in ends (ms): ``idle_days`` after it was last seen or ``max_days`` after it
+    began, whichever comes first; None when neither limit is set."""
+    ends = []
+    if idle_days:
+        ends.append(max(created_at, last_seen_at or 0) + idle_days * DAY_MS)
+    if max_days:
+        ends.append(created_at + max_days * DAY_MS)
+    return min(ends) if ends else None
 
 
 def slugify(name: str) -> str:

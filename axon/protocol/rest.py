@@ -70,6 +70,10 @@ class Org(Shape):
     slug: str
     signup_domains: list[str]
     created_at: Timestamp
+    session_idle_days: Annotated[int, msgspec.Meta(
+        description="A device not seen for this many days must sign in again (0: never).")] = 30
+    session_max_days: Annotated[int, msgspec.Meta(
+        description="A sign-in lasts at most this many days (0: no limit).")] = 90
 
 
 class Session(Shape):
@@ -77,6 +81,23 @@ class Session(Shape):
     device: Device
     user: User
     org: Org
+
+
+class SignupPending(Shape):
+    """An open sign-up waiting for its e-mail confirmation: no account exists yet."""
+
+    status: Annotated[str, msgspec.Meta(description='Always "confirmation_sent".')]
+    email: Annotated[str, msgspec.Meta(description="Where the single-use confirmation link was sent.")]
+    expires_at: Annotated[str, msgspec.Meta(description="When the link stops working.")]
+
+
+class PasswordStrength(Shape):
+    """How guessable a candidate password is, for a strength meter (nothing is stored)."""
+
+    score: Annotated[int, msgspec.Meta(ge=0, le=4, description="0: guessed at once … 4: very unlikely.")]
+    acceptable: Annotated[bool, msgspec.Meta(description="Would be accepted as a new password.")]
+    warning: Annotated[str, msgspec.Meta(description="What makes it weak, in English (may be empty).")]
+    suggestions: list[str]
 
 
 class Invite(Shape):
@@ -227,7 +248,7 @@ class ActivityDay(Shape):
 
 # Shapes that are referenced only through ``_frames_of`` are listed so their schemas are published.
 SHAPES: tuple[Any, ...] = (
-    ErrorResponse, User, Device, Org, Session, Invite, InviteInfo, Conversation, Member, Reaction, Message,
-    SendResult, MessagePage, Thread, Receipts, EventPage, UserEventPage, UserPage, ReadMarker, Health, ActivityDay,
-    Event, UserEventFrame,
+    ErrorResponse, User, Device, Org, Session, SignupPending, PasswordStrength, Invite, InviteInfo, Conversation,
+    Member, Reaction, Message, SendResult, MessagePage, Thread, Receipts, EventPage, UserEventPage, UserPage,
+    ReadMarker, Health, ActivityDay, Event, UserEventFrame,
 )

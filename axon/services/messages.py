@@ -24,6 +24,7 @@ from ..store.database import Conn
 from ..store.tx import Tx
 from ..store.writer import Failed, WriteOp
 from .core import Core
+from .send_limits import SendLimits
 from .views import message_view
 
 Row = dict[str, Any]
@@ -181,8 +182,9 @@ def _duplicate(row: Row, op: SendMessage) -> Any:
 
 
 class Messages:
-    def __init__(self, core: Core) -> None:
+    def __init__(self, core: Core, send_limits: SendLimits | None = None) -> None:
         self.core = core
+        self.send_limits = send_limits  # None: unlimited (tests of the store and services alone)
 
     async def send(self, actor: Actor, conversation_id: str, client_msg_id: Any, text: Any,
                    reply_to: str | None = None, forward_of: ForwardOf | None = None) -> SendResult:
@@ -201,6 +203,8 @@ class Messages:
             raise ValidationFailed("conv is required.", field="conv")
         if reply_to is not None and not isinstance(reply_to, str):
             raise ValidationFailed("reply_to must be a message id.", field="reply_to")
+        if self.send_limits is not None:
+            self.send_limits.take(actor)
         if forward_of is None:
             text = validate_text(text, self.core.limits.max_text_bytes)
         elif text not in (None, ""):

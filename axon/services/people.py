@@ -6,7 +6,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..domain import policy
-from ..domain.accounts import profile_changes, slugify, validate_email, validate_locale, validate_signup_domains
+from ..domain.accounts import (
+    SESSION_IDLE_DAYS,
+    SESSION_MAX_DAYS,
+    profile_changes,
+    slugify,
+    validate_email,
+    validate_locale,
+    validate_session_days,
+    validate_signup_domains,
+)
 from ..domain.content import validate_name, validate_username
 from ..domain.cursors import decode_directory_cursor, encode_directory_cursor
 from ..domain.errors import Conflict, Gone, NotFound, ValidationFailed
@@ -15,6 +24,7 @@ from ..domain.invites import INVITE_GONE, invite_usable
 from ..domain.model import Actor, OrgRole
 from ..domain.names import normalise_query, search_key
 from ..store import accounts
+from ..store.database import Conn
 from ..store.errors import DuplicateKey
 from ..store.tx import Tx
 from .core import Core
@@ -32,12 +42,15 @@ class NewUser:
     email: str | None = None
     role: OrgRole = OrgRole.MEMBER
     locale: str = "en"
+    password_hash: str | None = None  # already hashed (a confirmed sign-up): ``password`` is not used
 
 
 class People:
-    def __init__(self, core: Core, passwords: Passwords) -> None:
+    def __init__(self, core: Core, passwords: Passwords, *, can_confirm_email: bool = False) -> None:
         self.core = core
         self.passwords = passwords
+        # Open sign-up confirms addresses by mail: without SMTP and a public URL it cannot be switched on.
+        self.can_confirm_email = can_confirm_email
 
     # --- organisations ---------------------------------------------------------
 
@@ -45,7 +58,8 @@ class People:
         name = validate_name(name, "name", 200)
         slug = slugify(slug or name)
         row = {"id": new_id("org", self.core.clock.now_ms()), "name": name, "slug": slug,
-               "signup_domains": "", "created_at": self.core.clock.now_ms()}
+               "signup_domains": "", "created_at": self.core.clock.now_ms(),
+               "session_idle_days": SESSION_IDLE_DAYS, "session_max_days": SESSION_MAX_DAYS}
 
         def create(tx: Tx) -> None:
             if accounts.get_org_by_slug(tx.conn, slug) is not None:
@@ -61,13 +75,21 @@ class People:
             raise NotFound("Organisation not found.")
         return org_view(row)
 
-    async def update_org(self, actor: Actor, name: str | None, signup_domains: list[str] | None) -> Row:
+    async def update_org(self, actor: Actor, name: str | None, signup_domains: list[str] | None,
+                         session_idle_days: int | None = None, session_max_days: int | None = None) -> Row:
         policy.check_org_admin(actor)
         values: Row = {}
+        for field, days in (("session_idle_days", session_idle_days), ("session_max_days", session_max_days)):
+            if days is not None:
+                values[field] = validate_session_days(days, field)
         if name is not None:
             values["name"] = validate_name(name, "name", 200)
         if signup_domains is not None:
             values["signup_domains"] = validate_signup_domains(signup_domains)
+            if values["signup_domains"] and not self.can_confirm_email:
+                raise Conflict("Open sign-up confirms each address by e-mail: configure an SMTP server "
+                               "(AXON_SMTP_HOST) and the public URL (AXON_PUBLIC_URL) first.",
+                               code="email_not_configured", field="signup_domains")
         if values:
             await self.core.write(lambda tx: accounts.update_org(tx.conn, actor.org_id, values))
         return await self.get_org(actor)
@@ -86,18 +108,15 @@ class People:
         The invite's use is taken in the transaction that creates the user, so an invite
         that runs out between the caller's check and this write creates nobody.
         """
-        username = validate_username(new.username)
-        display_name = validate_name(new.display_name, "display_name", 200)
-        email = validate_email(new.email)
-        locale = validate_locale(new.locale)
-        password_hash = await self.passwords.hash(new.password, username, display_name, email)
+        account = await self.valid_account(new)
+        username, email = account["username"], account["email"]
         now = self.core.clock.now_ms()
         row = {
             "id": new_id("user", now), "org_id": org_id, "username": username, "email": email,
-            "display_name": display_name, "title": "", "timezone": "UTC", "locale": locale,
+            "display_name": account["display_name"], "title": "", "timezone": "UTC", "locale": account["locale"],
             "status_text": "", "org_role": new.role.value, "disabled": False, "read_receipts": True,
-            "password_hash": password_hash, "stream_seq": 0, "created_at": now,
-            "search_key": search_key(display_name, username),
+            "password_hash": account["password_hash"], "stream_seq": 0, "created_at": now,
+            "search_key": search_key(account["display_name"], username),
         }
 
         def create(tx: Tx) -> None:
@@ -114,6 +133,30 @@ class People:
 
         await self.core.write(create)
         return user_view(row, private=True)
+
+    async def valid_account(self, new: NewUser) -> Row:
+        """The account's fields, validated, with its password hashed (refused when weak)."""
+        username = validate_username(new.username)
+        display_name = validate_name(new.display_name, "display_name", 200)
+        email = validate_email(new.email)
+        password_hash = new.password_hash or await self.passwords.hash(new.password, username, display_name, email)
+        return {"username": username, "display_name": display_name, "email": email,
+                "locale": validate_locale(new.locale), "password_hash": password_hash}
+
+    async def account_taken(self, org_id: str, username: str, email: str | None) -> None:
+        """Refuse (409) a username or e-mail address the organisation already has."""
+        def check(conn: Conn) -> None:
+            if accounts.get_user_by_username(conn, org_id, username) is not None:
+                raise Conflict(f"The username {username!r} is taken.", field="username")
+            if email and accounts.email_taken(conn, org_id, email):
+                raise Conflict("An account with this e-mail exists.", field="email")
+
+        await self.core.read(check)
+
+    async def admin_get_user(self, actor: Actor, user_id: str) -> Row:
+        """A user as administrators see them (with e-mail address)."""
+        policy.check_org_admin(actor)
+        return await self.get_user(actor, user_id)
 
     async def admin_create_user(self, actor: Actor, new: NewUser) -> Row:
         policy.check_org_admin(actor)
@@ -150,9 +193,7 @@ class People:
         def apply(tx: Tx) -> None:
             accounts.update_user(tx.conn, user_id, {"disabled": disabled})
             if disabled:
-                for device_id in accounts.active_device_ids(tx.conn, user_id):
-                    accounts.revoke_device(tx.conn, device_id, tx.now_ms)
-                    tx.user_event(user_id, "device.revoked", {"device_id": device_id})
+                revoke_devices(tx, user_id)
 
         await self.core.write(apply)  # the ``revocations`` consumer ends the revoked devices' sessions
         self.core.tokens.forget_user(user_id)
@@ -169,7 +210,13 @@ class People:
         policy.check_org_admin(actor)
         user = await self._require_same_org(actor, user_id)
         password_hash = await self.passwords.hash(password, user["username"], user["display_name"], user["email"])
-        await self.core.write(lambda tx: accounts.update_user(tx.conn, user_id, {"password_hash": password_hash}))
+
+        def apply(tx: Tx) -> None:
+            accounts.update_user(tx.conn, user_id, {"password_hash": password_hash})
+            revoke_devices(tx, user_id)  # whoever knew the old password is signed out everywhere
+
+        await self.core.write(apply)
+        self.core.tokens.forget_user(user_id)
 
     async def _require_same_org(self, actor: Actor, user_id: str) -> Row:
         row = await self.core.read(lambda c: accounts.get_user(c, user_id))
@@ -240,3 +287,10 @@ class People:
                 "expires_at": invite_view(row).expires_at}
 
 
+def revoke_devices(tx: Tx, user_id: str, keep: str | None = None) -> None:
+    """Revoke every active device of the user except ``keep``, each with its ``device.revoked`` user event
+    (the ``revocations`` consumer then ends their sessions on every node)."""
+    for device_id in accounts.active_device_ids(tx.conn, user_id):
+        if device_id != keep:
+            accounts.revoke_device(tx.conn, device_id, tx.now_ms)
+            tx.user_event(user_id, "device.revoked", {"device_id": device_id})

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
 
 from .driver_sql import PreparedQuery
 from .errors import duplicate_key_on_integrity_error
-from .schema import devices, invites, orgs, users
+from .schema import devices, invites, orgs, pending_signups, users
 
 Row = dict[str, Any]
 
@@ -136,8 +136,13 @@ _DEVICE_BY_TOKEN_HASH = PreparedQuery(
         users.c.org_id,
         users.c.org_role,
         users.c.disabled,
+        devices.c.created_at,
+        devices.c.last_seen_at,
+        orgs.c.session_idle_days,
+        orgs.c.session_max_days,
     )
     .join(users, users.c.id == devices.c.user_id)
+    .join(orgs, orgs.c.id == users.c.org_id)
     .where(devices.c.token_hash == bindparam("token_hash"))
 )
 
@@ -163,6 +168,11 @@ def revoke_device(conn: Connection, device_id: str, now_ms: int) -> bool:
 def active_device_ids(conn: Connection, user_id: str) -> list[str]:
     stmt = select(devices.c.id).where(devices.c.user_id == user_id, devices.c.revoked_at.is_(None))
     return list(conn.execute(stmt).scalars())
+
+
+def devices_revoked_since(conn: Connection, since_ms: int) -> list[tuple[str, int]]:
+    stmt = select(devices.c.id, devices.c.revoked_at).where(devices.c.revoked_at >= since_ms)
+    return [(str(i), int(at)) for i, at in conn.execute(stmt).all()]
 
 
 def touch_devices(conn: Connection, seen: dict[str, int]) -> None:
@@ -211,3 +221,18 @@ def use_invite(conn: Connection, invite_id: str, now_ms: int) -> bool:
 
 def revoke_invite(conn: Connection, invite_id: str, now_ms: int) -> None:
     conn.execute(update(invites).where(invites.c.id == invite_id).values(revoked_at=now_ms))
+
+
+# --- open sign-ups waiting for their e-mail confirmation -------------------------
+
+
+def insert_pending_signup(conn: Connection, row: Row) -> None:
+    conn.execute(insert(pending_signups).values(**row))
+    conn.execute(delete(pending_signups).where(pending_signups.c.expires_at <= row["created_at"]))  # tidy up
+
+
+def take_pending_signup(conn: Connection, token_hash: str) -> Row | None:
+    """Remove and return the pending sign-up of a confirmation link: a link works once."""
+    found = conn.execute(delete(pending_signups).where(pending_signups.c.token_hash == token_hash)
+                         .returning(*pending_signups.c)).mappings().first()
+    return dict(found) if found is not None else None

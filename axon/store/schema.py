@@ -40,6 +40,9 @@ orgs = Table(
     Column("slug", String(64), nullable=False, unique=True),
     Column("signup_domains", Text, nullable=False, default=""),
     Column("created_at", BigInteger, nullable=False),
+    # How long a device's sign-in lasts: days without being seen, and at most (0: no limit).
+    Column("session_idle_days", Integer, nullable=False, default=30, server_default="30"),
+    Column("session_max_days", Integer, nullable=False, default=90, server_default="90"),
 )
 
 users = Table(
@@ -77,7 +80,7 @@ devices = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("created_at", BigInteger, nullable=False),
     Column("last_seen_at", BigInteger),
-    Column("revoked_at", BigInteger),
+    Column("revoked_at", BigInteger, index=True),  # every node looks for recent revocations each second
 )
 
 invites = Table(
@@ -92,6 +95,22 @@ invites = Table(
     Column("max_uses", Integer),
     Column("uses", Integer, nullable=False, default=0),
     Column("revoked_at", BigInteger),
+)
+
+# Open sign-ups waiting for their e-mail address to be confirmed: no account exists until then
+# (nothing can be done with it, and no one can squat a name or address with an unconfirmed one).
+pending_signups = Table(
+    "pending_signups",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("org_id", String(32), ForeignKey("orgs.id"), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("username", String(64), nullable=False),
+    Column("display_name", String(200), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("locale", String(16), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False, index=True),
 )
 
 conversations = Table(

@@ -1,7 +1,7 @@
 """profiles and forwarding: status emoji and avatar version on users, the avatars table, forwarded messages
 
 Revision ID: 0005
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-07 06:50:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0005'
-down_revision = '0006'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

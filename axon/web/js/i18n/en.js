@@ -279,6 +279,49 @@ export default {
 
   "user.unknown": "…",
 
+  // main: open sign-up with a confirmed work e-mail
+  "signup.link": "New here? Sign up with your work e-mail",
+  "signup.title": "Sign up with your work e-mail",
+  "signup.explain": "Your organisation lets colleagues with its e-mail addresses join. We mail you a link; your account is created when you open it.",
+  "signup.org": "Organisation ID (ask your admin)",
+  "signup.email": "Work e-mail",
+  "signup.submit": "Send the confirmation link",
+  "signup.sent_title": "Check your inbox",
+  "signup.sent": "We sent a confirmation link to {email}. Open it within 24 hours to create your account.",
+  "signup.back": "Back to sign in",
+  "confirm.working": "Confirming your e-mail address…",
+  "confirm.failed_title": "This link does not work",
+  "confirm.again": "Sign up again",
+  "error.confirmation_invalid": "This confirmation link is not valid any more: links work once, for 24 hours. Sign up again.",
+  "error.email_unavailable": "The confirmation e-mail could not be sent. Please try again later.",
+  "error.email_not_configured": "Open sign-up needs the server to send e-mail: ask the operator to configure SMTP and the public URL.",
+  "error.body_too_large": "That is more than the server accepts in one request.",
+  // HD: keyboard shortcuts
+  "shortcuts.title": "Keyboard shortcuts",
+  "shortcuts.keys": "Keys",
+  "shortcuts.action": "Action",
+  "shortcuts.switcher": "Jump to a conversation or person (quick switcher)",
+  "shortcuts.conversation": "Previous / next conversation in the sidebar",
+  "shortcuts.unread": "Previous / next conversation with unread messages",
+  "shortcuts.mark_all_read": "Mark all conversations as read",
+  "shortcuts.send": "Send the message",
+  "shortcuts.newline": "New line in the message",
+  "shortcuts.edit_last": "Edit your last message (in an empty message box)",
+  "shortcuts.messages": "Previous / next message (in the message list; Tab reaches its actions)",
+  "shortcuts.close": "Close a dialog or menu, cancel editing, leave the message list",
+  "shortcuts.help": "Show this list (outside a text field)",
+
+  // HD: accessibility
+  "a11y.sidebar": "Conversations and account",
+  "a11y.panel": "Side panel",
+  // main: password strength meter
+  "password.very_weak": "Very weak",
+  "password.weak": "Weak",
+  "password.fair": "Fair",
+  "password.strong": "Strong",
+  "password.very_strong": "Very strong",
+  "password.not_accepted": "too easy to guess",
+
   // hc: emoji picker, quote and forward, profile cards, avatars
   "emoji.search": "Search emoji",
   "emoji.categories": "Emoji categories",

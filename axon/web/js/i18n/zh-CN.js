@@ -273,6 +273,49 @@ export default {
 
   "user.unknown": "…",
 
+  // main: open sign-up with a confirmed work e-mail
+  "signup.link": "新成员？用工作邮箱注册",
+  "signup.title": "用工作邮箱注册",
+  "signup.explain": "你的组织允许使用其邮箱域名的同事加入。我们会给你发一封邮件，打开其中的链接后即创建账号。",
+  "signup.org": "组织标识（向管理员获取）",
+  "signup.email": "工作邮箱",
+  "signup.submit": "发送确认链接",
+  "signup.sent_title": "请查收邮件",
+  "signup.sent": "确认链接已发送到 {email}，请在 24 小时内打开以创建账号。",
+  "signup.back": "返回登录",
+  "confirm.working": "正在确认邮箱…",
+  "confirm.failed_title": "链接无效",
+  "confirm.again": "重新注册",
+  "error.confirmation_invalid": "确认链接已失效：每个链接只能使用一次，24 小时内有效。请重新注册。",
+  "error.email_unavailable": "确认邮件未能发出，请稍后再试。",
+  "error.email_not_configured": "开放注册需要服务器能发送邮件：请让运维配置 SMTP 和公开网址。",
+  "error.body_too_large": "内容超出了服务器单次请求可接受的大小。",
+  // HD: keyboard shortcuts
+  "shortcuts.title": "键盘快捷键",
+  "shortcuts.keys": "按键",
+  "shortcuts.action": "操作",
+  "shortcuts.switcher": "快速跳转到会话或联系人",
+  "shortcuts.conversation": "侧栏中的上一个 / 下一个会话",
+  "shortcuts.unread": "上一个 / 下一个有未读消息的会话",
+  "shortcuts.mark_all_read": "将所有会话标记为已读",
+  "shortcuts.send": "发送消息",
+  "shortcuts.newline": "在消息中换行",
+  "shortcuts.edit_last": "编辑你的上一条消息（输入框为空时）",
+  "shortcuts.messages": "上一条 / 下一条消息（在消息列表中；按 Tab 可使用消息操作）",
+  "shortcuts.close": "关闭对话框或菜单，取消编辑，离开消息列表",
+  "shortcuts.help": "显示此列表（焦点不在输入框时）",
+
+  // HD: accessibility
+  "a11y.sidebar": "会话与账户",
+  "a11y.panel": "侧边面板",
+  // main: password strength meter
+  "password.very_weak": "非常弱",
+  "password.weak": "弱",
+  "password.fair": "一般",
+  "password.strong": "强",
+  "password.very_strong": "非常强",
+  "password.not_accepted": "太容易被猜到",
+
   // hc: emoji picker, quote and forward, profile cards, avatars
   "emoji.search": "搜索表情",
   "emoji.categories": "表情分类",
