@@ -37,7 +37,9 @@ export function renderMessage(m, view, on) {
     h("div", { class: "msg-gutter" }, view.grouped
       ? h("time", { class: "msg-time-hover", datetime: m.created_at }, formatTime(m.created_at))
       : h("button", {
-        type: "button", class: "avatar-btn", "data-profile-user": m.sender_id, "data-testid": "author-avatar",
+        // Out of the Tab order (as is the name): Tab from a focused message goes to its actions;
+        // keyboard users open a profile card from the member list.
+        type: "button", class: "avatar-btn", "data-profile-user": m.sender_id, "data-testid": "author-avatar", tabindex: "-1",
         "aria-label": t("profile.open", { name: userName(m.sender_id) }),
       }, avatar(m.sender_id))),
     h("div", { class: "msg-main" },
@@ -56,7 +58,8 @@ export function renderMessage(m, view, on) {
 
 function header(m) {
   return h("div", { class: "msg-head" },
-    h("button", { type: "button", class: "msg-author", "data-profile-user": m.sender_id, "data-testid": "author" }, userName(m.sender_id)),
+    h("button", { type: "button", class: "msg-author", "data-profile-user": m.sender_id, "data-testid": "author", tabindex: "-1" },
+      userName(m.sender_id)),
     h("time", { datetime: m.created_at, title: formatDateTime(m.created_at) }, formatTime(m.created_at)),
     m.pinned ? h("span", { class: "pin-mark", title: t("msg.pinned") }, icon("pin", 13)) : null);
 }
@@ -143,9 +146,9 @@ function toolbar(m, mine, view, on) {
   return h("div", { class: "msg-actions", role: "toolbar" },
     button(t("msg.react"), icon("smile", 16), (ev) => on.pickEmoji(m, ev.currentTarget), "act-react"),
     view.mode === "main" ? button(t("msg.reply"), icon("reply", 16), () => on.openThread(m), "act-reply") : null,
-    button(t("msg.quote"), icon("quote", 16), () => on.quote(m), "act-quote"),
-    button(t("msg.forward"), icon("forward", 16), () => on.forward(m), "act-forward"),
     button(m.pinned ? t("msg.unpin") : t("msg.pin"), icon("pin", 16), () => on.pin(m, !m.pinned), "act-pin"),
     mine ? button(t("msg.edit"), icon("pencil", 16), () => on.edit(m), "act-edit") : null,
-    mine || state.session.user.role === "admin" ? button(t("msg.delete"), icon("trash", 16), () => on.remove(m), "act-delete") : null);
+    mine || state.session.user.role === "admin" ? button(t("msg.delete"), icon("trash", 16), () => on.remove(m), "act-delete") : null,
+    button(t("msg.quote"), icon("quote", 16), () => on.quote(m), "act-quote"),
+    button(t("msg.forward"), icon("forward", 16), () => on.forward(m), "act-forward"));
 }
