@@ -26,6 +26,7 @@ from .gateway.signals import BusSignals
 from .mail.smtp import NoMailer, SmtpMailer
 from .services.activity import Activity, OrgActivityCounter
 from .services.auth import Auth, LoginLimits, RevokedDevices
+from .services.avatars import Avatars
 from .services.conversations import Conversations
 from .services.core import Core, Limits, TokenCache
 from .services.default_channels import DefaultChannels
@@ -87,7 +88,7 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     gateway = Gateway(settings=settings, clock=clock, bus=bus, auth=auth, messages=messages, markers=markers,
                       sync=sync, signals=signals, people=people)
     services = Services(settings, core, bus, auth, people, Conversations(core), messages, markers, sync, gateway,
-                        Activity(core), spine, default_channels=DefaultChannels(core))
+                        Activity(core), spine, default_channels=DefaultChannels(core), avatars=Avatars(core))
     register_consumers(services)
     return services
 

@@ -13,6 +13,7 @@ from .config import Settings
 from .gateway.gateway import Gateway
 from .services.activity import Activity
 from .services.auth import Auth
+from .services.avatars import Avatars
 from .services.conversations import Conversations
 from .services.core import Core
 from .services.default_channels import DefaultChannels
@@ -39,4 +40,5 @@ class Services:
     activity: Activity
     spine: EventSpine
     default_channels: DefaultChannels
+    avatars: Avatars
     durable: list[DurableRunner] = field(default_factory=list)

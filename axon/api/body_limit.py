@@ -17,10 +17,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..protocol.codec import encode
 from ..protocol.rest import ErrorResponse
 from ..protocol.server import ErrorBody
+from ..services.avatar_image import MAX_UPLOAD_BYTES
 
 DEFAULT_LIMIT = 64 * 1024
 # (method, path pattern, limit): routes whose bodies may be larger than the default.
-LARGER_BODIES: list[tuple[str, re.Pattern[str], int]] = []
+LARGER_BODIES: list[tuple[str, re.Pattern[str], int]] = [
+    ("PUT", re.compile(r"/api/v1/me/avatar"), MAX_UPLOAD_BYTES),  # an image, re-encoded small by the server
+]
 
 
 def limit_for(method: str, path: str, default: int = DEFAULT_LIMIT) -> int:

@@ -13,7 +13,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
 from ..protocol.rest import Health
-from . import errors, openapi, routes_account, routes_admin, routes_conversations, routes_messages, webapp
+from . import (
+    errors,
+    openapi,
+    routes_account,
+    routes_admin,
+    routes_avatars,
+    routes_conversations,
+    routes_messages,
+    webapp,
+)
 from .body_limit import DEFAULT_LIMIT as DEFAULT_BODY_LIMIT
 from .body_limit import BodyLimit
 from .deps import fast_json
@@ -75,7 +84,7 @@ def create_app(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[Any]],
     errors.install(app)
     openapi.install(app)
     api = APIRouter(prefix="/api/v1")
-    for module in (routes_account, routes_conversations, routes_messages, routes_admin):
+    for module in (routes_account, routes_avatars, routes_conversations, routes_messages, routes_admin):
         api.include_router(module.router)
     app.include_router(api)
     # First in the table: the router tries routes in order, and 50 REST routes

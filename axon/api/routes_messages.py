@@ -20,6 +20,7 @@ from ..protocol.rest import (
     UserEventPage,
 )
 from ..protocol.server import event_frame, user_event_frame
+from ..services.messages import ForwardOf
 from .deps import CurrentActor, Svc, fast_json
 from .openapi import errors, returns
 from .schemas import EditBody, ReadBody, SendBody
@@ -43,7 +44,9 @@ async def send(conversation_id: str, body: SendBody, actor: CurrentActor, svc: S
     """Send a message. Idempotent on ``client_msg_id``: a retry returns the stored message with
     ``duplicate: true``; the same id with different content is 409 ``idempotency_key_reused``.
     Returns only after the message is durably committed."""
-    result = await svc.messages.send(actor, conversation_id, body.client_msg_id, body.text, body.reply_to)
+    source = body.forward_of
+    forward_of = ForwardOf(source.conversation_id, source.seq) if source is not None else None
+    result = await svc.messages.send(actor, conversation_id, body.client_msg_id, body.text, body.reply_to, forward_of)
     answer = SendResult(result.message, result.duplicate)
     return fast_json(answer, 200 if result.duplicate else 201)
 

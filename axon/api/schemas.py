@@ -53,6 +53,7 @@ class ProfileBody(Body):
     timezone: str | None = None
     locale: Literal["en", "zh-CN"] | None = None
     status_text: str | None = None
+    status_emoji: str | None = None
     read_receipts: bool | None = None
 
 
@@ -89,10 +90,16 @@ class RoleBody(Body):
     role: Literal["owner", "admin", "member"]
 
 
+class ForwardOfBody(Body):
+    conversation_id: str
+    seq: int = Field(ge=1)
+
+
 class SendBody(Body):
     client_msg_id: str = Field(min_length=1, max_length=64, description="Idempotency key chosen by the client.")
-    text: str
+    text: str = Field("", description="Required, except with forward_of (then empty or left out).")
     reply_to: str | None = None
+    forward_of: ForwardOfBody | None = Field(None, description="Forward that message: its text is copied.")
 
 
 class EditBody(Body):

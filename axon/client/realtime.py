@@ -32,7 +32,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from ..domain.sequence import SeqTracker
 from ..protocol import server
-from ..protocol.client import Delivered, Frame, Hello, Ping, Presence, PresenceSub, Read, Send, Typing
+from ..protocol.client import Delivered, ForwardOf, Frame, Hello, Ping, Presence, PresenceSub, Read, Send, Typing
 from ..protocol.client import encode_client_frame as _encode
 from ..protocol.close_codes import FATAL_CLOSE_CODES
 from .rest import ApiError, RestApi
@@ -65,7 +65,7 @@ class Ack:
 @dataclass(frozen=True)
 class Event:
     """Something the application should see: ``kind`` is the frame type
-    (``event``, ``user_event``, ``typing``, ``presence``, ``receipt``)."""
+    (``event``, ``user_event``, ``typing``, ``presence``, ``receipt``, ``profile``)."""
 
     kind: str
     type: str
@@ -179,12 +179,16 @@ class AxonClient:
     # --- sending -------------------------------------------------------------------
 
     def send_nowait(self, conv: str, text: str, *, reply_to: str | None = None,
-                    client_msg_id: str | None = None) -> asyncio.Future[Ack]:
-        """Queue a message; the future resolves with the durable ack (retried across reconnects)."""
+                    client_msg_id: str | None = None, forward_of: tuple[str, int] | None = None,
+                    ) -> asyncio.Future[Ack]:
+        """Queue a message; the future resolves with the durable ack (retried across reconnects).
+
+        ``forward_of`` (conversation id, seq) forwards that message instead (``text`` then "")."""
         if self.fatal:
             raise ClientClosed(self.fatal)
         msg_id = client_msg_id or str(uuid.uuid4())
-        frame = Send(msg_id, conv, text, reply_to or None)
+        source = ForwardOf(*forward_of) if forward_of else None
+        frame = Send(msg_id, conv, text, reply_to or None, source)
         existing = self._outbox.get(msg_id)
         if existing is not None:
             return existing.future
@@ -195,8 +199,9 @@ class AxonClient:
         return pending.future
 
     async def send(self, conv: str, text: str, *, reply_to: str | None = None,
-                   client_msg_id: str | None = None) -> Ack:
-        return await self.send_nowait(conv, text, reply_to=reply_to, client_msg_id=client_msg_id)
+                   client_msg_id: str | None = None, forward_of: tuple[str, int] | None = None) -> Ack:
+        return await self.send_nowait(conv, text, reply_to=reply_to, client_msg_id=client_msg_id,
+                                      forward_of=forward_of)
 
     @property
     def unacked(self) -> int:
@@ -353,7 +358,7 @@ class AxonClient:
                 self._synced()
             case server.Error():
                 self._error(frame)
-            case server.Typing() | server.Presence() | server.Receipt():
+            case server.Typing() | server.Presence() | server.Receipt() | server.Profile():
                 notice = msgspec.to_builtins(frame)
                 self._events.put_nowait(Event(notice["t"], notice["t"], notice.get("conv"), 0, notice, notice))
 

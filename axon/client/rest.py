@@ -113,6 +113,13 @@ class RestApi:
         body = {"client_msg_id": client_msg_id, "text": text, "reply_to": reply_to}
         return await self.request("POST", f"/conversations/{conversation_id}/messages", body)  # type: ignore
 
+    async def forward(self, conversation_id: str, client_msg_id: str, source_conversation_id: str,
+                      source_seq: int) -> Json:
+        """Forward the message at (source conversation, seq) into ``conversation_id``."""
+        body = {"client_msg_id": client_msg_id,
+                "forward_of": {"conversation_id": source_conversation_id, "seq": source_seq}}
+        return await self.request("POST", f"/conversations/{conversation_id}/messages", body)  # type: ignore
+
     async def history(self, conversation_id: str, before_seq: int | None = None, limit: int = 50) -> Json:
         return await self.request("GET", f"/conversations/{conversation_id}/messages",  # type: ignore
                                   params={"before_seq": before_seq, "limit": limit})

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from zxcvbn import zxcvbn
 
-from .content import validate_name
+from .content import validate_emoji, validate_name
 from .errors import ValidationFailed
 
 LOCALES = ("en", "zh-CN")
@@ -120,6 +120,8 @@ def profile_changes(changes: dict[str, Any]) -> dict[str, Any]:
                              else _short(changes[field], field))
     if changes.get("timezone") is not None:
         values["timezone"] = _timezone(changes["timezone"])
+    if changes.get("status_emoji") is not None:
+        values["status_emoji"] = _status_emoji(changes["status_emoji"])
     if changes.get("locale") is not None:
         values["locale"] = validate_locale(changes["locale"])
     if changes.get("read_receipts") is not None:
@@ -131,6 +133,17 @@ def _short(value: Any, field: str) -> str:
     if not isinstance(value, str) or len(value) > 200:
         raise ValidationFailed(f"{field} must be a string of at most 200 characters.", field=field)
     return " ".join(value.split())
+
+
+def _status_emoji(value: Any) -> str:
+    """One emoji (or empty, to clear it): the same short token a reaction is."""
+    if value == "":
+        return ""
+    try:
+        return validate_emoji(value)
+    except ValidationFailed as exc:
+        raise ValidationFailed("status_emoji must be one emoji (at most 32 characters) or empty.",
+                               field="status_emoji") from exc
 
 
 def _timezone(value: Any) -> str:

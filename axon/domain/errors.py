@@ -3,7 +3,8 @@
     AxonError                      every error a user can be shown; has a stable ``code``
     ├── BadRequest (400)           malformed or invalid input
     │   ├── ValidationFailed       a field is missing, of the wrong type or out of range
-    │   └── MessageTooLarge        text over the configured limit
+    │   ├── MessageTooLarge        text over the configured limit
+    │   └── ImageTooLarge          an upload over its byte or pixel limit
     ├── Unauthenticated (401)      no token, bad token, revoked device, wrong password
     ├── Forbidden (403)            authenticated, but the policy says no
     ├── NotFound (404)             does not exist *or* is not visible to the caller
@@ -53,6 +54,11 @@ class ValidationFailed(BadRequest):
 class MessageTooLarge(BadRequest):
     status = 413
     code = "message_too_large"
+
+
+class ImageTooLarge(BadRequest):
+    status = 413
+    code = "image_too_large"
 
 
 class Unauthenticated(AxonError):

@@ -4,7 +4,7 @@ The key is (sending device, ``client_msg_id``), stored with the message forever
 (the unique index ``uq_messages_device_cmid``). A send whose key exists is a
 retry: it answers with the stored message, provided it carries the same content
 fingerprint. The fingerprint covers what the client chose, the conversation, the
-reply target and the text (after ``validate_text`` normalised it), and nothing
+reply target, the forwarded message and the text (after ``validate_text`` normalised it), and nothing
 the server chose (ids, seqs, times), so a retry after a restart still matches.
 """
 
@@ -18,9 +18,14 @@ from .errors import ValidationFailed
 MAX_CLIENT_MSG_ID = 64
 
 
-def content_hash(conversation_id: str, text: str, reply_to: str | None) -> str:
-    """The fingerprint a retry must match: hex SHA-256 of the parts joined by NUL."""
-    return hashlib.sha256(f"{conversation_id}\x00{reply_to or ''}\x00{text}".encode()).hexdigest()
+def content_hash(conversation_id: str, text: str, reply_to: str | None, forward_of: str = "") -> str:
+    """The fingerprint a retry must match: hex SHA-256 of the parts joined by NUL.
+
+    ``forward_of`` ("<conversation id>:<seq>" of a forward's source) is added only when
+    given, so the fingerprints of plain messages stored before forwarding existed still match.
+    """
+    forward = f"\x00{forward_of}" if forward_of else ""
+    return hashlib.sha256(f"{conversation_id}\x00{reply_to or ''}\x00{text}{forward}".encode()).hexdigest()
 
 
 def validate_client_msg_id(value: Any) -> str:

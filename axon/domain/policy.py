@@ -104,11 +104,13 @@ def check_can_set_role(actor: Actor, member: Membership, new_role: MemberRole) -
         raise Forbidden("Only owners may change roles.")
 
 
-def check_can_edit_message(actor: Actor, sender_id: str, deleted: bool) -> None:
+def check_can_edit_message(actor: Actor, sender_id: str, deleted: bool, forwarded: bool = False) -> None:
     if deleted:
         raise NotFound("Message not found.")
     if sender_id != actor.user_id:
         raise Forbidden("Only the author may edit a message.")
+    if forwarded:
+        raise Forbidden("A forwarded message is a copy of its source and cannot be edited.")
 
 
 def check_can_delete_message(actor: Actor, member: Membership, sender_id: str, deleted: bool) -> None:

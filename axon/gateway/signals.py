@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from ..bus.base import Bus, Envelope, Topic
-from ..protocol.server import Presence, Receipt, Typing, encode_frame
+from ..protocol.server import Presence, Profile, Receipt, Typing, encode_frame
 
 log = logging.getLogger("axon.gateway")
 
@@ -31,6 +32,10 @@ class BusSignals:
 
     def device_revoked(self, device_id: str) -> None:
         self._publish(Envelope(Topic.DEVICE_REVOKED, device_id, 0, b""))
+
+    def profile_changed(self, user_id: str, user: Any) -> None:
+        # Routed like presence: whoever shows this person (and so follows their presence) hears of it.
+        self._publish(Envelope(Topic.PRESENCE, user_id, 0, encode_frame(Profile(user))))
 
     def presence(self, user_id: str, state: Presence) -> None:
         self._publish(Envelope(Topic.PRESENCE, user_id, 0, encode_frame(state)))

@@ -33,11 +33,19 @@ class Hello(Frame, tag="hello"):
     ref: Ref | None = None
 
 
+class ForwardOf(msgspec.Struct, forbid_unknown_fields=False):
+    """The message a ``send`` forwards (its text is copied by the server)."""
+
+    conversation_id: str
+    seq: int
+
+
 class Send(Frame, tag="send"):
     id: str
     conv: str
-    text: str
+    text: str  # "" with ``forward_of`` (the server copies the source's text)
     reply_to: str | None = None
+    forward_of: ForwardOf | None = None
 
 
 class Read(Frame, tag="read"):

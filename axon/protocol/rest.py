@@ -43,9 +43,12 @@ class User(Shape):
     timezone: str
     locale: str
     status_text: str
+    status_emoji: Annotated[str, msgspec.Meta(description="One emoji shown with the status text, or empty.")]
     role: Literal["admin", "member"]
     disabled: bool
     read_receipts: bool
+    avatar: Annotated[str | None, msgspec.Meta(
+        description="Version tag of the uploaded avatar (GET /users/{id}/avatar); null: none, show initials.")]
     created_at: Timestamp
     # Left out (not null) for everyone but the user and admins, as the API has always answered.
     email: Annotated[str | None | msgspec.UnsetType, msgspec.Meta(description="Only to the user and to admins.")] = (
@@ -146,6 +149,14 @@ class Reaction(Shape):
     user_ids: list[str]
 
 
+class Forwarded(Shape):
+    """Where a forwarded message came from (readers may or may not be allowed to open it)."""
+
+    conversation_id: str
+    seq: int
+    sender_id: str
+
+
 class Message(Shape):
     id: str
     conversation_id: str
@@ -163,6 +174,7 @@ class Message(Shape):
     edited_at: Timestamp
     deleted: bool
     created_at: Timestamp
+    forwarded: Annotated[Forwarded | None, msgspec.Meta(description="The source of a forwarded message.")] = None
 
 
 class SendResult(Shape):

@@ -120,9 +120,16 @@ class Presence(ServerFrame, tag="presence"):
     last_seen: str | None
 
 
-SERVER_FRAMES = (Welcome, Batch, Synced, Event, UserEventFrame, Ack, Ok, Pong, Error, Typing, Receipt, Presence)
+class Profile(ServerFrame, tag="profile"):
+    """Someone's public profile changed (name, status, avatar…): sent to connections following their presence."""
+
+    user: Any  # ``protocol.rest.User`` without e-mail
+
+
+SERVER_FRAMES = (Welcome, Batch, Synced, Event, UserEventFrame, Ack, Ok, Pong, Error, Typing, Receipt, Presence,
+                 Profile)
 AnyServerFrame = (Welcome | Batch | Synced | Event | UserEventFrame | Ack | Ok | Pong | Error | Typing | Receipt
-                  | Presence)
+                  | Presence | Profile)
 
 _encoder = msgspec.json.Encoder()
 _decoder: msgspec.json.Decoder[AnyServerFrame] = msgspec.json.Decoder(AnyServerFrame)

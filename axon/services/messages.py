@@ -31,6 +31,18 @@ Row = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
+class ForwardOf:
+    """The message a send forwards: its conversation and seq (``forward_of`` on the wire)."""
+
+    conversation_id: str
+    seq: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.conversation_id}:{self.seq}"
+
+
+@dataclass(frozen=True, slots=True)
 class SendResult:
     message: Message
     duplicate: bool
@@ -39,16 +51,19 @@ class SendResult:
 class SendMessage(WriteOp):
     """One send; all sends of a group-commit batch are applied together by ``apply_many``."""
 
-    __slots__ = ("actor", "conversation_id", "client_msg_id", "text", "reply_to", "hash", "message_id")
+    __slots__ = ("actor", "conversation_id", "client_msg_id", "text", "reply_to", "hash", "message_id",
+                 "forward_of", "forwarded")
 
     def __init__(self, actor: Actor, conversation_id: str, client_msg_id: str, text: str, reply_to: str | None,
-                 message_id: str) -> None:
+                 message_id: str, forward_of: ForwardOf | None = None) -> None:
         self.actor = actor
         self.conversation_id = conversation_id
         self.client_msg_id = client_msg_id
-        self.text = text
+        self.text = text  # a forward's text is copied from its source when the batch applies it
         self.reply_to = reply_to
-        self.hash = content_hash(conversation_id, text, reply_to)
+        self.forward_of = forward_of
+        self.forwarded: str | None = None  # the stored source of a forward, set with its text
+        self.hash = content_hash(conversation_id, text, reply_to, forward_of.key if forward_of else "")
         self.message_id = message_id
 
     def apply(self, tx: Tx) -> Any:
@@ -95,12 +110,26 @@ class _SendBatch:
     def _check(self, op: SendMessage) -> str | None:
         conv, member = self.access[(op.conversation_id, op.actor.user_id)]
         policy.check_can_post(op.actor, conv, member)
+        if op.forward_of is not None:
+            self._copy_forwarded(op, op.forward_of)
         if op.reply_to is None:
             return None
         root = msgs.get(self.tx.conn, op.reply_to)
         if root is None or root["conversation_id"] != op.conversation_id:
             raise NotFound("The message replied to was not found.", field="reply_to")
         return str(root["reply_to"] or root["id"])  # replies to a reply join the root's thread
+
+    def _copy_forwarded(self, op: SendMessage, source: ForwardOf) -> None:
+        """A forward copies its source's text, once the policy says the sender may read the source."""
+        conn = self.tx.conn
+        conv, member = convs.get_with_membership(conn, source.conversation_id, op.actor.user_id)
+        policy.check_can_read(op.actor, conv, member)
+        row = msgs.by_seq(conn, source.conversation_id, source.seq)
+        if row is None or row["deleted_at"] is not None:
+            raise NotFound("The message to forward was not found.", field="forward_of")
+        op.text = row["text"]
+        op.forwarded = encode_str({"conversation_id": source.conversation_id, "seq": source.seq,
+                                   "sender_id": row["sender_id"]})
 
     def _insert(self, accepted: list[tuple[int, SendMessage, str | None]], results: list[Any]) -> dict[int, Row]:
         tx = self.tx
@@ -130,7 +159,8 @@ class _SendBatch:
         return rows
 
     def _row(self, op: SendMessage, seq: int, root: str | None) -> tuple[Row, list[str]]:
-        refs = parse_mentions(op.text)
+        # A forward notifies nobody again: its mentions were the source's, not the forwarder's.
+        refs = parse_mentions("" if op.forwarded else op.text)
         mentioned = sorted(accounts.user_ids_by_usernames(self.tx.conn, op.actor.org_id, sorted(refs.usernames))
                            .values()) if refs.usernames else []
         row = {
@@ -139,6 +169,7 @@ class _SendBatch:
             "text": op.text, "reply_to": root, "reply_count": 0, "last_reply_at": None,
             "mentions": encode_str(mentioned), "mentions_all": refs.everyone, "pinned_at": None,
             "pinned_by": None, "edited_at": None, "deleted_at": None, "created_at": self.tx.now_ms,
+            "forwarded": op.forwarded,
         }
         return row, [u for u in mentioned if u != op.actor.user_id]
 
@@ -156,12 +187,13 @@ class Messages:
         self.send_limits = send_limits  # None: unlimited (tests of the store and services alone)
 
     async def send(self, actor: Actor, conversation_id: str, client_msg_id: Any, text: Any,
-                   reply_to: str | None = None) -> SendResult:
-        result: SendResult = await self.enqueue_send(actor, conversation_id, client_msg_id, text, reply_to)
+                   reply_to: str | None = None, forward_of: ForwardOf | None = None) -> SendResult:
+        result: SendResult = await self.enqueue_send(actor, conversation_id, client_msg_id, text, reply_to,
+                                                     forward_of)
         return result
 
     def enqueue_send(self, actor: Actor, conversation_id: str, client_msg_id: Any, text: Any,
-                     reply_to: str | None = None) -> asyncio.Future[SendResult]:
+                     reply_to: str | None = None, forward_of: ForwardOf | None = None) -> asyncio.Future[SendResult]:
         """Validate and queue a send now; the future resolves once it is durably committed.
 
         Queueing is synchronous so that sends from one connection are committed
@@ -173,9 +205,12 @@ class Messages:
             raise ValidationFailed("reply_to must be a message id.", field="reply_to")
         if self.send_limits is not None:
             self.send_limits.take(actor)
-        op = SendMessage(actor, conversation_id, validate_client_msg_id(client_msg_id),
-                         validate_text(text, self.core.limits.max_text_bytes), reply_to,
-                         new_id("message", self.core.clock.now_ms()))
+        if forward_of is None:
+            text = validate_text(text, self.core.limits.max_text_bytes)
+        elif text not in (None, ""):
+            raise ValidationFailed("A forward copies its source's text: leave text out.", field="text")
+        op = SendMessage(actor, conversation_id, validate_client_msg_id(client_msg_id), text or "", reply_to,
+                         new_id("message", self.core.clock.now_ms()), forward_of)
         return self.core.writer.enqueue(op)
 
     def _load_for_change(self, tx: Tx, actor: Actor, conversation_id: str, message_id: str) -> tuple[Membership, Row]:
@@ -191,7 +226,8 @@ class Messages:
 
         def edit(tx: Tx) -> Row:
             _, row = self._load_for_change(tx, actor, conversation_id, message_id)
-            policy.check_can_edit_message(actor, row["sender_id"], row["deleted_at"] is not None)
+            policy.check_can_edit_message(actor, row["sender_id"], row["deleted_at"] is not None,
+                                          row["forwarded"] is not None)
             refs = parse_mentions(text)
             mentioned = sorted(accounts.user_ids_by_usernames(tx.conn, actor.org_id, sorted(refs.usernames)).values())
             values = {"text": text, "edited_at": tx.now_ms, "mentions": encode_str(mentioned),
@@ -217,7 +253,8 @@ class Messages:
             # from the message and from every stored event that carried it. Its reactions and pin go
             # too, as the protocol tells readers of the event log to infer from message.deleted.
             msgs.update_message(tx.conn, message_id, {"deleted_at": tx.now_ms, "text": "", "mentions": "[]",
-                                                      "mentions_all": False, "pinned_at": None, "pinned_by": None})
+                                                      "mentions_all": False, "pinned_at": None, "pinned_by": None,
+                                                      "forwarded": None})
             msgs.rewrite_text_in_events(tx.conn, conversation_id, message_id, int(row["seq"]), "", [], False)
             msgs.replace_mentions(tx.conn, row, [])
             msgs.remove_all_reactions(tx.conn, message_id)

@@ -207,7 +207,8 @@ class People:
                 tx.user_event(actor.user_id, "profile.updated", {"user": user_view(row, private=True)})
                 return row
 
-            await self.core.write(update)
+            row = await self.core.write(update)
+            self.core.signals.profile_changed(actor.user_id, user_view(row))
         return await self.get_user(actor, actor.user_id)
 
     async def set_disabled(self, actor: Actor, user_id: str, disabled: bool) -> Row:

@@ -9,7 +9,7 @@ and only the composition root (``axon/app.py``) knows the class behind it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Signals(Protocol):
@@ -20,6 +20,10 @@ class Signals(Protocol):
     def receipt(self, conversation_id: str, user_id: str, read_seq: int) -> None: ...
 
     def device_revoked(self, device_id: str) -> None: ...
+
+    def profile_changed(self, user_id: str, user: Any) -> None:
+        """``user`` (the public ``protocol.rest.User``) reaches everyone following the user's presence."""
+        ...
 
 
 class BlobStore(Protocol):

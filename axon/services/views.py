@@ -12,7 +12,7 @@ import msgspec
 
 from ..domain.clock import iso_from_ms
 from ..protocol.codec import decode
-from ..protocol.rest import Conversation, Device, Invite, Message, Org, Reaction, User
+from ..protocol.rest import Conversation, Device, Forwarded, Invite, Message, Org, Reaction, User
 
 Row = dict[str, Any]
 
@@ -27,9 +27,11 @@ def user_view(row: Row, *, private: bool = False) -> User:
         row["timezone"],
         row["locale"],
         row["status_text"],
+        row.get("status_emoji") or "",
         row["org_role"],
         bool(row["disabled"]),
         bool(row["read_receipts"]),
+        row.get("avatar_etag"),
         iso_from_ms(row["created_at"]),
         row["email"] if private else msgspec.UNSET,
     )
@@ -118,4 +120,12 @@ def message_view(row: Row, reactions: list[Row] | None = None) -> Message:
         iso_from_ms(row["edited_at"]),
         deleted,
         iso_from_ms(row["created_at"]),
+        _forwarded(row.get("forwarded")),
     )
+
+
+def _forwarded(stored: str | None) -> Forwarded | None:
+    if not stored:
+        return None
+    source = decode(stored)
+    return Forwarded(source["conversation_id"], int(source["seq"]), source["sender_id"])

@@ -21,6 +21,12 @@ def get(conn: Connection, message_id: str) -> Row | None:
     return dict(row) if row is not None else None
 
 
+def by_seq(conn: Connection, conversation_id: str, seq: int) -> Row | None:
+    stmt = select(messages).where(messages.c.conversation_id == conversation_id, messages.c.seq == seq)
+    row = conn.execute(stmt).mappings().first()
+    return dict(row) if row is not None else None
+
+
 _MESSAGE_COLUMNS = tuple(messages.c.keys())
 _COLUMN_LIST = ", ".join(_MESSAGE_COLUMNS)  # plain names: none needs quoting in either dialect
 _INSERT_MESSAGES = BulkInsert(messages, _MESSAGE_COLUMNS)

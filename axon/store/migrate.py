@@ -102,3 +102,4 @@ def current(url: str) -> str | None:
 
     _run_with_connection(url, read)
     return found[0]
+

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -59,6 +60,8 @@ users = Table(
     Column("timezone", String(64), nullable=False, default="UTC"),
     Column("locale", String(16), nullable=False, default="en"),
     Column("status_text", String(200), nullable=False, default=""),
+    # server_default only: inserts that leave it out (and migrations' tests on older schemas) get "".
+    Column("status_emoji", String(64), nullable=False, server_default=""),
     Column("org_role", String(16), nullable=False, default="member"),
     Column("disabled", Boolean, nullable=False, default=False),
     Column("read_receipts", Boolean, nullable=False, default=True),
@@ -66,6 +69,7 @@ users = Table(
     Column("stream_seq", BigInteger, nullable=False, default=0),
     Column("search_key", Text, nullable=False, default=""),
     Column("created_at", BigInteger, nullable=False),
+    Column("avatar_etag", String(32)),  # the current avatar's version (``avatars.etag``); null: initials
     UniqueConstraint("org_id", "username", name="uq_users_org_username"),
     UniqueConstraint("org_id", "email", name="uq_users_org_email"),
 )
@@ -177,6 +181,8 @@ messages = Table(
     Column("edited_at", BigInteger),
     Column("deleted_at", BigInteger),
     Column("created_at", BigInteger, nullable=False),
+    # A forward's source as JSON {"conversation_id", "seq", "sender_id"}; null for other messages.
+    Column("forwarded", Text),
     # The idempotency key: never expires, so a retry days later still dedupes.
     UniqueConstraint("device_id", "client_msg_id", name="uq_messages_device_cmid"),
     UniqueConstraint("conversation_id", "seq", name="uq_messages_conv_seq"),
@@ -263,4 +269,16 @@ default_channels = Table(
     Column("org_id", String(32), ForeignKey("orgs.id"), primary_key=True),
     Column("conversation_id", String(32), ForeignKey("conversations.id"), primary_key=True),
     Column("position", Integer, nullable=False, default=0),
+)
+
+# One avatar per user, re-encoded by the server to a bounded square image (``services/avatars.py``),
+# so a row stays small (tens of KiB) whatever was uploaded. Removed with the avatar.
+avatars = Table(
+    "avatars",
+    metadata,
+    Column("user_id", String(32), ForeignKey("users.id"), primary_key=True),
+    Column("content_type", String(32), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("etag", String(32), nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
 )

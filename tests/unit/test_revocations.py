@@ -21,6 +21,8 @@ class Signals:
 
     def receipt(self, conversation_id: str, user_id: str, read_seq: int) -> None: ...
 
+    def profile_changed(self, user_id: str, user: Any) -> None: ...
+
     def device_revoked(self, device_id: str) -> None:
         self.revoked.append(device_id)
 

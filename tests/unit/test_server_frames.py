@@ -29,6 +29,7 @@ EVERY_FRAME: list[s.ServerFrame] = [
     s.Typing("c_1", "u_1"),
     s.Receipt("c_1", "u_1", 20),
     s.Presence("u_1", "online", None), s.Presence("u_1", "away", "2026-11-26T17:10:05.123Z"),
+    s.Profile({"id": "u_1", "display_name": "Ann", "status_emoji": "🚆", "avatar": None}),
 ]
 
 

@@ -9,7 +9,7 @@ from ...domain.errors import AxonError
 from ...protocol import client as f
 from ...protocol.server import Ack, ServerFrame, encode_frame, error_frame
 from ...services.markers import Markers
-from ...services.messages import Messages, SendResult
+from ...services.messages import ForwardOf, Messages, SendResult
 from ..registry import FrameContext, FrameRegistry
 
 log = logging.getLogger("axon.session")
@@ -29,7 +29,10 @@ class Messaging:
 
     def send(self, ctx: FrameContext, frame: f.Send) -> None:
         try:
-            future = self._messages.enqueue_send(ctx.actor, frame.conv, frame.id, frame.text, frame.reply_to)
+            source = frame.forward_of
+            forward_of = ForwardOf(source.conversation_id, source.seq) if source is not None else None
+            future = self._messages.enqueue_send(ctx.actor, frame.conv, frame.id, frame.text, frame.reply_to,
+                                                 forward_of)
         except AxonError as exc:
             ctx.reply(error_frame(exc.code, exc.message, send_id=frame.id, details=exc.details or None))
             return

@@ -41,6 +41,32 @@ export class Api {
     throw failure;
   }
 
+  /** GET an image (or other bytes) with the bearer token: images cannot send headers themselves. */
+  async blob(path) {
+    const response = await this.raw("GET", path);
+    return response.blob();
+  }
+
+  /** PUT raw bytes (an avatar); answers the JSON body. */
+  async putBytes(path, blob) {
+    const response = await this.raw("PUT", path, blob);
+    return readJson(response);
+  }
+
+  async raw(method, path, body = undefined) {
+    const headers = this.token ? { Authorization: `Bearer ${this.token}` } : {};
+    if (body !== undefined) headers["Content-Type"] = body.type || "application/octet-stream";
+    let response;
+    try {
+      response = await fetch(this.base + path, { method, headers, body });
+    } catch (err) {
+      throw new ApiError(0, "network", err.message);
+    }
+    if (response.ok) return response;
+    const error = ((await readJson(response)) || {}).error || {};
+    throw new ApiError(response.status, error.code || `http_${response.status}`, error.message, error.details);
+  }
+
   get(path, query) { return this.request("GET", path, undefined, query); }
   post(path, body = {}) { return this.request("POST", path, body); }
   patch(path, body) { return this.request("PATCH", path, body); }

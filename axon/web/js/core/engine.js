@@ -315,6 +315,15 @@ class Engine {
     if (map && map.delete(userId)) emit("typing", conv);
   }
 
+  /** Someone's public profile changed (name, status, avatar): the `profile` frame. */
+  profile(frame) {
+    const user = frame.user;
+    if (!user || !user.id) return;
+    state.users.set(user.id, { ...state.users.get(user.id), ...user });
+    if (isMe(user.id)) Object.assign(state.session.user, user);
+    emit("users");
+  }
+
   presence(frame) {
     state.presence.set(frame.user_id, { state: frame.state, last_seen: frame.last_seen });
     emit("presence", frame.user_id);
@@ -375,6 +384,7 @@ const FRAMES = {
   typing: (e, f) => e.typing(f),
   presence: (e, f) => e.presence(f),
   receipt: (e, f) => e.receipt(f),
+  profile: (e, f) => e.profile(f),
 };
 
 export const engine = new Engine();

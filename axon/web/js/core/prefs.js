@@ -38,6 +38,12 @@ export const prefs = {
   drafts: (userId) => read(`drafts.${userId}`, {}),
   setDrafts: (userId, drafts) => write(`drafts.${userId}`, drafts),
 
+  // hc: emoji picker (recently used, skin tone)
+  recentEmoji: (userId) => read(`emoji.recent.${userId}`, []),
+  setRecentEmoji: (userId, list) => write(`emoji.recent.${userId}`, list),
+  emojiSkin: (userId) => read(`emoji.skin.${userId}`, ""),
+  setEmojiSkin: (userId, tone) => write(`emoji.skin.${userId}`, tone),
+
   outbox: (userId) => read(`outbox.${userId}`, []),
   setOutbox: (userId, entries) => write(`outbox.${userId}`, entries),
 

@@ -15,6 +15,7 @@ import { mountHome } from "./home.js";
 import { startShortcuts } from "./shortcuts.js";
 import { startPresence } from "./presence.js";
 import { startTitle } from "./notify.js";
+import { startProfileCards } from "./profile-card.js";
 
 let root = null;
 let teardown = [];
@@ -27,7 +28,7 @@ export function mountApp(container) {
   build();
   teardown.push(on("route", () => route()), on("language", () => rebuild()), on("left", (id) => left(id)),
     on("conversations", () => state.route.name === "conversation" && route()));
-  teardown.push(startPresence(), startTitle(), startShortcuts());
+  teardown.push(startPresence(), startTitle(), startShortcuts(), startProfileCards());
 }
 
 export function unmountApp() {

@@ -2,9 +2,10 @@
 // conversation (and per thread), @ opens member autocomplete, typing is signalled.
 // A chosen mention shows as @Display Name; `names` remembers which username each shown
 // name stands for, and the text is sent (and the draft kept) as @username (mentions.js).
+// The smiley button opens the emoji picker; ":" and two letters offer emoji by shortcode or name.
 
 import { engine } from "../core/engine.js";
-import { t } from "../core/i18n.js";
+import { language, t } from "../core/i18n.js";
 import { prefs } from "../core/prefs.js";
 import { loadMembers } from "../core/history.js";
 import { on, state } from "../core/store.js";
@@ -13,11 +14,17 @@ import { avatar } from "./avatar.js";
 import { conversationTitle, userName } from "./names.js";
 import { toast } from "./dialogs.js";
 import { claimLabel, mentionLabel, toDisplay, toWire } from "./mentions.js";
+import { icon } from "./icons.js";
+import { openEmojiPicker } from "./emoji.js";
+import { loadEmoji, rememberEmoji, searchEmoji, shortcodeFor, skinTone, withSkin } from "./emoji-data.js";
 
 const TYPING_EVERY_MS = 3000;
 // What is being typed after an @: letters of any script, so "@张" finds 张伟.
 const MENTION_AT_CARET = /(?:^|[^\w@.])@([\p{L}\p{N}._-]*)$/u;
 const MENTION_QUERY_END = /@[\p{L}\p{N}._-]*$/u;
+// ":thu" at the start or after a space (not "12:30" or a URL's "http:").
+const SHORTCODE_AT_CARET = /(?:^|\s):([\p{L}\p{N}_+-]{2,})$/u;
+const SHORTCODE_QUERY_END = /:[\p{L}\p{N}_+-]*$/u;
 
 export function mountComposer(el, convId, replyTo) {
   const draftKey = replyTo ? `${convId}/${replyTo}` : convId;
@@ -33,18 +40,33 @@ export function mountComposer(el, convId, replyTo) {
   const popup = h("ul", { class: "autocomplete", role: "listbox", hidden: true, "data-testid": "autocomplete" });
   const sendBtn = h("button", { class: "btn primary send-btn", "data-testid": "send", onclick: () => send() }, t("composer.send"));
   const placeholder = area.placeholder;
-  el.append(h("div", { class: "composer" }, popup, area, sendBtn));
+  const emojiBtn = h("button", {
+    type: "button", class: "icon-btn composer-emoji", "data-testid": "composer-emoji", title: t("emoji.insert"),
+    "aria-label": t("emoji.insert"), onclick: () => openEmojiPicker(emojiBtn, insertEmoji, { label: t("emoji.insert") }),
+  }, icon("smile", 20));
+  el.append(h("div", { class: "composer" }, popup, emojiBtn, area, sendBtn));
   const syncArchived = () => {
     const archived = Boolean((state.conversations.get(convId) || {}).archived);
     area.disabled = archived;
     sendBtn.disabled = archived;
+    emojiBtn.disabled = archived;
     area.placeholder = archived ? t("composer.archived") : placeholder;
   };
   syncArchived();
   const stopArchived = on("conversations", syncArchived);
+  const stopQuote = on("quote", (q) => {
+    if (q.conv !== convId || (q.root || null) !== (replyTo || null) || area.disabled) return;
+    const before = area.value && !area.value.endsWith("\n") ? `${area.value}\n` : area.value;
+    area.value = before + q.text;
+    area.setSelectionRange(area.value.length, area.value.length);
+    area.focus();
+    autosize();
+    saveDraft();
+  });
   let lastTyping = 0;
   let choices = [];
   let active = 0;
+  let choosing = "mention"; // or "emoji": what the open popup offers
 
   const saveDraftNow = () => {
     const drafts = prefs.drafts(userId);
@@ -83,8 +105,37 @@ export function mountComposer(el, convId, replyTo) {
     engine.send({ t: "typing", conv: convId });
   }
 
+  function insertEmoji(emoji) {
+    const at = area.selectionStart ?? area.value.length;
+    area.value = area.value.slice(0, at) + emoji + area.value.slice(area.selectionEnd ?? at);
+    area.setSelectionRange(at + emoji.length, at + emoji.length);
+    area.focus();
+    autosize();
+    saveDraft();
+  }
+
+  function updateEmojiPopup(query) {
+    loadEmoji().then((catalogue) => {
+      const still = SHORTCODE_AT_CARET.exec(area.value.slice(0, area.selectionStart));
+      if (!still || still[1] !== query) return;
+      choosing = "emoji";
+      choices = searchEmoji(catalogue, query, 8).map((e) => ({ char: withSkin(e, skinTone()), code: shortcodeFor(e, query), e }));
+      if (!choices.length) return closePopup();
+      active = Math.min(active, choices.length - 1);
+      popup.replaceChildren(...choices.map((c, i) => h("li", {
+        role: "option", class: i === active ? "active" : null, "aria-selected": i === active ? "true" : "false",
+        "data-emoji": c.char, onmousedown: (ev) => { ev.preventDefault(); choose(i); },
+      }, h("span", { class: "emoji-choice" }, c.char), h("span", null, c.code ? `:${c.code}:` : ""),
+      h("span", { class: "dim" }, language() === "zh-CN" && c.e.zh ? c.e.zh : c.e.en))));
+      popup.hidden = false;
+    }).catch(() => closePopup());
+  }
+
   function updatePopup() {
-    const match = MENTION_AT_CARET.exec(area.value.slice(0, area.selectionStart));
+    const before = area.value.slice(0, area.selectionStart);
+    const shortcode = SHORTCODE_AT_CARET.exec(before);
+    if (shortcode) return updateEmojiPopup(shortcode[1]);
+    const match = MENTION_AT_CARET.exec(before);
     if (!match) return closePopup();
     const query = match[1].toLowerCase();
     const members = state.members.get(convId);
@@ -96,6 +147,7 @@ export function mountComposer(el, convId, replyTo) {
       .filter((u) => u.username.toLowerCase().startsWith(query) || (u.display_name || "").toLowerCase().includes(query))
       .slice(0, 8);
     if (!choices.length) return closePopup();
+    choosing = "mention";
     active = Math.min(active, choices.length - 1);
     popup.replaceChildren(...choices.map((u, i) => h("li", {
       role: "option", class: i === active ? "active" : null, "aria-selected": i === active ? "true" : "false",
@@ -111,6 +163,7 @@ export function mountComposer(el, convId, replyTo) {
   }
 
   function choose(i) {
+    if (choosing === "emoji") return chooseEmoji(choices[i].char, choices[i].e.char);
     const user = choices[i];
     const caret = area.selectionStart;
     // The name when it is free in this draft; the username when someone else here has the same name.
@@ -119,6 +172,17 @@ export function mountComposer(el, convId, replyTo) {
     const head = area.value.slice(0, caret).replace(MENTION_QUERY_END, `@${shown} `);
     area.value = head + area.value.slice(caret);
     area.setSelectionRange(head.length, head.length);
+    closePopup();
+    saveDraft();
+    area.focus();
+  }
+
+  function chooseEmoji(char, base) {
+    const caret = area.selectionStart;
+    const head = area.value.slice(0, caret).replace(SHORTCODE_QUERY_END, char);
+    area.value = head + area.value.slice(caret);
+    area.setSelectionRange(head.length, head.length);
+    rememberEmoji(base);
     closePopup();
     saveDraft();
     area.focus();
@@ -160,6 +224,7 @@ export function mountComposer(el, convId, replyTo) {
   });
   return () => {
     stopArchived();
+    stopQuote();
     saveDraftNow();
   };
 }

@@ -9,12 +9,13 @@ import { avatar } from "./avatar.js";
 import { renderMarkdown } from "./markdown.js";
 import { mentionNames, mentionSignature, toDisplay, toWire } from "./mentions.js";
 import { userName } from "./names.js";
+import { forwardSignature, forwardedLine } from "./forward.js";
 
 /** Everything a message row depends on, for the timeline's keyed update. */
 export function messageSignature(m, view) {
   return JSON.stringify([m.id, m.seq, m.text, m.edited_at, m.deleted, m.pinned, m.reply_count, m.reactions,
     m.pending, m.error, m.provisional, view.grouped, view.editing, view.seenBy, view.mode, view.highlight, userName(m.sender_id),
-    mentionSignature(m.text, mentionNames(m))]);
+    mentionSignature(m.text, mentionNames(m)), forwardSignature(m)]);
 }
 
 export function renderMessage(m, view, on) {
@@ -35,9 +36,15 @@ export function renderMessage(m, view, on) {
   append(el, [
     h("div", { class: "msg-gutter" }, view.grouped
       ? h("time", { class: "msg-time-hover", datetime: m.created_at }, formatTime(m.created_at))
-      : avatar(m.sender_id)),
+      : h("button", {
+        // Out of the Tab order (as is the name): Tab from a focused message goes to its actions;
+        // keyboard users open a profile card from the member list.
+        type: "button", class: "avatar-btn", "data-profile-user": m.sender_id, "data-testid": "author-avatar", tabindex: "-1",
+        "aria-label": t("profile.open", { name: userName(m.sender_id) }),
+      }, avatar(m.sender_id))),
     h("div", { class: "msg-main" },
       view.grouped ? null : header(m),
+      forwardedLine(m),
       view.editing ? editor(m, on) : body(m),
       reactions(m, on),
       threadLink(m, view, on),
@@ -51,7 +58,8 @@ export function renderMessage(m, view, on) {
 
 function header(m) {
   return h("div", { class: "msg-head" },
-    h("span", { class: "msg-author" }, userName(m.sender_id)),
+    h("button", { type: "button", class: "msg-author", "data-profile-user": m.sender_id, "data-testid": "author", tabindex: "-1" },
+      userName(m.sender_id)),
     h("time", { datetime: m.created_at, title: formatDateTime(m.created_at) }, formatTime(m.created_at)),
     m.pinned ? h("span", { class: "pin-mark", title: t("msg.pinned") }, icon("pin", 13)) : null);
 }
@@ -140,5 +148,7 @@ function toolbar(m, mine, view, on) {
     view.mode === "main" ? button(t("msg.reply"), icon("reply", 16), () => on.openThread(m), "act-reply") : null,
     button(m.pinned ? t("msg.unpin") : t("msg.pin"), icon("pin", 16), () => on.pin(m, !m.pinned), "act-pin"),
     mine ? button(t("msg.edit"), icon("pencil", 16), () => on.edit(m), "act-edit") : null,
-    mine || state.session.user.role === "admin" ? button(t("msg.delete"), icon("trash", 16), () => on.remove(m), "act-delete") : null);
+    mine || state.session.user.role === "admin" ? button(t("msg.delete"), icon("trash", 16), () => on.remove(m), "act-delete") : null,
+    button(t("msg.quote"), icon("quote", 16), () => on.quote(m), "act-quote"),
+    button(t("msg.forward"), icon("forward", 16), () => on.forward(m), "act-forward"));
 }

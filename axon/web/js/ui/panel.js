@@ -53,8 +53,8 @@ function mountMembers(el, conv) {
     const manager = me.my_role === "owner" || me.my_role === "admin" || state.session.user.role === "admin";
     const sorted = [...members.values()].sort((a, b) => userName(a.user_id).localeCompare(userName(b.user_id)));
     list.replaceChildren(...sorted.map((m) => h("li", { class: "member", "data-user-id": m.user_id, "data-testid": "member" },
-      avatarWithPresence(m.user_id, "sm"),
-      h("span", { class: "member-name" }, userName(m.user_id)),
+      h("button", { type: "button", class: "member-person", "data-profile-user": m.user_id, "data-testid": "member-person" },
+        avatarWithPresence(m.user_id, "sm"), h("span", { class: "member-name" }, userName(m.user_id))),
       m.role !== "member" ? h("span", { class: "tag" }, t(`role.${m.role}`)) : null,
       manager && !isMe(m.user_id) ? h("button", {
         class: "link danger", "data-testid": "remove-member", onclick: () => remove(conv, m.user_id),

@@ -11,14 +11,17 @@ import { currentTheme, setTheme } from "./theme.js";
 import { askPermission, permission } from "./notify.js";
 import { signOut } from "./session.js";
 import { confirmAction, toast } from "./dialogs.js";
+import { openEmojiPicker } from "./emoji.js";
+import { chooseAvatar, removeAvatar } from "./avatar-editor.js";
 
 export function mountSettings(el) {
   const devices = h("ul", { class: "device-list", "data-testid": "device-list" });
+  const stops = [];
   el.append(h("div", { class: "page settings", "data-testid": "settings" },
     h("header", { class: "page-head" },
       h("a", { class: "icon-btn back", href: "#/", title: t("conv.back"), "aria-label": t("conv.back") }, icon("back", 22)),
       h("h2", null, t("settings.title"))),
-    profileSection(),
+    profileSection(stops),
     preferencesSection(),
     passwordSection(),
     h("section", { class: "card" }, h("h3", null, t("settings.devices")), devices),
@@ -26,22 +29,33 @@ export function mountSettings(el) {
       h("button", { class: "btn danger", "data-testid": "sign-out", onclick: () => signOut() }, t("settings.sign_out")))));
   const loadDevices = () => renderDevices(devices);
   loadDevices();
-  return on("devices", loadDevices);
+  stops.push(on("devices", loadDevices));
+  return () => stops.forEach((stop) => stop());
 }
 
-function profileSection() {
+function profileSection(stops) {
   const user = state.session.user;
   const name = h("input", { type: "text", value: user.display_name || "", maxlength: 80, "data-testid": "profile-name" });
   const title = h("input", { type: "text", value: user.title || "", maxlength: 80 });
-  const status = h("input", { type: "text", value: user.status_text || "", maxlength: 140 });
+  const status = h("input", { type: "text", value: user.status_text || "", maxlength: 140, "data-testid": "profile-status-text" });
+  const statusEmoji = statusEmojiField(user.status_emoji || "");
+  const timezone = timezoneSelect(user.timezone || "UTC");
   const receipts = h("input", { type: "checkbox", checked: user.read_receipts !== false });
+  const pictureButtons = h("div", { class: "row avatar-actions" });
+  const drawPictureButtons = () => pictureButtons.replaceChildren(
+    h("button", { type: "button", class: "btn small", "data-testid": "avatar-change", onclick: () => chooseAvatar() }, t("avatar.change")),
+    state.session.user.avatar ? h("button", { type: "button", class: "btn small", "data-testid": "avatar-remove", onclick: () => removeAvatar() }, t("avatar.remove")) : null);
+  drawPictureButtons();
+  stops.push(on("session", drawPictureButtons));
   const form = h("form", { class: "stack" },
     h("div", { class: "row" }, avatar(user.id, "lg"), h("div", null,
       h("div", { class: "strong", "data-testid": "whoami" }, user.display_name || user.username),
-      h("div", { class: "dim" }, `@${user.username}`, user.role === "admin" ? ` · ${t("role.org_admin")}` : ""))),
+      h("div", { class: "dim" }, `@${user.username}`, user.role === "admin" ? ` · ${t("role.org_admin")}` : ""),
+      pictureButtons)),
     h("label", null, t("settings.display_name"), name),
     h("label", null, t("settings.job_title"), title),
-    h("label", null, t("settings.status"), status),
+    h("div", { class: "row status-row" }, h("label", { class: "grow" }, t("settings.status"), status), statusEmoji.el),
+    h("label", null, t("settings.timezone"), timezone),
     h("label", { class: "check" }, receipts, t("settings.read_receipts")),
     h("div", { class: "row end" }, h("button", { type: "submit", class: "btn primary", "data-testid": "profile-save" }, t("action.save"))));
   form.addEventListener("submit", async (ev) => {
@@ -49,6 +63,7 @@ function profileSection() {
     try {
       const updated = await api.patch("/me", {
         display_name: name.value.trim(), title: title.value.trim(), status_text: status.value.trim(), read_receipts: receipts.checked,
+        status_emoji: statusEmoji.value(), timezone: timezone.value,
       });
       Object.assign(state.session.user, updated);
       state.users.set(updated.id, updated);
@@ -60,6 +75,30 @@ function profileSection() {
     }
   });
   return h("section", { class: "card" }, h("h3", null, t("settings.profile")), form);
+}
+
+/** The status emoji: a button opening the picker, and one clearing it. */
+function statusEmojiField(initial) {
+  let value = initial;
+  const show = h("button", {
+    type: "button", class: "btn small status-emoji", "data-testid": "status-emoji", title: t("settings.status_emoji"),
+    "aria-label": t("settings.status_emoji"), onclick: () => openEmojiPicker(show, (e) => { value = e; draw(); }, { label: t("settings.status_emoji") }),
+  });
+  const clearBtn = h("button", { type: "button", class: "link", "data-testid": "status-emoji-clear", onclick: () => { value = ""; draw(); } }, t("settings.clear"));
+  const draw = () => {
+    show.textContent = value || "🙂";
+    show.classList.toggle("empty", !value);
+    clearBtn.hidden = !value;
+  };
+  draw();
+  return { el: h("span", { class: "status-emoji-field" }, show, clearBtn), value: () => value };
+}
+
+/** IANA time zones as the browser knows them (the server validates the name again). */
+function timezoneSelect(current) {
+  const zones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
+  const all = [...new Set(["UTC", current, ...zones])];
+  return h("select", { "data-testid": "profile-timezone" }, all.map((z) => h("option", { value: z, selected: z === current }, z)));
 }
 
 function preferencesSection() {

@@ -13,6 +13,7 @@ import { noticeText, renderNotice } from "./notices.js";
 import { confirmAction, toast } from "./dialogs.js";
 import { openEmojiPicker } from "./emoji.js";
 import { convHref } from "./router.js";
+import { openForwardDialog, quote } from "./forward.js";
 
 const GROUP_MS = 5 * 60 * 1000;
 const NEAR_BOTTOM_PX = 60;
@@ -61,6 +62,7 @@ class TimelineView {
       on("synced", () => this.maybeRead()), // a read sent while offline may not have reached the server
       on("focus-message", () => this.showWanted()),
       on("edit-last", (req) => this.editLast(req)),
+      on("forward-sources", this.render),
     ];
     this.loadReceiptsSoon = debounce((m) => loadReceipts(this.convId, m).catch(() => {}), 300);
     this.load();
@@ -331,6 +333,8 @@ function messageHandlers(view) {
       attempt(mine ? api.del(path(m, `/reactions/${seg(emoji)}`)) : api.put(path(m, `/reactions/${seg(emoji)}`)));
     }),
     openThread: (m) => { location.hash = convHref(conv, "thread", m.id); },
+    quote: (m) => quote(m, conv, view.mode === "thread" ? view.rootId : null),
+    forward: (m) => openForwardDialog(m, conv),
     pin: (m, pin) => attempt(pin ? api.put(path(m, "/pin")) : api.del(path(m, "/pin"))),
     edit: (m) => { view.editReturn = null; view.editing = m.id; view.render(); },
     cancelEdit: () => view.endEdit(),
