@@ -18,6 +18,7 @@ from .services.core import Core
 from .services.markers import Markers
 from .services.messages import Messages
 from .services.people import People
+from .services.preferences import Drafts, UserPreferences
 from .services.sync import Sync
 from .spine.durable import DurableRunner
 from .spine.spine import EventSpine
@@ -37,4 +38,6 @@ class Services:
     gateway: Gateway
     activity: Activity
     spine: EventSpine
+    preferences: UserPreferences
+    drafts: Drafts
     durable: list[DurableRunner] = field(default_factory=list)

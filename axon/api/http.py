@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
 from ..protocol.rest import Health
-from . import errors, openapi, routes_account, routes_admin, routes_conversations, routes_messages
+from . import errors, openapi, routes_account, routes_admin, routes_conversations, routes_messages, routes_preferences
 from .deps import fast_json
 from .ws import websocket_endpoint
 
@@ -72,7 +72,7 @@ def create_app(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[Any]]) 
     errors.install(app)
     openapi.install(app)
     api = APIRouter(prefix="/api/v1")
-    for module in (routes_account, routes_conversations, routes_messages, routes_admin):
+    for module in (routes_account, routes_conversations, routes_messages, routes_admin, routes_preferences):
         api.include_router(module.router)
     app.include_router(api)
     # First in the table: the router tries routes in order, and 50 REST routes

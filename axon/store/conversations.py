@@ -100,7 +100,7 @@ def access_many(
                        for i in range(len(wanted)))
     columns = ", ".join(f"cv.{c}" for c in conversations.c.keys())
     sql = (f"WITH k (c, u) AS (VALUES {values}) SELECT k.u AS pair_user, {columns}, m.user_id AS member_id, "
-           "m.role, m.read_seq, m.delivered_seq, m.joined_seq FROM k JOIN conversations cv ON cv.id = k.c "
+           "m.role, m.read_seq, m.delivered_seq, m.joined_seq, m.has_draft FROM k JOIN conversations cv ON cv.id = k.c "
            "LEFT JOIN members m ON m.conversation_id = k.c AND m.user_id = k.u")
     found: dict[tuple[str, str], tuple[Conversation | None, Membership | None]] = {
         pair: (None, None) for pair in wanted}
@@ -108,7 +108,7 @@ def access_many(
         member = None
         if row.member_id is not None:
             member = Membership(row.id, row.member_id, MemberRole(row.role), int(row.read_seq),
-                                int(row.delivered_seq), int(row.joined_seq))
+                                int(row.delivered_seq), int(row.joined_seq), bool(row.has_draft))
         found[(row.id, row.pair_user)] = (to_conversation(row), member)
     return found
 
@@ -189,6 +189,15 @@ def advance_read(conn: Connection, conversation_id: str, user_id: str, seq: int)
         .values(read_seq=seq, delivered_seq=case((members.c.delivered_seq < seq, seq), else_=members.c.delivered_seq))
     )
     return bool(result.rowcount)
+
+
+def behind_read(conn: Connection, user_id: str) -> list[tuple[str, int]]:
+    """(conversation, last seq) of the user's conversations whose read marker is behind their end."""
+    stmt = (select(conversations.c.id, conversations.c.last_seq)
+            .join(members, members.c.conversation_id == conversations.c.id)
+            .where(members.c.user_id == user_id, members.c.read_seq < conversations.c.last_seq)
+            .order_by(conversations.c.id))
+    return [(cid, int(seq)) for cid, seq in conn.execute(stmt)]
 
 
 def advance_delivered(conn: Connection, user_id: str, positions: dict[str, int]) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData()
@@ -120,6 +121,8 @@ members = Table(
     Column("joined_seq", BigInteger, nullable=False, default=0),
     Column("read_seq", BigInteger, nullable=False, default=0),
     Column("delivered_seq", BigInteger, nullable=False, default=0),
+    # True while the member has a saved draft in this conversation (see ``drafts``).
+    Column("has_draft", Boolean, nullable=False, default=False, server_default=false()),
     Index("ix_members_user", "user_id"),
 )
 
@@ -232,4 +235,31 @@ org_activity = Table(
     Column("replies", BigInteger, nullable=False, default=0),
     Column("reactions", BigInteger, nullable=False, default=0),
     Column("joins", BigInteger, nullable=False, default=0),
+)
+
+# --- everyday comforts: preferences and drafts, kept on the server for every device ----------
+
+# One row per user who changed a preference: ``data`` is the JSON object
+# {"favourites": [...], "collapsed": [...], "unread_only": bool, "muted": [...]}, ``version``
+# grows by one per change (optimistic concurrency: a PATCH names the version it read).
+user_preferences = Table(
+    "user_preferences",
+    metadata,
+    Column("user_id", String(32), ForeignKey("users.id"), primary_key=True),
+    Column("version", BigInteger, nullable=False),
+    Column("data", Text, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+# Unsent text per user, conversation and thread (``thread_root`` "" for the conversation itself).
+# Not encrypted at rest yet. ``members.has_draft`` mirrors "this member has a row here", so the
+# send path learns it from the membership it already reads and touches this table only then.
+drafts = Table(
+    "drafts",
+    metadata,
+    Column("user_id", String(32), ForeignKey("users.id"), primary_key=True),
+    Column("conversation_id", String(32), ForeignKey("conversations.id"), primary_key=True),
+    Column("thread_root", String(32), primary_key=True, default=""),
+    Column("text", Text, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
 )
