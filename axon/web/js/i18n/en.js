@@ -277,4 +277,19 @@ export default {
   "typing.other": "{names} are typing…",
 
   "user.unknown": "…",
+
+  // hb: sidebar preferences, drafts, mark all as read
+  "sidebar.favourites": "Favourites",
+  "sidebar.unread_only": "Show unread only",
+  "sidebar.no_unread": "No unread conversations.",
+  "sidebar.mark_all_read": "Mark all as read",
+  "sidebar.mark_all_read_hint": "Mark all as read (Shift+Esc)",
+  "sidebar.all_read": "All conversations marked as read.",
+  "sidebar.item_menu": "Options for {name}",
+  "sidebar.move_up": "Move up",
+  "sidebar.move_down": "Move down",
+  "sidebar.draft": "Draft",
+  "conv.star": "Add to favourites",
+  "conv.unstar": "Remove from favourites",
+  "error.version_conflict": "Your preferences changed on another device; please try again.",
 };

@@ -271,4 +271,19 @@ export default {
   "typing.other": "{names} 正在输入…",
 
   "user.unknown": "…",
+
+  // hb: sidebar preferences, drafts, mark all as read
+  "sidebar.favourites": "收藏",
+  "sidebar.unread_only": "只看未读",
+  "sidebar.no_unread": "没有未读的会话。",
+  "sidebar.mark_all_read": "全部标为已读",
+  "sidebar.mark_all_read_hint": "全部标为已读（Shift+Esc）",
+  "sidebar.all_read": "所有会话已标为已读。",
+  "sidebar.item_menu": "{name}的更多操作",
+  "sidebar.move_up": "上移",
+  "sidebar.move_down": "下移",
+  "sidebar.draft": "草稿",
+  "conv.star": "加入收藏",
+  "conv.unstar": "取消收藏",
+  "error.version_conflict": "偏好设置已在其他设备上更改，请重试。",
 };

@@ -5,7 +5,7 @@
 import { on, state } from "../core/store.js";
 import { h, clear } from "./dom.js";
 import { mountBanner } from "./banner.js";
-import { mountSidebar } from "./sidebar.js";
+import { markAllRead, mountSidebar } from "./sidebar.js";
 import { mountConversation } from "./conversation.js";
 import { mountPanel } from "./panel.js";
 import { mountSettings } from "./settings.js";
@@ -104,5 +104,11 @@ function shortcuts(ev) {
   if ((ev.ctrlKey || ev.metaKey) && ev.key.toLowerCase() === "k") {
     ev.preventDefault();
     openSwitcher();
+  }
+  // Shift+Esc: mark all as read (not while a dialog is open: Escape belongs to it).
+  if (ev.key === "Escape" && ev.shiftKey && !ev.ctrlKey && !ev.metaKey && !ev.altKey
+      && !document.querySelector("dialog[open]")) {
+    ev.preventDefault();
+    markAllRead();
   }
 }

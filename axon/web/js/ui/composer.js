@@ -1,14 +1,15 @@
 // The message box: Enter sends, Shift+Enter breaks the line, drafts are kept per
-// conversation (and per thread), @ opens member autocomplete, typing is signalled.
+// conversation (and per thread) on the server and follow the user to other devices
+// (core/drafts.js), @ opens member autocomplete, typing is signalled.
 // A chosen mention shows as @Display Name; `names` remembers which username each shown
 // name stands for, and the text is sent (and the draft kept) as @username (mentions.js).
 
 import { engine } from "../core/engine.js";
 import { t } from "../core/i18n.js";
-import { prefs } from "../core/prefs.js";
+import { draftBusy, draftSent, draftText, draftKey, saveDraft as saveDraftNow, setDraft } from "../core/drafts.js";
 import { loadMembers } from "../core/history.js";
 import { on, state } from "../core/store.js";
-import { h, debounce } from "./dom.js";
+import { h } from "./dom.js";
 import { avatar } from "./avatar.js";
 import { conversationTitle, userName } from "./names.js";
 import { toast } from "./dialogs.js";
@@ -20,10 +21,9 @@ const MENTION_AT_CARET = /(?:^|[^\w@.])@([\p{L}\p{N}._-]*)$/u;
 const MENTION_QUERY_END = /@[\p{L}\p{N}._-]*$/u;
 
 export function mountComposer(el, convId, replyTo) {
-  const draftKey = replyTo ? `${convId}/${replyTo}` : convId;
   const userId = state.session.user.id;
   const conv = state.conversations.get(convId);
-  const draft = toDisplay(prefs.drafts(userId)[draftKey] || "");
+  const draft = toDisplay(draftText(convId, replyTo));
   const names = draft.names;
   const area = h("textarea", {
     class: "composer-input", rows: 1, "data-testid": replyTo ? "thread-composer" : "composer",
@@ -46,13 +46,17 @@ export function mountComposer(el, convId, replyTo) {
   let choices = [];
   let active = 0;
 
-  const saveDraftNow = () => {
-    const drafts = prefs.drafts(userId);
-    if (area.value) drafts[draftKey] = toWire(area.value, names);
-    else delete drafts[draftKey];
-    prefs.setDrafts(userId, drafts);
-  };
-  const saveDraft = debounce(saveDraftNow, 250);
+  const saveDraft = () => setDraft(convId, replyTo, area.value.trim() ? toWire(area.value, names) : "");
+  // Another device edited this draft: show its text unless something typed here is still unsaved.
+  const stopDrafts = on("drafts", (key) => {
+    if (key !== undefined && key !== draftKey(convId, replyTo)) return;
+    if (draftBusy(convId, replyTo)) return;
+    const wire = draftText(convId, replyTo);
+    if (wire === (area.value.trim() ? toWire(area.value, names) : "")) return;
+    names.clear();
+    area.value = toDisplay(wire, names).text;
+    autosize();
+  });
 
   const autosize = () => {
     area.style.height = "auto";
@@ -70,7 +74,7 @@ export function mountComposer(el, convId, replyTo) {
     engine.outbox.add(convId, text, replyTo);
     area.value = "";
     names.clear();
-    saveDraft();
+    draftSent(convId, replyTo); // the server clears it in the same write as the message
     autosize();
     closePopup();
     area.focus();
@@ -160,6 +164,7 @@ export function mountComposer(el, convId, replyTo) {
   });
   return () => {
     stopArchived();
-    saveDraftNow();
+    stopDrafts();
+    saveDraftNow(convId, replyTo);
   };
 }
