@@ -37,6 +37,7 @@ from .spine.durable import DurableRunner
 from .spine.spine import EventSpine
 from .store import accounts
 from .store.database import Database, open_database
+from .store.private_files import write_secret
 from .store.writer import Committed, GroupCommitWriter
 
 log = logging.getLogger("axon")
@@ -193,8 +194,6 @@ def _announce(settings: Settings, first: FirstStart) -> None:
     if first.password:
         path = settings.data_dir / "initial-admin.txt"
         with contextlib.suppress(OSError):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(f"username: {first.username}\npassword: {first.password}\n")
-            path.chmod(0o600)
+            write_secret(path, f"username: {first.username}\npassword: {first.password}\n")
         lines.append(f"Log in as {first.username!r} with password {first.password!r} (also saved in {path}).")
     print("\n".join(lines), flush=True)

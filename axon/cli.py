@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .config import Settings
+from .store.private_files import restrict_new_files
 
 app = typer.Typer(help="Axon team messaging server.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -27,6 +28,12 @@ app.add_typer(config_app, name="config")
 app.add_typer(admin_app, name="admin")
 console = Console()
 T = TypeVar("T")
+
+
+@app.callback()
+def _every_command() -> None:
+    """Before any command: what it creates (the database, the initial admin's password) is the owner's only."""
+    restrict_new_files()
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -45,12 +52,13 @@ def serve(
     from . import app as composition
     from .api.fast_ws import AxonWebSocketProtocol
     from .store.migrate import upgrade
+    from .store.private_files import private_directory
 
     settings = _settings(host=host, port=port, data_dir=data_dir)
     _require_free_address(settings.host, settings.port)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_directory(settings.data_dir)
     upgrade(settings.effective_database_url)
     asgi = composition.create(settings)
     url = settings.public_url or f"http://{settings.host}:{settings.port}"

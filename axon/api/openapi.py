@@ -58,6 +58,21 @@ def install(app: FastAPI) -> None:
         if app.openapi_schema is None:
             document = build()
             document.setdefault("components", {}).setdefault("schemas", {}).update(components())
+            _document_malformed_input(document)
         return app.openapi_schema or {}
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _document_malformed_input(document: dict[str, Any]) -> None:
+    """Add the 400 every route shares to the routes it applies to, rather than repeating it on each.
+
+    A body that is not JSON at all is ``bad_request`` and a paging cursor the server did not issue
+    is ``validation_failed``, both 400 (``api/errors.py``, ``domain/cursors.py``), whatever the route.
+    """
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            takes_cursor = any(p.get("name") == "cursor" for p in operation.get("parameters", ()))
+            if "requestBody" in operation or takes_cursor:
+                operation.setdefault("responses", {}).setdefault("400", _json(schema_of(ErrorResponse),
+                                                                                  _ERROR_TEXT[400]))

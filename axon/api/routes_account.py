@@ -12,7 +12,7 @@ from .schemas import LoginBody, PasswordChangeBody, ProfileBody, SignupBody
 router = APIRouter(tags=["account"])
 
 
-@router.post("/auth/login", responses=returns(Session, 400, 401, 403, 422, 429))
+@router.post("/auth/login", responses=returns(Session, 400, 401, 403, 404, 422, 429))
 async def login(body: LoginBody, request: Request, svc: Svc) -> Response:
     """Log in with username or e-mail; creates a new device and returns its token."""
     session = await svc.auth.login(body.login, body.password, body.org, body.device_name, client_address(request))

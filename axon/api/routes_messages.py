@@ -8,6 +8,7 @@ import msgspec
 from fastapi import APIRouter, Query, Response
 
 from ..domain.events import ConversationEvent, UserEvent
+from ..domain.sequence import MAX_SEQ
 from ..protocol.rest import (
     EventPage,
     Message,
@@ -29,7 +30,8 @@ MSG = CONV + "/messages/{message_id}"
 
 
 @router.get(CONV + "/messages", responses=returns(MessagePage, 401, 404, 422))
-async def history(conversation_id: str, actor: CurrentActor, svc: Svc, before_seq: int | None = Query(None, ge=1),
+async def history(conversation_id: str, actor: CurrentActor, svc: Svc,
+                  before_seq: int | None = Query(None, ge=1, le=MAX_SEQ),
                   limit: int = Query(50, ge=1, le=200)) -> Response:
     """Top-level messages before ``before_seq`` (newest page first; items ascending by seq)."""
     return fast_json(MessagePage(**await svc.messages.history(actor, conversation_id, before_seq, limit)))
@@ -111,15 +113,15 @@ async def mark_read(conversation_id: str, body: ReadBody, actor: CurrentActor, s
 
 
 @router.get(CONV + "/events", tags=["sync"], responses=returns(EventPage, 401, 404, 422))
-async def events(conversation_id: str, actor: CurrentActor, svc: Svc, after_seq: int = Query(0, ge=0),
-                 limit: int = Query(100, ge=1, le=1000)) -> Response:
+async def events(conversation_id: str, actor: CurrentActor, svc: Svc,
+                 after_seq: int = Query(0, ge=0, le=MAX_SEQ), limit: int = Query(100, ge=1, le=1000)) -> Response:
     """The conversation's event log after ``after_seq``, in order: for gap filling and backfill."""
     page = await svc.sync.conversation_events(actor, conversation_id, after_seq, limit)
     return fast_json(conversation_event_page(page))
 
 
 @router.get("/sync/user-events", tags=["sync"], responses=returns(UserEventPage, 401, 422))
-async def user_events(actor: CurrentActor, svc: Svc, after_seq: int = Query(0, ge=0),
+async def user_events(actor: CurrentActor, svc: Svc, after_seq: int = Query(0, ge=0, le=MAX_SEQ),
                       limit: int = Query(100, ge=1, le=1000)) -> Response:
     return fast_json(user_event_page(await svc.sync.user_events(actor, after_seq, limit)))
 

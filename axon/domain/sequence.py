@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+MAX_SEQ = 2**63 - 1  # seqs are stored as BIGINT: a position a client names is clamped into range
+
 
 class Arrival(Enum):
     DUPLICATE = "duplicate"

@@ -25,11 +25,13 @@ from ..bus.base import Envelope
 from ..bus.envelopes import JOINED, LEFT, membership_change
 from ..domain.events import ConversationEvent, UserEvent
 from ..domain.sequence import Arrival, classify
+from ..protocol.codec import decode
 from ..protocol.server import event_frame, user_event_frame
 from .state import SessionState, State
 from .transport import Transport
 
 USER_STREAM = "\x00user"
+MEMBER_LEFT = "member.left"  # the conversation event of a removal (its data names the member)
 COALESCE = 256  # frames per socket write when draining a backlog
 _LIVE = State.LIVE  # a module global: one lookup less on the hot path
 
@@ -164,6 +166,8 @@ class Outbound:
                 if seq > applied + 1:  # a gap: read what is missing first
                     out = await self._flush(out)
                     out += await self._missed(key, applied, seq - 1)
+                    if key not in self.positions:
+                        continue  # the gap held this user's removal: what follows is not theirs
                 out.append(payload)
                 self.positions[key] = seq
             if len(out) >= COALESCE:
@@ -171,7 +175,17 @@ class Outbound:
         await self._flush(out)
 
     async def _missed(self, conversation_id: str, applied: int, upto: int) -> list[bytes]:
+        """The stored events after ``applied`` up to ``upto``, ending at this user's removal if it is among them.
+
+        Events from several nodes may arrive out of order (or the removal's may be lost): a later
+        event can reach a session before the bus brings its user's ``conversation.left``. The
+        stored ``member.left`` decides, so membership is applied as of each event's seq.
+        """
         missed = await self._events.missed_range(conversation_id, applied, upto)
+        for i, event in enumerate(missed):
+            if event.type == MEMBER_LEFT and decode(event.data_json).get("user_id") == self.user_id:
+                self.positions.pop(conversation_id, None)
+                return [event_frame(e) for e in missed[: i + 1]]
         if missed:
             self.positions[conversation_id] = missed[-1].seq
         return [event_frame(e) for e in missed]

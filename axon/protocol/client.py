@@ -96,6 +96,8 @@ def decode_client_frame(data: bytes | str) -> Frame:
         raw = _json.decode(data)
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise FrameError("invalid_frame", f"Frame is not valid JSON: {exc}") from None
+    except RecursionError:  # msgspec's depth guard: no frame nests anywhere near that deep
+        raise FrameError("invalid_frame", "Frame is nested too deeply.") from None
     if not isinstance(raw, dict):
         raise FrameError("invalid_frame", "Frame must be a JSON object.")
     ref = raw.get("ref") if isinstance(raw.get("ref"), str) else None

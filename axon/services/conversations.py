@@ -234,6 +234,7 @@ class Conversations:
     async def update(self, actor: Actor, conversation_id: str, name: str | None, topic: str | None) -> Row:
         def apply(tx: Tx) -> Row:
             conv, member = _load(tx, actor, conversation_id)
+            policy.check_member(actor, conv, member)  # also when nothing is to change: no answer for outsiders
             if name is not None:
                 policy.check_can_manage(actor, conv, member)
                 assert conv is not None

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 
 from ..domain import policy
 from ..domain.errors import ValidationFailed
 from ..domain.model import Actor
+from ..domain.sequence import MAX_SEQ
 from ..store import accounts
 from ..store import conversations as convs
 from ..store.tx import Tx
@@ -64,9 +66,14 @@ class Markers:
         return moved
 
     def delivered(self, user_id: str, positions: dict[str, int]) -> None:
-        """Record that a device of ``user_id`` holds events up to these seqs (flushed in batches)."""
+        """Record that a device of ``user_id`` holds events up to these seqs (flushed in batches).
+
+        Seqs are clamped into the database's integer range here and to each conversation's last
+        seq when stored, so no value a client sends can fail a flush or run ahead of the log.
+        """
         pending = self._pending[user_id]
         for conversation_id, seq in positions.items():
+            seq = min(seq, MAX_SEQ)
             if seq > pending.get(conversation_id, 0):
                 pending[conversation_id] = seq
         self._wake.set()
@@ -83,12 +90,16 @@ class Markers:
         if not self._pending:
             return
         batch, self._pending = self._pending, defaultdict(dict)
+        # One write per user: the group commit still stores them in one transaction, and if that
+        # fails it retries each alone, so one user's bad mark cannot drop everyone else's.
+        results = await asyncio.gather(*(self.core.write(_advance(user_id, positions))
+                                         for user_id, positions in batch.items()), return_exceptions=True)
+        for user_id, result in zip(batch, results, strict=True):
+            if isinstance(result, Exception):
+                log.error("could not store the delivery marks of %s", user_id, exc_info=result)
 
-        def apply(tx: Tx) -> None:
-            for user_id, positions in batch.items():
-                convs.advance_delivered(tx.conn, user_id, positions)
 
-        try:
-            await self.core.write(apply)
-        except Exception:
-            log.exception("could not store delivery marks")
+def _advance(user_id: str, positions: dict[str, int]) -> Callable[[Tx], None]:
+    def apply(tx: Tx) -> None:
+        convs.advance_delivered(tx.conn, user_id, positions)
+    return apply

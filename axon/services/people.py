@@ -97,7 +97,7 @@ class People:
             "display_name": display_name, "title": "", "timezone": "UTC", "locale": locale,
             "status_text": "", "org_role": new.role.value, "disabled": False, "read_receipts": True,
             "password_hash": password_hash, "stream_seq": 0, "created_at": now,
-            "search_key": search_key(display_name, username, email or ""),
+            "search_key": search_key(display_name, username),
         }
 
         def create(tx: Tx) -> None:
@@ -132,7 +132,7 @@ class People:
                 row = accounts.get_user(tx.conn, actor.user_id)
                 assert row is not None
                 row.update(values)
-                row["search_key"] = search_key(row["display_name"], row["username"], row["email"] or "")
+                row["search_key"] = search_key(row["display_name"], row["username"])
                 accounts.update_user(tx.conn, actor.user_id, {**values, "search_key": row["search_key"]})
                 tx.user_event(actor.user_id, "profile.updated", {"user": user_view(row, private=True)})
                 return row
@@ -193,7 +193,9 @@ class People:
     async def directory(self, actor: Actor, query: str, cursor: str | None, limit: int) -> tuple[list[Row], str | None]:
         after = decode_directory_cursor(cursor)
         q = normalise_query(query)
-        rows = await self.core.read(lambda c: accounts.search_users(c, actor.org_id, q, after, limit + 1))
+        # E-mail addresses are shown to admins only, so only admins find people by them.
+        match_email = actor.is_org_admin
+        rows = await self.core.read(lambda c: accounts.search_users(c, actor.org_id, q, after, limit + 1, match_email))
         more = len(rows) > limit
         rows = rows[:limit]
         next_cursor = encode_directory_cursor(rows[-1]["display_name"], rows[-1]["id"]) if more and rows else None

@@ -99,11 +99,15 @@ def update_user(conn: Connection, user_id: str, values: Row) -> None:
 
 
 def search_users(
-    conn: Connection, org_id: str, query: str, after_key: tuple[str, str] | None, limit: int
+    conn: Connection, org_id: str, query: str, after_key: tuple[str, str] | None, limit: int,
+    match_email: bool = False,
 ) -> list[Row]:
+    """Users whose search key (names, pinyin) holds every word; with ``match_email``, or whose e-mail does."""
     stmt = select(users).where(users.c.org_id == org_id)
     for word in query.split():
-        stmt = stmt.where(users.c.search_key.contains(word, autoescape=True))
+        in_names = users.c.search_key.contains(word, autoescape=True)
+        stmt = stmt.where(or_(in_names, func.lower(users.c.email).contains(word, autoescape=True))
+                          if match_email else in_names)
     if after_key is not None:
         name, uid = after_key
         stmt = stmt.where(

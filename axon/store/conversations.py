@@ -201,15 +201,19 @@ def behind_read(conn: Connection, user_id: str) -> list[tuple[str, int]]:
 
 
 def advance_delivered(conn: Connection, user_id: str, positions: dict[str, int]) -> None:
+    """Move delivery marks forward, never past the conversation's last seq (a device cannot hold
+    events that do not exist yet; a mark beyond them would count every future message as delivered)."""
     for conversation_id, seq in positions.items():
+        last_seq = select(conversations.c.last_seq).where(conversations.c.id == conversation_id).scalar_subquery()
         conn.execute(
             update(members)
             .where(
                 members.c.conversation_id == conversation_id,
                 members.c.user_id == user_id,
                 members.c.delivered_seq < seq,
+                members.c.delivered_seq < last_seq,
             )
-            .values(delivered_seq=seq)
+            .values(delivered_seq=case((last_seq < seq, last_seq), else_=seq))
         )
 
 

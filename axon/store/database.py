@@ -26,6 +26,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from .private_files import private_directory, private_sqlite_files
+
 T = TypeVar("T")
 
 Conn: TypeAlias = Connection
@@ -66,7 +68,8 @@ class SqliteDatabase:
     def __init__(self, url: str, synchronous: str = "FULL", readers: int = 4) -> None:
         path = make_url(url).database
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            private_directory(Path(path).parent)
+            private_sqlite_files(Path(path))
         self.url = url
         # Reads run without BEGIN: each statement sees a committed snapshot of its own, and the
         # BEGIN/ROLLBACK pair cost a tenth of the CPU of a connect.

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from .database import normalise_url
+from .private_files import private_directory
 from .schema import meta
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -76,8 +77,19 @@ def _in_own_loop(coro_fn: Callable[[], object]) -> None:
 
 def upgrade(url: str, revision: str = "head") -> None:
     if normalise_url(url).startswith("sqlite"):
-        Path(normalise_url(url).removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        private_directory(Path(normalise_url(url).removeprefix("sqlite:///")).parent)
     _run_with_connection(url, lambda conn: _upgrade_on(conn, revision))
+
+
+def head() -> str:
+    """The newest revision of the schema this code expects."""
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    revision = ScriptDirectory.from_config(config).get_current_head()
+    assert revision is not None
+    return revision
 
 
 def current(url: str) -> str | None:

@@ -28,6 +28,9 @@ class Tx:
         self.now_ms = now_ms
         self.conversation_events: list[ConversationEvent] = []
         self.user_events: list[UserEvent] = []
+        # For each user event, how many conversation events the transaction had appended before it:
+        # routing replays both lists in program order (a removal must unsubscribe before later sends).
+        self.user_event_after: list[int] = []
 
     def allocate_seqs(self, conversation_id: str, count: int, **also: Any) -> int:
         """Reserve ``count`` seqs (and set ``also`` columns in the same statement); returns the first."""
@@ -82,6 +85,7 @@ class Tx:
         ).scalar_one()
         event = UserEvent(user_id, int(seq), type_, self.now_ms, encode_str(data))
         self.user_events.append(event)
+        self.user_event_after.append(len(self.conversation_events))
         return event
 
     def flush(self) -> None:

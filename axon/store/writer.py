@@ -59,6 +59,9 @@ class WriteOp:
 class Committed:
     conversation_events: list[ConversationEvent] = field(default_factory=list)
     user_events: list[UserEvent] = field(default_factory=list)
+    # user_event_after[i]: how many of conversation_events were appended before user_events[i]
+    # (their interleaving in the transaction; empty means "after all of them").
+    user_event_after: list[int] = field(default_factory=list)
     log_pos: int | None = None  # the batch's position in the durable outbox, when it is written
 
     def __bool__(self) -> bool:
@@ -191,7 +194,7 @@ def apply_all(conn: Connection, now_ms: int, ops: Sequence[WriteOp],
         results.extend(kind.apply_many(tx, ops[i:j]))
         i = j
     tx.flush()
-    committed = Committed(tx.conversation_events, tx.user_events)
+    committed = Committed(tx.conversation_events, tx.user_events, tx.user_event_after)
     if committed:
         in_commit(tx, committed)
     return results, committed

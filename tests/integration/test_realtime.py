@@ -118,6 +118,30 @@ async def test_being_added_to_a_conversation_reaches_an_open_session(server: Ser
     await raw.close()
 
 
+async def test_a_member_removed_amid_a_burst_of_sends_gets_none_sent_after_the_removal(server: ServerProcess) -> None:
+    # Sends racing a removal share the removal's write batch; routing must follow membership as of
+    # each event's seq, so the removed member's live socket sees nothing after member.left.
+    admin = await admin_rest(server.url)
+    ann, bob = [await new_person(server.url, admin) for _ in range(2)]
+    raw, _ = await Raw.open(server, bob.token)
+    for trial in range(8):
+        conv = await ann.rest.create_conversation("group", f"Race {trial}", [bob.id])
+        sends = [ann.rest.send(conv["id"], f"race-{trial}-{i}", f"message {i}") for i in range(24)]
+        removal = ann.rest.remove_member(conv["id"], bob.id)
+        results = await asyncio.gather(*sends[:12], removal, *sends[12:])
+        await raw.send({"t": "ping", "ref": f"trial-{trial}"})
+        frames = []
+        while (frame := await raw.recv())["t"] != "pong":
+            frames.append(frame)
+        events = [f for f in frames if f["t"] == "event" and f["conv"] == conv["id"]]
+        (left,) = [e for e in events if e["type"] == "member.left"]
+        sent_after = [r["message"]["seq"] for r in results if r and r["message"]["seq"] > left["seq"]]
+        leaked = [e["seq"] for e in events if e["seq"] > left["seq"]]
+        assert sent_after and leaked == [], f"trial {trial}: {leaked} reached bob after his removal at {left['seq']}"
+        assert any(f["t"] == "user_event" and f["type"] == "conversation.left" for f in frames)
+    await raw.close()
+
+
 async def test_typing_reaches_other_members_only(server: ServerProcess) -> None:
     admin = await admin_rest(server.url)
     ann, bob = [await new_person(server.url, admin) for _ in range(2)]

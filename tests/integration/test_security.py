@@ -105,6 +105,27 @@ async def test_rest_bad_input_gets_stable_error_bodies(server: ServerProcess) ->
     assert (await ann.rest.history(conv["id"]))["items"] == []  # nothing half-written
 
 
+async def test_positions_beyond_the_seq_range_and_empty_updates_are_client_errors(server: ServerProcess) -> None:
+    # Found by fuzzing: these answered 500 (a BIGINT overflow; an assertion on an unknown conversation).
+    admin = await admin_rest(server.url)
+    ann = await new_person(server.url, admin)
+    conv = await ann.rest.create_conversation("group", "Ranges")
+    base = f"{server.url}/api/v1"
+    headers = {"Authorization": f"Bearer {ann.token}"}
+    async with httpx.AsyncClient() as http:
+        for path in (f"/conversations/{conv['id']}/events?after_seq={2**63}",
+                     f"/conversations/{conv['id']}/messages?before_seq={2**63}",
+                     f"/sync/user-events?after_seq={2**64}"):
+            response = await http.get(base + path, headers=headers)
+            assert response.status_code == 422 and response.json()["error"]["code"] == "validation_failed", path
+        edge = await http.get(f"{base}/conversations/{conv['id']}/events?after_seq={2**63 - 1}", headers=headers)
+        assert edge.status_code == 200 and edge.json()["items"] == []
+        unknown = await http.patch(f"{base}/conversations/c_unknown", json={}, headers=headers)
+        assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"
+        unchanged = await http.patch(f"{base}/conversations/{conv['id']}", json={}, headers=headers)
+        assert unchanged.status_code == 200 and unchanged.json()["name"] == "Ranges"
+
+
 async def ws_connect(server: ServerProcess):
     return await websockets.connect(server.url.replace("http", "ws") + "/api/v1/ws", max_size=None)
 
@@ -185,3 +206,14 @@ async def test_a_flood_from_one_client_is_throttled_without_harming_others(serve
         assert ack.seq > 0
     finally:
         await bob_client.close()
+
+
+async def test_hidden_e_mail_addresses_find_no_one_except_for_admins(server: ServerProcess) -> None:
+    admin = await admin_rest(server.url)
+    ann = await new_person(server.url, admin)
+    wei = await admin.admin_create_user("hidden_wei", "张伟", "user-password-1", email="wei.private@corp.example")
+    assert "email" not in (await ann.rest.users("zhangwei"))["items"][0]  # found by name, e-mail not shown
+    assert (await ann.rest.users("wei.private"))["items"] == []
+    assert (await ann.rest.users("corp.example"))["items"] == []
+    found = await admin.request("GET", "/admin/users", params={"q": "wei.private"})
+    assert [u["id"] for u in found["items"]] == [wei["id"]] and found["items"][0]["email"] == "wei.private@corp.example"

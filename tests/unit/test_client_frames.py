@@ -83,6 +83,11 @@ def test_bad_json_is_invalid_frame(data: bytes | str) -> None:
     assert (error.code, error.ref, error.send_id) == ("invalid_frame", None, None)
 
 
+def test_json_nested_beyond_the_decoders_depth_is_invalid_frame_not_a_server_failure() -> None:
+    depth = 100_000  # ~200 KB: deeper than any decoder's recursion guard
+    assert reject('{"t":"send","conv":' + "[" * depth + "]" * depth + "}").code == "invalid_frame"
+
+
 @pytest.mark.parametrize("data", ["[]", '["ping"]', '"ping"', "42", "null", "true"])
 def test_a_frame_that_is_not_an_object_is_invalid_frame(data: str) -> None:
     assert reject(data).code == "invalid_frame"

@@ -107,6 +107,36 @@ async def test_duplicates_are_dropped_and_a_jump_reads_the_missing_events_first(
     await s.stop()
 
 
+async def test_a_gap_that_holds_this_users_removal_ends_at_it_and_nothing_later_is_sent() -> None:
+    # From several nodes, seq 5 can arrive before the removal at 4 and its conversation.left:
+    # the stored member.left decides, so the removed member never sees 5 or anything after.
+    s = Setup()
+    s.out.user_id = "u_bob"
+    s.out.positions["c"] = 2
+    await s.go_live()
+    frames = {seq: s.reads.add("c", seq) for seq in (3, 5, 6)}
+    removal = ConversationEvent("c", 4, "member.left", "u_ann", 0, '{"user_id":"u_bob","removed_by":"u_ann"}')
+    s.reads.conversations["c"].insert(1, removal)
+    s.out.push_event("c", 5, frames[5])
+    s.out.push_event("c", 6, frames[6])
+    await s.transport.until_frames(2)
+    await s.idle()
+    assert s.seqs() == [3, 4] and "c" not in s.out.positions
+
+
+async def test_someone_elses_removal_in_a_gap_changes_nothing() -> None:
+    s = Setup()
+    s.out.user_id = "u_bob"
+    s.out.positions["c"] = 2
+    await s.go_live()
+    frames = {seq: s.reads.add("c", seq) for seq in (3, 5)}
+    s.reads.conversations["c"].insert(1, ConversationEvent("c", 4, "member.left", "u_ann", 0, '{"user_id":"u_cid"}'))
+    s.out.push_event("c", 5, frames[5])
+    await s.transport.until_frames(3)
+    assert s.seqs() == [3, 4, 5] and s.out.positions["c"] == 5
+    await s.stop()
+
+
 async def test_a_conversation_not_followed_gets_nothing() -> None:
     s = Setup()
     await s.go_live()
@@ -166,6 +196,7 @@ def _membership_envelope(user_seq: int, joined: bool) -> Envelope:
 class _Committed:
     def __init__(self, conversation_events: list[ConversationEvent], user_events: list[UserEvent]) -> None:
         self.conversation_events, self.user_events = conversation_events, user_events
+        self.user_event_after: list[int] = []
 
 
 async def test_membership_user_events_move_positions_when_delivered_without_decoding_the_frame() -> None:
