@@ -36,7 +36,11 @@ async def drafts(actor: CurrentActor, svc: Svc) -> Response:
     return fast_json(await svc.drafts.list(actor))
 
 
-@router.put("/conversations/{conversation_id}/draft", responses=returns(Draft, 400, 401, 403, 404, 413, 422))
+_CLEARED: dict[int | str, dict[str, str]] = {204: {"description": "The text was empty: the draft was cleared."}}
+
+
+@router.put("/conversations/{conversation_id}/draft",
+            responses={**returns(Draft, 400, 401, 403, 404, 413, 422), **_CLEARED})
 async def put_draft(conversation_id: str, body: DraftBody, actor: CurrentActor, svc: Svc) -> Response:
     """Save the caller's draft (an empty text clears it: 204); other devices get ``draft.updated``."""
     draft = await svc.drafts.put(actor, conversation_id, body.text, body.thread_root)

@@ -102,6 +102,22 @@ function chain(key, fn) {
   return run;
 }
 
+// Closing or reloading the page within the pause would lose the last words typed: send what is
+// waiting with keepalive requests, which the browser completes after the page is gone.
+addEventListener("pagehide", () => {
+  for (const [key, entry] of waiting) {
+    clearTimeout(entry.timer);
+    waiting.delete(key);
+    const path = `${api.base}/conversations/${seg(entry.conv)}/draft`;
+    const headers = { Authorization: `Bearer ${api.token}`, "Content-Type": "application/json" };
+    const request = entry.text
+      ? { method: "PUT", body: JSON.stringify({ text: entry.text, thread_root: entry.root || null }) }
+      : { method: "DELETE" };
+    const query = !entry.text && entry.root ? `?thread_root=${seg(entry.root)}` : "";
+    if (api.token) fetch(path + query, { ...request, headers, keepalive: true }).catch(() => {});
+  }
+});
+
 async function store(conv, root, text) {
   const path = `/conversations/${seg(conv)}/draft`;
   const saved = text
