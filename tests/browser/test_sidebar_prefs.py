@@ -116,6 +116,12 @@ def test_muting_from_the_sidebar_keeps_only_mentions_on_every_device(axon, open_
     ann, bob = axon.create_user("hb_cat", "HB Cat"), axon.create_user("hb_dan", "HB Dan")
     noisy = axon.room(bob, "group", "hb-noisy", [ann])
     laptop, desktop = open_app(ann), open_app(ann)
+    # The item's menu button is reached from the keyboard: Tab from the item shows and focuses it.
+    desktop.conv_item(noisy).focus()
+    desktop.page.keyboard.press("Tab")
+    expect(desktop.page.locator(f'li[data-conv-id="{noisy}"] [data-testid="conv-item-menu"]')).to_be_focused()
+    expect(desktop.page.locator(f'li[data-conv-id="{noisy}"] [data-testid="conv-item-menu"]')).to_have_attribute(
+        "aria-label", "Options for hb-noisy")
     item_menu(laptop, noisy).get_by_test_id("menu-mute").click()
     expect(desktop.conv_item(noisy).locator(".muted-icon")).to_be_visible()
     axon.post(bob, noisy, "chatter")
@@ -125,10 +131,18 @@ def test_muting_from_the_sidebar_keeps_only_mentions_on_every_device(axon, open_
     for device in (laptop, desktop):
         expect(device.conv_item(noisy).get_by_test_id("mention-badge")).to_have_text("@1")
         expect(device.conv_item(noisy).get_by_test_id("unread-badge")).to_have_count(0)
-    # The header's mute button shows the same state.
+    # Not even the mention gives a desktop notification; a direct message (not muted) does.
+    dm = axon.direct(bob, ann)
+    axon.post(bob, dm, "HB a direct word")
+    expect(laptop.conv_item(dm).get_by_test_id("unread-badge")).to_have_text("1")
+    laptop.page.wait_for_function(f"window.__notifications.some((n) => n.tag === '{dm}')")
+    assert not [n for n in laptop.notifications() if n["tag"] == noisy]
+    # The header's mute button shows the same state, and unmutes for every device.
     desktop.open_conversation(noisy)
-    expect(desktop.page.get_by_test_id("mute-toggle")).to_have_attribute("aria-pressed", "true")
-    assert not [n for n in laptop.notifications() if "hb-noisy" in n["title"] and "chatter" in n["body"]]
+    mute = desktop.page.get_by_test_id("mute-toggle")
+    expect(mute).to_have_attribute("aria-pressed", "true")
+    mute.click()
+    expect(laptop.conv_item(noisy).locator(".muted-icon")).to_have_count(0)
 
 
 def test_mark_all_as_read_in_chinese_and_dark_with_shift_escape(axon, open_app):
