@@ -169,7 +169,7 @@ def create(settings: Settings | None = None, clock: Clock | None = None) -> Fast
                 _announce(settings, first)
             yield
 
-    app = create_app(lifespan)
+    app = create_app(lifespan, max_body_bytes=settings.max_body_bytes)
     app.state.services = services
     return app
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import functools
 import json
 import logging
 import os
@@ -50,6 +51,7 @@ def serve(
     import uvicorn
 
     from . import app as composition
+    from .api.fast_http import HeaderDeadlineProtocol
     from .api.fast_ws import AxonWebSocketProtocol
     from .store.migrate import upgrade
     from .store.private_files import private_directory
@@ -69,10 +71,14 @@ def serve(
         port=settings.port,
         log_level="warning" if settings.log_level == "info" else settings.log_level,
         loop="uvloop",
-        http="httptools",
+        http=functools.partial(HeaderDeadlineProtocol, header_timeout=settings.header_timeout),
         ws=AxonWebSocketProtocol,
         ws_max_size=4 * settings.max_frame_bytes,  # beyond the soft limit (an error frame) the socket closes
         ws_ping_interval=None,
+        # A client's address comes from the socket unless a configured proxy forwarded the request:
+        # otherwise anyone (on loopback too) could pick the address the login limits count.
+        proxy_headers=bool(settings.trusted_proxies.strip()),
+        forwarded_allow_ips=settings.trusted_proxies.strip() or None,
         timeout_graceful_shutdown=5,
         lifespan="on",
         backlog=4096,

@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(None, description="Redis URL for fan-out between nodes; none = in-process.")
     public_url: str | None = Field(None, description="URL people use to reach this node (for printed links).")
     log_level: str = Field("info", description="debug, info, warning or error.")
+    trusted_proxies: str = Field(
+        "", description="Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed (for login limits per address); empty = none, not even loopback."
+    )
 
     org_name: str = Field("My Team", description="Name of the first organisation, created on first start.")
     admin_username: str = Field("admin", description="First admin's username, created on first start.")
@@ -38,6 +42,8 @@ class Settings(BaseSettings):
 
     max_text_bytes: int = Field(16 * 1024, description="Largest message text in UTF-8 bytes.")
     max_frame_bytes: int = Field(64 * 1024, description="Largest WebSocket frame accepted.")
+    max_body_bytes: int = Field(64 * 1024, description="Largest request body of a REST call (uploads excepted).")
+    header_timeout: float = Field(10.0, description="Seconds a client has to send a request's headers.")
     frame_rate: float = Field(50.0, description="WebSocket frames per second allowed per connection.")
     frame_burst: float = Field(200.0, description="Burst of WebSocket frames allowed per connection.")
     outbound_queue: int = Field(4096, description="Frames queued per connection before it is dropped.")

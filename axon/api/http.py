@@ -15,6 +15,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .. import __version__
 from ..protocol.rest import Health
 from . import errors, openapi, routes_account, routes_admin, routes_conversations, routes_messages, routes_preferences
+from .body_limit import DEFAULT_LIMIT as DEFAULT_BODY_LIMIT
+from .body_limit import BodyLimit
 from .deps import fast_json
 from .ws import websocket_endpoint
 
@@ -58,7 +60,8 @@ class _AsgiEndpoint:
         await websocket_endpoint(scope, receive, send)
 
 
-def create_app(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[Any]]) -> FastAPI:
+def create_app(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[Any]],
+               max_body_bytes: int = DEFAULT_BODY_LIMIT) -> FastAPI:
     app = FastAPI(
         title="Axon",
         version=__version__,
@@ -95,6 +98,7 @@ def create_app(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[Any]]) 
 
     if (WEB_DIR / "index.html").exists():
         app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit, default=max_body_bytes)
+    app.add_middleware(SecurityHeaders)  # added last: outermost, so 413s get the headers too
     return app
 

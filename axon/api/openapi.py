@@ -65,14 +65,18 @@ def install(app: FastAPI) -> None:
 
 
 def _document_malformed_input(document: dict[str, Any]) -> None:
-    """Add the 400 every route shares to the routes it applies to, rather than repeating it on each.
+    """Add the answers every route shares to the routes they apply to, rather than repeating them on each.
 
-    A body that is not JSON at all is ``bad_request`` and a paging cursor the server did not issue
-    is ``validation_failed``, both 400 (``api/errors.py``, ``domain/cursors.py``), whatever the route.
+    A body that is not JSON at all is 400 ``bad_request``, one over the size limit 413
+    ``body_too_large`` (``api/errors.py``, ``api/body_limit.py``), and a paging cursor the server
+    did not issue is 400 ``validation_failed`` (``domain/cursors.py``), whatever the route.
     """
+    error = schema_of(ErrorResponse)
     for operations in document.get("paths", {}).values():
         for operation in operations.values():
-            takes_cursor = any(p.get("name") == "cursor" for p in operation.get("parameters", ()))
-            if "requestBody" in operation or takes_cursor:
-                operation.setdefault("responses", {}).setdefault("400", _json(schema_of(ErrorResponse),
-                                                                                  _ERROR_TEXT[400]))
+            responses = operation.setdefault("responses", {})
+            if "requestBody" in operation:
+                responses.setdefault("400", _json(error, _ERROR_TEXT[400]))
+                responses.setdefault("413", _json(error, _ERROR_TEXT[413]))
+            if any(p.get("name") == "cursor" for p in operation.get("parameters", ())):
+                responses.setdefault("400", _json(error, _ERROR_TEXT[400]))

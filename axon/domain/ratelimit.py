@@ -43,6 +43,10 @@ class RateLimiter:
         self.max_keys = max_keys
         self._buckets: dict[str, Bucket] = {}
 
+    def peek(self, key: str, now: float, cost: float = 1.0) -> Decision:
+        """Would an attempt be allowed now? Takes nothing (for limits that count only failures)."""
+        return take(self._buckets.get(key), now, self.rate, self.burst, cost)
+
     def check(self, key: str, now: float, cost: float = 1.0) -> Decision:
         decision = take(self._buckets.get(key), now, self.rate, self.burst, cost)
         self._buckets[key] = decision.bucket

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,28 +43,52 @@ class Auth:
         self._per_address = RateLimiter(limits.per_address_rate, limits.per_address_burst)
 
     async def login(self, login: str, password: str, org_slug: str | None, device_name: str, address: str) -> Row:
+        """Check a password and open a session on a new device.
+
+        What a wrong guess learns is only "wrong": an unknown login, a wrong password and a disabled
+        account get the same answer, and a login that exists in several organisations is resolved by
+        the password (asking for the organisation only when it matches in more than one). Attempts are
+        limited per client address, and failures per resolved account (whichever spelling was typed:
+        username, e-mail, with or without the organisation); while an account is locked even the right
+        password is refused, and the answer says so.
+        """
         if not isinstance(login, str) or not login.strip() or not isinstance(password, str):
             raise ValidationFailed("login and password are required.", field="login")
-        self._rate_limit(f"acct:{(org_slug or '')}:{login.strip().lower()}", f"addr:{address}")
-        org_id = None
-        if org_slug:
-            org_id = (await self.people.resolve_org(org_slug))["id"]
+        now = self.core.clock.monotonic()
+        self._take(self._per_address, f"addr:{address}", now, "Too many login attempts from this address")
+        org_id = (await self.people.resolve_org(org_slug))["id"] if org_slug else None
         candidates = await self.core.read(lambda c: accounts.find_users_for_login(c, login, org_id))
-        if len(candidates) > 1:
-            raise ValidationFailed("This login exists in several organisations: give org.", field="org")
-        user = candidates[0] if candidates else None
-        if not await self.passwords.verify(user["password_hash"] if user else None, password) or user is None:
+        account_keys = [f"acct:{u['id']}" for u in candidates] or [f"acct?:{login.strip().lower()}"]
+        for key in account_keys:
+            decision = self._per_account.peek(key, now)
+            if not decision.allowed:
+                wait = math.ceil(decision.retry_after)
+                raise RateLimited(f"Too many failed attempts for this account: wait {wait} s. Until then every"
+                                  " password is refused, the right one too.", retry_after=decision.retry_after)
+        matches = [u for u in candidates if await self.passwords.verify(u["password_hash"], password)]
+        if not candidates:
+            await self.passwords.verify(None, password)  # as long as a real check: no timing difference
+        enabled = [u for u in matches if not u["disabled"]]
+        if not enabled:
+            for key in account_keys:
+                self._per_account.check(key, now)
             raise Unauthenticated("Wrong login or password.", code="invalid_credentials")
-        if user["disabled"]:
-            raise Forbidden("This account is disabled.", code="account_disabled")
-        return await self._new_session(user, device_name)
+        if len(enabled) > 1:
+            raise ValidationFailed("This login and password belong to accounts in several organisations: give org.",
+                                   field="org")
+        return await self._new_session(enabled[0], device_name)
 
     def _rate_limit(self, account_key: str, address_key: str) -> None:
         now = self.core.clock.monotonic()
-        for limiter, key in ((self._per_account, account_key), (self._per_address, address_key)):
-            decision = limiter.check(key, now)
-            if not decision.allowed:
-                raise RateLimited("Too many login attempts; wait and try again.", retry_after=decision.retry_after)
+        self._take(self._per_account, account_key, now, "Too many attempts")
+        self._take(self._per_address, address_key, now, "Too many attempts from this address")
+
+    @staticmethod
+    def _take(limiter: RateLimiter, key: str, now: float, what: str) -> None:
+        decision = limiter.check(key, now)
+        if not decision.allowed:
+            raise RateLimited(f"{what}; wait {math.ceil(decision.retry_after)} s and try again.",
+                              retry_after=decision.retry_after)
 
     async def _new_session(self, user: Row, device_name: str) -> Row:
         now = self.core.clock.now_ms()
@@ -168,7 +193,7 @@ class Auth:
         if not await self.passwords.verify(user["password_hash"], old_password):
             # 403, not 401: the session is fine, only the password typed is wrong.
             raise Forbidden("The current password is wrong.", code="wrong_password")
-        new_hash = await self.passwords.hash(new_password)
+        new_hash = await self.passwords.hash(new_password, user["username"], user["display_name"], user["email"])
         await self.core.write(lambda tx: accounts.update_user(tx.conn, actor.user_id, {"password_hash": new_hash}))
 
 

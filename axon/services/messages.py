@@ -205,6 +205,8 @@ class Messages:
             values = {"text": text, "edited_at": tx.now_ms, "mentions": encode_str(mentioned),
                       "mentions_all": refs.everyone}
             msgs.update_message(tx.conn, message_id, values)
+            msgs.rewrite_text_in_events(tx.conn, conversation_id, message_id, int(row["seq"]), text, mentioned,
+                                        refs.everyone)  # earlier versions are not kept readable
             row.update(values)
             msgs.replace_mentions(tx.conn, row, [u for u in mentioned if u != actor.user_id])
             view = message_view(row, msgs.reactions_for(tx.conn, [message_id]).get(message_id))
@@ -219,10 +221,12 @@ class Messages:
         def delete(tx: Tx) -> None:
             member, row = self._load_for_change(tx, actor, conversation_id, message_id)
             policy.check_can_delete_message(actor, member, row["sender_id"], row["deleted_at"] is not None)
-            # Erased, not hidden: a deleted message keeps only its place (seq) in history. Its reactions
-            # and pin go too, as the protocol tells readers of the event log to infer from message.deleted.
+            # Erased, not hidden: a deleted message keeps only its place (seq) in history; its text goes
+            # from the message and from every stored event that carried it. Its reactions and pin go
+            # too, as the protocol tells readers of the event log to infer from message.deleted.
             msgs.update_message(tx.conn, message_id, {"deleted_at": tx.now_ms, "text": "", "mentions": "[]",
                                                       "mentions_all": False, "pinned_at": None, "pinned_by": None})
+            msgs.rewrite_text_in_events(tx.conn, conversation_id, message_id, int(row["seq"]), "", [], False)
             msgs.replace_mentions(tx.conn, row, [])
             msgs.remove_all_reactions(tx.conn, message_id)
             tx.conversation_event(conversation_id, "message.deleted", actor.user_id, {"message_id": message_id})

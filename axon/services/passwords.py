@@ -17,8 +17,9 @@ class Passwords:
         # Verified against when the account does not exist, so a miss costs as much as a wrong password.
         self._dummy = self._hasher.hash("not-a-real-password")
 
-    async def hash(self, password: str) -> str:
-        check_password_strength(password)
+    async def hash(self, password: str, *personal: str | None) -> str:
+        """Hash a new password, refused first if it is weak (``personal``: the account's own words)."""
+        check_password_strength(password, *personal)
         return await asyncio.to_thread(self._hasher.hash, password)
 
     async def verify(self, stored_hash: str | None, password: str) -> bool:

@@ -90,7 +90,7 @@ class People:
         display_name = validate_name(new.display_name, "display_name", 200)
         email = validate_email(new.email)
         locale = validate_locale(new.locale)
-        password_hash = await self.passwords.hash(new.password)
+        password_hash = await self.passwords.hash(new.password, username, display_name, email)
         now = self.core.clock.now_ms()
         row = {
             "id": new_id("user", now), "org_id": org_id, "username": username, "email": email,
@@ -166,8 +166,8 @@ class People:
 
     async def reset_password(self, actor: Actor, user_id: str, password: str) -> None:
         policy.check_org_admin(actor)
-        await self._require_same_org(actor, user_id)
-        password_hash = await self.passwords.hash(password)
+        user = await self._require_same_org(actor, user_id)
+        password_hash = await self.passwords.hash(password, user["username"], user["display_name"], user["email"])
         await self.core.write(lambda tx: accounts.update_user(tx.conn, user_id, {"password_hash": password_hash}))
 
     async def _require_same_org(self, actor: Actor, user_id: str) -> Row:

@@ -102,6 +102,10 @@ class SqliteDatabase:
             cursor.execute(f"PRAGMA synchronous={synchronous}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
+            # Deleted and overwritten content (a deleted message's text) is zeroed in the file,
+            # not left in free space where a raw read of the database would still find it
+            # (Debian's SQLite is built with this on; other builds are not).
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         if begin is not None:

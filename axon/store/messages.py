@@ -6,11 +6,12 @@ from collections import defaultdict
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, and_, delete, insert, or_, select, update
 from sqlalchemy.engine import Dialect
 
+from ..protocol.codec import decode, encode_str
 from .driver_sql import BulkInsert, placeholders
-from .schema import mentions, messages, reactions
+from .schema import events, mentions, messages, reactions
 
 Row = dict[str, Any]
 
@@ -68,6 +69,33 @@ def replace_mentions(conn: Connection, message: Row, user_ids: list[str]) -> Non
 
 def update_message(conn: Connection, message_id: str, values: Row) -> None:
     conn.execute(update(messages).where(messages.c.id == message_id).values(**values))
+
+
+def rewrite_text_in_events(conn: Connection, conversation_id: str, message_id: str, message_seq: int,
+                           text: str, mentions: list[str], mentions_all: bool) -> int:
+    """Give every stored event that carries this message's text the one given, and its mentions.
+
+    The event log keeps what happened, not what was said before: after an edit, the
+    ``message.new`` event and earlier ``message.edited`` events carry the current text; after a
+    delete, none. (Its edits come after the message, so only its own seq and later edit events are
+    read.) Returns how many events were rewritten.
+    """
+    found = conn.execute(
+        select(events.c.seq, events.c.type, events.c.data).where(
+            events.c.conversation_id == conversation_id,
+            or_(events.c.seq == message_seq, and_(events.c.seq > message_seq, events.c.type == "message.edited")))
+    ).all()
+    rewritten = 0
+    for seq, kind, data in found:
+        body = decode(data)
+        carrier = body.get("message") if kind == "message.new" else body
+        if not isinstance(carrier, dict) or carrier.get("id" if kind == "message.new" else "message_id") != message_id:
+            continue
+        carrier.update(text=text, mentions=mentions, mentions_all=mentions_all)
+        conn.execute(update(events).where(events.c.conversation_id == conversation_id, events.c.seq == seq)
+                     .values(data=encode_str(body)))
+        rewritten += 1
+    return rewritten
 
 
 def bump_reply_counts(conn: Connection, counts: dict[str, int], now_ms: int) -> None:

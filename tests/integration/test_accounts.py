@@ -41,11 +41,11 @@ async def test_invite_link_signup_and_its_limits(server: ServerProcess) -> None:
     assert used_up.value.status == 410
     with pytest.raises(ApiError) as no_invite:
         await RestApi(server.url).signup(org=session["org"]["slug"], email="x@example.com", username="x1",
-                                         display_name="X", password="xxxxxxxx1")
+                                         display_name="X", password="sign-up-pass-1")
     assert no_invite.value.code == "signup_not_allowed"
     await admin.request("PATCH", "/admin/org", {"signup_domains": ["example.com"]})
     opened = await RestApi(server.url).signup(org=session["org"]["slug"], email="x@example.com", username="x1",
-                                              display_name="X", password="xxxxxxxx1")
+                                              display_name="X", password="sign-up-pass-1")
     assert opened["user"]["email"] == "x@example.com"
 
 
@@ -78,7 +78,7 @@ async def test_disabling_a_user_ends_their_sessions_and_logins(server: ServerPro
     assert dead.value.status == 401
     with pytest.raises(ApiError) as refused:
         await RestApi(server.url).login(ann.user["username"], PASSWORD)
-    assert refused.value.code == "account_disabled"
+    assert refused.value.code == "invalid_credentials"  # as for a wrong password: the right one is not confirmed
     await admin.request("PATCH", f"/admin/users/{ann.id}", {"disabled": False})
     await admin.request("POST", f"/admin/users/{ann.id}/password", {"password": "a-new-password"})
     assert (await RestApi(server.url).login(ann.user["username"], "a-new-password"))["user"]["id"] == ann.id
@@ -110,8 +110,8 @@ async def test_login_attempts_are_rate_limited_per_account(server: ServerProcess
             await rest.login(ann.user["username"], "wrong-password")
         except ApiError as exc:
             codes.append(exc.code)
-    # A burst of 10 attempts (the person's own login took one), then refusals with a retry time.
-    assert codes == ["invalid_credentials"] * 9 + ["rate_limited"] * 3
+    # A burst of 10 failures (the person's own successful login does not count), then refusals with a retry time.
+    assert codes == ["invalid_credentials"] * 10 + ["rate_limited"] * 2
 
 
 async def test_role_changes_take_effect_on_the_next_request(server: ServerProcess) -> None:
@@ -166,3 +166,18 @@ async def test_an_email_address_is_shown_only_to_its_owner_and_admins(server: Se
     assert "email" not in seen_by_bob  # left out, not merely empty
     assert all("email" not in u for u in (await bob.rest.users(""))["items"])
     assert all("email" in u for u in (await admin.request("GET", "/admin/users"))["items"])
+
+
+async def test_common_and_personal_passwords_are_refused_wherever_a_password_is_set(server: ServerProcess) -> None:
+    admin = await admin_rest(server.url)
+    with pytest.raises(ApiError) as created:
+        await admin.admin_create_user("weakling", "Weakling", "password")
+    assert (created.value.status, created.value.code) == (400, "weak_password")
+    ann = await new_person(server.url, admin)
+    with pytest.raises(ApiError) as changed:
+        await ann.rest.request("POST", "/me/password", {"old_password": PASSWORD, "new_password": "12345678"})
+    assert changed.value.code == "weak_password" and "too easy to guess" in changed.value.message
+    with pytest.raises(ApiError) as reset:  # an admin's reset to the user's own name
+        await admin.request("POST", f"/admin/users/{ann.id}/password", {"password": ann.user["username"] + "1"})
+    assert reset.value.code == "weak_password"
+    await ann.rest.request("POST", "/me/password", {"old_password": PASSWORD, "new_password": "plum-tree-47"})

@@ -28,7 +28,7 @@ async def svc(database_url: str) -> AsyncIterator[Services]:
 
 
 async def _member(svc: Services, org_id: str, name: str, role: OrgRole = OrgRole.MEMBER) -> Actor:
-    user = await svc.people.create_user(org_id, NewUser(name, name.title(), "password-1", f"{name}@example.com",
+    user = await svc.people.create_user(org_id, NewUser(name, name.title(), "pass-word-1", f"{name}@example.com",
                                                         role=role))
     return Actor(user["id"], org_id, f"d_{name}", role)
 

@@ -43,7 +43,7 @@ async def _run(ops: list[tuple[str, int, int]], url: str) -> None:
     writer = asyncio.create_task(svc.core.writer.run())
     try:
         org = await svc.people.create_org("Props")
-        users = [await svc.people.create_user(org["id"], NewUser(f"p{i}", f"P{i}", "password-1", role=OrgRole.ADMIN))
+        users = [await svc.people.create_user(org["id"], NewUser(f"p{i}", f"P{i}", "pass-word-1", role=OrgRole.ADMIN))
                  for i in range(3)]
         actors = [Actor(u["id"], org["id"], f"d_{i}", OrgRole.ADMIN) for i, u in enumerate(users)]
         convs = [await svc.conversations.create(actors[0], "group", f"c{i}", "", [u["id"] for u in users[1:]])

@@ -45,7 +45,23 @@ def test_passwords_must_be_8_to_1024_characters(bad: object) -> None:
     with pytest.raises(ValidationFailed) as refused:
         check_password_strength(bad)  # type: ignore[arg-type]
     assert refused.value.details == {"field": "password"}
-    check_password_strength("x" * MIN_PASSWORD_LENGTH)
+    check_password_strength("plum-tree-47")
+
+
+@pytest.mark.parametrize("common", ["password", "12345678", "Password1", "iloveyou1", "qwertyuiop", "xxxxxxxx",
+                                    "admin123456"])
+def test_passwords_attackers_try_first_are_refused_with_advice(common: str) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        check_password_strength(common)
+    assert refused.value.code == "weak_password" and refused.value.details["field"] == "password"
+    assert refused.value.message.startswith("This password is too easy to guess.")
+
+
+def test_a_password_made_of_the_accounts_own_name_is_refused() -> None:
+    check_password_strength("zhangwei2026")
+    with pytest.raises(ValidationFailed) as refused:
+        check_password_strength("zhangwei2026", "zhangwei", "张伟", "wei@corp.example")
+    assert refused.value.code == "weak_password"
 
 
 # --- slugs, locales, sign-up domains --------------------------------------------------

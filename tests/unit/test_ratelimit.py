@@ -129,3 +129,12 @@ def test_memory_stays_bounded_even_when_every_bucket_is_busy(max_keys: int) -> N
         limiter.check(f"k{i}", T0)
         assert len(limiter._buckets) <= max_keys
     assert not limiter.check("k49", T0).allowed  # the newest key is never the one dropped
+
+
+def test_peeking_answers_like_an_attempt_but_takes_nothing() -> None:
+    limiter = RateLimiter(rate=0.1, burst=2)
+    assert all(limiter.peek("acct", T0).allowed for _ in range(5))  # peeks never use the burst up
+    limiter.check("acct", T0)
+    limiter.check("acct", T0)
+    refused = limiter.peek("acct", T0)
+    assert not refused.allowed and refused.retry_after == pytest.approx(10.0)

@@ -129,6 +129,7 @@ export default {
   "error.message_too_large": "This message is too long.",
   "error.unauthenticated": "Please sign in again.",
   "error.invalid_credentials": "The password is wrong.",
+  "error.weak_password": "This password is too easy to guess: avoid common passwords, names and simple patterns — a few unrelated words work well.",
   "error.wrong_password": "The current password is wrong.",
   "error.forbidden": "You are not allowed to do that.",
   "error.archived": "This conversation is archived.",

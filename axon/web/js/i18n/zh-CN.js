@@ -127,6 +127,7 @@ export default {
   "error.message_too_large": "消息太长了。",
   "error.unauthenticated": "请重新登录。",
   "error.invalid_credentials": "密码错误。",
+  "error.weak_password": "密码太容易被猜到：请避开常见密码、姓名和简单规律——几个互不相关的词连在一起就很好。",
   "error.wrong_password": "当前密码不正确。",
   "error.forbidden": "你没有权限执行此操作。",
   "error.archived": "此会话已归档。",
