@@ -4,8 +4,8 @@ the server so that every device of the user shows the same; each change is a use
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from ..domain import policy
 from ..domain import preferences as rules
@@ -16,8 +16,11 @@ from ..protocol.rest import Draft, Preferences
 from ..store import conversations as convs
 from ..store import preferences as store
 from ..store.database import Conn
+from ..store.errors import DuplicateKey
 from ..store.tx import Tx
 from .core import Core
+
+T = TypeVar("T")
 
 
 class UserPreferences:
@@ -41,7 +44,7 @@ class UserPreferences:
             tx.user_event(actor.user_id, "preferences.updated", updated.to_dict())
             return updated
 
-        return _view(await self.core.write(apply))
+        return _view(await _once_more_on_collision(self.core, apply))
 
 
 class Drafts:
@@ -69,7 +72,7 @@ class Drafts:
             tx.user_event(actor.user_id, "draft.updated", _event(draft))
             return Draft(conversation_id, root or None, text, iso_from_ms(tx.now_ms))
 
-        result: Draft | None = await self.core.write(apply)
+        result: Draft | None = await _once_more_on_collision(self.core, apply)
         return result
 
     async def delete(self, actor: Actor, conversation_id: str, thread_root: Any) -> None:
@@ -81,6 +84,15 @@ class Drafts:
             _clear(tx, actor.user_id, conversation_id, root)
 
         await self.core.write(apply)
+
+
+async def _once_more_on_collision(core: Core, apply: Callable[[Tx], T]) -> T:
+    """Run ``apply``; if another node inserted the same first row meanwhile, run it again on what it stored
+    (a preferences change then answers ``version_conflict``, a draft save replaces the other one)."""
+    try:
+        return await core.write(apply)
+    except DuplicateKey:
+        return await core.write(apply)
 
 
 def clear_sent_drafts(tx: Tx, sent: Iterable[tuple[str, str, str]]) -> None:

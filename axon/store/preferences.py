@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, delete, exists, insert, select, update
 
+from .errors import duplicate_key_on_integrity_error
 from .schema import drafts, members, user_preferences
 
 Row = dict[str, Any]
@@ -22,12 +23,9 @@ def load(conn: Connection, user_id: str) -> tuple[int, dict[str, Any]]:
 def store(conn: Connection, user_id: str, version: int, data: dict[str, Any], now_ms: int) -> bool:
     """Write version ``version`` if the stored one is ``version - 1``; False when another writer won."""
     text = json.dumps(data, separators=(",", ":"))
-    if version == 1:
-        exists_already = conn.execute(select(user_preferences.c.user_id)
-                                      .where(user_preferences.c.user_id == user_id)).first()
-        if exists_already is not None:
-            return False
-        conn.execute(insert(user_preferences).values(user_id=user_id, version=1, data=text, updated_at=now_ms))
+    if version == 1:  # raises DuplicateKey when another node stored a first version meanwhile
+        with duplicate_key_on_integrity_error():
+            conn.execute(insert(user_preferences).values(user_id=user_id, version=1, data=text, updated_at=now_ms))
         return True
     result = conn.execute(update(user_preferences)
                           .where(user_preferences.c.user_id == user_id, user_preferences.c.version == version - 1)
@@ -57,10 +55,12 @@ def list_drafts(conn: Connection, user_id: str) -> list[Row]:
 
 
 def put_draft(conn: Connection, user_id: str, conversation_id: str, thread_root: str, text: str, now_ms: int) -> None:
+    """Insert or replace the draft; raises ``DuplicateKey`` if another node inserted it concurrently."""
     key = _key(user_id, conversation_id, thread_root)
     if not conn.execute(update(drafts).where(key).values(text=text, updated_at=now_ms)).rowcount:
-        conn.execute(insert(drafts).values(user_id=user_id, conversation_id=conversation_id,
-                                           thread_root=thread_root, text=text, updated_at=now_ms))
+        with duplicate_key_on_integrity_error():  # another node inserted it meanwhile
+            conn.execute(insert(drafts).values(user_id=user_id, conversation_id=conversation_id,
+                                               thread_root=thread_root, text=text, updated_at=now_ms))
     _set_flag(conn, user_id, conversation_id, True)
 
 

@@ -3,11 +3,12 @@ every other device of the user gets as a user event (live, or from the user stre
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 
-from axon.client import ApiError, AxonClient
+from axon.client import ApiError, AxonClient, RestApi
 from tests.support.people import Person, admin_rest, new_person
 from tests.support.server import ServerProcess
 
@@ -59,6 +60,22 @@ async def test_a_stale_base_version_is_refused_with_the_current_preferences(serv
     assert (refused.value.status, refused.value.code) == (409, "version_conflict")
     assert refused.value.details == {"preferences": current}
     assert await ann.rest.preferences() == current  # nothing applied
+
+
+async def test_of_two_changes_based_on_the_same_version_one_wins_and_the_other_conflicts(
+        server: ServerProcess) -> None:
+    admin = await admin_rest(server.url)
+    ann = await new_person(server.url, admin)
+    phone = RestApi(server.url, ann.token)
+    try:
+        results = await asyncio.gather(ann.rest.update_preferences(0, unread_only=True),
+                                       phone.update_preferences(0, collapsed=["direct"]), return_exceptions=True)
+    finally:
+        await phone.close()
+    won = [r for r in results if isinstance(r, dict)]
+    lost = [r for r in results if isinstance(r, ApiError)]
+    assert len(won) == 1 and len(lost) == 1 and lost[0].code == "version_conflict"
+    assert lost[0].details == {"preferences": won[0]} and won[0]["version"] == 1
 
 
 async def test_preferences_only_name_conversations_of_the_user_and_stay_bounded(server: ServerProcess) -> None:
