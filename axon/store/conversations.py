@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Select, and_, bindparam, case, delete, func, 
 from ..domain.model import Conversation, ConversationKind, MemberRole, Membership
 from .driver_sql import PreparedQuery, placeholders
 from .errors import duplicate_key_on_integrity_error
-from .schema import conversations, members, mentions, messages
+from .schema import conversations, drafts, members, mentions, messages
 
 Row = dict[str, Any]
 
@@ -145,6 +145,8 @@ def add_member(conn: Connection, conversation_id: str, user_id: str, role: str, 
 
 def remove_member(conn: Connection, conversation_id: str, user_id: str) -> None:
     conn.execute(delete(members).where(members.c.conversation_id == conversation_id, members.c.user_id == user_id))
+    # Their drafts go with the membership (``members.has_draft`` would not know them on a return).
+    conn.execute(delete(drafts).where(drafts.c.conversation_id == conversation_id, drafts.c.user_id == user_id))
     _adjust_count(conn, conversation_id, -1)
 
 

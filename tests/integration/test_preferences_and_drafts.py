@@ -157,6 +157,12 @@ async def test_clearing_a_draft_and_the_limits_of_one(server: ServerProcess) -> 
     with pytest.raises(ApiError) as refused:
         await ann.rest.put_draft(conv["id"], "x" * (16 * 1024 + 1))
     assert (refused.value.status, refused.value.code) == (413, "message_too_large")
+    # Leaving takes the drafts along: coming back starts without them.
+    channel = await bob.rest.create_conversation("channel", "hb-drafts-leave", [ann.id])
+    await ann.rest.put_draft(channel["id"], "before leaving")
+    await ann.rest.leave(channel["id"])
+    await ann.rest.join(channel["id"])
+    assert await ann.rest.drafts() == []
     private = await bob.rest.create_conversation("group", "hb-drafts-bob")
     with pytest.raises(ApiError) as refused:
         await ann.rest.put_draft(private["id"], "snoop")
