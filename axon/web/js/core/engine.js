@@ -205,6 +205,7 @@ class Engine {
     state.conversations.delete(id);
     state.timelines.delete(id);
     state.members.delete(id);
+    for (const [key, draft] of state.drafts) if (draft.conversation_id === id) state.drafts.delete(key); // gone with it
     this.tracker.forget(id);
     emit("conversations");
     emit("left", id);
