@@ -23,6 +23,7 @@ from .domain.clock import Clock, SystemClock
 from .domain.model import OrgRole
 from .gateway.gateway import Gateway
 from .gateway.signals import BusSignals
+from .mail.smtp import NoMailer, SmtpMailer
 from .services.activity import Activity, OrgActivityCounter
 from .services.auth import Auth, LoginLimits, RevokedDevices
 from .services.conversations import Conversations
@@ -53,6 +54,14 @@ def build_bus(settings: Settings, clock: Clock) -> Bus:
     return MemoryBus()
 
 
+def build_mailer(settings: Settings) -> SmtpMailer | NoMailer:
+    if not settings.smtp_host:
+        return NoMailer()
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    return SmtpMailer(settings.smtp_host, settings.smtp_port, settings.smtp_from, username=settings.smtp_username,
+                      password=password, security=settings.smtp_security)
+
+
 def build_services(settings: Settings, clock: Clock | None = None, db: Database | None = None) -> Services:
     clock = clock or SystemClock()
     db = db or open_database(settings.effective_database_url, synchronous=settings.sqlite_synchronous,
@@ -64,10 +73,11 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     core = Core(db, writer, clock, Limits(settings.max_text_bytes, settings.resume_limit,
                                           settings.invite_default_hours), signals, TokenCache(clock))
     passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism)
-    people = People(core, passwords)
+    mailer = build_mailer(settings)
+    people = People(core, passwords, can_confirm_email=mailer.configured and bool(settings.public_url))
     auth = Auth(core, passwords, people, LoginLimits(
         settings.login_rate_per_account, settings.login_burst_per_account,
-        settings.login_rate_per_address, settings.login_burst_per_address))
+        settings.login_rate_per_address, settings.login_burst_per_address), mailer, settings.public_url)
     messages = Messages(core)
     markers = Markers(core)
     sync = Sync(core)

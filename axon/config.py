@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -39,6 +39,15 @@ class Settings(BaseSettings):
         None, description="First admin's password; generated and printed when unset."
     )
     admin_email: str | None = Field(None, description="First admin's e-mail address.")
+
+    smtp_host: str | None = Field(None, description="SMTP server for outgoing mail (sign-up confirmations); "
+                                  "none = no mail, and open sign-up by e-mail domain cannot be switched on.")
+    smtp_port: int = Field(587, description="SMTP port (587 with STARTTLS, 465 with TLS).")
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        "starttls", description="starttls, tls (implicit, port 465) or none (a relay on localhost only).")
+    smtp_username: str | None = Field(None, description="SMTP login, if the server asks for one.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password.")
+    smtp_from: str = Field("Axon <axon@localhost>", description="Sender address of Axon's mail.")
 
     max_text_bytes: int = Field(16 * 1024, description="Largest message text in UTF-8 bytes.")
     max_frame_bytes: int = Field(64 * 1024, description="Largest WebSocket frame accepted.")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from ..protocol.rest import Device, InviteInfo, Org, Session, User
+from ..protocol.rest import Device, InviteInfo, Org, Session, SignupPending, User
 from .deps import CurrentActor, Svc, client_address, fast_json
 from .openapi import errors, returns
-from .schemas import LoginBody, PasswordChangeBody, ProfileBody, SignupBody
+from .schemas import ConfirmEmailBody, LoginBody, PasswordChangeBody, ProfileBody, SignupBody
 
 router = APIRouter(tags=["account"])
 
@@ -26,10 +26,22 @@ async def logout(actor: CurrentActor, svc: Svc) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/auth/signup", status_code=201, responses=returns(Session, 400, 403, 404, 409, 410, 422, 429, status=201))
+@router.post("/auth/signup", status_code=201, responses={
+    **returns(Session, 400, 403, 404, 409, 410, 422, 429, 503, status=201),
+    **returns(SignupPending, status=202)})
 async def signup(body: SignupBody, request: Request, svc: Svc) -> Response:
-    """Create an account through an invite link, or by open sign-up for an allowed e-mail domain."""
-    return fast_json(Session(**await svc.auth.signup(body.model_dump(), client_address(request))), 201)
+    """Create an account through an invite link (201, signed in), or start an open sign-up for an allowed
+    e-mail domain (202: a single-use confirmation link was mailed; the account exists once it is opened)."""
+    result = await svc.auth.signup(body.model_dump(), client_address(request))
+    if result.get("status") == "confirmation_sent":
+        return fast_json(SignupPending(**result), 202)
+    return fast_json(Session(**result), 201)
+
+
+@router.post("/auth/confirm-email", status_code=201, responses=returns(Session, 400, 404, 409, 410, 422, status=201))
+async def confirm_email(body: ConfirmEmailBody, svc: Svc) -> Response:
+    """Open an e-mail confirmation link: the pending sign-up becomes the account, signed in on this device."""
+    return fast_json(Session(**await svc.auth.confirm_email(body.token, body.device_name)), 201)
 
 
 @router.get("/invites/{token}", responses=returns(InviteInfo, 404))

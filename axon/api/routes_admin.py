@@ -72,7 +72,7 @@ async def revoke_invite(invite_id: str, actor: CurrentActor, svc: Svc) -> Respon
     return Response(status_code=204)
 
 
-@router.patch("/org", responses=returns(Org, 400, 401, 403, 422))
+@router.patch("/org", responses=returns(Org, 400, 401, 403, 409, 422))
 async def update_org(body: OrgBody, actor: CurrentActor, svc: Svc) -> Response:
     return fast_json(await svc.people.update_org(actor, body.name, body.signup_domains))
 

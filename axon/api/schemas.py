@@ -35,6 +35,11 @@ class SignupBody(Body):
     device_name: str = ""
 
 
+class ConfirmEmailBody(Body):
+    token: str = Field(min_length=1, max_length=200, description="The token of the mailed confirmation link.")
+    device_name: str = ""
+
+
 class ProfileBody(Body):
     display_name: str | None = None
     title: str | None = None

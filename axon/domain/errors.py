@@ -9,7 +9,8 @@
     ├── NotFound (404)             does not exist *or* is not visible to the caller
     ├── Conflict (409)             state conflict, e.g. an idempotency key reused with other content
     ├── Gone (410)                 expired or used-up invite
-    └── RateLimited (429)          too many attempts; ``retry_after`` seconds
+    ├── RateLimited (429)          too many attempts; ``retry_after`` seconds
+    └── Unavailable (503)          a service Axon depends on (e.g. the SMTP server) failed
 
 Each class maps to an HTTP status and to the ``error.code`` of a WebSocket error
 frame in exactly one place (``status`` and ``code`` here). Services raise these;
@@ -79,6 +80,11 @@ class Gone(AxonError):
     code = "gone"
 
 
+class Unavailable(AxonError):
+    status = 503
+    code = "unavailable"
+
+
 class RateLimited(AxonError):
     status = 429
     code = "rate_limited"
@@ -93,6 +99,8 @@ ERROR_CODES: dict[str, str] = {
     "bad_request": "The request could not be understood.",
     "validation_failed": "A field is missing, has the wrong type or is out of range.",
     "message_too_large": "The text is longer than the server allows.",
+    "body_too_large": "The request body is larger than the route accepts.",
+    "weak_password": "The new password is common or easy to guess.",
     "unauthenticated": "No valid token: log in again.",
     "forbidden": "You may not do this.",
     "archived": "The conversation is archived (read-only).",
@@ -104,6 +112,10 @@ ERROR_CODES: dict[str, str] = {
     "idempotency_key_reused": "The client_msg_id was already used for a different message.",
     "version_conflict": "The preferences changed since base_version; the current ones are in details.",
     "gone": "The invite has expired or was used up.",
+    "confirmation_invalid": "The e-mail confirmation link is unknown, used or expired.",
+    "email_not_configured": "Open sign-up needs the server to send e-mail (SMTP and a public URL).",
+    "unavailable": "A service the server depends on failed; try again later.",
+    "email_unavailable": "The e-mail could not be sent; try again later.",
     "rate_limited": "Too many requests; retry after the given number of seconds.",
     "unknown_frame": "The WebSocket frame type is not known.",
     "invalid_frame": "The WebSocket frame is not valid JSON or misses fields.",

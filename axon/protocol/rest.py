@@ -76,6 +76,14 @@ class Session(Shape):
     org: Org
 
 
+class SignupPending(Shape):
+    """An open sign-up waiting for its e-mail confirmation: no account exists yet."""
+
+    status: Annotated[str, msgspec.Meta(description='Always "confirmation_sent".')]
+    email: Annotated[str, msgspec.Meta(description="Where the single-use confirmation link was sent.")]
+    expires_at: Annotated[str, msgspec.Meta(description="When the link stops working.")]
+
+
 class Invite(Shape):
     id: str
     created_by: str
@@ -237,7 +245,7 @@ class Draft(Shape):
 
 
 SHAPES: tuple[Any, ...] = (
-    ErrorResponse, User, Device, Org, Session, Invite, InviteInfo, Conversation, Member, Reaction, Message,
-    SendResult, MessagePage, Thread, Receipts, EventPage, UserEventPage, UserPage, ReadMarker, Health, ActivityDay,
-    Event, UserEventFrame, Preferences, Draft,
+    ErrorResponse, User, Device, Org, Session, SignupPending, Invite, InviteInfo, Conversation, Member, Reaction,
+    Message, SendResult, MessagePage, Thread, Receipts, EventPage, UserEventPage, UserPage, ReadMarker, Health,
+    ActivityDay, Event, UserEventFrame, Preferences, Draft,
 )

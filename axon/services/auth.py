@@ -10,7 +10,8 @@ import msgspec
 
 from ..domain import policy
 from ..domain.accounts import email_domain, validate_email
-from ..domain.errors import Forbidden, NotFound, RateLimited, Unauthenticated, ValidationFailed
+from ..domain.clock import iso_from_ms
+from ..domain.errors import Forbidden, Gone, NotFound, RateLimited, Unauthenticated, Unavailable, ValidationFailed
 from ..domain.ids import new_id, new_token
 from ..domain.invites import check_invite_usable
 from ..domain.model import Actor, OrgRole
@@ -19,8 +20,10 @@ from ..store import accounts
 from ..store.tx import Tx
 from ..store.writer import Committed
 from .core import Core
+from .mails import CONFIRMATION_HOURS, signup_confirmation
 from .passwords import Passwords, token_hash
 from .people import NewUser, People
+from .ports import Mailer, MailFailed
 from .views import device_view, org_view, user_view
 
 Row = dict[str, Any]
@@ -35,10 +38,13 @@ class LoginLimits:
 
 
 class Auth:
-    def __init__(self, core: Core, passwords: Passwords, people: People, limits: LoginLimits) -> None:
+    def __init__(self, core: Core, passwords: Passwords, people: People, limits: LoginLimits,
+                 mailer: Mailer | None = None, public_url: str | None = None) -> None:
         self.core = core
         self.passwords = passwords
         self.people = people
+        self.mailer = mailer
+        self.public_url = (public_url or "").rstrip("/")
         self._per_account = RateLimiter(limits.per_account_rate, limits.per_account_burst)
         self._per_address = RateLimiter(limits.per_address_rate, limits.per_address_burst)
 
@@ -112,7 +118,7 @@ class Auth:
             )
             org_id = invite["org_id"]
         else:
-            org_id = await self._open_signup_org(body.get("org"), body.get("email"))
+            return await self._open_signup(body)
         new = NewUser(username=body.get("username", ""), display_name=body.get("display_name", ""),
                       password=body.get("password", ""), email=body.get("email"),
                       locale=body.get("locale") or "en")
@@ -121,16 +127,62 @@ class Auth:
         assert user is not None
         return await self._new_session(user, body.get("device_name") or "")
 
-    async def _open_signup_org(self, org_slug: str | None, email: str | None) -> str:
+    @property
+    def can_confirm_email(self) -> bool:
+        """Open sign-up needs a way to send the confirmation link, and the URL it points to."""
+        return bool(self.people.can_confirm_email and self.mailer is not None and self.public_url)
+
+    async def _open_signup(self, body: Row) -> Row:
+        """Open sign-up by e-mail domain: nothing is created until the address is confirmed.
+
+        The sign-up waits, with its password already hashed, under the hash of a single-use token
+        that is mailed to the address; ``confirm_email`` turns it into the account.
+        """
+        org_slug = body.get("org")
         if not org_slug:
             raise ValidationFailed("Give invite_token, or org and email for open sign-up.", field="invite_token")
         org = await self.people.resolve_org(org_slug)
-        address = validate_email(email)
+        address = validate_email(body.get("email"))
         domains = [d for d in org["signup_domains"].split(",") if d]
-        if address is None or email_domain(address) not in domains:
+        if address is None or email_domain(address) not in domains or not self.can_confirm_email:
             raise Forbidden("Sign-up needs an invite link or an e-mail address of an allowed domain.",
                             code="signup_not_allowed")
-        return str(org["id"])
+        account = await self.people.valid_account(NewUser(
+            username=body.get("username", ""), display_name=body.get("display_name", ""),
+            password=body.get("password", ""), email=address, locale=body.get("locale") or "en"))
+        await self.people.account_taken(org["id"], account["username"], address)
+        token = new_token()
+        now = self.core.clock.now_ms()
+        pending = {"token_hash": token_hash(token), "org_id": org["id"], "email": address,
+                   "username": account["username"], "display_name": account["display_name"],
+                   "password_hash": account["password_hash"], "locale": account["locale"], "created_at": now,
+                   "expires_at": now + CONFIRMATION_HOURS * 3_600_000}
+        await self.core.write(lambda tx: accounts.insert_pending_signup(tx.conn, pending))
+        assert self.mailer is not None
+        link = f"{self.public_url}/#/confirm/{token}"
+        try:
+            await self.mailer.send(signup_confirmation(address, account["locale"], org["name"],
+                                                       account["display_name"], link))
+        except MailFailed as exc:
+            await self.core.write(lambda tx: accounts.take_pending_signup(tx.conn, pending["token_hash"]))
+            raise Unavailable("The confirmation e-mail could not be sent; try again later.",
+                              code="email_unavailable") from exc
+        return {"status": "confirmation_sent", "email": address, "expires_at": iso_from_ms(pending["expires_at"])}
+
+    async def confirm_email(self, token: str, device_name: str) -> Row:
+        """Open a confirmation link: the pending sign-up becomes the account, signed in on this device."""
+        if not isinstance(token, str) or not token:
+            raise ValidationFailed("token is required.", field="token")
+        pending = await self.core.write(lambda tx: accounts.take_pending_signup(tx.conn, token_hash(token)))
+        if pending is None or pending["expires_at"] <= self.core.clock.now_ms():
+            raise Gone("This confirmation link is not valid (any more): links work once, for "
+                       f"{CONFIRMATION_HOURS} hours. Sign up again.", code="confirmation_invalid")
+        created = await self.people.create_user(pending["org_id"], NewUser(
+            username=pending["username"], display_name=pending["display_name"], password="",
+            email=pending["email"], locale=pending["locale"], password_hash=pending["password_hash"]))
+        user = await self.core.read(lambda c: accounts.get_user(c, created.id))
+        assert user is not None
+        return await self._new_session(user, device_name)
 
     async def authenticate(self, token: str | None) -> Actor:
         if not token:

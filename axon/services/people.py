@@ -15,6 +15,7 @@ from ..domain.invites import INVITE_GONE, invite_usable
 from ..domain.model import Actor, OrgRole
 from ..domain.names import normalise_query, search_key
 from ..store import accounts
+from ..store.database import Conn
 from ..store.errors import DuplicateKey
 from ..store.tx import Tx
 from .core import Core
@@ -32,12 +33,15 @@ class NewUser:
     email: str | None = None
     role: OrgRole = OrgRole.MEMBER
     locale: str = "en"
+    password_hash: str | None = None  # already hashed (a confirmed sign-up): ``password`` is not used
 
 
 class People:
-    def __init__(self, core: Core, passwords: Passwords) -> None:
+    def __init__(self, core: Core, passwords: Passwords, *, can_confirm_email: bool = False) -> None:
         self.core = core
         self.passwords = passwords
+        # Open sign-up confirms addresses by mail: without SMTP and a public URL it cannot be switched on.
+        self.can_confirm_email = can_confirm_email
 
     # --- organisations ---------------------------------------------------------
 
@@ -68,6 +72,10 @@ class People:
             values["name"] = validate_name(name, "name", 200)
         if signup_domains is not None:
             values["signup_domains"] = validate_signup_domains(signup_domains)
+            if values["signup_domains"] and not self.can_confirm_email:
+                raise Conflict("Open sign-up confirms each address by e-mail: configure an SMTP server "
+                               "(AXON_SMTP_HOST) and the public URL (AXON_PUBLIC_URL) first.",
+                               code="email_not_configured", field="signup_domains")
         if values:
             await self.core.write(lambda tx: accounts.update_org(tx.conn, actor.org_id, values))
         return await self.get_org(actor)
@@ -86,18 +94,15 @@ class People:
         The invite's use is taken in the transaction that creates the user, so an invite
         that runs out between the caller's check and this write creates nobody.
         """
-        username = validate_username(new.username)
-        display_name = validate_name(new.display_name, "display_name", 200)
-        email = validate_email(new.email)
-        locale = validate_locale(new.locale)
-        password_hash = await self.passwords.hash(new.password, username, display_name, email)
+        account = await self.valid_account(new)
+        username, email = account["username"], account["email"]
         now = self.core.clock.now_ms()
         row = {
             "id": new_id("user", now), "org_id": org_id, "username": username, "email": email,
-            "display_name": display_name, "title": "", "timezone": "UTC", "locale": locale,
+            "display_name": account["display_name"], "title": "", "timezone": "UTC", "locale": account["locale"],
             "status_text": "", "org_role": new.role.value, "disabled": False, "read_receipts": True,
-            "password_hash": password_hash, "stream_seq": 0, "created_at": now,
-            "search_key": search_key(display_name, username),
+            "password_hash": account["password_hash"], "stream_seq": 0, "created_at": now,
+            "search_key": search_key(account["display_name"], username),
         }
 
         def create(tx: Tx) -> None:
@@ -114,6 +119,25 @@ class People:
 
         await self.core.write(create)
         return user_view(row, private=True)
+
+    async def valid_account(self, new: NewUser) -> Row:
+        """The account's fields, validated, with its password hashed (refused when weak)."""
+        username = validate_username(new.username)
+        display_name = validate_name(new.display_name, "display_name", 200)
+        email = validate_email(new.email)
+        password_hash = new.password_hash or await self.passwords.hash(new.password, username, display_name, email)
+        return {"username": username, "display_name": display_name, "email": email,
+                "locale": validate_locale(new.locale), "password_hash": password_hash}
+
+    async def account_taken(self, org_id: str, username: str, email: str | None) -> None:
+        """Refuse (409) a username or e-mail address the organisation already has."""
+        def check(conn: Conn) -> None:
+            if accounts.get_user_by_username(conn, org_id, username) is not None:
+                raise Conflict(f"The username {username!r} is taken.", field="username")
+            if email and accounts.email_taken(conn, org_id, email):
+                raise Conflict("An account with this e-mail exists.", field="email")
+
+        await self.core.read(check)
 
     async def admin_create_user(self, actor: Actor, new: NewUser) -> Row:
         policy.check_org_admin(actor)

@@ -8,6 +8,7 @@ and only the composition root (``axon/app.py``) knows the class behind it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 
@@ -47,3 +48,25 @@ class SearchIndex(Protocol):
     async def search(self, conversation_ids: list[str], query: str, limit: int) -> list[str]:
         """Ids of the best-matching messages in ``conversation_ids``, best first."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMail:
+    to: str
+    subject: str
+    text: str
+
+
+class MailFailed(Exception):
+    """The mail could not be handed to the SMTP server (or none is configured)."""
+
+
+class Mailer(Protocol):
+    """Outgoing e-mail (``axon.mail.smtp``)."""
+
+    @property
+    def configured(self) -> bool:
+        """Can mail be sent at all? Features that need it are refused otherwise."""
+
+    async def send(self, mail: OutgoingMail) -> None:
+        """Hand ``mail`` to the SMTP server; raises ``MailFailed`` if that fails."""

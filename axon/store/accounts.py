@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
 
 from .driver_sql import PreparedQuery
 from .errors import duplicate_key_on_integrity_error
-from .schema import devices, invites, orgs, users
+from .schema import devices, invites, orgs, pending_signups, users
 
 Row = dict[str, Any]
 
@@ -211,3 +211,18 @@ def use_invite(conn: Connection, invite_id: str, now_ms: int) -> bool:
 
 def revoke_invite(conn: Connection, invite_id: str, now_ms: int) -> None:
     conn.execute(update(invites).where(invites.c.id == invite_id).values(revoked_at=now_ms))
+
+
+# --- open sign-ups waiting for their e-mail confirmation -------------------------
+
+
+def insert_pending_signup(conn: Connection, row: Row) -> None:
+    conn.execute(insert(pending_signups).values(**row))
+    conn.execute(delete(pending_signups).where(pending_signups.c.expires_at <= row["created_at"]))  # tidy up
+
+
+def take_pending_signup(conn: Connection, token_hash: str) -> Row | None:
+    """Remove and return the pending sign-up of a confirmation link: a link works once."""
+    found = conn.execute(delete(pending_signups).where(pending_signups.c.token_hash == token_hash)
+                         .returning(*pending_signups.c)).mappings().first()
+    return dict(found) if found is not None else None

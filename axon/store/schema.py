@@ -91,6 +91,22 @@ invites = Table(
     Column("revoked_at", BigInteger),
 )
 
+# Open sign-ups waiting for their e-mail address to be confirmed: no account exists until then
+# (nothing can be done with it, and no one can squat a name or address with an unconfirmed one).
+pending_signups = Table(
+    "pending_signups",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("org_id", String(32), ForeignKey("orgs.id"), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("username", String(64), nullable=False),
+    Column("display_name", String(200), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("locale", String(16), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False, index=True),
+)
+
 conversations = Table(
     "conversations",
     metadata,

@@ -18,6 +18,7 @@ from axon.domain.errors import (
     NotFound,
     RateLimited,
     Unauthenticated,
+    Unavailable,
     ValidationFailed,
 )
 from axon.domain.model import Actor, Conversation, ConversationKind, MemberRole, Membership
@@ -32,6 +33,7 @@ ERRORS: list[tuple[type[AxonError], int, str]] = [
     (NotFound, 404, "not_found"),
     (Conflict, 409, "conflict"),
     (Gone, 410, "gone"),
+    (Unavailable, 503, "unavailable"),
 ]
 
 

@@ -18,7 +18,8 @@ window.addEventListener("hashchange", () => {
 
 const root = document.getElementById("app");
 const session = prefs.session();
-if (session && session.token && state.route.name !== "invite") startApp(root, session);
+const SIGNED_OUT_ROUTES = new Set(["invite", "signup", "confirm"]);
+if (session && session.token && !SIGNED_OUT_ROUTES.has(state.route.name)) startApp(root, session);
 else showSignedOut(root);
 
 // Expose a read-only view of the state for debugging and for the browser tests.

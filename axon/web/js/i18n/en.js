@@ -279,6 +279,24 @@ export default {
 
   "user.unknown": "…",
 
+  // main: open sign-up with a confirmed work e-mail
+  "signup.link": "New here? Sign up with your work e-mail",
+  "signup.title": "Sign up with your work e-mail",
+  "signup.explain": "Your organisation lets colleagues with its e-mail addresses join. We mail you a link; your account is created when you open it.",
+  "signup.org": "Organisation ID (ask your admin)",
+  "signup.email": "Work e-mail",
+  "signup.submit": "Send the confirmation link",
+  "signup.sent_title": "Check your inbox",
+  "signup.sent": "We sent a confirmation link to {email}. Open it within 24 hours to create your account.",
+  "signup.back": "Back to sign in",
+  "confirm.working": "Confirming your e-mail address…",
+  "confirm.failed_title": "This link does not work",
+  "confirm.again": "Sign up again",
+  "error.confirmation_invalid": "This confirmation link is not valid any more: links work once, for 24 hours. Sign up again.",
+  "error.email_unavailable": "The confirmation e-mail could not be sent. Please try again later.",
+  "error.email_not_configured": "Open sign-up needs the server to send e-mail: ask the operator to configure SMTP and the public URL.",
+  "error.body_too_large": "That is more than the server accepts in one request.",
+
   // hb: sidebar preferences, drafts, mark all as read
   "sidebar.favourites": "Favourites",
   "sidebar.unread_only": "Show unread only",

@@ -273,6 +273,24 @@ export default {
 
   "user.unknown": "…",
 
+  // main: open sign-up with a confirmed work e-mail
+  "signup.link": "新成员？用工作邮箱注册",
+  "signup.title": "用工作邮箱注册",
+  "signup.explain": "你的组织允许使用其邮箱域名的同事加入。我们会给你发一封邮件，打开其中的链接后即创建账号。",
+  "signup.org": "组织标识（向管理员获取）",
+  "signup.email": "工作邮箱",
+  "signup.submit": "发送确认链接",
+  "signup.sent_title": "请查收邮件",
+  "signup.sent": "确认链接已发送到 {email}，请在 24 小时内打开以创建账号。",
+  "signup.back": "返回登录",
+  "confirm.working": "正在确认邮箱…",
+  "confirm.failed_title": "链接无效",
+  "confirm.again": "重新注册",
+  "error.confirmation_invalid": "确认链接已失效：每个链接只能使用一次，24 小时内有效。请重新注册。",
+  "error.email_unavailable": "确认邮件未能发出，请稍后再试。",
+  "error.email_not_configured": "开放注册需要服务器能发送邮件：请让运维配置 SMTP 和公开网址。",
+  "error.body_too_large": "内容超出了服务器单次请求可接受的大小。",
+
   // hb: sidebar preferences, drafts, mark all as read
   "sidebar.favourites": "收藏",
   "sidebar.unread_only": "只看未读",

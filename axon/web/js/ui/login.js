@@ -1,4 +1,5 @@
-// The signed-out screens: sign in, and sign up through an invite link (#/invite/<token>).
+// The signed-out screens: sign in; sign up through an invite link (#/invite/<token>) or with a work
+// e-mail address (#/signup), which mails a confirmation link (#/confirm/<token>).
 
 import { Api, seg } from "../core/api.js";
 import { LANGUAGES, errorText, formatDateTime, language, setLanguage, t } from "../core/i18n.js";
@@ -14,7 +15,11 @@ export function mountSignedOut(root, reason, onSignedIn) {
     clear(root);
     const page = h("div", { class: "auth-page" });
     root.append(page);
-    const card = state.route.name === "invite" ? inviteCard(state.route.token, onSignedIn) : loginCard(reason, onSignedIn);
+    const name = state.route.name;
+    const card = name === "invite" ? inviteCard(state.route.token, onSignedIn)
+      : name === "signup" ? openSignupCard()
+      : name === "confirm" ? confirmCard(state.route.token, onSignedIn)
+      : loginCard(reason, onSignedIn);
     page.append(h("div", { class: "auth-card" }, h("div", { class: "brand" }, h("img", { src: "icon.svg", alt: "", width: 40, height: 40 }), h("h1", null, "Axon")),
       card, languagePicker(draw)));
   };
@@ -58,7 +63,7 @@ function loginCard(reason, onSignedIn) {
   const form = h("form", { class: "stack", "data-testid": "login-form" },
     h("h2", null, t("login.title")), login.el, password.el,
     h("details", null, h("summary", null, t("login.org_optional")), org.el),
-    error, submit);
+    error, submit, h("a", { href: "#/signup", class: "dim", "data-testid": "to-signup" }, t("signup.link")));
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     submit.disabled = true;
@@ -119,4 +124,50 @@ function signupForm(token, info, onSignedIn) {
     }
   });
   return form;
+}
+
+function openSignupCard() {
+  const org = field("signup.org", { type: "text", required: true, autocomplete: "organization", "data-testid": "open-signup-org" });
+  const email = field("signup.email", { type: "email", required: true, autocomplete: "email", "data-testid": "open-signup-email" });
+  const username = field("invite.username", { type: "text", required: true, autocomplete: "username", pattern: "[a-z0-9][a-z0-9._\\-]{1,63}", "data-testid": "open-signup-username" });
+  const display = field("invite.display_name", { type: "text", required: true, maxlength: 80, autocomplete: "name", "data-testid": "open-signup-display-name" });
+  const password = field("invite.password", { type: "password", required: true, minlength: 8, autocomplete: "new-password", "data-testid": "open-signup-password" });
+  const error = h("p", { class: "form-error", role: "alert", "data-testid": "open-signup-error" });
+  const submit = h("button", { type: "submit", class: "btn primary wide", "data-testid": "open-signup-submit" }, t("signup.submit"));
+  const box = h("div", { class: "stack" });
+  const form = h("form", { class: "stack", "data-testid": "open-signup-form" },
+    h("h2", null, t("signup.title")), h("p", { class: "dim" }, t("signup.explain")),
+    org.el, email.el, username.el, display.el, password.el, error, submit,
+    h("a", { href: "#/", class: "dim" }, t("signup.back")));
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    submit.disabled = true;
+    error.textContent = "";
+    try {
+      const sent = await publicApi.post("/auth/signup", {
+        org: org.input.value.trim(), email: email.input.value.trim(), username: username.input.value.trim().toLowerCase(),
+        display_name: display.input.value.trim(), password: password.input.value, locale: language(),
+      });
+      clear(box).append(h("div", { class: "stack", "data-testid": "open-signup-sent", role: "status" },
+        h("h2", null, t("signup.sent_title")), h("p", null, t("signup.sent", { email: sent.email })),
+        h("a", { href: "#/" }, t("signup.back"))));
+    } catch (err) {
+      error.textContent = errorText(err);
+      submit.disabled = false;
+    }
+  });
+  box.append(form);
+  queueMicrotask(() => org.input.focus());
+  return box;
+}
+
+function confirmCard(token, onSignedIn) {
+  const box = h("div", { class: "stack", "data-testid": "confirm-page", role: "status" }, h("p", { class: "dim" }, t("confirm.working")));
+  publicApi.post("/auth/confirm-email", { token, device_name: deviceName() })
+    .then((result) => finish(result, onSignedIn))
+    .catch((err) => {
+      clear(box).append(h("h2", null, t("confirm.failed_title")), h("p", { class: "form-error", "data-testid": "confirm-error" }, errorText(err)),
+        h("a", { href: "#/signup" }, t("confirm.again")));
+    });
+  return box;
 }

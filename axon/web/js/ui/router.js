@@ -1,5 +1,6 @@
 // Hash routes: #/c/<conv>, #/c/<conv>/thread/<message>, #/c/<conv>/members,
-// #/c/<conv>/pins, #/settings, #/admin, #/invite/<token>, and #/ (home).
+// #/c/<conv>/pins, #/settings, #/admin, #/invite/<token>, #/signup, #/confirm/<token> (the link
+// of an open sign-up's confirmation mail), and #/ (home).
 
 export function parseRoute(hash) {
   const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
@@ -8,6 +9,8 @@ export function parseRoute(hash) {
   if (head === "settings") return { name: "settings" };
   if (head === "admin") return { name: "admin", tab: id || "users" };
   if (head === "invite" && id) return { name: "invite", token: id };
+  if (head === "signup") return { name: "signup" };
+  if (head === "confirm" && id) return { name: "confirm", token: id };
   return { name: "home" };
 }
 

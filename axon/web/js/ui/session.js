@@ -28,7 +28,7 @@ export function startApp(container, session) {
 export function signedIn(container, result) {
   const session = { token: result.token, user: result.user, org: result.org || null, device_id: result.device.id };
   prefs.setSession(session);
-  if (state.route.name === "invite") {
+  if (["invite", "signup", "confirm"].includes(state.route.name)) {
     history.replaceState(null, "", "#/");
     state.route = { name: "home" };
   }

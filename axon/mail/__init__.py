@@ -1,0 +1,1 @@
+"""Outgoing e-mail (the ``Mailer`` port of ``axon.services.ports``)."""
