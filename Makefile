@@ -23,11 +23,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .
 	touch $@
 
-$(TEST_STAMP): pyproject.toml $(STAMP)
+$(TEST_STAMP): pyproject.toml tests/browser/package-lock.json $(STAMP)
 	$(BIN)/pip install -q -e '.[test]'
 	@# Browser tests drive Debian's chromium (Playwright never downloads a browser here);
 	@# the CJK and emoji fonts make the screenshots show Chinese text and emoji.
 	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji; }
+	@# axe-core for the accessibility checks (test_a11y.py), exactly as pinned in the lock file.
+	command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm; }
+	npm ci --prefix tests/browser --no-audit --no-fund
 	touch $@
 
 install: $(STAMP)

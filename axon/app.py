@@ -161,7 +161,8 @@ class Runtime:
         svc = self.services
         jobs: list[tuple[str, Coroutine[Any, Any, None]]] = [
             ("markers", svc.markers.run()), ("heartbeats", svc.gateway.run_heartbeats()), ("bus", svc.bus.run()),
-            ("reconcile", svc.gateway.run_reconciliation()), ("signals", svc.gateway.run_signals())]
+            ("reconcile", svc.gateway.run_reconciliation()), ("signals", svc.gateway.run_signals()),
+            ("revocations", svc.gateway.run_revocation_watch())]
         jobs += [(f"consumer-{r.consumer.name}", r.run()) for r in svc.durable]
         return jobs
 

@@ -63,6 +63,8 @@ class Settings(BaseSettings):
         60.0, description="Seconds between checks that live sessions missed no event (a lost bus message)."
     )
     hello_timeout: float = Field(10.0, description="Seconds a new socket has to send hello.")
+    revocation_poll_interval: float = Field(
+        1.0, description="Seconds between a node's looks for devices revoked outside it (e.g. from the shell).")
     spine_poll_interval: float = Field(
         1.0, description="Seconds between durable consumers' looks at the outbox for other nodes' commits."
     )

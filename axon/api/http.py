@@ -9,12 +9,20 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from starlette.routing import WebSocketRoute
-from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
 from ..protocol.rest import Health
-from . import errors, openapi, routes_account, routes_admin, routes_conversations, routes_messages, routes_preferences
+from . import (
+    errors,
+    openapi,
+    routes_account,
+    routes_admin,
+    routes_conversations,
+    routes_messages,
+    routes_preferences,
+    webapp,
+)
 from .body_limit import DEFAULT_LIMIT as DEFAULT_BODY_LIMIT
 from .body_limit import BodyLimit
 from .deps import fast_json
@@ -23,7 +31,8 @@ from .ws import websocket_endpoint
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
-    "connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    "connect-src 'self'; manifest-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'"
 )
 
 
@@ -97,7 +106,7 @@ def create_app(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[Any]],
         return fast_json(Health("ok"))
 
     if (WEB_DIR / "index.html").exists():
-        app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
+        webapp.install(app, WEB_DIR)
     app.add_middleware(BodyLimit, default=max_body_bytes)
     app.add_middleware(SecurityHeaders)  # added last: outermost, so 413s get the headers too
     return app

@@ -30,7 +30,7 @@ async def create_user(body: AdminCreateUserBody, actor: CurrentActor, svc: Svc) 
 @router.patch("/users/{user_id}", responses=returns(User, 400, 401, 403, 404, 422))
 async def update_user(user_id: str, body: AdminUpdateUserBody, actor: CurrentActor, svc: Svc) -> Response:
     """Disable (revokes every device at once) or enable a user; promote or demote an admin."""
-    result = await svc.people.get_user(actor, user_id)
+    result = await svc.people.admin_get_user(actor, user_id)  # admins only, even when nothing is to change
     if body.disabled is not None:
         result = await svc.people.set_disabled(actor, user_id, body.disabled)
     if body.role is not None:
@@ -74,7 +74,8 @@ async def revoke_invite(invite_id: str, actor: CurrentActor, svc: Svc) -> Respon
 
 @router.patch("/org", responses=returns(Org, 400, 401, 403, 409, 422))
 async def update_org(body: OrgBody, actor: CurrentActor, svc: Svc) -> Response:
-    return fast_json(await svc.people.update_org(actor, body.name, body.signup_domains))
+    return fast_json(await svc.people.update_org(actor, body.name, body.signup_domains,
+                                                 body.session_idle_days, body.session_max_days))
 
 
 @router.get("/activity", responses=returns(list[ActivityDay], 400, 401, 403, 422))

@@ -118,6 +118,8 @@ class InviteBody(Body):
 class OrgBody(Body):
     name: str | None = None
     signup_domains: list[str] | None = None
+    session_idle_days: int | None = Field(None, ge=0, le=3650, description="0: never expire for inactivity.")
+    session_max_days: int | None = Field(None, ge=0, le=3650, description="0: no maximum age.")
 
 
 

@@ -12,6 +12,8 @@ from .content import validate_name
 from .errors import ValidationFailed
 
 LOCALES = ("en", "zh-CN")
+DAY_MS = 86_400_000
+SESSION_IDLE_DAYS, SESSION_MAX_DAYS = 30, 90  # a new organisation's sign-in lifetimes (like the schema's defaults)
 MIN_PASSWORD_LENGTH = 8
 MIN_PASSWORD_SCORE = 2  # zxcvbn's 0–4 scale: 2 = "somewhat guessable", safe against throttled online guessing
 MEASURED_PASSWORD_CHARS = 128  # zxcvbn's time grows with length; beyond this a password is long enough
@@ -50,6 +52,24 @@ def check_password_strength(password: str, *personal: str | None) -> None:
         advice = " ".join(filter(None, [feedback.get("warning"), *feedback.get("suggestions", [])]))
         raise ValidationFailed(f"This password is too easy to guess. {advice}".strip(), code="weak_password",
                                field="password", score=estimate["score"])
+
+
+def validate_session_days(days: Any, field: str) -> int:
+    """A session lifetime in days: 0 (no limit) to ten years."""
+    if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= 3650:
+        raise ValidationFailed(f"{field} must be a whole number of days from 0 (no limit) to 3650.", field=field)
+    return days
+
+
+def session_expires_at(created_at: int, last_seen_at: int | None, idle_days: int, max_days: int) -> int | None:
+    """When a device's sign-in ends (ms): ``idle_days`` after it was last seen or ``max_days`` after it
+    began, whichever comes first; None when neither limit is set."""
+    ends = []
+    if idle_days:
+        ends.append(max(created_at, last_seen_at or 0) + idle_days * DAY_MS)
+    if max_days:
+        ends.append(created_at + max_days * DAY_MS)
+    return min(ends) if ends else None
 
 
 def slugify(name: str) -> str:

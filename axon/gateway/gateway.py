@@ -25,11 +25,13 @@ from .hub import Hub
 from .limits import SessionLimits
 from .presence import PresenceTracker
 from .reconcile import Reconciler
+from .revocations import RevocationWatch
 from .session import Session, SessionServices
 from .signals import BusSignals
 from .transport import Transport
 
 log = logging.getLogger("axon.gateway")
+LIVE_SEEN_EVERY_MS = 600_000  # connected devices' last-seen times are refreshed this often
 
 
 class Gateway:
@@ -46,8 +48,11 @@ class Gateway:
         self._sessions = SessionServices(self.node_id, SessionLimits.from_settings(settings), clock,
                                          auth.authenticate, sync, self.hub, self.presence, handlers, self.detach)
         self._last_seen: dict[str, int] = {}  # device id -> ms, stored on the next heartbeat
+        self._live_seen_at = clock.now_ms()
         self.heartbeats = Heartbeats(clock, settings.heartbeat_timeout, self.hub.sessions, self._store_last_seen)
         self.reconciler = Reconciler(clock, settings.reconcile_interval, self.hub.by_conversation, sync.latest_seqs)
+        self.revocations = RevocationWatch(clock, settings.revocation_poll_interval, auth.revoked_since,
+                                           self._revoke_locally)
         bus.attach(self.hub.dispatch)
         bus.attach(self._forget_revoked_tokens)
         bus.on_reconnect(self.reconciler.bus_reconnected)
@@ -57,6 +62,15 @@ class Gateway:
         for env in envelopes:
             if env.topic == Topic.DEVICE_REVOKED:
                 self.auth.forget_token_of(env.key)
+
+    def _revoke_locally(self, device_id: str) -> None:
+        self.auth.forget_token_of(device_id)
+        for session in tuple(self.hub.by_device.get(device_id, ())):
+            session.revoke()
+
+    async def run_revocation_watch(self) -> None:
+        """End the sessions of devices revoked elsewhere (the shell, another node), until cancelled."""
+        await self.revocations.run()
 
     def new_session(self, transport: Transport, address: str) -> Session:
         session = Session(transport, address, self._sessions)
@@ -82,6 +96,12 @@ class Gateway:
         await self.signals.run()
 
     async def _store_last_seen(self) -> None:
+        now = self.clock.now_ms()
+        if now - self._live_seen_at >= LIVE_SEEN_EVERY_MS:  # connected devices are in use: their sign-in stays fresh
+            self._live_seen_at = now
+            for session in self.hub.sessions():
+                if session.device_id:
+                    self._last_seen.setdefault(session.device_id, now)
         if not self._last_seen:
             return
         seen, self._last_seen = self._last_seen, {}

@@ -67,6 +67,10 @@ class Org(Shape):
     slug: str
     signup_domains: list[str]
     created_at: Timestamp
+    session_idle_days: Annotated[int, msgspec.Meta(
+        description="A device not seen for this many days must sign in again (0: never).")] = 30
+    session_max_days: Annotated[int, msgspec.Meta(
+        description="A sign-in lasts at most this many days (0: no limit).")] = 90
 
 
 class Session(Shape):

@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 
 from ..domain import policy
-from ..domain.accounts import email_domain, validate_email
+from ..domain.accounts import email_domain, session_expires_at, validate_email
 from ..domain.clock import iso_from_ms
 from ..domain.errors import Forbidden, Gone, NotFound, RateLimited, Unauthenticated, Unavailable, ValidationFailed
 from ..domain.ids import new_id, new_token
@@ -22,11 +22,12 @@ from ..store.writer import Committed
 from .core import Core
 from .mails import CONFIRMATION_HOURS, signup_confirmation
 from .passwords import Passwords, token_hash
-from .people import NewUser, People
+from .people import NewUser, People, revoke_devices
 from .ports import Mailer, MailFailed
 from .views import device_view, org_view, user_view
 
 Row = dict[str, Any]
+SEEN_EVERY_MS = 600_000  # how stale a device's last-seen time may get before a request refreshes it
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +197,13 @@ class Auth:
             raise Unauthenticated("The token is not valid or the device was revoked.")
         if row["disabled"]:
             raise Unauthenticated("This account is disabled.", code="account_disabled")
+        now = self.core.clock.now_ms()
+        ends = session_expires_at(row["created_at"], row["last_seen_at"], row["session_idle_days"],
+                                  row["session_max_days"])
+        if ends is not None and ends <= now:
+            raise Unauthenticated("This sign-in has expired: sign in again.", code="session_expired")
+        if now - (row["last_seen_at"] or row["created_at"]) > SEEN_EVERY_MS:  # REST-only clients (bots) too
+            await self.record_last_seen({row["device_id"]: now})
         actor = Actor(row["user_id"], row["org_id"], row["device_id"], OrgRole(row["org_role"]))
         self.core.tokens.put(digest, actor)
         return actor
@@ -225,6 +233,10 @@ class Auth:
         """A device was revoked on another node: stop honouring its cached token here too."""
         self.core.tokens.forget_device(device_id)
 
+    async def revoked_since(self, since_ms: int) -> list[tuple[str, int]]:
+        """(device id, revoked at) of every device revoked at or after ``since_ms``."""
+        return await self.core.read(lambda c: accounts.devices_revoked_since(c, since_ms))
+
     async def record_last_seen(self, seen: dict[str, int]) -> None:
         """Store when each device (id -> ms) was last connected; the gateway batches these."""
         await self.core.write(lambda tx: accounts.touch_devices(tx.conn, seen))
@@ -246,7 +258,12 @@ class Auth:
             # 403, not 401: the session is fine, only the password typed is wrong.
             raise Forbidden("The current password is wrong.", code="wrong_password")
         new_hash = await self.passwords.hash(new_password, user["username"], user["display_name"], user["email"])
-        await self.core.write(lambda tx: accounts.update_user(tx.conn, actor.user_id, {"password_hash": new_hash}))
+
+        def apply(tx: Tx) -> None:
+            accounts.update_user(tx.conn, actor.user_id, {"password_hash": new_hash})
+            revoke_devices(tx, actor.user_id, keep=actor.device_id)  # only the device that changed it stays
+
+        await self.core.write(apply)
 
 
 class RevokedDevices:

@@ -6,7 +6,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..domain import policy
-from ..domain.accounts import profile_changes, slugify, validate_email, validate_locale, validate_signup_domains
+from ..domain.accounts import (
+    SESSION_IDLE_DAYS,
+    SESSION_MAX_DAYS,
+    profile_changes,
+    slugify,
+    validate_email,
+    validate_locale,
+    validate_session_days,
+    validate_signup_domains,
+)
 from ..domain.content import validate_name, validate_username
 from ..domain.cursors import decode_directory_cursor, encode_directory_cursor
 from ..domain.errors import Conflict, Gone, NotFound, ValidationFailed
@@ -49,7 +58,8 @@ class People:
         name = validate_name(name, "name", 200)
         slug = slugify(slug or name)
         row = {"id": new_id("org", self.core.clock.now_ms()), "name": name, "slug": slug,
-               "signup_domains": "", "created_at": self.core.clock.now_ms()}
+               "signup_domains": "", "created_at": self.core.clock.now_ms(),
+               "session_idle_days": SESSION_IDLE_DAYS, "session_max_days": SESSION_MAX_DAYS}
 
         def create(tx: Tx) -> None:
             if accounts.get_org_by_slug(tx.conn, slug) is not None:
@@ -65,9 +75,13 @@ class People:
             raise NotFound("Organisation not found.")
         return org_view(row)
 
-    async def update_org(self, actor: Actor, name: str | None, signup_domains: list[str] | None) -> Row:
+    async def update_org(self, actor: Actor, name: str | None, signup_domains: list[str] | None,
+                         session_idle_days: int | None = None, session_max_days: int | None = None) -> Row:
         policy.check_org_admin(actor)
         values: Row = {}
+        for field, days in (("session_idle_days", session_idle_days), ("session_max_days", session_max_days)):
+            if days is not None:
+                values[field] = validate_session_days(days, field)
         if name is not None:
             values["name"] = validate_name(name, "name", 200)
         if signup_domains is not None:
@@ -139,6 +153,11 @@ class People:
 
         await self.core.read(check)
 
+    async def admin_get_user(self, actor: Actor, user_id: str) -> Row:
+        """A user as administrators see them (with e-mail address)."""
+        policy.check_org_admin(actor)
+        return await self.get_user(actor, user_id)
+
     async def admin_create_user(self, actor: Actor, new: NewUser) -> Row:
         policy.check_org_admin(actor)
         return await self.create_user(actor.org_id, new)
@@ -173,9 +192,7 @@ class People:
         def apply(tx: Tx) -> None:
             accounts.update_user(tx.conn, user_id, {"disabled": disabled})
             if disabled:
-                for device_id in accounts.active_device_ids(tx.conn, user_id):
-                    accounts.revoke_device(tx.conn, device_id, tx.now_ms)
-                    tx.user_event(user_id, "device.revoked", {"device_id": device_id})
+                revoke_devices(tx, user_id)
 
         await self.core.write(apply)  # the ``revocations`` consumer ends the revoked devices' sessions
         self.core.tokens.forget_user(user_id)
@@ -192,7 +209,13 @@ class People:
         policy.check_org_admin(actor)
         user = await self._require_same_org(actor, user_id)
         password_hash = await self.passwords.hash(password, user["username"], user["display_name"], user["email"])
-        await self.core.write(lambda tx: accounts.update_user(tx.conn, user_id, {"password_hash": password_hash}))
+
+        def apply(tx: Tx) -> None:
+            accounts.update_user(tx.conn, user_id, {"password_hash": password_hash})
+            revoke_devices(tx, user_id)  # whoever knew the old password is signed out everywhere
+
+        await self.core.write(apply)
+        self.core.tokens.forget_user(user_id)
 
     async def _require_same_org(self, actor: Actor, user_id: str) -> Row:
         row = await self.core.read(lambda c: accounts.get_user(c, user_id))
@@ -263,3 +286,10 @@ class People:
                 "expires_at": invite_view(row).expires_at}
 
 
+def revoke_devices(tx: Tx, user_id: str, keep: str | None = None) -> None:
+    """Revoke every active device of the user except ``keep``, each with its ``device.revoked`` user event
+    (the ``revocations`` consumer then ends their sessions on every node)."""
+    for device_id in accounts.active_device_ids(tx.conn, user_id):
+        if device_id != keep:
+            accounts.revoke_device(tx.conn, device_id, tx.now_ms)
+            tx.user_event(user_id, "device.revoked", {"device_id": device_id})

@@ -53,6 +53,8 @@ def org_view(row: Row) -> Org:
         slug=row["slug"],
         signup_domains=[d for d in row["signup_domains"].split(",") if d],
         created_at=iso_from_ms(row["created_at"]),
+        session_idle_days=int(row["session_idle_days"]),
+        session_max_days=int(row["session_max_days"]),
     )
 
 

@@ -136,8 +136,13 @@ _DEVICE_BY_TOKEN_HASH = PreparedQuery(
         users.c.org_id,
         users.c.org_role,
         users.c.disabled,
+        devices.c.created_at,
+        devices.c.last_seen_at,
+        orgs.c.session_idle_days,
+        orgs.c.session_max_days,
     )
     .join(users, users.c.id == devices.c.user_id)
+    .join(orgs, orgs.c.id == users.c.org_id)
     .where(devices.c.token_hash == bindparam("token_hash"))
 )
 
@@ -163,6 +168,11 @@ def revoke_device(conn: Connection, device_id: str, now_ms: int) -> bool:
 def active_device_ids(conn: Connection, user_id: str) -> list[str]:
     stmt = select(devices.c.id).where(devices.c.user_id == user_id, devices.c.revoked_at.is_(None))
     return list(conn.execute(stmt).scalars())
+
+
+def devices_revoked_since(conn: Connection, since_ms: int) -> list[tuple[str, int]]:
+    stmt = select(devices.c.id, devices.c.revoked_at).where(devices.c.revoked_at >= since_ms)
+    return [(str(i), int(at)) for i, at in conn.execute(stmt).all()]
 
 
 def touch_devices(conn: Connection, seen: dict[str, int]) -> None:

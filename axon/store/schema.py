@@ -40,6 +40,9 @@ orgs = Table(
     Column("slug", String(64), nullable=False, unique=True),
     Column("signup_domains", Text, nullable=False, default=""),
     Column("created_at", BigInteger, nullable=False),
+    # How long a device's sign-in lasts: days without being seen, and at most (0: no limit).
+    Column("session_idle_days", Integer, nullable=False, default=30, server_default="30"),
+    Column("session_max_days", Integer, nullable=False, default=90, server_default="90"),
 )
 
 users = Table(
@@ -74,7 +77,7 @@ devices = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("created_at", BigInteger, nullable=False),
     Column("last_seen_at", BigInteger),
-    Column("revoked_at", BigInteger),
+    Column("revoked_at", BigInteger, index=True),  # every node looks for recent revocations each second
 )
 
 invites = Table(

@@ -121,3 +121,23 @@ def test_hostile_text_names_and_topics_render_inert(axon, open_app):
     assert a.page.evaluate("window.__xss") is None
     assert a.dialogs == []
     assert a.page.locator("body img:not([src='icon.svg'])").count() == 0
+
+
+@pytest.mark.browser
+def test_the_page_may_open_sockets_to_its_own_server_only(axon, browser):
+    # connect-src is 'self': injected script could not send anything to another host over a WebSocket
+    # (or fetch), while the client's own socket works (every signed-in test waits for it to be live).
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(axon.base_url + "/")
+        refused = page.evaluate("""() => new Promise((resolve) => {
+            document.addEventListener("securitypolicyviolation", (e) => resolve(e.effectiveDirective));
+            try {
+                const ws = new WebSocket("ws://127.0.0.2:9/steal");
+                ws.onerror = () => resolve("not blocked: the browser tried to connect");
+            } catch (e) { resolve(e.name); }
+        })""")
+        assert refused in ("connect-src", "SecurityError")
+    finally:
+        context.close()

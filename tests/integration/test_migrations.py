@@ -8,12 +8,12 @@ import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from axon.store import event_log
 from axon.store.database import open_database
 from axon.store.migrate import current, head, upgrade
-from axon.store.schema import counters, events, meta, orgs, spine_cursors, users
+from axon.store.schema import counters, events, meta, spine_cursors, users
 from tests.support.server import fresh_postgres_database
 
 
@@ -60,10 +60,14 @@ async def test_people_are_no_longer_found_by_e_mail_after_the_upgrade(database_u
     upgrade(database_url, "0002")
     db = open_database(database_url)
     try:
-        await db.write(lambda c: c.execute(insert(orgs).values(id="o_1", name="Old", slug="old", created_at=1)))
-        await db.write(lambda c: c.execute(insert(users).values(
-            id="u_old", org_id="o_1", username="zhangwei", display_name="张伟", email="wei@corp.example",
-            password_hash="x", org_role="member", created_at=1, search_key="张伟 zhangwei zw wei@corp.example")))
+        # Rows as revision 0002 knew them (the current table definitions have columns added since).
+        await db.write(lambda c: c.execute(text(
+            "INSERT INTO orgs (id, name, slug, signup_domains, created_at) VALUES ('o_1', 'Old', 'old', '', 1)")))
+        await db.write(lambda c: c.execute(text(
+            "INSERT INTO users (id, org_id, username, email, display_name, title, timezone, locale, status_text, "
+            "org_role, disabled, read_receipts, password_hash, stream_seq, search_key, created_at) VALUES "
+            "('u_old', 'o_1', 'zhangwei', 'wei@corp.example', '张伟', '', 'UTC', 'en', '', 'member', false, true, "
+            "'x', 0, '张伟 zhangwei zw wei@corp.example', 1)")))
     finally:
         await db.close()
     upgrade(database_url)

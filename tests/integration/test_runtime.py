@@ -14,6 +14,7 @@ from axon.store.migrate import upgrade
 from tests.support.people import eventually
 
 EXPECTED_TASKS = {"axon-writer", "axon-markers", "axon-heartbeats", "axon-bus", "axon-reconcile", "axon-signals",
+                  "axon-revocations",
                   "axon-consumer-org_activity"}
 
 

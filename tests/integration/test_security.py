@@ -217,3 +217,12 @@ async def test_hidden_e_mail_addresses_find_no_one_except_for_admins(server: Ser
     assert (await ann.rest.users("corp.example"))["items"] == []
     found = await admin.request("GET", "/admin/users", params={"q": "wei.private"})
     assert [u["id"] for u in found["items"]] == [wei["id"]] and found["items"][0]["email"] == "wei.private@corp.example"
+
+
+async def test_admin_routes_refuse_members_before_anything_else(server: ServerProcess) -> None:
+    admin = await admin_rest(server.url)
+    ann, bob = [await new_person(server.url, admin) for _ in range(2)]
+    for body in ({}, {"role": "admin"}, {"disabled": True}):
+        with pytest.raises(ApiError) as refused:
+            await ann.rest.request("PATCH", f"/admin/users/{bob.id}", body)
+        assert refused.value.status == 403, body  # not bob's profile: a member learns nothing here

@@ -11,9 +11,11 @@ from axon.domain.accounts import (
     check_password_strength,
     email_domain,
     profile_changes,
+    session_expires_at,
     slugify,
     validate_email,
     validate_locale,
+    validate_session_days,
     validate_signup_domains,
 )
 from axon.domain.errors import Gone, NotFound, ValidationFailed
@@ -139,3 +141,19 @@ def test_checking_an_invite_tells_unknown_from_used_up() -> None:
     with pytest.raises(Gone):
         check_invite_usable(_invite(uses=1), NOW)
     assert check_invite_usable(_invite(), NOW)["uses"] == 0
+
+
+def test_a_sign_in_ends_at_its_idle_or_its_maximum_time_whichever_is_first() -> None:
+    day = 86_400_000
+    assert session_expires_at(0, 5 * day, idle_days=30, max_days=90) == 35 * day
+    assert session_expires_at(0, 80 * day, idle_days=30, max_days=90) == 90 * day
+    assert session_expires_at(10 * day, None, idle_days=30, max_days=0) == 40 * day  # never seen: from its start
+    assert session_expires_at(0, 5 * day, idle_days=0, max_days=0) is None
+
+
+@pytest.mark.parametrize("bad", [-1, 3651, 1.5, True, "30", None])
+def test_session_lifetimes_are_whole_days_up_to_ten_years(bad: object) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        validate_session_days(bad, "session_idle_days")
+    assert refused.value.details == {"field": "session_idle_days"}
+    assert validate_session_days(0, "session_max_days") == 0

@@ -22,5 +22,10 @@ const SIGNED_OUT_ROUTES = new Set(["invite", "signup", "confirm"]);
 if (session && session.token && !SIGNED_OUT_ROUTES.has(state.route.name)) startApp(root, session);
 else showSignedOut(root);
 
+// The service worker keeps the app shell for quick and offline starts (sw.js); never API data.
+if ("serviceWorker" in navigator) {
+  window.addEventListener("load", () => navigator.serviceWorker.register("sw.js").catch(() => {}));
+}
+
 // Expose a read-only view of the state for debugging and for the browser tests.
 Object.defineProperty(window, "axon", { value: Object.freeze({ state, on }) });

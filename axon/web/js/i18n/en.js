@@ -296,6 +296,24 @@ export default {
   "error.email_unavailable": "The confirmation e-mail could not be sent. Please try again later.",
   "error.email_not_configured": "Open sign-up needs the server to send e-mail: ask the operator to configure SMTP and the public URL.",
   "error.body_too_large": "That is more than the server accepts in one request.",
+  // HD: keyboard shortcuts
+  "shortcuts.title": "Keyboard shortcuts",
+  "shortcuts.keys": "Keys",
+  "shortcuts.action": "Action",
+  "shortcuts.switcher": "Jump to a conversation or person (quick switcher)",
+  "shortcuts.conversation": "Previous / next conversation in the sidebar",
+  "shortcuts.unread": "Previous / next conversation with unread messages",
+  "shortcuts.mark_all_read": "Mark all conversations as read",
+  "shortcuts.send": "Send the message",
+  "shortcuts.newline": "New line in the message",
+  "shortcuts.edit_last": "Edit your last message (in an empty message box)",
+  "shortcuts.messages": "Previous / next message (in the message list; Tab reaches its actions)",
+  "shortcuts.close": "Close a dialog or menu, cancel editing, leave the message list",
+  "shortcuts.help": "Show this list (outside a text field)",
+
+  // HD: accessibility
+  "a11y.sidebar": "Conversations and account",
+  "a11y.panel": "Side panel",
 
   // hb: sidebar preferences, drafts, mark all as read
   "sidebar.favourites": "Favourites",

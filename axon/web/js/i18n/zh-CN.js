@@ -290,6 +290,24 @@ export default {
   "error.email_unavailable": "确认邮件未能发出，请稍后再试。",
   "error.email_not_configured": "开放注册需要服务器能发送邮件：请让运维配置 SMTP 和公开网址。",
   "error.body_too_large": "内容超出了服务器单次请求可接受的大小。",
+  // HD: keyboard shortcuts
+  "shortcuts.title": "键盘快捷键",
+  "shortcuts.keys": "按键",
+  "shortcuts.action": "操作",
+  "shortcuts.switcher": "快速跳转到会话或联系人",
+  "shortcuts.conversation": "侧栏中的上一个 / 下一个会话",
+  "shortcuts.unread": "上一个 / 下一个有未读消息的会话",
+  "shortcuts.mark_all_read": "将所有会话标记为已读",
+  "shortcuts.send": "发送消息",
+  "shortcuts.newline": "在消息中换行",
+  "shortcuts.edit_last": "编辑你的上一条消息（输入框为空时）",
+  "shortcuts.messages": "上一条 / 下一条消息（在消息列表中；按 Tab 可使用消息操作）",
+  "shortcuts.close": "关闭对话框或菜单，取消编辑，离开消息列表",
+  "shortcuts.help": "显示此列表（焦点不在输入框时）",
+
+  // HD: accessibility
+  "a11y.sidebar": "会话与账户",
+  "a11y.panel": "侧边面板",
 
   // hb: sidebar preferences, drafts, mark all as read
   "sidebar.favourites": "收藏",

@@ -2,16 +2,17 @@
 // Views subscribe to store topics and keep themselves current; a language switch
 // rebuilds the whole layout (the state lives in the store, so nothing is lost).
 
+import { t } from "../core/i18n.js";
 import { on, state } from "../core/store.js";
 import { h, clear } from "./dom.js";
 import { mountBanner } from "./banner.js";
-import { markAllRead, mountSidebar } from "./sidebar.js";
+import { mountSidebar } from "./sidebar.js";
 import { mountConversation } from "./conversation.js";
 import { mountPanel } from "./panel.js";
 import { mountSettings } from "./settings.js";
 import { mountAdmin } from "./admin.js";
 import { mountHome } from "./home.js";
-import { openSwitcher } from "./switcher.js";
+import { startShortcuts } from "./shortcuts.js";
 import { startPresence } from "./presence.js";
 import { startTitle } from "./notify.js";
 
@@ -26,8 +27,7 @@ export function mountApp(container) {
   build();
   teardown.push(on("route", () => route()), on("language", () => rebuild()), on("left", (id) => left(id)),
     on("conversations", () => state.route.name === "conversation" && route()));
-  teardown.push(startPresence(), startTitle());
-  document.addEventListener("keydown", shortcuts);
+  teardown.push(startPresence(), startTitle(), startShortcuts());
 }
 
 export function unmountApp() {
@@ -36,16 +36,15 @@ export function unmountApp() {
   if (nodes) nodes.stops.forEach((stop) => stop());
   nodes = null;
   destroyViews();
-  document.removeEventListener("keydown", shortcuts);
   if (root) clear(root);
 }
 
 function build() {
   nodes = {
     banner: h("div", { class: "banner", role: "status", "data-testid": "conn-banner" }),
-    sidebar: h("aside", { class: "sidebar", "data-testid": "sidebar" }),
+    sidebar: h("aside", { class: "sidebar", "aria-label": t("a11y.sidebar"), "data-testid": "sidebar" }),
     main: h("main", { class: "main" }),
-    panel: h("aside", { class: "panel", "data-testid": "panel" }),
+    panel: h("aside", { class: "panel", "aria-label": t("a11y.panel"), "data-testid": "panel" }),
   };
   nodes.layout = h("div", { class: "layout" }, nodes.sidebar, nodes.main, nodes.panel);
   clear(root).append(h("div", { class: "app" }, nodes.banner, nodes.layout));
@@ -100,15 +99,3 @@ function left(convId) {
   if (state.route.name === "conversation" && state.route.conv === convId) location.hash = "#/";
 }
 
-function shortcuts(ev) {
-  if ((ev.ctrlKey || ev.metaKey) && ev.key.toLowerCase() === "k") {
-    ev.preventDefault();
-    openSwitcher();
-  }
-  // Shift+Esc: mark all as read (not while a dialog is open: Escape belongs to it).
-  if (ev.key === "Escape" && ev.shiftKey && !ev.ctrlKey && !ev.metaKey && !ev.altKey
-      && !document.querySelector("dialog[open]")) {
-    ev.preventDefault();
-    markAllRead();
-  }
-}

@@ -91,7 +91,9 @@ function headerActions(c) {
 
 function actionButton(a) {
   const attrs = {
-    class: ["icon-btn", a.class, a.secondary && "secondary", a.pressed && "on"], title: a.label, "aria-label": a.label,
+    // The name includes a shown count ("Members 3"), so what is seen is what is said and heard.
+    class: ["icon-btn", a.class, a.secondary && "secondary", a.pressed && "on"], title: a.label,
+    "aria-label": a.count ? `${a.label} ${a.count}` : a.label,
     "aria-pressed": a.pressed === undefined ? null : String(a.pressed), "data-testid": a.id,
   };
   const content = [icon(a.icon), a.count ? h("span", { class: "count", "aria-hidden": "true" }, String(a.count)) : null];

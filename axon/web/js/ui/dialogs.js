@@ -20,21 +20,26 @@ export function modal(title, content, { onClose = () => {}, wide = false, testid
       h("button", { type: "button", class: "icon-btn", "aria-label": t("action.close"), title: t("action.close"), onclick: () => close() }, icon("close"))),
     h("div", { class: "modal-body" }, content));
   let closed = false;
-  const close = () => {
+  // Focus goes back where it was when the dialog closes (unless a press outside a modeless one took it).
+  const opener = document.activeElement;
+  const close = ({ restore = true } = {}) => {
     if (closed) return;
     closed = true;
     document.removeEventListener("pointerdown", outside, true);
     dialog.close();
     dialog.remove();
+    if (restore && opener && opener.isConnected && opener !== document.body) opener.focus();
     onClose();
   };
-  const outside = (ev) => { if (!dialog.contains(ev.target)) close(); };
-  dialog.addEventListener("close", close);
+  const outside = (ev) => { if (!dialog.contains(ev.target)) close({ restore: false }); };
+  dialog.addEventListener("close", () => close());
   // One Escape closes, even from a search field (Chrome's first Escape would only clear it).
   dialog.addEventListener("keydown", (ev) => {
     if (ev.key === "Escape" && !ev.isComposing && !ev.defaultPrevented) {
       ev.preventDefault();
       close();
+    } else if (ev.key === "Tab" && !modeless) {
+      trapTab(dialog, ev);
     }
   });
   document.body.append(dialog);
@@ -46,6 +51,24 @@ export function modal(title, content, { onClose = () => {}, wide = false, testid
     dialog.showModal();
   }
   return { dialog, close };
+}
+
+const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), '
+  + 'textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+/** Tab from the last control goes to the first (and Shift+Tab the other way): focus stays in a modal. */
+function trapTab(dialog, ev) {
+  const stops = [...dialog.querySelectorAll(FOCUSABLE)].filter((el) => el.offsetParent !== null || el === document.activeElement);
+  if (!stops.length) return;
+  const first = stops[0];
+  const last = stops[stops.length - 1];
+  if (ev.shiftKey && (document.activeElement === first || !dialog.contains(document.activeElement))) {
+    ev.preventDefault();
+    last.focus();
+  } else if (!ev.shiftKey && document.activeElement === last) {
+    ev.preventDefault();
+    first.focus();
+  }
 }
 
 export function toast(text, kind = "info") {

@@ -13,7 +13,7 @@ export function mountSignedOut(root, reason, onSignedIn) {
   if (stopRoute) stopRoute();
   const draw = () => {
     clear(root);
-    const page = h("div", { class: "auth-page" });
+    const page = h("main", { class: "auth-page" });
     root.append(page);
     const name = state.route.name;
     const card = name === "invite" ? inviteCard(state.route.token, onSignedIn)

@@ -19,7 +19,9 @@ let open = null;
 export function openSwitcher() {
   if (open) return;
   const input = h("input", { type: "search", placeholder: t("switcher.placeholder"), "data-testid": "switcher-input", autocomplete: "off" });
-  const list = h("ul", { class: "result-list switcher-list", role: "listbox", "data-testid": "switcher-results" });
+  const list = h("ul", {
+    class: "result-list switcher-list", role: "listbox", "aria-label": t("switcher.title"), "data-testid": "switcher-results",
+  });
   let items = [];
   let active = 0;
   // Modeless: a click elsewhere closes the switcher and still does what it was aimed at.
@@ -29,12 +31,12 @@ export function openSwitcher() {
   open = close;
 
   const draw = () => {
-    list.replaceChildren(...items.map((item, i) => h("li", null, h("button", {
+    list.replaceChildren(...items.map((item, i) => h("li", { role: "none" }, h("button", {
       class: ["result", i === active && "active"], role: "option", "aria-selected": i === active ? "true" : "false",
       "data-testid": "switcher-item", "data-kind": item.kind,
       onclick: () => pick(item), onmousemove: () => { if (active !== i) { active = i; draw(); } },
     }, item.icon, h("span", { class: "grow" }, item.label), h("span", { class: "dim" }, item.hint)))));
-    if (!items.length) list.append(h("li", { class: "dim" }, t("switcher.none")));
+    if (!items.length) list.append(h("li", { class: "dim", role: "option", "aria-disabled": "true" }, t("switcher.none")));
   };
 
   const pick = (item) => {

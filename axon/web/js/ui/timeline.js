@@ -59,6 +59,7 @@ class TimelineView {
       on("sent", (s) => s.conv === this.convId && this.scrollToBottom()),
       on("synced", () => this.maybeRead()), // a read sent while offline may not have reached the server
       on("focus-message", () => this.showWanted()),
+      on("edit-last", (req) => this.editLast(req)),
     ];
     this.loadReceiptsSoon = debounce((m) => loadReceipts(this.convId, m).catch(() => {}), 300);
     this.load();
@@ -277,6 +278,27 @@ class TimelineView {
     if (this.mode === "main" && document.visibilityState === "visible" && this.newestSeen()) engine.markRead(this.convId);
   }
 
+  /** ↑ in an empty composer (ui/shortcuts.js): edit my latest message here; Esc or saving goes back to the composer. */
+  editLast({ conv, rootId, returnTo }) {
+    if (conv !== this.convId || (this.mode === "thread" ? rootId !== this.rootId : rootId !== null)) return;
+    const mine = this.messages().filter((m) => !m.pending && !m.provisional && !m.deleted && isMe(m.sender_id));
+    const last = mine[mine.length - 1];
+    if (!last) return;
+    this.editReturn = returnTo;
+    this.editing = last.id;
+    this.render();
+  }
+
+  /** Leaves the editor; focus goes back to the composer when the edit started there, else to the message. */
+  endEdit() {
+    const id = this.editing;
+    this.editing = null;
+    this.draw();
+    const back = this.editReturn || (id && this.list.querySelector(`[data-message-id="${CSS.escape(id)}"]`));
+    this.editReturn = null;
+    if (back && back.isConnected) back.focus();
+  }
+
   handlers() {
     if (!this._handlers) this._handlers = messageHandlers(this);
     return this._handlers;
@@ -296,11 +318,10 @@ function messageHandlers(view) {
     }),
     openThread: (m) => { location.hash = convHref(conv, "thread", m.id); },
     pin: (m, pin) => attempt(pin ? api.put(path(m, "/pin")) : api.del(path(m, "/pin"))),
-    edit: (m) => { view.editing = m.id; view.render(); },
-    cancelEdit: () => { view.editing = null; view.render(); },
+    edit: (m) => { view.editReturn = null; view.editing = m.id; view.render(); },
+    cancelEdit: () => view.endEdit(),
     saveEdit: (m, text) => {
-      view.editing = null;
-      view.render();
+      view.endEdit();
       if (text.trim() && text !== m.text) attempt(api.patch(path(m), { text }));
     },
     remove: async (m) => {
