@@ -33,6 +33,7 @@ from .services.messages import Messages
 from .services.passwords import Passwords
 from .services.people import NewUser, People
 from .services.preferences import Drafts, UserPreferences
+from .services.send_limits import SendLimits, SendRates
 from .services.sync import Sync
 from .spine.durable import DurableRunner
 from .spine.spine import EventSpine
@@ -78,7 +79,9 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     auth = Auth(core, passwords, people, LoginLimits(
         settings.login_rate_per_account, settings.login_burst_per_account,
         settings.login_rate_per_address, settings.login_burst_per_address), mailer, settings.public_url)
-    messages = Messages(core)
+    messages = Messages(core, SendLimits(clock, SendRates(settings.send_rate_per_user, settings.send_burst_per_user,
+                                                          settings.send_rate_per_device,
+                                                          settings.send_burst_per_device)))
     markers = Markers(core)
     sync = Sync(core)
     gateway = Gateway(settings=settings, clock=clock, bus=bus, auth=auth, messages=messages, markers=markers,
@@ -164,6 +167,13 @@ class Runtime:
             ("reconcile", svc.gateway.run_reconciliation()), ("signals", svc.gateway.run_signals()),
             ("revocations", svc.gateway.run_revocation_watch())]
         jobs += [(f"consumer-{r.consumer.name}", r.run()) for r in svc.durable]
+        limits = svc.messages.send_limits
+        if svc.settings.redis_url and limits is not None:  # several nodes: one send limit across them
+            from .bus.redis_usage import RedisUsage
+
+            usage = RedisUsage(svc.settings.redis_url, "sends")
+            jobs.append(("send-usage", usage.run(limits.counted_since_last_share,
+                                                 limits.rates.window_allowance(usage.window), limits.block)))
         return jobs
 
 

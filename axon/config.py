@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     sqlite_synchronous: str = Field("FULL", description="SQLite synchronous pragma (FULL = durable acks).")
     db_pool_size: int = Field(8, description="Database connections for reads.")
 
+    send_rate_per_user: float = Field(20.0, description="Messages per second one user may send (all devices).")
+    send_burst_per_user: float = Field(100.0, description="Messages one user may send in a burst.")
+    send_rate_per_device: float = Field(10.0, description="Messages per second one device may send.")
+    send_burst_per_device: float = Field(60.0, description="Messages one device may send in a burst.")
     login_rate_per_account: float = Field(0.2, description="Login attempts per second per account.")
     login_burst_per_account: float = Field(10, description="Login attempts in a burst per account.")
     login_rate_per_address: float = Field(1.0, description="Login attempts per second per address.")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from ..protocol.rest import Device, InviteInfo, Org, Session, SignupPending, User
+from ..protocol.rest import Device, InviteInfo, Org, PasswordStrength, Session, SignupPending, User
 from .deps import CurrentActor, Svc, client_address, fast_json
 from .openapi import errors, returns
-from .schemas import ConfirmEmailBody, LoginBody, PasswordChangeBody, ProfileBody, SignupBody
+from .schemas import ConfirmEmailBody, LoginBody, PasswordChangeBody, PasswordCheckBody, ProfileBody, SignupBody
 
 router = APIRouter(tags=["account"])
 
@@ -36,6 +36,15 @@ async def signup(body: SignupBody, request: Request, svc: Svc) -> Response:
     if result.get("status") == "confirmation_sent":
         return fast_json(SignupPending(**result), 202)
     return fast_json(Session(**result), 201)
+
+
+@router.post("/auth/password-strength", responses=returns(PasswordStrength, 400, 422, 429))
+async def password_strength(body: PasswordCheckBody, request: Request, svc: Svc) -> Response:
+    """How guessable a candidate password is (with the account's own words), for a strength meter.
+    Public, like sign-up; nothing is stored or logged."""
+    result = svc.auth.password_strength(body.password, client_address(request), body.username, body.display_name,
+                                        body.email)
+    return fast_json(PasswordStrength(result.score, result.acceptable, result.warning, result.suggestions))
 
 
 @router.post("/auth/confirm-email", status_code=201, responses=returns(Session, 400, 404, 409, 410, 422, status=201))

@@ -35,6 +35,13 @@ class SignupBody(Body):
     device_name: str = ""
 
 
+class PasswordCheckBody(Body):
+    password: str = Field(max_length=1024)
+    username: str | None = Field(None, max_length=64)
+    display_name: str | None = Field(None, max_length=200)
+    email: str | None = Field(None, max_length=254)
+
+
 class ConfirmEmailBody(Body):
     token: str = Field(min_length=1, max_length=200, description="The token of the mailed confirmation link.")
     device_name: str = ""

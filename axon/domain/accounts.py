@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -46,12 +47,28 @@ def check_password_strength(password: str, *personal: str | None) -> None:
         raise ValidationFailed(f"password must have at least {MIN_PASSWORD_LENGTH} characters.", field="password")
     if len(password) > 1024:
         raise ValidationFailed("password is too long.", field="password")
-    estimate = zxcvbn(password[:MEASURED_PASSWORD_CHARS], user_inputs=[p for p in personal if p])
-    if estimate["score"] < MIN_PASSWORD_SCORE:
-        feedback = estimate["feedback"]
-        advice = " ".join(filter(None, [feedback.get("warning"), *feedback.get("suggestions", [])]))
+    strength = password_strength(password, *personal)
+    if not strength.acceptable:
+        advice = " ".join(filter(None, [strength.warning, *strength.suggestions]))
         raise ValidationFailed(f"This password is too easy to guess. {advice}".strip(), code="weak_password",
-                               field="password", score=estimate["score"])
+                               field="password", score=strength.score)
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordStrength:
+    score: int  # zxcvbn's 0 (guessed at once) to 4 (very unlikely to be guessed)
+    acceptable: bool  # long enough and at least MIN_PASSWORD_SCORE
+    warning: str
+    suggestions: list[str]
+
+
+def password_strength(password: str, *personal: str | None) -> PasswordStrength:
+    """How guessable a password is (for the strength meter, and the rule above)."""
+    estimate = zxcvbn(password[:MEASURED_PASSWORD_CHARS], user_inputs=[p for p in personal if p])
+    feedback = estimate["feedback"]
+    score = int(estimate["score"])
+    acceptable = MIN_PASSWORD_LENGTH <= len(password) <= 1024 and score >= MIN_PASSWORD_SCORE
+    return PasswordStrength(score, acceptable, feedback.get("warning") or "", list(feedback.get("suggestions") or []))
 
 
 def validate_session_days(days: Any, field: str) -> int:

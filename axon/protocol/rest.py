@@ -88,6 +88,15 @@ class SignupPending(Shape):
     expires_at: Annotated[str, msgspec.Meta(description="When the link stops working.")]
 
 
+class PasswordStrength(Shape):
+    """How guessable a candidate password is, for a strength meter (nothing is stored)."""
+
+    score: Annotated[int, msgspec.Meta(ge=0, le=4, description="0: guessed at once … 4: very unlikely.")]
+    acceptable: Annotated[bool, msgspec.Meta(description="Would be accepted as a new password.")]
+    warning: Annotated[str, msgspec.Meta(description="What makes it weak, in English (may be empty).")]
+    suggestions: list[str]
+
+
 class Invite(Shape):
     id: str
     created_by: str
@@ -249,7 +258,7 @@ class Draft(Shape):
 
 
 SHAPES: tuple[Any, ...] = (
-    ErrorResponse, User, Device, Org, Session, SignupPending, Invite, InviteInfo, Conversation, Member, Reaction,
-    Message, SendResult, MessagePage, Thread, Receipts, EventPage, UserEventPage, UserPage, ReadMarker, Health,
-    ActivityDay, Event, UserEventFrame, Preferences, Draft,
+    ErrorResponse, User, Device, Org, Session, SignupPending, PasswordStrength, Invite, InviteInfo, Conversation,
+    Member, Reaction, Message, SendResult, MessagePage, Thread, Receipts, EventPage, UserEventPage, UserPage,
+    ReadMarker, Health, ActivityDay, Event, UserEventFrame, Preferences, Draft,
 )

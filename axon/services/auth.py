@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 
 from ..domain import policy
-from ..domain.accounts import email_domain, session_expires_at, validate_email
+from ..domain.accounts import PasswordStrength, email_domain, password_strength, session_expires_at, validate_email
 from ..domain.clock import iso_from_ms
 from ..domain.errors import Forbidden, Gone, NotFound, RateLimited, Unauthenticated, Unavailable, ValidationFailed
 from ..domain.ids import new_id, new_token
@@ -127,6 +127,11 @@ class Auth:
         user = await self.core.read(lambda c: accounts.get_user(c, created.id))
         assert user is not None
         return await self._new_session(user, body.get("device_name") or "")
+
+    def password_strength(self, password: str, address: str, *personal: str | None) -> PasswordStrength:
+        """The strength meter's estimate (limited per address like logins: it costs a few milliseconds)."""
+        self._take(self._per_address, f"pwcheck:{address}", self.core.clock.monotonic(), "Too many checks")
+        return password_strength(password, *personal)
 
     @property
     def can_confirm_email(self) -> bool:

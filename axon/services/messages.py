@@ -25,6 +25,7 @@ from ..store.tx import Tx
 from ..store.writer import Failed, WriteOp
 from .core import Core
 from .preferences import clear_sent_drafts
+from .send_limits import SendLimits
 from .views import message_view
 
 Row = dict[str, Any]
@@ -162,8 +163,9 @@ def _duplicate(row: Row, op: SendMessage) -> Any:
 
 
 class Messages:
-    def __init__(self, core: Core) -> None:
+    def __init__(self, core: Core, send_limits: SendLimits | None = None) -> None:
         self.core = core
+        self.send_limits = send_limits  # None: unlimited (tests of the store and services alone)
 
     async def send(self, actor: Actor, conversation_id: str, client_msg_id: Any, text: Any,
                    reply_to: str | None = None) -> SendResult:
@@ -181,6 +183,8 @@ class Messages:
             raise ValidationFailed("conv is required.", field="conv")
         if reply_to is not None and not isinstance(reply_to, str):
             raise ValidationFailed("reply_to must be a message id.", field="reply_to")
+        if self.send_limits is not None:
+            self.send_limits.take(actor)
         op = SendMessage(actor, conversation_id, validate_client_msg_id(client_msg_id),
                          validate_text(text, self.core.limits.max_text_bytes), reply_to,
                          new_id("message", self.core.clock.now_ms()))

@@ -191,7 +191,10 @@ def axon(tmp_path_factory: pytest.TempPathFactory, mail_drop: tuple[MailDrop, in
            "AXON_ORG_NAME": "Test Org", "AXON_LOG_LEVEL": "warning",
            # Mail goes to the test's own SMTP server; its links point at this node.
            "AXON_SMTP_HOST": "127.0.0.1", "AXON_SMTP_PORT": str(mail_drop[1]), "AXON_SMTP_SECURITY": "none",
-           "AXON_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+           "AXON_PUBLIC_URL": f"http://127.0.0.1:{port}",
+           # Tests post history pages through the API far faster than a person sends.
+           "AXON_SEND_RATE_PER_USER": "100000", "AXON_SEND_BURST_PER_USER": "100000",
+           "AXON_SEND_RATE_PER_DEVICE": "100000", "AXON_SEND_BURST_PER_DEVICE": "100000"}
     env.pop("AXON_DATABASE_URL", None)
     with log_path.open("wb") as log:
         process = subprocess.Popen(

@@ -50,3 +50,27 @@ def test_sign_up_with_a_work_e_mail_and_confirm_it(axon, browser: Browser, mail_
         expect(again.get_by_test_id("confirm-error")).not_to_be_empty()
     finally:
         context.close()
+
+
+METER = {"en-US": ("too easy to guess", "strong"), "zh-CN": ("太容易被猜到", "强")}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_password_meter_names_a_weak_password_before_sending(axon, browser: Browser, locale: str) -> None:
+    context = browser.new_context(locale=locale)
+    try:
+        page = context.new_page()
+        page.goto(axon.base_url + "/#/signup")
+        page.get_by_test_id("open-signup-username").fill("wei_meter")
+        password = page.get_by_test_id("open-signup-password")
+        meter = page.get_by_test_id("password-meter")
+        password.fill("password123")
+        expect(meter).to_contain_text(METER[locale][0])
+        expect(meter).to_have_attribute("data-acceptable", "false")
+        password.fill("wei_meter2026")  # the account's own name with a year: weak for this account
+        expect(meter).to_have_attribute("data-acceptable", "false")
+        password.fill("autumn-leaves-over-31-bridges")
+        expect(meter).to_have_attribute("data-acceptable", "true")
+        expect(meter).to_contain_text(METER[locale][1], ignore_case=True)
+    finally:
+        context.close()

@@ -180,3 +180,14 @@ async def test_common_and_personal_passwords_are_refused_wherever_a_password_is_
         await admin.request("POST", f"/admin/users/{ann.id}/password", {"password": ann.user["username"] + "1"})
     assert reset.value.code == "weak_password"
     await ann.rest.request("POST", "/me/password", {"old_password": PASSWORD, "new_password": "plum-tree-47"})
+
+
+async def test_the_strength_meter_estimate_matches_what_setting_the_password_accepts(server: ServerProcess) -> None:
+    public = RestApi(server.url)
+    weak = await public.request("POST", "/auth/password-strength", {"password": "iloveyou1"})
+    assert weak["acceptable"] is False and weak["score"] < 2 and weak["warning"]
+    personal = await public.request("POST", "/auth/password-strength",
+                                    {"password": "zhangwei2026", "username": "zhangwei"})
+    assert personal["acceptable"] is False
+    strong = await public.request("POST", "/auth/password-strength", {"password": "plum-tree-47"})
+    assert strong["acceptable"] is True and strong["score"] >= 2

@@ -57,7 +57,11 @@ class ServerProcess:
         self.database_url = database_url or (fresh_postgres_database(base) if base else None)
         self.env = {**os.environ, **FAST_HASH_ENV, "AXON_ADMIN_PASSWORD": ADMIN_PASSWORD,
                     "AXON_ORG_NAME": "Test Org", "AXON_LOGIN_BURST_PER_ADDRESS": "100000",
-                    "AXON_LOGIN_RATE_PER_ADDRESS": "100000", "AXON_LOG_LEVEL": "warning", **(env or {})}
+                    "AXON_LOGIN_RATE_PER_ADDRESS": "100000", "AXON_LOG_LEVEL": "warning",
+                    # Tests send in bursts far beyond a person's limit (test_send_limits sets its own).
+                    "AXON_SEND_RATE_PER_USER": "100000", "AXON_SEND_BURST_PER_USER": "100000",
+                    "AXON_SEND_RATE_PER_DEVICE": "100000", "AXON_SEND_BURST_PER_DEVICE": "100000",
+                    **(env or {})}
         if self.database_url:
             self.env["AXON_DATABASE_URL"] = self.database_url
         self.proc: subprocess.Popen[bytes] | None = None

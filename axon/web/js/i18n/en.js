@@ -314,6 +314,13 @@ export default {
   // HD: accessibility
   "a11y.sidebar": "Conversations and account",
   "a11y.panel": "Side panel",
+  // main: password strength meter
+  "password.very_weak": "Very weak",
+  "password.weak": "Weak",
+  "password.fair": "Fair",
+  "password.strong": "Strong",
+  "password.very_strong": "Very strong",
+  "password.not_accepted": "too easy to guess",
 
   // hb: sidebar preferences, drafts, mark all as read
   "sidebar.favourites": "Favourites",

@@ -308,6 +308,13 @@ export default {
   // HD: accessibility
   "a11y.sidebar": "会话与账户",
   "a11y.panel": "侧边面板",
+  // main: password strength meter
+  "password.very_weak": "非常弱",
+  "password.weak": "弱",
+  "password.fair": "一般",
+  "password.strong": "强",
+  "password.very_strong": "非常强",
+  "password.not_accepted": "太容易被猜到",
 
   // hb: sidebar preferences, drafts, mark all as read
   "sidebar.favourites": "收藏",

@@ -5,6 +5,7 @@ import { Api, seg } from "../core/api.js";
 import { LANGUAGES, errorText, formatDateTime, language, setLanguage, t } from "../core/i18n.js";
 import { on, state } from "../core/store.js";
 import { h, clear } from "./dom.js";
+import { passwordMeter } from "./password_meter.js";
 
 const publicApi = new Api();
 let stopRoute = null;
@@ -106,7 +107,9 @@ function signupForm(token, info, onSignedIn) {
   const form = h("form", { class: "stack", "data-testid": "signup-form" },
     h("h2", null, t("invite.title", { org: info.org_name })),
     info.expires_at ? h("p", { class: "dim" }, t("invite.expires", { when: formatDateTime(info.expires_at) })) : null,
-    username.el, display.el, email.el, password.el, error, submit);
+    username.el, display.el, email.el, password.el,
+    passwordMeter(password.input, () => ({ username: username.input.value, display_name: display.input.value, email: email.input.value })),
+    error, submit);
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     submit.disabled = true;
@@ -137,7 +140,9 @@ function openSignupCard() {
   const box = h("div", { class: "stack" });
   const form = h("form", { class: "stack", "data-testid": "open-signup-form" },
     h("h2", null, t("signup.title")), h("p", { class: "dim" }, t("signup.explain")),
-    org.el, email.el, username.el, display.el, password.el, error, submit,
+    org.el, email.el, username.el, display.el, password.el,
+    passwordMeter(password.input, () => ({ username: username.input.value, display_name: display.input.value, email: email.input.value })),
+    error, submit,
     h("a", { href: "#/", class: "dim" }, t("signup.back")));
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
