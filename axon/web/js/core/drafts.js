@@ -104,7 +104,7 @@ function chain(key, fn) {
 
 // Closing or reloading the page within the pause would lose the last words typed: send what is
 // waiting with keepalive requests, which the browser completes after the page is gone.
-addEventListener("pagehide", () => {
+function saveBeforeLeaving() {
   for (const [key, entry] of waiting) {
     clearTimeout(entry.timer);
     waiting.delete(key);
@@ -116,7 +116,10 @@ addEventListener("pagehide", () => {
     const query = !entry.text && entry.root ? `?thread_root=${seg(entry.root)}` : "";
     if (api.token) fetch(path + query, { ...request, headers, keepalive: true }).catch(() => {});
   }
-});
+}
+// Hidden first (tab switched, closed, reloaded), then possibly discarded: save at the first sign.
+addEventListener("visibilitychange", () => { if (document.visibilityState === "hidden") saveBeforeLeaving(); });
+addEventListener("pagehide", saveBeforeLeaving);
 
 async function store(conv, root, text) {
   const path = `/conversations/${seg(conv)}/draft`;
