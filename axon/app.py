@@ -28,6 +28,7 @@ from .services.activity import Activity, OrgActivityCounter
 from .services.auth import Auth, LoginLimits, RevokedDevices
 from .services.conversations import Conversations
 from .services.core import Core, Limits, TokenCache
+from .services.default_channels import DefaultChannels
 from .services.markers import Markers
 from .services.messages import Messages
 from .services.passwords import Passwords
@@ -87,7 +88,8 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     gateway = Gateway(settings=settings, clock=clock, bus=bus, auth=auth, messages=messages, markers=markers,
                       sync=sync, signals=signals, people=people)
     services = Services(settings, core, bus, auth, people, Conversations(core), messages, markers, sync, gateway,
-                        Activity(core), spine, UserPreferences(core), Drafts(core))
+                        Activity(core), spine, UserPreferences(core), Drafts(core),
+                        default_channels=DefaultChannels(core))
     register_consumers(services)
     return services
 
@@ -120,14 +122,15 @@ class FirstStart:
 
 
 async def bootstrap(services: Services) -> FirstStart | None:
-    """On an empty database: create the first organisation and its admin."""
+    """On an empty database: create the first organisation, its admin and its #general in one write.
+    On every start: give organisations from before default channels their #general (idempotent)."""
     if await services.core.read(accounts.count_orgs) > 0:
+        await services.default_channels.ensure_general_channels()
         return None
     s = services.settings
-    org = await services.people.create_org(s.org_name)
     given = s.admin_password.get_secret_value() if s.admin_password else None
     password = given or secrets.token_urlsafe(12)
-    await services.people.create_user(org.id, NewUser(
+    org = await services.people.create_org(s.org_name, admin=NewUser(
         username=s.admin_username, display_name="Administrator", password=password, email=s.admin_email,
         role=OrgRole.ADMIN))
     return FirstStart(org.name, s.admin_username, None if given else password)
@@ -171,7 +174,7 @@ class Runtime:
         if svc.settings.redis_url and limits is not None:  # several nodes: one send limit across them
             from .bus.redis_usage import RedisUsage
 
-            usage = RedisUsage(svc.settings.redis_url, "sends")
+            usage = RedisUsage(svc.settings.redis_url, "sends", window=svc.settings.send_limit_window)
             jobs.append(("send-usage", usage.run(limits.counted_since_last_share,
                                                  limits.rates.window_allowance(usage.window), limits.block)))
         return jobs

@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     send_burst_per_user: float = Field(100.0, description="Messages one user may send in a burst.")
     send_rate_per_device: float = Field(10.0, description="Messages per second one device may send.")
     send_burst_per_device: float = Field(60.0, description="Messages one device may send in a burst.")
+    send_limit_window: float = Field(
+        10.0, description="Seconds of the windows in which nodes add up each user's sends (with Redis).")
     login_rate_per_account: float = Field(0.2, description="Login attempts per second per account.")
     login_burst_per_account: float = Field(10, description="Login attempts in a burst per account.")
     login_rate_per_address: float = Field(1.0, description="Login attempts per second per address.")

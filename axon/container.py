@@ -15,6 +15,7 @@ from .services.activity import Activity
 from .services.auth import Auth
 from .services.conversations import Conversations
 from .services.core import Core
+from .services.default_channels import DefaultChannels
 from .services.markers import Markers
 from .services.messages import Messages
 from .services.people import People
@@ -40,4 +41,5 @@ class Services:
     spine: EventSpine
     preferences: UserPreferences
     drafts: Drafts
+    default_channels: DefaultChannels
     durable: list[DurableRunner] = field(default_factory=list)

@@ -5,16 +5,23 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Response
 
 from ..domain.model import OrgRole
-from ..protocol.rest import ActivityDay, Device, Invite, Org, User, UserPage
+from ..protocol.rest import ActivityDay, Conversation, Device, Invite, Org, User, UserPage
 from ..services.people import NewUser
 from .deps import CurrentActor, Svc, fast_json
 from .openapi import errors, returns
-from .schemas import AdminCreateUserBody, AdminUpdateUserBody, InviteBody, OrgBody, PasswordResetBody
+from .schemas import (
+    AdminCreateUserBody,
+    AdminUpdateUserBody,
+    DefaultChannelsBody,
+    InviteBody,
+    OrgBody,
+    PasswordResetBody,
+)
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
 
-@router.get("/users", responses=returns(UserPage, 401, 403))
+@router.get("/users", responses=returns(UserPage, 400, 401, 403, 422))
 async def list_users(actor: CurrentActor, svc: Svc, q: str = "", cursor: str | None = None,
                      limit: int = Query(50, ge=1, le=200)) -> Response:
     items, next_cursor = await svc.people.admin_directory(actor, q, cursor, limit)
@@ -76,6 +83,18 @@ async def revoke_invite(invite_id: str, actor: CurrentActor, svc: Svc) -> Respon
 async def update_org(body: OrgBody, actor: CurrentActor, svc: Svc) -> Response:
     return fast_json(await svc.people.update_org(actor, body.name, body.signup_domains,
                                                  body.session_idle_days, body.session_max_days))
+
+
+@router.get("/default-channels", responses=returns(list[Conversation], 401, 403))
+async def default_channels(actor: CurrentActor, svc: Svc) -> Response:
+    """The public channels every new member joins (in the write that creates the account), in order."""
+    return fast_json(await svc.default_channels.list(actor))
+
+
+@router.put("/default-channels", responses=returns(list[Conversation], 400, 401, 403, 404, 422))
+async def choose_default_channels(body: DefaultChannelsBody, actor: CurrentActor, svc: Svc) -> Response:
+    """Replace the default channels; unknown ids are 404, private or archived ones 400 (nothing changes)."""
+    return fast_json(await svc.default_channels.choose(actor, body.channel_ids))
 
 
 @router.get("/activity", responses=returns(list[ActivityDay], 400, 401, 403, 422))

@@ -13,8 +13,8 @@ router = APIRouter(tags=["conversations"])
 CONV = "/conversations/{conversation_id}"
 
 
-@router.get("/users", tags=["directory"], responses=returns(UserPage, 401, 422))
-async def directory(actor: CurrentActor, svc: Svc, q: str = Query("", max_length=100), cursor: str | None = None,
+@router.get("/users", tags=["directory"], responses=returns(UserPage, 400, 401, 422))
+async def directory(actor: CurrentActor, svc: Svc, q: str = "", cursor: str | None = None,
                     limit: int = Query(50, ge=1, le=200)) -> Response:
     """Members of the organisation; ``q`` matches names, usernames, e-mail, pinyin and initials."""
     items, next_cursor = await svc.people.directory(actor, q, cursor, limit)
@@ -44,8 +44,8 @@ async def direct(body: DirectBody, actor: CurrentActor, svc: Svc) -> Response:
     return fast_json(await svc.conversations.direct(actor, body.user_id))
 
 
-@router.get("/channels", responses=returns(list[Conversation], 401, 422))
-async def channels(actor: CurrentActor, svc: Svc, q: str = Query("", max_length=100),
+@router.get("/channels", responses=returns(list[Conversation], 400, 401, 422))
+async def channels(actor: CurrentActor, svc: Svc, q: str = "",
                    limit: int = Query(100, ge=1, le=500)) -> Response:
     """Public channels of the organisation, to browse and join."""
     return fast_json(await svc.conversations.channels(actor, q, limit))

@@ -114,9 +114,14 @@ async def mark_read(conversation_id: str, body: ReadBody, actor: CurrentActor, s
 
 @router.get(CONV + "/events", tags=["sync"], responses=returns(EventPage, 401, 404, 422))
 async def events(conversation_id: str, actor: CurrentActor, svc: Svc,
-                 after_seq: int = Query(0, ge=0, le=MAX_SEQ), limit: int = Query(100, ge=1, le=1000)) -> Response:
-    """The conversation's event log after ``after_seq``, in order: for gap filling and backfill."""
-    page = await svc.sync.conversation_events(actor, conversation_id, after_seq, limit)
+                 after_seq: int = Query(0, ge=0, le=MAX_SEQ), limit: int = Query(100, ge=1, le=1000),
+                 before_seq: int | None = Query(None, ge=1, le=MAX_SEQ),
+                 types: str = Query("", max_length=500)) -> Response:
+    """The conversation's event log after ``after_seq`` (and before ``before_seq``), in order: for gap
+    filling and backfill. ``types`` (comma-separated) keeps only those event types, e.g. the
+    membership events a client shows between a history page's messages."""
+    wanted = tuple(t for t in (part.strip() for part in types.split(",")) if t)
+    page = await svc.sync.conversation_events(actor, conversation_id, after_seq, limit, before_seq, wanted)
     return fast_json(conversation_event_page(page))
 
 

@@ -130,6 +130,10 @@ class OrgBody(Body):
 
 
 
+class DefaultChannelsBody(Body):
+    channel_ids: list[str] = Field(description="Public channels of the organisation, in the order shown; [] for none.")
+
+
 class PreferencesBody(Body):
     """The fields to change, and the version they were based on (a stale one answers 409 ``version_conflict``)."""
 

@@ -64,6 +64,8 @@ class PasswordStrength:
 
 def password_strength(password: str, *personal: str | None) -> PasswordStrength:
     """How guessable a password is (for the strength meter, and the rule above)."""
+    if not password:  # zxcvbn fails on the empty string
+        return PasswordStrength(0, False, "", [])
     estimate = zxcvbn(password[:MEASURED_PASSWORD_CHARS], user_inputs=[p for p in personal if p])
     feedback = estimate["feedback"]
     score = int(estimate["score"])

@@ -104,6 +104,7 @@ ERROR_CODES: dict[str, str] = {
     "unauthenticated": "No valid token: log in again.",
     "forbidden": "You may not do this.",
     "archived": "The conversation is archived (read-only).",
+    "last_admin": "The organisation's last admin cannot be demoted.",
     "invalid_credentials": "Wrong login or password.",
     "account_disabled": "The account is disabled.",
     "signup_not_allowed": "Sign-up needs an invite or an allowed e-mail domain.",

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pypinyin import Style, lazy_pinyin
 
+from .errors import ValidationFailed
+
 
 def _has_cjk(text: str) -> bool:
     return any("\u3400" <= ch <= "\u9fff" for ch in text)
@@ -29,3 +31,15 @@ def search_key(*parts: str) -> str:
 
 def normalise_query(query: str) -> str:
     return " ".join(query.lower().split())
+
+
+MAX_QUERY_CHARS = 100  # the web client clamps what it sends to the same (core/api.js)
+
+
+def search_query(query: str) -> str:
+    """A search box's ``q``, normalised; over ``MAX_QUERY_CHARS`` characters it is refused with a
+    400 ``validation_failed`` (no name or channel is that long: it is a paste gone wrong)."""
+    if len(query) > MAX_QUERY_CHARS:
+        raise ValidationFailed(f"q must be at most {MAX_QUERY_CHARS} characters (it has {len(query)}).",
+                               field="q")
+    return normalise_query(query)

@@ -8,7 +8,7 @@ conversations cannot be probed.
 
 from __future__ import annotations
 
-from .errors import Forbidden, NotFound
+from .errors import Forbidden, NotFound, ValidationFailed
 from .model import Actor, Conversation, ConversationKind, MemberRole, Membership
 
 
@@ -121,6 +121,32 @@ def check_can_delete_message(actor: Actor, member: Membership, sender_id: str, d
 def check_org_admin(actor: Actor) -> None:
     if not actor.is_org_admin:
         raise Forbidden("Only organisation admins may do this.")
+
+
+def check_keeps_an_admin(admins_left: list[str]) -> None:
+    """An organisation always keeps an enabled admin (demoting the last one, oneself included,
+    would lock everyone out of administration)."""
+    if not admins_left:
+        raise Forbidden("The organisation needs at least one admin: make someone else an admin first.",
+                        code="last_admin")
+
+
+def check_can_manage_default_channels(actor: Actor) -> None:
+    """Which channels new members join is the organisation's choice: its admins'."""
+    check_org_admin(actor)
+
+
+def check_can_be_default_channel(actor: Actor, conv: Conversation | None, member: Membership | None) -> None:
+    """A default channel is a public, unarchived channel of the admin's organisation. Ids the admin
+    may not know of are ``not_found``; a private conversation they belong to is a validation error."""
+    check_visible(actor, conv, member)
+    assert conv is not None
+    if conv.kind is not ConversationKind.CHANNEL:
+        raise ValidationFailed("Only public channels can be default channels.", field="channel_ids",
+                               channel_id=conv.id)
+    if conv.archived:
+        raise ValidationFailed("An archived channel cannot be a default channel.", field="channel_ids",
+                               channel_id=conv.id)
 
 
 def visible_in_org(actor: Actor, org_id: str) -> bool:

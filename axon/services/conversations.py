@@ -14,7 +14,7 @@ from ..domain.content import validate_name, validate_topic
 from ..domain.errors import NotFound, ValidationFailed
 from ..domain.ids import new_id
 from ..domain.model import Actor, Conversation, ConversationKind, MemberRole, Membership
-from ..domain.names import normalise_query, search_key
+from ..domain.names import search_key, search_query
 from ..store import accounts
 from ..store import conversations as convs
 from ..store.database import Conn
@@ -56,6 +56,29 @@ def _remove_member(tx: Tx, conv_id: str, user_id: str, removed_by: str | None) -
     tx.user_event(user_id, "conversation.left", {"conversation_id": conv_id, "removed_by": removed_by})
 
 
+def _insert(tx: Tx, conv_id: str, org_id: str, created_by: str, kind: str, name: str, topic: str,
+            direct_key: str | None) -> None:
+    convs.insert_conversation(tx.conn, {
+        "id": conv_id, "org_id": org_id, "kind": kind, "name": name, "topic": topic,
+        "archived": False, "created_by": created_by, "created_at": tx.now_ms, "last_seq": 0,
+        "member_count": 0, "direct_key": direct_key, "search_key": search_key(name, topic),
+    })
+    tx.conversation_event(conv_id, "conversation.created", created_by, {
+        "conversation": {"id": conv_id, "kind": kind, "name": name, "topic": topic, "created_by": created_by}})
+
+
+def create_channel_in(tx: Tx, conv_id: str, org_id: str, owner_id: str, name: str) -> None:
+    """Inside another use case's write: a public channel owned by ``owner_id``, with the same
+    events as one created through ``Conversations.create``."""
+    _insert(tx, conv_id, org_id, owner_id, ConversationKind.CHANNEL.value, name, "", direct_key=None)
+    _add_member(tx, conv_id, owner_id, MemberRole.OWNER, None)
+
+
+def join_in(tx: Tx, conv_id: str, user_id: str) -> None:
+    """Inside another use case's write: ``user_id`` joins the conversation as a member."""
+    _add_member(tx, conv_id, user_id, MemberRole.MEMBER, None)
+
+
 def _org_members(conn: Conn, org_id: str, user_ids: list[str]) -> list[str]:
     """Keep only existing, enabled users of the organisation; others are an error, never silently dropped."""
     rows = accounts.get_users(conn, user_ids)
@@ -94,14 +117,7 @@ class Conversations:
 
     def _insert(self, tx: Tx, conv_id: str, actor: Actor, kind: str, name: str, topic: str,
                 direct_key: str | None) -> None:
-        convs.insert_conversation(tx.conn, {
-            "id": conv_id, "org_id": actor.org_id, "kind": kind, "name": name, "topic": topic,
-            "archived": False, "created_by": actor.user_id, "created_at": tx.now_ms, "last_seq": 0,
-            "member_count": 0, "direct_key": direct_key, "search_key": search_key(name, topic),
-        })
-        tx.conversation_event(conv_id, "conversation.created", actor.user_id, {
-            "conversation": {"id": conv_id, "kind": kind, "name": name, "topic": topic,
-                             "created_by": actor.user_id}})
+        _insert(tx, conv_id, actor.org_id, actor.user_id, kind, name, topic, direct_key)
 
     async def direct(self, actor: Actor, user_id: str) -> Row:
         """The one direct conversation between the caller and ``user_id`` (created on first use)."""
@@ -150,8 +166,10 @@ class Conversations:
         return await self.core.read(load)
 
     async def channels(self, actor: Actor, query: str, limit: int) -> list[Row]:
+        q = search_query(query)
+
         def load(conn: Conn) -> list[Row]:
-            rows = convs.public_channels(conn, actor.org_id, normalise_query(query), limit)
+            rows = convs.public_channels(conn, actor.org_id, q, limit)
             mine = set(convs.conversation_ids_of(conn, actor.user_id))
             return [conversation_view(r, joined=r["id"] in mine) for r in rows]
 

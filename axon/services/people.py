@@ -22,12 +22,13 @@ from ..domain.errors import Conflict, Gone, NotFound, ValidationFailed
 from ..domain.ids import new_id, new_token
 from ..domain.invites import INVITE_GONE, invite_usable
 from ..domain.model import Actor, OrgRole
-from ..domain.names import normalise_query, search_key
+from ..domain.names import search_key, search_query
 from ..store import accounts
 from ..store.database import Conn
 from ..store.errors import DuplicateKey
 from ..store.tx import Tx
 from .core import Core
+from .default_channels import ensure_general, join_defaults
 from .passwords import Passwords, token_hash
 from .views import invite_view, org_view, user_view
 
@@ -45,6 +46,32 @@ class NewUser:
     password_hash: str | None = None  # already hashed (a confirmed sign-up): ``password`` is not used
 
 
+def _insert_account(tx: Tx, row: Row) -> None:
+    """Insert the account and, in the same write, make it a member of the organisation's
+    default channels (an organisation's first admin first creates its #general)."""
+    org_id, username, email = row["org_id"], row["username"], row["email"]
+    if accounts.get_user_by_username(tx.conn, org_id, username) is not None:
+        raise Conflict(f"The username {username!r} is taken.", field="username")
+    if email and accounts.email_taken(tx.conn, org_id, email):
+        raise Conflict("An account with this e-mail exists.", field="email")
+    try:
+        accounts.insert_user(tx.conn, row)
+    except DuplicateKey as exc:  # a concurrent creation won the race
+        raise Conflict("The username or e-mail is taken.") from exc
+    if row["org_role"] == OrgRole.ADMIN.value:
+        ensure_general(tx, org_id, row["id"])
+    join_defaults(tx, org_id, row["id"])
+
+
+def _check_keeps_an_admin(tx: Tx, org_id: str, user_id: str) -> None:
+    """Demoting ``user_id`` must leave the organisation an enabled admin (disabling needs no check:
+    an admin cannot disable themselves). The org row is locked first, so two admins demoting
+    each other at once cannot both succeed."""
+    accounts.lock_org(tx.conn, org_id)
+    admins = accounts.enabled_admin_ids(tx.conn, org_id)
+    policy.check_keeps_an_admin([a for a in admins if a != user_id])
+
+
 class People:
     def __init__(self, core: Core, passwords: Passwords, *, can_confirm_email: bool = False) -> None:
         self.core = core
@@ -54,17 +81,22 @@ class People:
 
     # --- organisations ---------------------------------------------------------
 
-    async def create_org(self, name: str, slug: str | None = None) -> Row:
+    async def create_org(self, name: str, slug: str | None = None, admin: NewUser | None = None) -> Row:
+        """Create an organisation; with ``admin``, also its first admin and its #general channel,
+        all in one write (``bootstrap`` does this; the CLI's ``create-org`` creates it bare)."""
         name = validate_name(name, "name", 200)
         slug = slugify(slug or name)
         row = {"id": new_id("org", self.core.clock.now_ms()), "name": name, "slug": slug,
                "signup_domains": "", "created_at": self.core.clock.now_ms(),
                "session_idle_days": SESSION_IDLE_DAYS, "session_max_days": SESSION_MAX_DAYS}
+        first = await self._user_row(row["id"], admin) if admin is not None else None
 
         def create(tx: Tx) -> None:
             if accounts.get_org_by_slug(tx.conn, slug) is not None:
                 raise Conflict(f"An organisation with slug {slug!r} exists.")
             accounts.insert_org(tx.conn, row)
+            if first is not None:
+                _insert_account(tx, first)
 
         await self.core.write(create)
         return org_view(row)
@@ -108,31 +140,26 @@ class People:
         The invite's use is taken in the transaction that creates the user, so an invite
         that runs out between the caller's check and this write creates nobody.
         """
-        account = await self.valid_account(new)
-        username, email = account["username"], account["email"]
-        now = self.core.clock.now_ms()
-        row = {
-            "id": new_id("user", now), "org_id": org_id, "username": username, "email": email,
-            "display_name": account["display_name"], "title": "", "timezone": "UTC", "locale": account["locale"],
-            "status_text": "", "org_role": new.role.value, "disabled": False, "read_receipts": True,
-            "password_hash": account["password_hash"], "stream_seq": 0, "created_at": now,
-            "search_key": search_key(account["display_name"], username),
-        }
+        row = await self._user_row(org_id, new)
 
         def create(tx: Tx) -> None:
             if invite_id is not None and not accounts.use_invite(tx.conn, invite_id, tx.now_ms):
                 raise Gone(INVITE_GONE)
-            if accounts.get_user_by_username(tx.conn, org_id, username) is not None:
-                raise Conflict(f"The username {username!r} is taken.", field="username")
-            if email and accounts.email_taken(tx.conn, org_id, email):
-                raise Conflict("An account with this e-mail exists.", field="email")
-            try:
-                accounts.insert_user(tx.conn, row)
-            except DuplicateKey as exc:  # a concurrent creation won the race
-                raise Conflict("The username or e-mail is taken.") from exc
+            _insert_account(tx, row)
 
         await self.core.write(create)
         return user_view(row, private=True)
+
+    async def _user_row(self, org_id: str, new: NewUser) -> Row:
+        account = await self.valid_account(new)
+        now = self.core.clock.now_ms()
+        return {
+            "id": new_id("user", now), "org_id": org_id, "username": account["username"], "email": account["email"],
+            "display_name": account["display_name"], "title": "", "timezone": "UTC", "locale": account["locale"],
+            "status_text": "", "org_role": new.role.value, "disabled": False, "read_receipts": True,
+            "password_hash": account["password_hash"], "stream_seq": 0, "created_at": now,
+            "search_key": search_key(account["display_name"], account["username"]),
+        }
 
     async def valid_account(self, new: NewUser) -> Row:
         """The account's fields, validated, with its password hashed (refused when weak)."""
@@ -201,7 +228,13 @@ class People:
     async def set_org_role(self, actor: Actor, user_id: str, role: OrgRole) -> Row:
         policy.check_org_admin(actor)
         await self._require_same_org(actor, user_id)
-        await self.core.write(lambda tx: accounts.update_user(tx.conn, user_id, {"org_role": role.value}))
+
+        def apply(tx: Tx) -> None:
+            if role is not OrgRole.ADMIN:
+                _check_keeps_an_admin(tx, actor.org_id, user_id)
+            accounts.update_user(tx.conn, user_id, {"org_role": role.value})
+
+        await self.core.write(apply)
         self.core.tokens.forget_user(user_id)  # the cached Actor carries the old role
         return await self.get_user(actor, user_id)
 
@@ -239,7 +272,7 @@ class People:
 
     async def directory(self, actor: Actor, query: str, cursor: str | None, limit: int) -> tuple[list[Row], str | None]:
         after = decode_directory_cursor(cursor)
-        q = normalise_query(query)
+        q = search_query(query)
         # E-mail addresses are shown to admins only, so only admins find people by them.
         match_email = actor.is_org_admin
         rows = await self.core.read(lambda c: accounts.search_users(c, actor.org_id, q, after, limit + 1, match_email))

@@ -53,14 +53,17 @@ class Sync:
         return SessionStart(user_view(user, private=True), int(user["stream_seq"]), conversations,
                             await self.epoch())
 
-    async def conversation_events(self, actor: Actor, conversation_id: str, after: int, limit: int) -> Row:
+    async def conversation_events(self, actor: Actor, conversation_id: str, after: int, limit: int,
+                                  before: int | None = None, types: tuple[str, ...] = ()) -> Row:
+        """A page of the event log after ``after`` (and before ``before``; only ``types`` when given)."""
         def load(conn: Conn) -> Row:
             conv, member = convs.get_with_membership(conn, conversation_id, actor.user_id)
             policy.check_can_read(actor, conv, member)
             assert conv is not None
-            items = streams.conversation_events(conn, conversation_id, after, None, limit)
-            return {"items": items, "last_seq": conv.last_seq,
-                    "next_after_seq": items[-1].seq if items and items[-1].seq < conv.last_seq else None}
+            end = conv.last_seq if before is None else min(conv.last_seq, before - 1)
+            items = streams.conversation_events(conn, conversation_id, after, end, limit, types)
+            more = len(items) == limit and items[-1].seq < end
+            return {"items": items, "last_seq": conv.last_seq, "next_after_seq": items[-1].seq if more else None}
 
         return await self.core.read(load)
 

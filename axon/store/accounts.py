@@ -41,6 +41,17 @@ def update_org(conn: Connection, org_id: str, values: Row) -> None:
     conn.execute(update(orgs).where(orgs.c.id == org_id).values(**values))
 
 
+def lock_org(conn: Connection, org_id: str) -> None:
+    """Hold the organisation's row until the transaction ends (PostgreSQL; SQLite has one writer)."""
+    conn.execute(select(orgs.c.id).where(orgs.c.id == org_id).with_for_update())
+
+
+def enabled_admin_ids(conn: Connection, org_id: str) -> list[str]:
+    stmt = select(users.c.id).where(users.c.org_id == org_id, users.c.org_role == "admin",
+                                    users.c.disabled.is_(False))
+    return list(conn.execute(stmt).scalars())
+
+
 def count_orgs(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(orgs)).scalar_one())
 

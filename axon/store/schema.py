@@ -43,6 +43,9 @@ orgs = Table(
     # How long a device's sign-in lasts: days without being seen, and at most (0: no limit).
     Column("session_idle_days", Integer, nullable=False, default=30, server_default="30"),
     Column("session_max_days", Integer, nullable=False, default=90, server_default="90"),
+    # The organisation's #general channel, set once when it is created (services/default_channels.py).
+    # Set even if an admin later drops it from the default channels, so it is never created twice.
+    Column("general_channel_id", String(32)),
 )
 
 users = Table(
@@ -254,6 +257,15 @@ org_activity = Table(
     Column("replies", BigInteger, nullable=False, default=0),
     Column("reactions", BigInteger, nullable=False, default=0),
     Column("joins", BigInteger, nullable=False, default=0),
+)
+
+# The public channels every new member of an organisation joins, in the admins' order.
+default_channels = Table(
+    "default_channels",
+    metadata,
+    Column("org_id", String(32), ForeignKey("orgs.id"), primary_key=True),
+    Column("conversation_id", String(32), ForeignKey("conversations.id"), primary_key=True),
+    Column("position", Integer, nullable=False, default=0),
 )
 
 # --- everyday comforts: preferences and drafts, kept on the server for every device ----------

@@ -13,12 +13,14 @@ def epoch(conn: Connection) -> str:
     return str(conn.execute(select(meta.c.value).where(meta.c.key == "epoch")).scalar_one())
 
 
-def conversation_events(conn: Connection, conversation_id: str, after: int, upto: int | None, limit: int) -> list[
-    ConversationEvent
-]:
+def conversation_events(conn: Connection, conversation_id: str, after: int, upto: int | None, limit: int,
+                        types: tuple[str, ...] = ()) -> list[ConversationEvent]:
+    """Events ``after+1 .. upto`` in seq order (only those of ``types`` when given)."""
     stmt = select(events).where(events.c.conversation_id == conversation_id, events.c.seq > after)
     if upto is not None:
         stmt = stmt.where(events.c.seq <= upto)
+    if types:
+        stmt = stmt.where(events.c.type.in_(types))
     stmt = stmt.order_by(events.c.seq).limit(limit)
     return [
         ConversationEvent(r.conversation_id, int(r.seq), r.type, r.actor_id, int(r.created_at), r.data)

@@ -24,6 +24,7 @@ def test_admin_creates_user_and_invite_and_someone_signs_up(axon, open_app):
     admin.page.get_by_test_id("new-display-name").fill("Frank Zappa")
     admin.page.get_by_test_id("new-password").fill(PASSWORD)
     admin.page.get_by_test_id("create-user").click()
+    admin.page.get_by_test_id("admin-user-search").fill("frank")  # the list is paged: find him
     expect(admin.page.locator('[data-testid="admin-users"] tr[data-username="frank"]')).to_contain_text("Frank Zappa")
     screenshot(admin.page, "admin-users")
 
@@ -47,6 +48,7 @@ def test_admin_creates_user_and_invite_and_someone_signs_up(axon, open_app):
     frank = open_app(User(id="", username="frank", display_name="Frank Zappa"))
     expect(frank.page.get_by_test_id("me")).to_contain_text("Frank Zappa")
     admin.page.get_by_test_id("admin-tab-users").click()
+    admin.page.get_by_test_id("admin-user-search").fill("frank")
     admin.page.locator('tr[data-username="frank"]').get_by_test_id("toggle-user").click()
     expect(admin.page.locator('tr[data-username="frank"]')).to_contain_text("Disabled")
     expect(frank.page.get_by_test_id("login-form")).to_be_visible()

@@ -77,6 +77,8 @@ async def test_an_open_sign_up_is_an_account_only_once_its_mailed_link_is_opened
     session = await RestApi(mailing_node.url).request("POST", "/auth/confirm-email",
                                                       {"token": token, "device_name": "laptop"})
     assert session["user"]["username"] == "ceo" and session["user"]["email"] == "ceo@corp.example"
+    # The account joined the default channels in the write that created it, like every new member.
+    assert [c["name"] for c in await RestApi(mailing_node.url, session["token"]).conversations()] == ["general"]
     assert (await RestApi(mailing_node.url).login("ceo", "board-meeting-7"))["user"]["id"] == session["user"]["id"]
     with pytest.raises(ApiError) as reused:
         await RestApi(mailing_node.url).request("POST", "/auth/confirm-email", {"token": token})

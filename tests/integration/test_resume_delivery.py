@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.integration.test_realtime import Raw
-from tests.support.people import Person, admin_rest, new_device, new_person
+from tests.support.people import Person, admin_rest, new_device, new_person, without_default_channels
 from tests.support.server import ServerProcess
 
 CONVERSATIONS = 150
@@ -76,6 +76,7 @@ async def test_messages_committed_while_a_device_resumes_arrive_right_after_sync
 
 async def test_user_seq_zero_replays_every_user_event_and_no_user_seq_replays_none(server: ServerProcess) -> None:
     admin = await admin_rest(server.url)
+    await without_default_channels(admin)  # a brand-new user's stream starts empty
     ann, bob = [await new_person(server.url, admin) for _ in range(2)]
     raw, frames = await Raw.open(server, bob.token)  # a new device: no state yet
     welcome = frames[0]

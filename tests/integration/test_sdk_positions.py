@@ -7,7 +7,7 @@ import asyncio
 
 from axon.client import AxonClient, ClientState
 from axon.client.realtime import Event
-from tests.support.people import admin_rest, new_person
+from tests.support.people import admin_rest, new_person, without_default_channels
 from tests.support.server import ServerProcess
 
 
@@ -23,6 +23,7 @@ async def _next_user_event(client: AxonClient, kind: str, timeout: float = 10.0)
 
 async def test_a_device_at_position_zero_gets_the_user_events_it_missed(server: ServerProcess) -> None:
     admin = await admin_rest(server.url)
+    await without_default_channels(admin)  # a brand-new user's stream starts empty
     ann, bob = await new_person(server.url, admin), await new_person(server.url, admin)
     state = ClientState()
     client = ann.client(server.url, state=state)
@@ -44,6 +45,7 @@ async def test_a_device_at_position_zero_gets_the_user_events_it_missed(server: 
 
 async def test_a_new_device_starts_where_the_stream_stands_without_replay(server: ServerProcess) -> None:
     admin = await admin_rest(server.url)
+    await without_default_channels(admin)  # a brand-new user's stream starts empty
     ann, bob = await new_person(server.url, admin), await new_person(server.url, admin)
     for i in range(3):
         await bob.rest.create_conversation("group", f"Earlier {i}", [ann.id])

@@ -38,6 +38,12 @@ async def admin_rest(base_url: str) -> RestApi:
     return rest
 
 
+async def without_default_channels(admin: RestApi) -> None:
+    """New users of the admin's organisation join no channel on creation, so their user stream starts
+    empty (by default everyone joins #general in the write that creates the account)."""
+    await admin.request("PUT", "/admin/default-channels", {"channel_ids": []})
+
+
 async def new_person(base_url: str, admin: RestApi, name: str | None = None, display_name: str | None = None) -> Person:
     username = name or f"user{next(_counter)}x{id(admin) % 997}"
     user = await admin.admin_create_user(username, display_name or username.title(), PASSWORD)

@@ -10,6 +10,7 @@ from axon.domain.accounts import (
     MIN_PASSWORD_LENGTH,
     check_password_strength,
     email_domain,
+    password_strength,
     profile_changes,
     session_expires_at,
     slugify,
@@ -157,3 +158,14 @@ def test_session_lifetimes_are_whole_days_up_to_ten_years(bad: object) -> None:
         validate_session_days(bad, "session_idle_days")
     assert refused.value.details == {"field": "session_idle_days"}
     assert validate_session_days(0, "session_max_days") == 0
+
+
+@given(st.text(max_size=80), st.lists(st.text(max_size=20), max_size=3))
+def test_any_text_gets_a_strength_and_acceptable_means_check_passes(password: str, personal: list[str]) -> None:
+    strength = password_strength(password, *personal)
+    assert 0 <= strength.score <= 4
+    if strength.acceptable:
+        check_password_strength(password, *personal)
+    else:
+        with pytest.raises(ValidationFailed):
+            check_password_strength(password, *personal)

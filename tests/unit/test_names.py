@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from axon.domain.names import normalise_query, search_key
+from axon.domain.errors import ValidationFailed
+from axon.domain.names import normalise_query, search_key, search_query
 
 
 def found_by(query: str, *parts: str) -> bool:
@@ -65,3 +66,11 @@ def test_empty_parts_are_skipped() -> None:
 )
 def test_normalise_query_lower_cases_and_collapses_whitespace(raw: str, normal: str) -> None:
     assert normalise_query(raw) == normal
+
+
+def test_a_search_query_of_up_to_100_characters_is_normalised_and_a_longer_one_refused() -> None:
+    assert search_query("  Zhang   WEI ") == "zhang wei"
+    assert search_query("张" * 100) == "张" * 100  # characters, not bytes
+    with pytest.raises(ValidationFailed) as caught:
+        search_query("张" * 101)
+    assert (caught.value.status, caught.value.code, caught.value.details) == (400, "validation_failed", {"field": "q"})

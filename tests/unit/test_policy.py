@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from axon.domain import policy
-from axon.domain.errors import Forbidden, NotFound
+from axon.domain.errors import Forbidden, NotFound, ValidationFailed
 from axon.domain.model import Actor, Conversation, ConversationKind, MemberRole, Membership, OrgRole
 
 ORG = "o_home"
@@ -311,3 +311,31 @@ def test_devices_are_managed_by_their_owner_or_an_org_admin() -> None:
     policy.check_can_manage_devices(ORG_ADMIN, OTHER)
     with pytest.raises(Forbidden):
         policy.check_can_manage_devices(actor(), OTHER)
+
+
+# --- ha: default channels and the last admin ---------------------------------------------
+
+
+def test_only_org_admins_manage_the_default_channels() -> None:
+    policy.check_can_manage_default_channels(ORG_ADMIN)
+    with pytest.raises(Forbidden):
+        policy.check_can_manage_default_channels(actor())
+
+
+def test_a_default_channel_is_a_public_unarchived_channel_of_the_org() -> None:
+    policy.check_can_be_default_channel(ORG_ADMIN, conv(CHANNEL), None)  # no need to be a member
+    for unknown in (None, conv(CHANNEL, org="o_other"), conv(GROUP)):  # a group the admin is not in
+        with pytest.raises(NotFound):
+            policy.check_can_be_default_channel(ORG_ADMIN, unknown, None)
+    refusals = ((conv(GROUP), member()), (conv(DIRECT), member()), (conv(CHANNEL, archived=True), None))
+    for refused, membership in refusals:
+        with pytest.raises(ValidationFailed) as caught:
+            policy.check_can_be_default_channel(ORG_ADMIN, refused, membership)
+        assert caught.value.details == {"field": "channel_ids", "channel_id": "c_1"}
+
+
+def test_the_last_enabled_admin_is_kept() -> None:
+    policy.check_keeps_an_admin(["u_other_admin"])
+    with pytest.raises(Forbidden) as caught:
+        policy.check_keeps_an_admin([])
+    assert caught.value.code == "last_admin"

@@ -1,7 +1,7 @@
 """everyday comforts: sidebar preferences and drafts kept on the server, members.has_draft
 
 Revision ID: 0004
-Revises: 0008
+Revises: 0003
 Create Date: 2026-12-07 06:50:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0004'
-down_revision = '0008'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

@@ -44,7 +44,7 @@ export class Api {
   get(path, query) { return this.request("GET", path, undefined, query); }
   post(path, body = {}) { return this.request("POST", path, body); }
   patch(path, body) { return this.request("PATCH", path, body); }
-  put(path) { return this.request("PUT", path); }
+  put(path, body) { return this.request("PUT", path, body); }
   del(path) { return this.request("DELETE", path); }
 
   /** Follow next_cursor until the end (or `max` items); plain-array answers are taken whole. */

@@ -9,6 +9,7 @@
 import { api, engine } from "./engine.js";
 import { clampQuery, seg } from "./api.js";
 import { state, emit } from "./store.js";
+import { NOTICE_TYPES } from "./timeline.js";
 
 const PAGE = 50;
 
@@ -40,11 +41,30 @@ async function fetchPage(conv, timeline, query) {
     const page = await api.get(`/conversations/${seg(conv)}/messages`, { ...query, limit: PAGE });
     timeline.merge(page.items || []);
     timeline.nextBeforeSeq = page.next_before_seq ?? null;
-    await ensureUsers((page.items || []).map((m) => m.sender_id));
+    await Promise.all([ensureUsers((page.items || []).map((m) => m.sender_id)),
+      loadNotices(conv, timeline, page.next_before_seq ?? 0, query.before_seq)]);
     await catchUp(conv, timeline, p0);
   } finally {
     timeline.loading = false;
     emit("timeline", conv);
+  }
+}
+
+/**
+ * The membership events (system lines) among a history page's messages: seqs from the page's
+ * oldest message (0 for the first page) up to where the newer page began.
+ */
+async function loadNotices(conv, timeline, fromSeq, beforeSeq) {
+  if (state.conversations.get(conv)?.kind === "direct") return;
+  let after = Math.max(0, fromSeq - 1);
+  for (let pages = 0; pages < 10; pages += 1) {
+    const page = await api.get(`/conversations/${seg(conv)}/events`,
+      { types: NOTICE_TYPES.join(","), after_seq: after, before_seq: beforeSeq, limit: 500 });
+    const items = page.items || [];
+    for (const ev of items) timeline.apply(ev);
+    await ensureUsers(items.flatMap((ev) => [ev.by, ev.data && ev.data.user_id]));
+    if (!page.next_after_seq) break;
+    after = page.next_after_seq;
   }
 }
 

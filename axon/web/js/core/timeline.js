@@ -10,6 +10,7 @@ export class Timeline {
     this.nextBeforeSeq = undefined; // undefined: nothing loaded; null: the beginning is loaded
     this.loading = false;
     this.threads = new Set(); // roots whose replies were loaded
+    this.notices = new Map(); // seq -> a membership event shown as a system line (see NOTICE_TYPES)
   }
 
   get loaded() {
@@ -43,11 +44,28 @@ export class Timeline {
     return null;
   }
 
+  /** Membership events to show between the messages, in seq order. */
+  noticeList() {
+    return sortBySeq([...this.notices.values()]);
+  }
+
   /** Apply one conversation event; returns the ids of messages it touched. */
   apply(event) {
+    if (NOTICE_TYPES.includes(event.type)) {
+      if (!this.notices.has(event.seq)) this.notices.set(event.seq, notice(event));
+      return [];
+    }
     const rule = RULES[event.type];
     return rule ? rule(this, event.data || {}) : [];
   }
+}
+
+// Who joined, left, was added or removed: system lines in the timeline (ui/timeline.js).
+export const NOTICE_TYPES = ["member.joined", "member.left"];
+
+function notice(event) {
+  return { id: `n:${event.seq}`, notice: true, seq: event.seq, type: event.type, by: event.by || null,
+    created_at: event.at, data: event.data || {} };
 }
 
 const RULES = {

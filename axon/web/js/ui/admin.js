@@ -1,15 +1,16 @@
-// Administration (organisation admins only): users, invite links and the organisation's activity.
+// Administration (organisation admins only): users, invite links, the organisation (its name and
+// default channels) and its activity.
 
 import { api } from "../core/engine.js";
-import { listOf, seg } from "../core/api.js";
+import { clampQuery, listOf, seg } from "../core/api.js";
 import { errorText, formatDateTime, formatRelative, language, t } from "../core/i18n.js";
-import { state } from "../core/store.js";
-import { h, clear } from "./dom.js";
+import { emit, state } from "../core/store.js";
+import { h, clear, debounce } from "./dom.js";
 import { icon } from "./icons.js";
 import { confirmAction, promptText, toast } from "./dialogs.js";
 import { href } from "./router.js";
 
-const PAGES = { users: usersPage, invites: invitesPage, activity: activityPage };
+const PAGES = { users: usersPage, invites: invitesPage, org: orgPage, activity: activityPage };
 
 export function mountAdmin(el, tab) {
   if (state.session.user.role !== "admin") {
@@ -34,20 +35,49 @@ const fail = (err) => toast(errorText(err), "error");
 
 // ----- users -------------------------------------------------------------------
 
+// Paged and searched on the server (GET /admin/users?q=&cursor=): display name, username,
+// e-mail and pinyin, like the directory.
+const USERS_PAGE = 25;
+
 function usersPage(body) {
   const table = h("tbody");
-  const reload = async () => {
+  const search = h("input", {
+    type: "search", maxlength: 100, placeholder: t("admin.search_users"), "aria-label": t("admin.search_users"),
+    "data-testid": "admin-user-search",
+  });
+  const empty = h("p", { class: "dim empty-note", hidden: true, "data-testid": "admin-users-empty" }, t("admin.no_users"));
+  const more = h("button", { type: "button", class: "btn", hidden: true, "data-testid": "admin-users-more" }, t("admin.load_more"));
+  let cursor = null;
+  let latest = 0; // only the newest request may draw (typing fast sends several)
+  const load = async (append) => {
+    const ticket = ++latest;
     try {
-      const users = await api.all("/admin/users");
-      clear(table).append(...users.map((u) => userRow(u, reload)));
+      const page = await api.get("/admin/users", { q: clampQuery(search.value), cursor: append ? cursor : null, limit: USERS_PAGE });
+      if (ticket !== latest) return;
+      const rows = (page.items || []).map((u) => userRow(u));
+      if (append) table.append(...rows);
+      else clear(table).append(...rows);
+      cursor = page.next_cursor || null;
+      more.hidden = !cursor;
+      empty.hidden = table.childElementCount > 0;
     } catch (err) {
       fail(err);
     }
   };
+  const reload = () => load(false);
+  const searchSoon = debounce(reload, 250);
+  search.addEventListener("input", () => {
+    latest += 1; // what is in flight answers the old text: drop it, and page on only once the new one is in
+    more.hidden = true;
+    searchSoon();
+  });
+  more.addEventListener("click", () => load(true));
   body.append(createUserForm(reload), h("section", { class: "card" },
-    h("table", { class: "grid", "data-testid": "admin-users" },
+    h("div", { class: "card-head" }, h("h3", null, t("admin.users")), search),
+    h("div", { class: "table-scroll" }, h("table", { class: "grid", "data-testid": "admin-users" },
       h("thead", null, h("tr", null, ["admin.name", "admin.username", "admin.role", "admin.status", ""].map((k) => h("th", null, k ? t(k) : "")))),
-      table)));
+      table)),
+    empty, h("div", { class: "load-more" }, more)));
   reload();
 }
 
@@ -58,11 +88,12 @@ function createUserForm(reload) {
     password: h("input", { type: "password", required: true, minlength: 8, "data-testid": "new-password", autocomplete: "new-password" }),
     email: h("input", { type: "email", "data-testid": "new-email" }),
   };
-  const admin = h("input", { type: "checkbox" });
-  const form = h("form", { class: "form-grid" },
-    Object.entries(fields).map(([k, input]) => h("label", null, t(`admin.${k}`), input)),
-    h("label", { class: "check" }, admin, t("admin.make_admin")),
-    h("button", { type: "submit", class: "btn primary", "data-testid": "create-user" }, t("admin.create_user")));
+  const admin = h("input", { type: "checkbox", "data-testid": "new-admin" });
+  const form = h("form", { class: "create-user-form", "data-testid": "create-user-form" },
+    Object.entries(fields).map(([k, input]) => h("label", { class: "field" }, h("span", { class: "field-label" }, t(`admin.${k}`)), input)),
+    h("div", { class: "form-actions" },
+      h("label", { class: "check" }, admin, t("admin.make_admin")),
+      h("button", { type: "submit", class: "btn primary", "data-testid": "create-user" }, t("admin.create_user"))));
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const body = Object.fromEntries(Object.entries(fields).map(([k, input]) => [k, input.value.trim()]));
@@ -80,12 +111,16 @@ function createUserForm(reload) {
   return h("section", { class: "card" }, h("h3", null, t("admin.create_user")), form);
 }
 
-function userRow(u, reload) {
+/** One user's row; a change answers the updated user, and the row redraws itself in place
+ * (so the rows loaded with "Load more" stay). */
+function userRow(u) {
   const devices = h("ul", { class: "device-list", hidden: true });
-  const toggle = async () => {
+  let row = null;
+  const change = async (patch) => {
     try {
-      await api.patch(`/admin/users/${seg(u.id)}`, { disabled: !u.disabled });
-      reload();
+      const updated = await api.patch(`/admin/users/${seg(u.id)}`, patch);
+      row.replaceWith(userRow(updated));
+      if (updated.id === state.session.user.id) refreshMe(updated);
     } catch (err) {
       fail(err);
     }
@@ -104,16 +139,29 @@ function userRow(u, reload) {
     devices.hidden = !devices.hidden;
     if (!devices.hidden) await renderDevices(u, devices);
   };
-  return h("tr", { "data-user-id": u.id, "data-username": u.username },
+  const promote = u.role === "admin" ? "member" : "admin";
+  // Each row's buttons say whom they act on, for screen readers (the visible text is the same on every row).
+  const roleAction = promote === "admin" ? "admin.make_admin_action" : "admin.make_member_action";
+  const labelled = (key) => ({ "aria-label": t("admin.row_action", { action: t(key), name: u.display_name }) });
+  row = h("tr", { "data-user-id": u.id, "data-username": u.username, "data-role": u.role },
     h("td", null, u.display_name),
     h("td", null, `@${u.username}`),
-    h("td", null, t(`role.org_${u.role}`)),
+    h("td", { "data-testid": "user-role" }, t(`role.org_${u.role}`)),
     h("td", null, u.disabled ? h("span", { class: "tag danger" }, t("admin.disabled")) : t("admin.active")),
     h("td", { class: "actions" },
-      h("button", { class: "btn small", "data-testid": "toggle-user", onclick: toggle }, u.disabled ? t("admin.enable") : t("admin.disable")),
-      h("button", { class: "btn small", onclick: reset }, t("admin.reset_password")),
-      h("button", { class: "btn small", onclick: showDevices }, t("admin.devices")),
+      h("button", { class: "btn small", "data-testid": "toggle-user", onclick: () => change({ disabled: !u.disabled }), ...labelled(u.disabled ? "admin.enable" : "admin.disable") }, u.disabled ? t("admin.enable") : t("admin.disable")),
+      h("button", { class: "btn small", "data-testid": "toggle-role", onclick: () => change({ role: promote }), ...labelled(roleAction) }, t(roleAction)),
+      h("button", { class: "btn small", onclick: reset, ...labelled("admin.reset_password") }, t("admin.reset_password")),
+      h("button", { class: "btn small", onclick: showDevices, ...labelled("admin.devices") }, t("admin.devices")),
       devices));
+  return row;
+}
+
+/** My own role changed (an admin who demotes themselves leaves the admin pages). */
+function refreshMe(user) {
+  state.session.user = { ...state.session.user, role: user.role };
+  emit("session");
+  if (user.role !== "admin") location.hash = "#/";
 }
 
 async function renderDevices(user, list) {
@@ -204,6 +252,63 @@ async function copy(field) {
   } catch {
     document.execCommand("copy");
   }
+}
+
+// ----- organisation: its name and default channels ----------------------------------
+
+function orgPage(body) {
+  body.append(orgNameCard(), defaultChannelsCard());
+}
+
+function orgNameCard() {
+  const name = h("input", { type: "text", required: true, maxlength: 200, value: state.session.org ? state.session.org.name : "", "data-testid": "org-name-input" });
+  const form = h("form", { class: "inline-form" },
+    h("label", { class: "field grow" }, h("span", { class: "field-label" }, t("admin.org_name")), name),
+    h("button", { type: "submit", class: "btn primary", "data-testid": "org-name-save" }, t("action.save")));
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      const org = await api.patch("/admin/org", { name: name.value.trim() });
+      state.session.org = org;
+      emit("session"); // the sidebar header and the window title show the new name
+      toast(t("admin.org_renamed"));
+    } catch (err) {
+      fail(err);
+    }
+  });
+  return h("section", { class: "card" }, h("h3", null, t("admin.org")), form);
+}
+
+// New members join these public channels when their account is created (GET/PUT /admin/default-channels).
+function defaultChannelsCard() {
+  const list = h("ul", { class: "channel-picks", "aria-label": t("admin.default_channels"), "data-testid": "default-channels" });
+  const save = h("button", { type: "button", class: "btn primary", "data-testid": "default-channels-save" }, t("action.save"));
+  const load = async () => {
+    try {
+      const [chosen, channels] = await Promise.all([api.get("/admin/default-channels"), api.get("/channels", { limit: 500 })]);
+      const ids = new Set(chosen.map((c) => c.id));
+      // The chosen ones first, in their order; then the other public channels that could be chosen.
+      const others = listOf(channels).filter((c) => !ids.has(c.id) && !c.archived);
+      clear(list).append(...chosen.concat(others).map((c) => h("li", null, h("label", { class: "check" },
+        h("input", { type: "checkbox", value: c.id, checked: ids.has(c.id), "data-testid": `default-channel-${c.name}` }),
+        `#${c.name}`))));
+    } catch (err) {
+      fail(err);
+    }
+  };
+  save.addEventListener("click", async () => {
+    const channelIds = [...list.querySelectorAll("input:checked")].map((input) => input.value);
+    try {
+      await api.put("/admin/default-channels", { channel_ids: channelIds });
+      toast(t("admin.default_channels_saved"));
+      load();
+    } catch (err) {
+      fail(err);
+    }
+  });
+  load();
+  return h("section", { class: "card" }, h("h3", null, t("admin.default_channels")),
+    h("p", { class: "dim" }, t("admin.default_channels_help")), list, h("div", { class: "form-actions" }, save));
 }
 
 // ----- activity ------------------------------------------------------------------

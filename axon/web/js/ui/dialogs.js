@@ -170,24 +170,32 @@ export function userSearchBox({ exclude = [], onPick, hide = () => false }) {
   const results = h("ul", { class: "result-list", "data-testid": "user-results" });
   const skip = new Set([...exclude, state.session.user.id]);
   let latest = 0;
-  const run = debounce(async () => {
+  let shownFor = null; // the query the listed results answer
+  const search = async () => {
     const ticket = ++latest;
+    const query = input.value.trim();
     try {
-      const found = await searchUsers(input.value.trim());
+      const found = await searchUsers(query);
       if (ticket !== latest) return; // a newer query is on its way
       const users = found.filter((u) => !skip.has(u.id) && !u.disabled && !hide(u));
       results.replaceChildren(...users.map((u) => h("li", null, h("button", {
         type: "button", class: "result", "data-user-id": u.id, "data-username": u.username, onclick: () => onPick(u),
       }, avatar(u.id, "sm"), h("span", null, userName(u.id)), h("span", { class: "dim" }, `@${u.username}`)))));
       if (!users.length) results.append(h("li", { class: "dim" }, t("picker.none")));
+      shownFor = query;
     } catch (err) {
       toastError(err);
     }
-  }, 150);
+  };
+  const run = debounce(search, 150);
   input.addEventListener("input", run);
-  input.addEventListener("keydown", (ev) => {
+  input.addEventListener("keydown", async (ev) => {
     if (ev.key !== "Enter" || ev.isComposing) return;
     ev.preventDefault();
+    // Enter picks the first result for what is typed now, never one still listed for an earlier query.
+    const query = input.value.trim();
+    if (shownFor !== query) await search();
+    if (shownFor !== query || input.value.trim() !== query) return;
     const first = results.querySelector("button.result");
     if (first) first.click();
   });

@@ -71,5 +71,6 @@ export function startTitle() {
     document.title = total ? `(${total}) ${base}` : base;
   };
   update();
-  return on("conversations", update);
+  const stops = [on("conversations", update), on("session", update)]; // "session": the organisation was renamed
+  return () => stops.forEach((stop) => stop());
 }

@@ -21,7 +21,17 @@ export function startApp(container, session) {
   stopSaving = on("session", () => state.session && prefs.setSession(state.session));
   engine.start(state.session);
   loadDirectory().catch(() => {});
+  refreshOrg();
   mountApp(root);
+}
+
+/** The organisation as it is now: a saved session may hold a name an admin has since changed. */
+function refreshOrg() {
+  api.get("/org").then((org) => {
+    if (!state.session) return;
+    state.session.org = org;
+    emit("session");
+  }).catch(() => {});
 }
 
 /** A successful login or sign-up: {token, device, user, org}. */

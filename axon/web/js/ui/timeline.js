@@ -9,6 +9,7 @@ import { loadBackTo, loadLatest, loadOlder, loadReceipts, loadThread } from "../
 import { on, emit, state, isMe } from "../core/store.js";
 import { h, reconcile, batched, debounce } from "./dom.js";
 import { renderMessage, messageSignature } from "./message.js";
+import { noticeText, renderNotice } from "./notices.js";
 import { confirmAction, toast } from "./dialogs.js";
 import { openEmojiPicker } from "./emoji.js";
 import { convHref } from "./router.js";
@@ -105,7 +106,7 @@ class TimelineView {
 
   messages() {
     const tl = state.timelines.get(this.convId);
-    const known = tl ? (this.mode === "main" ? tl.top() : [tl.messages.get(this.rootId), ...tl.replies(this.rootId)].filter(Boolean)) : [];
+    const known = tl ? (this.mode === "main" ? this.withNotices(tl) : [tl.messages.get(this.rootId), ...tl.replies(this.rootId)].filter(Boolean)) : [];
     const sentIds = new Set(known.map((m) => m.client_msg_id).filter(Boolean));
     const pending = engine.outbox ? engine.outbox.forConversation(this.convId, this.rootId) : [];
     const me = state.session.user.id;
@@ -113,6 +114,13 @@ class TimelineView {
       id: `p:${e.id}`, client_msg_id: e.id, sender_id: me, text: e.text, created_at: e.created_at,
       reply_to: e.reply_to, pending: e.state, error: e.error, reactions: [], seq: Infinity,
     })));
+  }
+
+  /** The main timeline's messages with the membership system lines among them, by seq. */
+  withNotices(tl) {
+    const top = tl.top();
+    if (state.conversations.get(this.convId)?.kind === "direct" || !tl.notices.size) return top;
+    return top.concat(tl.noticeList()).sort((a, b) => a.seq - b.seq);
   }
 
   /** The marker can be placed once the message just before the first unread one is loaded. */
@@ -135,6 +143,12 @@ class TimelineView {
       if (!prev || dayKey(prev.created_at) !== day) {
         rows.push({ key: `d:${day}`, sig: `${day}|${formatDay(m.created_at)}`, render: () => h("div", { class: "day-divider", role: "separator" }, h("span", null, formatDay(m.created_at))) });
         breakGroup = true;
+      }
+      if (m.notice) {
+        const text = noticeText(m, this.convId);
+        rows.push({ key: m.id, sig: `${text}|${m.created_at}`, render: () => renderNotice(m, text) });
+        prev = m;
+        continue;
       }
       if (!markerPlaced && this.markerSeq !== null && !m.pending && m.seq > this.markerSeq && !isMe(m.sender_id)) {
         rows.push({ key: "unread-marker", sig: "m", render: () => h("div", { class: "unread-marker", "data-testid": "unread-marker", role: "separator" }, h("span", null, t("timeline.new_messages"))) });
