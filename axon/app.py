@@ -34,6 +34,7 @@ from .services.markers import Markers
 from .services.messages import Messages
 from .services.passwords import Passwords
 from .services.people import NewUser, People
+from .services.preferences import Drafts, UserPreferences
 from .services.send_limits import SendLimits, SendRates
 from .services.sync import Sync
 from .spine.durable import DurableRunner
@@ -88,7 +89,8 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     gateway = Gateway(settings=settings, clock=clock, bus=bus, auth=auth, messages=messages, markers=markers,
                       sync=sync, signals=signals, people=people)
     services = Services(settings, core, bus, auth, people, Conversations(core), messages, markers, sync, gateway,
-                        Activity(core), spine, default_channels=DefaultChannels(core), avatars=Avatars(core))
+                        Activity(core), spine, UserPreferences(core), Drafts(core),
+                        default_channels=DefaultChannels(core), avatars=Avatars(core))
     register_consumers(services)
     return services
 

@@ -20,6 +20,7 @@ from .services.default_channels import DefaultChannels
 from .services.markers import Markers
 from .services.messages import Messages
 from .services.people import People
+from .services.preferences import Drafts, UserPreferences
 from .services.sync import Sync
 from .spine.durable import DurableRunner
 from .spine.spine import EventSpine
@@ -39,6 +40,8 @@ class Services:
     gateway: Gateway
     activity: Activity
     spine: EventSpine
+    preferences: UserPreferences
+    drafts: Drafts
     default_channels: DefaultChannels
     avatars: Avatars
     durable: list[DurableRunner] = field(default_factory=list)

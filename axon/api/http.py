@@ -21,6 +21,7 @@ from . import (
     routes_avatars,
     routes_conversations,
     routes_messages,
+    routes_preferences,
     webapp,
 )
 from .body_limit import DEFAULT_LIMIT as DEFAULT_BODY_LIMIT
@@ -84,7 +85,8 @@ def create_app(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[Any]],
     errors.install(app)
     openapi.install(app)
     api = APIRouter(prefix="/api/v1")
-    for module in (routes_account, routes_avatars, routes_conversations, routes_messages, routes_admin):
+    for module in (routes_account, routes_avatars, routes_conversations, routes_messages, routes_admin,
+                   routes_preferences):
         api.include_router(module.router)
     app.include_router(api)
     # First in the table: the router tries routes in order, and 50 REST routes

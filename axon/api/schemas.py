@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 
 class Body(BaseModel):
@@ -139,3 +139,18 @@ class OrgBody(Body):
 
 class DefaultChannelsBody(Body):
     channel_ids: list[str] = Field(description="Public channels of the organisation, in the order shown; [] for none.")
+
+
+class PreferencesBody(Body):
+    """The fields to change, and the version they were based on (a stale one answers 409 ``version_conflict``)."""
+
+    base_version: int = Field(ge=0, description="The `version` the client last saw.")
+    favourites: list[str] | None = Field(None, description="Starred conversation ids, in order (at most 200).")
+    collapsed: list[Literal["favourites", "channels", "groups", "direct"]] | None = None
+    unread_only: StrictBool | None = None
+    muted: list[str] | None = Field(None, description="Muted conversation ids (at most 1000).")
+
+
+class DraftBody(Body):
+    text: str = Field(description="The unsent text (same limit as a message); empty clears the draft.")
+    thread_root: str | None = Field(None, description="The thread's root message, for a draft of a reply.")

@@ -152,6 +152,29 @@ class RestApi:
     async def mark_read(self, conversation_id: str, seq: int) -> Json:
         return await self.request("POST", f"/conversations/{conversation_id}/read", {"seq": seq})  # type: ignore
 
+    async def read_all(self) -> list[Json]:
+        return await self.request("POST", "/me/read-all", {})  # type: ignore[no-any-return]
+
+    # --- preferences and drafts (the same on every device) ----------------------------
+
+    async def preferences(self) -> Json:
+        return await self.request("GET", "/me/preferences")  # type: ignore[no-any-return]
+
+    async def update_preferences(self, base_version: int, **changes: Any) -> Json:
+        return await self.request("PATCH", "/me/preferences",  # type: ignore[no-any-return]
+                                  {"base_version": base_version, **changes})
+
+    async def drafts(self) -> list[Json]:
+        return await self.request("GET", "/me/drafts")  # type: ignore[no-any-return]
+
+    async def put_draft(self, conversation_id: str, text: str, thread_root: str | None = None) -> Json | None:
+        return await self.request("PUT", f"/conversations/{conversation_id}/draft",  # type: ignore[no-any-return]
+                                  {"text": text, "thread_root": thread_root})
+
+    async def delete_draft(self, conversation_id: str, thread_root: str | None = None) -> None:
+        params = {"thread_root": thread_root} if thread_root else None
+        await self.request("DELETE", f"/conversations/{conversation_id}/draft", params=params)
+
     # --- admin -------------------------------------------------------------------
 
     async def admin_create_user(self, username: str, display_name: str, password: str, **extra: Any) -> Json:

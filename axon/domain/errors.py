@@ -117,6 +117,7 @@ ERROR_CODES: dict[str, str] = {
     "not_found": "It does not exist or you cannot see it.",
     "conflict": "The request conflicts with the current state.",
     "idempotency_key_reused": "The client_msg_id was already used for a different message.",
+    "version_conflict": "The preferences changed since base_version; the current ones are in details.",
     "gone": "The invite has expired or was used up.",
     "confirmation_invalid": "The e-mail confirmation link is unknown, used or expired.",
     "email_not_configured": "Open sign-up needs the server to send e-mail (SMTP and a public URL).",

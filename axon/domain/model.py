@@ -59,6 +59,7 @@ class Membership:
     read_seq: int = 0
     delivered_seq: int = 0
     joined_seq: int = 0
+    has_draft: bool = False  # the member has a saved draft here (the send path clears it)
 
     @property
     def is_manager(self) -> bool:

@@ -161,3 +161,8 @@ def check_can_manage_devices(actor: Actor, owner_id: str) -> None:
     """Everyone manages their own devices; an org admin also those of others."""
     if owner_id != actor.user_id and not actor.is_org_admin:
         raise Forbidden("Only organisation admins may manage others' devices.")
+
+
+def check_can_keep_preference(actor: Actor, conv: Conversation | None, member: Membership | None) -> None:
+    """Favourites, mutes and drafts are kept only for conversations the user belongs to."""
+    check_member(actor, conv, member)

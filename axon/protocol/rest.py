@@ -247,8 +247,30 @@ class ActivityDay(Shape):
 
 
 # Shapes that are referenced only through ``_frames_of`` are listed so their schemas are published.
+class Preferences(Shape):
+    """The user's sidebar preferences, the same on every device (``preferences.updated`` carries them)."""
+
+    version: Annotated[int, msgspec.Meta(description="Grows by one per change; 0 until the first change.")]
+    favourites: Annotated[list[str], msgspec.Meta(description="Starred conversation ids, in the user's order.")]
+    collapsed: Annotated[list[Literal["favourites", "channels", "groups", "direct"]],
+                         msgspec.Meta(description="Sidebar sections shown collapsed.")]
+    unread_only: bool
+    muted: Annotated[list[str], msgspec.Meta(description="Conversations without unread badges (mentions still count) "
+                                                         "or desktop notifications.")]
+
+
+class Draft(Shape):
+    """Unsent text of the user in a conversation (or one of its threads), kept for every device."""
+
+    conversation_id: str
+    thread_root: Annotated[str | None, msgspec.Meta(description="The thread's root message; null for the "
+                                                                "conversation itself.")]
+    text: str
+    updated_at: Timestamp
+
+
 SHAPES: tuple[Any, ...] = (
     ErrorResponse, User, Device, Org, Session, SignupPending, PasswordStrength, Invite, InviteInfo, Conversation,
     Member, Reaction, Message, SendResult, MessagePage, Thread, Receipts, EventPage, UserEventPage, UserPage,
-    ReadMarker, Health, ActivityDay, Event, UserEventFrame,
+    ReadMarker, Health, ActivityDay, Event, UserEventFrame, Preferences, Draft,
 )

@@ -47,6 +47,24 @@ class Markers:
             self.core.signals.receipt(conversation_id, actor.user_id, marker)
         return int(marker)
 
+    async def mark_all_read(self, actor: Actor) -> list[tuple[str, int]]:
+        """Move the caller's read marker to the end of every conversation with something unread, in
+        one write; each moved marker is a ``read_marker`` user event, as for ``mark_read``."""
+
+        def apply(tx: Tx) -> tuple[list[tuple[str, int]], bool]:
+            behind = convs.behind_read(tx.conn, actor.user_id)
+            moved = [(cid, seq) for cid, seq in behind if convs.advance_read(tx.conn, cid, actor.user_id, seq)]
+            for conversation_id, seq in moved:
+                tx.user_event(actor.user_id, "read_marker", {"conversation_id": conversation_id, "seq": seq})
+            user = accounts.get_user(tx.conn, actor.user_id) if moved else None
+            return moved, bool(user and user["read_receipts"])
+
+        moved, share = await self.core.write(apply)
+        if share:
+            for conversation_id, seq in moved:
+                self.core.signals.receipt(conversation_id, actor.user_id, seq)
+        return moved
+
     def delivered(self, user_id: str, positions: dict[str, int]) -> None:
         """Record that a device of ``user_id`` holds events up to these seqs (flushed in batches).
 

@@ -24,6 +24,7 @@ from ..store.database import Conn
 from ..store.tx import Tx
 from ..store.writer import Failed, WriteOp
 from .core import Core
+from .preferences import clear_sent_drafts
 from .send_limits import SendLimits
 from .views import message_view
 
@@ -101,11 +102,22 @@ class _SendBatch:
             except AxonError as exc:
                 results[i] = Failed(exc)
         rows = self._insert(accepted, results)
+        clear_sent_drafts(self.tx, self._drafted(accepted))
         for i, op in enumerate(self.ops):
             key = (op.actor.device_id, op.client_msg_id)
             if results[i] is None and key in claimed:
                 results[i] = _duplicate(rows[claimed[key]], op)
         return results
+
+    def _drafted(self, accepted: list[tuple[int, SendMessage, str | None]]) -> list[tuple[str, str, str]]:
+        """The (sender, conversation, thread) drafts to clear: only where the membership read above
+        says the sender has one, so a send without a draft costs no statement here."""
+        drafted = []
+        for _, op, root in accepted:
+            member = self.access[(op.conversation_id, op.actor.user_id)][1]
+            if member is not None and member.has_draft:
+                drafted.append((op.actor.user_id, op.conversation_id, root or ""))
+        return drafted
 
     def _check(self, op: SendMessage) -> str | None:
         conv, member = self.access[(op.conversation_id, op.actor.user_id)]

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Select, and_, bindparam, case, delete, func, 
 from ..domain.model import Conversation, ConversationKind, MemberRole, Membership
 from .driver_sql import PreparedQuery, placeholders
 from .errors import duplicate_key_on_integrity_error
-from .schema import conversations, members, mentions, messages
+from .schema import conversations, drafts, members, mentions, messages
 
 Row = dict[str, Any]
 
@@ -100,7 +100,7 @@ def access_many(
                        for i in range(len(wanted)))
     columns = ", ".join(f"cv.{c}" for c in conversations.c.keys())
     sql = (f"WITH k (c, u) AS (VALUES {values}) SELECT k.u AS pair_user, {columns}, m.user_id AS member_id, "
-           "m.role, m.read_seq, m.delivered_seq, m.joined_seq FROM k JOIN conversations cv ON cv.id = k.c "
+           "m.role, m.read_seq, m.delivered_seq, m.joined_seq, m.has_draft FROM k JOIN conversations cv ON cv.id = k.c "
            "LEFT JOIN members m ON m.conversation_id = k.c AND m.user_id = k.u")
     found: dict[tuple[str, str], tuple[Conversation | None, Membership | None]] = {
         pair: (None, None) for pair in wanted}
@@ -108,7 +108,7 @@ def access_many(
         member = None
         if row.member_id is not None:
             member = Membership(row.id, row.member_id, MemberRole(row.role), int(row.read_seq),
-                                int(row.delivered_seq), int(row.joined_seq))
+                                int(row.delivered_seq), int(row.joined_seq), bool(row.has_draft))
         found[(row.id, row.pair_user)] = (to_conversation(row), member)
     return found
 
@@ -145,6 +145,8 @@ def add_member(conn: Connection, conversation_id: str, user_id: str, role: str, 
 
 def remove_member(conn: Connection, conversation_id: str, user_id: str) -> None:
     conn.execute(delete(members).where(members.c.conversation_id == conversation_id, members.c.user_id == user_id))
+    # Their drafts go with the membership (``members.has_draft`` would not know them on a return).
+    conn.execute(delete(drafts).where(drafts.c.conversation_id == conversation_id, drafts.c.user_id == user_id))
     _adjust_count(conn, conversation_id, -1)
 
 
@@ -189,6 +191,15 @@ def advance_read(conn: Connection, conversation_id: str, user_id: str, seq: int)
         .values(read_seq=seq, delivered_seq=case((members.c.delivered_seq < seq, seq), else_=members.c.delivered_seq))
     )
     return bool(result.rowcount)
+
+
+def behind_read(conn: Connection, user_id: str) -> list[tuple[str, int]]:
+    """(conversation, last seq) of the user's conversations whose read marker is behind their end."""
+    stmt = (select(conversations.c.id, conversations.c.last_seq)
+            .join(members, members.c.conversation_id == conversations.c.id)
+            .where(members.c.user_id == user_id, members.c.read_seq < conversations.c.last_seq)
+            .order_by(conversations.c.id))
+    return [(cid, int(seq)) for cid, seq in conn.execute(stmt)]
 
 
 def advance_delivered(conn: Connection, user_id: str, positions: dict[str, int]) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData()
@@ -146,6 +147,8 @@ members = Table(
     Column("joined_seq", BigInteger, nullable=False, default=0),
     Column("read_seq", BigInteger, nullable=False, default=0),
     Column("delivered_seq", BigInteger, nullable=False, default=0),
+    # True while the member has a saved draft in this conversation (see ``drafts``).
+    Column("has_draft", Boolean, nullable=False, default=False, server_default=false()),
     Index("ix_members_user", "user_id"),
 )
 
@@ -280,5 +283,32 @@ avatars = Table(
     Column("content_type", String(32), nullable=False),
     Column("data", LargeBinary, nullable=False),
     Column("etag", String(32), nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+# --- everyday comforts: preferences and drafts, kept on the server for every device ----------
+
+# One row per user who changed a preference: ``data`` is the JSON object
+# {"favourites": [...], "collapsed": [...], "unread_only": bool, "muted": [...]}, ``version``
+# grows by one per change (optimistic concurrency: a PATCH names the version it read).
+user_preferences = Table(
+    "user_preferences",
+    metadata,
+    Column("user_id", String(32), ForeignKey("users.id"), primary_key=True),
+    Column("version", BigInteger, nullable=False),
+    Column("data", Text, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+# Unsent text per user, conversation and thread (``thread_root`` "" for the conversation itself).
+# Not encrypted at rest yet. ``members.has_draft`` mirrors "this member has a row here", so the
+# send path learns it from the membership it already reads and touches this table only then.
+drafts = Table(
+    "drafts",
+    metadata,
+    Column("user_id", String(32), ForeignKey("users.id"), primary_key=True),
+    Column("conversation_id", String(32), ForeignKey("conversations.id"), primary_key=True),
+    Column("thread_root", String(32), primary_key=True, default=""),
+    Column("text", Text, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
 )

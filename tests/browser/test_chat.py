@@ -225,7 +225,7 @@ def test_create_browse_join_invite_remove_and_drafts(axon, open_app):
     a, b = open_app(alice), open_app(bob)
 
     # Alice creates a public channel from the sidebar, with a topic.
-    a.page.get_by_test_id("sidebar").locator('[data-kind="channel"]').locator("xpath=..").get_by_role("button").click()
+    a.page.get_by_test_id("sidebar").get_by_test_id("new-channel").click()
     a.page.get_by_test_id("create-name").fill("general-chat")
     a.page.get_by_test_id("create-topic").fill("Anything goes")
     a.page.get_by_test_id("create-submit").click()

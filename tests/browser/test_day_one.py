@@ -34,8 +34,7 @@ def zhangwei(axon) -> Iterator[User]:
 
 def new_room_button(session, kind):
     """The "+" at the head of a sidebar section."""
-    section = session.page.get_by_test_id("sidebar").locator(f'.conv-list[data-kind="{kind}"]').locator("xpath=..")
-    return section.get_by_role("button")
+    return session.page.get_by_test_id("sidebar").get_by_test_id(f"new-{kind}")
 
 
 def pick(dialog, query, user):

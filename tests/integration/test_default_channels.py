@@ -169,7 +169,7 @@ def _revision_before_default_channels() -> str:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    before = ScriptDirectory.from_config(config).get_revision("0003").down_revision
+    before = ScriptDirectory.from_config(config).get_revision("0006").down_revision
     assert isinstance(before, str)
     return before
 

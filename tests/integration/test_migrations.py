@@ -56,7 +56,7 @@ def test_upgrading_twice_changes_nothing(database_url: str) -> None:
 
 
 async def test_people_are_no_longer_found_by_e_mail_after_the_upgrade(database_url: str) -> None:
-    # Before 0006 a user's search key held their e-mail address, so any member could find them by it.
+    # Before 0003 a user's search key held their e-mail address, so any member could find them by it.
     upgrade(database_url, "0002")
     db = open_database(database_url)
     try:

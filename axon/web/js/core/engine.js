@@ -12,6 +12,8 @@ import { Outbox } from "./outbox.js";
 import { Timeline } from "./timeline.js";
 import { applyToSummary, applyToMembers } from "./summary.js";
 import { prefs } from "./prefs.js";
+import { adoptPreferences, loadPreferences } from "./preferences.js";
+import { applyDraftEvent, loadDrafts } from "./drafts.js";
 import { state, emit, isMe } from "./store.js";
 
 export const api = new Api();
@@ -113,6 +115,9 @@ class Engine {
     this.saveStream();
     emit("session");
     emit("conversations");
+    // Preferences and drafts live on the server; their changes then come as user events.
+    loadPreferences().catch((err) => console.warn("preferences not loaded", err));
+    loadDrafts().catch((err) => console.warn("drafts not loaded", err));
   }
 
   synced(frame) {
@@ -200,6 +205,7 @@ class Engine {
     state.conversations.delete(id);
     state.timelines.delete(id);
     state.members.delete(id);
+    for (const [key, draft] of state.drafts) if (draft.conversation_id === id) state.drafts.delete(key); // gone with it
     this.tracker.forget(id);
     emit("conversations");
     emit("left", id);
@@ -248,6 +254,8 @@ class Engine {
       emit("users");
       emit("session");
     }
+    if (ev.type === "preferences.updated") adoptPreferences(d);
+    if (ev.type === "draft.updated") applyDraftEvent(d);
     if (ev.type === "device.revoked" && d.device_id === state.session.device_id) this.hooks.fatal(4003);
     emit("devices");
   }
@@ -276,6 +284,17 @@ class Engine {
       api.post(`/conversations/${seg(conv)}/read`, { seq }).catch(() => {});
     }
     emit("conversations");
+  }
+
+  /** Mark every conversation read (POST /me/read-all); the markers then arrive as user events. */
+  async markAllRead() {
+    for (const summary of state.conversations.values()) {
+      summary.read_seq = Math.max(summary.read_seq || 0, summary.last_seq || 0);
+      summary.unread_count = 0;
+      summary.mention_count = 0;
+    }
+    emit("conversations");
+    await api.post("/me/read-all");
   }
 
   // ----- acks, ephemeral signals ----------------------------------------------

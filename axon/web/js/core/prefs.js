@@ -1,5 +1,5 @@
 // Everything the client keeps in localStorage, under one prefix, in one place.
-// Per-user data (drafts, mutes, outbox, stream positions) is keyed by user id so two
+// Per-user data (outbox, stream positions) is keyed by user id so two
 // accounts used in one browser never see each other's local state.
 
 const PREFIX = "axon.";
@@ -32,11 +32,9 @@ export const prefs = {
   language: () => read("lang", null),
   setLanguage: (lang) => write("lang", lang),
 
+  // Mutes of older versions, kept here before they moved to the server (read once, then cleared).
   muted: (userId) => new Set(read(`muted.${userId}`, [])),
   setMuted: (userId, set) => write(`muted.${userId}`, [...set]),
-
-  drafts: (userId) => read(`drafts.${userId}`, {}),
-  setDrafts: (userId, drafts) => write(`drafts.${userId}`, drafts),
 
   // hc: emoji picker (recently used, skin tone)
   recentEmoji: (userId) => read(`emoji.recent.${userId}`, []),

@@ -2,7 +2,7 @@
 //
 // Topics: "session", "connection", "conversations", "timeline" (conv id),
 // "thread" (root id), "members" (conv id), "users", "presence", "typing" (conv id),
-// "receipts" (conv id), "outbox", "route", "language", "toast".
+// "receipts" (conv id), "outbox", "route", "language", "toast", "preferences", "drafts" (draft key).
 
 export const state = {
   session: null, // {token, user, org, device_id}
@@ -16,6 +16,8 @@ export const state = {
   typing: new Map(), // conv id -> Map user id -> expiry (ms)
   reads: new Map(), // conv id -> Map user id -> read_seq (from receipts)
   route: { name: "home" },
+  preferences: null, // {version, favourites, collapsed, unread_only, muted} from the server (preferences.js)
+  drafts: new Map(), // draftKey -> {conversation_id, thread_root, text, updated_at} (drafts.js)
 };
 
 const listeners = new Map();
@@ -48,7 +50,8 @@ export function resetState() {
   state.session = null;
   state.connection = "idle";
   state.ready = false;
-  for (const key of ["conversations", "timelines", "members", "users", "presence", "typing", "reads"]) {
+  state.preferences = null;
+  for (const key of ["conversations", "timelines", "members", "users", "presence", "typing", "reads", "drafts"]) {
     state[key].clear();
   }
 }

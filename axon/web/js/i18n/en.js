@@ -295,7 +295,7 @@ export default {
   "error.confirmation_invalid": "This confirmation link is not valid any more: links work once, for 24 hours. Sign up again.",
   "error.email_unavailable": "The confirmation e-mail could not be sent. Please try again later.",
   "error.email_not_configured": "Open sign-up needs the server to send e-mail: ask the operator to configure SMTP and the public URL.",
-  "error.body_too_large": "That is more than the server accepts in one request.",
+  "error.body_too_large": "That is more than the server accepts in one request (pictures: at most 5 MiB).",
   // HD: keyboard shortcuts
   "shortcuts.title": "Keyboard shortcuts",
   "shortcuts.keys": "Keys",
@@ -382,5 +382,18 @@ export default {
   "avatar.saved": "Picture saved.",
   "error.invalid_image": "That file is not a PNG, JPEG, WebP or GIF image.",
   "error.image_too_large": "That image has too many pixels.",
-  "error.body_too_large": "That is too large to send (pictures: at most 5 MiB).",
+  // hb: sidebar preferences, drafts, mark all as read
+  "sidebar.favourites": "Favourites",
+  "sidebar.unread_only": "Show unread only",
+  "sidebar.no_unread": "No unread conversations.",
+  "sidebar.mark_all_read": "Mark all as read",
+  "sidebar.mark_all_read_hint": "Mark all as read (Shift+Esc)",
+  "sidebar.all_read": "All conversations marked as read.",
+  "sidebar.item_menu": "Options for {name}",
+  "sidebar.move_up": "Move up",
+  "sidebar.move_down": "Move down",
+  "sidebar.draft": "Draft",
+  "conv.star": "Add to favourites",
+  "conv.unstar": "Remove from favourites",
+  "error.version_conflict": "Your preferences changed on another device; please try again.",
 };

@@ -289,7 +289,7 @@ export default {
   "error.confirmation_invalid": "确认链接已失效：每个链接只能使用一次，24 小时内有效。请重新注册。",
   "error.email_unavailable": "确认邮件未能发出，请稍后再试。",
   "error.email_not_configured": "开放注册需要服务器能发送邮件：请让运维配置 SMTP 和公开网址。",
-  "error.body_too_large": "内容超出了服务器单次请求可接受的大小。",
+  "error.body_too_large": "内容超出了服务器单次请求可接受的大小（图片最大 5 MiB）。",
   // HD: keyboard shortcuts
   "shortcuts.title": "键盘快捷键",
   "shortcuts.keys": "按键",
@@ -376,5 +376,18 @@ export default {
   "avatar.saved": "头像已保存。",
   "error.invalid_image": "该文件不是 PNG、JPEG、WebP 或 GIF 图片。",
   "error.image_too_large": "图片像素过多。",
-  "error.body_too_large": "内容太大，无法发送（图片最大 5 MiB）。",
+  // hb: sidebar preferences, drafts, mark all as read
+  "sidebar.favourites": "收藏",
+  "sidebar.unread_only": "只看未读",
+  "sidebar.no_unread": "没有未读的会话。",
+  "sidebar.mark_all_read": "全部标为已读",
+  "sidebar.mark_all_read_hint": "全部标为已读（Shift+Esc）",
+  "sidebar.all_read": "所有会话已标为已读。",
+  "sidebar.item_menu": "{name}的更多操作",
+  "sidebar.move_up": "上移",
+  "sidebar.move_down": "下移",
+  "sidebar.draft": "草稿",
+  "conv.star": "加入收藏",
+  "conv.unstar": "取消收藏",
+  "error.version_conflict": "偏好设置已在其他设备上更改，请重试。",
 };

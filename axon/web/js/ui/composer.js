@@ -1,15 +1,16 @@
 // The message box: Enter sends, Shift+Enter breaks the line, drafts are kept per
-// conversation (and per thread), @ opens member autocomplete, typing is signalled.
+// conversation (and per thread) on the server and follow the user to other devices
+// (core/drafts.js), @ opens member autocomplete, typing is signalled.
 // A chosen mention shows as @Display Name; `names` remembers which username each shown
 // name stands for, and the text is sent (and the draft kept) as @username (mentions.js).
 // The smiley button opens the emoji picker; ":" and two letters offer emoji by shortcode or name.
 
 import { engine } from "../core/engine.js";
+import { draftBusy, draftSent, draftText, draftKey, saveDraft as saveDraftNow, setDraft } from "../core/drafts.js";
 import { language, t } from "../core/i18n.js";
-import { prefs } from "../core/prefs.js";
 import { loadMembers } from "../core/history.js";
 import { on, state } from "../core/store.js";
-import { h, debounce } from "./dom.js";
+import { h } from "./dom.js";
 import { avatar } from "./avatar.js";
 import { conversationTitle, userName } from "./names.js";
 import { toast } from "./dialogs.js";
@@ -27,10 +28,9 @@ const SHORTCODE_AT_CARET = /(?:^|\s):([\p{L}\p{N}_+-]{2,})$/u;
 const SHORTCODE_QUERY_END = /:[\p{L}\p{N}_+-]*$/u;
 
 export function mountComposer(el, convId, replyTo) {
-  const draftKey = replyTo ? `${convId}/${replyTo}` : convId;
   const userId = state.session.user.id;
   const conv = state.conversations.get(convId);
-  const draft = toDisplay(prefs.drafts(userId)[draftKey] || "");
+  const draft = toDisplay(draftText(convId, replyTo));
   const names = draft.names;
   const area = h("textarea", {
     class: "composer-input", rows: 1, "data-testid": replyTo ? "thread-composer" : "composer",
@@ -68,13 +68,17 @@ export function mountComposer(el, convId, replyTo) {
   let active = 0;
   let choosing = "mention"; // or "emoji": what the open popup offers
 
-  const saveDraftNow = () => {
-    const drafts = prefs.drafts(userId);
-    if (area.value) drafts[draftKey] = toWire(area.value, names);
-    else delete drafts[draftKey];
-    prefs.setDrafts(userId, drafts);
-  };
-  const saveDraft = debounce(saveDraftNow, 250);
+  const saveDraft = () => setDraft(convId, replyTo, area.value.trim() ? toWire(area.value, names) : "");
+  // Another device edited this draft: show its text unless something typed here is still unsaved.
+  const stopDrafts = on("drafts", (key) => {
+    if (key !== undefined && key !== draftKey(convId, replyTo)) return;
+    if (draftBusy(convId, replyTo)) return;
+    const wire = draftText(convId, replyTo);
+    if (wire === (area.value.trim() ? toWire(area.value, names) : "")) return;
+    names.clear();
+    area.value = toDisplay(wire, names).text;
+    autosize();
+  });
 
   const autosize = () => {
     area.style.height = "auto";
@@ -92,7 +96,7 @@ export function mountComposer(el, convId, replyTo) {
     engine.outbox.add(convId, text, replyTo);
     area.value = "";
     names.clear();
-    saveDraft();
+    draftSent(convId, replyTo); // the server clears it in the same write as the message
     autosize();
     closePopup();
     area.focus();
@@ -225,6 +229,7 @@ export function mountComposer(el, convId, replyTo) {
   return () => {
     stopArchived();
     stopQuote();
-    saveDraftNow();
+    stopDrafts();
+    saveDraftNow(convId, replyTo);
   };
 }

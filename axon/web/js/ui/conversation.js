@@ -10,6 +10,7 @@ import { icon } from "./icons.js";
 import { avatarWithPresence } from "./avatar.js";
 import { conversationTitle, userName } from "./names.js";
 import { isMuted, setMuted } from "./notify.js";
+import { isFavourite, setFavourite } from "../core/preferences.js";
 import { convHref } from "./router.js";
 import { mountTimeline } from "./timeline.js";
 import { mountComposer } from "./composer.js";
@@ -71,9 +72,12 @@ function renderConvHeader(header, c) {
 /** The header's actions, each with a label for screen readers, tooltips and the phone menu. */
 function headerActions(c) {
   const muted = isMuted(c.id);
+  const starred = isFavourite(c.id);
   const room = c.kind !== "direct";
   const canManage = room && (c.my_role === "owner" || c.my_role === "admin" || state.session.user.role === "admin");
   return [
+    { id: "star-toggle", label: starred ? t("conv.unstar") : t("conv.star"), icon: "star", pressed: starred,
+      class: "star-btn", run: () => setFavourite(c.id, !starred).catch((err) => toast(errorText(err), "error")) },
     { id: "open-pins", label: t("conv.pins"), icon: "pin", href: convHref(c.id, "pins"), secondary: true },
     room && { id: "open-members", label: t("conv.members"), icon: "users", href: convHref(c.id, "members"), count: c.member_count, class: "members-btn" },
     { id: "mute-toggle", label: muted ? t("conv.unmute") : t("conv.mute"), icon: muted ? "bellOff" : "bell", pressed: muted,

@@ -1,8 +1,9 @@
 // Desktop notifications for direct messages and mentions, and the unread count in
-// the tab title. Mutes are a per-user choice kept locally (prefs.muted).
+// the tab title. Mutes are a preference of the user, kept on the server (core/preferences.js).
 
 import { t } from "../core/i18n.js";
-import { prefs } from "../core/prefs.js";
+import { isMuted as isMutedPref, setMutedPref } from "../core/preferences.js";
+import { toastError } from "./dialogs.js";
 import { on, state, emit } from "../core/store.js";
 import { mentionsMe } from "../core/summary.js";
 import { plainText } from "./markdown.js";
@@ -13,15 +14,12 @@ import { go } from "./router.js";
 const FRESH_MS = 5 * 60 * 1000;
 
 export function isMuted(convId) {
-  return state.session ? prefs.muted(state.session.user.id).has(convId) : false;
+  return isMutedPref(convId);
 }
 
+/** Mutes are a preference kept on the server, the same on every device (core/preferences.js). */
 export function setMuted(convId, muted) {
-  const set = prefs.muted(state.session.user.id);
-  if (muted) set.add(convId);
-  else set.delete(convId);
-  prefs.setMuted(state.session.user.id, set);
-  emit("conversations");
+  return setMutedPref(convId, muted).catch(toastError);
 }
 
 /** Called by the engine for every message event newer than the conversation summary. */

@@ -7,6 +7,7 @@ import { emit, state } from "../core/store.js";
 import { h } from "./dom.js";
 import { modal } from "./dialogs.js";
 import { openSwitcher } from "./switcher.js";
+import { markAllRead } from "./sidebar.js";
 
 const MOD = typeof navigator !== "undefined" && navigator.platform.includes("Mac") ? "⌘" : "Ctrl";
 
@@ -59,6 +60,9 @@ function onKey(ev) {
       ev.preventDefault();
       composer.focus();
     }
+  } else if (ev.key === "Escape" && ev.shiftKey && !mod && !ev.altKey && !modalOpen()) {
+    ev.preventDefault();
+    markAllRead();
   } else if (ev.key === "?" && !mod && !ev.altKey && !isTextField(ev.target) && !modalOpen()) {
     ev.preventDefault();
     openShortcutHelp();

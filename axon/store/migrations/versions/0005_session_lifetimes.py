@@ -1,7 +1,7 @@
 """sign-ins expire (per-organisation idle and maximum days); revoked devices are found by time
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-07 07:40:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008'
-down_revision = '0007'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """default channels: each organisation's #general and the channels new members join
 
-Revision ID: 0003
-Revises: 0008
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-07 06:50:00
 
 Only the schema: organisations from before this revision get their #general at start-up
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0003'
-down_revision = '0008'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """open sign-ups wait for their e-mail confirmation in pending_signups
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-07 07:30:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007'
-down_revision = '0006'
+revision = '0004'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

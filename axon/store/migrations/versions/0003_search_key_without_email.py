@@ -1,6 +1,6 @@
 """people's search keys without their e-mail address (only admins may find people by e-mail)
 
-Revision ID: 0006
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-12-07 07:00:00
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 from axon.domain.names import search_key
 
-revision = '0006'
+revision = '0003'
 down_revision = '0002'
 branch_labels = None
 depends_on = None
