@@ -53,7 +53,9 @@ async def test_activity_counts_every_committed_event_once_across_kills(fresh_ser
     people: list[Person] = [await new_person(fresh_server.url, admin) for _ in range(3)]
     group = await people[0].rest.create_conversation("group", "Spine", [p.id for p in people[1:]])
     channel = await people[0].rest.create_conversation("channel", "spine-channel", [people[1].id])
-    conversations = [group["id"], channel["id"]]
+    # Every account joins #general when it is created: those joins are committed (and counted) too.
+    general = [c["id"] for c in await admin.request("GET", "/admin/default-channels")]
+    conversations = [group["id"], channel["id"], *general]
     root = await people[0].rest.send(group["id"], "root-1", "thread root")
     clients = [p.client(fresh_server.url, state=ClientState(), max_backoff=0.2) for p in people[:2]]
     for client in clients:
