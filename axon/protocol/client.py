@@ -99,7 +99,20 @@ def encode_client_frame(frame: Frame) -> bytes:
     return _encoder.encode(frame)
 
 
+def _escapes_nul(data: bytes) -> bool:
+    """Does the JSON text hold the escape of U+0000 (and not a typed backslash followed by "u0000")?"""
+    at = data.find(b"\\u0000")
+    while at != -1:
+        backslashes = len(data[:at]) - len(data[:at].rstrip(b"\\"))
+        if backslashes % 2 == 0:  # this backslash starts an escape
+            return True
+        at = data.find(b"\\u0000", at + 1)
+    return False
+
+
 def decode_client_frame(data: bytes | str) -> Frame:
+    if _escapes_nul(data.encode() if isinstance(data, str) else data):  # PostgreSQL cannot store NUL
+        raise FrameError("invalid_frame", "Frames must not contain NUL (U+0000) characters.")
     try:
         raw = _json.decode(data)
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:

@@ -226,3 +226,33 @@ async def test_admin_routes_refuse_members_before_anything_else(server: ServerPr
         with pytest.raises(ApiError) as refused:
             await ann.rest.request("PATCH", f"/admin/users/{bob.id}", body)
         assert refused.value.status == 403, body  # not bob's profile: a member learns nothing here
+
+
+async def test_nul_characters_are_refused_everywhere_and_a_typed_backslash_u0000_is_just_text(
+        server: ServerProcess) -> None:
+    # Found by fuzzing on PostgreSQL, which cannot store U+0000: these were 500s there.
+    admin = await admin_rest(server.url)
+    ann = await new_person(server.url, admin)
+    conv = await ann.rest.create_conversation("group", "Nul")
+    headers = {"Authorization": f"Bearer {ann.token}"}
+    base = f"{server.url}/api/v1"
+    async with httpx.AsyncClient() as http:
+        login = await http.post(f"{base}/auth/login", json={"login": "ann\x00", "password": "whatever-pw"})
+        assert login.status_code == 422 and login.json()["error"]["code"] == "validation_failed"
+        direct = await http.post(f"{base}/conversations/direct", json={"user_id": "u_\x00"}, headers=headers)
+        assert direct.status_code == 422
+        path = await http.get(f"{base}/conversations/c_%00/messages", headers=headers)
+        assert path.status_code == 400 and path.json()["error"]["code"] == "bad_request"
+        query = await http.get(f"{base}/users", params={"q": "a\x00"}, headers=headers)
+        assert query.status_code == 400
+    typed = await ann.rest.send(conv["id"], "typed-nul", "in C a string ends at \\u0000, see?")
+    assert typed["message"]["text"] == "in C a string ends at \\u0000, see?"
+    ws = await ws_connect(server)
+    await ws.send(json.dumps({"t": "hello", "token": ann.token}))
+    await recv_until(ws, "synced")
+    await ws.send(json.dumps({"t": "send", "id": "n1", "conv": conv["id"] + "\x00", "text": "hi"}))
+    error = await recv_until(ws, "error")
+    assert error["error"]["code"] == "invalid_frame"
+    await ws.send(json.dumps({"t": "ping", "ref": "still-open"}))
+    assert (await recv_until(ws, "pong"))["ref"] == "still-open"
+    await ws.close()
