@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from ..domain.clock import Clock
 from ..domain.errors import RateLimited
 from ..domain.model import Actor
-from ..domain.ratelimit import RateLimiter
+
+MAX_BUCKETS = 200_000  # per kind; beyond it the buckets start again full (a cold start costs nothing but a burst)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,28 +40,37 @@ class SendLimits:
     def __init__(self, clock: Clock, rates: SendRates) -> None:
         self.clock = clock
         self.rates = rates
-        self._users = RateLimiter(rates.per_user, rates.user_burst)
-        self._devices = RateLimiter(rates.per_device, rates.device_burst)
+        # Token buckets as [tokens, last update] per user and per device: the same arithmetic as
+        # ``domain.ratelimit.take``, kept inline because it runs on every send (without the two
+        # immutable objects per check, a send's limit costs a third of what it did).
+        self._users: dict[str, list[float]] = {}
+        self._devices: dict[str, list[float]] = {}
         self._blocked_until: dict[str, float] = {}  # user -> clock.monotonic(): refused cluster-wide
         self._counted: Counter[str] = Counter()  # this node's sends per user since the last share
 
     def take(self, actor: Actor) -> None:
         """Count one send of ``actor``, or refuse it with how long to wait."""
         now = self.clock.monotonic()
-        until = self._blocked_until.get(actor.user_id)
-        if until is not None:
-            if until > now:
-                raise RateLimited(f"Too many messages from you on all your devices; wait {math.ceil(until - now)} s.",
-                                  retry_after=until - now)
-            del self._blocked_until[actor.user_id]
-        device = self._devices.check(actor.device_id, now)
-        if not device.allowed:
-            raise RateLimited(f"Too many messages from this device; wait {math.ceil(device.retry_after)} s.",
-                              retry_after=device.retry_after)
-        user = self._users.check(actor.user_id, now)
-        if not user.allowed:
-            raise RateLimited(f"Too many messages from you on all your devices; wait {math.ceil(user.retry_after)} s.",
-                              retry_after=user.retry_after)
+        if self._blocked_until:
+            until = self._blocked_until.get(actor.user_id)
+            if until is not None:
+                if until > now:
+                    wait = until - now
+                    raise RateLimited(f"Too many messages from you on all your devices; wait {math.ceil(wait)} s.",
+                                      retry_after=wait)
+                del self._blocked_until[actor.user_id]
+        rates = self.rates
+        device = _refill(self._devices, actor.device_id, now, rates.per_device, rates.device_burst)
+        user = _refill(self._users, actor.user_id, now, rates.per_user, rates.user_burst)
+        if device[0] < 1.0 - 1e-6:
+            wait = (1.0 - device[0]) / rates.per_device
+            raise RateLimited(f"Too many messages from this device; wait {math.ceil(wait)} s.", retry_after=wait)
+        if user[0] < 1.0 - 1e-6:
+            wait = (1.0 - user[0]) / rates.per_user
+            raise RateLimited(f"Too many messages from you on all your devices; wait {math.ceil(wait)} s.",
+                              retry_after=wait)
+        device[0] -= 1.0
+        user[0] -= 1.0
         self._counted[actor.user_id] += 1
 
     # --- sharing with other nodes -------------------------------------------------
@@ -73,3 +83,16 @@ class SendLimits:
         """Other nodes' counts put the user over the cluster-wide limit: refuse for ``seconds``."""
         until = self.clock.monotonic() + seconds
         self._blocked_until[user_id] = max(until, self._blocked_until.get(user_id, 0.0))
+
+
+def _refill(buckets: dict[str, list[float]], key: str, now: float, rate: float, burst: float) -> list[float]:
+    """The key's bucket with what it gained since its last update (a new key starts full)."""
+    bucket = buckets.get(key)
+    if bucket is None:
+        if len(buckets) >= MAX_BUCKETS:  # rare: every idle bucket is full again after burst / rate
+            buckets.clear()
+        bucket = buckets[key] = [burst, now]
+    else:
+        bucket[0] = min(burst, bucket[0] + (now - bucket[1]) * rate)
+        bucket[1] = now
+    return bucket
