@@ -10,9 +10,12 @@ differ between the writer and this node).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 
 from ..domain.clock import Clock
+
+log = logging.getLogger("axon.revocations")
 
 OVERLAP_MS = 5_000
 
@@ -30,7 +33,10 @@ class RevocationWatch:
     async def run(self) -> None:
         while True:
             await self._clock.sleep(self._interval)
-            await self.look()
+            try:
+                await self.look()
+            except Exception:  # the database is away: look again next time (nothing is lost, _since stays)
+                log.exception("could not look for revoked devices")
 
     async def look(self) -> None:
         now = self._clock.now_ms()
