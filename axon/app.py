@@ -25,11 +25,12 @@ from .gateway.gateway import Gateway
 from .gateway.signals import BusSignals
 from .mail.smtp import NoMailer, SmtpMailer
 from .services.activity import Activity, OrgActivityCounter
-from .services.auth import Auth, LoginLimits, RevokedDevices
+from .services.auth import Auth, LoginLimits
 from .services.avatars import Avatars
 from .services.conversations import Conversations
 from .services.core import Core, Limits, TokenCache
 from .services.default_channels import DefaultChannels
+from .services.devices import Devices, RevokedDevices
 from .services.markers import Markers
 from .services.messages import Messages
 from .services.passwords import Passwords
@@ -78,7 +79,8 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism)
     mailer = build_mailer(settings)
     people = People(core, passwords, can_confirm_email=mailer.configured and bool(settings.public_url))
-    auth = Auth(core, passwords, people, LoginLimits(
+    devices = Devices(core)
+    auth = Auth(core, passwords, people, devices, LoginLimits(
         settings.login_rate_per_account, settings.login_burst_per_account,
         settings.login_rate_per_address, settings.login_burst_per_address), mailer, settings.public_url)
     messages = Messages(core, SendLimits(clock, SendRates(settings.send_rate_per_user, settings.send_burst_per_user,
@@ -87,10 +89,10 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     markers = Markers(core)
     sync = Sync(core)
     gateway = Gateway(settings=settings, clock=clock, bus=bus, auth=auth, messages=messages, markers=markers,
-                      sync=sync, signals=signals, people=people)
+                      sync=sync, signals=signals, people=people, devices=devices)
     services = Services(settings, core, bus, auth, people, Conversations(core), messages, markers, sync, gateway,
                         Activity(core), spine, UserPreferences(core), Drafts(core),
-                        default_channels=DefaultChannels(core), avatars=Avatars(core))
+                        default_channels=DefaultChannels(core), avatars=Avatars(core), devices=devices)
     register_consumers(services)
     return services
 

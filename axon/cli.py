@@ -224,7 +224,8 @@ def create_user(
 
 @admin_app.command("disable-user")
 def disable_user(username: str, enable: Annotated[bool, typer.Option("--enable")] = False, org: OrgOpt = None) -> None:
-    """Disable a user (revoking every device) or, with --enable, enable them again."""
+    """Disable a user (offboarding: every device is revoked and ordered to wipe its local data; the content
+    stays) or, with --enable, enable them again (revoked devices stay revoked)."""
 
     async def run(s: Any) -> Any:
         actor = await _admin_actor(s, org)
@@ -257,12 +258,27 @@ def list_devices(username: str, org: OrgOpt = None) -> None:
 
     async def run(s: Any) -> Any:
         actor = await _admin_actor(s, org)
-        return await s.auth.list_devices(actor, await _user_id(s, actor, username))
+        return await s.devices.list(actor, await _user_id(s, actor, username))
 
-    table = Table("device", "name", "created", "last seen", "revoked")
+    table = Table("device", "name", "platform", "created", "last seen", "address", "status", "wipe ordered",
+                  "wiped")
     for d in _with_services(run):
-        table.add_row(d.id, d.name, d.created_at or "", d.last_seen_at or "", d.revoked_at or "")
+        table.add_row(d.id, d.name, d.platform, d.created_at or "", d.last_seen_at or "", d.last_address, d.status,
+                      d.wipe_requested_at or "", d.wiped_at or "")
     console.print(table)
+
+
+@admin_app.command("wipe-device")
+def wipe_device(username: str, device_id: str, org: OrgOpt = None) -> None:
+    """Order one of a user's devices to wipe its local data (it is revoked at once; running nodes tell it
+    within a second, or when it next connects)."""
+
+    async def run(s: Any) -> Any:
+        actor = await _admin_actor(s, org)
+        return await s.devices.order_wipe(actor, device_id, await _user_id(s, actor, username))
+
+    device = _with_services(run)
+    console.print(f"Device {device.id} is ordered to wipe its data (status: {device.status}).")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -17,6 +17,7 @@ from .services.avatars import Avatars
 from .services.conversations import Conversations
 from .services.core import Core
 from .services.default_channels import DefaultChannels
+from .services.devices import Devices
 from .services.markers import Markers
 from .services.messages import Messages
 from .services.people import People
@@ -44,4 +45,5 @@ class Services:
     drafts: Drafts
     default_channels: DefaultChannels
     avatars: Avatars
+    devices: Devices
     durable: list[DurableRunner] = field(default_factory=list)

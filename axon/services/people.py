@@ -219,8 +219,8 @@ class People:
 
         def apply(tx: Tx) -> None:
             accounts.update_user(tx.conn, user_id, {"disabled": disabled})
-            if disabled:
-                revoke_devices(tx, user_id)
+            if disabled:  # offboarding: every device is revoked and told to wipe; the content stays
+                revoke_devices(tx, user_id, wipe=True)
 
         await self.core.write(apply)  # the ``revocations`` consumer ends the revoked devices' sessions
         self.core.tokens.forget_user(user_id)
@@ -320,10 +320,18 @@ class People:
                 "expires_at": invite_view(row).expires_at}
 
 
-def revoke_devices(tx: Tx, user_id: str, keep: str | None = None) -> None:
+def revoke_devices(tx: Tx, user_id: str, keep: str | None = None, wipe: bool = False) -> int:
     """Revoke every active device of the user except ``keep``, each with its ``device.revoked`` user event
-    (the ``revocations`` consumer then ends their sessions on every node)."""
+    (the ``revocations`` consumer then ends their sessions on every node); with ``wipe``, each is also
+    ordered to wipe its local data. Returns how many devices were revoked."""
+    revoked = 0
     for device_id in accounts.active_device_ids(tx.conn, user_id):
-        if device_id != keep:
-            accounts.revoke_device(tx.conn, device_id, tx.now_ms)
-            tx.user_event(user_id, "device.revoked", {"device_id": device_id})
+        if device_id == keep:
+            continue
+        done = accounts.order_wipe(tx.conn, device_id, tx.now_ms) if wipe else accounts.revoke_device(
+            tx.conn, device_id, tx.now_ms)
+        if done:
+            revoked += 1
+            tx.user_event(user_id, "device.revoked", {"device_id": device_id, "wipe": True} if wipe
+                          else {"device_id": device_id})
+    return revoked
