@@ -281,7 +281,7 @@ class Draft(Shape):
 
 
 SHAPES: tuple[Any, ...] = (
-    ErrorResponse, User, Device, Revoked, Org, Session, SignupPending, PasswordStrength, Invite, InviteInfo, Conversation,
-    Member, Reaction, Message, SendResult, MessagePage, Thread, Receipts, EventPage, UserEventPage, UserPage,
-    ReadMarker, Health, ActivityDay, Event, UserEventFrame, Preferences, Draft,
+    ErrorResponse, User, Device, Revoked, Org, Session, SignupPending, PasswordStrength, Invite, InviteInfo,
+    Conversation, Member, Reaction, Message, SendResult, MessagePage, Thread, Receipts, EventPage, UserEventPage,
+    UserPage, ReadMarker, Health, ActivityDay, Event, UserEventFrame, Preferences, Draft,
 )

@@ -8,8 +8,8 @@ from typing import Any
 from axon.domain.clock import FakeClock
 from axon.domain.events import ConversationEvent, UserEvent
 from axon.domain.model import Actor, OrgRole
-from axon.services.devices import RevokedDevices
 from axon.services.core import Core, Limits, TokenCache
+from axon.services.devices import RevokedDevices
 from axon.store.writer import Committed
 
 
