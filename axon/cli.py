@@ -46,6 +46,12 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on [env AXON_HOST].")] = None,
     port: Annotated[int | None, typer.Option(help="Port [env AXON_PORT].")] = None,
     data_dir: Annotated[Path | None, typer.Option(help="Data folder [env AXON_DATA_DIR].")] = None,
+    tls_cert: Annotated[Path | None, typer.Option(help="Serve HTTPS/WSS with this PEM certificate (chain) "
+                                                       "[env AXON_TLS_CERT].")] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="The certificate's PEM private key [env AXON_TLS_KEY].")] = None,
+    tls_self_signed: Annotated[bool | None, typer.Option(
+        "--tls-self-signed", help="Serve HTTPS/WSS with a self-signed certificate made (once) in the data folder; "
+        "prints its fingerprint [env AXON_TLS_SELF_SIGNED].")] = None,
 ) -> None:
     """Run pending migrations, then serve until SIGTERM/SIGINT (clean shutdown)."""
     import uvicorn
@@ -56,17 +62,26 @@ def serve(
     from .store.migrate import upgrade
     from .store.private_files import private_directory
 
-    settings = _settings(host=host, port=port, data_dir=data_dir)
+    settings = _settings(host=host, port=port, data_dir=data_dir, tls_cert=tls_cert, tls_key=tls_key,
+                         tls_self_signed=tls_self_signed)
     _require_free_address(settings.host, settings.port)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     private_directory(settings.data_dir)
+    certificate = _serving_certificate(settings)
     upgrade(settings.effective_database_url)
     asgi = composition.create(settings)
-    url = settings.public_url or f"http://{settings.host}:{settings.port}"
+    scheme = "https" if certificate else "http"
+    url = settings.public_url or f"{scheme}://{settings.host}:{settings.port}"
     print(f"Axon is serving at {url}  (database: {_masked_db(settings)})", flush=True)
+    if certificate:
+        print(f"TLS certificate {certificate.cert_file}\n  SHA-256 fingerprint {certificate.fingerprint}", flush=True)
     uvicorn.run(
         asgi,
+        # HTTPS and WSS on the same port: TLS wraps the connection below uvicorn's protocols, so the
+        # header deadline and the WebSocket fast path (api/fast_ws.py) work unchanged.
+        ssl_certfile=str(certificate.cert_file) if certificate else None,
+        ssl_keyfile=str(certificate.key_file) if certificate else None,
         host=settings.host,
         port=settings.port,
         log_level="warning" if settings.log_level == "info" else settings.log_level,
@@ -83,6 +98,27 @@ def serve(
         lifespan="on",
         backlog=4096,
     )
+
+
+def _serving_certificate(settings: Settings) -> Any:
+    """The certificate to serve with (``axon.tls.ServingCertificate``), or None for plain HTTP."""
+    from . import tls
+
+    if settings.tls_self_signed:
+        if settings.tls_cert or settings.tls_key:
+            typer.echo("Give either --tls-cert/--tls-key or --tls-self-signed, not both.", err=True)
+            raise typer.Exit(2)
+        return tls.self_signed_certificate(settings.data_dir, settings.host)
+    if bool(settings.tls_cert) != bool(settings.tls_key):
+        typer.echo("--tls-cert and --tls-key go together.", err=True)
+        raise typer.Exit(2)
+    if settings.tls_cert and settings.tls_key:
+        try:
+            return tls.given_certificate(settings.tls_cert, settings.tls_key)
+        except (OSError, ValueError) as exc:
+            typer.echo(f"Cannot read the TLS certificate {settings.tls_cert}: {exc}", err=True)
+            raise typer.Exit(2) from None
+    return None
 
 
 def _require_free_address(host: str, port: int) -> None:
