@@ -28,6 +28,8 @@ $(TEST_STAMP): pyproject.toml tests/browser/package-lock.json $(STAMP)
 	@# Browser tests drive Debian's chromium (Playwright never downloads a browser here);
 	@# the CJK and emoji fonts make the screenshots show Chinese text and emoji.
 	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji; }
+	@# nginx in front of a node: the reverse-proxy configuration of deploy/nginx is tested for real (test_nginx.py).
+	command -v nginx >/dev/null || test -x /usr/sbin/nginx || { apt-get update -qq && apt-get install -y -qq nginx; }
 	@# axe-core for the accessibility checks (test_a11y.py), exactly as pinned in the lock file.
 	command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm; }
 	npm ci --prefix tests/browser --no-audit --no-fund

@@ -1,0 +1,87 @@
+"""The documented reverse-proxy setup, for real: Debian's nginx runs deploy/nginx/axon.conf in front of
+a node (AXON_TRUSTED_PROXIES=127.0.0.1). REST and a WebSocket session go through it over TLS, the node
+sees the client's own address, HSTS comes back, plain HTTP is redirected, bodies are bounded."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from axon.client import AxonClient, RestApi
+from tests.support.nginx import NginxProcess
+from tests.support.people import PASSWORD
+from tests.support.server import ADMIN_PASSWORD, ServerProcess
+
+CLIENT_ADDRESS = "127.0.0.2"  # the client's own loopback address; nginx reaches the node from 127.0.0.1
+
+
+@pytest.fixture(scope="module")
+def proxied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, NginxProcess]]:
+    node = ServerProcess(tmp_path_factory.mktemp("node"), env={"AXON_TRUSTED_PROXIES": "127.0.0.1"}).start()
+    nginx = NginxProcess(tmp_path_factory.mktemp("nginx"), node.port).start()
+    yield node, nginx
+    nginx.stop()
+    node.stop()
+
+
+def client_of(nginx: NginxProcess) -> httpx.Client:
+    trust = ssl.create_default_context(cafile=nginx.ca_file)
+    return httpx.Client(base_url=nginx.url, verify=trust, transport=httpx.HTTPTransport(
+        verify=trust, local_address=CLIENT_ADDRESS))
+
+
+async def test_rest_and_a_websocket_session_work_through_nginx(proxied: tuple[ServerProcess, NginxProcess]) -> None:
+    _, nginx = proxied
+    ca = str(nginx.ca_file)
+    admin = RestApi(nginx.url, ca_file=ca)
+    await admin.login("admin", ADMIN_PASSWORD)
+    await admin.admin_create_user("proxann", "Ann", PASSWORD)
+    bob_user = await admin.admin_create_user("proxbob", "Bob", PASSWORD)
+    ann = await AxonClient.login(nginx.url, "proxann", PASSWORD, ca_file=ca)
+    bob = await AxonClient.login(nginx.url, "proxbob", PASSWORD, ca_file=ca)
+    try:
+        conv = await ann.rest.create_conversation("group", "Through the proxy", [bob_user["id"]])
+        await ann.connect()  # wss://…/api/v1/ws, upgraded by nginx
+        await bob.connect()
+        ack = await ann.send(conv["id"], "via nginx")
+        async for event in bob.events():
+            if event.type == "message.new" and event.seq == ack.seq:
+                assert event.data["message"]["text"] == "via nginx"
+                break
+    finally:
+        await ann.close()
+        await bob.close()
+        await admin.close()
+
+
+def test_the_node_sees_the_clients_address_and_answers_with_hsts(proxied: tuple[ServerProcess, NginxProcess]) -> None:
+    _, nginx = proxied
+    with client_of(nginx) as http:
+        login = http.post("/api/v1/auth/login", json={"login": "admin", "password": ADMIN_PASSWORD})
+        assert login.status_code == 200
+        assert login.headers["strict-transport-security"] == "max-age=31536000"
+        token = login.json()["token"]
+        devices = http.get("/api/v1/me/devices", headers={"Authorization": f"Bearer {token}"}).json()
+    this = next(d for d in devices if d["current"])
+    assert this["last_address"] == CLIENT_ADDRESS  # X-Forwarded-For, believed from the trusted proxy only
+
+
+def test_plain_http_is_redirected_to_https(proxied: tuple[ServerProcess, NginxProcess]) -> None:
+    _, nginx = proxied
+    response = httpx.get(f"http://127.0.0.1:{nginx.http_port}/api/v1/org")
+    assert response.status_code == 301 and response.headers["location"].startswith("https://")
+
+
+def test_bodies_are_bounded_by_nginx_and_by_the_node(proxied: tuple[ServerProcess, NginxProcess],
+                                                     tmp_path: Path) -> None:
+    _, nginx = proxied
+    with client_of(nginx) as http:
+        huge = http.put("/api/v1/me/avatar", content=b"\0" * (6 * 1024 * 1024))
+        assert huge.status_code == 413  # over the largest route limit: nginx stops it
+        large = http.post("/api/v1/auth/login", content=b'{"login": "' + b"x" * 100_000 + b'"}',
+                          headers={"Content-Type": "application/json"})
+        assert large.status_code == 413 and large.json()["error"]["code"] == "body_too_large"  # the node's own
