@@ -63,12 +63,15 @@ def test_a_user_wipes_their_lost_phone_from_settings(axon, open_app):
     phone_item.get_by_test_id("wipe-device").click()
     expect(laptop.page.get_by_test_id("confirm")).to_contain_text("deletes everything Axon stored on it")
     laptop.page.get_by_test_id("confirm-ok").click()
+    expect(laptop.page.get_by_test_id("toast")).to_have_text(
+        "Wipe ordered. The device deletes its data when it next connects.")
     expect_wiped(phone.page, "This device was wiped: everything Axon stored in this browser has been deleted.")
     wiped = mine.locator("li.device[data-status=wiped]")
     expect(wiped).to_have_count(1)  # the phone confirmed (a device.wiped user event refreshed the list)
     expect(wiped.get_by_test_id("wiped-at")).to_contain_text("Wiped")
     expect(wiped.get_by_test_id("wipe-requested-at")).to_contain_text("Wipe requested")
     mine.scroll_into_view_if_needed()
+    expect(laptop.page.get_by_test_id("toast")).to_have_count(0)  # a clean picture for docs/admin.md
     screenshot(laptop.page, "settings-devices")
 
 
@@ -91,6 +94,7 @@ def test_an_admin_wipes_a_members_device_and_sees_when_it_confirmed_in_chinese(a
     wiped = dialog.locator("li.device[data-status=wiped]")
     expect(wiped.get_by_test_id("wiped-at")).to_contain_text(re.compile("已于 .+ 完成擦除"))  # the list looks again
     expect(wiped.get_by_test_id("device-status")).to_have_text("已擦除")
+    expect(admin.page.get_by_test_id("toast")).to_have_count(0)
     screenshot(admin.page, "admin-user-devices")
 
 
