@@ -31,6 +31,18 @@ async def device_of(person: Person, device_id: str) -> dict:
     return next(d for d in await person.rest.devices() if d["id"] == device_id)
 
 
+async def other_device_of(person: Person) -> str:
+    """The id of the person's one device that is not the one their ``rest`` client signed in with."""
+    return str(next(d["id"] for d in await person.rest.devices() if not d["current"]))
+
+
+async def person_with_a_second_device(url: str) -> tuple[Person, str, str]:
+    """A new person signed in twice: the person, the second device's token and its id."""
+    ann = await new_person(url, await admin_rest(url))
+    token = await new_device(url, ann)
+    return ann, token, await other_device_of(ann)
+
+
 async def hello_answer(server: ServerProcess, token: str) -> tuple[dict, int | None]:
     """What a hello with this token gets: the error frame and the close code."""
     async with websockets.connect(server.url.replace("http", "ws") + "/api/v1/ws") as ws:
@@ -83,7 +95,7 @@ async def test_a_connected_device_ordered_to_wipe_clears_its_state_confirms_once
     await phone.connect()
     await phone.send(conv["id"], "secret plan")
     assert state.convs[conv["id"]] >= 1 and state.epoch
-    phone_id = next(d["id"] for d in await ann.rest.devices() if not d["current"])
+    phone_id = await other_device_of(ann)
     ordered = await ann.rest.wipe_device(phone_id)
     assert ordered["status"] in ("wipe_pending", "wiped") and ordered["wipe_requested_at"]
     await asyncio.wait_for(phone._run_task, 10)  # noqa: SLF001 - the SDK stops for good on 4004
@@ -105,10 +117,7 @@ async def test_a_connected_device_ordered_to_wipe_clears_its_state_confirms_once
 
 
 async def test_an_offline_device_hears_of_the_wipe_at_its_next_request_or_hello(server: ServerProcess) -> None:
-    admin = await admin_rest(server.url)
-    ann = await new_person(server.url, admin)
-    laptop = await new_device(server.url, ann)
-    laptop_id = next(d["id"] for d in await ann.rest.devices() if not d["current"])
+    ann, laptop, laptop_id = await person_with_a_second_device(server.url)
     await ann.rest.wipe_device(laptop_id)
     again = await ann.rest.wipe_device(laptop_id)  # ordering twice changes nothing
     assert again["status"] == "wipe_pending"
@@ -137,7 +146,7 @@ async def test_admins_manage_members_devices_and_members_only_their_own(server: 
     admin = await admin_rest(server.url)
     ann, bob = [await new_person(server.url, admin) for _ in range(2)]
     phone = await new_device(server.url, ann)
-    phone_id = next(d["id"] for d in await ann.rest.devices() if not d["current"])
+    phone_id = await other_device_of(ann)
     for path in (f"/admin/users/{ann.id}/devices/{phone_id}/wipe", f"/admin/users/{ann.id}/devices/revoke-all"):
         with pytest.raises(ApiError) as denied:
             await bob.rest.request("POST", path)
@@ -178,10 +187,7 @@ async def test_offboarding_revokes_and_wipes_every_device_and_enabling_brings_no
 
 
 async def test_a_wipe_order_survives_a_restart(fresh_server: ServerProcess) -> None:
-    admin = await admin_rest(fresh_server.url)
-    ann = await new_person(fresh_server.url, admin)
-    tablet = await new_device(fresh_server.url, ann)
-    tablet_id = next(d["id"] for d in await ann.rest.devices() if not d["current"])
+    ann, tablet, tablet_id = await person_with_a_second_device(fresh_server.url)
     await ann.rest.wipe_device(tablet_id)
     fresh_server.restart()
     frame, close_code = await hello_answer(fresh_server, tablet)
@@ -192,11 +198,8 @@ async def test_a_wipe_order_survives_a_restart(fresh_server: ServerProcess) -> N
 
 
 async def test_a_live_raw_session_is_closed_with_4004(server: ServerProcess) -> None:
-    admin = await admin_rest(server.url)
-    ann = await new_person(server.url, admin)
-    token = await new_device(server.url, ann)
+    ann, token, device_id = await person_with_a_second_device(server.url)
     raw, _ = await Raw.open(server, token)
-    device_id = next(d["id"] for d in await ann.rest.devices() if not d["current"])
     await ann.rest.wipe_device(device_id)
     await asyncio.wait_for(raw.ws.wait_closed(), 5)
     assert raw.ws.close_code == 4004

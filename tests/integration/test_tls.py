@@ -21,7 +21,7 @@ from cryptography.x509.oid import NameOID
 
 from axon.client import AxonClient, RestApi
 from axon.client.tls import CertificateMismatch
-from tests.support.people import PASSWORD
+from tests.support.people import two_people_exchange_a_message
 from tests.support.server import ADMIN_PASSWORD, ServerProcess
 
 
@@ -42,23 +42,8 @@ async def test_the_sdk_pins_the_self_signed_certificate_and_chats_over_wss(tls_n
     pin = printed_fingerprint(tls_node)
     admin = RestApi(tls_node.url, fingerprint=pin)
     await admin.login("admin", ADMIN_PASSWORD)
-    await admin.admin_create_user("tlsann", "Ann", PASSWORD)
-    bob_user = await admin.admin_create_user("tlsbob", "Bob", PASSWORD)
-    ann = await AxonClient.login(tls_node.url, "tlsann", PASSWORD, fingerprint=pin)
-    bob = await AxonClient.login(tls_node.url, "tlsbob", PASSWORD, fingerprint=pin)
-    try:
-        conv = await ann.rest.create_conversation("group", "Encrypted in transit", [bob_user["id"]])
-        await ann.connect()
-        await bob.connect()
-        ack = await ann.send(conv["id"], "over wss")
-        async for event in bob.events():
-            if event.type == "message.new" and event.seq == ack.seq:
-                assert event.data["message"]["text"] == "over wss"
-                break
-    finally:
-        await ann.close()
-        await bob.close()
-        await admin.close()
+    await two_people_exchange_a_message(tls_node.url, admin, "over wss", fingerprint=pin)
+    await admin.close()
 
 
 async def test_a_different_certificate_is_refused_before_anything_is_sent(tls_node: ServerProcess) -> None:
@@ -130,17 +115,22 @@ def _ca_and_server_certificate(folder: Path) -> tuple[Path, Path, Path]:
     return paths
 
 
-async def test_an_operators_certificate_is_served_and_trusted_through_a_ca_file(tmp_path: Path) -> None:
+@pytest.fixture
+def operator_node(tmp_path: Path) -> Iterator[tuple[ServerProcess, Path]]:
     ca, cert, key = _ca_and_server_certificate(tmp_path)
     node = ServerProcess(tmp_path / "node", serve_args=("--tls-cert", str(cert), "--tls-key", str(key)),
                          scheme="https").start()
-    try:
-        client = await AxonClient.login(node.url, "admin", ADMIN_PASSWORD, ca_file=str(ca))
-        await client.connect()  # wss, verified against the CA and the address
-        assert client.live
-        await client.close()
-    finally:
-        node.stop()
+    yield node, ca
+    node.stop()
+
+
+async def test_an_operators_certificate_is_served_and_trusted_through_a_ca_file(
+        operator_node: tuple[ServerProcess, Path]) -> None:
+    node, ca = operator_node
+    client = await AxonClient.login(node.url, "admin", ADMIN_PASSWORD, ca_file=str(ca))
+    await client.connect()  # wss, verified against the CA and the address
+    assert client.live
+    await client.close()
 
 
 def test_hsts_only_when_a_trusted_proxy_says_the_request_came_over_https(tmp_path: Path,
