@@ -151,7 +151,7 @@ class People:
 
     # --- accounts --------------------------------------------------------------
 
-    async def create_user(self, org_id: str, new: NewUser, *, invite_id: str | None = None, via: str,
+    async def create_user(self, org_id: str, new: NewUser, *, invite_id: str | None = None, via: str = "direct",
                           by: Actor | None = None) -> Row:
         """Create an account; with ``invite_id``, only if that invite still has a use to give.
 

@@ -4,6 +4,7 @@ position of a log whose rows were altered, removed, reordered, cut off or rewrit
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,8 +25,8 @@ Row = dict[str, Any]
 
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    # Anchors written at start and every second, so the cut-off test has one to compare with.
-    proc = ServerProcess(tmp_path_factory.mktemp("audit"), env={"AXON_AUDIT_ANCHOR_INTERVAL": "1"}).start()
+    # Anchors written at start only: the tampering tests must not have their tampering anchored.
+    proc = ServerProcess(tmp_path_factory.mktemp("audit"), env={"AXON_AUDIT_ANCHOR_INTERVAL": "3600"}).start()
     yield proc
     proc.stop()
 
@@ -59,7 +60,8 @@ async def test_security_and_admin_events_are_recorded_with_actor_address_and_tar
     await admin.request("PATCH", "/admin/org", {"name": "Audited Org", "session_idle_days": 7})
     invite = await admin.create_invite(max_uses=1)
     newcomer = RestApi(node.url)
-    await newcomer.signup(invite_token=invite["token"], username="audit_bob", display_name="Bob", password="bob-pw-12345")
+    await newcomer.signup(invite_token=invite["token"], username="audit_bob", display_name="Bob",
+                          password="bob-pw-12345")
     spare = await admin.create_invite()
     await admin.request("DELETE", f"/admin/invites/{spare['id']}")
     ann_rest = RestApi(node.url)
@@ -75,7 +77,8 @@ async def test_security_and_admin_events_are_recorded_with_actor_address_and_tar
     assert [r["position"] for r in rows] == list(range(1, len(rows) + 1))
     by_admin = {"actor_user_id": admin_me["id"], "actor_address": "127.0.0.1"}
     login = _one(rows, "auth.login", target_id=admin_me["id"])
-    assert login["actor_user_id"] == admin_me["id"] and login["actor_device_id"] and login["actor_address"] == "127.0.0.1"
+    assert login["actor_user_id"] == admin_me["id"] and login["actor_device_id"]
+    assert login["actor_address"] == "127.0.0.1"
     assert json.loads(login["details"])["method"] == "password"
     failed = _one(rows, "auth.login_failed", target_id=admin_me["id"])
     assert failed["actor_user_id"] is None and failed["actor_address"] == "127.0.0.1"
@@ -146,6 +149,13 @@ def _swap(first: int, second: int) -> Any:
     return apply
 
 
+def _drop_tail(keep: int) -> Any:
+    """Remove every entry after ``keep`` (the recorded head still names the last one)."""
+    def apply(conn: Connection, chain: str) -> None:
+        conn.execute(delete(audit_entries).where(audit_entries.c.chain == chain, audit_entries.c.position > keep))
+    return apply
+
+
 def _cut_tail(keep: int) -> Any:
     """Remove every entry after ``keep`` and move the recorded head back to it: consistent in the database."""
     def apply(conn: Connection, chain: str) -> None:
@@ -182,7 +192,7 @@ def _rewrite_without_key(position: int) -> Any:
     (_alter(3), 3, "altered"),
     (_remove(3), 3, "missing"),
     (_swap(2, 4), 2, "does not follow"),
-    (_cut_tail(4), 5, "cut off"),
+    (_drop_tail(4), 5, "cut off"),
     (_rewrite_without_key(3), 1, "seal does not match"),
 ], ids=["altered", "removed", "reordered", "cut-off", "rewritten-without-key"])
 async def test_verify_names_the_first_bad_position(node: ServerProcess, tamper: Any, position: int, says: str) -> None:
@@ -191,15 +201,23 @@ async def test_verify_names_the_first_bad_position(node: ServerProcess, tamper: 
     try:
         result = audit_rows.verify(node, "--org", "test-org")
         assert result.returncode == 1, result.stdout + result.stderr
-        assert f"FAILED" in result.stdout and f"position {position}:" in result.stdout and says in result.stdout, \
+        assert "FAILED" in result.stdout and f"position {position}:" in result.stdout and says in result.stdout, \
             result.stdout
     finally:
         await audit_rows.restore(node, chain, rows, head)
     assert audit_rows.verify(node, "--org", "test-org").returncode == 0
 
 
-async def test_a_cut_off_end_is_caught_by_the_anchors_outside_the_database(node: ServerProcess) -> None:
+@pytest.fixture
+def anchoring_node(tmp_path: Path) -> Iterator[ServerProcess]:
+    proc = ServerProcess(tmp_path / "node", env={"AXON_AUDIT_ANCHOR_INTERVAL": "0.2"}).start()
+    yield proc
+    proc.stop()
+
+
+async def test_a_cut_off_end_is_caught_by_the_anchors_outside_the_database(anchoring_node: ServerProcess) -> None:
     """Cut off the tail AND its recorded head: only the anchors file still knows the chain was longer."""
+    node = anchoring_node
     chain, rows, head = await _audited_chain(node)
     anchors = Path(node.data_dir) / "audit-anchors.jsonl"
 
@@ -223,3 +241,41 @@ async def test_a_cut_off_end_is_caught_by_the_anchors_outside_the_database(node:
             moved.rename(anchors)
     finally:
         await audit_rows.restore(node, chain, rows, head)
+    assert "went back from position" in node.log()  # the node noticed the head moving back too
+
+
+@pytest.fixture
+def two_nodes(tmp_path: Path) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+    shared = {"AXON_AUDIT_KEY": "k" * 48}  # several nodes: one key for all
+    first = ServerProcess(tmp_path / "a", env=shared).start()
+    url = first.database_url or f"sqlite:///{tmp_path / 'a' / 'axon.db'}"
+    second = ServerProcess(tmp_path / "b", database_url=url, env=shared).start()
+    yield first, second
+    first.stop()
+    second.stop()
+
+
+async def test_two_nodes_on_one_database_append_to_the_same_chains_without_gaps(
+        two_nodes: tuple[ServerProcess, ServerProcess]) -> None:
+    """Both nodes record at once (failed logins alone, invites inside their writes): one chain head,
+    locked per append, keeps every chain gap-free and verifiable."""
+    first, second = two_nodes
+    admins = [await admin_rest(n.url) for n in (first, second)]
+    org_id = await _org_id(admins[0])
+    before_org = len(await audit_rows.entries(first, org_id))
+
+    async def fail(node: ServerProcess, i: int) -> None:
+        with pytest.raises(ApiError):
+            await RestApi(node.url).login(f"ghost-{node.port}-{i}", "wrong-password-1")
+
+    async def invite(admin: RestApi) -> None:
+        await admin.create_invite()
+
+    await asyncio.gather(*(fail(n, i) for n in (first, second) for i in range(25)),
+                         *(invite(a) for a in admins for _ in range(25)))
+    system = await audit_rows.entries(first, "")
+    org = await audit_rows.entries(first, org_id)
+    assert [r["position"] for r in system] == list(range(1, 51))
+    assert [r["position"] for r in org] == list(range(1, before_org + 51))
+    result = audit_rows.verify(first)
+    assert result.returncode == 0, result.stdout + result.stderr

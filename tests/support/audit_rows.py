@@ -64,6 +64,7 @@ async def head(server: ServerProcess, chain: str) -> tuple[int, str]:
 
 def verify(server: ServerProcess, *args: str) -> subprocess.CompletedProcess[str]:
     """``axon audit verify`` against the node's database, with the node's settings (and key)."""
-    env = {**server.env, "COLUMNS": "250", "AXON_DATA_DIR": str(server.data_dir), "AXON_DATABASE_URL": database_url(server)}
+    env = {**server.env, "COLUMNS": "250", "AXON_DATA_DIR": str(server.data_dir),
+           "AXON_DATABASE_URL": database_url(server)}
     return subprocess.run([sys.executable, "-m", "axon", "audit", "verify", *args], env=env, capture_output=True,
                           text=True, timeout=60)
