@@ -9,11 +9,14 @@ of the order (``wipe_requested``) and to confirm it, once (``confirm_wipe``), wh
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import msgspec
 
+from ..domain import audit as actions
 from ..domain import policy
+from ..domain.audit import AuditActor, AuditEvent
 from ..domain.devices import Sightings
 from ..domain.errors import Conflict, NotFound, Unauthenticated
 from ..domain.model import Actor
@@ -21,6 +24,7 @@ from ..protocol.rest import Device
 from ..store import accounts
 from ..store.tx import Tx
 from ..store.writer import Committed
+from .audit import request_address
 from .core import Core
 from .passwords import token_hash
 from .people import revoke_devices
@@ -40,22 +44,33 @@ class Devices:
         return [device_view(r, actor.device_id) for r in rows]
 
     async def revoke(self, actor: Actor, device_id: str, user_id: str | None = None) -> None:
-        """Revoke a device: its token stops working and its live connections are closed at once."""
+        """Revoke a device: its token stops working and its live connections are closed at once.
+        Audited as ``auth.logout`` for the calling device, ``device.revoked`` for another."""
         target = await self._owner(actor, user_id)
         await self._device_of(target, device_id)
+        action = actions.AUTH_LOGOUT if device_id == actor.device_id else actions.DEVICE_REVOKED
+        event = self.core.audit.event(actor, action, "device", device_id, user_id=target)
 
         def revoke(tx: Tx) -> None:
             if accounts.revoke_device(tx.conn, device_id, tx.now_ms):
                 tx.user_event(target, "device.revoked", {"device_id": device_id})
+                self.core.audit.record(tx, event)
 
         await self.core.write(revoke)  # the ``revocations`` consumer ends its sessions (see below)
 
     async def revoke_others(self, actor: Actor, user_id: str | None = None) -> int:
         """Revoke every device of the user but the calling one (all of them when an admin acts on
-        someone else); returns how many were revoked."""
+        someone else); returns how many were revoked. One ``device.revoked`` entry per device."""
         target = await self._owner(actor, user_id)
         keep = actor.device_id if target == actor.user_id else None
-        return await self.core.write(lambda tx: revoke_devices(tx, target, keep=keep))
+        event = self.core.audit.event(actor, actions.DEVICE_REVOKED, "device", "", user_id=target)
+
+        def revoke(tx: Tx) -> int:
+            revoked = revoke_devices(tx, target, keep=keep)
+            self.core.audit.record_all(tx, (replace(event, target_id=d) for d in revoked))
+            return len(revoked)
+
+        return await self.core.write(revoke)
 
     async def order_wipe(self, actor: Actor, device_id: str, user_id: str | None = None) -> Device:
         """Order a device to wipe its local data. It is revoked at once; a connected device is told now
@@ -65,10 +80,13 @@ class Devices:
         device = await self._device_of(target, device_id)
         if device["wiped_at"] is not None:
             raise Conflict("This device already wiped its data.", code="already_wiped")
+        event = self.core.audit.event(actor, actions.DEVICE_WIPE_ORDERED, "device", device_id, user_id=target,
+                                      was_revoked=device["revoked_at"] is not None)
 
         def order(tx: Tx) -> None:
             if accounts.order_wipe(tx.conn, device_id, tx.now_ms):
                 tx.user_event(target, "device.revoked", {"device_id": device_id, "wipe": True})
+                self.core.audit.record(tx, event)
 
         await self.core.write(order)
         row = await self.core.read(lambda c: accounts.get_device(c, device_id))
@@ -80,11 +98,16 @@ class Devices:
         if not token:
             raise Unauthenticated("A bearer token is required.")
         digest = token_hash(token)
+        address = request_address.get()
 
         def confirm(tx: Tx) -> Row | None:
             device = accounts.confirm_wipe(tx.conn, digest, tx.now_ms)
             if device is not None:
                 tx.user_event(device["user_id"], "device.wiped", {"device_id": device["id"]})
+                # Done by the device itself, with its last use of the token.
+                self.core.audit.record(tx, AuditEvent(
+                    device["org_id"], actions.DEVICE_WIPED, AuditActor(device["user_id"], device["id"], address),
+                    "device", device["id"], {"user_id": device["user_id"]}))
             return device
 
         if await self.core.write(confirm) is not None:

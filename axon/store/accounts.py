@@ -211,9 +211,11 @@ def order_wipe(conn: Connection, device_id: str, now_ms: int) -> bool:
 
 def confirm_wipe(conn: Connection, token_hash: str, now_ms: int) -> Row | None:
     """The device holding this token reports its data wiped: once only, and its token is revoked for good.
-    Returns the device (id, user) or None when no wipe is pending for that token."""
-    row = _one(conn, select(devices.c.id, devices.c.user_id).where(
-        devices.c.token_hash == token_hash, devices.c.wipe_requested_at.is_not(None), devices.c.wiped_at.is_(None)))
+    Returns the device (id, user_id, org_id) or None when no wipe is pending for that token."""
+    pending = and_(devices.c.token_hash == token_hash, devices.c.wipe_requested_at.is_not(None),
+                   devices.c.wiped_at.is_(None))
+    row = _one(conn, select(devices.c.id, devices.c.user_id, users.c.org_id)
+               .join(users, users.c.id == devices.c.user_id).where(pending))
     if row is None:
         return None
     result = conn.execute(

@@ -13,6 +13,7 @@ import websockets
 
 from axon.client import ApiError, AxonClient, ClientClosed, ClientState, RestApi
 from tests.integration.test_realtime import Raw
+from tests.support import audit_rows
 from tests.support.people import PASSWORD, Person, admin_rest, new_device, new_person
 from tests.support.server import ServerProcess
 
@@ -203,3 +204,21 @@ async def test_a_live_raw_session_is_closed_with_4004(server: ServerProcess) -> 
     await ann.rest.wipe_device(device_id)
     await asyncio.wait_for(raw.ws.wait_closed(), 5)
     assert raw.ws.close_code == 4004
+
+
+async def test_revocations_wipe_orders_and_confirmations_are_in_the_audit_log(server: ServerProcess) -> None:
+    admin = await admin_rest(server.url)
+    ann, phone, phone_id = await person_with_a_second_device(server.url)
+    await new_device(server.url, ann)
+    laptop_id = next(d["id"] for d in await ann.rest.devices() if d["id"] != phone_id and not d["current"])
+    org_id = (await ann.rest.request("GET", "/org"))["id"]
+    await admin.request("POST", f"/admin/users/{ann.id}/devices/{phone_id}/wipe")
+    await RestApi(server.url, phone).confirm_wipe()
+    assert await ann.rest.revoke_other_devices() == 1  # the laptop
+    rows = [r for r in await audit_rows.entries(server, org_id) if r["target_id"] in (phone_id, laptop_id)]
+    admin_id = (await admin.me())["id"]
+    assert [(r["action"], r["target_id"], r["actor_user_id"]) for r in rows] == [
+        ("device.wipe_ordered", phone_id, admin_id), ("device.wiped", phone_id, ann.id),
+        ("device.revoked", laptop_id, ann.id)]
+    assert rows[1]["actor_device_id"] == phone_id  # the wiped device itself confirmed
+    assert audit_rows.verify(server).returncode == 0
