@@ -117,3 +117,20 @@ def test_offboarding_from_the_admin_page_wipes_every_browser_of_the_person(axon,
     expect(dialog.locator("li.device[data-status=wiped]")).to_have_count(1)  # the browser confirmed
     expect(dialog.locator("li.device[data-status=wipe_pending]")).to_have_count(1)  # the test's API sign-in never will
     expect(dialog.locator("li.device[data-status=active]")).to_have_count(0)
+
+
+@pytest.mark.browser
+def test_signing_out_all_other_devices_keeps_only_this_one(axon, open_app):
+    hal = axon.create_user("hal", "Hal")
+    laptop = open_app(hal)
+    phone = open_app(hal, viewport={"width": 390, "height": 844}, locale="zh-CN")
+    laptop.page.get_by_test_id("settings-link").click()
+    mine = laptop.page.get_by_test_id("my-devices")
+    expect(mine.locator("li.device[data-status=active]")).to_have_count(3)  # two browsers, the API sign-in
+    mine.get_by_test_id("revoke-all-devices").click()
+    laptop.page.get_by_test_id("confirm-ok").click()
+    expect(phone.page.get_by_test_id("login-error")).to_have_text("此设备已被登出。")
+    expect(mine.locator("li.device[data-status=active]")).to_have_count(1)
+    expect(mine.locator("li.device[data-status=active]")).to_contain_text("This device")
+    expect(mine.get_by_test_id("revoke-all-devices")).to_be_hidden()
+    expect(laptop.page.locator("html")).to_have_attribute("data-conn", "live")
