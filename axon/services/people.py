@@ -24,6 +24,7 @@ from ..domain.invites import INVITE_GONE, invite_usable
 from ..domain.model import Actor, OrgRole
 from ..domain.names import search_key, search_query
 from ..store import accounts
+from ..store import two_factor as second_factors
 from ..store.database import Conn
 from ..store.errors import DuplicateKey
 from ..store.tx import Tx
@@ -108,7 +109,8 @@ class People:
         return org_view(row)
 
     async def update_org(self, actor: Actor, name: str | None, signup_domains: list[str] | None,
-                         session_idle_days: int | None = None, session_max_days: int | None = None) -> Row:
+                         session_idle_days: int | None = None, session_max_days: int | None = None,
+                         require_two_factor: bool | None = None) -> Row:
         policy.check_org_admin(actor)
         values: Row = {}
         for field, days in (("session_idle_days", session_idle_days), ("session_max_days", session_max_days)):
@@ -122,8 +124,12 @@ class People:
                 raise Conflict("Open sign-up confirms each address by e-mail: configure an SMTP server "
                                "(AXON_SMTP_HOST) and the public URL (AXON_PUBLIC_URL) first.",
                                code="email_not_configured", field="signup_domains")
+        if require_two_factor is not None:
+            values["require_two_factor"] = require_two_factor
         if values:
-            await self.core.write(lambda tx: accounts.update_org(tx.conn, actor.org_id, values))
+            signed_out = await self.core.write(lambda tx: _apply_org_settings(tx, actor, values))
+            for user_id in signed_out:
+                self.core.tokens.forget_user(user_id)
         return await self.get_org(actor)
 
     async def resolve_org(self, slug: str) -> Row:
@@ -318,6 +324,26 @@ class People:
         assert org is not None
         return {"org_name": org["name"], "org": org["slug"], "valid": invite_usable(row, self.core.clock.now_ms()),
                 "expires_at": invite_view(row).expires_at}
+
+
+def _apply_org_settings(tx: Tx, actor: Actor, values: Row) -> list[str]:
+    """Change the organisation's settings; answers the members signed out by them.
+
+    Requiring two-factor authentication signs out every member who has none (as Slack does): their
+    next sign-in sends them to enrolment, and until then they can do nothing. The admin who turns
+    it on must have it already, or they would sign themselves out.
+    """
+    signed_out: list[str] = []
+    org = accounts.get_org(tx.conn, actor.org_id)
+    if values.get("require_two_factor") and org is not None and not org["require_two_factor"]:
+        signed_out = second_factors.org_users_without_totp(tx.conn, actor.org_id)
+        if actor.user_id in signed_out:
+            raise Conflict("Turn on two-factor authentication for your own account first.",
+                           code="two_factor_enrol_first", field="require_two_factor")
+        for user_id in signed_out:
+            revoke_devices(tx, user_id)
+    accounts.update_org(tx.conn, actor.org_id, values)
+    return signed_out
 
 
 def revoke_devices(tx: Tx, user_id: str, keep: str | None = None) -> None:
