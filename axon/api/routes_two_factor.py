@@ -51,7 +51,7 @@ async def begin_totp(actor: CurrentActor, svc: Svc) -> Response:
     return fast_json(TotpEnrolment(**await svc.auth.two_factor.begin_totp(actor.user_id)))
 
 
-@router.post("/me/two-factor/totp/confirm", responses=returns(RecoveryCodes, 400, 401, 409, 422, 429))
+@router.post("/me/two-factor/totp/confirm", responses=returns(RecoveryCodes, 400, 401, 403, 409, 422, 429))
 async def confirm_totp(body: TotpCodeBody, actor: CurrentActor, svc: Svc) -> Response:
     """Turn 2FA on with a code from the app; answers 10 single-use recovery codes, shown only here."""
     return fast_json(RecoveryCodes(await svc.auth.two_factor.confirm_totp(actor.user_id, body.code)))

@@ -102,7 +102,7 @@ class Auth:
     async def complete_second_factor(self, challenge: str, code: str, device_name: str) -> Row:
         """The second call of a 2FA sign-in: the challenge and a TOTP or recovery code give the session."""
         user_id = await self.two_factor.challenge_user(challenge, "second_factor_required")
-        await self.two_factor.check_code(user_id, code)
+        await self.two_factor.check_code(user_id, code, signed_in=False)
         await self.two_factor.use_challenge(challenge)
         return await self._new_session(await self._enabled_user(user_id), device_name)
 
@@ -113,7 +113,7 @@ class Auth:
     async def complete_enrolment(self, challenge: str, code: str, device_name: str) -> Row:
         """Enrolment confirmed with a valid code: the session, and the recovery codes (shown this once)."""
         user_id = await self.two_factor.challenge_user(challenge, "enrolment_required")
-        codes = await self.two_factor.confirm_totp(user_id, code)
+        codes = await self.two_factor.confirm_totp(user_id, code, signed_in=False)
         await self.two_factor.use_challenge(challenge)
         session = await self._new_session(await self._enabled_user(user_id), device_name)
         return {"session": session, "recovery_codes": codes}

@@ -82,7 +82,7 @@ class TwoFactor:
         uri = rules.provisioning_uri(secret, user["email"] or user["username"], self.issuer)
         return {"secret": secret, "otpauth_uri": uri, "qr_svg": _qr_svg(uri)}
 
-    async def confirm_totp(self, user_id: str, code: str) -> list[str]:
+    async def confirm_totp(self, user_id: str, code: str, *, signed_in: bool = True) -> list[str]:
         """Turn on TOTP with the first valid code; answers the recovery codes (shown this once)."""
         row = await self.core.read(lambda c: store.get(c, user_id))
         if row is None or not row["pending_secret"]:
@@ -90,7 +90,7 @@ class TwoFactor:
         self._check_not_locked(user_id)
         step = rules.accepted_step(row["pending_secret"], code, self.core.clock.now_ms(), None)
         if step is None:
-            self._count_wrong_code(user_id)
+            self._count_wrong_code(user_id, signed_in)
         codes = rules.new_recovery_codes()
 
         def enable(tx: Tx) -> bool:
@@ -103,8 +103,12 @@ class TwoFactor:
             raise Conflict("Enrolment was restarted meanwhile: scan the new code.", code="enrolment_not_started")
         return codes
 
-    async def check_code(self, user_id: str, code: str) -> None:
-        """Accept a TOTP code (once) or an unused recovery code (then used up); else count a wrong code."""
+    async def check_code(self, user_id: str, code: str, *, signed_in: bool) -> None:
+        """Accept a TOTP code (once) or an unused recovery code (then used up); else count a wrong code.
+
+        A wrong code is 401 while signing in, but 403 for a signed-in device (as a wrong current
+        password is): its session is fine, only the code typed is wrong.
+        """
         if not isinstance(code, str) or not code.strip():
             raise ValidationFailed("code is required.", field="code")
         self._check_not_locked(user_id)
@@ -119,7 +123,7 @@ class TwoFactor:
             digest = rules.recovery_code_hash(code)
             if await self.core.write(lambda tx: store.use_recovery_code(tx.conn, user_id, digest, tx.now_ms)):
                 return
-        self._count_wrong_code(user_id)
+        self._count_wrong_code(user_id, signed_in)
 
     async def regenerate_recovery_codes(self, actor: Actor, password: str) -> list[str]:
         """New recovery codes (the old ones stop working); asks for the password again."""
@@ -139,7 +143,7 @@ class TwoFactor:
         if not state.totp_enabled:
             raise Conflict("Two-factor authentication is not on.", code="two_factor_not_enabled")
         await self._check_password(actor, password)
-        await self.check_code(actor.user_id, code)
+        await self.check_code(actor.user_id, code, signed_in=True)
         await self.core.write(lambda tx: store.remove(tx.conn, actor.user_id))
 
     async def admin_reset(self, actor: Actor, user_id: str) -> None:
@@ -206,9 +210,10 @@ class TwoFactor:
                               "Until then every code is refused, the right one too.",
                               retry_after=decision.retry_after)
 
-    def _count_wrong_code(self, user_id: str) -> NoReturn:
+    def _count_wrong_code(self, user_id: str, signed_in: bool) -> NoReturn:
         self._wrong_codes.check(f"code:{user_id}", self.core.clock.monotonic())
-        raise Unauthenticated("The code is wrong, expired or already used.", code="invalid_code")
+        error = Forbidden if signed_in else Unauthenticated
+        raise error("The code is wrong, expired or already used.", code="invalid_code")
 
 
 def _qr_svg(uri: str) -> str:

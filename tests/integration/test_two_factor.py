@@ -11,7 +11,8 @@ import pyotp
 import pytest
 
 from axon.client import ApiError, RestApi, SecondFactorRequired
-from tests.support.people import PASSWORD, Person, admin_rest, new_person
+from tests.integration.test_login_defences import run_cli
+from tests.support.people import PASSWORD, Person, admin_rest, eventually, new_person
 from tests.support.server import ADMIN_PASSWORD, ServerProcess
 
 
@@ -49,7 +50,7 @@ async def test_enrolment_shows_a_qr_code_and_completes_only_with_a_valid_code(se
     assert uri.startswith("otpauth://totp/Axon:") and enrolment["secret"] in uri
     assert enrolment["qr_svg"].startswith("<svg") and "path" in enrolment["qr_svg"]
     wrong = await refused(ann.rest.confirm_totp("000000" if code_at(enrolment["secret"]) != "000000" else "111111"))
-    assert (wrong.status, wrong.code) == (401, "invalid_code")
+    assert (wrong.status, wrong.code) == (403, "invalid_code")  # signed in: the session is fine
     assert (await ann.rest.two_factor())["totp_enabled"] is False
     codes = await ann.rest.confirm_totp(code_at(enrolment["secret"]))
     assert len(codes) == 10 and len(set(codes)) == 10 and all(len(c) == 11 and c[5] == "-" for c in codes)
@@ -152,6 +153,10 @@ async def test_turning_off_needs_the_password_and_a_code(server: ServerProcess) 
     ann, secret, _ = await enrolled(server, admin)
     no_pw = await refused(ann.rest.disable_two_factor("wrong-password-x", code_at(secret, 1)))
     assert (no_pw.status, no_pw.code) == (403, "wrong_password")
+    good = code_at(secret, 1)
+    no_code = await refused(ann.rest.disable_two_factor(PASSWORD, f"{(int(good) + 1) % 1_000_000:06d}"))
+    assert (no_code.status, no_code.code) == (403, "invalid_code")
+    assert (await ann.rest.me())["id"] == ann.id  # a wrong code does not end the session
     await ann.rest.disable_two_factor(PASSWORD, code_at(secret, 1))
     assert (await ann.rest.two_factor())["totp_enabled"] is False
     session = await RestApi(server.url).login(ann.user["username"], PASSWORD)
@@ -215,6 +220,23 @@ async def test_org_requirement_sends_members_to_enrolment(fresh_server: ServerPr
     with pytest.raises(SecondFactorRequired) as again:
         await RestApi(server.url).login(bob.user["username"], PASSWORD)
     assert again.value.step == "enrolment_required"
+
+
+async def test_the_shell_resets_two_factor_and_running_nodes_sign_the_user_out(server: ServerProcess) -> None:
+    admin = await admin_rest(server.url)
+    ann, _, _ = await enrolled(server, admin)
+    await run_cli({**server.env, "AXON_DATA_DIR": str(server.data_dir)}, "reset-two-factor", ann.user["username"])
+    assert (await admin.request("GET", f"/admin/users/{ann.id}/two-factor"))["totp_enabled"] is False
+
+    async def signed_out() -> bool:
+        try:
+            await ann.rest.me()
+        except ApiError as error:
+            return error.status == 401
+        return False
+
+    await eventually(signed_out, timeout=5)  # the node's revocation watch sees it within about a second
+    assert (await RestApi(server.url).login(ann.user["username"], PASSWORD))["token"]
 
 
 async def test_the_admin_login_still_works_without_two_factor(server: ServerProcess) -> None:
