@@ -53,6 +53,8 @@ class User(Shape):
     # Left out (not null) for everyone but the user and admins, as the API has always answered.
     email: Annotated[str | None | msgspec.UnsetType, msgspec.Meta(description="Only to the user and to admins.")] = (
         msgspec.UNSET)
+    two_factor: Annotated[bool | msgspec.UnsetType, msgspec.Meta(
+        description="Two-factor authentication is on; only in the admin user list (GET /admin/users).")] = msgspec.UNSET
 
 
 class Device(Shape):

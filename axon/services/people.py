@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
 from ..domain import policy
 from ..domain.accounts import (
     SESSION_IDLE_DAYS,
@@ -273,9 +275,11 @@ class People:
 
     async def admin_directory(self, actor: Actor, query: str, cursor: str | None,
                               limit: int) -> tuple[list[Row], str | None]:
-        """The directory as administrators see it (with e-mail addresses)."""
+        """The directory as administrators see it (with e-mail addresses, and who has 2FA on)."""
         policy.check_org_admin(actor)
-        return await self.directory(actor, query, cursor, limit)
+        items, next_cursor = await self.directory(actor, query, cursor, limit)
+        enrolled = await self.core.read(lambda c: second_factors.users_with_totp(c, [u.id for u in items]))
+        return [msgspec.structs.replace(u, two_factor=u.id in enrolled) for u in items], next_cursor
 
     async def directory(self, actor: Actor, query: str, cursor: str | None, limit: int) -> tuple[list[Row], str | None]:
         after = decode_directory_cursor(cursor)

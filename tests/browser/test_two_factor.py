@@ -170,10 +170,13 @@ def test_the_organisation_requires_2fa_and_an_admin_resets_it(axon: AxonServer, 
 
     admin.page.goto(axon.base_url + "/#/admin/users")
     row = admin.page.locator(f'tr[data-user-id="{member.id}"]')
+    expect(row.get_by_test_id("user-2fa")).to_have_attribute("data-enabled", "true")
     row.get_by_test_id("reset-2fa").click()
     screenshot(admin.page, f"admin-reset-2fa-{locale}")
     admin.page.get_by_test_id("confirm-ok").click()
     expect(admin.page.get_by_test_id("toast")).to_be_visible()
+    expect(row.get_by_test_id("user-2fa")).to_have_attribute("data-enabled", "false")
+    expect(row.get_by_test_id("reset-2fa")).to_have_count(0)
     expect(mia.page.get_by_test_id("login-form")).to_be_visible()  # signed out on every device
     password_step(mia.page, member)
     expect(mia.page.get_by_test_id("enrol-required")).to_be_visible()  # and sent to enrolment again

@@ -169,6 +169,9 @@ async def test_admin_reset_removes_the_factors_and_signs_out_everywhere(server: 
     admin = await admin_rest(server.url)
     ann, _, _ = await enrolled(server, admin)
     assert (await admin.request("GET", f"/admin/users/{ann.id}/two-factor"))["totp_enabled"] is True
+    listed = (await admin.request("GET", "/admin/users", params={"q": ann.user["username"]}))["items"]
+    assert [u["two_factor"] for u in listed] == [True]
+    assert "two_factor" not in await admin.request("GET", f"/users/{ann.id}")  # only in the admin list
     forbidden = await refused(ann.rest.request("DELETE", f"/admin/users/{ann.id}/two-factor"))
     assert forbidden.status == 403
     await admin.request("DELETE", f"/admin/users/{ann.id}/two-factor")
@@ -176,6 +179,8 @@ async def test_admin_reset_removes_the_factors_and_signs_out_everywhere(server: 
     assert gone.status == 401  # the device was revoked
     session = await RestApi(server.url).login(ann.user["username"], PASSWORD)
     assert session["token"]
+    listed = (await admin.request("GET", "/admin/users", params={"q": ann.user["username"]}))["items"]
+    assert [u["two_factor"] for u in listed] == [False]
     twice = await refused(admin.request("DELETE", f"/admin/users/{ann.id}/two-factor"))
     assert (twice.status, twice.code) == (409, "two_factor_not_enabled")
     missing = await refused(admin.request("DELETE", "/admin/users/u_nobody/two-factor"))

@@ -438,6 +438,7 @@ export default {
   "twofa.password": "Password",
   "twofa.enabled": "Two-factor authentication is on.",
   "twofa.disabled": "Two-factor authentication is off.",
+  "admin.two_factor": "2FA",
   "admin.reset_2fa": "Reset 2FA",
   "admin.reset_2fa_confirm": "Reset two-factor authentication for {name}? Their authenticator app and recovery codes stop working and they are signed out on every device.",
   "admin.reset_2fa_done": "Two-factor authentication of {name} was reset.",

@@ -431,6 +431,7 @@ export default {
   "twofa.password": "密码",
   "twofa.enabled": "两步验证已开启。",
   "twofa.disabled": "两步验证已关闭。",
+  "admin.two_factor": "两步验证",
   "admin.reset_2fa": "重置两步验证",
   "admin.reset_2fa_confirm": "要重置 {name} 的两步验证吗？其身份验证器应用和恢复码将失效，并在所有设备上退出登录。",
   "admin.reset_2fa_done": "已重置 {name} 的两步验证。",

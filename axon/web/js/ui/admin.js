@@ -76,7 +76,7 @@ function usersPage(body) {
   body.append(createUserForm(reload), h("section", { class: "card" },
     h("div", { class: "card-head" }, h("h3", null, t("admin.users")), search),
     h("div", { class: "table-scroll" }, h("table", { class: "grid", "data-testid": "admin-users" },
-      h("thead", null, h("tr", null, ["admin.name", "admin.username", "admin.role", "admin.status", ""].map((k) => h("th", null, k ? t(k) : "")))),
+      h("thead", null, h("tr", null, ["admin.name", "admin.username", "admin.role", "admin.status", "admin.two_factor", ""].map((k) => h("th", null, k ? t(k) : "")))),
       table)),
     empty, h("div", { class: "load-more" }, more)));
   reload();
@@ -121,7 +121,7 @@ function userRow(u) {
   const change = async (patch) => {
     try {
       const updated = await api.patch(`/admin/users/${seg(u.id)}`, patch);
-      row.replaceWith(userRow(updated));
+      row.replaceWith(userRow({ ...updated, two_factor: u.two_factor })); // PATCH answers the profile only
       if (updated.id === state.session.user.id) refreshMe(updated);
     } catch (err) {
       fail(err);
@@ -151,11 +151,13 @@ function userRow(u) {
     h("td", null, `@${u.username}`),
     h("td", { "data-testid": "user-role" }, t(`role.org_${u.role}`)),
     h("td", null, u.disabled ? h("span", { class: "tag danger" }, t("admin.disabled")) : t("admin.active")),
+    h("td", { "data-testid": "user-2fa", "data-enabled": String(Boolean(u.two_factor)) },
+      u.two_factor ? h("span", { class: "tag ok" }, t("twofa.on")) : h("span", { class: "dim" }, t("twofa.off"))),
     h("td", { class: "actions" },
       h("button", { class: "btn small", "data-testid": "toggle-user", onclick: () => change({ disabled: !u.disabled }), ...labelled(u.disabled ? "admin.enable" : "admin.disable") }, u.disabled ? t("admin.enable") : t("admin.disable")),
       h("button", { class: "btn small", "data-testid": "toggle-role", onclick: () => change({ role: promote }), ...labelled(roleAction) }, t(roleAction)),
       h("button", { class: "btn small", "data-testid": "reset-password", onclick: reset, ...labelled("admin.reset_password") }, t("admin.reset_password")),
-      h("button", { class: "btn small", "data-testid": "reset-2fa", onclick: () => resetTwoFactor(u), ...labelled("admin.reset_2fa") }, t("admin.reset_2fa")),
+      u.two_factor && h("button", { class: "btn small", "data-testid": "reset-2fa", onclick: () => resetTwoFactor(u), ...labelled("admin.reset_2fa") }, t("admin.reset_2fa")),
       h("button", { class: "btn small", onclick: showDevices, ...labelled("admin.devices") }, t("admin.devices")),
       devices));
   return row;
@@ -167,6 +169,8 @@ async function resetTwoFactor(user) {
   try {
     await api.del(`/admin/users/${seg(user.id)}/two-factor`);
     toast(t("admin.reset_2fa_done", { name: user.display_name }));
+    const row = document.querySelector(`tr[data-user-id="${CSS.escape(user.id)}"]`);
+    if (row) row.replaceWith(userRow({ ...user, two_factor: false }));
   } catch (err) {
     fail(err);
   }
