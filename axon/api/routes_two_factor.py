@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from ..protocol.rest import EnrolledSession, RecoveryCodes, Session, TotpEnrolment, TwoFactorStatus
-from .deps import CurrentActor, Svc, fast_json
+from .deps import CurrentActor, Svc, client_address, fast_json
 from .openapi import errors, returns
 from .schemas import (
     DisableTwoFactorBody,
@@ -20,10 +20,12 @@ router = APIRouter(tags=["two-factor"])
 
 
 @router.post("/auth/login/second-factor", responses=returns(Session, 400, 401, 422, 429))
-async def second_factor(body: SecondFactorBody, svc: Svc) -> Response:
+async def second_factor(body: SecondFactorBody, request: Request, svc: Svc) -> Response:
     """Complete a sign-in that answered 202 ``second_factor_required``: a TOTP code (each works once) or an
     unused recovery code. Wrong codes are limited per account (429 with Retry-After)."""
-    return fast_json(Session(**await svc.auth.complete_second_factor(body.challenge, body.code, body.device_name)))
+    session = await svc.auth.complete_second_factor(body.challenge, body.code, body.device_name,
+                                                    client_address(request))
+    return fast_json(Session(**session))
 
 
 @router.post("/auth/two-factor/enrol", responses=returns(TotpEnrolment, 400, 401, 409, 422))
@@ -34,9 +36,9 @@ async def enrol_at_sign_in(body: EnrolChallengeBody, svc: Svc) -> Response:
 
 @router.post("/auth/two-factor/enrol/confirm", status_code=201,
              responses=returns(EnrolledSession, 400, 401, 409, 422, 429, status=201))
-async def confirm_enrolment_at_sign_in(body: EnrolConfirmChallengeBody, svc: Svc) -> Response:
+async def confirm_enrolment_at_sign_in(body: EnrolConfirmChallengeBody, request: Request, svc: Svc) -> Response:
     """A valid code from the new app turns 2FA on and completes the sign-in (recovery codes shown once)."""
-    result = await svc.auth.complete_enrolment(body.challenge, body.code, body.device_name)
+    result = await svc.auth.complete_enrolment(body.challenge, body.code, body.device_name, client_address(request))
     return fast_json(EnrolledSession(Session(**result["session"]), result["recovery_codes"]), 201)
 
 
@@ -54,7 +56,7 @@ async def begin_totp(actor: CurrentActor, svc: Svc) -> Response:
 @router.post("/me/two-factor/totp/confirm", responses=returns(RecoveryCodes, 400, 401, 403, 409, 422, 429))
 async def confirm_totp(body: TotpCodeBody, actor: CurrentActor, svc: Svc) -> Response:
     """Turn 2FA on with a code from the app; answers 10 single-use recovery codes, shown only here."""
-    return fast_json(RecoveryCodes(await svc.auth.two_factor.confirm_totp(actor.user_id, body.code)))
+    return fast_json(RecoveryCodes(await svc.auth.two_factor.confirm_totp(actor.user_id, body.code, by=actor)))
 
 
 @router.post("/me/two-factor/recovery-codes", responses=returns(RecoveryCodes, 400, 401, 403, 409, 422, 429))

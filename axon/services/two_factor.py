@@ -15,8 +15,10 @@ from typing import Any, NoReturn
 
 import segno
 
+from ..domain import audit as actions
 from ..domain import policy
 from ..domain import two_factor as rules
+from ..domain.audit import AuditActor, AuditEvent
 from ..domain.clock import iso_from_ms
 from ..domain.errors import Conflict, Forbidden, NotFound, RateLimited, Unauthenticated, ValidationFailed
 from ..domain.ids import new_token
@@ -82,48 +84,65 @@ class TwoFactor:
         uri = rules.provisioning_uri(secret, user["email"] or user["username"], self.issuer)
         return {"secret": secret, "otpauth_uri": uri, "qr_svg": _qr_svg(uri)}
 
-    async def confirm_totp(self, user_id: str, code: str, *, signed_in: bool = True) -> list[str]:
+    async def confirm_totp(self, user_id: str, code: str, *, by: Actor, signed_in: bool = True) -> list[str]:
         """Turn on TOTP with the first valid code; answers the recovery codes (shown this once)."""
         row = await self.core.read(lambda c: store.get(c, user_id))
         if row is None or not row["pending_secret"]:
             raise Conflict("Start enrolment first (a new secret is made each time).", code="enrolment_not_started")
-        self._check_not_locked(user_id)
+        await self._check_not_locked(user_id, by.org_id, self.core.audit.actor(by), True)
         step = rules.accepted_step(row["pending_secret"], code, self.core.clock.now_ms(), None)
         if step is None:
             self._count_wrong_code(user_id, signed_in)
         codes = rules.new_recovery_codes()
+        enabled = self.core.audit.event(by, actions.AUTH_TOTP_ENABLED, "user", user_id)
 
         def enable(tx: Tx) -> bool:
             if not store.enable_totp(tx.conn, user_id, row["pending_secret"], step, tx.now_ms):
                 return False
             store.replace_recovery_codes(tx.conn, user_id, [rules.recovery_code_hash(c) for c in codes], tx.now_ms)
+            self.core.audit.record(tx, enabled)
             return True
 
         if not await self.core.write(enable):
             raise Conflict("Enrolment was restarted meanwhile: scan the new code.", code="enrolment_not_started")
         return codes
 
-    async def check_code(self, user_id: str, code: str, *, signed_in: bool) -> None:
-        """Accept a TOTP code (once) or an unused recovery code (then used up); else count a wrong code.
+    async def check_code(self, user_id: str, org_id: str, code: str, *, who: AuditActor, signed_in: bool) -> str:
+        """Accept a TOTP code (once) or an unused recovery code (then used up): answers which it was
+        (``totp`` or ``recovery_code``). Otherwise count a wrong code and refuse it.
 
-        A wrong code is 401 while signing in, but 403 for a signed-in device (as a wrong current
-        password is): its session is fine, only the code typed is wrong.
+        A wrong code is 401 while signing in (and audited as a failed login), but 403 for a signed-in
+        device (as a wrong current password is): its session is fine, only the code typed is wrong.
+        ``who`` is recorded in the audit log with a used recovery code or a failed sign-in.
         """
         if not isinstance(code, str) or not code.strip():
             raise ValidationFailed("code is required.", field="code")
-        self._check_not_locked(user_id)
+        await self._check_not_locked(user_id, org_id, who, signed_in)
         if rules.is_totp_shaped(code):
             row = await self.core.read(lambda c: store.get(c, user_id))
             secret = row["totp_secret"] if row else None
             step = rules.accepted_step(secret, code, self.core.clock.now_ms(), row["totp_last_step"]) if (
                 secret and row) else None
             if step is not None and await self.core.write(lambda tx: store.use_totp_step(tx.conn, user_id, step)):
-                return
-        else:
-            digest = rules.recovery_code_hash(code)
-            if await self.core.write(lambda tx: store.use_recovery_code(tx.conn, user_id, digest, tx.now_ms)):
-                return
+                return "totp"
+        elif await self._use_recovery_code(user_id, org_id, code, who):
+            return "recovery_code"
+        if not signed_in:
+            await self.core.record_audit(AuditEvent(org_id, actions.AUTH_LOGIN_FAILED, who, "user", user_id,
+                                                    {"reason": "wrong_code"}))
         self._count_wrong_code(user_id, signed_in)
+
+    async def _use_recovery_code(self, user_id: str, org_id: str, code: str, who: AuditActor) -> bool:
+        digest = rules.recovery_code_hash(code)
+        used = AuditEvent(org_id, actions.AUTH_RECOVERY_CODE_USED, who, "user", user_id, {})
+
+        def use(tx: Tx) -> bool:
+            if not store.use_recovery_code(tx.conn, user_id, digest, tx.now_ms):
+                return False
+            self.core.audit.record(tx, used.with_details(codes_left=store.recovery_codes_left(tx.conn, user_id)))
+            return True
+
+        return bool(await self.core.write(use))
 
     async def regenerate_recovery_codes(self, actor: Actor, password: str) -> list[str]:
         """New recovery codes (the old ones stop working); asks for the password again."""
@@ -132,7 +151,13 @@ class TwoFactor:
             raise Conflict("Turn on two-factor authentication first.", code="two_factor_not_enabled")
         codes = rules.new_recovery_codes()
         hashes = [rules.recovery_code_hash(c) for c in codes]
-        await self.core.write(lambda tx: store.replace_recovery_codes(tx.conn, actor.user_id, hashes, tx.now_ms))
+        regenerated = self.core.audit.event(actor, actions.AUTH_RECOVERY_CODES_REGENERATED, "user", actor.user_id)
+
+        def replace(tx: Tx) -> None:
+            store.replace_recovery_codes(tx.conn, actor.user_id, hashes, tx.now_ms)
+            self.core.audit.record(tx, regenerated)
+
+        await self.core.write(replace)
         return codes
 
     async def disable(self, actor: Actor, password: str, code: str) -> None:
@@ -143,19 +168,27 @@ class TwoFactor:
         if not state.totp_enabled:
             raise Conflict("Two-factor authentication is not on.", code="two_factor_not_enabled")
         await self._check_password(actor, password)
-        await self.check_code(actor.user_id, code, signed_in=True)
-        await self.core.write(lambda tx: store.remove(tx.conn, actor.user_id))
+        await self.check_code(actor.user_id, actor.org_id, code, who=self.core.audit.actor(actor), signed_in=True)
+        disabled = self.core.audit.event(actor, actions.AUTH_TOTP_DISABLED, "user", actor.user_id)
+
+        def remove(tx: Tx) -> None:
+            store.remove(tx.conn, actor.user_id)
+            self.core.audit.record(tx, disabled)
+
+        await self.core.write(remove)
 
     async def admin_reset(self, actor: Actor, user_id: str) -> None:
         """A lost phone: remove the user's second factors and sign them out everywhere."""
         policy.check_org_admin(actor)
         await self._target(actor, user_id)
+        reset_event = self.core.audit.event(actor, actions.AUTH_TWO_FACTOR_RESET, "user", user_id)
 
         def reset(tx: Tx) -> None:
             if not store.remove(tx.conn, user_id):
                 raise Conflict("This user has no two-factor authentication to reset.", code="two_factor_not_enabled")
             store.drop_challenges(tx.conn, user_id)
-            revoke_devices(tx, user_id)
+            revoked = revoke_devices(tx, user_id)
+            self.core.audit.record(tx, reset_event.with_details(devices_revoked=len(revoked)))
 
         await self.core.write(reset)
         self.core.tokens.forget_user(user_id)
@@ -198,14 +231,17 @@ class TwoFactor:
     async def _check_password(self, actor: Actor, password: str) -> None:
         user = await self.core.read(lambda c: accounts.get_user(c, actor.user_id))
         assert user is not None
-        self._check_not_locked(actor.user_id)
+        await self._check_not_locked(actor.user_id, actor.org_id, self.core.audit.actor(actor), True)
         if not await self.passwords.verify(user["password_hash"], password):
             self._wrong_codes.check(f"code:{actor.user_id}", self.core.clock.monotonic())
             raise Forbidden("The password is wrong.", code="wrong_password")
 
-    def _check_not_locked(self, user_id: str) -> None:
+    async def _check_not_locked(self, user_id: str, org_id: str, who: AuditActor, signed_in: bool) -> None:
         decision = self._wrong_codes.peek(f"code:{user_id}", self.core.clock.monotonic())
         if not decision.allowed:
+            if not signed_in:
+                await self.core.record_audit(AuditEvent(org_id, actions.AUTH_LOGIN_FAILED, who, "user", user_id,
+                                                        {"reason": "code_locked"}))
             raise RateLimited(f"Too many wrong codes for this account: wait {math.ceil(decision.retry_after)} s. "
                               "Until then every code is refused, the right one too.",
                               retry_after=decision.retry_after)
