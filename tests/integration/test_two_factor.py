@@ -4,6 +4,7 @@ codes, limits on wrong codes, turning it off, the organisation's requirement and
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import httpx
@@ -12,6 +13,7 @@ import pytest
 
 from axon.client import ApiError, RestApi, SecondFactorRequired
 from tests.integration.test_login_defences import run_cli
+from tests.support import audit_rows
 from tests.support.people import PASSWORD, Person, admin_rest, eventually, new_person
 from tests.support.server import ADMIN_PASSWORD, ServerProcess
 
@@ -242,6 +244,41 @@ async def test_the_shell_resets_two_factor_and_running_nodes_sign_the_user_out(s
 
     await eventually(signed_out, timeout=5)  # the node's revocation watch sees it within about a second
     assert (await RestApi(server.url).login(ann.user["username"], PASSWORD))["token"]
+
+
+async def test_two_factor_events_are_in_the_audit_log(fresh_server: ServerProcess) -> None:
+    server = fresh_server
+    admin = await admin_rest(server.url)
+    org_id = (await admin.request("GET", "/org"))["id"]
+    ann, secret, codes = await enrolled(server, admin)
+    await RestApi(server.url).login(ann.user["username"], PASSWORD, code=code_at(secret, 1))
+    await RestApi(server.url).login(ann.user["username"], PASSWORD, code=codes[0])
+    await refused(RestApi(server.url).login(ann.user["username"], PASSWORD, code=codes[0]))
+    await ann.rest.regenerate_recovery_codes(PASSWORD)
+    await admin.request("DELETE", f"/admin/users/{ann.id}/two-factor")
+    admin_secret = (await admin.begin_totp())["secret"]
+    await admin.confirm_totp(code_at(admin_secret))
+    await admin.request("PATCH", "/admin/org", {"require_two_factor": True})
+
+    rows = await audit_rows.entries(server, org_id)
+    mine = [(r["action"], json.loads(r["details"])) for r in rows if r["target_id"] == ann.id
+            and r["action"] not in ("user.created",)]
+    assert mine == [
+        ("auth.login", {"method": "password", "device_name": "python-sdk"}),
+        ("auth.totp_enabled", {}),
+        ("auth.login", {"method": "password+totp", "device_name": "python-sdk"}),
+        ("auth.recovery_code_used", {"codes_left": 9}),
+        ("auth.login", {"method": "password+recovery_code", "device_name": "python-sdk"}),
+        ("auth.login_failed", {"reason": "wrong_code"}),
+        ("auth.recovery_codes_regenerated", {}),
+        ("auth.two_factor_reset", {"devices_revoked": 3}),
+    ]
+    reset = next(r for r in rows if r["action"] == "auth.two_factor_reset")
+    assert reset["actor_user_id"] != ann.id  # the admin did it
+    policy = next(r for r in rows if r["action"] == "org.policy_changed")
+    assert json.loads(policy["details"]) == {"setting": "require_two_factor", "from": False, "to": True,
+                                             "members_signed_out": 1}
+    assert audit_rows.verify(server).returncode == 0
 
 
 async def test_the_admin_login_still_works_without_two_factor(server: ServerProcess) -> None:
