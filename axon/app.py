@@ -39,6 +39,7 @@ from .services.people import NewUser, People
 from .services.preferences import Drafts, UserPreferences
 from .services.send_limits import SendLimits, SendRates
 from .services.sync import Sync
+from .services.two_factor import CodeLimits, TwoFactor
 from .spine.durable import DurableRunner
 from .spine.spine import EventSpine
 from .store import accounts
@@ -99,7 +100,9 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     devices = Devices(core)
     auth = Auth(core, passwords, people, devices, LoginLimits(
         settings.login_rate_per_account, settings.login_burst_per_account,
-        settings.login_rate_per_address, settings.login_burst_per_address), mailer, settings.public_url)
+        settings.login_rate_per_address, settings.login_burst_per_address), mailer, settings.public_url,
+        TwoFactor(core, passwords, CodeLimits(settings.two_factor_code_rate_per_account,
+                                              settings.two_factor_code_burst_per_account)))
     messages = Messages(core, SendLimits(clock, SendRates(settings.send_rate_per_user, settings.send_burst_per_user,
                                                           settings.send_rate_per_device,
                                                           settings.send_burst_per_device)))

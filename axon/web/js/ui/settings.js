@@ -1,4 +1,4 @@
-// Settings: profile, language, theme, notifications, devices, sign out.
+// Settings: profile, language, theme, notifications, password, security (2FA), devices, sign out.
 
 import { api } from "../core/engine.js";
 import { LANGUAGES, errorText, language, setLanguage, t } from "../core/i18n.js";
@@ -13,6 +13,8 @@ import { toast } from "./dialogs.js";
 import { openEmojiPicker } from "./emoji.js";
 import { chooseAvatar, removeAvatar } from "./avatar-editor.js";
 import { deviceList } from "./devices.js";
+import { passwordMeter } from "./password_meter.js";
+import { securitySection } from "./settings_security.js";
 
 export function mountSettings(el) {
   const devices = deviceList({
@@ -27,6 +29,7 @@ export function mountSettings(el) {
     profileSection(stops),
     preferencesSection(),
     passwordSection(),
+    securitySection(),
     h("section", { class: "card", "data-testid": "my-devices" }, h("h3", null, t("settings.devices")), devices.el),
     h("section", { class: "card" },
       h("button", { class: "btn danger", "data-testid": "sign-out", onclick: () => signOut() }, t("settings.sign_out")))));
@@ -128,6 +131,7 @@ function passwordSection() {
   const form = h("form", { class: "form-grid" },
     h("label", null, t("settings.old_password"), old),
     h("label", null, t("settings.new_password"), fresh),
+    passwordMeter(fresh, () => personalWords(state.session.user)),
     h("button", { type: "submit", class: "btn", "data-testid": "change-password" }, t("settings.change_password")));
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
@@ -140,4 +144,8 @@ function passwordSection() {
     }
   });
   return h("section", { class: "card" }, h("h3", null, t("settings.password")), form);
+}
+
+function personalWords(user) {
+  return { username: user.username, display_name: user.display_name, email: user.email };
 }
