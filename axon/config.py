@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = Field(None, description="SMTP password.")
     smtp_from: str = Field("Axon <axon@localhost>", description="Sender address of Axon's mail.")
 
+    ldap_timeout: float = Field(10.0, description="Seconds to wait for an LDAP directory or an OpenID Connect "
+                                "provider before giving up.")
+    ldap_ca_file: str | None = Field(None, description="CA certificates (PEM) that LDAP servers' certificates are "
+                                     "checked against with StartTLS or LDAPS; none = the system's.")
+    directory_sync_check_interval: float = Field(
+        60.0, description="Seconds between a node's looks for organisations whose LDAP sync is due.")
+
     max_text_bytes: int = Field(16 * 1024, description="Largest message text in UTF-8 bytes.")
     max_frame_bytes: int = Field(64 * 1024, description="Largest WebSocket frame accepted.")
     max_body_bytes: int = Field(64 * 1024, description="Largest request body of a REST call (uploads excepted).")

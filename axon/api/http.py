@@ -22,6 +22,7 @@ from . import (
     routes_conversations,
     routes_messages,
     routes_preferences,
+    routes_sso,
     webapp,
 )
 from .body_limit import DEFAULT_LIMIT as DEFAULT_BODY_LIMIT
@@ -87,7 +88,7 @@ def create_app(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[Any]],
     openapi.install(app)
     api = APIRouter(prefix="/api/v1")
     for module in (routes_account, routes_avatars, routes_conversations, routes_messages, routes_admin,
-                   routes_preferences):
+                   routes_preferences, routes_sso):
         api.include_router(module.router)
     app.include_router(api)
     # First in the table: the router tries routes in order, and 50 REST routes

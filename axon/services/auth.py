@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
@@ -38,7 +38,17 @@ class LoginLimits:
     per_address_burst: float = 30
 
 
+class DirectoryLogin(Protocol):
+    """Single sign-on's part in password logins (``services/sso_login.SsoLogin``)."""
+
+    async def directory_login(self, org_id: str | None, login: str, password: str) -> Row | None: ...
+
+    async def password_allowed(self, user: Row) -> bool: ...
+
+
 class Auth:
+    sso: DirectoryLogin | None = None  # set by the composition root
+
     def __init__(self, core: Core, passwords: Passwords, people: People, limits: LoginLimits,
                  mailer: Mailer | None = None, public_url: str | None = None) -> None:
         self.core = core
@@ -72,10 +82,16 @@ class Auth:
                 wait = math.ceil(decision.retry_after)
                 raise RateLimited(f"Too many failed attempts for this account: wait {wait} s. Until then every"
                                   " password is refused, the right one too.", retry_after=decision.retry_after)
+        if self.sso is not None:
+            directory_user = await self.sso.directory_login(org_id, login, password)
+            if directory_user is not None:
+                return await self._new_session(directory_user, device_name)
         matches = [u for u in candidates if await self.passwords.verify(u["password_hash"], password)]
         if not candidates:
             await self.passwords.verify(None, password)  # as long as a real check: no timing difference
-        enabled = [u for u in matches if not u["disabled"]]
+        # With single sign-on required, a member's password is refused like a wrong one (no oracle);
+        # admins keep theirs as the break-glass way in.
+        enabled = [u for u in matches if not u["disabled"] and (self.sso is None or await self.sso.password_allowed(u))]
         if not enabled:
             for key in account_keys:
                 self._per_account.check(key, now)
@@ -96,6 +112,10 @@ class Auth:
         if not decision.allowed:
             raise RateLimited(f"{what}; wait {math.ceil(decision.retry_after)} s and try again.",
                               retry_after=decision.retry_after)
+
+    async def new_session(self, user: Row, device_name: str) -> Row:
+        """A device token for an account another way of signing in (OpenID Connect) vouched for."""
+        return await self._new_session(user, device_name)
 
     async def _new_session(self, user: Row, device_name: str) -> Row:
         now = self.core.clock.now_ms()
