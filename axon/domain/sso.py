@@ -74,10 +74,10 @@ def _text(value: Any, name: str, limit: int = 1000, required: bool = False) -> s
         value = ""
     if not isinstance(value, str) or len(value) > limit or any(ord(c) < 32 for c in value):
         raise ValidationFailed(f"{name} must be a line of text of at most {limit} characters.", field=name)
-    value = value.strip()
-    if required and not value:
+    text: str = value.strip()
+    if required and not text:
         raise ValidationFailed(f"{name} is required.", field=name)
-    return value
+    return text
 
 
 def _attribute(value: Any, name: str) -> str:
@@ -180,9 +180,11 @@ def login_filter(config: LdapConfig, login: str) -> str:
 
 def username_from(login: str, email: str | None) -> str:
     """An Axon username for a new SSO account: the directory login, else the e-mail's local part."""
-    base = login or (email.split("@", 1)[0] if email else "")
-    name = _USERNAME_KEEP.sub("-", base.strip().lower()).strip("-._")[:60]
-    return name if len(name) >= 2 else f"user-{name}".rstrip("-")
+    for base in (login, email.split("@", 1)[0] if email else ""):
+        name = _USERNAME_KEEP.sub("-", base.strip().lower()).strip("-._")[:60]
+        if len(name) >= 2:
+            return name
+    return "user"  # numbered by the caller (user-2, user-3...)
 
 
 def check_email_allowed(config: OidcConfig, email: str | None, verified: bool) -> str:

@@ -8,6 +8,7 @@ next to messages; a pool would keep a bound service account open for nothing).
 from __future__ import annotations
 
 import asyncio
+import math
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,7 +37,7 @@ def _norm_dn(dn: str) -> str:
 
 class LdapDirectory:
     def __init__(self, timeout: float = 10.0, ca_file: str | None = None) -> None:
-        self.timeout = timeout
+        self.timeout = max(1, math.ceil(timeout))  # ldap3 packs it into a socket option: whole seconds
         self.ca_file = ca_file
 
     async def test(self, config: LdapConfig, secret: str) -> DirectoryReport:
@@ -115,7 +116,8 @@ class LdapDirectory:
 
     def _groups(self, conn: Connection, config: LdapConfig) -> dict[str, set[str] | None]:
         """Members (normalised DNs and memberUid logins) of the access and admin groups; None: no group set."""
-        return {"access": self._members(conn, config.access_group_dn), "admin": self._members(conn, config.admin_group_dn)}
+        return {"access": self._members(conn, config.access_group_dn),
+                "admin": self._members(conn, config.admin_group_dn)}
 
     @staticmethod
     def _members(conn: Connection, group_dn: str) -> set[str] | None:

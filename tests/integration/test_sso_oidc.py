@@ -121,8 +121,8 @@ async def test_a_first_sign_in_creates_the_account_and_a_second_finds_it(node: S
 async def test_an_account_of_the_same_e_mail_is_linked_not_duplicated(node: ServerProcess,
                                                                        provider: OidcProvider) -> None:
     admin, org = await configure(node, provider, auto_create=False)
-    existing = await admin.request("POST", "/admin/users", {"username": "grace", "display_name": "Grace",
-                                                           "password": "a-long-password-9", "email": "grace@corp.example"})
+    existing = await admin.request("POST", "/admin/users", {
+        "username": "grace", "display_name": "Grace", "password": "a-long-password-9", "email": "grace@corp.example"})
     provider.user = person_claims("grace")
     session = await Browser(node).sign_in(provider, org)
     assert session["user"]["id"] == existing["id"]
