@@ -124,7 +124,6 @@ ERROR_CODES: dict[str, str] = {
     "unavailable": "A service the server depends on failed; try again later.",
     "email_unavailable": "The e-mail could not be sent; try again later.",
     "rate_limited": "Too many requests; retry after the given number of seconds.",
-    "sso_required": "This organisation signs in through single sign-on (admins keep their password).",
     "sso_unavailable": "The directory or identity provider could not be reached; try again later.",
     "sso_state_invalid": "The single sign-on attempt is unknown, expired, used, or from another browser.",
     "sso_rejected": "The identity provider did not sign the person in.",

@@ -204,8 +204,7 @@ def _valid_email(text: str) -> str | None:
         return None
 
 
-def check_password_login(sso_required: bool, role: OrgRole) -> None:
-    """With single sign-on required, only admins keep their password (break-glass when the provider fails)."""
-    if sso_required and role is not OrgRole.ADMIN:
-        raise Forbidden("This organisation signs in through single sign-on: use its button on the sign-in page.",
-                        code="sso_required")
+def password_login_allowed(sso_required: bool, role: OrgRole) -> bool:
+    """With single sign-on required, only admins keep their password (break-glass when the provider fails).
+    A refused password is answered like a wrong one (``invalid_credentials``): never confirmed right."""
+    return not sso_required or role is OrgRole.ADMIN

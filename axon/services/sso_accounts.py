@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..domain.content import validate_name, validate_username
-from ..domain.errors import Forbidden, ValidationFailed
+from ..domain.errors import Forbidden, Unauthenticated, ValidationFailed
 from ..domain.ids import new_id
 from ..domain.model import OrgRole
 from ..domain.names import search_key
@@ -36,7 +36,7 @@ def account_for(tx: Tx, org_id: str, kind: str, person: DirectoryUser, *, create
         enable_for_directory(tx, user, kind)  # back in the directory's access group since the last sync
         user["disabled"] = False
     if user["disabled"]:
-        raise Forbidden("This account is disabled: ask an administrator.", code="account_disabled")
+        raise Unauthenticated("This account is disabled: ask an administrator.", code="account_disabled")
     refresh_profile(tx, user, person)
     if manage_role:
         apply_role(tx, user, OrgRole.ADMIN if person.is_admin else OrgRole.MEMBER)

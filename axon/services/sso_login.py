@@ -24,7 +24,7 @@ from ..domain.errors import Forbidden, NotFound, RateLimited, Unauthenticated, V
 from ..domain.ids import new_token
 from ..domain.model import OrgRole
 from ..domain.ratelimit import RateLimiter
-from ..domain.sso import DirectoryUser, check_email_allowed, check_password_login, oidc_config_from_stored
+from ..domain.sso import DirectoryUser, check_email_allowed, oidc_config_from_stored, password_login_allowed
 from ..store import accounts, sso
 from .core import Core
 from .ports import Directory, DirectoryUnavailable, IdentityProvider, SsoRejected
@@ -88,11 +88,7 @@ class SsoLogin:
     async def password_allowed(self, user: Row) -> bool:
         """May this account sign in with a local password? Not a member's when SSO is required."""
         required = await self.core.read(lambda c: sso.sso_required(c, user["org_id"]))
-        try:
-            check_password_login(required, OrgRole(user["org_role"]))
-        except Forbidden:
-            return False
-        return True
+        return password_login_allowed(required, OrgRole(user["org_role"]))
 
     # --- OpenID Connect ---------------------------------------------------------------------
 

@@ -451,7 +451,6 @@ export default {
   "sso.remove_ldap_confirm": "Remove the LDAP settings? Linked accounts stay, but can only sign in with a local password.",
   "sso.remove_oidc_confirm": "Remove the OpenID Connect provider? Its button disappears from the sign-in page.",
   "sso.saved": "Sign-in settings saved.",
-  "error.sso_required": "Members of this organisation sign in with single sign-on.",
   "error.sso_unavailable": "The directory or identity provider could not be reached. Try again later.",
   "error.sso_state_invalid": "This sign-in expired or was started in another browser. Start again.",
   "error.sso_rejected": "The identity provider did not sign you in.",

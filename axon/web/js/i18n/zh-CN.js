@@ -445,7 +445,6 @@ export default {
   "sso.remove_ldap_confirm": "确定移除 LDAP 设置吗？已关联的账号会保留，但只能用本地密码登录。",
   "sso.remove_oidc_confirm": "确定移除此 OpenID Connect 身份提供方吗？登录页上的按钮将消失。",
   "sso.saved": "登录设置已保存。",
-  "error.sso_required": "本组织的成员须通过单点登录进入。",
   "error.sso_unavailable": "无法连接目录或身份提供方，请稍后再试。",
   "error.sso_state_invalid": "本次登录已过期，或是在另一个浏览器中发起的。请重新开始。",
   "error.sso_rejected": "身份提供方未完成登录。",
