@@ -28,7 +28,7 @@ async def oidc_start(body: OidcStartBody, request: Request, svc: Svc) -> Respons
     return fast_json(OidcStart(url))
 
 
-@router.get("/auth/oidc/callback", status_code=303, responses={
+@router.get("/auth/oidc/callback", status_code=303, response_class=RedirectResponse, responses={
     303: {"description": "On to the web client (#/sso/<state>), which finishes the sign-in."}, **errors(422)})
 async def oidc_callback(svc: Svc, state: str = "", code: str | None = None, error: str | None = None) -> Response:
     """Where the provider sends the browser back (the redirect URI to register with it)."""

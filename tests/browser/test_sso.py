@@ -138,5 +138,11 @@ def test_admin_connects_the_directory_tests_saves_and_syncs(axon: AxonServer, op
     assert settings["ldap"]["enabled"] and settings["ldap"]["has_bind_password"]
     if locale == "en-US":
         screenshot(page, "admin-sign-in")
-        page.get_by_test_id("sso-oidc-form").scroll_into_view_if_needed()
+        oidc = page.get_by_test_id("sso-oidc-form")  # filled in for the picture, not saved
+        for name, value in (("display_name", "Corp SSO"), ("issuer", "https://login.corp.example"),
+                            ("client_id", "axon-chat"), ("client_secret", "s3cret-from-the-provider"),
+                            ("allowed_domains", "corp.example")):
+            oidc.get_by_test_id(f"sso-{name}").fill(value)
+        oidc.get_by_test_id("sso-oidc_enabled").check()
+        page.get_by_test_id("sso-oidc-save").scroll_into_view_if_needed()
         screenshot(page, "admin-sign-in-oidc")
