@@ -55,6 +55,14 @@ class Settings(BaseSettings):
                                      "checked against with StartTLS or LDAPS; none = the system's.")
     directory_sync_check_interval: float = Field(
         60.0, description="Seconds between a node's looks for organisations whose LDAP sync is due.")
+    audit_key: SecretStr | None = Field(
+        None, description="Key sealing the audit log's entries (at least 32 characters), kept out of the database; "
+        "the same on every node. Unset: generated once into <data_dir>/audit.key.")
+    audit_older_keys: SecretStr | None = Field(
+        None, description="Comma-separated earlier audit keys, so entries they sealed still verify.")
+    audit_anchor_interval: float = Field(
+        300.0, description="Seconds between writes of the audit chains' heads to <data_dir>/audit-anchors.jsonl "
+        "and the log (what shows a log cut off at its end).")
 
     max_text_bytes: int = Field(16 * 1024, description="Largest message text in UTF-8 bytes.")
     max_frame_bytes: int = Field(64 * 1024, description="Largest WebSocket frame accepted.")

@@ -30,18 +30,20 @@ async def oidc_start(body: OidcStartBody, request: Request, svc: Svc) -> Respons
 
 @router.get("/auth/oidc/callback", status_code=303, response_class=RedirectResponse, responses={
     303: {"description": "On to the web client (#/sso/<state>), which finishes the sign-in."}, **errors(422)})
-async def oidc_callback(svc: Svc, state: str = "", code: str | None = None, error: str | None = None) -> Response:
+async def oidc_callback(request: Request, svc: Svc, state: str = "", code: str | None = None,
+                        error: str | None = None) -> Response:
     """Where the provider sends the browser back (the redirect URI to register with it)."""
-    known = await svc.sso_login.callback(state[:128], code, error)
+    known = await svc.sso_login.callback(state[:128], code, error, client_address(request))
     target = f"/#/sso/{quote(known, safe='')}" if known else "/#/sso-failed/sso_state_invalid"
     return RedirectResponse(target, status_code=303)
 
 
 @router.post("/auth/oidc/finish", status_code=201, responses=returns(Session, 401, 403, 422, status=201))
-async def oidc_finish(body: OidcFinishBody, svc: Svc) -> Response:
+async def oidc_finish(body: OidcFinishBody, request: Request, svc: Svc) -> Response:
     """Take a completed sign-in (once, with the binding given to /auth/oidc/start): a new device's token."""
     user = await svc.sso_login.finish(body.state, body.binding)
-    return fast_json(Session(**await svc.auth.new_session(user, body.device_name)), 201)
+    session = await svc.auth.new_session(user, body.device_name, "oidc", client_address(request))
+    return fast_json(Session(**session), 201)
 
 
 @router.get("/admin/sso", responses=returns(SsoSettings, 401, 403))

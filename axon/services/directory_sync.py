@@ -12,24 +12,27 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from ..domain import audit as actions
 from ..domain import policy
+from ..domain.audit import AuditActor, AuditEvent
 from ..domain.errors import Conflict
 from ..domain.model import Actor, OrgRole
 from ..domain.sso import DirectoryUser, LdapConfig, ldap_config_from_stored
 from ..protocol.rest import SyncSummary
 from ..store import sso
 from ..store.tx import Tx
+from .audit import AuditTrail
 from .core import Core
 from .ports import Directory, DirectoryUnavailable
 from .sso import SsoSettings, sync_view, unavailable
-from .sso_accounts import apply_role, disable_for_directory, enable_for_directory, refresh_profile
+from .sso_accounts import DIRECTORY, apply_role, disable_for_directory, enable_for_directory, refresh_profile
 
 log = logging.getLogger("axon.sso")
 Row = dict[str, Any]
 LEASE_MS = 10 * 60_000  # longer than any sync; a node that died mid-sync frees it at the end
 
 
-def _sync_linked(tx: Tx, config: LdapConfig, people: list[DirectoryUser], org_id: str) -> Row:
+def _sync_linked(tx: Tx, config: LdapConfig, people: list[DirectoryUser], org_id: str, audit: AuditTrail) -> Row:
     """Apply the directory to every linked account in one transaction; counts of what changed."""
     by_subject = {p.subject: p for p in people}
     counts = {"checked": 0, "updated": 0, "disabled": 0, "enabled": 0}
@@ -38,15 +41,17 @@ def _sync_linked(tx: Tx, config: LdapConfig, people: list[DirectoryUser], org_id
         person = by_subject.get(user["subject"])
         if person is None or not person.in_access_group:
             if not user["disabled"]:
-                disable_for_directory(tx, user, "ldap")
+                reason = "left_directory" if person is None else "left_access_group"
+                disable_for_directory(tx, user, "ldap", reason, audit)
                 counts["disabled"] += 1
             continue
         if user["disabled"] and user["disabled_by_sync"]:
-            enable_for_directory(tx, user, "ldap")
+            enable_for_directory(tx, user, "ldap", audit)
             counts["enabled"] += 1
         changed = refresh_profile(tx, user, person)
         if config.admin_group_dn:
-            changed = apply_role(tx, user, OrgRole.ADMIN if person.is_admin else OrgRole.MEMBER) or changed
+            role = OrgRole.ADMIN if person.is_admin else OrgRole.MEMBER
+            changed = apply_role(tx, user, role, audit) or changed
         counts["updated"] += int(changed)
     return counts
 
@@ -69,7 +74,7 @@ class DirectorySync:
         if not await self._claim(actor.org_id):
             raise Conflict("A directory sync is running; try again in a moment.", code="sync_running")
         try:
-            return sync_view(await self._sync(actor.org_id, *found))
+            return sync_view(await self._sync(actor.org_id, *found, self.core.audit.actor(actor)))
         except DirectoryUnavailable as exc:
             raise unavailable(exc) from exc
 
@@ -77,15 +82,22 @@ class DirectorySync:
         return bool(await self.core.write(lambda tx: sso.claim_sync(tx.conn, org_id, self.node_id, tx.now_ms,
                                                                      LEASE_MS)))
 
-    async def _sync(self, org_id: str, config: LdapConfig, secret: str) -> Row:
-        """Sync holding the lease; the lease is released whatever happens, the result kept on success."""
+    async def _sync(self, org_id: str, config: LdapConfig, secret: str, who: AuditActor = DIRECTORY) -> Row:
+        """Sync holding the lease; the lease is released whatever happens, the result kept on success.
+        Recorded as ``sso.directory_synced`` (by ``who``: the admin of "Sync now", else the sync itself)."""
         result: Row | None = None
         try:
             people = await self.directory.people(config, secret)
-            counts = await self.core.write(lambda tx: _sync_linked(tx, config, people, org_id))
-            revoked = counts["disabled"]
-            if revoked:  # the revoked devices' cached tokens: forgotten here, other nodes on the signal
-                log.info("directory sync of %s disabled %d account(s)", org_id, revoked)
+
+            def apply(tx: Tx) -> Row:
+                counts = _sync_linked(tx, config, people, org_id, self.core.audit)
+                self.core.audit.record(tx, AuditEvent(org_id, actions.SSO_DIRECTORY_SYNCED, who, "org", org_id,
+                                                      {"directory_entries": len(people), **counts}))
+                return counts
+
+            counts = await self.core.write(apply)
+            if counts["disabled"]:
+                log.info("directory sync of %s disabled %d account(s)", org_id, counts["disabled"])
             result = {"at": self.core.clock.now_ms(), "directory_entries": len(people), **counts}
             return result
         finally:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..domain import audit as actions
 from ..domain import policy
 from ..domain.clock import iso_from_ms
 from ..domain.errors import Conflict, NotFound, Unavailable
@@ -90,10 +91,15 @@ class SsoSettings:
         return await self._view(actor.org_id)
 
     async def _put(self, actor: Actor, kind: str, enabled: bool, config: Row, secret: str | None) -> None:
+        # The settings an admin sees are in the entry; the secret never is (only whether it changed).
+        event = self.core.audit.event(actor, actions.SSO_SETTINGS_CHANGED, "org", actor.org_id, kind=kind,
+                                      enabled=enabled, secret_changed=secret is not None, settings=config)
+
         def write(tx: Any) -> None:
             sso.put_provider(tx.conn, actor.org_id, kind, enabled, config, secret, tx.now_ms)
             if not enabled:
                 self._keep_policy_possible(tx, actor.org_id)
+            self.core.audit.record(tx, event)
 
         await self.core.write(write)
 
@@ -102,9 +108,14 @@ class SsoSettings:
         if kind not in KINDS:
             raise NotFound("No such sign-in provider.")
 
+        event = self.core.audit.event(actor, actions.SSO_SETTINGS_CHANGED, "org", actor.org_id, kind=kind,
+                                      removed=True)
+
         def write(tx: Any) -> None:
-            sso.delete_provider(tx.conn, actor.org_id, kind)
-            self._keep_policy_possible(tx, actor.org_id)
+            if sso.get_provider(tx.conn, actor.org_id, kind) is not None:
+                sso.delete_provider(tx.conn, actor.org_id, kind)
+                self._keep_policy_possible(tx, actor.org_id)
+                self.core.audit.record(tx, event)
 
         await self.core.write(write)
         return await self._view(actor.org_id)
@@ -118,11 +129,17 @@ class SsoSettings:
     async def set_required(self, actor: Actor, required: bool) -> SsoSettingsView:
         policy.check_org_admin(actor)
 
+        event = self.core.audit.event(actor, actions.ORG_POLICY_CHANGED, "org", actor.org_id,
+                                      setting="sso_required", to=required)
+
         def write(tx: Any) -> None:
             if required and not any((p := sso.get_provider(tx.conn, actor.org_id, k)) and p["enabled"] for k in KINDS):
                 raise Conflict("Turn on LDAP or an OpenID Connect provider before requiring single sign-on.",
                                code="sso_not_configured", field="sso_required")
+            before = sso.sso_required(tx.conn, actor.org_id)
             sso.set_sso_required(tx.conn, actor.org_id, required, tx.now_ms)
+            if before != required:
+                self.core.audit.record(tx, event.with_details(**{"from": before}))
 
         await self.core.write(write)
         return await self._view(actor.org_id)

@@ -20,6 +20,8 @@ import hmac
 import math
 from typing import Any
 
+from ..domain import audit as actions
+from ..domain.audit import AuditActor, AuditEvent
 from ..domain.errors import Forbidden, NotFound, RateLimited, Unauthenticated, ValidationFailed
 from ..domain.ids import new_token
 from ..domain.model import OrgRole
@@ -59,7 +61,7 @@ class SsoLogin:
 
     # --- LDAP: the directory checks the password ------------------------------------------
 
-    async def directory_login(self, org_id: str | None, login: str, password: str) -> Row | None:
+    async def directory_login(self, org_id: str | None, login: str, password: str, address: str) -> Row | None:
         """The account whose directory entry ``login`` names, if ``password`` binds as it; None when the
         organisation has no directory or the directory says no (a local password may still match)."""
         org_id = org_id or await self._only_ldap_org()
@@ -73,12 +75,19 @@ class SsoLogin:
             return None  # a local password (the admins' break-glass) may still work; logged by the caller
         if person is None:
             return None
+        oid = org_id
         if not person.in_access_group:
+            await self._failed(oid, "ldap", "sso_no_access", address, person.login)
             raise Forbidden("Your directory account is not in the group that may use this organisation.",
                             code="sso_no_access")
-        oid = org_id
         return await self.core.write(lambda tx: account_for(tx, oid, "ldap", person, create=True,
-                                                            manage_role=bool(config.admin_group_dn)))
+                                                            manage_role=bool(config.admin_group_dn),
+                                                            audit=self.core.audit, address=address))
+
+    async def _failed(self, org_id: str, kind: str, reason: str, address: str, who: str = "") -> None:
+        """``sso.login_failed``: a sign-in the directory or provider could not vouch for."""
+        await self.core.record_audit(AuditEvent(org_id, actions.SSO_LOGIN_FAILED, AuditActor(None, None, address),
+                                                "login", who[:64], {"kind": kind, "reason": reason}))
 
     async def _only_ldap_org(self) -> str | None:
         """Without an organisation named, the one organisation that has LDAP on (if just one has)."""
@@ -119,7 +128,7 @@ class SsoLogin:
             raise RateLimited(f"Too many sign-ins from this address; wait {math.ceil(decision.retry_after)} s.",
                               retry_after=decision.retry_after)
 
-    async def callback(self, state: str, code: str | None, error: str | None) -> str | None:
+    async def callback(self, state: str, code: str | None, error: str | None, address: str = "") -> str | None:
         """Complete a sign-in from the provider's redirect; the state to send the browser on with, or None
         when the state is unknown or expired (nothing was done)."""
         login = await self.core.read(lambda c: sso.get_oidc_login(c, state)) if state else None
@@ -128,7 +137,7 @@ class SsoLogin:
         if login["user_id"] is not None or login["error"] is not None:
             return state  # a replayed callback: the first outcome stands
         try:
-            user_id, failure = await self._verify(login, code, error), None
+            user_id, failure = await self._verify(login, code, error, address), None
         except SsoRejected as exc:
             user_id, failure = None, exc.code
         except (Forbidden, Unauthenticated) as exc:
@@ -136,9 +145,11 @@ class SsoLogin:
         except DirectoryUnavailable:
             user_id, failure = None, "sso_unavailable"
         await self.core.write(lambda tx: sso.complete_oidc_login(tx.conn, state, user_id, failure))
+        if failure is not None:
+            await self._failed(login["org_id"], "oidc", failure, address)
         return state
 
-    async def _verify(self, login: Row, code: str | None, error: str | None) -> str:
+    async def _verify(self, login: Row, code: str | None, error: str | None, address: str) -> str:
         if error or not code:
             raise SsoRejected("sso_rejected", f"The provider answered {error or 'no code'}.")
         row = await self.core.read(lambda c: sso.get_provider(c, login["org_id"], "oidc"))
@@ -153,7 +164,8 @@ class SsoLogin:
         person = DirectoryUser(person.subject, person.login, email, person.display_name)
         org_id = login["org_id"]
         user = await self.core.write(lambda tx: account_for(tx, org_id, "oidc", person, create=config.auto_create,
-                                                            manage_role=False))
+                                                            manage_role=False, audit=self.core.audit,
+                                                            address=address))
         return str(user["id"])
 
     async def finish(self, state: str, binding: str) -> Row:
