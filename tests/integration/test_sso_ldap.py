@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from axon.client import ApiError, RestApi
+from tests.support.audit_rows import entries, verify
 from tests.support.people import admin_rest
 from tests.support.server import ServerProcess
 from tests.support.slapd import (
@@ -149,6 +151,20 @@ async def test_sync_follows_the_directory_and_disables_leavers_at_once(node: Ser
     assert (await login(node, "bob", "bob-directory-1"))["user"]["id"] == bob["user"]["id"]
     settings = await admin.request("GET", "/admin/sso")
     assert settings["ldap"]["last_sync"]["enabled"] == 1 and settings["ldap"]["last_sync_at"]
+
+    # The audit log holds who did what: the leavers disabled by the sync, the syncs, the re-enabling.
+    org_id = (await admin.request("GET", "/org"))["id"]
+    log = [(e["action"], e["target_id"], json.loads(e["details"])) for e in await entries(node, org_id)]
+    disabled = {t: d for a, t, d in log if a == "user.disabled" and d.get("by") == "directory_sync"}
+    assert disabled[bob["user"]["id"]]["reason"] == "left_access_group"
+    assert disabled[frank["user"]["id"]]["reason"] == "left_directory"
+    assert disabled[bob["user"]["id"]]["devices_revoked"] == 1
+    assert ("user.enabled", bob["user"]["id"], {"by": "directory_sync"}) in log
+    assert [d["disabled"] for a, _, d in log if a == "sso.directory_synced"][-2:] == [2, 0]
+    assert any(a == "auth.login" and t == bob["user"]["id"] and d["method"] == "ldap" for a, t, d in log)
+    assert any(a == "user.created" and t == frank["user"]["id"] and d["via"] == "ldap" for a, t, d in log)
+    assert READER_PASSWORD not in str(log)  # settings changes are recorded without the secret
+    assert verify(node).returncode == 0
 
 
 async def test_an_account_an_admin_disabled_stays_disabled(node: ServerProcess, admin: RestApi) -> None:

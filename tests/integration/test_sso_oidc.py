@@ -3,6 +3,7 @@ flow with PKCE end to end, and every check of the provider's answer refusing a s
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterator
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 
 from axon.client import ApiError, RestApi
 from tests.support.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider
+from tests.support.audit_rows import entries
 from tests.support.people import admin_rest, new_person
 from tests.support.server import ServerProcess
 
@@ -113,6 +115,10 @@ async def test_a_first_sign_in_creates_the_account_and_a_second_finds_it(node: S
     assert me["id"] == session["user"]["id"]
     again = await Browser(node).sign_in(provider, org)
     assert again["user"]["id"] == session["user"]["id"] and again["token"] != session["token"]
+    log = [(e["action"], e["target_id"], json.loads(e["details"])) for e in await entries(node, session["org"]["id"])]
+    mine = [(a, d) for a, t, d in log if t == me["id"]]
+    assert [a for a, _ in mine] == ["user.created", "sso.identity_linked", "auth.login", "auth.login"]
+    assert mine[0][1]["via"] == "oidc" and mine[2][1]["method"] == "oidc"
     settings = await admin.request("GET", "/admin/sso")
     assert settings["oidc"]["has_client_secret"] is True and "client_secret" not in settings["oidc"]
     assert CLIENT_SECRET not in str(settings)
@@ -150,6 +156,9 @@ async def test_a_spoiled_id_token_signs_nobody_in(node: ServerProcess, provider:
     with pytest.raises(ApiError) as refused:
         await Browser(node).sign_in(provider, org)
     assert refused.value.code == code and refused.value.status in (401, 403)
+    org_id = (await (await admin_rest(node.url)).request("GET", "/org"))["id"]
+    last = [e for e in await entries(node, org_id) if e["action"] == "sso.login_failed"][-1]
+    assert json.loads(last["details"]) == {"kind": "oidc", "reason": code}
 
 
 async def test_a_wrong_or_replayed_state_or_another_browser_gets_nothing(node: ServerProcess,
