@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from axon.client import ApiError, RestApi
-from tests.support.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider
 from tests.support.audit_rows import entries
+from tests.support.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider
 from tests.support.people import admin_rest, new_person
 from tests.support.server import ServerProcess
 
