@@ -11,7 +11,7 @@ import asyncio
 import math
 import ssl
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from ldap3 import BASE, NONE, SUBTREE, Connection, Server, Tls
@@ -69,11 +69,12 @@ class LdapDirectory:
         try:
             conn.open()
             if config.security == "starttls":
-                conn.start_tls()
+                conn.start_tls(read_server_info=False)
             conn.bind()
             yield conn
         finally:
-            conn.unbind()
+            with suppress(LDAPException):  # a failed handshake leaves a broken socket: keep its error, not this
+                conn.unbind()
 
     @contextmanager
     def _service(self, config: LdapConfig, secret: str) -> Iterator[Connection]:

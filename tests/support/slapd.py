@@ -31,7 +31,7 @@ include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/inetorgperson.schema
 include /etc/ldap/schema/nis.schema
-modulepath /usr/lib/ldap
+{tls}modulepath /usr/lib/ldap
 moduleload back_mdb
 pidfile {dir}/slapd.pid
 argsfile {dir}/slapd.args
@@ -75,13 +75,51 @@ def seed(people: list[str], groups: list[str]) -> str:
     return "\n".join(base + people + groups)
 
 
+def write_certificates(folder: Path) -> Path:
+    """A test CA and a certificate for 127.0.0.1 signed by it (in ``folder``); the CA's path."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    def name(text: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, text)])
+
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = (x509.CertificateBuilder().subject_name(name("Axon test CA")).issuer_name(name("Axon test CA"))
+          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+          .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    cert = (x509.CertificateBuilder().subject_name(name("127.0.0.1")).issuer_name(ca.subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    (folder / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    (folder / "server.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "server.key").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                          serialization.PrivateFormat.PKCS8,
+                                                          serialization.NoEncryption()))
+    return folder / "ca.pem"
+
+
 class Slapd:
-    def __init__(self, ldif: str) -> None:
+    def __init__(self, ldif: str, tls: bool = False) -> None:
         # A folder of its own under /tmp: pytest's are private to the user running the tests, and slapd
         # runs as another (nobody) when that user is root.
         self.folder = Path(tempfile.mkdtemp(prefix="axon-slapd-"))
         self.port = free_port()
         self.url = f"ldap://127.0.0.1:{self.port}"
+        self.tls = tls  # StartTLS on ``url``, and LDAPS on ``ldaps_url``, with a certificate of a test CA
+        self.ldaps_port = free_port()
+        self.ldaps_url = f"ldaps://127.0.0.1:{self.ldaps_port}"
+        self.ca_file: Path | None = None
         self.proc: subprocess.Popen[bytes] | None = None
         self.ldif = ldif
 
@@ -91,12 +129,18 @@ class Slapd:
             pytest.fail("slapd is not installed: `make test` installs it (apt-get install slapd ldap-utils)")
         (self.folder / "db").mkdir()
         config = self.folder / "slapd.conf"
+        tls = ""
+        if self.tls:
+            self.ca_file = write_certificates(self.folder)
+            tls = (f"TLSCACertificateFile {self.ca_file}\nTLSCertificateFile {self.folder}/server.pem\n"
+                   f"TLSCertificateKeyFile {self.folder}/server.key\n")
         config.write_text(CONFIG.format(dir=self.folder, suffix=SUFFIX, root_dn=ROOT_DN, root_password=ROOT_PASSWORD,
-                                        reader_dn=READER_DN))
+                                        reader_dn=READER_DN, tls=tls))
         (self.folder / "seed.ldif").write_text(self.ldif)
         subprocess.run(["/usr/sbin/slapadd", "-f", str(config), "-l", str(self.folder / "seed.ldif")], check=True,
                        capture_output=True)
-        command = [binary, "-f", str(config), "-h", self.url + "/", "-d", "0"]
+        listen = self.url + "/" + (f" {self.ldaps_url}/" if self.tls else "")
+        command = [binary, "-f", str(config), "-h", listen, "-d", "0"]
         if os.geteuid() == 0:  # never as root: the tests' directory runs as nobody
             for path in [self.folder, *self.folder.rglob("*")]:
                 os.chown(path, 65534, 65534)
