@@ -15,7 +15,7 @@ from .schemas import LdapSettingsBody, OidcFinishBody, OidcSettingsBody, OidcSta
 router = APIRouter(tags=["sso"])
 
 
-@router.get("/auth/sso/options", responses=returns(SignInOptions, 404, 422))
+@router.get("/auth/sso/options", responses=returns(SignInOptions, 400, 404, 422))
 async def sign_in_options(svc: Svc, org: str | None = None) -> Response:
     """Public: how people of ``org`` sign in (without ``org``: the server's only organisation, if it has one)."""
     return fast_json(await svc.sso_settings.sign_in_options(org))
@@ -29,7 +29,7 @@ async def oidc_start(body: OidcStartBody, request: Request, svc: Svc) -> Respons
 
 
 @router.get("/auth/oidc/callback", status_code=303, response_class=RedirectResponse, responses={
-    303: {"description": "On to the web client (#/sso/<state>), which finishes the sign-in."}, **errors(422)})
+    303: {"description": "On to the web client (#/sso/<state>), which finishes the sign-in."}, **errors(400, 422)})
 async def oidc_callback(request: Request, svc: Svc, state: str = "", code: str | None = None,
                         error: str | None = None) -> Response:
     """Where the provider sends the browser back (the redirect URI to register with it)."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import math
 from typing import Any
 
@@ -33,6 +34,7 @@ from .ports import Directory, DirectoryUnavailable, IdentityProvider, SsoRejecte
 from .sso import SsoSettings, unavailable
 from .sso_accounts import account_for
 
+log = logging.getLogger("axon.sso")
 Row = dict[str, Any]
 SIGN_IN_MINUTES = 10  # how long a started OpenID Connect sign-in may take
 ERROR_MESSAGES = {
@@ -71,8 +73,9 @@ class SsoLogin:
         config, secret = found
         try:
             person = await self.directory.authenticate(config, secret, login.strip(), password)
-        except DirectoryUnavailable:
-            return None  # a local password (the admins' break-glass) may still work; logged by the caller
+        except DirectoryUnavailable as exc:
+            log.warning("LDAP sign-in for organisation %s: %s", org_id, exc)
+            return None  # a local password (the admins' break-glass) may still work
         if person is None:
             return None
         oid = org_id

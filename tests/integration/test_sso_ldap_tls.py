@@ -44,13 +44,16 @@ async def test_a_directory_behind_tls_signs_people_in(node: ServerProcess, direc
     assert session["user"]["display_name"] == "TLS User"
 
 
-async def test_a_certificate_the_node_cannot_check_is_refused(tmp_path_factory: pytest.TempPathFactory,
+@pytest.fixture(scope="module")
+def trusting_the_system_cas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    proc = ServerProcess(tmp_path_factory.mktemp("ldap-no-ca")).start()
+    yield proc
+    proc.stop()
+
+
+async def test_a_certificate_the_node_cannot_check_is_refused(trusting_the_system_cas: ServerProcess,
                                                               directory: Slapd) -> None:
-    trusting_nobody = ServerProcess(tmp_path_factory.mktemp("ldap-no-ca")).start()  # the system's CAs only
-    try:
-        admin = await admin_rest(trusting_nobody.url)
-        for url, mode in ((directory.url, "starttls"), (directory.ldaps_url, "ldaps")):
-            found = await admin.request("POST", "/admin/sso/ldap/test", settings(url, mode))
-            assert found["ok"] is False and "certificate" in found["message"].lower(), found
-    finally:
-        trusting_nobody.stop()
+    admin = await admin_rest(trusting_the_system_cas.url)
+    for url, mode in ((directory.url, "starttls"), (directory.ldaps_url, "ldaps")):
+        found = await admin.request("POST", "/admin/sso/ldap/test", settings(url, mode))
+        assert found["ok"] is False and "certificate" in found["message"].lower(), found
