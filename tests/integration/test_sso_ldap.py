@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from axon.client import ApiError, RestApi
-from tests.support.audit_rows import entries, verify
+from tests.support.audit_rows import database_url, entries, verify
 from tests.support.people import admin_rest
 from tests.support.server import ServerProcess
 from tests.support.slapd import (
@@ -196,3 +199,12 @@ async def test_settings_are_validated(admin: RestApi, directory: Slapd) -> None:
         with pytest.raises(ApiError) as refused:
             await admin.request("PUT", "/admin/sso/ldap", ldap_settings(directory, **bad))
         assert refused.value.status == 400 and refused.value.details.get("field") == field, bad
+
+
+def test_the_shell_syncs_the_directory_too(node: ServerProcess, admin: RestApi) -> None:
+    """``axon admin sync-directory`` on the node's database, as an operator would from a cron job."""
+    env = {**node.env, "AXON_DATA_DIR": str(node.data_dir), "AXON_DATABASE_URL": database_url(node)}
+    done = subprocess.run([sys.executable, "-m", "axon", "admin", "sync-directory"], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"Directory sync: [67] directory entries, \d+ linked accounts checked", done.stdout), done.stdout
