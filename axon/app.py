@@ -43,6 +43,7 @@ from .services.send_limits import SendLimits, SendRates
 from .services.sso import SsoSettings
 from .services.sso_login import SsoLogin
 from .services.sync import Sync
+from .services.two_factor import CodeLimits, TwoFactor
 from .spine.durable import DurableRunner
 from .spine.spine import EventSpine
 from .store import accounts
@@ -102,7 +103,9 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     people = People(core, passwords, can_confirm_email=mailer.configured and bool(settings.public_url))
     auth = Auth(core, passwords, people, LoginLimits(
         settings.login_rate_per_account, settings.login_burst_per_account,
-        settings.login_rate_per_address, settings.login_burst_per_address), mailer, settings.public_url)
+        settings.login_rate_per_address, settings.login_burst_per_address), mailer, settings.public_url,
+        TwoFactor(core, passwords, CodeLimits(settings.two_factor_code_rate_per_account,
+                                              settings.two_factor_code_burst_per_account)))
     messages = Messages(core, SendLimits(clock, SendRates(settings.send_rate_per_user, settings.send_burst_per_user,
                                                           settings.send_rate_per_device,
                                                           settings.send_burst_per_device)))

@@ -270,6 +270,19 @@ def reset_password(
     console.print(f"Password of {username!r} was reset.")
 
 
+@admin_app.command("reset-two-factor")
+def reset_two_factor(username: str, org: OrgOpt = None) -> None:
+    """Remove a user's two-factor authentication (lost phone and recovery codes) and sign them out everywhere;
+    the way back in for the last admin, too."""
+
+    async def run(s: Any) -> None:
+        actor = await _admin_actor(s, org)
+        await s.auth.two_factor.admin_reset(actor, await _user_id(s, actor, username))
+
+    _with_services(run)
+    console.print(f"Two-factor authentication of {username!r} was reset; every device of theirs is signed out.")
+
+
 @admin_app.command("list-devices")
 def list_devices(username: str, org: OrgOpt = None) -> None:
     """List a user's devices (logins)."""

@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     login_burst_per_account: float = Field(10, description="Login attempts in a burst per account.")
     login_rate_per_address: float = Field(1.0, description="Login attempts per second per address.")
     login_burst_per_address: float = Field(30, description="Login attempts in a burst per address.")
+    two_factor_code_rate_per_account: float = Field(
+        1 / 60, description="Wrong two-factor codes (and re-typed passwords) per second per account, after the burst.")
+    two_factor_code_burst_per_account: float = Field(5, description="Wrong two-factor codes in a burst per account.")
     argon2_time_cost: int = Field(3, description="Argon2id iterations.")
     argon2_memory_kib: int = Field(65536, description="Argon2id memory in KiB.")
     argon2_parallelism: int = Field(2, description="Argon2id lanes.")
