@@ -1,7 +1,7 @@
 """single sign-on: LDAP and OIDC providers per organisation, linked identities, sign-in policy, OIDC logins
 
 Revision ID: 0011
-Revises: 0012
+Revises: 0010
 Create Date: 2026-12-07 09:50:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0011'
-down_revision = '0012'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
