@@ -6,12 +6,14 @@ import json
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
+import pyotp
 import pytest
 
-from axon.client import ApiError, RestApi
+from axon.client import ApiError, RestApi, SecondFactorRequired
 from tests.support.audit_rows import database_url, entries, verify
 from tests.support.people import admin_rest
 from tests.support.server import ServerProcess
@@ -208,3 +210,17 @@ def test_the_shell_syncs_the_directory_too(node: ServerProcess, admin: RestApi) 
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert re.search(r"Directory sync: [67] directory entries, \d+ linked accounts checked", done.stdout), done.stdout
+
+
+async def test_a_directory_password_is_a_first_factor_only(node: ServerProcess, admin: RestApi) -> None:
+    """An LDAP account with TOTP on still gives its code: the directory checks the password, Axon the code."""
+    first = await login(node, "erin", "erin-directory-1")
+    erin = RestApi(node.url, first["token"])
+    enrolment = await erin.begin_totp()
+    await erin.confirm_totp(pyotp.TOTP(enrolment["secret"]).now())
+    with pytest.raises(SecondFactorRequired) as asked:
+        await login(node, "erin", "erin-directory-1")
+    assert asked.value.step == "second_factor_required"
+    code = pyotp.TOTP(enrolment["secret"]).at(time.time() + 30)  # the next step: the last one is spent
+    session = await RestApi(node.url).complete_login(asked.value.challenge, code, "laptop")
+    assert session["user"]["id"] == first["user"]["id"]
