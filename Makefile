@@ -30,6 +30,11 @@ $(TEST_STAMP): pyproject.toml tests/browser/package-lock.json $(STAMP)
 	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji; }
 	@# nginx in front of a node: the reverse-proxy configuration of deploy/nginx is tested for real (test_nginx.py).
 	command -v nginx >/dev/null || test -x /usr/sbin/nginx || { apt-get update -qq && apt-get install -y -qq nginx; }
+	@# OpenLDAP's server for the LDAP sign-in and directory sync tests (each test starts its own slapd;
+	@# policy-rc.d keeps the package from starting the system one).
+	command -v slapd >/dev/null || [ -x /usr/sbin/slapd ] || { apt-get update -qq && \
+	  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slapd ldap-utils; rc=$$?; rm -f /usr/sbin/policy-rc.d; exit $$rc; }
 	@# axe-core for the accessibility checks (test_a11y.py), exactly as pinned in the lock file.
 	command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm; }
 	npm ci --prefix tests/browser --no-audit --no-fund

@@ -56,6 +56,11 @@ INVITE_CREATED = "invite.created"
 INVITE_REVOKED = "invite.revoked"
 CONVERSATION_ROLE_CHANGED = "conversation.role_changed"
 AUDIT_EXPORTED = "audit.exported"
+# Single sign-on (``services/sso*.py``, ``services/directory_sync.py``).
+SSO_SETTINGS_CHANGED = "sso.settings_changed"
+SSO_IDENTITY_LINKED = "sso.identity_linked"
+SSO_DIRECTORY_SYNCED = "sso.directory_synced"
+SSO_LOGIN_FAILED = "sso.login_failed"
 
 
 @dataclass(frozen=True, slots=True)

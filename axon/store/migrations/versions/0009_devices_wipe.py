@@ -1,7 +1,7 @@
 """devices: platform, last address, remote wipe (requested, confirmed)
 
 Revision ID: 0009
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-07 09:45:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0009'
-down_revision = '0010'  # chained after main's migrations (0008 -> 0012 -> 0010) when main was merged
+down_revision = '0011'  # chained after main's migrations (0008 -> 0012 -> 0010 -> 0011) when main was merged
 branch_labels = None
 depends_on = None
 

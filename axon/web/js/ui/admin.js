@@ -1,5 +1,5 @@
 // Administration (organisation admins only): users, invite links, the organisation (its name and
-// default channels) and its activity.
+// default channels), sign-in (LDAP, OpenID Connect: admin-signin.js) and its activity.
 
 import { api } from "../core/engine.js";
 import { clampQuery, listOf, seg } from "../core/api.js";
@@ -11,8 +11,9 @@ import { confirmAction, modal, promptText, toast } from "./dialogs.js";
 import { deviceList } from "./devices.js";
 import { href } from "./router.js";
 import { passwordMeter } from "./password_meter.js";
+import { signInPage } from "./admin-signin.js";
 
-const PAGES = { users: usersPage, invites: invitesPage, org: orgPage, activity: activityPage };
+const PAGES = { users: usersPage, invites: invitesPage, org: orgPage, signin: signInPage, activity: activityPage };
 
 export function mountAdmin(el, tab) {
   if (state.session.user.role !== "admin") {
