@@ -28,11 +28,12 @@ from .identity.oidc_client import OidcClient
 from .mail.smtp import NoMailer, SmtpMailer
 from .services.activity import Activity, OrgActivityCounter
 from .services.audit import AnchorKeeper, AuditTrail
-from .services.auth import Auth, LoginLimits, RevokedDevices
+from .services.auth import Auth, LoginLimits
 from .services.avatars import Avatars
 from .services.conversations import Conversations
 from .services.core import Core, Limits, TokenCache
 from .services.default_channels import DefaultChannels
+from .services.devices import Devices, RevokedDevices
 from .services.directory_sync import DirectorySync
 from .services.markers import Markers
 from .services.messages import Messages
@@ -101,7 +102,8 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism)
     mailer = build_mailer(settings)
     people = People(core, passwords, can_confirm_email=mailer.configured and bool(settings.public_url))
-    auth = Auth(core, passwords, people, LoginLimits(
+    devices = Devices(core)
+    auth = Auth(core, passwords, people, devices, LoginLimits(
         settings.login_rate_per_account, settings.login_burst_per_account,
         settings.login_rate_per_address, settings.login_burst_per_address), mailer, settings.public_url,
         TwoFactor(core, passwords, CodeLimits(settings.two_factor_code_rate_per_account,
@@ -112,15 +114,15 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     markers = Markers(core)
     sync = Sync(core)
     gateway = Gateway(settings=settings, clock=clock, bus=bus, auth=auth, messages=messages, markers=markers,
-                      sync=sync, signals=signals, people=people)
+                      sync=sync, signals=signals, people=people, devices=devices)
     directory = LdapDirectory(settings.ldap_timeout, settings.ldap_ca_file)
     sso_settings = SsoSettings(core, directory, settings.public_url)
     sso_login = SsoLogin(core, sso_settings, directory, OidcClient(settings.ldap_timeout))
     auth.sso = sso_login
     services = Services(settings, core, bus, auth, people, Conversations(core), messages, markers, sync, gateway,
                         Activity(core), spine, UserPreferences(core), Drafts(core),
-                        default_channels=DefaultChannels(core), avatars=Avatars(core), sso_settings=sso_settings,
-                        sso_login=sso_login, directory_sync=DirectorySync(
+                        default_channels=DefaultChannels(core), avatars=Avatars(core), devices=devices,
+                        sso_settings=sso_settings, sso_login=sso_login, directory_sync=DirectorySync(
                             core, sso_settings, directory, gateway.node_id, settings.directory_sync_check_interval))
     register_consumers(services)
     return services

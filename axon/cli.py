@@ -48,6 +48,12 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on [env AXON_HOST].")] = None,
     port: Annotated[int | None, typer.Option(help="Port [env AXON_PORT].")] = None,
     data_dir: Annotated[Path | None, typer.Option(help="Data folder [env AXON_DATA_DIR].")] = None,
+    tls_cert: Annotated[Path | None, typer.Option(help="Serve HTTPS/WSS with this PEM certificate (chain) "
+                                                       "[env AXON_TLS_CERT].")] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="The certificate's PEM private key [env AXON_TLS_KEY].")] = None,
+    tls_self_signed: Annotated[bool | None, typer.Option(
+        "--tls-self-signed", help="Serve HTTPS/WSS with a self-signed certificate made (once) in the data folder; "
+        "prints its fingerprint [env AXON_TLS_SELF_SIGNED].")] = None,
 ) -> None:
     """Run pending migrations, then serve until SIGTERM/SIGINT (clean shutdown)."""
     import uvicorn
@@ -58,17 +64,26 @@ def serve(
     from .store.migrate import upgrade
     from .store.private_files import private_directory
 
-    settings = _settings(host=host, port=port, data_dir=data_dir)
+    settings = _settings(host=host, port=port, data_dir=data_dir, tls_cert=tls_cert, tls_key=tls_key,
+                         tls_self_signed=tls_self_signed)
     _require_free_address(settings.host, settings.port)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     private_directory(settings.data_dir)
+    certificate = _serving_certificate(settings)
     upgrade(settings.effective_database_url)
     asgi = composition.create(settings)
-    url = settings.public_url or f"http://{settings.host}:{settings.port}"
+    scheme = "https" if certificate else "http"
+    url = settings.public_url or f"{scheme}://{settings.host}:{settings.port}"
     print(f"Axon is serving at {url}  (database: {_masked_db(settings)})", flush=True)
+    if certificate:
+        print(f"TLS certificate {certificate.cert_file}\n  SHA-256 fingerprint {certificate.fingerprint}", flush=True)
     uvicorn.run(
         asgi,
+        # HTTPS and WSS on the same port: TLS wraps the connection below uvicorn's protocols, so the
+        # header deadline and the WebSocket fast path (api/fast_ws.py) work unchanged.
+        ssl_certfile=str(certificate.cert_file) if certificate else None,
+        ssl_keyfile=str(certificate.key_file) if certificate else None,
         host=settings.host,
         port=settings.port,
         log_level="warning" if settings.log_level == "info" else settings.log_level,
@@ -85,6 +100,27 @@ def serve(
         lifespan="on",
         backlog=4096,
     )
+
+
+def _serving_certificate(settings: Settings) -> Any:
+    """The certificate to serve with (``axon.tls.ServingCertificate``), or None for plain HTTP."""
+    from . import tls
+
+    if settings.tls_self_signed:
+        if settings.tls_cert or settings.tls_key:
+            typer.echo("Give either --tls-cert/--tls-key or --tls-self-signed, not both.", err=True)
+            raise typer.Exit(2)
+        return tls.self_signed_certificate(settings.data_dir, settings.host)
+    if bool(settings.tls_cert) != bool(settings.tls_key):
+        typer.echo("--tls-cert and --tls-key go together.", err=True)
+        raise typer.Exit(2)
+    if settings.tls_cert and settings.tls_key:
+        try:
+            return tls.given_certificate(settings.tls_cert, settings.tls_key)
+        except (OSError, ValueError) as exc:
+            typer.echo(f"Cannot read the TLS certificate {settings.tls_cert}: {exc}", err=True)
+            raise typer.Exit(2) from None
+    return None
 
 
 def _require_free_address(host: str, port: int) -> None:
@@ -229,7 +265,8 @@ def create_user(
 
 @admin_app.command("disable-user")
 def disable_user(username: str, enable: Annotated[bool, typer.Option("--enable")] = False, org: OrgOpt = None) -> None:
-    """Disable a user (revoking every device) or, with --enable, enable them again."""
+    """Disable a user (offboarding: every device is revoked and ordered to wipe its local data; the content
+    stays) or, with --enable, enable them again (revoked devices stay revoked)."""
 
     async def run(s: Any) -> Any:
         actor = await _admin_actor(s, org)
@@ -289,12 +326,27 @@ def list_devices(username: str, org: OrgOpt = None) -> None:
 
     async def run(s: Any) -> Any:
         actor = await _admin_actor(s, org)
-        return await s.auth.list_devices(actor, await _user_id(s, actor, username))
+        return await s.devices.list(actor, await _user_id(s, actor, username))
 
-    table = Table("device", "name", "created", "last seen", "revoked")
+    table = Table("device", "name", "platform", "created", "last seen", "address", "status", "wipe ordered",
+                  "wiped")
     for d in _with_services(run):
-        table.add_row(d.id, d.name, d.created_at or "", d.last_seen_at or "", d.revoked_at or "")
+        table.add_row(d.id, d.name, d.platform, d.created_at or "", d.last_seen_at or "", d.last_address, d.status,
+                      d.wipe_requested_at or "", d.wiped_at or "")
     console.print(table)
+
+
+@admin_app.command("wipe-device")
+def wipe_device(username: str, device_id: str, org: OrgOpt = None) -> None:
+    """Order one of a user's devices to wipe its local data (it is revoked at once; running nodes tell it
+    within a second, or when it next connects)."""
+
+    async def run(s: Any) -> Any:
+        actor = await _admin_actor(s, org)
+        return await s.devices.order_wipe(actor, device_id, await _user_id(s, actor, username))
+
+    device = _with_services(run)
+    console.print(f"Device {device.id} is ordered to wipe its data (status: {device.status}).")
 
 
 # --- audit ---------------------------------------------------------------------

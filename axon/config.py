@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     )
     redis_url: str | None = Field(None, description="Redis URL for fan-out between nodes; none = in-process.")
     public_url: str | None = Field(None, description="URL people use to reach this node (for printed links).")
+    tls_cert: Path | None = Field(None, description="PEM certificate (chain) to serve HTTPS/WSS with; needs tls_key.")
+    tls_key: Path | None = Field(None, description="PEM private key of tls_cert.")
+    tls_self_signed: bool = Field(False, description="Serve HTTPS/WSS with a self-signed certificate kept in "
+                                  "<data_dir>/tls (for trying TLS out; clients pin its printed fingerprint).")
     log_level: str = Field("info", description="debug, info, warning or error.")
     trusted_proxies: str = Field(
         "", description="Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For and "

@@ -17,6 +17,7 @@ from .services.avatars import Avatars
 from .services.conversations import Conversations
 from .services.core import Core
 from .services.default_channels import DefaultChannels
+from .services.devices import Devices
 from .services.directory_sync import DirectorySync
 from .services.markers import Markers
 from .services.messages import Messages
@@ -47,6 +48,7 @@ class Services:
     drafts: Drafts
     default_channels: DefaultChannels
     avatars: Avatars
+    devices: Devices
     sso_settings: SsoSettings
     sso_login: SsoLogin
     directory_sync: DirectorySync

@@ -64,6 +64,17 @@ class Device(Shape):
     last_seen_at: Timestamp
     revoked_at: Timestamp
     current: bool
+    platform: Annotated[str, msgspec.Meta(
+        description="Browser and system (or program) from the sign-in's User-Agent, e.g. \"Firefox 133 · Linux\".")]
+    last_address: Annotated[str, msgspec.Meta(description="Client address of the last request or connection seen.")]
+    status: Literal["active", "revoked", "wipe_pending", "wiped"]
+    wipe_requested_at: Timestamp
+    wiped_at: Annotated[str | None, msgspec.Meta(
+        description="When the device confirmed it wiped its local data; null while the wipe is pending.")]
+
+
+class Revoked(Shape):
+    revoked: Annotated[int, msgspec.Meta(description="How many devices this revoked.")]
 
 
 class Org(Shape):
@@ -391,9 +402,9 @@ class OidcStart(Shape):
 
 
 SHAPES: tuple[Any, ...] = (
-    ErrorResponse, User, Device, Org, Session, SignupPending, PasswordStrength, Invite, InviteInfo, Conversation,
-    Member, Reaction, Message, SendResult, MessagePage, Thread, Receipts, EventPage, UserEventPage, UserPage,
-    ReadMarker, Health, ActivityDay, Event, UserEventFrame, Preferences, Draft,
+    ErrorResponse, User, Device, Revoked, Org, Session, SignupPending, PasswordStrength, Invite, InviteInfo,
+    Conversation, Member, Reaction, Message, SendResult, MessagePage, Thread, Receipts, EventPage, UserEventPage,
+    UserPage, ReadMarker, Health, ActivityDay, Event, UserEventFrame, Preferences, Draft,
     SyncSummary, LdapSettings, OidcSettings, SsoSettings, LdapTestResult, SignInOptions, OidcStart,
     LoginChallenge, TotpEnrolment, RecoveryCodes, EnrolledSession, TwoFactorStatus,
 )

@@ -149,6 +149,8 @@ _DEVICE_BY_TOKEN_HASH = PreparedQuery(
         users.c.disabled,
         devices.c.created_at,
         devices.c.last_seen_at,
+        devices.c.wipe_requested_at,
+        devices.c.wiped_at,
         orgs.c.session_idle_days,
         orgs.c.session_max_days,
     )
@@ -181,14 +183,47 @@ def active_device_ids(conn: Connection, user_id: str) -> list[str]:
     return list(conn.execute(stmt).scalars())
 
 
-def devices_revoked_since(conn: Connection, since_ms: int) -> list[tuple[str, int]]:
-    stmt = select(devices.c.id, devices.c.revoked_at).where(devices.c.revoked_at >= since_ms)
-    return [(str(i), int(at)) for i, at in conn.execute(stmt).all()]
+def devices_revoked_since(conn: Connection, since_ms: int) -> list[tuple[str, int, bool]]:
+    """(device id, revoked at, whether a wipe is pending) of the devices revoked at or after ``since_ms``."""
+    wipe_pending = and_(devices.c.wipe_requested_at.is_not(None), devices.c.wiped_at.is_(None))
+    stmt = select(devices.c.id, devices.c.revoked_at, wipe_pending).where(devices.c.revoked_at >= since_ms)
+    return [(str(i), int(at), bool(wipe)) for i, at, wipe in conn.execute(stmt).all()]
 
 
-def touch_devices(conn: Connection, seen: dict[str, int]) -> None:
-    for device_id, at in seen.items():
-        conn.execute(update(devices).where(devices.c.id == device_id).values(last_seen_at=at))
+def touch_devices(conn: Connection, seen: dict[str, tuple[int, str]]) -> None:
+    """Store when (ms) and from where each device was last seen."""
+    for device_id, (at, address) in seen.items():
+        values: Row = {"last_seen_at": at}
+        if address:
+            values["last_address"] = address[:64]
+        conn.execute(update(devices).where(devices.c.id == device_id).values(**values))
+
+
+def order_wipe(conn: Connection, device_id: str, now_ms: int) -> bool:
+    """Order a device to wipe itself, revoking it too; False when it was ordered already or wiped."""
+    result = conn.execute(
+        update(devices)
+        .where(devices.c.id == device_id, devices.c.wipe_requested_at.is_(None), devices.c.wiped_at.is_(None))
+        .values(wipe_requested_at=now_ms, revoked_at=func.coalesce(devices.c.revoked_at, now_ms))
+    )
+    return bool(result.rowcount)
+
+
+def confirm_wipe(conn: Connection, token_hash: str, now_ms: int) -> Row | None:
+    """The device holding this token reports its data wiped: once only, and its token is revoked for good.
+    Returns the device (id, user_id, org_id) or None when no wipe is pending for that token."""
+    pending = and_(devices.c.token_hash == token_hash, devices.c.wipe_requested_at.is_not(None),
+                   devices.c.wiped_at.is_(None))
+    row = _one(conn, select(devices.c.id, devices.c.user_id, users.c.org_id)
+               .join(users, users.c.id == devices.c.user_id).where(pending))
+    if row is None:
+        return None
+    result = conn.execute(
+        update(devices)
+        .where(devices.c.id == row["id"], devices.c.wiped_at.is_(None))
+        .values(wiped_at=now_ms, revoked_at=func.coalesce(devices.c.revoked_at, now_ms))
+    )
+    return row if result.rowcount else None
 
 
 # --- invites -----------------------------------------------------------------

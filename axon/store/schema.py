@@ -87,6 +87,11 @@ devices = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("last_seen_at", BigInteger),
     Column("revoked_at", BigInteger, index=True),  # every node looks for recent revocations each second
+    Column("platform", String(200), nullable=False, default="", server_default=""),  # browser and OS (user agent)
+    Column("last_address", String(64), nullable=False, default="", server_default=""),  # last client address seen
+    # Remote wipe: ordered (the token then only serves to learn the order and confirm it), confirmed.
+    Column("wipe_requested_at", BigInteger),
+    Column("wiped_at", BigInteger),
 )
 
 invites = Table(

@@ -49,10 +49,12 @@ def fresh_postgres_database(base_url: str) -> str:
 
 
 class ServerProcess:
-    def __init__(self, data_dir: Path, database_url: str | None = None, env: dict[str, str] | None = None) -> None:
+    def __init__(self, data_dir: Path, database_url: str | None = None, env: dict[str, str] | None = None,
+                 serve_args: tuple[str, ...] = (), scheme: str = "http") -> None:
         self.data_dir = data_dir
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{scheme}://127.0.0.1:{self.port}"
+        self.serve_args = serve_args  # e.g. ("--tls-self-signed",) with scheme "https"
         base = os.environ.get("AXON_TEST_DATABASE_URL")
         self.database_url = database_url or (fresh_postgres_database(base) if base else None)
         self.env = {**os.environ, **FAST_HASH_ENV, "AXON_ADMIN_PASSWORD": ADMIN_PASSWORD,
@@ -72,7 +74,7 @@ class ServerProcess:
         log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "axon", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--data-dir", str(self.data_dir)],
+             "--data-dir", str(self.data_dir), *self.serve_args],
             env=self.env, stdout=log, stderr=subprocess.STDOUT,
         )
         self.wait_ready(timeout)
@@ -84,7 +86,8 @@ class ServerProcess:
             if self.proc is not None and self.proc.poll() is not None:
                 raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log()}")
             try:
-                if httpx.get(self.url + "/readyz", timeout=1.0).status_code == 200:
+                # Readiness only: the TLS tests check the certificate themselves.
+                if httpx.get(self.url + "/readyz", timeout=1.0, verify=False).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
