@@ -23,6 +23,8 @@ from .domain.clock import Clock, SystemClock
 from .domain.model import OrgRole
 from .gateway.gateway import Gateway
 from .gateway.signals import BusSignals
+from .keys import master as master_keys
+from .keys.master import LocalMasterKey
 from .mail.smtp import NoMailer, SmtpMailer
 from .services.activity import Activity, OrgActivityCounter
 from .services.auth import Auth, LoginLimits, RevokedDevices
@@ -30,6 +32,7 @@ from .services.avatars import Avatars
 from .services.conversations import Conversations
 from .services.core import Core, Limits, TokenCache
 from .services.default_channels import DefaultChannels
+from .services.encryption import Encryption
 from .services.markers import Markers
 from .services.messages import Messages
 from .services.passwords import Passwords
@@ -42,6 +45,7 @@ from .spine.spine import EventSpine
 from .store import accounts
 from .store.database import Database, open_database
 from .store.private_files import write_secret
+from .store.sealing import Keyring
 from .store.writer import Committed, GroupCommitWriter
 
 log = logging.getLogger("axon")
@@ -69,6 +73,7 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     clock = clock or SystemClock()
     db = db or open_database(settings.effective_database_url, synchronous=settings.sqlite_synchronous,
                              pool_size=settings.db_pool_size)
+    keyring = db.keyring = Keyring(load_master_key(settings))
     bus = build_bus(settings, clock)
     spine = EventSpine()
     writer = GroupCommitWriter(db, clock, spine.after_commit, settings.group_commit_max_batch, spine.in_commit)
@@ -90,9 +95,16 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
                       sync=sync, signals=signals, people=people)
     services = Services(settings, core, bus, auth, people, Conversations(core), messages, markers, sync, gateway,
                         Activity(core), spine, UserPreferences(core), Drafts(core),
-                        default_channels=DefaultChannels(core), avatars=Avatars(core))
+                        default_channels=DefaultChannels(core), avatars=Avatars(core),
+                        encryption=Encryption(core, keyring, batch_rows=settings.reseal_batch_rows,
+                                              refresh_interval=settings.key_refresh_interval))
     register_consumers(services)
     return services
+
+
+def load_master_key(settings: Settings) -> LocalMasterKey:
+    key = settings.master_key.get_secret_value() if settings.master_key else None
+    return master_keys.load(key, settings.master_key_file, settings.data_dir)
 
 
 def register_consumers(services: Services) -> None:
@@ -152,6 +164,8 @@ class Runtime:
             writer = group.create_task(svc.core.writer.run(), name="axon-writer")
             background = [group.create_task(coro, name=f"axon-{name}") for name, coro in self._background()]
             try:
+                assert svc.encryption is not None
+                await svc.encryption.start()  # every data key unwrapped before anything is served
                 yield await bootstrap(svc)
             finally:
                 svc.gateway.close_all()
@@ -170,6 +184,8 @@ class Runtime:
             ("markers", svc.markers.run()), ("heartbeats", svc.gateway.run_heartbeats()), ("bus", svc.bus.run()),
             ("reconcile", svc.gateway.run_reconciliation()), ("signals", svc.gateway.run_signals()),
             ("revocations", svc.gateway.run_revocation_watch())]
+        if svc.encryption is not None:
+            jobs.append(("encryption", svc.encryption.run()))
         jobs += [(f"consumer-{r.consumer.name}", r.run()) for r in svc.durable]
         limits = svc.messages.send_limits
         if svc.settings.redis_url and limits is not None:  # several nodes: one send limit across them

@@ -149,6 +149,7 @@ def _with_services(fn: Callable[[Any], Awaitable[T]]) -> T:
         services = composition.build_services(settings)
         writer = asyncio.create_task(services.core.writer.run())
         try:
+            await services.encryption.start()
             return await fn(services)
         finally:
             services.core.writer.stop()

@@ -17,6 +17,7 @@ from .services.avatars import Avatars
 from .services.conversations import Conversations
 from .services.core import Core
 from .services.default_channels import DefaultChannels
+from .services.encryption import Encryption
 from .services.markers import Markers
 from .services.messages import Messages
 from .services.people import People
@@ -45,3 +46,4 @@ class Services:
     default_channels: DefaultChannels
     avatars: Avatars
     durable: list[DurableRunner] = field(default_factory=list)
+    encryption: Encryption | None = None  # set by the composition root (app.build_services)
