@@ -15,8 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..domain import policy
+from ..domain.clock import iso_from_ms
+from ..domain.model import Actor
 from ..domain.sealing import MasterKey
-from ..store import data_keys
+from ..protocol.rest import DataKey, EncryptionStatus, Reencryption
+from ..store import accounts, data_keys
 from ..store.database import Conn
 from ..store.reseal import BatchResult, reseal_batch
 from ..store.sealing import Keyring, wrap_context
@@ -60,8 +64,15 @@ class Encryption:
         await self.core.read(self.keyring.load_all)
         legacy = await self.core.read(data_keys.orgs_without_key)
         for org_id in legacy:
-            await self.core.write(lambda tx, org_id=org_id: self._begin(tx, org_id, "legacy"))
-            log.info("organisation %s: sealing its existing rows in the background", org_id)
+            if await self.core.write(lambda tx, org_id=org_id: self._begin_legacy(tx, org_id)):
+                log.info("organisation %s: sealing its existing rows in the background", org_id)
+
+    def _begin_legacy(self, tx: Tx, org_id: str) -> bool:
+        accounts.lock_org(tx.conn, org_id)  # nodes starting together: one of them gives it its key
+        if data_keys.of_org(tx.conn, org_id):
+            return False
+        self._begin(tx, org_id, "legacy")
+        return True
 
     async def run(self) -> None:
         """Keep the active keys fresh and move unfinished jobs on, until cancelled."""
@@ -79,16 +90,17 @@ class Encryption:
             job = await self.core.read(lambda c: data_keys.job(c, org_id))
             if on_batch is not None and job is not None:
                 on_batch(progress_of(job))
-            if result is None or result.finished:
+            if result is None or result.finished or job is None:
                 return
-            if result.looked_at == 0 and result.resealed == 0 and job is not None and job["step"] == 0:
-                # A verification walk that must wait for the other nodes to switch keys.
-                await self.core.clock.sleep(min(self.refresh_interval, 1.0))
+            if job["step"] == 0 and not job["cursor"] and job["passes"] > 0:
+                # Another walk is due: give every node time to switch to the new key before it.
+                await self.core.clock.sleep(self.refresh_interval)
 
     async def rotate_data_key(self, org_id: str) -> JobProgress:
         """A new data key for the organisation (new values sealed under it at once) and a job that
         re-encrypts its rows; an unfinished job is resumed instead of starting another."""
         def begin(tx: Tx) -> Row:
+            accounts.lock_org(tx.conn, org_id)
             job = data_keys.job(tx.conn, org_id)
             if job is not None and job["finished_at"] is None:
                 return job
@@ -115,6 +127,20 @@ class Encryption:
             return len(rows)
 
         return await self.core.write(rewrap)
+
+    async def org_status(self, actor: Actor) -> EncryptionStatus:
+        """What an organisation's admins see: its keys and its latest re-encryption."""
+        policy.check_org_admin(actor)
+
+        def load(conn: Conn) -> EncryptionStatus:
+            keys = [DataKey(k["id"], k["state"], k["master_key_id"], iso_from_ms(k["created_at"]),
+                            iso_from_ms(k["retired_at"])) for k in data_keys.of_org(conn, actor.org_id)]
+            job = data_keys.job(conn, actor.org_id)
+            return EncryptionStatus(keys, None if job is None else Reencryption(
+                job["key_id"], job["reason"], int(job["done"]), int(job["total"]), int(job["passes"]),
+                iso_from_ms(job["started_at"]), iso_from_ms(job["finished_at"])))
+
+        return await self.core.read(load)
 
     async def status(self) -> tuple[list[Row], list[JobProgress]]:
         def load(conn: Conn) -> tuple[list[Row], list[JobProgress]]:

@@ -44,6 +44,11 @@ def of_all(conn: Connection) -> list[Row]:
     return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
+def of_org(conn: Connection, org_id: str) -> list[Row]:
+    stmt = select(data_keys).where(data_keys.c.org_id == org_id).order_by(data_keys.c.created_at)
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
 def active_ids(conn: Connection) -> dict[str, str]:
     stmt = select(data_keys.c.org_id, data_keys.c.id).where(data_keys.c.state == "active")
     return {org_id: key_id for org_id, key_id in conn.execute(stmt)}
@@ -86,8 +91,11 @@ def orgs_of_users(conn: Connection, ids: list[str]) -> dict[str, str]:
 # --- re-encryption jobs (one per organisation at a time) -------------------------------
 
 
-def job(conn: Connection, org_id: str) -> Row | None:
-    row = conn.execute(select(reseal_jobs).where(reseal_jobs.c.org_id == org_id)).mappings().first()
+def job(conn: Connection, org_id: str, *, lock: bool = False) -> Row | None:
+    """The organisation's job; ``lock``: held until the transaction ends (PostgreSQL; SQLite has one
+    writer), so nodes running the same job take its batches one after the other."""
+    stmt = select(reseal_jobs).where(reseal_jobs.c.org_id == org_id)
+    row = conn.execute(stmt.with_for_update() if lock else stmt).mappings().first()
     return dict(row) if row is not None else None
 
 

@@ -79,7 +79,7 @@ class BatchResult:
 
 def reseal_batch(conn: Connection, org_id: str, limit: int, now_ms: int, grace_ms: int) -> BatchResult | None:
     """One bounded step of the organisation's job (None: no unfinished job, or another node moved it)."""
-    job = data_keys.job(conn, org_id)
+    job = data_keys.job(conn, org_id, lock=True)
     if job is None or job["finished_at"] is not None:
         return None
     spec = SEALED_TABLES[job["step"]]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, select, text
 
@@ -43,7 +44,7 @@ async def _postgres_rows(url: str) -> str:
     db = open_database(url)
     try:
         def dump(conn: Connection) -> str:
-            return "\n".join(str(row) for table in metadata.sorted_tables
+            return "\n".join(row[0] for table in metadata.sorted_tables
                              for row in conn.execute(text(f'SELECT t::text FROM "{table.name}" t')))
         return await db.read(dump)
     finally:
@@ -100,5 +101,17 @@ async def _stored(url: str) -> set[bytes]:
             return {str(v).encode() for spec in SEALED_TABLES for c in spec.columns
                     for v in conn.execute(select(spec.table.c[c])).scalars() if str(v).startswith("\x1e")}
         return await db.read(load)
+    finally:
+        await db.close()
+
+
+async def run_sql(server: ServerProcess, sql: str, **params: Any) -> list[Any]:
+    """A statement run on the node's database from outside, as someone with write access to it would."""
+    db = open_database(sqlite_url(server))
+    try:
+        def run(conn: Connection) -> list[Any]:
+            result = conn.execute(text(sql), params)
+            return list(result.all()) if result.returns_rows else []
+        return await db.write(run)
     finally:
         await db.close()
