@@ -9,14 +9,16 @@ scan looked at the data it should have found and did not.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, select, text
 
+from axon.domain.sealing import key_id_of
 from axon.keys.master import DEFAULT_FILE_NAME, LocalMasterKey, parse_text
 from axon.store.database import open_database
-from axon.store.reseal import SEALED_TABLES
+from axon.store.reseal import SEALED_TABLES, SealedTable
 from axon.store.schema import conversations, metadata, users
 from axon.store.sealing import Keyring, keyring_of
 from tests.support.server import ServerProcess
@@ -75,23 +77,26 @@ async def _opened(url: str, master: LocalMasterKey) -> list[str]:
         await db.close()
 
 
-def _open_all(conn: Connection) -> list[str]:
+def _sealed_rows(conn: Connection) -> Iterator[tuple[SealedTable, str, dict[str, Any], dict[str, str]]]:
+    """Every row of every sealed table with its organisation and its sealed columns opened."""
     keyring = keyring_of(conn)
-    values = []
     org_of_conv = dict(conn.execute(select(conversations.c.id, conversations.c.org_id)).all())
     org_of_user = dict(conn.execute(select(users.c.id, users.c.org_id)).all())
     for spec in SEALED_TABLES:
         t = spec.table
         extra = [t.c.conversation_id] if "conversation_id" in t.c and "conversation_id" not in spec.key else []
         stmt = select(*(t.c[k] for k in spec.key), *(t.c[c] for c in spec.columns), *extra)
-        for found in conn.execute(stmt).mappings():
+        for found in conn.execute(stmt).mappings().all():
             row = dict(found)
             if t is conversations or t is users:
                 org = (org_of_conv if t is conversations else org_of_user)[row["id"]]
             else:
                 org = org_of_user[row["user_id"]] if spec.by_user else org_of_conv[row["conversation_id"]]
-            values += [keyring.open(conn, org, spec.binding(org, c, row), row[c]) for c in spec.columns]
-    return values
+            yield spec, org, row, {c: keyring.open(conn, org, spec.binding(org, c, row), row[c]) for c in spec.columns}
+
+
+def _open_all(conn: Connection) -> list[str]:
+    return [value for _, _, _, opened in _sealed_rows(conn) for value in opened.values()]
 
 
 async def _stored(url: str) -> set[bytes]:
@@ -113,5 +118,36 @@ async def run_sql(server: ServerProcess, sql: str, **params: Any) -> list[Any]:
             result = conn.execute(text(sql), params)
             return list(result.all()) if result.returns_rows else []
         return await db.write(run)
+    finally:
+        await db.close()
+
+
+async def make_it_an_older_install(server: ServerProcess) -> None:
+    """Turn a stopped node's database into one from before encryption at rest, as migration 0014
+    leaves an older install: every sealed value back in plaintext, no data key, no job."""
+    db = open_database(sqlite_url(server))
+    db.keyring = Keyring(master_key_of(server))
+    try:
+        await db.write(_unseal_all)
+    finally:
+        await db.close()
+
+
+def _unseal_all(conn: Connection) -> None:
+    for spec, _, row, opened in list(_sealed_rows(conn)):
+        t = spec.table
+        conn.execute(t.update().where(*(t.c[k] == row[k] for k in spec.key)).values(**opened))
+    conn.execute(text("DELETE FROM reseal_jobs"))
+    conn.execute(text("DELETE FROM data_keys"))
+
+
+async def key_ids_in_use(server: ServerProcess) -> set[str | None]:
+    """The data key of every non-empty sealed value (None: a plaintext one)."""
+    db = open_database(sqlite_url(server))
+    try:
+        def load(conn: Connection) -> set[str | None]:
+            return {key_id_of(str(v)) for spec in SEALED_TABLES for c in spec.columns
+                    for v in conn.execute(select(spec.table.c[c])).scalars() if v}
+        return await db.read(load)
     finally:
         await db.close()
