@@ -18,7 +18,6 @@ from typing import Any
 from ..domain import policy
 from ..domain.clock import iso_from_ms
 from ..domain.model import Actor
-from ..domain.sealing import MasterKey
 from ..protocol.rest import DataKey, EncryptionStatus, Reencryption
 from ..store import accounts, data_keys
 from ..store.database import Conn
@@ -26,6 +25,7 @@ from ..store.reseal import BatchResult, reseal_batch
 from ..store.sealing import Keyring, wrap_context
 from ..store.tx import Tx
 from .core import Core
+from .ports import MasterKey
 
 log = logging.getLogger("axon.encryption")
 
