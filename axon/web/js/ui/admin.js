@@ -9,8 +9,9 @@ import { h, clear, debounce } from "./dom.js";
 import { icon } from "./icons.js";
 import { confirmAction, promptText, toast } from "./dialogs.js";
 import { href } from "./router.js";
+import { encryptionPage } from "./admin_encryption.js";
 
-const PAGES = { users: usersPage, invites: invitesPage, org: orgPage, activity: activityPage };
+const PAGES = { users: usersPage, invites: invitesPage, org: orgPage, activity: activityPage, encryption: encryptionPage };
 
 export function mountAdmin(el, tab) {
   if (state.session.user.role !== "admin") {
