@@ -320,7 +320,7 @@ def _rotate_master(path: Path) -> None:
     settings = _settings()
     count = _with_services(lambda s: s.encryption.rewrap_all(new))
     console.print(f"{count} data key(s) are now wrapped by master key {new.key_id}.")
-    if settings.master_key is None and settings.master_key_file is None:
+    if not (settings.master_key and settings.master_key.get_secret_value()) and settings.master_key_file is None:
         from .keys.master import DEFAULT_FILE_NAME
         from .store.private_files import write_secret
 

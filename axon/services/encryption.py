@@ -18,6 +18,7 @@ from typing import Any
 from ..domain import policy
 from ..domain.clock import iso_from_ms
 from ..domain.model import Actor
+from ..domain.sealing import SealBroken
 from ..protocol.rest import DataKey, EncryptionStatus, Reencryption
 from ..store import accounts, data_keys
 from ..store.database import Conn
@@ -61,7 +62,13 @@ class Encryption:
         return int(3 * self.refresh_interval * 1000)
 
     async def start(self) -> None:
-        await self.core.read(self.keyring.load_all)
+        try:
+            await self.core.read(self.keyring.load_all)
+        except SealBroken as exc:
+            master = self.keyring.master.key_id if self.keyring.master is not None else "none"
+            raise SealBroken(f"The data keys in the database do not open under this node's master key ({master}). "
+                             "Every node of a database needs the same AXON_MASTER_KEY or AXON_MASTER_KEY_FILE "
+                             "(docs/security.md).") from exc
         legacy = await self.core.read(data_keys.orgs_without_key)
         for org_id in legacy:
             if await self.core.write(lambda tx, org_id=org_id: self._begin_legacy(tx, org_id)):
@@ -77,9 +84,14 @@ class Encryption:
     async def run(self) -> None:
         """Keep the active keys fresh and move unfinished jobs on, until cancelled."""
         while True:
-            await self.core.read(self.keyring.refresh_active)
-            for job in await self.core.read(data_keys.unfinished_jobs):
-                await self.finish_job(job["org_id"])
+            try:
+                await self.core.read(self.keyring.refresh_active)
+                for job in await self.core.read(data_keys.unfinished_jobs):
+                    await self.finish_job(job["org_id"])
+            except Exception:
+                # A database hiccup, or a row that fails its integrity check (the job stops there
+                # until an operator looks): the node keeps serving, and this is tried again.
+                log.exception("encryption at rest: refreshing keys or re-encrypting failed; retrying")
             await self.core.clock.sleep(self.refresh_interval)
 
     async def finish_job(self, org_id: str, on_batch: Callable[[JobProgress], None] | None = None) -> None:

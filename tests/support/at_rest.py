@@ -54,6 +54,9 @@ async def _postgres_rows(url: str) -> str:
 
 
 def master_key_of(server: ServerProcess) -> LocalMasterKey:
+    """The node's master key: its AXON_MASTER_KEY, else the key it generated in its data folder."""
+    if server.env.get("AXON_MASTER_KEY"):
+        return LocalMasterKey(parse_text(server.env["AXON_MASTER_KEY"], "AXON_MASTER_KEY"), "AXON_MASTER_KEY")
     path = Path(server.data_dir) / DEFAULT_FILE_NAME
     return LocalMasterKey(parse_text(path.read_text(), str(path)), str(path))
 
