@@ -27,6 +27,7 @@ from .keys import master as master_keys
 from .keys.master import LocalMasterKey
 from .mail.smtp import NoMailer, SmtpMailer
 from .services.activity import Activity, OrgActivityCounter
+from .services.audit import AnchorKeeper, AuditTrail
 from .services.auth import Auth, LoginLimits, RevokedDevices
 from .services.avatars import Avatars
 from .services.conversations import Conversations
@@ -40,9 +41,12 @@ from .services.people import NewUser, People
 from .services.preferences import Drafts, UserPreferences
 from .services.send_limits import SendLimits, SendRates
 from .services.sync import Sync
+from .services.two_factor import CodeLimits, TwoFactor
 from .spine.durable import DurableRunner
 from .spine.spine import EventSpine
 from .store import accounts
+from .store.audit_anchors import ANCHORS_FILE, append_anchors
+from .store.audit_keys import audit_key, older_keys
 from .store.database import Database, open_database
 from .store.private_files import write_secret
 from .store.sealing import Keyring
@@ -69,6 +73,19 @@ def build_mailer(settings: Settings) -> SmtpMailer | NoMailer:
                       password=password, security=settings.smtp_security)
 
 
+def build_audit_trail(settings: Settings) -> AuditTrail:
+    given = settings.audit_key.get_secret_value() if settings.audit_key else None
+    older = settings.audit_older_keys.get_secret_value() if settings.audit_older_keys else None
+    return AuditTrail(audit_key(given, settings.data_dir), older_keys(older))
+
+
+def build_anchor_keeper(services: Services) -> AnchorKeeper:
+    path = services.settings.data_dir / ANCHORS_FILE
+    core = services.core
+    return AnchorKeeper(core.read, core.clock, lambda anchors, at: append_anchors(path, anchors, at),
+                        services.settings.audit_anchor_interval)
+
+
 def build_services(settings: Settings, clock: Clock | None = None, db: Database | None = None) -> Services:
     clock = clock or SystemClock()
     db = db or open_database(settings.effective_database_url, synchronous=settings.sqlite_synchronous,
@@ -79,13 +96,16 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     writer = GroupCommitWriter(db, clock, spine.after_commit, settings.group_commit_max_batch, spine.in_commit)
     signals = BusSignals(bus)
     core = Core(db, writer, clock, Limits(settings.max_text_bytes, settings.resume_limit,
-                                          settings.invite_default_hours), signals, TokenCache(clock))
+                                          settings.invite_default_hours), signals, TokenCache(clock),
+                build_audit_trail(settings))
     passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism)
     mailer = build_mailer(settings)
     people = People(core, passwords, can_confirm_email=mailer.configured and bool(settings.public_url))
     auth = Auth(core, passwords, people, LoginLimits(
         settings.login_rate_per_account, settings.login_burst_per_account,
-        settings.login_rate_per_address, settings.login_burst_per_address), mailer, settings.public_url)
+        settings.login_rate_per_address, settings.login_burst_per_address), mailer, settings.public_url,
+        TwoFactor(core, passwords, CodeLimits(settings.two_factor_code_rate_per_account,
+                                              settings.two_factor_code_burst_per_account)))
     messages = Messages(core, SendLimits(clock, SendRates(settings.send_rate_per_user, settings.send_burst_per_user,
                                                           settings.send_rate_per_device,
                                                           settings.send_burst_per_device)))
@@ -187,6 +207,7 @@ class Runtime:
         if svc.encryption is not None:
             jobs.append(("encryption", svc.encryption.run()))
         jobs += [(f"consumer-{r.consumer.name}", r.run()) for r in svc.durable]
+        jobs.append(("audit-anchors", build_anchor_keeper(svc).run()))
         limits = svc.messages.send_limits
         if svc.settings.redis_url and limits is not None:  # several nodes: one send limit across them
             from .bus.redis_usage import RedisUsage

@@ -49,6 +49,15 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = Field(None, description="SMTP password.")
     smtp_from: str = Field("Axon <axon@localhost>", description="Sender address of Axon's mail.")
 
+    audit_key: SecretStr | None = Field(
+        None, description="Key sealing the audit log's entries (at least 32 characters), kept out of the database; "
+        "the same on every node. Unset: generated once into <data_dir>/audit.key.")
+    audit_older_keys: SecretStr | None = Field(
+        None, description="Comma-separated earlier audit keys, so entries they sealed still verify.")
+    audit_anchor_interval: float = Field(
+        300.0, description="Seconds between writes of the audit chains' heads to <data_dir>/audit-anchors.jsonl "
+        "and the log (what shows a log cut off at its end).")
+
     max_text_bytes: int = Field(16 * 1024, description="Largest message text in UTF-8 bytes.")
     max_frame_bytes: int = Field(64 * 1024, description="Largest WebSocket frame accepted.")
     max_body_bytes: int = Field(64 * 1024, description="Largest request body of a REST call (uploads excepted).")
@@ -83,6 +92,9 @@ class Settings(BaseSettings):
     login_burst_per_account: float = Field(10, description="Login attempts in a burst per account.")
     login_rate_per_address: float = Field(1.0, description="Login attempts per second per address.")
     login_burst_per_address: float = Field(30, description="Login attempts in a burst per address.")
+    two_factor_code_rate_per_account: float = Field(
+        1 / 60, description="Wrong two-factor codes (and re-typed passwords) per second per account, after the burst.")
+    two_factor_code_burst_per_account: float = Field(5, description="Wrong two-factor codes in a burst per account.")
     argon2_time_cost: int = Field(3, description="Argon2id iterations.")
     argon2_memory_kib: int = Field(65536, description="Argon2id memory in KiB.")
     argon2_parallelism: int = Field(2, description="Argon2id lanes.")

@@ -22,8 +22,10 @@ from . import (
     routes_conversations,
     routes_messages,
     routes_preferences,
+    routes_two_factor,
     webapp,
 )
+from .audit_context import AuditAddress
 from .body_limit import DEFAULT_LIMIT as DEFAULT_BODY_LIMIT
 from .body_limit import BodyLimit
 from .deps import fast_json
@@ -87,7 +89,7 @@ def create_app(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[Any]],
     openapi.install(app)
     api = APIRouter(prefix="/api/v1")
     for module in (routes_account, routes_avatars, routes_conversations, routes_messages, routes_admin,
-                   routes_preferences):
+                   routes_preferences, routes_two_factor):
         api.include_router(module.router)
     app.include_router(api)
     # First in the table: the router tries routes in order, and 50 REST routes
@@ -110,6 +112,7 @@ def create_app(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[Any]],
 
     if (WEB_DIR / "index.html").exists():
         webapp.install(app, WEB_DIR)
+    app.add_middleware(AuditAddress)
     app.add_middleware(BodyLimit, default=max_body_bytes)
     app.add_middleware(RefuseNul)
     app.add_middleware(SecurityHeaders)  # added last: outermost, so 413s get the headers too

@@ -50,6 +50,11 @@ def returns(shape: Any, *error_statuses: int, status: int = 200) -> Responses:
     return {status: _json(schema_of(shape), "Successful Response"), **errors(*error_statuses)}
 
 
+def returns_one_of(shapes: tuple[Any, ...], status: int) -> Responses:
+    """One status that answers one of several shapes (told apart by their fields)."""
+    return {status: _json({"oneOf": [schema_of(s) for s in shapes]}, "Successful Response")}
+
+
 def install(app: FastAPI) -> None:
     """Have ``app.openapi()`` publish the shapes the routes refer to."""
     build = app.openapi

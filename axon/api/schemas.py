@@ -42,6 +42,35 @@ class LoginBody(Body):
     device_name: str = ""
 
 
+class SecondFactorBody(Body):
+    challenge: str = Field(min_length=1, max_length=200, description="From the 202 answer of POST /auth/login.")
+    code: str = Field(min_length=1, max_length=64, description="A 6-digit TOTP code or an unused recovery code.")
+    device_name: str = ""
+
+
+class EnrolChallengeBody(Body):
+    challenge: str = Field(min_length=1, max_length=200, description="From the 202 enrolment_required answer.")
+
+
+class EnrolConfirmChallengeBody(Body):
+    challenge: str = Field(min_length=1, max_length=200)
+    code: str = Field(min_length=1, max_length=64, description="A 6-digit code from the newly added app.")
+    device_name: str = ""
+
+
+class TotpCodeBody(Body):
+    code: str = Field(min_length=1, max_length=64, description="A 6-digit code from the authenticator app.")
+
+
+class PasswordConfirmBody(Body):
+    password: str = Field(max_length=1024)
+
+
+class DisableTwoFactorBody(Body):
+    password: str = Field(max_length=1024)
+    code: str = Field(min_length=1, max_length=64, description="A TOTP code or an unused recovery code.")
+
+
 class SignupBody(Body):
     invite_token: str | None = None
     org: str | None = None
@@ -152,6 +181,8 @@ class OrgBody(Body):
     signup_domains: list[str] | None = None
     session_idle_days: int | None = Field(None, ge=0, le=3650, description="0: never expire for inactivity.")
     session_max_days: int | None = Field(None, ge=0, le=3650, description="0: no maximum age.")
+    require_two_factor: StrictBool | None = Field(
+        None, description="Turning it on signs out every member without 2FA (you need 2FA yourself first).")
 
 
 

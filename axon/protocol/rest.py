@@ -53,6 +53,8 @@ class User(Shape):
     # Left out (not null) for everyone but the user and admins, as the API has always answered.
     email: Annotated[str | None | msgspec.UnsetType, msgspec.Meta(description="Only to the user and to admins.")] = (
         msgspec.UNSET)
+    two_factor: Annotated[bool | msgspec.UnsetType, msgspec.Meta(
+        description="Two-factor authentication is on; only in the admin user list (GET /admin/users).")] = msgspec.UNSET
 
 
 class Device(Shape):
@@ -74,6 +76,8 @@ class Org(Shape):
         description="A device not seen for this many days must sign in again (0: never).")] = 30
     session_max_days: Annotated[int, msgspec.Meta(
         description="A sign-in lasts at most this many days (0: no limit).")] = 90
+    require_two_factor: Annotated[bool, msgspec.Meta(
+        description="Every member signs in with a second factor; members without one enrol at sign-in.")] = False
 
 
 class Session(Shape):
@@ -81,6 +85,44 @@ class Session(Shape):
     device: Device
     user: User
     org: Org
+
+
+class LoginChallenge(Shape):
+    """The right password, but the account needs one more step before it gets a session (202)."""
+
+    status: Annotated[Literal["second_factor_required", "enrolment_required"], msgspec.Meta(
+        description="second_factor_required: send a code to POST /auth/login/second-factor; enrolment_required: "
+                    "the organisation requires 2FA, enrol with POST /auth/two-factor/enrol.")]
+    challenge: Annotated[str, msgspec.Meta(description="Opaque, single use; give it to the next call.")]
+    expires_at: Annotated[str, msgspec.Meta(description="When the challenge stops working (5 or 15 minutes).")]
+
+
+class TotpEnrolment(Shape):
+    """A new TOTP secret to add to an authenticator app; 2FA is on only once a code from it is confirmed."""
+
+    secret: Annotated[str, msgspec.Meta(description="Base32, for typing into the app by hand.")]
+    otpauth_uri: Annotated[str, msgspec.Meta(description="The otpauth:// link the QR code carries.")]
+    qr_svg: Annotated[str, msgspec.Meta(description="The QR code of otpauth_uri, as an SVG document.")]
+
+
+class RecoveryCodes(Shape):
+    """Single-use codes for signing in without the phone; shown only in this answer (stored hashed)."""
+
+    recovery_codes: list[str]
+
+
+class EnrolledSession(Shape):
+    """Enrolment completed at sign-in: the session, and the recovery codes (shown only here)."""
+
+    session: Session
+    recovery_codes: list[str]
+
+
+class TwoFactorStatus(Shape):
+    totp_enabled: bool
+    enabled_at: Timestamp
+    recovery_codes_left: Annotated[int, msgspec.Meta(ge=0)]
+    required_by_org: bool
 
 
 class SignupPending(Shape):
@@ -303,6 +345,7 @@ class EncryptionStatus(Shape):
 SHAPES: tuple[Any, ...] = (
     ErrorResponse, User, Device, Org, Session, SignupPending, PasswordStrength, Invite, InviteInfo, Conversation,
     Member, Reaction, Message, SendResult, MessagePage, Thread, Receipts, EventPage, UserEventPage, UserPage,
-    ReadMarker, Health, ActivityDay, Event, UserEventFrame, Preferences, Draft, DataKey, Reencryption,
-    EncryptionStatus,
+    ReadMarker, Health, ActivityDay, Event, UserEventFrame, Preferences, Draft,
+    LoginChallenge, TotpEnrolment, RecoveryCodes, EnrolledSession, TwoFactorStatus,
+    DataKey, Reencryption, EncryptionStatus,
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..domain import audit as actions
 from ..domain import policy
 from ..domain.content import validate_name, validate_topic
 from ..domain.errors import NotFound, ValidationFailed
@@ -236,16 +237,21 @@ class Conversations:
         except ValueError as exc:
             raise ValidationFailed("role must be owner, admin or member.", field="role") from exc
 
+        event = self.core.audit.event(actor, actions.CONVERSATION_ROLE_CHANGED, "conversation", conversation_id)
+
         def apply(tx: Tx) -> None:
             conv, member = _load(tx, actor, conversation_id)
             policy.check_can_manage(actor, conv, member)
             assert member is not None
             policy.check_can_set_role(actor, member, new_role)
-            if convs.membership(tx.conn, conversation_id, user_id) is None:
+            target = convs.membership(tx.conn, conversation_id, user_id)
+            if target is None:
                 raise NotFound("That user is not a member.")
             convs.set_role(tx.conn, conversation_id, user_id, new_role.value)
             tx.conversation_event(conversation_id, "member.role_changed", actor.user_id,
                                   {"user_id": user_id, "role": new_role.value})
+            self.core.audit.record(tx, event.with_details(
+                user_id=user_id, **{"from": target.role.value, "to": new_role.value}))
 
         await self.core.write(apply)
 

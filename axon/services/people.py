@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+import msgspec
+
+from ..domain import audit as actions
 from ..domain import policy
 from ..domain.accounts import (
     SESSION_IDLE_DAYS,
@@ -16,6 +19,7 @@ from ..domain.accounts import (
     validate_session_days,
     validate_signup_domains,
 )
+from ..domain.audit import AuditEvent
 from ..domain.content import validate_name, validate_username
 from ..domain.cursors import decode_directory_cursor, encode_directory_cursor
 from ..domain.errors import Conflict, Gone, NotFound, ValidationFailed
@@ -24,6 +28,7 @@ from ..domain.invites import INVITE_GONE, invite_usable
 from ..domain.model import Actor, OrgRole
 from ..domain.names import search_key, search_query
 from ..store import accounts
+from ..store import two_factor as second_factors
 from ..store.database import Conn
 from ..store.errors import DuplicateKey
 from ..store.tx import Tx
@@ -90,13 +95,20 @@ class People:
                "signup_domains": "", "created_at": self.core.clock.now_ms(),
                "session_idle_days": SESSION_IDLE_DAYS, "session_max_days": SESSION_MAX_DAYS}
         first = await self._user_row(row["id"], admin) if admin is not None else None
+        created = AuditEvent(row["id"], actions.ORG_CREATED, self.core.audit.actor(None), "org", row["id"],
+                             {"name": name, "slug": slug})
+        first_created = (AuditEvent(row["id"], actions.USER_CREATED, self.core.audit.actor(None), "user",
+                                    first["id"], {"username": first["username"], "role": first["org_role"],
+                                                  "via": "first_start"}) if first is not None else None)
 
         def create(tx: Tx) -> None:
             if accounts.get_org_by_slug(tx.conn, slug) is not None:
                 raise Conflict(f"An organisation with slug {slug!r} exists.")
             accounts.insert_org(tx.conn, row)
-            if first is not None:
+            self.core.audit.record(tx, created)
+            if first is not None and first_created is not None:
                 _insert_account(tx, first)
+                self.core.audit.record(tx, first_created)
 
         await self.core.write(create)
         return org_view(row)
@@ -108,7 +120,8 @@ class People:
         return org_view(row)
 
     async def update_org(self, actor: Actor, name: str | None, signup_domains: list[str] | None,
-                         session_idle_days: int | None = None, session_max_days: int | None = None) -> Row:
+                         session_idle_days: int | None = None, session_max_days: int | None = None,
+                         require_two_factor: bool | None = None) -> Row:
         policy.check_org_admin(actor)
         values: Row = {}
         for field, days in (("session_idle_days", session_idle_days), ("session_max_days", session_max_days)):
@@ -122,8 +135,22 @@ class People:
                 raise Conflict("Open sign-up confirms each address by e-mail: configure an SMTP server "
                                "(AXON_SMTP_HOST) and the public URL (AXON_PUBLIC_URL) first.",
                                code="email_not_configured", field="signup_domains")
+        if require_two_factor is not None:
+            values["require_two_factor"] = require_two_factor
         if values:
-            await self.core.write(lambda tx: accounts.update_org(tx.conn, actor.org_id, values))
+            changed = self.core.audit.event(actor, actions.ORG_POLICY_CHANGED, "org", actor.org_id)
+
+            def apply(tx: Tx) -> list[str]:
+                before = accounts.get_org(tx.conn, actor.org_id)
+                assert before is not None
+                signed_out = _sign_out_for_two_factor(tx, actor, before, values)
+                accounts.update_org(tx.conn, actor.org_id, values)
+                events = _org_changes(changed, before, values)
+                self.core.audit.record_all(tx, [_with_signed_out(e, signed_out) for e in events])
+                return signed_out
+
+            for user_id in await self.core.write(apply):
+                self.core.tokens.forget_user(user_id)
         return await self.get_org(actor)
 
     async def resolve_org(self, slug: str) -> Row:
@@ -134,18 +161,25 @@ class People:
 
     # --- accounts --------------------------------------------------------------
 
-    async def create_user(self, org_id: str, new: NewUser, *, invite_id: str | None = None) -> Row:
+    async def create_user(self, org_id: str, new: NewUser, *, invite_id: str | None = None, via: str = "direct",
+                          by: Actor | None = None) -> Row:
         """Create an account; with ``invite_id``, only if that invite still has a use to give.
 
         The invite's use is taken in the transaction that creates the user, so an invite
-        that runs out between the caller's check and this write creates nobody.
+        that runs out between the caller's check and this write creates nobody. Audited as
+        ``user.created`` (``via``: how; ``by``: the admin who did it, else the new user themselves).
         """
         row = await self._user_row(org_id, new)
+        who = self.core.audit.actor(by or Actor(row["id"], org_id, ""))
+        details = {"username": row["username"], "role": row["org_role"], "via": via,
+                   **({"invite_id": invite_id} if invite_id else {})}
+        created = AuditEvent(org_id, actions.USER_CREATED, who, "user", row["id"], details)
 
         def create(tx: Tx) -> None:
             if invite_id is not None and not accounts.use_invite(tx.conn, invite_id, tx.now_ms):
                 raise Gone(INVITE_GONE)
             _insert_account(tx, row)
+            self.core.audit.record(tx, created)
 
         await self.core.write(create)
         return user_view(row, private=True)
@@ -187,7 +221,7 @@ class People:
 
     async def admin_create_user(self, actor: Actor, new: NewUser) -> Row:
         policy.check_org_admin(actor)
-        return await self.create_user(actor.org_id, new)
+        return await self.create_user(actor.org_id, new, via="admin", by=actor)
 
     async def get_user(self, actor: Actor, user_id: str) -> Row:
         row = await self.core.read(lambda c: accounts.get_user(c, user_id))
@@ -216,11 +250,16 @@ class People:
         if user_id == actor.user_id and disabled:
             raise ValidationFailed("You cannot disable your own account.", field="disabled")
         await self._require_same_org(actor, user_id)
+        event = self.core.audit.event(actor, actions.USER_DISABLED if disabled else actions.USER_ENABLED, "user",
+                                      user_id)
 
         def apply(tx: Tx) -> None:
+            before = accounts.get_user(tx.conn, user_id)
+            assert before is not None
             accounts.update_user(tx.conn, user_id, {"disabled": disabled})
-            if disabled:
-                revoke_devices(tx, user_id)
+            revoked = revoke_devices(tx, user_id) if disabled else []
+            if bool(before["disabled"]) != disabled:
+                self.core.audit.record(tx, event.with_details(devices_revoked=len(revoked)) if disabled else event)
 
         await self.core.write(apply)  # the ``revocations`` consumer ends the revoked devices' sessions
         self.core.tokens.forget_user(user_id)
@@ -229,11 +268,16 @@ class People:
     async def set_org_role(self, actor: Actor, user_id: str, role: OrgRole) -> Row:
         policy.check_org_admin(actor)
         await self._require_same_org(actor, user_id)
+        event = self.core.audit.event(actor, actions.USER_ROLE_CHANGED, "user", user_id)
 
         def apply(tx: Tx) -> None:
             if role is not OrgRole.ADMIN:
                 _check_keeps_an_admin(tx, actor.org_id, user_id)
+            before = accounts.get_user(tx.conn, user_id)
+            assert before is not None
             accounts.update_user(tx.conn, user_id, {"org_role": role.value})
+            if before["org_role"] != role.value:
+                self.core.audit.record(tx, event.with_details(**{"from": before["org_role"], "to": role.value}))
 
         await self.core.write(apply)
         self.core.tokens.forget_user(user_id)  # the cached Actor carries the old role
@@ -243,10 +287,12 @@ class People:
         policy.check_org_admin(actor)
         user = await self._require_same_org(actor, user_id)
         password_hash = await self.passwords.hash(password, user["username"], user["display_name"], user["email"])
+        event = self.core.audit.event(actor, actions.AUTH_PASSWORD_RESET, "user", user_id)
 
         def apply(tx: Tx) -> None:
             accounts.update_user(tx.conn, user_id, {"password_hash": password_hash})
-            revoke_devices(tx, user_id)  # whoever knew the old password is signed out everywhere
+            revoked = revoke_devices(tx, user_id)  # whoever knew the old password is signed out everywhere
+            self.core.audit.record(tx, event.with_details(devices_revoked=len(revoked)))
 
         await self.core.write(apply)
         self.core.tokens.forget_user(user_id)
@@ -267,9 +313,11 @@ class People:
 
     async def admin_directory(self, actor: Actor, query: str, cursor: str | None,
                               limit: int) -> tuple[list[Row], str | None]:
-        """The directory as administrators see it (with e-mail addresses)."""
+        """The directory as administrators see it (with e-mail addresses, and who has 2FA on)."""
         policy.check_org_admin(actor)
-        return await self.directory(actor, query, cursor, limit)
+        items, next_cursor = await self.directory(actor, query, cursor, limit)
+        enrolled = await self.core.read(lambda c: second_factors.users_with_totp(c, [u.id for u in items]))
+        return [msgspec.structs.replace(u, two_factor=u.id in enrolled) for u in items], next_cursor
 
     async def directory(self, actor: Actor, query: str, cursor: str | None, limit: int) -> tuple[list[Row], str | None]:
         after = decode_directory_cursor(cursor)
@@ -296,7 +344,14 @@ class People:
         row = {"id": new_id("invite", now), "org_id": actor.org_id, "token_hash": token_hash(token),
                "created_by": actor.user_id, "created_at": now, "expires_at": now + int(hours * 3_600_000),
                "max_uses": max_uses, "uses": 0, "revoked_at": None}
-        await self.core.write(lambda tx: accounts.insert_invite(tx.conn, row))
+        event = self.core.audit.event(actor, actions.INVITE_CREATED, "invite", row["id"], max_uses=max_uses,
+                                      expires_at=row["expires_at"])
+
+        def create(tx: Tx) -> None:
+            accounts.insert_invite(tx.conn, row)
+            self.core.audit.record(tx, event)
+
+        await self.core.write(create)
         return invite_view(row, token=token)
 
     async def list_invites(self, actor: Actor) -> list[Row]:
@@ -308,7 +363,13 @@ class People:
         row = await self.core.read(lambda c: accounts.get_invite(c, invite_id))
         if row is None or not policy.visible_in_org(actor, row["org_id"]):
             raise NotFound("Invite not found.")
-        await self.core.write(lambda tx: accounts.revoke_invite(tx.conn, invite_id, tx.now_ms))
+        event = self.core.audit.event(actor, actions.INVITE_REVOKED, "invite", invite_id)
+
+        def revoke(tx: Tx) -> None:
+            accounts.revoke_invite(tx.conn, invite_id, tx.now_ms)
+            self.core.audit.record(tx, event)
+
+        await self.core.write(revoke)
 
     async def lookup_invite(self, token: str) -> Row:
         row = await self.core.read(lambda c: accounts.invite_by_token_hash(c, token_hash(token)))
@@ -320,10 +381,43 @@ class People:
                 "expires_at": invite_view(row).expires_at}
 
 
-def revoke_devices(tx: Tx, user_id: str, keep: str | None = None) -> None:
+def _sign_out_for_two_factor(tx: Tx, actor: Actor, before: Row, values: Row) -> list[str]:
+    """Requiring two-factor authentication signs out every member who has none (as Slack does): their
+    next sign-in sends them to enrolment, and until then they can do nothing. The admin who turns it
+    on must have it already, or they would sign themselves out. Answers the members signed out."""
+    if not values.get("require_two_factor") or before["require_two_factor"]:
+        return []
+    signed_out = second_factors.org_users_without_totp(tx.conn, actor.org_id)
+    if actor.user_id in signed_out:
+        raise Conflict("Turn on two-factor authentication for your own account first.",
+                       code="two_factor_enrol_first", field="require_two_factor")
+    for user_id in signed_out:
+        revoke_devices(tx, user_id)
+    return signed_out
+
+
+def _with_signed_out(event: AuditEvent, signed_out: list[str]) -> AuditEvent:
+    if event.details.get("setting") != "require_two_factor" or not signed_out:
+        return event
+    return replace(event, details={**event.details, "members_signed_out": len(signed_out)})
+
+
+def revoke_devices(tx: Tx, user_id: str, keep: str | None = None) -> list[str]:
     """Revoke every active device of the user except ``keep``, each with its ``device.revoked`` user event
-    (the ``revocations`` consumer then ends their sessions on every node)."""
-    for device_id in accounts.active_device_ids(tx.conn, user_id):
-        if device_id != keep:
-            accounts.revoke_device(tx.conn, device_id, tx.now_ms)
-            tx.user_event(user_id, "device.revoked", {"device_id": device_id})
+    (the ``revocations`` consumer then ends their sessions on every node); returns their ids."""
+    revoked = [d for d in accounts.active_device_ids(tx.conn, user_id) if d != keep]
+    for device_id in revoked:
+        accounts.revoke_device(tx.conn, device_id, tx.now_ms)
+        tx.user_event(user_id, "device.revoked", {"device_id": device_id})
+    return revoked
+
+
+_ORG_SETTING_ACTIONS = {"name": actions.ORG_RENAMED}
+
+
+def _org_changes(template: AuditEvent, before: Row, values: Row) -> list[AuditEvent]:
+    """One audit event per organisation setting that really changed: ``org.renamed`` for the name,
+    ``org.policy_changed`` (naming the setting) for the others."""
+    return [replace(template, action=_ORG_SETTING_ACTIONS.get(name, template.action),
+                    details={"setting": name, "from": before[name], "to": value})
+            for name, value in sorted(values.items()) if before[name] != value]

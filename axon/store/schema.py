@@ -47,6 +47,8 @@ orgs = Table(
     # The organisation's #general channel, set once when it is created (services/default_channels.py).
     # Set even if an admin later drops it from the default channels, so it is never created twice.
     Column("general_channel_id", String(32)),
+    # Every member must sign in with a second factor (members without one enrol at sign-in).
+    Column("require_two_factor", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 users = Table(
@@ -311,6 +313,78 @@ drafts = Table(
     Column("thread_root", String(32), primary_key=True, default=""),
     Column("text", Text, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+)
+
+# --- audit log: append-only, hash-chained, one chain per organisation (``domain/audit.py``) ----
+
+# Entries are only ever inserted (retention of the audit log itself is not implemented). ``details``
+# is canonical JSON text, hashed as stored; ``mac`` seals ``hash`` under a key kept outside the database.
+audit_entries = Table(
+    "audit_entries",
+    metadata,
+    Column("chain", String(32), primary_key=True),  # the organisation's id; "" = the system chain
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("actor_user_id", String(32)),
+    Column("actor_device_id", String(32)),
+    Column("actor_address", String(100), nullable=False, default=""),
+    Column("action", String(64), nullable=False),
+    Column("target_type", String(32), nullable=False, default=""),
+    Column("target_id", String(64), nullable=False, default=""),
+    Column("details", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("mac", String(64), nullable=False),
+    Column("key_id", String(16), nullable=False),
+    Index("ix_audit_entries_action", "chain", "action", "position"),
+    Index("ix_audit_entries_actor", "chain", "actor_user_id", "position"),
+    Index("ix_audit_entries_target", "chain", "target_id", "position"),
+    Index("ix_audit_entries_time", "chain", "created_at"),
+)
+
+# Each chain's head: its last position and hash. Appending locks this row (``UPDATE … RETURNING``),
+# so nodes sharing a PostgreSQL database append one at a time and positions stay gap-free.
+audit_chains = Table(
+    "audit_chains",
+    metadata,
+    Column("chain", String(32), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# Two-factor authentication (services/two_factor.py): one row per user who began enrolling.
+# ``totp_secret`` is set once enrolment is confirmed by a valid code (``pending_secret`` until
+# then); ``totp_last_step`` is the last 30-second step a code was accepted for (no replay).
+two_factor = Table(
+    "two_factor",
+    metadata,
+    Column("user_id", String(32), ForeignKey("users.id"), primary_key=True),
+    Column("totp_secret", String(64)),
+    Column("pending_secret", String(64)),
+    Column("enabled_at", BigInteger),
+    Column("totp_last_step", BigInteger),
+)
+
+# Single-use recovery codes, stored as SHA-256 of the normalised code (50 random bits each).
+recovery_codes = Table(
+    "recovery_codes",
+    metadata,
+    Column("user_id", String(32), ForeignKey("users.id"), primary_key=True),
+    Column("code_hash", String(64), primary_key=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("used_at", BigInteger),
+)
+
+# A right password waiting for its second factor (or for enrolment, when the organisation requires
+# it): the client holds the challenge, the server only its hash. Single use, a few minutes.
+login_challenges = Table(
+    "login_challenges",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", String(32), ForeignKey("users.id"), nullable=False, index=True),
+    Column("purpose", String(32), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False, index=True),
 )
 
 # --- encryption at rest (store/sealing.py, store/reseal.py) ------------------------------------

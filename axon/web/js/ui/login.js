@@ -1,14 +1,18 @@
 // The signed-out screens: sign in; sign up through an invite link (#/invite/<token>) or with a work
-// e-mail address (#/signup), which mails a confirmation link (#/confirm/<token>).
+// e-mail address (#/signup), which mails a confirmation link (#/confirm/<token>). A right password for an
+// account with two-factor authentication (or one its organisation sends to enrolment) answers a challenge:
+// the card is replaced by the next step (two_factor.js).
 
 import { Api, seg } from "../core/api.js";
 import { LANGUAGES, errorText, formatDateTime, language, setLanguage, t } from "../core/i18n.js";
 import { on, state } from "../core/store.js";
 import { h, clear } from "./dom.js";
 import { passwordMeter } from "./password_meter.js";
+import { enrolAtSignInCard, secondFactorCard } from "./two_factor.js";
 
 const publicApi = new Api();
 let stopRoute = null;
+let currentCard = null; // the card shown, replaced by the next step of a two-factor sign-in
 
 export function mountSignedOut(root, reason, onSignedIn) {
   if (stopRoute) stopRoute();
@@ -17,7 +21,7 @@ export function mountSignedOut(root, reason, onSignedIn) {
     const page = h("main", { class: "auth-page" });
     root.append(page);
     const name = state.route.name;
-    const card = name === "invite" ? inviteCard(state.route.token, onSignedIn)
+    const card = currentCard = name === "invite" ? inviteCard(state.route.token, onSignedIn)
       : name === "signup" ? openSignupCard()
       : name === "confirm" ? confirmCard(state.route.token, onSignedIn)
       : loginCard(reason, onSignedIn);
@@ -44,6 +48,13 @@ function field(label, attrs) {
 }
 
 function finish(result, onSignedIn) {
+  if (result && result.challenge) {
+    const next = result.status === "enrolment_required" ? enrolAtSignInCard : secondFactorCard;
+    const card = next(result, publicApi, deviceName(), (session) => finish(session, onSignedIn));
+    currentCard.replaceWith(card);
+    currentCard = card;
+    return;
+  }
   if (stopRoute) stopRoute();
   stopRoute = null;
   onSignedIn(result);
