@@ -389,7 +389,7 @@ def _rotate_data_key(org_slug: str) -> None:
 
     async def run(s: Any) -> Any:
         actor = await _admin_actor(s, org_slug)
-        job = await s.encryption.rotate_data_key(actor.org_id)
+        job = await s.encryption.rotate_data_key(actor)
         with Progress(console=console) as bar:
             task = bar.add_task(f"re-encrypting under key {job.key_id}", total=max(job.total, 1))
 

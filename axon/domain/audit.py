@@ -54,6 +54,11 @@ INVITE_CREATED = "invite.created"
 INVITE_REVOKED = "invite.revoked"
 CONVERSATION_ROLE_CHANGED = "conversation.role_changed"
 AUDIT_EXPORTED = "audit.exported"
+# encryption at rest (services/encryption.py)
+KEYS_ROTATED = "keys.rotated"  # a new data key for an organisation; its rows are to be re-encrypted
+KEYS_SEALING_STARTED = "keys.sealing_started"  # an older install's organisation got its first data key
+KEYS_REENCRYPTED = "keys.reencrypted"  # a re-encryption finished: every row under the new key, old keys retired
+KEYS_MASTER_ROTATED = "keys.master_rotated"  # every data key re-wrapped under a new master key (system chain)
 
 
 @dataclass(frozen=True, slots=True)

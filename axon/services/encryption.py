@@ -12,10 +12,12 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from ..domain import audit as actions
 from ..domain import policy
+from ..domain.audit import SYSTEM_CHAIN, AuditActor, AuditEvent
 from ..domain.clock import iso_from_ms
 from ..domain.model import Actor
 from ..domain.sealing import SealBroken
@@ -78,7 +80,9 @@ class Encryption:
         accounts.lock_org(tx.conn, org_id)  # nodes starting together: one of them gives it its key
         if data_keys.of_org(tx.conn, org_id):
             return False
-        self._begin(tx, org_id, "legacy")
+        job = self._begin(tx, org_id, "legacy")
+        self.core.audit.record(tx, AuditEvent(org_id, actions.KEYS_SEALING_STARTED, AuditActor.system(), "key",
+                                              job["key_id"], {"rows": int(job["total"])}))
         return True
 
     async def run(self) -> None:
@@ -97,8 +101,7 @@ class Encryption:
     async def finish_job(self, org_id: str, on_batch: Callable[[JobProgress], None] | None = None) -> None:
         """Advance the organisation's job batch by batch until it is finished (or another node has it)."""
         while True:
-            result: BatchResult | None = await self.core.write(
-                lambda tx: reseal_batch(tx.conn, org_id, self.batch_rows, tx.now_ms, self.grace_ms))
+            result: BatchResult | None = await self.core.write(lambda tx: self._batch(tx, org_id))
             job = await self.core.read(lambda c: data_keys.job(c, org_id))
             if on_batch is not None and job is not None:
                 on_batch(progress_of(job))
@@ -108,15 +111,32 @@ class Encryption:
                 # Another walk is due: give every node time to switch to the new key before it.
                 await self.core.clock.sleep(self.refresh_interval)
 
-    async def rotate_data_key(self, org_id: str) -> JobProgress:
-        """A new data key for the organisation (new values sealed under it at once) and a job that
-        re-encrypts its rows; an unfinished job is resumed instead of starting another."""
+    def _batch(self, tx: Tx, org_id: str) -> BatchResult | None:
+        result = reseal_batch(tx.conn, org_id, self.batch_rows, tx.now_ms, self.grace_ms)
+        if result is not None and result.finished:  # recorded with the batch that retired the old keys
+            job = data_keys.job(tx.conn, org_id)
+            assert job is not None
+            self.core.audit.record(tx, AuditEvent(org_id, actions.KEYS_REENCRYPTED, AuditActor.system(), "key",
+                                                  job["key_id"], {"reason": job["reason"], "rows": int(job["done"]),
+                                                                  "walks": int(job["passes"]) + 1}))
+        return result
+
+    async def rotate_data_key(self, actor: Actor) -> JobProgress:
+        """A new data key for the actor's organisation (new values sealed under it at once) and a job
+        that re-encrypts its rows; an unfinished job is resumed instead of starting another."""
+        policy.check_org_admin(actor)
+        event = self.core.audit.event(actor, actions.KEYS_ROTATED, "key")
+        org_id = actor.org_id
+
         def begin(tx: Tx) -> Row:
             accounts.lock_org(tx.conn, org_id)
             job = data_keys.job(tx.conn, org_id)
             if job is not None and job["finished_at"] is None:
                 return job
-            return self._begin(tx, org_id, "rotation")
+            previous = [k["id"] for k in data_keys.of_org(tx.conn, org_id) if k["state"] != "retired"]
+            job = self._begin(tx, org_id, "rotation")
+            self.core.audit.record(tx, replace(event, target_id=job["key_id"]).with_details(previous=previous))
+            return job
 
         return progress_of(await self.core.write(begin))
 
@@ -129,6 +149,10 @@ class Encryption:
 
     async def rewrap_all(self, new_master: MasterKey) -> int:
         """Wrap every usable data key under ``new_master`` (one transaction); returns how many."""
+        old = self.keyring.master.key_id if self.keyring.master is not None else ""
+        event = AuditEvent(SYSTEM_CHAIN, actions.KEYS_MASTER_ROTATED, self.core.audit.actor(None, "shell"),
+                           "key", new_master.key_id, {"previous": old})
+
         def rewrap(tx: Tx) -> int:
             rows = data_keys.usable(tx.conn)
             for row in rows:
@@ -136,6 +160,7 @@ class Encryption:
                 old = self.keyring.unwrap(row)
                 wrapped = base64.b64encode(new_master.wrap(old, context)).decode()
                 data_keys.rewrap(tx.conn, row["id"], wrapped, new_master.key_id)
+            self.core.audit.record(tx, event.with_details(data_keys=len(rows)))
             return len(rows)
 
         return await self.core.write(rewrap)

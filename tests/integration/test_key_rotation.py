@@ -16,6 +16,7 @@ import pytest
 
 from axon.client.rest import RestApi
 from tests.support.at_rest import key_ids_in_use, make_it_an_older_install, master_key_of, raw_stored, run_sql
+from tests.support.audit_rows import entries
 from tests.support.people import admin_rest, new_person
 from tests.support.server import ServerProcess
 
@@ -74,6 +75,9 @@ async def test_an_older_install_is_sealed_in_the_background_while_it_serves(serv
     assert len((await ann.rest.history(conv["id"], limit=100))["items"]) == 60  # served, sealed or not
     status = await until(lambda: _finished(admin, "legacy"))
     assert [k["state"] for k in status["keys"]] == ["active"]
+    org_id = (await run_sql(server, "SELECT id FROM orgs"))[0][0]
+    logged = [(e["action"], e["target_id"]) for e in await entries(server, org_id) if e["action"].startswith("keys.")]
+    assert logged == [("keys.sealing_started", active_key(status)), ("keys.reencrypted", active_key(status))]
     assert (await ann.rest.conversation(conv["id"]))["topic"] == "ZQV-legacy-topic"
     texts = [m["text"] for m in (await ann.rest.history(conv["id"], limit=100))["items"]]
     assert texts == [f"ZQV-legacy-{i}" for i in range(60)]
@@ -112,6 +116,10 @@ async def test_a_data_key_is_replaced_and_every_row_re_encrypted_while_the_node_
     texts = [m["text"] for m in (await ann.rest.history(conv["id"], limit=200))["items"]]
     assert texts == [f"ZQU-{i}" for i in range(150)] + sent
     assert (await run_sql(server, "SELECT wrapped FROM data_keys WHERE id = :i", i=old)) == [("",)]
+    org_id = (await run_sql(server, "SELECT id FROM orgs"))[0][0]
+    logged = [(e["action"], e["target_id"], e["actor_address"]) for e in await entries(server, org_id)
+              if e["action"].startswith("keys.")]
+    assert logged == [("keys.rotated", new, "shell"), ("keys.reencrypted", new, "system")]
 
 
 async def _send_and_read(rest: RestApi, conv_id: str) -> list[str]:
@@ -142,6 +150,8 @@ async def test_the_master_key_is_rotated_and_the_node_restarts_on_it(server: Ser
     new_master = master_key_of(server).key_id  # the default key file in the data folder was replaced
     assert new_master != old_master
     assert {row[0] for row in await run_sql(server, "SELECT master_key_id FROM data_keys")} == {new_master}
+    [entry] = [e for e in await entries(server, "") if e["action"] == "keys.master_rotated"]
+    assert entry["target_id"] == new_master and f'"previous":"{old_master}"' in entry["details"]
 
     server.restart()
     await ann.rest.send(conv["id"], "n", "ZQT-after")
