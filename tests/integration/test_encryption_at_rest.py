@@ -103,3 +103,11 @@ async def test_a_ciphertext_moved_or_altered_is_refused_not_served(fresh_server:
 async def _swap_texts(server: ServerProcess, a: str, text_a: str, b: str, text_b: str) -> None:
     await run_sql(server, "UPDATE messages SET text = :t WHERE id = :i", t=text_a, i=a)
     await run_sql(server, "UPDATE messages SET text = :t WHERE id = :i", t=text_b, i=b)
+
+
+async def test_channels_are_found_by_name_and_no_longer_by_their_sealed_topic(server: ServerProcess) -> None:
+    admin = await admin_rest(server.url)
+    ann = await new_person(server.url, admin)
+    channel = await ann.rest.create_conversation("channel", "zqw-lighthouse", topic="zqwharbour plans")
+    assert [c["id"] for c in await ann.rest.request("GET", "/channels", params={"q": "lighthouse"})] == [channel["id"]]
+    assert await ann.rest.request("GET", "/channels", params={"q": "zqwharbour"}) == []
