@@ -75,6 +75,7 @@ class Encryption:
         for org_id in legacy:
             if await self.core.write(lambda tx, org_id=org_id: self._begin_legacy(tx, org_id)):
                 log.info("organisation %s: sealing its existing rows in the background", org_id)
+        await self.core.read(self.keyring.refresh_active)  # the keys just committed
 
     def _begin_legacy(self, tx: Tx, org_id: str) -> bool:
         accounts.lock_org(tx.conn, org_id)  # nodes starting together: one of them gives it its key
@@ -138,7 +139,9 @@ class Encryption:
             self.core.audit.record(tx, replace(event, target_id=job["key_id"]).with_details(previous=previous))
             return job
 
-        return progress_of(await self.core.write(begin))
+        job = progress_of(await self.core.write(begin))
+        await self.core.read(self.keyring.refresh_active)  # committed: seal under the new key from now on
+        return job
 
     def _begin(self, tx: Tx, org_id: str, reason: str) -> Row:
         key_id = self.keyring.create_key(tx.conn, org_id, tx.now_ms, all_sealed=False)

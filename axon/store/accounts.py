@@ -32,7 +32,7 @@ def insert_org(conn: Connection, row: Row) -> None:
     conn.execute(insert(orgs).values(**row))
     keyring = keyring_of(conn)
     if keyring.enabled:
-        keyring.create_key(conn, row["id"], row["created_at"], all_sealed=True)
+        keyring.create_key(conn, row["id"], row["created_at"], all_sealed=True, seal_now=True)
 
 
 def get_org(conn: Connection, org_id: str) -> Row | None:

@@ -80,12 +80,16 @@ class Keyring:
         self._active = data_keys.active_ids(conn)
         self._plaintext_refused = data_keys.orgs_all_sealed(conn)
 
-    def create_key(self, conn: Connection, org_id: str, now_ms: int, *, all_sealed: bool) -> str:
-        """A new active data key for ``org_id``, stored wrapped (in this transaction) and usable at once;
-        the previous active key is kept, "retiring", for the rows still sealed under it.
+    def create_key(self, conn: Connection, org_id: str, now_ms: int, *, all_sealed: bool,
+                   seal_now: bool = False) -> str:
+        """A new active data key for ``org_id``, stored wrapped in this transaction; the previous active
+        key is kept, "retiring", for the rows still sealed under it.
 
-        If the transaction rolls back the key stays in memory unused: ids are random, so
-        nothing can ever be sealed under it by mistake except in a retry of the same write.
+        ``seal_now`` (a new organisation, whose first rows this same transaction writes): this node
+        seals under it at once. If that transaction rolls back, nothing can be sealed under the key
+        by mistake: the organisation does not exist either, and its id is never used again. Else
+        the key is used once committed, from ``refresh_active``: a rotation that rolled back must
+        not leave values sealed under a key that was never stored.
         """
         master = self._require_master()
         key_id = new_key_id()
@@ -94,9 +98,10 @@ class Keyring:
         data_keys.add(conn, key_id, org_id, base64.b64encode(wrapped).decode(), master.key_id, now_ms,
                          now_ms if all_sealed else None)
         self._ciphers[key_id] = AESGCM(key)
-        self._active[org_id] = key_id
-        if all_sealed:
-            self._plaintext_refused.add(org_id)
+        if seal_now:
+            self._active[org_id] = key_id
+            if all_sealed:
+                self._plaintext_refused.add(org_id)
         return key_id
 
     def active_key_id(self, conn: Connection, org_id: str) -> str:

@@ -79,7 +79,7 @@ def test_a_value_opens_only_in_its_own_row(conn: Connection) -> None:
 
 def test_plaintext_is_refused_once_an_organisation_is_all_sealed(conn: Connection) -> None:
     keyring = Keyring(master())
-    keyring.create_key(conn, "o1", 0, all_sealed=True)
+    keyring.create_key(conn, "o1", 0, all_sealed=True, seal_now=True)  # a new organisation's
     keyring.create_key(conn, "o2", 0, all_sealed=False)  # an older install's, still being sealed
     binding = row_binding("drafts.text", "o1", "u", "c", "")
     with pytest.raises(SealBroken):
@@ -101,14 +101,27 @@ def test_another_node_loads_a_key_from_the_database_and_each_org_has_its_own(con
         Keyring(master()).open(conn, "o1", binding, stored)  # another master key cannot unwrap it
 
 
-def test_a_new_data_key_becomes_active_and_the_old_one_still_opens(conn: Connection) -> None:
+def test_a_new_data_key_is_used_once_committed_and_the_old_one_still_opens() -> None:
+    engine = create_engine("sqlite://")
+    metadata.create_all(engine)
     keyring = Keyring(master())
-    old = keyring.create_key(conn, "o1", 0, all_sealed=True)
     binding = row_binding("users.title", "o1", "u1")
-    before = keyring.seal(conn, "o1", binding, "title")
-    new = keyring.create_key(conn, "o1", 1, all_sealed=False)
-    assert key_id_of(keyring.seal(conn, "o1", binding, "title")) == new != old
-    assert keyring.open(conn, "o1", binding, before) == "title"
+    with engine.begin() as conn:
+        conn.execute(insert(orgs).values(id="o1", name="o1", slug="o1", signup_domains="", created_at=0))
+        old = keyring.create_key(conn, "o1", 0, all_sealed=True, seal_now=True)
+        before = keyring.seal(conn, "o1", binding, "title")
+    with pytest.raises(RuntimeError), engine.begin() as conn:  # a rotation whose write fails
+        keyring.create_key(conn, "o1", 1, all_sealed=False)
+        raise RuntimeError("the batch failed")
+    with engine.begin() as conn:
+        keyring.refresh_active(conn)
+        assert key_id_of(keyring.seal(conn, "o1", binding, "title")) == old  # nothing under the lost key
+        new = keyring.create_key(conn, "o1", 2, all_sealed=False)
+        assert key_id_of(keyring.seal(conn, "o1", binding, "title")) == old  # not before it is committed
+    with engine.begin() as conn:
+        keyring.refresh_active(conn)
+        assert key_id_of(keyring.seal(conn, "o1", binding, "title")) == new != old
+        assert keyring.open(conn, "o1", binding, before) == "title"
 
 
 def test_the_master_key_comes_from_the_environment_a_file_or_is_made_once(tmp_path: Path) -> None:
