@@ -23,6 +23,8 @@ from .domain.clock import Clock, SystemClock
 from .domain.model import OrgRole
 from .gateway.gateway import Gateway
 from .gateway.signals import BusSignals
+from .identity.ldap_directory import LdapDirectory
+from .identity.oidc_client import OidcClient
 from .keys import master as master_keys
 from .keys.master import LocalMasterKey
 from .mail.smtp import NoMailer, SmtpMailer
@@ -33,6 +35,7 @@ from .services.avatars import Avatars
 from .services.conversations import Conversations
 from .services.core import Core, Limits, TokenCache
 from .services.default_channels import DefaultChannels
+from .services.directory_sync import DirectorySync
 from .services.encryption import Encryption
 from .services.markers import Markers
 from .services.messages import Messages
@@ -40,6 +43,8 @@ from .services.passwords import Passwords
 from .services.people import NewUser, People
 from .services.preferences import Drafts, UserPreferences
 from .services.send_limits import SendLimits, SendRates
+from .services.sso import SsoSettings
+from .services.sso_login import SsoLogin
 from .services.sync import Sync
 from .services.two_factor import CodeLimits, TwoFactor
 from .spine.durable import DurableRunner
@@ -113,9 +118,15 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     sync = Sync(core)
     gateway = Gateway(settings=settings, clock=clock, bus=bus, auth=auth, messages=messages, markers=markers,
                       sync=sync, signals=signals, people=people)
+    directory = LdapDirectory(settings.ldap_timeout, settings.ldap_ca_file)
+    sso_settings = SsoSettings(core, directory, settings.public_url)
+    sso_login = SsoLogin(core, sso_settings, directory, OidcClient(settings.ldap_timeout))
+    auth.sso = sso_login
     services = Services(settings, core, bus, auth, people, Conversations(core), messages, markers, sync, gateway,
                         Activity(core), spine, UserPreferences(core), Drafts(core),
-                        default_channels=DefaultChannels(core), avatars=Avatars(core),
+                        default_channels=DefaultChannels(core), avatars=Avatars(core), sso_settings=sso_settings,
+                        sso_login=sso_login, directory_sync=DirectorySync(
+                            core, sso_settings, directory, gateway.node_id, settings.directory_sync_check_interval),
                         encryption=Encryption(core, keyring, batch_rows=settings.reseal_batch_rows,
                                               refresh_interval=settings.key_refresh_interval))
     register_consumers(services)
@@ -203,7 +214,7 @@ class Runtime:
         jobs: list[tuple[str, Coroutine[Any, Any, None]]] = [
             ("markers", svc.markers.run()), ("heartbeats", svc.gateway.run_heartbeats()), ("bus", svc.bus.run()),
             ("reconcile", svc.gateway.run_reconciliation()), ("signals", svc.gateway.run_signals()),
-            ("revocations", svc.gateway.run_revocation_watch())]
+            ("revocations", svc.gateway.run_revocation_watch()), ("directory-sync", svc.directory_sync.run())]
         if svc.encryption is not None:
             jobs.append(("encryption", svc.encryption.run()))
         jobs += [(f"consumer-{r.consumer.name}", r.run()) for r in svc.durable]

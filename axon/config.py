@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = Field(None, description="SMTP password.")
     smtp_from: str = Field("Axon <axon@localhost>", description="Sender address of Axon's mail.")
 
+    ldap_timeout: float = Field(10.0, description="Seconds to wait for an LDAP directory or an OpenID Connect "
+                                "provider before giving up.")
+    ldap_ca_file: str | None = Field(None, description="CA certificates (PEM) that LDAP servers' certificates are "
+                                     "checked against with StartTLS or LDAPS; none = the system's.")
+    directory_sync_check_interval: float = Field(
+        60.0, description="Seconds between a node's looks for organisations whose LDAP sync is due.")
     audit_key: SecretStr | None = Field(
         None, description="Key sealing the audit log's entries (at least 32 characters), kept out of the database; "
         "the same on every node. Unset: generated once into <data_dir>/audit.key.")

@@ -54,6 +54,11 @@ INVITE_CREATED = "invite.created"
 INVITE_REVOKED = "invite.revoked"
 CONVERSATION_ROLE_CHANGED = "conversation.role_changed"
 AUDIT_EXPORTED = "audit.exported"
+# Single sign-on (``services/sso*.py``, ``services/directory_sync.py``).
+SSO_SETTINGS_CHANGED = "sso.settings_changed"
+SSO_IDENTITY_LINKED = "sso.identity_linked"
+SSO_DIRECTORY_SYNCED = "sso.directory_synced"
+SSO_LOGIN_FAILED = "sso.login_failed"
 # encryption at rest (services/encryption.py)
 KEYS_ROTATED = "keys.rotated"  # a new data key for an organisation; its rows are to be re-encrypted
 KEYS_SEALING_STARTED = "keys.sealing_started"  # an older install's organisation got its first data key

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
@@ -41,7 +41,17 @@ class LoginLimits:
     per_address_burst: float = 30
 
 
+class DirectoryLogin(Protocol):
+    """Single sign-on's part in password logins (``services/sso_login.SsoLogin``)."""
+
+    async def directory_login(self, org_id: str | None, login: str, password: str, address: str) -> Row | None: ...
+
+    async def password_allowed(self, user: Row) -> bool: ...
+
+
 class Auth:
+    sso: DirectoryLogin | None = None  # set by the composition root
+
     def __init__(self, core: Core, passwords: Passwords, people: People, limits: LoginLimits,
                  mailer: Mailer | None = None, public_url: str | None = None,
                  two_factor: TwoFactor | None = None) -> None:
@@ -82,16 +92,24 @@ class Auth:
                 wait = math.ceil(decision.retry_after)
                 raise RateLimited(f"Too many failed attempts for this account: wait {wait} s. Until then every"
                                   " password is refused, the right one too.", retry_after=decision.retry_after)
+        if self.sso is not None:
+            directory_user = await self.sso.directory_login(org_id, login, password, address)
+            if directory_user is not None:  # the directory password is the first factor: 2FA still applies
+                return await self._signed_in(directory_user, device_name, "ldap", address)
         matches = [u for u in candidates if await self.passwords.verify(u["password_hash"], password)]
         if not candidates:
             await self.passwords.verify(None, password)  # as long as a real check: no timing difference
         enabled = [u for u in matches if not u["disabled"]]
-        if not enabled:
+        # With single sign-on required, a member's password is refused like a wrong one (no oracle);
+        # admins keep theirs as the break-glass way in.
+        allowed = [u for u in enabled if self.sso is None or await self.sso.password_allowed(u)]
+        if not allowed:
             for key in account_keys:
                 self._per_account.check(key, now)
-            await self._login_failed(matches or candidates, org_id, login, address,
-                                     "account_disabled" if matches else "invalid_credentials")
+            reason = "sso_required" if enabled else "account_disabled" if matches else "invalid_credentials"
+            await self._login_failed(matches or candidates, org_id, login, address, reason)
             raise Unauthenticated("Wrong login or password.", code="invalid_credentials")
+        enabled = allowed
         if len(enabled) > 1:
             raise ValidationFailed("This login and password belong to accounts in several organisations: give org.",
                                    field="org")
@@ -157,6 +175,10 @@ class Auth:
         if not decision.allowed:
             raise RateLimited(f"{what}; wait {math.ceil(decision.retry_after)} s and try again.",
                               retry_after=decision.retry_after)
+
+    async def new_session(self, user: Row, device_name: str, method: str, address: str | None = None) -> Row:
+        """A device token for an account another way of signing in (``method``: "oidc") vouched for."""
+        return await self._new_session(user, device_name, method, address)
 
     async def _new_session(self, user: Row, device_name: str, method: str, address: str | None = None) -> Row:
         """A new device signed in as ``user``, recorded as ``auth.login`` (``method``: how they proved it)."""

@@ -51,7 +51,7 @@ class NewUser:
     password_hash: str | None = None  # already hashed (a confirmed sign-up): ``password`` is not used
 
 
-def _insert_account(tx: Tx, row: Row) -> None:
+def insert_account(tx: Tx, row: Row) -> None:
     """Insert the account and, in the same write, make it a member of the organisation's
     default channels (an organisation's first admin first creates its #general)."""
     org_id, username, email = row["org_id"], row["username"], row["email"]
@@ -107,7 +107,7 @@ class People:
             accounts.insert_org(tx.conn, row)
             self.core.audit.record(tx, created)
             if first is not None and first_created is not None:
-                _insert_account(tx, first)
+                insert_account(tx, first)
                 self.core.audit.record(tx, first_created)
 
         await self.core.write(create)
@@ -178,7 +178,7 @@ class People:
         def create(tx: Tx) -> None:
             if invite_id is not None and not accounts.use_invite(tx.conn, invite_id, tx.now_ms):
                 raise Gone(INVITE_GONE)
-            _insert_account(tx, row)
+            insert_account(tx, row)
             self.core.audit.record(tx, created)
 
         await self.core.write(create)

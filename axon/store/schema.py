@@ -387,6 +387,65 @@ login_challenges = Table(
     Column("expires_at", BigInteger, nullable=False, index=True),
 )
 
+# --- single sign-on: LDAP and OpenID Connect (services/sso.py) ------------------------------
+
+# One row per organisation and kind ("ldap" or "oidc"). ``config`` is the JSON of the settings an
+# admin sees; ``secret`` (the LDAP bind password, the OIDC client secret) is never returned by the API.
+# The LDAP row also carries the directory sync's lease (one node syncs at a time) and its last result.
+sso_providers = Table(
+    "sso_providers",
+    metadata,
+    Column("org_id", String(32), ForeignKey("orgs.id"), primary_key=True),
+    Column("kind", String(8), primary_key=True),
+    Column("enabled", Boolean, nullable=False, default=False),
+    Column("config", Text, nullable=False),
+    Column("secret", Text, nullable=False, default=""),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("sync_lease_node", String(64)),
+    Column("sync_lease_until", BigInteger),
+    Column("last_sync_at", BigInteger),
+    Column("last_sync_result", Text),
+)
+
+# Which directory entry or provider subject an account is: the link survives renames and e-mail changes.
+# ``disabled_by_sync`` marks accounts the directory sync disabled, so that it (and only it) re-enables them.
+sso_identities = Table(
+    "sso_identities",
+    metadata,
+    Column("org_id", String(32), ForeignKey("orgs.id"), primary_key=True),
+    Column("kind", String(8), primary_key=True),
+    Column("subject", String(512), primary_key=True),
+    Column("user_id", String(32), ForeignKey("users.id"), nullable=False, index=True),
+    Column("disabled_by_sync", Boolean, nullable=False, default=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+# Whether members must sign in through the organisation's single sign-on (admins keep their password).
+sign_in_policies = Table(
+    "sign_in_policies",
+    metadata,
+    Column("org_id", String(32), ForeignKey("orgs.id"), primary_key=True),
+    Column("sso_required", Boolean, nullable=False, default=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+# OpenID Connect sign-ins under way: created when the browser leaves for the provider, completed by the
+# callback (``user_id`` or ``error``), taken once by the browser that started it (``binding_hash``).
+# Kept in the database so the callback may reach any node.
+oidc_logins = Table(
+    "oidc_logins",
+    metadata,
+    Column("state", String(64), primary_key=True),
+    Column("org_id", String(32), ForeignKey("orgs.id"), nullable=False),
+    Column("nonce", String(64), nullable=False),
+    Column("code_verifier", String(128), nullable=False),
+    Column("binding_hash", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False, index=True),
+    Column("user_id", String(32)),
+    Column("error", String(64)),
+)
+
 # --- encryption at rest (store/sealing.py, store/reseal.py) ------------------------------------
 
 # Each organisation's data keys, wrapped by the master key (never stored in clear). One is

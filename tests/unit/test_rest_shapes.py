@@ -53,9 +53,9 @@ def test_every_route_documents_its_answer_and_its_errors(spec: dict[str, Any]) -
     error_ref = {"$ref": "#/components/schemas/ErrorResponse"}
     for path, method, op in _operations(spec):
         responses = op["responses"]
-        success = [s for s in responses if s.startswith("2")]
+        success = [s for s in responses if s[0] in "23"]  # a redirect (the OIDC callback) answers 303
         assert success, f"{method} {path}"
-        for status in success:
+        for status in [s for s in success if s.startswith("2")]:
             content = responses[status].get("content", {})
             if status != "204" and "application/json" not in content:  # a binary answer (an avatar)
                 assert content and all(c["schema"]["format"] == "binary" for c in content.values()), path

@@ -5,7 +5,7 @@ Existing rows stay plaintext here (a migration has no master key): each node sea
 background after start (``services/encryption.py``, a "legacy" re-encryption job per organisation).
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-07 10:10:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 from axon.domain.names import search_key
 
 revision = '0014'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

@@ -1,5 +1,5 @@
 // Administration (organisation admins only): users, invite links, the organisation (its name and
-// default channels) and its activity.
+// default channels), sign-in (LDAP, OpenID Connect: admin-signin.js) and its activity.
 
 import { api } from "../core/engine.js";
 import { clampQuery, listOf, seg } from "../core/api.js";
@@ -10,9 +10,12 @@ import { icon } from "./icons.js";
 import { confirmAction, promptText, toast } from "./dialogs.js";
 import { href } from "./router.js";
 import { passwordMeter } from "./password_meter.js";
+import { signInPage } from "./admin-signin.js";
 import { encryptionPage } from "./admin_encryption.js";
 
-const PAGES = { users: usersPage, invites: invitesPage, org: orgPage, activity: activityPage, encryption: encryptionPage };
+const PAGES = {
+  users: usersPage, invites: invitesPage, org: orgPage, signin: signInPage, activity: activityPage, encryption: encryptionPage,
+};
 
 export function mountAdmin(el, tab) {
   if (state.session.user.role !== "admin") {
