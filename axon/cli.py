@@ -25,10 +25,13 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 config_app = typer.Typer(help="Settings.", no_args_is_help=True)
 admin_app = typer.Typer(help="Organisations, users and devices.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+keys_app = typer.Typer(help="Encryption at rest: the master key and the organisations' data keys.",
+                       no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
 app.add_typer(admin_app, name="admin")
 app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
 console = Console()
 T = TypeVar("T")
 
@@ -189,6 +192,7 @@ def _with_services(fn: Callable[[Any], Awaitable[T]]) -> T:
         services = composition.build_services(settings)
         writer = asyncio.create_task(services.core.writer.run())
         try:
+            await services.encryption.start()
             return await fn(services)
         finally:
             services.core.writer.stop()
@@ -384,6 +388,88 @@ def audit_verify(
             console.print(f"[red]FAILED[/red] {name}: {report.problem}")
     if not all(r.ok for r in reports):
         raise typer.Exit(1)
+# --- keys ----------------------------------------------------------------------
+
+
+@keys_app.command("generate")
+def keys_generate() -> None:
+    """Print a new random master key (for AXON_MASTER_KEY or a key file)."""
+    from .keys.master import generate_text
+
+    print(generate_text())
+
+
+@keys_app.command("status")
+def keys_status() -> None:
+    """List the data keys (never their bytes) and the re-encryption jobs with their progress."""
+    keys, jobs = _with_services(lambda s: s.encryption.status())
+    table = Table("organisation", "data key", "state", "master key", "created", "retired")
+    for k in keys:
+        table.add_row(k["org_id"], k["id"], k["state"], k["master_key_id"], str(k["created_at"]),
+                      str(k["retired_at"] or ""))
+    console.print(table)
+    for job in jobs:
+        state = "finished" if job.finished_at else f"{min(job.done, job.total)}/{job.total} rows, walk {job.passes + 1}"
+        console.print(f"{job.org_id}: {job.reason} to key {job.key_id}: {state}")
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    to: Annotated[Path | None, typer.Option(
+        "--to", help="File with the new master key (axon keys generate): every data key is wrapped under it.")] = None,
+    org: Annotated[str | None, typer.Option("--org", help="Organisation slug whose data key to replace.")] = None,
+    reencrypt: Annotated[bool, typer.Option(
+        "--reencrypt", help="With --org: a new data key, and every row of the organisation re-encrypted.")] = False,
+) -> None:
+    """Rotate the master key (--to FILE), or an organisation's data key (--org SLUG --reencrypt)."""
+    if (to is None) == (org is None) or (org is not None) != reencrypt:
+        console.print("[red]Give either --to FILE, or --org SLUG --reencrypt.[/red]")
+        raise typer.Exit(2)
+    if to is not None:
+        _rotate_master(to)
+    else:
+        assert org is not None
+        _rotate_data_key(org)
+
+
+def _rotate_master(path: Path) -> None:
+    from .keys.master import LocalMasterKey, parse_text
+
+    new = LocalMasterKey(parse_text(path.read_text(encoding="utf-8"), str(path)), str(path))
+    settings = _settings()
+    count = _with_services(lambda s: s.encryption.rewrap_all(new))
+    console.print(f"{count} data key(s) are now wrapped by master key {new.key_id}.")
+    if not (settings.master_key and settings.master_key.get_secret_value()) and settings.master_key_file is None:
+        from .keys.master import DEFAULT_FILE_NAME
+        from .store.private_files import write_secret
+
+        write_secret(settings.data_dir / DEFAULT_FILE_NAME, path.read_text(encoding="utf-8"))
+        console.print(f"It replaced {settings.data_dir / DEFAULT_FILE_NAME}. Restart the nodes.")
+    else:
+        console.print("Point AXON_MASTER_KEY / AXON_MASTER_KEY_FILE of every node at the new key and restart them; "
+                      "keep the old key until then.")
+
+
+def _rotate_data_key(org_slug: str) -> None:
+    from rich.progress import Progress
+
+    async def run(s: Any) -> Any:
+        actor = await _admin_actor(s, org_slug)
+        job = await s.encryption.rotate_data_key(actor)
+        with Progress(console=console) as bar:
+            task = bar.add_task(f"re-encrypting under key {job.key_id}", total=max(job.total, 1))
+
+            def show(progress: Any) -> None:
+                walking = "" if progress.passes == 0 else f" (check {progress.passes})"
+                bar.update(task, completed=min(progress.done, progress.total),
+                           description=f"re-encrypting under key {job.key_id}{walking}")
+
+            await s.encryption.finish_job(actor.org_id, show)
+            bar.update(task, completed=max(job.total, 1))
+        return job
+
+    job = _with_services(run)
+    console.print(f"Every row is sealed under data key {job.key_id}; the previous key is retired.")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -110,6 +110,14 @@ class Settings(BaseSettings):
     argon2_parallelism: int = Field(2, description="Argon2id lanes.")
     invite_default_hours: int = Field(168, description="Default lifetime of an invite link in hours.")
 
+    master_key: SecretStr | None = Field(
+        None, description="Master key wrapping the data keys (base64 of 32 bytes; axon keys generate). Unset: "
+        "AXON_MASTER_KEY_FILE, else <data_dir>/master.key, generated on first start (fine for trying Axon only).")
+    master_key_file: Path | None = Field(None, description="File holding the master key (a mounted secret).")
+    key_refresh_interval: float = Field(
+        5.0, description="Seconds between a node's looks for data keys rotated elsewhere (another node, the shell).")
+    reseal_batch_rows: int = Field(500, description="Rows re-encrypted per transaction by a key rotation.")
+
     @classmethod
     def settings_customise_sources(
         cls,

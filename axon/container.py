@@ -19,6 +19,7 @@ from .services.core import Core
 from .services.default_channels import DefaultChannels
 from .services.devices import Devices
 from .services.directory_sync import DirectorySync
+from .services.encryption import Encryption
 from .services.markers import Markers
 from .services.messages import Messages
 from .services.people import People
@@ -53,3 +54,4 @@ class Services:
     sso_login: SsoLogin
     directory_sync: DirectorySync
     durable: list[DurableRunner] = field(default_factory=list)
+    encryption: Encryption | None = None  # set by the composition root (app.build_services)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Response
 
 from ..domain.model import OrgRole
-from ..protocol.rest import ActivityDay, Conversation, Device, Invite, Org, Revoked, User, UserPage
+from ..protocol.rest import ActivityDay, Conversation, Device, EncryptionStatus, Invite, Org, Revoked, User, UserPage
 from ..services.people import NewUser
 from .deps import CurrentActor, Svc, fast_json
 from .openapi import errors, returns
@@ -74,6 +74,13 @@ async def revoke_all_user_devices(user_id: str, actor: CurrentActor, svc: Svc) -
 async def wipe_user_device(user_id: str, device_id: str, actor: CurrentActor, svc: Svc) -> Response:
     """Order a member's device to wipe its local data (revoked at once; ``wiped_at`` once it confirms)."""
     return fast_json(await svc.devices.order_wipe(actor, device_id, user_id))
+
+
+@router.get("/encryption", responses=returns(EncryptionStatus, 401, 403))
+async def encryption_status(actor: CurrentActor, svc: Svc) -> Response:
+    """The organisation's data keys and the progress of its latest re-encryption (encryption at rest)."""
+    assert svc.encryption is not None
+    return fast_json(await svc.encryption.org_status(actor))
 
 
 @router.get("/invites", responses=returns(list[Invite], 401, 403))

@@ -11,6 +11,7 @@
     ├── Conflict (409)             state conflict, e.g. an idempotency key reused with other content
     ├── Gone (410)                 expired or used-up invite
     ├── RateLimited (429)          too many attempts; ``retry_after`` seconds
+    ├── SealBroken (500)           a value sealed at rest failed its integrity check (``domain.sealing``)
     └── Unavailable (503)          a service Axon depends on (e.g. the SMTP server) failed
 
 Each class maps to an HTTP status and to the ``error.code`` of a WebSocket error
@@ -150,5 +151,6 @@ ERROR_CODES: dict[str, str] = {
     "invalid_frame": "The WebSocket frame is not valid JSON or misses fields.",
     "frame_too_large": "The WebSocket frame is larger than the server accepts.",
     "not_ready": "The session has not completed its hello.",
+    "stored_data_tampered": "Stored data failed its integrity check (altered or moved in the database).",
     "internal_error": "The server failed; the request was not applied.",
 }

@@ -401,10 +401,42 @@ class OidcStart(Shape):
     authorization_url: Annotated[str, msgspec.Meta(description="Send the browser here.")]
 
 
+class DataKey(Shape):
+    """One of the organisation's data keys (never its bytes)."""
+
+    id: Annotated[str, msgspec.Meta(description="The key id every value sealed under it carries.")]
+    state: Annotated[Literal["active", "retiring", "retired"], msgspec.Meta(
+        description="active: new values are sealed under it; retiring: rows not yet re-encrypted use it; "
+                    "retired: no row uses it, its wrapped bytes are erased.")]
+    master_key: Annotated[str, msgspec.Meta(description="Fingerprint of the master key that wraps it.")]
+    created_at: Timestamp
+    retired_at: Timestamp
+
+
+class Reencryption(Shape):
+    """The organisation's latest re-encryption (a key rotation, or the first sealing of older rows)."""
+
+    key_id: str
+    reason: Literal["rotation", "legacy"]
+    rows_done: Annotated[int, msgspec.Meta(description="Rows looked at so far (walks after the first included).")]
+    rows_total: Annotated[int, msgspec.Meta(description="Rows the organisation had when it started.")]
+    walks: Annotated[int, msgspec.Meta(description="Walks over the rows completed; the last changes nothing.")]
+    started_at: Timestamp
+    finished_at: Timestamp
+
+
+class EncryptionStatus(Shape):
+    """Encryption at rest of the organisation: its data keys and re-encryption progress."""
+
+    keys: list[DataKey]
+    reencryption: Reencryption | None
+
+
 SHAPES: tuple[Any, ...] = (
     ErrorResponse, User, Device, Revoked, Org, Session, SignupPending, PasswordStrength, Invite, InviteInfo,
     Conversation, Member, Reaction, Message, SendResult, MessagePage, Thread, Receipts, EventPage, UserEventPage,
     UserPage, ReadMarker, Health, ActivityDay, Event, UserEventFrame, Preferences, Draft,
     SyncSummary, LdapSettings, OidcSettings, SsoSettings, LdapTestResult, SignInOptions, OidcStart,
     LoginChallenge, TotpEnrolment, RecoveryCodes, EnrolledSession, TwoFactorStatus,
+    DataKey, Reencryption, EncryptionStatus,
 )

@@ -9,6 +9,8 @@ from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, s
 from .driver_sql import PreparedQuery
 from .errors import duplicate_key_on_integrity_error
 from .schema import devices, invites, orgs, pending_signups, users
+from .sealed_columns import open_profile, seal_profile
+from .sealing import keyring_of
 
 Row = dict[str, Any]
 
@@ -18,11 +20,19 @@ def _one(conn: Connection, stmt: Any) -> Row | None:
     return dict(row) if row is not None else None
 
 
+def _user(conn: Connection, row: Any) -> Row:
+    return open_profile(conn, dict(row))
+
+
 # --- organisations -----------------------------------------------------------
 
 
 def insert_org(conn: Connection, row: Row) -> None:
+    """Insert the organisation and its first data key (it has no plaintext row to seal later)."""
     conn.execute(insert(orgs).values(**row))
+    keyring = keyring_of(conn)
+    if keyring.enabled:
+        keyring.create_key(conn, row["id"], row["created_at"], all_sealed=True, seal_now=True)
 
 
 def get_org(conn: Connection, org_id: str) -> Row | None:
@@ -61,12 +71,14 @@ def count_orgs(conn: Connection) -> int:
 
 def insert_user(conn: Connection, row: Row) -> None:
     """Raises ``DuplicateKey`` when the username or e-mail is taken in the organisation."""
+    row = seal_profile(conn, row["org_id"], row["id"], row)
     with duplicate_key_on_integrity_error():
         conn.execute(insert(users).values(**row))
 
 
 def get_user(conn: Connection, user_id: str) -> Row | None:
-    return _USER_BY_ID.first(conn, user_id=user_id)
+    row = _USER_BY_ID.first(conn, user_id=user_id)
+    return open_profile(conn, row) if row is not None else None
 
 
 # Prepared once: every connect reads the user and the device.
@@ -76,7 +88,7 @@ _USER_BY_ID = PreparedQuery(select(users).where(users.c.id == bindparam("user_id
 def get_users(conn: Connection, user_ids: list[str]) -> list[Row]:
     if not user_ids:
         return []
-    return [dict(r) for r in conn.execute(select(users).where(users.c.id.in_(user_ids))).mappings()]
+    return [_user(conn, r) for r in conn.execute(select(users).where(users.c.id.in_(user_ids))).mappings()]
 
 
 def find_users_for_login(conn: Connection, login: str, org_id: str | None) -> list[Row]:
@@ -84,11 +96,12 @@ def find_users_for_login(conn: Connection, login: str, org_id: str | None) -> li
     stmt = select(users).where(or_(users.c.username == login, func.lower(users.c.email) == login))
     if org_id is not None:
         stmt = stmt.where(users.c.org_id == org_id)
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+    return [_user(conn, r) for r in conn.execute(stmt).mappings()]
 
 
 def get_user_by_username(conn: Connection, org_id: str, username: str) -> Row | None:
-    return _one(conn, select(users).where(users.c.org_id == org_id, users.c.username == username))
+    row = _one(conn, select(users).where(users.c.org_id == org_id, users.c.username == username))
+    return open_profile(conn, row) if row is not None else None
 
 
 def user_ids_by_usernames(conn: Connection, org_id: str, usernames: list[str]) -> dict[str, str]:
@@ -106,6 +119,9 @@ def email_taken(conn: Connection, org_id: str, email: str) -> bool:
 
 
 def update_user(conn: Connection, user_id: str, values: Row) -> None:
+    """Change columns of a user; profile fields that are sealed are sealed."""
+    if "title" in values or "status_text" in values:
+        values = seal_profile(conn, keyring_of(conn).org_of_user(conn, user_id), user_id, values)
     conn.execute(update(users).where(users.c.id == user_id).values(**values))
 
 
@@ -125,7 +141,7 @@ def search_users(
             or_(users.c.display_name > name, and_(users.c.display_name == name, users.c.id > uid))
         )
     stmt = stmt.order_by(users.c.display_name, users.c.id).limit(limit)
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+    return [_user(conn, r) for r in conn.execute(stmt).mappings()]
 
 
 # --- devices -----------------------------------------------------------------

@@ -19,6 +19,9 @@ from pathlib import Path
 import httpx
 
 ADMIN_PASSWORD = "admin-password-1"
+# Nodes that share a database must share the master key of encryption at rest (docs/security.md);
+# test nodes all use this one. A test of the generated default key sets AXON_MASTER_KEY to "".
+TEST_MASTER_KEY = "dGVzdCBtYXN0ZXIga2V5IG9mIGF4b24ncyB0ZXN0cyE="
 FAST_HASH_ENV = {"AXON_ARGON2_MEMORY_KIB": "1024", "AXON_ARGON2_TIME_COST": "1", "AXON_ARGON2_PARALLELISM": "1"}
 
 
@@ -63,7 +66,7 @@ class ServerProcess:
                     # Tests send in bursts far beyond a person's limit (test_send_limits sets its own).
                     "AXON_SEND_RATE_PER_USER": "100000", "AXON_SEND_BURST_PER_USER": "100000",
                     "AXON_SEND_RATE_PER_DEVICE": "100000", "AXON_SEND_BURST_PER_DEVICE": "100000",
-                    **(env or {})}
+                    "AXON_MASTER_KEY": TEST_MASTER_KEY, **(env or {})}
         if self.database_url:
             self.env["AXON_DATABASE_URL"] = self.database_url
         self.proc: subprocess.Popen[bytes] | None = None

@@ -12,8 +12,11 @@ import { deviceList } from "./devices.js";
 import { href } from "./router.js";
 import { passwordMeter } from "./password_meter.js";
 import { signInPage } from "./admin-signin.js";
+import { encryptionPage } from "./admin_encryption.js";
 
-const PAGES = { users: usersPage, invites: invitesPage, org: orgPage, signin: signInPage, activity: activityPage };
+const PAGES = {
+  users: usersPage, invites: invitesPage, org: orgPage, signin: signInPage, activity: activityPage, encryption: encryptionPage,
+};
 
 export function mountAdmin(el, tab) {
   if (state.session.user.role !== "admin") {
