@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import text
 
 from axon.app import Runtime, Services, build_services
 from axon.client import ApiError, RestApi
@@ -20,7 +20,6 @@ from axon.services.people import NewUser
 from axon.store import accounts, event_log, streams
 from axon.store.database import open_database
 from axon.store.migrate import MIGRATIONS, upgrade
-from axon.store.schema import orgs, users
 from tests.support.people import PASSWORD, admin_rest, new_person
 from tests.support.server import ServerProcess
 
@@ -179,11 +178,15 @@ async def test_an_organisation_from_before_default_channels_gets_general_at_star
     upgrade(url, _revision_before_default_channels())
     db = open_database(url)
     try:  # an installation of the previous release: an organisation, its admin and a member
-        await db.write(lambda c: c.execute(insert(orgs).values(id="o_old", name="Old", slug="old", created_at=1)))
+        # Plain SQL with that release's columns: the current tables would add columns it did not have.
+        await db.write(lambda c: c.execute(text(
+            "INSERT INTO orgs (id, name, slug, signup_domains, created_at) VALUES ('o_old', 'Old', 'old', '', 1)")))
         for user_id, role in (("u_boss", "admin"), ("u_ann", "member")):
-            await db.write(lambda c, u=user_id, r=role: c.execute(insert(users).values(
-                id=u, org_id="o_old", username=u[2:], display_name=u[2:].title(), password_hash="x", org_role=r,
-                created_at=1 if r == "admin" else 2, search_key=u[2:])))
+            await db.write(lambda c, u=user_id, r=role: c.execute(text(
+                "INSERT INTO users (id, org_id, username, display_name, title, timezone, locale, status_text,"
+                " org_role, disabled, read_receipts, password_hash, stream_seq, search_key, created_at)"
+                " VALUES (:id, 'o_old', :name, :display, '', 'UTC', 'en', '', :role, false, true, 'x', 0, :name, :at)"),
+                {"id": u, "name": u[2:], "display": u[2:].title(), "role": r, "at": 1 if r == "admin" else 2}))
     finally:
         await db.close()
     upgrade(url)
