@@ -32,6 +32,7 @@ from .services.core import Core, Limits, TokenCache
 from .services.default_channels import DefaultChannels
 from .services.markers import Markers
 from .services.messages import Messages
+from .services.org_settings import OrgSettingsService
 from .services.passwords import Passwords
 from .services.people import NewUser, People
 from .services.preferences import Drafts, UserPreferences
@@ -90,7 +91,8 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
                       sync=sync, signals=signals, people=people)
     services = Services(settings, core, bus, auth, people, Conversations(core), messages, markers, sync, gateway,
                         Activity(core), spine, UserPreferences(core), Drafts(core),
-                        default_channels=DefaultChannels(core), avatars=Avatars(core))
+                        default_channels=DefaultChannels(core), avatars=Avatars(core),
+                        org_settings=OrgSettingsService(core))
     register_consumers(services)
     return services
 

@@ -19,6 +19,7 @@ from .services.core import Core
 from .services.default_channels import DefaultChannels
 from .services.markers import Markers
 from .services.messages import Messages
+from .services.org_settings import OrgSettingsService
 from .services.people import People
 from .services.preferences import Drafts, UserPreferences
 from .services.sync import Sync
@@ -44,4 +45,5 @@ class Services:
     drafts: Drafts
     default_channels: DefaultChannels
     avatars: Avatars
+    org_settings: OrgSettingsService
     durable: list[DurableRunner] = field(default_factory=list)

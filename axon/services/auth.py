@@ -21,10 +21,11 @@ from ..store.tx import Tx
 from ..store.writer import Committed
 from .core import Core
 from .mails import CONFIRMATION_HOURS, signup_confirmation
+from .org_settings import org_for
 from .passwords import Passwords, token_hash
 from .people import NewUser, People, revoke_devices
 from .ports import Mailer, MailFailed
-from .views import device_view, org_view, user_view
+from .views import device_view, user_view
 
 Row = dict[str, Any]
 SEEN_EVERY_MS = 600_000  # how stale a device's last-seen time may get before a request refreshes it
@@ -103,10 +104,10 @@ class Auth:
         device = {"id": new_id("device", now), "user_id": user["id"], "name": (device_name or "")[:200],
                   "token_hash": token_hash(token), "created_at": now, "last_seen_at": now, "revoked_at": None}
         await self.core.write(lambda tx: accounts.insert_device(tx.conn, device))
-        org = await self.core.read(lambda c: accounts.get_org(c, user["org_id"]))
+        org = await self.core.read(lambda c: org_for(c, user["org_id"]))
         assert org is not None
         return {"token": token, "device": device_view(device, device["id"]),
-                "user": user_view(user, private=True), "org": org_view(org)}
+                "user": user_view(user, private=True), "org": org}
 
     async def signup(self, body: Row, address: str) -> Row:
         """Create an account through an invite token, or by open sign-up for an allowed e-mail domain."""
@@ -122,7 +123,7 @@ class Auth:
             return await self._open_signup(body)
         new = NewUser(username=body.get("username", ""), display_name=body.get("display_name", ""),
                       password=body.get("password", ""), email=body.get("email"),
-                      locale=body.get("locale") or "en")
+                      role=OrgRole(invite.get("role") or "member"), locale=body.get("locale") or "en")
         created = await self.people.create_user(org_id, new, invite_id=invite["id"] if invite else None)
         user = await self.core.read(lambda c: accounts.get_user(c, created.id))
         assert user is not None
