@@ -302,7 +302,7 @@ class Conversations:
         assert conv is not None
         if conv.announcement != announcement:
             convs.update_conversation(tx.conn, conv.id, {"announcement": announcement})
-            tx.conversation_event(conv.id, "conversation.announcement_changed", actor.user_id,
+            tx.conversation_event(conv.id, "conversation.announcement", actor.user_id,
                                   {"announcement": announcement})
 
     async def set_archived(self, actor: Actor, conversation_id: str, archived: bool) -> Row:

@@ -128,11 +128,13 @@ def test_admin_users_are_searched_and_paged(axon, open_app):
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize(("locale", "admin_label", "member_label", "refusal"), [
-    ("en-US", "Admin", "Member", "The organisation needs at least one admin: make someone else an admin first."),
-    ("zh-CN", "管理员", "成员", "组织至少需要一位管理员：请先将其他人设为管理员。"),
+@pytest.mark.parametrize(("locale", "admin_label", "member_label", "owner_label", "role_label", "refusal"), [
+    ("en-US", "Admin", "Member", "Owner", "Role: ",
+     "The organisation needs at least one admin: make someone else an admin first."),
+    ("zh-CN", "管理员", "成员", "所有者", "角色：", "组织至少需要一位管理员：请先将其他人设为管理员。"),
 ])
-def test_promote_demote_and_the_last_admin_is_kept(axon, open_app, locale, admin_label, member_label, refusal):
+def test_promote_demote_and_the_last_admin_is_kept(axon, open_app, locale, admin_label, member_label, owner_label,
+                                                   role_label, refusal):
     tag = _tag()
     user = axon.create_user(f"ha_role_{tag}", f"HA Role {tag}")
     admin = open_app(axon.admin, locale=locale)
@@ -141,20 +143,22 @@ def test_promote_demote_and_the_last_admin_is_kept(axon, open_app, locale, admin
     search.fill(user.username)
     row = admin.page.locator(f'tr[data-username="{user.username}"]')
     expect(row.get_by_test_id("user-role")).to_have_text(member_label)
-    make_admin = "设为管理员：" if locale == "zh-CN" else "Make admin: "
-    expect(row.get_by_test_id("toggle-role")).to_have_attribute("aria-label", f"{make_admin}{user.display_name}")
-    row.get_by_test_id("toggle-role").click()
+    role = row.get_by_test_id("user-role-select")
+    expect(role).to_have_attribute("aria-label", f"{role_label}{user.display_name}")
+    role.select_option("admin")
     expect(row.get_by_test_id("user-role")).to_have_text(admin_label)
     assert axon.call(axon.admin, "GET", f"/users/{user.id}")["role"] == "admin"
-    row.get_by_test_id("toggle-role").click()
+    row.get_by_test_id("user-role-select").select_option("member")
     expect(row.get_by_test_id("user-role")).to_have_text(member_label)
 
-    # The only admin demoting themselves is refused, with a message saying why.
+    # The only admin (the organisation's owner) demoting themselves is refused, with a message saying why.
     search.fill("admin")
     me = admin.page.locator('tr[data-username="admin"]')
-    me.get_by_test_id("toggle-role").click()
+    expect(me.get_by_test_id("user-role")).to_have_text(owner_label)
+    me.get_by_test_id("user-role-select").select_option("member")
     expect(admin.page.get_by_test_id("toast")).to_contain_text(refusal)
-    expect(me.get_by_test_id("user-role")).to_have_text(admin_label)
+    expect(me.get_by_test_id("user-role")).to_have_text(owner_label)
+    expect(me.get_by_test_id("user-role-select")).to_have_value("owner")
 
 
 @pytest.mark.browser

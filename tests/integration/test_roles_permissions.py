@@ -112,7 +112,7 @@ async def test_an_announcement_channel_takes_posts_from_its_admins_and_replies_f
     async with connected(server, bob) as bob_ws:
         switched = await ann.rest.request("PATCH", f"/conversations/{news['id']}", {"announcement": True})
         assert switched["announcement"] is True
-        assert await next_event(bob_ws, "conversation.announcement_changed") == {"announcement": True}
+        assert await next_event(bob_ws, "conversation.announcement") == {"announcement": True}
         post = await ann.rest.send(news["id"], cmid(), "We ship on Friday")
         await ws_refused(bob_ws, news["id"], "me too", "announcement_only")
         reply = await bob_ws.send(news["id"], "Great!", reply_to=post["message"]["id"])

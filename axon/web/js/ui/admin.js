@@ -9,11 +9,14 @@ import { h, clear, debounce } from "./dom.js";
 import { icon } from "./icons.js";
 import { confirmAction, promptText, toast } from "./dialogs.js";
 import { href } from "./router.js";
+import { isOrgAdmin, isOrgOwner, moduleOn } from "../core/permissions.js";
+import { modulesPage, permissionsPage } from "./admin_permissions.js";
 
-const PAGES = { users: usersPage, invites: invitesPage, org: orgPage, activity: activityPage };
+const PAGES = { users: usersPage, invites: invitesPage, org: orgPage, permissions: permissionsPage, modules: modulesPage,
+  activity: activityPage };
 
 export function mountAdmin(el, tab) {
-  if (state.session.user.role !== "admin") {
+  if (!isOrgAdmin()) {
     el.append(h("div", { class: "empty-state" }, h("p", null, t("admin.forbidden"))));
     return () => {};
   }
@@ -121,8 +124,10 @@ function userRow(u) {
       const updated = await api.patch(`/admin/users/${seg(u.id)}`, patch);
       row.replaceWith(userRow(updated));
       if (updated.id === state.session.user.id) refreshMe(updated);
+      return true;
     } catch (err) {
       fail(err);
+      return false;
     }
   };
   const reset = async () => {
@@ -139,9 +144,7 @@ function userRow(u) {
     devices.hidden = !devices.hidden;
     if (!devices.hidden) await renderDevices(u, devices);
   };
-  const promote = u.role === "admin" ? "member" : "admin";
   // Each row's buttons say whom they act on, for screen readers (the visible text is the same on every row).
-  const roleAction = promote === "admin" ? "admin.make_admin_action" : "admin.make_member_action";
   const labelled = (key) => ({ "aria-label": t("admin.row_action", { action: t(key), name: u.display_name }) });
   row = h("tr", { "data-user-id": u.id, "data-username": u.username, "data-role": u.role },
     h("td", null, u.display_name),
@@ -150,18 +153,30 @@ function userRow(u) {
     h("td", null, u.disabled ? h("span", { class: "tag danger" }, t("admin.disabled")) : t("admin.active")),
     h("td", { class: "actions" },
       h("button", { class: "btn small", "data-testid": "toggle-user", onclick: () => change({ disabled: !u.disabled }), ...labelled(u.disabled ? "admin.enable" : "admin.disable") }, u.disabled ? t("admin.enable") : t("admin.disable")),
-      h("button", { class: "btn small", "data-testid": "toggle-role", onclick: () => change({ role: promote }), ...labelled(roleAction) }, t(roleAction)),
+      orgRoleSelect(u, change, labelled),
       h("button", { class: "btn small", onclick: reset, ...labelled("admin.reset_password") }, t("admin.reset_password")),
       h("button", { class: "btn small", onclick: showDevices, ...labelled("admin.devices") }, t("admin.devices")),
       devices));
   return row;
 }
 
+/** The organisation role: only owners offer (and may change) "owner"; "guest" needs the guests module. */
+function orgRoleSelect(u, change, labelled) {
+  const roles = ["owner", "admin", "member", "guest"].filter((r) => r === u.role
+    || (r !== "owner" || isOrgOwner()) && (r !== "guest" || moduleOn("guests")));
+  const locked = u.role === "owner" && !isOrgOwner();
+  const select = h("select", {
+    class: "role-select", "data-testid": "user-role-select", disabled: locked, ...labelled("admin.role"),
+    onchange: async () => { if (!(await change({ role: select.value }))) select.value = u.role; },
+  }, roles.map((r) => h("option", { value: r, selected: r === u.role }, t(`role.org_${r}`))));
+  return select;
+}
+
 /** My own role changed (an admin who demotes themselves leaves the admin pages). */
 function refreshMe(user) {
   state.session.user = { ...state.session.user, role: user.role };
   emit("session");
-  if (user.role !== "admin") location.hash = "#/";
+  if (!isOrgAdmin(user)) location.hash = "#/";
 }
 
 async function renderDevices(user, list) {
@@ -237,8 +252,9 @@ function inviteRow(inv, reload) {
       fail(err);
     }
   };
-  return h("tr", { class: inv.revoked ? "dim" : null },
-    h("td", null, formatDateTime(inv.created_at)),
+  return h("tr", { class: inv.revoked ? "dim" : null, "data-role": inv.role || "member" },
+    h("td", null, formatDateTime(inv.created_at),
+      inv.role === "guest" ? h("span", { class: "tag guest" }, t("role.org_guest")) : null),
     h("td", null, inv.expires_at ? formatDateTime(inv.expires_at) : t("admin.never")),
     h("td", null, inv.max_uses ? `${inv.uses} / ${inv.max_uses}` : String(inv.uses)),
     h("td", null, inv.revoked ? t("admin.revoked") : h("button", { class: "btn small danger", onclick: revoke }, t("admin.revoke"))));
