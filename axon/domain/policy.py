@@ -297,11 +297,17 @@ def check_member(actor: Actor, conv: Conversation | None, member: Membership | N
     return member
 
 
-def check_can_post(actor: Actor, conv: Conversation | None, member: Membership | None,
-                   *, reply: bool = False) -> Membership:
-    check(actor, Action.REPLY if reply else Action.POST, conv, member)
+def _as_member(actor: Actor, action: Action, conv: Conversation | None, member: Membership | None,
+               settings: OrgSettings = DEFAULT_SETTINGS, facts: Circumstances = NO_CIRCUMSTANCES) -> Membership:
+    """``check`` for an action only members take (``decide`` refuses it to visitors); their membership."""
+    check(actor, action, conv, member, settings, facts)
     assert member is not None
     return member
+
+
+def check_can_post(actor: Actor, conv: Conversation | None, member: Membership | None,
+                   *, reply: bool = False) -> Membership:
+    return _as_member(actor, Action.REPLY if reply else Action.POST, conv, member)
 
 
 def check_can_join(actor: Actor, conv: Conversation | None, member: Membership | None,
@@ -310,57 +316,44 @@ def check_can_join(actor: Actor, conv: Conversation | None, member: Membership |
 
 
 def check_can_leave(actor: Actor, conv: Conversation | None, member: Membership | None) -> None:
-    check_member(actor, conv, member)
-    check(actor, Action.LEAVE, conv, member)
+    _as_member(actor, Action.LEAVE, conv, member)
 
 
 def check_can_invite(actor: Actor, conv: Conversation | None, member: Membership | None,
                      settings: OrgSettings = DEFAULT_SETTINGS, *, guests: bool = False) -> None:
-    check_member(actor, conv, member)
-    check(actor, Action.ADD_MEMBERS, conv, member, settings)
-    if guests:
-        check(actor, Action.ADD_GUESTS, conv, member, settings)
+    _as_member(actor, Action.ADD_GUESTS if guests else Action.ADD_MEMBERS, conv, member, settings)
 
 
 def check_can_remove(
     actor: Actor, conv: Conversation | None, member: Membership | None, target: Membership | None
 ) -> Membership:
-    check_member(actor, conv, member)
-    assert member is not None
-    check(actor, Action.REMOVE_MEMBERS, conv, member)
+    membership = _as_member(actor, Action.REMOVE_MEMBERS, conv, member)
     if target is None:
         raise NotFound("That user is not a member.")
-    if target.role is MemberRole.OWNER and member.role is not MemberRole.OWNER and not actor.is_org_admin:
+    if target.role is MemberRole.OWNER and membership.role is not MemberRole.OWNER and not actor.is_org_admin:
         raise Forbidden("Only an owner may remove an owner.")
     return target
 
 
 def check_can_manage(actor: Actor, conv: Conversation | None, member: Membership | None) -> None:
     """Rename, archive, the announcement switch."""
-    check_member(actor, conv, member)
-    check(actor, Action.MANAGE, conv, member)
+    _as_member(actor, Action.MANAGE, conv, member)
 
 
 def check_can_set_topic(actor: Actor, conv: Conversation | None, member: Membership | None) -> None:
-    check_member(actor, conv, member)
-    check(actor, Action.SET_TOPIC, conv, member)
+    _as_member(actor, Action.SET_TOPIC, conv, member)
 
 
 def check_can_set_role(actor: Actor, conv: Conversation | None, member: Membership | None) -> None:
-    check_member(actor, conv, member)
-    check(actor, Action.SET_ROLES, conv, member)
+    _as_member(actor, Action.SET_ROLES, conv, member)
 
 
 def check_can_react(actor: Actor, conv: Conversation | None, member: Membership | None) -> Membership:
-    check_member(actor, conv, member)
-    check(actor, Action.REACT, conv, member)
-    assert member is not None
-    return member
+    return _as_member(actor, Action.REACT, conv, member)
 
 
 def check_can_pin(actor: Actor, conv: Conversation | None, member: Membership | None) -> None:
-    check_member(actor, conv, member)
-    check(actor, Action.PIN, conv, member)
+    _as_member(actor, Action.PIN, conv, member)
 
 
 def check_can_edit_message(actor: Actor, conv: Conversation | None, member: Membership | None, sender_id: str,
@@ -382,10 +375,9 @@ def check_can_delete_message(actor: Actor, conv: Conversation | None, member: Me
     check_member(actor, conv, member)
     if deleted:
         raise NotFound("Message not found.")
-    if sender_id != actor.user_id:
-        check(actor, Action.DELETE_ANY, conv, member, settings)
-        return
-    check(actor, Action.DELETE_OWN, conv, member, settings, Circumstances(message_age_minutes=age_minutes))
+    own = sender_id == actor.user_id
+    check(actor, Action.DELETE_OWN if own else Action.DELETE_ANY, conv, member, settings,
+          Circumstances(message_age_minutes=age_minutes))
 
 
 def check_org_admin(actor: Actor) -> None:

@@ -24,6 +24,7 @@ from ..store.tx import Tx
 from .core import Core
 from .org_settings import check_readable, settings_for
 from .views import conversation_view
+from .visibility import people_visible_to
 
 Row = dict[str, Any]
 MAX_INITIAL_MEMBERS = 1000
@@ -90,7 +91,7 @@ def _org_members(conn: Conn, actor: Actor, user_ids: list[str]) -> bool:
     """Check that every user is an existing, enabled user of the organisation whom the actor may see
     (others are an error, never silently dropped); whether any of them is a guest."""
     rows = accounts.get_users(conn, user_ids)
-    among = convs.co_member_ids(conn, actor.user_id) if actor.is_guest else None
+    among = people_visible_to(conn, actor)
     valid = {r["id"]: r for r in rows if r["org_id"] == actor.org_id and not r["disabled"]
              and (among is None or r["id"] in among)}
     unknown = [u for u in user_ids if u not in valid]

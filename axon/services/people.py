@@ -37,6 +37,7 @@ from .default_channels import ensure_general, join_defaults
 from .org_settings import announce_org, org_for, settings_for
 from .passwords import Passwords, token_hash
 from .views import invite_view, org_view, user_view
+from .visibility import can_see_user, people_visible_to
 
 Row = dict[str, Any]
 MAX_GUEST_CONVERSATIONS = 50
@@ -93,18 +94,6 @@ def _join_invited(tx: Tx, invite: Row, user_id: str) -> None:
         conv, member = convs.get_with_membership(tx.conn, conv_id, user_id)
         if conv is not None and conv.org_id == invite["org_id"] and not conv.archived and member is None:
             add_in(tx, conv_id, user_id, invite["created_by"])
-
-
-def _guest_sees(conn: Conn, actor: Actor) -> set[str] | None:
-    """The people a guest may see (those sharing a conversation with them); None: everyone."""
-    return convs.co_member_ids(conn, actor.user_id) if not policy.allowed(actor, Action.SEE_DIRECTORY) else None
-
-
-def _visible(conn: Conn, actor: Actor, row: Row | None) -> bool:
-    if row is None or not policy.visible_in_org(actor, row["org_id"]):
-        return False
-    among = _guest_sees(conn, actor)
-    return among is None or row["id"] in among
 
 
 class People:
@@ -237,7 +226,7 @@ class People:
     async def get_user(self, actor: Actor, user_id: str) -> Row:
         def load(conn: Conn) -> Row | None:
             row = accounts.get_user(conn, user_id)
-            return row if _visible(conn, actor, row) else None
+            return row if can_see_user(conn, actor, row) else None
 
         row = await self.core.read(load)
         if row is None:
@@ -321,7 +310,7 @@ class People:
 
         def load(conn: Conn) -> set[str]:
             rows = accounts.get_users(conn, wanted)
-            among = _guest_sees(conn, actor)
+            among = people_visible_to(conn, actor)
             return {r["id"] for r in rows if policy.visible_in_org(actor, r["org_id"])
                     and (among is None or r["id"] in among)}
 
@@ -341,7 +330,8 @@ class People:
         match_email = actor.is_org_admin
 
         def load(conn: Conn) -> list[Row]:
-            return accounts.search_users(conn, actor.org_id, q, after, limit + 1, match_email, _guest_sees(conn, actor))
+            among = people_visible_to(conn, actor)
+            return accounts.search_users(conn, actor.org_id, q, after, limit + 1, match_email, among)
 
         rows = await self.core.read(load)
         more = len(rows) > limit

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import PASSWORD, AxonServer, User, screenshot
+from .conftest import AxonServer, User, screenshot, sign_up_through
 
 DEFAULT_POLICY = {"create_public_channels": "everyone", "create_private_groups": "everyone",
                   "invite_guests": "admins", "edit_window_minutes": None, "delete_window_minutes": None,
@@ -143,12 +143,7 @@ def test_a_guest_invited_into_one_conversation_sees_only_it_and_is_labelled(axon
 
     name = f"访客 {tag}" if locale == "zh-CN" else f"Gina Guest {tag}"
     guest = open_app(User(id="", username=f"rp_guest_{tag}", display_name=name), locale=locale, sign_in=False)
-    guest.page.goto(link)
-    guest.page.get_by_test_id("signup-username").fill(f"rp_guest_{tag}")
-    guest.page.get_by_test_id("signup-display-name").fill(name)
-    guest.page.get_by_test_id("signup-password").fill(PASSWORD)
-    guest.page.get_by_test_id("signup-submit").click()
-    expect(guest.page.locator("html")).to_have_attribute("data-conn", "live")
+    sign_up_through(guest.page, link, f"rp_guest_{tag}", name)
     expect(guest.conv_item(project)).to_be_visible()
     expect(guest.page.get_by_test_id("conv-item")).to_have_count(1)  # no #general
     expect(guest.page.get_by_test_id("browse-channels")).to_have_count(0)

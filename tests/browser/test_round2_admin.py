@@ -10,7 +10,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import PASSWORD, AxonServer, Session, User, screenshot
+from .conftest import PASSWORD, AxonServer, Session, User, screenshot, sign_up_through
 
 LOCALES = [("en-US", "{name} joined #general", "{actor} added {name}"),
            ("zh-CN", "{name} 加入了 #general", "{actor} 添加了 {name}")]
@@ -44,12 +44,7 @@ def test_a_newcomer_invited_lands_in_general_and_both_see_the_joined_line(axon, 
     dark = locale == "zh-CN"  # the Chinese run in the dark theme
     newcomer = open_app(User(id="", username=f"ha_new_{tag}", display_name=name), locale=locale, sign_in=False,
                         dark=dark)
-    newcomer.page.goto(link)
-    newcomer.page.get_by_test_id("signup-username").fill(f"ha_new_{tag}")
-    newcomer.page.get_by_test_id("signup-display-name").fill(name)
-    newcomer.page.get_by_test_id("signup-password").fill(PASSWORD)
-    newcomer.page.get_by_test_id("signup-submit").click()
-    expect(newcomer.page.locator("html")).to_have_attribute("data-conn", "live")
+    sign_up_through(newcomer.page, link, f"ha_new_{tag}", name)
 
     # Not an empty sidebar: #general is there at once, and opens with the newcomer's own line.
     expect(newcomer.conv_item(general)).to_be_visible()
