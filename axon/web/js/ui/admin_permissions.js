@@ -25,9 +25,13 @@ const CHOICES = {
 };
 const WINDOWS = ["edit_window_minutes", "delete_window_minutes"];
 
-export async function permissionsPage(body) {
-  const org = await api.get("/org").catch(fail);
-  if (!org) return;
+// Pages mount synchronously (the admin shell expects an unmount function or nothing back) and fill
+// themselves once the organisation's current settings are loaded.
+export function permissionsPage(body) {
+  api.get("/org").then((org) => drawPermissions(body, org)).catch(fail);
+}
+
+function drawPermissions(body, org) {
   adopt(org);
   const policy = org.policy;
   const selects = Object.fromEntries(Object.entries(CHOICES).map(([name, choices]) => [name, h("select", {
@@ -68,9 +72,11 @@ export async function permissionsPage(body) {
     h("p", { class: "dim" }, t("policy.intro")), form));
 }
 
-export async function modulesPage(body) {
-  const org = await api.get("/org").catch(fail);
-  if (!org) return;
+export function modulesPage(body) {
+  api.get("/org").then((org) => drawModules(body, org)).catch(fail);
+}
+
+function drawModules(body, org) {
   adopt(org);
   const built = new Set(org.modules_available || []);
   const list = h("ul", { class: "module-list", "data-testid": "module-list" });
