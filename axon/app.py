@@ -25,6 +25,7 @@ from .gateway.gateway import Gateway
 from .gateway.signals import BusSignals
 from .mail.smtp import NoMailer, SmtpMailer
 from .services.activity import Activity, OrgActivityCounter
+from .services.audit import AnchorKeeper, AuditTrail
 from .services.auth import Auth, LoginLimits, RevokedDevices
 from .services.avatars import Avatars
 from .services.conversations import Conversations
@@ -41,6 +42,8 @@ from .services.sync import Sync
 from .spine.durable import DurableRunner
 from .spine.spine import EventSpine
 from .store import accounts
+from .store.audit_anchors import ANCHORS_FILE, append_anchors
+from .store.audit_keys import audit_key, older_keys
 from .store.database import Database, open_database
 from .store.private_files import write_secret
 from .store.writer import Committed, GroupCommitWriter
@@ -66,6 +69,19 @@ def build_mailer(settings: Settings) -> SmtpMailer | NoMailer:
                       password=password, security=settings.smtp_security)
 
 
+def build_audit_trail(settings: Settings) -> AuditTrail:
+    given = settings.audit_key.get_secret_value() if settings.audit_key else None
+    older = settings.audit_older_keys.get_secret_value() if settings.audit_older_keys else None
+    return AuditTrail(audit_key(given, settings.data_dir), older_keys(older))
+
+
+def build_anchor_keeper(services: Services) -> AnchorKeeper:
+    path = services.settings.data_dir / ANCHORS_FILE
+    core = services.core
+    return AnchorKeeper(core.read, core.clock, lambda anchors, at: append_anchors(path, anchors, at),
+                        services.settings.audit_anchor_interval)
+
+
 def build_services(settings: Settings, clock: Clock | None = None, db: Database | None = None) -> Services:
     clock = clock or SystemClock()
     db = db or open_database(settings.effective_database_url, synchronous=settings.sqlite_synchronous,
@@ -75,7 +91,8 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     writer = GroupCommitWriter(db, clock, spine.after_commit, settings.group_commit_max_batch, spine.in_commit)
     signals = BusSignals(bus)
     core = Core(db, writer, clock, Limits(settings.max_text_bytes, settings.resume_limit,
-                                          settings.invite_default_hours), signals, TokenCache(clock))
+                                          settings.invite_default_hours), signals, TokenCache(clock),
+                build_audit_trail(settings))
     passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism)
     mailer = build_mailer(settings)
     people = People(core, passwords, can_confirm_email=mailer.configured and bool(settings.public_url))
@@ -173,6 +190,7 @@ class Runtime:
             ("reconcile", svc.gateway.run_reconciliation()), ("signals", svc.gateway.run_signals()),
             ("revocations", svc.gateway.run_revocation_watch())]
         jobs += [(f"consumer-{r.consumer.name}", r.run()) for r in svc.durable]
+        jobs.append(("audit-anchors", build_anchor_keeper(svc).run()))
         limits = svc.messages.send_limits
         if svc.settings.redis_url and limits is not None:  # several nodes: one send limit across them
             from .bus.redis_usage import RedisUsage

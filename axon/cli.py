@@ -24,9 +24,11 @@ app = typer.Typer(help="Axon team messaging server.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 config_app = typer.Typer(help="Settings.", no_args_is_help=True)
 admin_app = typer.Typer(help="Organisations, users and devices.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
 app.add_typer(admin_app, name="admin")
+app.add_typer(audit_app, name="audit")
 console = Console()
 T = TypeVar("T")
 
@@ -140,12 +142,14 @@ def config_show(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
 def _with_services(fn: Callable[[Any], Awaitable[T]]) -> T:
     """Run ``fn(services)`` against the configured database (migrated first), writer running."""
     from . import app as composition
+    from .services.audit import request_address
     from .store.migrate import upgrade
 
     settings = _settings()
     upgrade(settings.effective_database_url)
 
     async def run() -> T:
+        request_address.set("shell")  # what the audit log records as where these commands came from
         services = composition.build_services(settings)
         writer = asyncio.create_task(services.core.writer.run())
         try:
@@ -217,7 +221,8 @@ def create_user(
     async def run(s: Any) -> Any:
         actor = await _admin_actor(s, org)
         role = OrgRole.ADMIN if admin else OrgRole.MEMBER
-        return await s.people.create_user(actor.org_id, NewUser(username, display_name, password, email, role))
+        return await s.people.create_user(actor.org_id, NewUser(username, display_name, password, email, role),
+                                          via="shell", by=actor)
 
     user = _with_services(run)
     console.print(f"Created user {user.username!r} ({user.id}).")
@@ -282,6 +287,43 @@ def list_devices(username: str, org: OrgOpt = None) -> None:
     for d in _with_services(run):
         table.add_row(d.id, d.name, d.created_at or "", d.last_seen_at or "", d.revoked_at or "")
     console.print(table)
+
+
+# --- audit ---------------------------------------------------------------------
+
+
+@audit_app.command("verify")
+def audit_verify(
+    org: OrgOpt = None,
+    anchors: Annotated[Path | None, typer.Option(
+        help="JSON lines of anchors ({chain, position, hash}) kept outside the database; default "
+        "<data_dir>/audit-anchors.jsonl when it exists.")] = None,
+) -> None:
+    """Check the audit log: every entry in place, unaltered, sealed with the audit key, up to its head
+    and its anchors. Exits 1 naming the first bad position of each broken chain."""
+    from .services.audit import stored_chains, verify_chain
+    from .store import accounts
+    from .store.audit_anchors import ANCHORS_FILE, read_anchors
+
+    async def run(s: Any) -> tuple[list[Any], dict[str, str]]:
+        names = {o["id"]: o["slug"] for o in await s.core.read(accounts.list_orgs)}
+        if org is not None:
+            chains = [(await _admin_actor(s, org)).org_id]
+        else:
+            chains = sorted(set(await stored_chains(s.core.read)) | set(names))
+        known = read_anchors(anchors or s.settings.data_dir / ANCHORS_FILE, required=anchors is not None)
+        return [await verify_chain(s.core.read, c, s.core.audit.keys, known.get(c)) for c in chains], names
+
+    reports, names = _with_services(run)
+    for report in reports:
+        org_name = names.get(report.chain, "(deleted organisation)")
+        name = "system" if report.chain == "" else f"{org_name} ({report.chain})"
+        if report.ok:
+            console.print(f"[green]OK[/green] {name}: {report.entries} entries, head {report.head_hash}")
+        else:
+            console.print(f"[red]FAILED[/red] {name}: {report.problem}")
+    if not all(r.ok for r in reports):
+        raise typer.Exit(1)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -49,6 +49,15 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = Field(None, description="SMTP password.")
     smtp_from: str = Field("Axon <axon@localhost>", description="Sender address of Axon's mail.")
 
+    audit_key: SecretStr | None = Field(
+        None, description="Key sealing the audit log's entries (at least 32 characters), kept out of the database; "
+        "the same on every node. Unset: generated once into <data_dir>/audit.key.")
+    audit_older_keys: SecretStr | None = Field(
+        None, description="Comma-separated earlier audit keys, so entries they sealed still verify.")
+    audit_anchor_interval: float = Field(
+        300.0, description="Seconds between writes of the audit chains' heads to <data_dir>/audit-anchors.jsonl "
+        "and the log (what shows a log cut off at its end).")
+
     max_text_bytes: int = Field(16 * 1024, description="Largest message text in UTF-8 bytes.")
     max_frame_bytes: int = Field(64 * 1024, description="Largest WebSocket frame accepted.")
     max_body_bytes: int = Field(64 * 1024, description="Largest request body of a REST call (uploads excepted).")

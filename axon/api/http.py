@@ -24,6 +24,7 @@ from . import (
     routes_preferences,
     webapp,
 )
+from .audit_context import AuditAddress
 from .body_limit import DEFAULT_LIMIT as DEFAULT_BODY_LIMIT
 from .body_limit import BodyLimit
 from .deps import fast_json
@@ -110,6 +111,7 @@ def create_app(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[Any]],
 
     if (WEB_DIR / "index.html").exists():
         webapp.install(app, WEB_DIR)
+    app.add_middleware(AuditAddress)
     app.add_middleware(BodyLimit, default=max_body_bytes)
     app.add_middleware(RefuseNul)
     app.add_middleware(SecurityHeaders)  # added last: outermost, so 413s get the headers too

@@ -8,8 +8,10 @@ from typing import Any
 
 import msgspec
 
+from ..domain import audit as actions
 from ..domain import policy
 from ..domain.accounts import PasswordStrength, email_domain, password_strength, session_expires_at, validate_email
+from ..domain.audit import AuditActor, AuditEvent
 from ..domain.clock import iso_from_ms
 from ..domain.errors import Forbidden, Gone, NotFound, RateLimited, Unauthenticated, Unavailable, ValidationFailed
 from ..domain.ids import new_id, new_token
@@ -70,6 +72,7 @@ class Auth:
         for key in account_keys:
             decision = self._per_account.peek(key, now)
             if not decision.allowed:
+                await self._login_failed(candidates, org_id, login, address, "locked")
                 wait = math.ceil(decision.retry_after)
                 raise RateLimited(f"Too many failed attempts for this account: wait {wait} s. Until then every"
                                   " password is refused, the right one too.", retry_after=decision.retry_after)
@@ -80,11 +83,26 @@ class Auth:
         if not enabled:
             for key in account_keys:
                 self._per_account.check(key, now)
+            await self._login_failed(matches or candidates, org_id, login, address,
+                                     "account_disabled" if matches else "invalid_credentials")
             raise Unauthenticated("Wrong login or password.", code="invalid_credentials")
         if len(enabled) > 1:
             raise ValidationFailed("This login and password belong to accounts in several organisations: give org.",
                                    field="org")
-        return await self._new_session(enabled[0], device_name)
+        return await self._new_session(enabled[0], device_name, "password", address)
+
+    async def _login_failed(self, accounts_tried: list[Row], org_id: str | None, login: str, address: str,
+                            reason: str) -> None:
+        """One ``auth.login_failed`` entry in the chain of each organisation whose account was tried
+        (the system chain when the login names no account), in one write."""
+        actor = AuditActor(None, None, address)
+        if accounts_tried:
+            events = [AuditEvent(u["org_id"], actions.AUTH_LOGIN_FAILED, actor, "user", u["id"],
+                                 {"reason": reason}) for u in accounts_tried]
+        else:
+            events = [AuditEvent(org_id or actions.SYSTEM_CHAIN, actions.AUTH_LOGIN_FAILED, actor, "login",
+                                 login.strip().lower()[:64], {"reason": "unknown_login"})]
+        await self.core.write(lambda tx: self.core.audit.record_all(tx, events))
 
     def _rate_limit(self, account_key: str, address_key: str) -> None:
         now = self.core.clock.monotonic()
@@ -98,12 +116,21 @@ class Auth:
             raise RateLimited(f"{what}; wait {math.ceil(decision.retry_after)} s and try again.",
                               retry_after=decision.retry_after)
 
-    async def _new_session(self, user: Row, device_name: str) -> Row:
+    async def _new_session(self, user: Row, device_name: str, method: str, address: str | None = None) -> Row:
+        """A new device signed in as ``user``, recorded as ``auth.login`` (``method``: how they proved it)."""
         now = self.core.clock.now_ms()
         token = new_token()
         device = {"id": new_id("device", now), "user_id": user["id"], "name": (device_name or "")[:200],
                   "token_hash": token_hash(token), "created_at": now, "last_seen_at": now, "revoked_at": None}
-        await self.core.write(lambda tx: accounts.insert_device(tx.conn, device))
+        signed_in = Actor(user["id"], user["org_id"], device["id"])
+        event = AuditEvent(user["org_id"], actions.AUTH_LOGIN, self.core.audit.actor(signed_in, address), "user",
+                           user["id"], {"method": method, "device_name": device["name"]})
+
+        def sign_in(tx: Tx) -> None:
+            accounts.insert_device(tx.conn, device)
+            self.core.audit.record(tx, event)
+
+        await self.core.write(sign_in)
         org = await self.core.read(lambda c: org_for(c, user["org_id"]))
         assert org is not None
         return {"token": token, "device": device_view(device, device["id"]),
@@ -120,14 +147,15 @@ class Auth:
             )
             org_id = invite["org_id"]
         else:
-            return await self._open_signup(body)
+            return await self._open_signup(body, address)
         new = NewUser(username=body.get("username", ""), display_name=body.get("display_name", ""),
                       password=body.get("password", ""), email=body.get("email"),
                       role=OrgRole(invite.get("role") or "member"), locale=body.get("locale") or "en")
-        created = await self.people.create_user(org_id, new, invite_id=invite["id"] if invite else None)
+        created = await self.people.create_user(org_id, new, invite_id=invite["id"] if invite else None,
+                                                via="invite")
         user = await self.core.read(lambda c: accounts.get_user(c, created.id))
         assert user is not None
-        return await self._new_session(user, body.get("device_name") or "")
+        return await self._new_session(user, body.get("device_name") or "", "signup", address)
 
     def password_strength(self, password: str, address: str, *personal: str | None) -> PasswordStrength:
         """The strength meter's estimate (limited per address like logins: it costs a few milliseconds)."""
@@ -139,7 +167,7 @@ class Auth:
         """Open sign-up needs a way to send the confirmation link, and the URL it points to."""
         return bool(self.people.can_confirm_email and self.mailer is not None and self.public_url)
 
-    async def _open_signup(self, body: Row) -> Row:
+    async def _open_signup(self, body: Row, client: str) -> Row:
         """Open sign-up by e-mail domain: nothing is created until the address is confirmed.
 
         The sign-up waits, with its password already hashed, under the hash of a single-use token
@@ -164,7 +192,14 @@ class Auth:
                    "username": account["username"], "display_name": account["display_name"],
                    "password_hash": account["password_hash"], "locale": account["locale"], "created_at": now,
                    "expires_at": now + CONFIRMATION_HOURS * 3_600_000}
-        await self.core.write(lambda tx: accounts.insert_pending_signup(tx.conn, pending))
+        requested = AuditEvent(org["id"], actions.AUTH_SIGNUP_REQUESTED, AuditActor(None, None, client), "email",
+                               address, {"username": account["username"]})
+
+        def wait_for_confirmation(tx: Tx) -> None:
+            accounts.insert_pending_signup(tx.conn, pending)
+            self.core.audit.record(tx, requested)
+
+        await self.core.write(wait_for_confirmation)
         assert self.mailer is not None
         link = f"{self.public_url}/#/confirm/{token}"
         try:
@@ -186,10 +221,11 @@ class Auth:
                        f"{CONFIRMATION_HOURS} hours. Sign up again.", code="confirmation_invalid")
         created = await self.people.create_user(pending["org_id"], NewUser(
             username=pending["username"], display_name=pending["display_name"], password="",
-            email=pending["email"], locale=pending["locale"], password_hash=pending["password_hash"]))
+            email=pending["email"], locale=pending["locale"], password_hash=pending["password_hash"]),
+            via="email_confirmation")
         user = await self.core.read(lambda c: accounts.get_user(c, created.id))
         assert user is not None
-        return await self._new_session(user, device_name)
+        return await self._new_session(user, device_name, "email_confirmation")
 
     async def authenticate(self, token: str | None) -> Actor:
         if not token:
@@ -215,7 +251,7 @@ class Auth:
         return actor
 
     async def logout(self, actor: Actor) -> None:
-        await self.revoke_device(actor, actor.device_id)
+        await self.revoke_device(actor, actor.device_id)  # audited as ``auth.logout``
 
     async def list_devices(self, actor: Actor, user_id: str | None = None) -> list[Row]:
         target = await self._device_owner(actor, user_id)
@@ -229,9 +265,13 @@ class Auth:
         if device is None or device["user_id"] != target:
             raise NotFound("Device not found.")
 
+        action = actions.AUTH_LOGOUT if device_id == actor.device_id else actions.DEVICE_REVOKED
+        event = self.core.audit.event(actor, action, "device", device_id, user_id=target)
+
         def revoke(tx: Tx) -> None:
             if accounts.revoke_device(tx.conn, device_id, tx.now_ms):
                 tx.user_event(target, "device.revoked", {"device_id": device_id})
+                self.core.audit.record(tx, event)
 
         await self.core.write(revoke)  # the ``revocations`` consumer ends its sessions (see below)
 
@@ -265,9 +305,12 @@ class Auth:
             raise Forbidden("The current password is wrong.", code="wrong_password")
         new_hash = await self.passwords.hash(new_password, user["username"], user["display_name"], user["email"])
 
+        event = self.core.audit.event(actor, actions.AUTH_PASSWORD_CHANGED, "user", actor.user_id)
+
         def apply(tx: Tx) -> None:
             accounts.update_user(tx.conn, actor.user_id, {"password_hash": new_hash})
-            revoke_devices(tx, actor.user_id, keep=actor.device_id)  # only the device that changed it stays
+            revoked = revoke_devices(tx, actor.user_id, keep=actor.device_id)  # only the device that changed it stays
+            self.core.audit.record(tx, event.with_details(devices_revoked=len(revoked)))
 
         await self.core.write(apply)
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..domain import audit as actions
 from ..domain import policy
+from ..domain.audit import AuditEvent
 from ..domain.content import validate_name, validate_topic
 from ..domain.errors import NotFound, ValidationFailed
 from ..domain.ids import new_id
@@ -257,24 +259,31 @@ class Conversations:
         except ValueError as exc:
             raise ValidationFailed("role must be owner, admin, member or read_only.", field="role") from exc
 
+        event = self.core.audit.event(actor, actions.CONVERSATION_ROLE_CHANGED, "conversation", conversation_id)
+
         def apply(tx: Tx) -> None:
             conv, member = _load(tx, actor, conversation_id)
             policy.check_can_set_role(actor, conv, member)
-            if convs.membership(tx.conn, conversation_id, user_id) is None:
+            target = convs.membership(tx.conn, conversation_id, user_id)
+            if target is None:
                 raise NotFound("That user is not a member.")
             convs.set_role(tx.conn, conversation_id, user_id, new_role.value)
             tx.conversation_event(conversation_id, "member.role_changed", actor.user_id,
                                   {"user_id": user_id, "role": new_role.value})
+            self.core.audit.record(tx, event.with_details(
+                user_id=user_id, **{"from": target.role.value, "to": new_role.value}))
 
         await self.core.write(apply)
 
     async def update(self, actor: Actor, conversation_id: str, name: str | None, topic: str | None,
                      announcement: bool | None = None) -> Row:
+        event = self.core.audit.event(actor, actions.CONVERSATION_POLICY_CHANGED, "conversation", conversation_id)
+
         def apply(tx: Tx) -> Row:
             conv, member = _load(tx, actor, conversation_id)
             policy.check_member(actor, conv, member)  # also when nothing is to change: no answer for outsiders
             if announcement is not None:
-                self._set_announcement(tx, actor, conv, member, announcement)
+                self._set_announcement(tx, event, actor, conv, member, announcement)
             if name is not None:
                 policy.check_can_manage(actor, conv, member)
                 assert conv is not None
@@ -296,15 +305,16 @@ class Conversations:
 
         return await self.core.write(apply)
 
-    @staticmethod
-    def _set_announcement(tx: Tx, actor: Actor, conv: Conversation | None, member: Membership | None,
-                          announcement: bool) -> None:
+    def _set_announcement(self, tx: Tx, event: AuditEvent, actor: Actor, conv: Conversation | None,
+                          member: Membership | None, announcement: bool) -> None:
         policy.check_can_manage(actor, conv, member)
         assert conv is not None
         if conv.announcement != announcement:
             convs.update_conversation(tx.conn, conv.id, {"announcement": announcement})
             tx.conversation_event(conv.id, "conversation.announcement", actor.user_id,
                                   {"announcement": announcement})
+            self.core.audit.record(tx, event.with_details(setting="announcement", **{"from": conv.announcement,
+                                                                                     "to": announcement}))
 
     async def set_archived(self, actor: Actor, conversation_id: str, archived: bool) -> Row:
         def apply(tx: Tx) -> Row:

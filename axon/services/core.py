@@ -6,11 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from ..domain.audit import AuditEvent
 from ..domain.clock import Clock
 from ..domain.model import Actor
 from ..store.database import Conn, Database
 from ..store.tx import Tx
 from ..store.writer import GroupCommitWriter, WriteOp
+from .audit import AuditTrail
 from .ports import Signals
 
 T = TypeVar("T")
@@ -82,6 +84,7 @@ class Core:
     limits: Limits
     signals: Signals
     tokens: TokenCache
+    audit: AuditTrail
 
     def device_revoked(self, device_id: str) -> None:
         """After a revocation is committed: stop honouring the token here, and tell every node."""
@@ -94,3 +97,7 @@ class Core:
     async def write(self, fn: Callable[[Tx], T]) -> T:
         result: T = await self.writer.submit(FnOp(fn))
         return result
+
+    async def record_audit(self, event: AuditEvent) -> None:
+        """Record an audit event that changes nothing else (a failed login), through the writer."""
+        await self.write(lambda tx: self.audit.record(tx, event))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..domain import audit as actions
 from ..domain import policy
 from ..domain.errors import NotFound, ValidationFailed
 from ..domain.ids import new_id
@@ -68,7 +69,10 @@ class DefaultChannels:
         if len(wanted) > MAX_DEFAULT_CHANNELS:
             raise ValidationFailed(f"At most {MAX_DEFAULT_CHANNELS} default channels.", field="channel_ids")
 
+        event = self.core.audit.event(actor, actions.ORG_DEFAULT_CHANNELS_CHANGED, "org", actor.org_id)
+
         def apply(tx: Tx) -> list[Row]:
+            before = defaults.channel_ids(tx.conn, actor.org_id)
             for conv_id in wanted:
                 conv, member = convs.get_with_membership(tx.conn, conv_id, actor.user_id)
                 try:
@@ -77,6 +81,8 @@ class DefaultChannels:
                     raise NotFound(f"There is no channel {conv_id!r} in this organisation.",
                                    channel_id=conv_id) from exc
             defaults.replace(tx.conn, actor.org_id, wanted)
+            if before != wanted:
+                self.core.audit.record(tx, event.with_details(**{"from": before, "to": wanted}))
             return _views(tx.conn, actor)
 
         return await self.core.write(apply)

@@ -8,9 +8,12 @@ live and a client that was offline catches up through its user stream.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from ..domain import audit as actions
 from ..domain import policy
+from ..domain.audit import AuditEvent
 from ..domain.model import Actor, Conversation, Membership
 from ..domain.org_settings import DEFAULT_SETTINGS, OrgSettings, module_changes, policy_changes, settings_from_stored
 from ..domain.policy import Action
@@ -67,6 +70,8 @@ class OrgSettingsService:
         return await self._change(actor, lambda s: OrgSettings(s.policy, module_changes(s.modules, changes)))
 
     async def _change(self, actor: Actor, change: Any) -> Org:
+        template = self.core.audit.event(actor, actions.ORG_POLICY_CHANGED, "org", actor.org_id)
+
         def apply(tx: Tx) -> Org:
             current = settings_for(tx.conn, actor.org_id)
             new: OrgSettings = change(current)
@@ -75,6 +80,7 @@ class OrgSettingsService:
                 assert org is not None
                 return org
             stored.put(tx.conn, actor.org_id, new.policy.to_dict(), new.modules_dict(), tx.now_ms, actor.user_id)
+            self.core.audit.record_all(tx, _changes(template, current, new))
             return announce_org(tx, actor.org_id)
 
         return await self.core.write(apply)
@@ -84,3 +90,15 @@ class OrgSettingsService:
         settings = await self.settings(actor.org_id)
         policy.check_org(actor, action, settings)
         return settings
+
+
+def _changes(template: AuditEvent, before: OrgSettings, after: OrgSettings) -> list[AuditEvent]:
+    """One audit event per setting that changed: ``org.policy_changed`` naming the policy setting,
+    ``org.module_changed`` naming the module."""
+    old, new = before.policy.to_dict(), after.policy.to_dict()
+    events = [replace(template, details={"setting": k, "from": old[k], "to": new[k]})
+              for k in sorted(new) if old[k] != new[k]]
+    was, now = before.modules_dict(), after.modules_dict()
+    events += [replace(template, action=actions.ORG_MODULE_CHANGED, details={"module": m, "from": was[m], "to": now[m]})
+               for m in sorted(now) if was[m] != now[m]]
+    return events

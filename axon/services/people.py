@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from ..domain import audit as actions
 from ..domain import policy
 from ..domain.accounts import (
     SESSION_IDLE_DAYS,
@@ -16,6 +17,7 @@ from ..domain.accounts import (
     validate_session_days,
     validate_signup_domains,
 )
+from ..domain.audit import AuditEvent
 from ..domain.content import validate_name, validate_username
 from ..domain.cursors import decode_directory_cursor, encode_directory_cursor
 from ..domain.errors import Conflict, Forbidden, Gone, NotFound, ValidationFailed
@@ -114,13 +116,20 @@ class People:
                "signup_domains": "", "created_at": self.core.clock.now_ms(),
                "session_idle_days": SESSION_IDLE_DAYS, "session_max_days": SESSION_MAX_DAYS}
         first = await self._user_row(row["id"], admin) if admin is not None else None
+        created = AuditEvent(row["id"], actions.ORG_CREATED, self.core.audit.actor(None), "org", row["id"],
+                             {"name": name, "slug": slug})
+        first_created = (AuditEvent(row["id"], actions.USER_CREATED, self.core.audit.actor(None), "user",
+                                    first["id"], {"username": first["username"], "role": first["org_role"],
+                                                  "via": "first_start"}) if first is not None else None)
 
         def create(tx: Tx) -> None:
             if accounts.get_org_by_slug(tx.conn, slug) is not None:
                 raise Conflict(f"An organisation with slug {slug!r} exists.")
             accounts.insert_org(tx.conn, row)
-            if first is not None:
+            self.core.audit.record(tx, created)
+            if first is not None and first_created is not None:
                 _insert_account(tx, first)
+                self.core.audit.record(tx, first_created)
 
         await self.core.write(create)
         return org_view(row)
@@ -147,8 +156,13 @@ class People:
                                "(AXON_SMTP_HOST) and the public URL (AXON_PUBLIC_URL) first.",
                                code="email_not_configured", field="signup_domains")
         if values:
+            changed = self.core.audit.event(actor, actions.ORG_POLICY_CHANGED, "org", actor.org_id)
+
             def apply(tx: Tx) -> None:
+                before = accounts.get_org(tx.conn, actor.org_id)
+                assert before is not None
                 accounts.update_org(tx.conn, actor.org_id, values)
+                self.core.audit.record_all(tx, _org_changes(changed, before, values))
                 announce_org(tx, actor.org_id)
 
             await self.core.write(apply)
@@ -162,13 +176,19 @@ class People:
 
     # --- accounts --------------------------------------------------------------
 
-    async def create_user(self, org_id: str, new: NewUser, *, invite_id: str | None = None) -> Row:
+    async def create_user(self, org_id: str, new: NewUser, *, invite_id: str | None = None, via: str = "direct",
+                          by: Actor | None = None) -> Row:
         """Create an account; with ``invite_id``, only if that invite still has a use to give.
 
         The invite's use is taken in the transaction that creates the user, so an invite
-        that runs out between the caller's check and this write creates nobody.
+        that runs out between the caller's check and this write creates nobody. Audited as
+        ``user.created`` (``via``: how; ``by``: the admin who did it, else the new user themselves).
         """
         row = await self._user_row(org_id, new)
+        who = self.core.audit.actor(by or Actor(row["id"], org_id, ""))
+        details = {"username": row["username"], "role": row["org_role"], "via": via,
+                   **({"invite_id": invite_id} if invite_id else {})}
+        created = AuditEvent(org_id, actions.USER_CREATED, who, "user", row["id"], details)
 
         def create(tx: Tx) -> None:
             if invite_id is not None and not accounts.use_invite(tx.conn, invite_id, tx.now_ms):
@@ -178,6 +198,7 @@ class People:
                 raise Forbidden("The guests module is switched off for this organisation.", code="module_disabled",
                                 module=Module.GUESTS.value)
             _insert_account(tx, row)
+            self.core.audit.record(tx, created.with_details(role=row["org_role"]))  # the first admin is owner
             if invite is not None:
                 _join_invited(tx, invite, row["id"])
 
@@ -221,7 +242,7 @@ class People:
 
     async def admin_create_user(self, actor: Actor, new: NewUser) -> Row:
         policy.check_org_admin(actor)
-        return await self.create_user(actor.org_id, new)
+        return await self.create_user(actor.org_id, new, via="admin", by=actor)
 
     async def get_user(self, actor: Actor, user_id: str) -> Row:
         def load(conn: Conn) -> Row | None:
@@ -255,11 +276,16 @@ class People:
             raise ValidationFailed("You cannot disable your own account.", field="disabled")
         target = await self._require_same_org(actor, user_id)
         policy.check_can_disable(actor, OrgRole(target["org_role"]))
+        event = self.core.audit.event(actor, actions.USER_DISABLED if disabled else actions.USER_ENABLED, "user",
+                                      user_id)
 
         def apply(tx: Tx) -> None:
+            before = accounts.get_user(tx.conn, user_id)
+            assert before is not None
             accounts.update_user(tx.conn, user_id, {"disabled": disabled})
-            if disabled:
-                revoke_devices(tx, user_id)
+            revoked = revoke_devices(tx, user_id) if disabled else []
+            if bool(before["disabled"]) != disabled:
+                self.core.audit.record(tx, event.with_details(devices_revoked=len(revoked)) if disabled else event)
 
         await self.core.write(apply)  # the ``revocations`` consumer ends the revoked devices' sessions
         self.core.tokens.forget_user(user_id)
@@ -268,6 +294,7 @@ class People:
     async def set_org_role(self, actor: Actor, user_id: str, role: OrgRole) -> Row:
         policy.check_org_admin(actor)
         await self._require_same_org(actor, user_id)
+        event = self.core.audit.event(actor, actions.USER_ROLE_CHANGED, "user", user_id)
 
         def apply(tx: Tx) -> None:
             row = accounts.get_user(tx.conn, user_id)
@@ -278,6 +305,7 @@ class People:
                 return
             _check_keeps_leaders(tx, actor.org_id, user_id, role)
             accounts.update_user(tx.conn, user_id, {"org_role": role.value})
+            self.core.audit.record(tx, event.with_details(**{"from": current.value, "to": role.value}))
             row["org_role"] = role.value
             tx.user_event(user_id, "profile.updated", {"user": user_view(row, private=True)})
 
@@ -289,10 +317,12 @@ class People:
         policy.check_org_admin(actor)
         user = await self._require_same_org(actor, user_id)
         password_hash = await self.passwords.hash(password, user["username"], user["display_name"], user["email"])
+        event = self.core.audit.event(actor, actions.AUTH_PASSWORD_RESET, "user", user_id)
 
         def apply(tx: Tx) -> None:
             accounts.update_user(tx.conn, user_id, {"password_hash": password_hash})
-            revoke_devices(tx, user_id)  # whoever knew the old password is signed out everywhere
+            revoked = revoke_devices(tx, user_id)  # whoever knew the old password is signed out everywhere
+            self.core.audit.record(tx, event.with_details(devices_revoked=len(revoked)))
 
         await self.core.write(apply)
         self.core.tokens.forget_user(user_id)
@@ -362,7 +392,15 @@ class People:
                "max_uses": max_uses, "uses": 0, "revoked_at": None,
                "role": (OrgRole.GUEST if guest_conversation_ids is not None else OrgRole.MEMBER).value,
                "conversation_ids": encode_str(list(dict.fromkeys(guest_conversation_ids or [])))}
-        await self.core.write(lambda tx: accounts.insert_invite(tx.conn, row))
+        event = self.core.audit.event(actor, actions.INVITE_CREATED, "invite", row["id"], max_uses=max_uses,
+                                      expires_at=row["expires_at"], role=row["role"],
+                                      conversation_ids=list(dict.fromkeys(guest_conversation_ids or [])))
+
+        def create(tx: Tx) -> None:
+            accounts.insert_invite(tx.conn, row)
+            self.core.audit.record(tx, event)
+
+        await self.core.write(create)
         return invite_view(row, token=token)
 
     async def _check_guest_invite(self, actor: Actor, conversation_ids: list[str]) -> None:
@@ -388,7 +426,13 @@ class People:
         row = await self.core.read(lambda c: accounts.get_invite(c, invite_id))
         if row is None or not policy.visible_in_org(actor, row["org_id"]):
             raise NotFound("Invite not found.")
-        await self.core.write(lambda tx: accounts.revoke_invite(tx.conn, invite_id, tx.now_ms))
+        event = self.core.audit.event(actor, actions.INVITE_REVOKED, "invite", invite_id)
+
+        def revoke(tx: Tx) -> None:
+            accounts.revoke_invite(tx.conn, invite_id, tx.now_ms)
+            self.core.audit.record(tx, event)
+
+        await self.core.write(revoke)
 
     async def lookup_invite(self, token: str) -> Row:
         row = await self.core.read(lambda c: accounts.invite_by_token_hash(c, token_hash(token)))
@@ -400,10 +444,22 @@ class People:
                 "expires_at": invite_view(row).expires_at}
 
 
-def revoke_devices(tx: Tx, user_id: str, keep: str | None = None) -> None:
+def revoke_devices(tx: Tx, user_id: str, keep: str | None = None) -> list[str]:
     """Revoke every active device of the user except ``keep``, each with its ``device.revoked`` user event
-    (the ``revocations`` consumer then ends their sessions on every node)."""
-    for device_id in accounts.active_device_ids(tx.conn, user_id):
-        if device_id != keep:
-            accounts.revoke_device(tx.conn, device_id, tx.now_ms)
-            tx.user_event(user_id, "device.revoked", {"device_id": device_id})
+    (the ``revocations`` consumer then ends their sessions on every node); returns their ids."""
+    revoked = [d for d in accounts.active_device_ids(tx.conn, user_id) if d != keep]
+    for device_id in revoked:
+        accounts.revoke_device(tx.conn, device_id, tx.now_ms)
+        tx.user_event(user_id, "device.revoked", {"device_id": device_id})
+    return revoked
+
+
+_ORG_SETTING_ACTIONS = {"name": actions.ORG_RENAMED}
+
+
+def _org_changes(template: AuditEvent, before: Row, values: Row) -> list[AuditEvent]:
+    """One audit event per organisation setting that really changed: ``org.renamed`` for the name,
+    ``org.policy_changed`` (naming the setting) for the others."""
+    return [replace(template, action=_ORG_SETTING_ACTIONS.get(name, template.action),
+                    details={"setting": name, "from": before[name], "to": value})
+            for name, value in sorted(values.items()) if before[name] != value]

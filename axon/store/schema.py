@@ -318,6 +318,43 @@ drafts = Table(
     Column("updated_at", BigInteger, nullable=False),
 )
 
+# --- audit log: append-only, hash-chained, one chain per organisation (``domain/audit.py``) ----
+
+# Entries are only ever inserted (retention of the audit log itself is not implemented). ``details``
+# is canonical JSON text, hashed as stored; ``mac`` seals ``hash`` under a key kept outside the database.
+audit_entries = Table(
+    "audit_entries",
+    metadata,
+    Column("chain", String(32), primary_key=True),  # the organisation's id; "" = the system chain
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("actor_user_id", String(32)),
+    Column("actor_device_id", String(32)),
+    Column("actor_address", String(100), nullable=False, default=""),
+    Column("action", String(64), nullable=False),
+    Column("target_type", String(32), nullable=False, default=""),
+    Column("target_id", String(64), nullable=False, default=""),
+    Column("details", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("mac", String(64), nullable=False),
+    Column("key_id", String(16), nullable=False),
+    Index("ix_audit_entries_action", "chain", "action", "position"),
+    Index("ix_audit_entries_actor", "chain", "actor_user_id", "position"),
+    Index("ix_audit_entries_target", "chain", "target_id", "position"),
+    Index("ix_audit_entries_time", "chain", "created_at"),
+)
+
+# Each chain's head: its last position and hash. Appending locks this row (``UPDATE … RETURNING``),
+# so nodes sharing a PostgreSQL database append one at a time and positions stay gap-free.
+audit_chains = Table(
+    "audit_chains",
+    metadata,
+    Column("chain", String(32), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
 # --- roles, permissions and modules ---------------------------------------------------------
 
 # An organisation's permission policy and feature modules (``domain/org_settings.py``), each a JSON

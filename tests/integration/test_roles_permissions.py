@@ -7,6 +7,7 @@ or the modules puts them back before it ends.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,6 +17,7 @@ import pytest
 
 from axon.client import ApiError, AxonClient, RestApi
 from axon.client.realtime import SendFailed
+from tests.support import audit_rows
 from tests.support.people import PASSWORD, Person, admin_rest, new_person
 from tests.support.server import ServerProcess
 
@@ -259,3 +261,38 @@ async def test_only_owners_make_owners_and_an_organisation_keeps_one(server: Ser
     await owner.request("PATCH", f"/admin/users/{ann.id}", {"role": "owner"})
     assert (await ann.rest.request("PATCH", f"/admin/users/{owner_id}", {"role": "admin"}))["role"] == "admin"
     await ann.rest.request("PATCH", f"/admin/users/{owner_id}", {"role": "owner"})  # put back for the others
+
+
+# --- the audit log ----------------------------------------------------------------------------------
+
+
+async def test_policy_module_role_and_announcement_changes_are_audited(server: ServerProcess) -> None:
+    admin = await admin_rest(server.url)
+    org_id = (await admin.request("GET", "/org"))["id"]
+    ann = await new_person(server.url, admin)
+    news = await admin.create_conversation("channel", "rp-audited", [ann.id])
+    before = len(await audit_rows.entries(server, org_id))
+    async with org_settings(admin, policy={"invite_guests": "everyone", "export": "owners"},
+                            modules={"message_editing": False}):
+        await admin.request("PATCH", f"/admin/users/{ann.id}", {"role": "guest"})
+        await admin.request("PATCH", f"/conversations/{news['id']}/members/{ann.id}", {"role": "read_only"})
+        await admin.request("PATCH", f"/conversations/{news['id']}", {"announcement": True})
+        invite = await admin.request("POST", "/guest-invites", {"conversation_ids": [news["id"]]})
+    rows = (await audit_rows.entries(server, org_id))[before:]
+    seen = [(r["action"], r["target_id"], json.loads(r["details"])) for r in rows]
+    me = (await admin.me())["id"]
+    assert all(r["actor_user_id"] == me for r in rows)
+    assert seen[:4] == [
+        ("org.policy_changed", org_id, {"setting": "export", "from": "admins", "to": "owners"}),
+        ("org.policy_changed", org_id, {"setting": "invite_guests", "from": "admins", "to": "everyone"}),
+        ("org.module_changed", org_id, {"module": "message_editing", "from": True, "to": False}),
+        ("user.role_changed", ann.id, {"from": "member", "to": "guest"}),
+    ]
+    assert seen[4] == ("conversation.role_changed", news["id"],
+                       {"user_id": ann.id, "from": "member", "to": "read_only"})
+    assert seen[5] == ("conversation.policy_changed", news["id"],
+                       {"setting": "announcement", "from": False, "to": True})
+    assert seen[6][:2] == ("invite.created", invite["id"])
+    assert (seen[6][2]["role"], seen[6][2]["conversation_ids"]) == ("guest", [news["id"]])
+    # Putting the settings back (the context's exit) is audited too: policy twice, the module once.
+    assert [a for a, _, _ in seen[7:]] == ["org.policy_changed", "org.policy_changed", "org.module_changed"]

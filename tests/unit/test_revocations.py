@@ -8,6 +8,7 @@ from typing import Any
 from axon.domain.clock import FakeClock
 from axon.domain.events import ConversationEvent, UserEvent
 from axon.domain.model import Actor, OrgRole
+from axon.services.audit import AuditTrail
 from axon.services.auth import RevokedDevices
 from axon.services.core import Core, Limits, TokenCache
 from axon.store.writer import Committed
@@ -30,7 +31,7 @@ class Signals:
 def _core() -> tuple[Core, Signals]:
     signals = Signals()
     none: Any = None
-    return Core(none, none, FakeClock(), Limits(), signals, TokenCache(FakeClock())), signals
+    return Core(none, none, FakeClock(), Limits(), signals, TokenCache(FakeClock()), AuditTrail(b"k" * 32)), signals
 
 
 def test_every_revoked_device_of_a_batch_is_forgotten_and_announced() -> None:

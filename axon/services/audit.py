@@ -1,0 +1,140 @@
+"""The audit log's use cases: record an entry (inside a write, or alone), verify chains.
+
+Recording inside a write is the rule: the entry is sealed and stored in the transaction of the
+change it describes, so an audited change cannot commit without its entry (and a failed change
+leaves none). Events that change nothing else (a failed login) are written alone, through the
+same group-commit writer.
+
+Who acted: the ``Actor`` of the request, plus the client's address, which the HTTP layer puts in
+``request_address`` for the request (this module never sees a request).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from ..domain import audit as rules
+from ..domain.audit import AuditActor, AuditEvent, ChainCheck
+from ..domain.clock import Clock
+from ..domain.model import Actor
+from ..store import audit as rows
+from ..store.database import Conn
+from ..store.tx import Tx
+
+log = logging.getLogger("axon.audit")
+
+request_address: ContextVar[str] = ContextVar("axon_request_address", default="")
+"""The client address of the request being served ("" outside a request: the shell, a background job)."""
+
+SHELL_ACTOR_ID = "cli"  # the ``Actor.user_id`` the ``axon admin`` commands act as
+VERIFY_PAGE = 2000
+
+
+class AuditTrail:
+    """Seals and appends entries. Holds the audit key (and older keys, to verify what they sealed)."""
+
+    def __init__(self, key: bytes, older_keys: Iterable[bytes] = ()) -> None:
+        self._key = key
+        self.key_id = rules.key_id(key)
+        self.keys = {rules.key_id(k): k for k in (*older_keys, key)}
+
+    @staticmethod
+    def actor(actor: Actor | None, address: str | None = None) -> AuditActor:
+        """The audited form of ``actor`` (the shell's actor is no user), from the request's address."""
+        where = address if address is not None else request_address.get()
+        if actor is None:
+            return AuditActor(None, None, where or "system")
+        if actor.user_id == SHELL_ACTOR_ID:
+            return AuditActor(None, None, "shell")
+        return AuditActor(actor.user_id, actor.device_id or None, where)
+
+    def event(self, actor: Actor, action: str, target_type: str = "", target_id: str = "",
+              **details: Any) -> AuditEvent:
+        """An event of ``actor``'s organisation, done by ``actor`` (build it where the request is served)."""
+        return AuditEvent(actor.org_id, action, self.actor(actor), target_type, target_id, details)
+
+    def record(self, tx: Tx, event: AuditEvent) -> rules.SealedEntry:
+        """Append ``event`` to its chain inside the write transaction ``tx`` (call it from a write op)."""
+        position, prev_hash = rows.lock_head(tx.conn, event.chain)
+        entry = rules.new_entry(event, position + 1, tx.now_ms, prev_hash, self._key)
+        rows.append(tx.conn, entry)
+        return entry
+
+    def record_all(self, tx: Tx, events: Iterable[AuditEvent]) -> None:
+        for event in events:
+            self.record(tx, event)
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    chain: str
+    entries: int
+    head_hash: str
+    problem: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+Reader = Callable[[Callable[[Conn], Any]], Any]
+
+
+async def verify_chain(read: Reader, chain: str, keys: dict[str, bytes],
+                       anchors: dict[int, str] | None = None) -> ChainReport:
+    """Walk ``chain`` from its first entry, page by page, and check every link, seal and anchor."""
+    check = ChainCheck(chain, keys, dict(anchors or {}))
+    while True:
+        page = await read(lambda c: rows.chain_page(c, chain, check.position, VERIFY_PAGE))
+        if not page or not check.feed(page):
+            break
+    head = (await read(rows.heads)).get(chain)
+    problem = check.finish(head[0] if head is not None else None)
+    return ChainReport(chain, check.position, check.head_hash, problem)
+
+
+async def stored_chains(read: Reader) -> list[str]:
+    return list(await read(rows.stored_chains))
+
+
+AnchorWriter = Callable[[list[rules.Anchor], int], None]
+
+
+class AnchorKeeper:
+    """Now and then, writes every chain's head that moved since the last look outside the database
+    (``write``: the data folder's anchors file) and to the log, so that a later cut-off shows."""
+
+    def __init__(self, read: Reader, clock: Clock, write: AnchorWriter, interval: float) -> None:
+        self._read = read
+        self._clock = clock
+        self._write = write
+        self._interval = interval
+        self._written: dict[str, int] = {}
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.anchor()
+            except Exception:  # a full disk or a lost database must not end the node's task group
+                log.exception("writing audit anchors failed; trying again in %.0f s", self._interval)
+            await self._clock.sleep(self._interval)
+
+    async def anchor(self) -> list[rules.Anchor]:
+        """Write the heads that moved; returns them."""
+        heads: dict[str, tuple[int, str]] = await self._read(rows.heads)
+        moved = [rules.Anchor(chain, position, digest) for chain, (position, digest) in sorted(heads.items())
+                 if position > 0 and self._written.get(chain) != position]
+        for anchor in moved:
+            if anchor.position < self._written.get(anchor.chain, 0):  # a log only grows
+                log.error("audit chain %r went back from position %d to %d: entries were removed from the "
+                          "database", anchor.chain, self._written[anchor.chain], anchor.position)
+        if moved:
+            self._write(moved, self._clock.now_ms())
+            for anchor in moved:
+                log.info("audit anchor chain=%r position=%d hash=%s", anchor.chain, anchor.position, anchor.hash)
+                self._written[anchor.chain] = anchor.position
+        return moved
