@@ -8,7 +8,7 @@ import hashlib
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from ..domain.accounts import check_password_strength
+from ..domain.accounts import check_password_strength, is_utf8
 
 
 class Passwords:
@@ -23,6 +23,9 @@ class Passwords:
         return await asyncio.to_thread(self._hasher.hash, password)
 
     async def verify(self, stored_hash: str | None, password: str) -> bool:
+        if not is_utf8(password):  # no stored password holds one; hash the dummy so the timing stays the same
+            password = password.encode("utf-8", "replace").decode("utf-8")
+            stored_hash = None
         return await asyncio.to_thread(self._verify, stored_hash or self._dummy, password, stored_hash is not None)
 
     def _verify(self, stored_hash: str, password: str, real: bool) -> bool:
