@@ -17,11 +17,14 @@ from .services.avatars import Avatars
 from .services.conversations import Conversations
 from .services.core import Core
 from .services.default_channels import DefaultChannels
+from .services.directory_sync import DirectorySync
 from .services.markers import Markers
 from .services.messages import Messages
 from .services.org_settings import OrgSettingsService
 from .services.people import People
 from .services.preferences import Drafts, UserPreferences
+from .services.sso import SsoSettings
+from .services.sso_login import SsoLogin
 from .services.sync import Sync
 from .spine.durable import DurableRunner
 from .spine.spine import EventSpine
@@ -45,5 +48,8 @@ class Services:
     drafts: Drafts
     default_channels: DefaultChannels
     avatars: Avatars
+    sso_settings: SsoSettings
+    sso_login: SsoLogin
+    directory_sync: DirectorySync
     org_settings: OrgSettingsService
     durable: list[DurableRunner] = field(default_factory=list)

@@ -36,6 +36,11 @@ AUTH_SIGNUP_REQUESTED = "auth.signup_requested"
 AUTH_EMAIL_CONFIRMED = "auth.email_confirmed"
 AUTH_PASSWORD_CHANGED = "auth.password_changed"
 AUTH_PASSWORD_RESET = "auth.password_reset"
+AUTH_TOTP_ENABLED = "auth.totp_enabled"
+AUTH_TOTP_DISABLED = "auth.totp_disabled"
+AUTH_RECOVERY_CODES_REGENERATED = "auth.recovery_codes_regenerated"
+AUTH_RECOVERY_CODE_USED = "auth.recovery_code_used"
+AUTH_TWO_FACTOR_RESET = "auth.two_factor_reset"
 DEVICE_REVOKED = "device.revoked"
 USER_CREATED = "user.created"
 USER_DISABLED = "user.disabled"
@@ -51,6 +56,11 @@ CONVERSATION_ROLE_CHANGED = "conversation.role_changed"
 CONVERSATION_POLICY_CHANGED = "conversation.policy_changed"  # details {"setting", "from", "to"}
 ORG_MODULE_CHANGED = "org.module_changed"  # details {"module", "from", "to"}
 AUDIT_EXPORTED = "audit.exported"
+# Single sign-on (``services/sso*.py``, ``services/directory_sync.py``).
+SSO_SETTINGS_CHANGED = "sso.settings_changed"
+SSO_IDENTITY_LINKED = "sso.identity_linked"
+SSO_DIRECTORY_SYNCED = "sso.directory_synced"
+SSO_LOGIN_FAILED = "sso.login_failed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 channels, guest invites, each organisation's policy and modules
 
 Revision ID: 0013
-Revises: 0012
+Revises: 0011
 Create Date: 2026-12-07 10:00:00
 
 Each organisation's oldest admin (its creator, for organisations made by ``bootstrap``) becomes its
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0013'
-down_revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
