@@ -40,6 +40,7 @@ from .services.directory_sync import DirectorySync
 from .services.encryption import Encryption
 from .services.markers import Markers
 from .services.messages import Messages
+from .services.org_settings import OrgSettingsService
 from .services.passwords import Passwords
 from .services.people import NewUser, People
 from .services.preferences import Drafts, UserPreferences
@@ -130,7 +131,8 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
                         sso_settings=sso_settings, sso_login=sso_login, directory_sync=DirectorySync(
                             core, sso_settings, directory, gateway.node_id, settings.directory_sync_check_interval),
                         encryption=Encryption(core, keyring, batch_rows=settings.reseal_batch_rows,
-                                              refresh_interval=settings.key_refresh_interval))
+                                              refresh_interval=settings.key_refresh_interval),
+                        org_settings=OrgSettingsService(core))
     register_consumers(services)
     return services
 

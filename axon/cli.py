@@ -220,7 +220,8 @@ async def _admin_actor(services: Any, org_slug: str | None) -> Any:
         console.print("[red]Name the organisation with --org (slugs: "
                       + ", ".join(o["slug"] for o in orgs) + ")[/red]")
         raise typer.Exit(2)
-    return Actor(user_id="cli", org_id=org["id"], device_id="cli", org_role=OrgRole.ADMIN)
+    # Whoever runs the shell owns the installation: an owner, so that owners can be appointed here too.
+    return Actor(user_id="cli", org_id=org["id"], device_id="cli", org_role=OrgRole.OWNER)
 
 
 async def _user_id(services: Any, actor: Any, username: str) -> str:
@@ -265,6 +266,24 @@ def create_user(
 
     user = _with_services(run)
     console.print(f"Created user {user.username!r} ({user.id}).")
+
+
+@admin_app.command("set-role")
+def set_role(username: str, role: Annotated[str, typer.Argument(help="owner, admin, member or guest")],
+             org: OrgOpt = None) -> None:
+    """Change a user's organisation role (an organisation keeps at least one owner and one admin)."""
+    from .domain.model import OrgRole
+
+    if role not in {r.value for r in OrgRole}:
+        console.print("[red]The role is owner, admin, member or guest.[/red]")
+        raise typer.Exit(2)
+
+    async def run(s: Any) -> Any:
+        actor = await _admin_actor(s, org)
+        return await s.people.set_org_role(actor, await _user_id(s, actor, username), OrgRole(role))
+
+    user = _with_services(run)
+    console.print(f"User {user.username!r} is now {user.role}.")
 
 
 @admin_app.command("disable-user")

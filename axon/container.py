@@ -22,6 +22,7 @@ from .services.directory_sync import DirectorySync
 from .services.encryption import Encryption
 from .services.markers import Markers
 from .services.messages import Messages
+from .services.org_settings import OrgSettingsService
 from .services.people import People
 from .services.preferences import Drafts, UserPreferences
 from .services.sso import SsoSettings
@@ -53,5 +54,6 @@ class Services:
     sso_settings: SsoSettings
     sso_login: SsoLogin
     directory_sync: DirectorySync
+    org_settings: OrgSettingsService
     durable: list[DurableRunner] = field(default_factory=list)
     encryption: Encryption | None = None  # set by the composition root (app.build_services)

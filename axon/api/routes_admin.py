@@ -14,8 +14,10 @@ from .schemas import (
     AdminUpdateUserBody,
     DefaultChannelsBody,
     InviteBody,
+    ModulesBody,
     OrgBody,
     PasswordResetBody,
+    PolicyBody,
 )
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -105,6 +107,18 @@ async def update_org(body: OrgBody, actor: CurrentActor, svc: Svc) -> Response:
     return fast_json(await svc.people.update_org(actor, body.name, body.signup_domains,
                                                  body.session_idle_days, body.session_max_days,
                                                  body.require_two_factor))
+
+
+@router.patch("/org/policy", responses=returns(Org, 400, 401, 403, 422))
+async def update_policy(body: PolicyBody, actor: CurrentActor, svc: Svc) -> Response:
+    """Change the organisation's permission policy; every member gets ``org.updated``."""
+    return fast_json(await svc.org_settings.update_policy(actor, body.changes()))
+
+
+@router.patch("/org/modules", responses=returns(Org, 400, 401, 403, 422))
+async def update_modules(body: ModulesBody, actor: CurrentActor, svc: Svc) -> Response:
+    """Switch feature modules on or off; every member gets ``org.updated``."""
+    return fast_json(await svc.org_settings.update_modules(actor, body.changes()))
 
 
 @router.get("/default-channels", responses=returns(list[Conversation], 401, 403))

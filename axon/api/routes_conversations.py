@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Response
 
-from ..protocol.rest import Conversation, Member, User, UserPage
+from ..protocol.rest import Conversation, Invite, Member, User, UserPage
 from .deps import CurrentActor, Svc, fast_json
 from .openapi import errors, returns
-from .schemas import AddMembersBody, CreateConversationBody, DirectBody, RoleBody, UpdateConversationBody
+from .schemas import (
+    AddMembersBody,
+    CreateConversationBody,
+    DirectBody,
+    GuestInviteBody,
+    RoleBody,
+    UpdateConversationBody,
+)
 
 router = APIRouter(tags=["conversations"])
 CONV = "/conversations/{conversation_id}"
@@ -58,8 +65,10 @@ async def get(conversation_id: str, actor: CurrentActor, svc: Svc) -> Response:
 
 @router.patch(CONV, responses=returns(Conversation, 400, 401, 403, 404, 422))
 async def update(conversation_id: str, body: UpdateConversationBody, actor: CurrentActor, svc: Svc) -> Response:
-    """Rename (owners and admins) or change the topic (any member)."""
-    return fast_json(await svc.conversations.update(actor, conversation_id, body.name, body.topic))
+    """Rename or switch announcement mode (owners and admins), or change the topic (members; in an
+    announcement conversation owners and admins)."""
+    return fast_json(await svc.conversations.update(actor, conversation_id, body.name, body.topic,
+                                                    body.announcement))
 
 
 @router.post(CONV + "/archive", responses=returns(Conversation, 401, 403, 404))
@@ -104,3 +113,13 @@ async def remove_member(conversation_id: str, user_id: str, actor: CurrentActor,
 async def set_role(conversation_id: str, user_id: str, body: RoleBody, actor: CurrentActor, svc: Svc) -> Response:
     await svc.conversations.set_role(actor, conversation_id, user_id, body.role)
     return Response(status_code=204)
+
+
+@router.post("/guest-invites", status_code=201, tags=["guests"],
+             responses=returns(Invite, 400, 401, 403, 404, 422, status=201))
+async def guest_invite(body: GuestInviteBody, actor: CurrentActor, svc: Svc) -> Response:
+    """An invite link for guests: whoever signs up through it is a guest of the organisation and a
+    member of exactly these conversations. Allowed to those the policy lets invite guests
+    (``invite_guests``), into conversations where they may add people; the token is returned only here."""
+    return fast_json(await svc.people.create_invite(actor, body.max_uses, body.expires_in_hours,
+                                                    body.conversation_ids), 201)

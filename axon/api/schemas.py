@@ -127,6 +127,8 @@ class DirectBody(Body):
 class UpdateConversationBody(Body):
     name: str | None = None
     topic: str | None = None
+    announcement: StrictBool | None = Field(
+        None, description="Only the conversation's owners and admins post top-level messages (owners and admins).")
 
 
 class AddMembersBody(Body):
@@ -134,7 +136,7 @@ class AddMembersBody(Body):
 
 
 class RoleBody(Body):
-    role: Literal["owner", "admin", "member"]
+    role: Literal["owner", "admin", "member", "read_only"]
 
 
 class ForwardOfBody(Body):
@@ -162,13 +164,14 @@ class AdminCreateUserBody(Body):
     display_name: str
     password: str
     email: str | None = None
-    role: Literal["admin", "member"] = "member"
+    role: Literal["admin", "member", "guest"] = "member"
     locale: Literal["en", "zh-CN"] = "en"
 
 
 class AdminUpdateUserBody(Body):
     disabled: bool | None = None
-    role: Literal["admin", "member"] | None = None
+    role: Literal["owner", "admin", "member", "guest"] | None = Field(
+        None, description="Only owners make or unmake owners.")
 
 
 class InviteBody(Body):
@@ -184,6 +187,49 @@ class OrgBody(Body):
     require_two_factor: StrictBool | None = Field(
         None, description="Turning it on signs out every member without 2FA (you need 2FA yourself first).")
 
+
+
+class GuestInviteBody(Body):
+    conversation_ids: list[str] = Field(min_length=1, max_length=50,
+                                        description="The conversations the guests join (the inviter's own).")
+    max_uses: int | None = Field(None, ge=1, le=10_000)
+    expires_in_hours: float | None = Field(None, gt=0, le=8760)
+
+
+Window = int | None
+
+
+class PolicyBody(Body):
+    """The policy settings to change (those left out stay as they are)."""
+
+    create_public_channels: Literal["everyone", "admins"] | None = None
+    create_private_groups: Literal["everyone", "admins"] | None = None
+    invite_guests: Literal["everyone", "admins"] | None = None
+    edit_window_minutes: Window = Field(None, ge=1, le=525_600, description="null: no limit.")
+    delete_window_minutes: Window = Field(None, ge=1, le=525_600, description="null: no limit.")
+    members_delete_own: StrictBool | None = None
+    manage_integrations: Literal["everyone", "admins"] | None = None
+    export: Literal["admins", "owners"] | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the request gave: a window given as null means "no limit", others as null change nothing."""
+        given = {name: getattr(self, name) for name in self.model_fields_set}
+        return {k: v for k, v in given.items() if v is not None or k.endswith("_window_minutes")}
+
+
+class ModulesBody(Body):
+    """Modules to switch on or off; modules not yet built can only be off."""
+
+    public_channels: StrictBool | None = None
+    guests: StrictBool | None = None
+    message_editing: StrictBool | None = None
+    files: StrictBool | None = None
+    calls: StrictBool | None = None
+    integrations: StrictBool | None = None
+    ai_helpers: StrictBool | None = None
+
+    def changes(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.model_fields_set if getattr(self, name) is not None}
 
 
 class DefaultChannelsBody(Body):

@@ -35,6 +35,15 @@ def email_domain(address: str) -> str:
     return address.rsplit("@", 1)[1]
 
 
+def is_utf8(text: str) -> bool:
+    """Whether the text can be encoded (JSON can carry unpaired surrogates, which no encoder takes)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def check_password_strength(password: str, *personal: str | None) -> None:
     """A new password: long enough, and not guessable from the lists attackers try first.
 
@@ -47,6 +56,8 @@ def check_password_strength(password: str, *personal: str | None) -> None:
         raise ValidationFailed(f"password must have at least {MIN_PASSWORD_LENGTH} characters.", field="password")
     if len(password) > 1024:
         raise ValidationFailed("password is too long.", field="password")
+    if not is_utf8(password):  # a lone "\ud800" escape: no hasher can encode it
+        raise ValidationFailed("password must be text (it holds an unpaired surrogate).", field="password")
     strength = password_strength(password, *personal)
     if not strength.acceptable:
         advice = " ".join(filter(None, [strength.warning, *strength.suggestions]))

@@ -55,6 +55,8 @@ ORG_DEFAULT_CHANNELS_CHANGED = "org.default_channels_changed"
 INVITE_CREATED = "invite.created"
 INVITE_REVOKED = "invite.revoked"
 CONVERSATION_ROLE_CHANGED = "conversation.role_changed"
+CONVERSATION_POLICY_CHANGED = "conversation.policy_changed"  # details {"setting", "from", "to"}
+ORG_MODULE_CHANGED = "org.module_changed"  # details {"module", "from", "to"}
 AUDIT_EXPORTED = "audit.exported"
 # Single sign-on (``services/sso*.py``, ``services/directory_sync.py``).
 SSO_SETTINGS_CHANGED = "sso.settings_changed"

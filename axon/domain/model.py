@@ -16,11 +16,14 @@ class MemberRole(StrEnum):
     OWNER = "owner"
     ADMIN = "admin"
     MEMBER = "member"
+    READ_ONLY = "read_only"  # reads and reacts, never posts
 
 
 class OrgRole(StrEnum):
+    OWNER = "owner"  # an admin who also manages owners; every organisation keeps one
     ADMIN = "admin"
     MEMBER = "member"
+    GUEST = "guest"  # sees only the conversations they were invited into
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +37,12 @@ class Actor:
 
     @property
     def is_org_admin(self) -> bool:
-        return self.org_role is OrgRole.ADMIN
+        """Owners are admins too."""
+        return self.org_role in (OrgRole.OWNER, OrgRole.ADMIN)
+
+    @property
+    def is_guest(self) -> bool:
+        return self.org_role is OrgRole.GUEST
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +57,7 @@ class Conversation:
     created_by: str
     created_at: int
     last_message_at: int | None = None
+    announcement: bool = False  # only the conversation's owners and admins post top-level messages
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,7 +44,8 @@ class User(Shape):
     locale: str
     status_text: str
     status_emoji: Annotated[str, msgspec.Meta(description="One emoji shown with the status text, or empty.")]
-    role: Literal["admin", "member"]
+    role: Annotated[Literal["owner", "admin", "member", "guest"], msgspec.Meta(
+        description="Organisation role; guests see only the conversations they were invited into.")]
     disabled: bool
     read_receipts: bool
     avatar: Annotated[str | None, msgspec.Meta(
@@ -77,6 +78,32 @@ class Revoked(Shape):
     revoked: Annotated[int, msgspec.Meta(description="How many devices this revoked.")]
 
 
+class OrgPolicy(Shape):
+    """Who may do what in the organisation (``docs/security.md``, Permissions)."""
+
+    create_public_channels: Literal["everyone", "admins"]
+    create_private_groups: Literal["everyone", "admins"]
+    invite_guests: Literal["everyone", "admins"]
+    edit_window_minutes: Annotated[int | None, msgspec.Meta(description="null: no limit.")]
+    delete_window_minutes: Annotated[int | None, msgspec.Meta(
+        description="null: no limit. Conversation and organisation admins may always delete.")]
+    members_delete_own: bool
+    manage_integrations: Literal["everyone", "admins"]
+    export: Literal["admins", "owners"]
+
+
+class Modules(Shape):
+    """Which feature modules are on; a module not yet built is always false."""
+
+    public_channels: bool
+    guests: bool
+    message_editing: bool
+    files: bool
+    calls: bool
+    integrations: bool
+    ai_helpers: bool
+
+
 class Org(Shape):
     id: str
     name: str
@@ -89,6 +116,10 @@ class Org(Shape):
         description="A sign-in lasts at most this many days (0: no limit).")] = 90
     require_two_factor: Annotated[bool, msgspec.Meta(
         description="Every member signs in with a second factor; members without one enrol at sign-in.")] = False
+    policy: OrgPolicy | None = None
+    modules: Modules | None = None
+    modules_available: Annotated[list[str], msgspec.Meta(
+        description="The modules this server version has built (the others are announced, not yet usable).")] = []
 
 
 class Session(Shape):
@@ -161,6 +192,9 @@ class Invite(Shape):
     max_uses: int | None
     uses: int
     revoked: bool
+    role: Literal["member", "guest"] = "member"
+    conversation_ids: Annotated[list[str], msgspec.Meta(
+        description="A guest invite's conversations, which its guests join.")] = []
     token: Annotated[str | None, msgspec.Meta(description="Only in the response that created it.")] = None
 
 
@@ -188,11 +222,13 @@ class Conversation(Shape):
     unread_count: int
     mention_count: int
     joined: bool
+    announcement: Annotated[bool, msgspec.Meta(
+        description="Only the conversation's owners and admins post top-level messages.")] = False
 
 
 class Member(Shape):
     user_id: str
-    role: Literal["owner", "admin", "member"]
+    role: Literal["owner", "admin", "member", "read_only"]
     joined_seq: int
 
 
@@ -433,10 +469,9 @@ class EncryptionStatus(Shape):
 
 
 SHAPES: tuple[Any, ...] = (
-    ErrorResponse, User, Device, Revoked, Org, Session, SignupPending, PasswordStrength, Invite, InviteInfo,
-    Conversation, Member, Reaction, Message, SendResult, MessagePage, Thread, Receipts, EventPage, UserEventPage,
-    UserPage, ReadMarker, Health, ActivityDay, Event, UserEventFrame, Preferences, Draft,
-    SyncSummary, LdapSettings, OidcSettings, SsoSettings, LdapTestResult, SignInOptions, OidcStart,
-    LoginChallenge, TotpEnrolment, RecoveryCodes, EnrolledSession, TwoFactorStatus,
-    DataKey, Reencryption, EncryptionStatus,
+    ErrorResponse, User, Device, Revoked, OrgPolicy, Modules, Org, Session, SignupPending, PasswordStrength, Invite,
+    InviteInfo, Conversation, Member, Reaction, Message, SendResult, MessagePage, Thread, Receipts, EventPage,
+    UserEventPage, UserPage, ReadMarker, Health, ActivityDay, Event, UserEventFrame, Preferences, Draft, SyncSummary,
+    LdapSettings, OidcSettings, SsoSettings, LdapTestResult, SignInOptions, OidcStart, LoginChallenge, TotpEnrolment,
+    RecoveryCodes, EnrolledSession, TwoFactorStatus, DataKey, Reencryption, EncryptionStatus,
 )

@@ -21,11 +21,12 @@ from ..store.tx import Tx
 from .core import Core
 from .devices import Devices
 from .mails import CONFIRMATION_HOURS, signup_confirmation
+from .org_settings import org_for
 from .passwords import Passwords, token_hash
 from .people import NewUser, People, revoke_devices
 from .ports import Mailer, MailFailed
 from .two_factor import CodeLimits, TwoFactor
-from .views import device_view, org_view, user_view
+from .views import device_view, user_view
 
 Row = dict[str, Any]
 
@@ -200,10 +201,10 @@ class Auth:
             self.core.audit.record(tx, event)
 
         await self.core.write(sign_in)
-        org = await self.core.read(lambda c: accounts.get_org(c, user["org_id"]))
+        org = await self.core.read(lambda c: org_for(c, user["org_id"]))
         assert org is not None
         return {"token": token, "device": device_view(device, device["id"]),
-                "user": user_view(user, private=True), "org": org_view(org)}
+                "user": user_view(user, private=True), "org": org}
 
     async def signup(self, body: Row, address: str, user_agent: str = "") -> Row:
         """Create an account through an invite token, or by open sign-up for an allowed e-mail domain."""
@@ -219,7 +220,7 @@ class Auth:
             return await self._open_signup(body, address)
         new = NewUser(username=body.get("username", ""), display_name=body.get("display_name", ""),
                       password=body.get("password", ""), email=body.get("email"),
-                      locale=body.get("locale") or "en")
+                      role=OrgRole(invite.get("role") or "member"), locale=body.get("locale") or "en")
         created = await self.people.create_user(org_id, new, invite_id=invite["id"] if invite else None,
                                                 via="invite")
         user = await self.core.read(lambda c: accounts.get_user(c, created.id))

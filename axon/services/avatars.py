@@ -7,7 +7,6 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from ..domain import policy
 from ..domain.errors import NotFound
 from ..domain.model import Actor
 from ..protocol.rest import User
@@ -18,6 +17,7 @@ from ..store.tx import Tx
 from .avatar_image import CONTENT_TYPE, normalise_avatar
 from .core import Core
 from .views import user_view
+from .visibility import can_see_user
 
 Row = dict[str, Any]
 
@@ -55,7 +55,7 @@ class Avatars:
     async def get(self, actor: Actor, user_id: str) -> AvatarImage:
         def load(conn: Conn) -> Row | None:
             user = accounts.get_user(conn, user_id)
-            if user is None or not policy.visible_in_org(actor, user["org_id"]):
+            if not can_see_user(conn, actor, user):
                 return None
             return store.get(conn, user_id)
 

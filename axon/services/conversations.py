@@ -11,18 +11,22 @@ from typing import Any
 
 from ..domain import audit as actions
 from ..domain import policy
+from ..domain.audit import AuditEvent
 from ..domain.content import validate_name, validate_topic
 from ..domain.errors import NotFound, ValidationFailed
 from ..domain.ids import new_id
-from ..domain.model import Actor, Conversation, ConversationKind, MemberRole, Membership
+from ..domain.model import Actor, Conversation, ConversationKind, MemberRole, Membership, OrgRole
 from ..domain.names import search_key, search_query
+from ..domain.policy import Action, Circumstances
 from ..store import accounts
 from ..store import conversations as convs
 from ..store.database import Conn
 from ..store.errors import DuplicateKey
 from ..store.tx import Tx
 from .core import Core
+from .org_settings import check_readable, settings_for
 from .views import conversation_view
+from .visibility import people_visible_to
 
 Row = dict[str, Any]
 MAX_INITIAL_MEMBERS = 1000
@@ -38,6 +42,11 @@ def summary_for(conn: Conn, user_id: str, conversation_id: str) -> Row:
 
 def _load(tx: Tx, actor: Actor, conversation_id: str) -> tuple[Conversation | None, Membership | None]:
     return convs.get_with_membership(tx.conn, conversation_id, actor.user_id)
+
+
+def add_in(tx: Tx, conv_id: str, user_id: str, invited_by: str) -> None:
+    """Inside another use case's write: ``invited_by`` adds ``user_id`` as a member (a guest invite)."""
+    _add_member(tx, conv_id, user_id, MemberRole.MEMBER, invited_by)
 
 
 def _add_member(tx: Tx, conv_id: str, user_id: str, role: MemberRole, invited_by: str | None) -> None:
@@ -80,14 +89,17 @@ def join_in(tx: Tx, conv_id: str, user_id: str) -> None:
     _add_member(tx, conv_id, user_id, MemberRole.MEMBER, None)
 
 
-def _org_members(conn: Conn, org_id: str, user_ids: list[str]) -> list[str]:
-    """Keep only existing, enabled users of the organisation; others are an error, never silently dropped."""
+def _org_members(conn: Conn, actor: Actor, user_ids: list[str]) -> bool:
+    """Check that every user is an existing, enabled user of the organisation whom the actor may see
+    (others are an error, never silently dropped); whether any of them is a guest."""
     rows = accounts.get_users(conn, user_ids)
-    valid = {r["id"] for r in rows if r["org_id"] == org_id and not r["disabled"]}
+    among = people_visible_to(conn, actor)
+    valid = {r["id"]: r for r in rows if r["org_id"] == actor.org_id and not r["disabled"]
+             and (among is None or r["id"] in among)}
     unknown = [u for u in user_ids if u not in valid]
     if unknown:
         raise NotFound("Some users were not found.", user_ids=unknown[:20])
-    return user_ids
+    return any(valid[u]["org_role"] == OrgRole.GUEST.value for u in user_ids)
 
 
 class Conversations:
@@ -107,7 +119,11 @@ class Conversations:
         conv_id = new_id("conversation", now)
 
         def create(tx: Tx) -> Row:
-            _org_members(tx.conn, actor.org_id, others)
+            settings = settings_for(tx.conn, actor.org_id)
+            creating = Action.CREATE_CHANNEL if kind == ConversationKind.CHANNEL.value else Action.CREATE_GROUP
+            policy.check_org(actor, creating, settings)
+            if _org_members(tx.conn, actor, others):
+                policy.check_org(actor, Action.INVITE_GUESTS, settings)
             self._insert(tx, conv_id, actor, kind, name, topic, direct_key=None)
             _add_member(tx, conv_id, actor.user_id, MemberRole.OWNER, None)
             for user_id in others:
@@ -132,7 +148,11 @@ class Conversations:
             existing = convs.by_direct_key(tx.conn, key)
             if existing is not None:
                 return summary_for(tx.conn, actor.user_id, existing.id)
-            _org_members(tx.conn, actor.org_id, [user_id])
+            peer_is_guest = _org_members(tx.conn, actor, [user_id])
+            policy.check_org(actor, Action.START_DIRECT, facts=Circumstances(
+                shares_conversation=user_id == actor.user_id or convs.shares_conversation(tx.conn, actor.user_id,
+                                                                                          user_id),
+                peer_is_guest=peer_is_guest))
             self._insert(tx, conv_id, actor, ConversationKind.DIRECT.value, "", "", direct_key=key)
             _add_member(tx, conv_id, actor.user_id, MemberRole.MEMBER, None)
             if user_id != actor.user_id:
@@ -147,7 +167,7 @@ class Conversations:
     async def get(self, actor: Actor, conversation_id: str) -> Row:
         def load(conn: Conn) -> Row:
             conv, member = convs.get_with_membership(conn, conversation_id, actor.user_id)
-            policy.check_visible(actor, conv, member)
+            check_readable(conn, actor, conv, member)
             if member is not None:
                 return summary_for(conn, actor.user_id, conversation_id)
             row = convs.get_row(conn, conversation_id)
@@ -170,6 +190,7 @@ class Conversations:
         q = search_query(query)
 
         def load(conn: Conn) -> list[Row]:
+            policy.check_org(actor, Action.BROWSE_CHANNELS, settings_for(conn, actor.org_id))
             rows = convs.public_channels(conn, actor.org_id, q, limit)
             mine = set(convs.conversation_ids_of(conn, actor.user_id))
             return [conversation_view(r, joined=r["id"] in mine) for r in rows]
@@ -179,7 +200,7 @@ class Conversations:
     async def members(self, actor: Actor, conversation_id: str) -> list[Row]:
         def load(conn: Conn) -> list[Row]:
             conv, member = convs.get_with_membership(conn, conversation_id, actor.user_id)
-            policy.check_can_read(actor, conv, member)
+            check_readable(conn, actor, conv, member)
             return [{"user_id": m["user_id"], "role": m["role"], "joined_seq": m["joined_seq"]}
                     for m in convs.list_members(conn, conversation_id)]
 
@@ -189,7 +210,7 @@ class Conversations:
         def join(tx: Tx) -> Row:
             conv, member = _load(tx, actor, conversation_id)
             if member is None:
-                policy.check_can_join(actor, conv, member)
+                policy.check_can_join(actor, conv, member, settings_for(tx.conn, actor.org_id))
                 _add_member(tx, conversation_id, actor.user_id, MemberRole.MEMBER, None)
             return summary_for(tx.conn, actor.user_id, conversation_id)
 
@@ -212,7 +233,8 @@ class Conversations:
             policy.check_can_invite(actor, conv, member)
             current = set(convs.member_ids(tx.conn, conversation_id))
             added = [u for u in dict.fromkeys(user_ids) if u not in current]
-            _org_members(tx.conn, actor.org_id, added)
+            if _org_members(tx.conn, actor, added):
+                policy.check_can_invite(actor, conv, member, settings_for(tx.conn, actor.org_id), guests=True)
             for user_id in added:
                 _add_member(tx, conversation_id, user_id, MemberRole.MEMBER, actor.user_id)
             return added
@@ -235,15 +257,13 @@ class Conversations:
         try:
             new_role = MemberRole(role)
         except ValueError as exc:
-            raise ValidationFailed("role must be owner, admin or member.", field="role") from exc
+            raise ValidationFailed("role must be owner, admin, member or read_only.", field="role") from exc
 
         event = self.core.audit.event(actor, actions.CONVERSATION_ROLE_CHANGED, "conversation", conversation_id)
 
         def apply(tx: Tx) -> None:
             conv, member = _load(tx, actor, conversation_id)
-            policy.check_can_manage(actor, conv, member)
-            assert member is not None
-            policy.check_can_set_role(actor, member, new_role)
+            policy.check_can_set_role(actor, conv, member)
             target = convs.membership(tx.conn, conversation_id, user_id)
             if target is None:
                 raise NotFound("That user is not a member.")
@@ -255,10 +275,15 @@ class Conversations:
 
         await self.core.write(apply)
 
-    async def update(self, actor: Actor, conversation_id: str, name: str | None, topic: str | None) -> Row:
+    async def update(self, actor: Actor, conversation_id: str, name: str | None, topic: str | None,
+                     announcement: bool | None = None) -> Row:
+        event = self.core.audit.event(actor, actions.CONVERSATION_POLICY_CHANGED, "conversation", conversation_id)
+
         def apply(tx: Tx) -> Row:
             conv, member = _load(tx, actor, conversation_id)
             policy.check_member(actor, conv, member)  # also when nothing is to change: no answer for outsiders
+            if announcement is not None:
+                self._set_announcement(tx, event, actor, conv, member, announcement)
             if name is not None:
                 policy.check_can_manage(actor, conv, member)
                 assert conv is not None
@@ -278,6 +303,17 @@ class Conversations:
             return summary_for(tx.conn, actor.user_id, conversation_id)
 
         return await self.core.write(apply)
+
+    def _set_announcement(self, tx: Tx, event: AuditEvent, actor: Actor, conv: Conversation | None,
+                          member: Membership | None, announcement: bool) -> None:
+        policy.check_can_manage(actor, conv, member)
+        assert conv is not None
+        if conv.announcement != announcement:
+            convs.update_conversation(tx.conn, conv.id, {"announcement": announcement})
+            tx.conversation_event(conv.id, "conversation.announcement", actor.user_id,
+                                  {"announcement": announcement})
+            self.core.audit.record(tx, event.with_details(setting="announcement", **{"from": conv.announcement,
+                                                                                     "to": announcement}))
 
     async def set_archived(self, actor: Actor, conversation_id: str, archived: bool) -> Row:
         def apply(tx: Tx) -> Row:

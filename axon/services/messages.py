@@ -24,6 +24,7 @@ from ..store.database import Conn
 from ..store.tx import Tx
 from ..store.writer import Failed, WriteOp
 from .core import Core
+from .org_settings import check_readable, settings_for
 from .preferences import clear_sent_drafts
 from .send_limits import SendLimits
 from .views import message_view
@@ -121,7 +122,7 @@ class _SendBatch:
 
     def _check(self, op: SendMessage) -> str | None:
         conv, member = self.access[(op.conversation_id, op.actor.user_id)]
-        policy.check_can_post(op.actor, conv, member)
+        policy.check_can_post(op.actor, conv, member, reply=op.reply_to is not None)
         if op.forward_of is not None:
             self._copy_forwarded(op, op.forward_of)
         if op.reply_to is None:
@@ -135,7 +136,7 @@ class _SendBatch:
         """A forward copies its source's text, once the policy says the sender may read the source."""
         conn = self.tx.conn
         conv, member = convs.get_with_membership(conn, source.conversation_id, op.actor.user_id)
-        policy.check_can_read(op.actor, conv, member)
+        check_readable(conn, op.actor, conv, member)
         row = msgs.by_seq(conn, source.conversation_id, source.seq)
         if row is None or row["deleted_at"] is not None:
             raise NotFound("The message to forward was not found.", field="forward_of")
@@ -225,21 +226,30 @@ class Messages:
                          new_id("message", self.core.clock.now_ms()), forward_of)
         return self.core.writer.enqueue(op)
 
-    def _load_for_change(self, tx: Tx, actor: Actor, conversation_id: str, message_id: str) -> tuple[Membership, Row]:
+    @staticmethod
+    def _load_for_change(tx: Tx, actor: Actor, conversation_id: str,
+                         message_id: str) -> tuple[Conversation | None, Membership | None, Row]:
+        """The conversation, the actor's membership (members only: outsiders learn nothing of the
+        message) and the message; each use case then asks the policy about its own action."""
         conv, member = convs.get_with_membership(tx.conn, conversation_id, actor.user_id)
-        membership = policy.check_can_post(actor, conv, member)
+        policy.check_member(actor, conv, member)
         row = msgs.get(tx.conn, message_id)
         if row is None or row["conversation_id"] != conversation_id:
             raise NotFound("Message not found.")
-        return membership, row
+        return conv, member, row
+
+    @staticmethod
+    def _age_minutes(tx: Tx, row: Row) -> float:
+        return max(0, tx.now_ms - int(row["created_at"])) / 60_000
 
     async def edit(self, actor: Actor, conversation_id: str, message_id: str, text: Any) -> Row:
         text = validate_text(text, self.core.limits.max_text_bytes)
 
         def edit(tx: Tx) -> Row:
-            _, row = self._load_for_change(tx, actor, conversation_id, message_id)
-            policy.check_can_edit_message(actor, row["sender_id"], row["deleted_at"] is not None,
-                                          row["forwarded"] is not None)
+            conv, member, row = self._load_for_change(tx, actor, conversation_id, message_id)
+            policy.check_can_edit_message(actor, conv, member, row["sender_id"], row["deleted_at"] is not None,
+                                          row["forwarded"] is not None, settings=settings_for(tx.conn, actor.org_id),
+                                          age_minutes=self._age_minutes(tx, row))
             refs = parse_mentions(text)
             mentioned = sorted(accounts.user_ids_by_usernames(tx.conn, actor.org_id, sorted(refs.usernames)).values())
             values = {"text": text, "edited_at": tx.now_ms, "mentions": encode_str(mentioned),
@@ -259,8 +269,10 @@ class Messages:
 
     async def delete(self, actor: Actor, conversation_id: str, message_id: str) -> None:
         def delete(tx: Tx) -> None:
-            member, row = self._load_for_change(tx, actor, conversation_id, message_id)
-            policy.check_can_delete_message(actor, member, row["sender_id"], row["deleted_at"] is not None)
+            conv, member, row = self._load_for_change(tx, actor, conversation_id, message_id)
+            policy.check_can_delete_message(actor, conv, member, row["sender_id"], row["deleted_at"] is not None,
+                                            settings=settings_for(tx.conn, actor.org_id),
+                                            age_minutes=self._age_minutes(tx, row))
             # Erased, not hidden: a deleted message keeps only its place (seq) in history; its text goes
             # from the message and from every stored event that carried it. Its reactions and pin go
             # too, as the protocol tells readers of the event log to infer from message.deleted.
@@ -278,7 +290,8 @@ class Messages:
         emoji = validate_emoji(emoji)
 
         def react(tx: Tx) -> None:
-            _, row = self._load_for_change(tx, actor, conversation_id, message_id)
+            conv, member, row = self._load_for_change(tx, actor, conversation_id, message_id)
+            policy.check_can_react(actor, conv, member)
             if row["deleted_at"] is not None:
                 raise NotFound("Message not found.")
             changed = (msgs.add_reaction(tx.conn, message_id, emoji, actor.user_id, tx.now_ms) if add
@@ -292,7 +305,8 @@ class Messages:
 
     async def pin(self, actor: Actor, conversation_id: str, message_id: str, pinned: bool) -> None:
         def pin(tx: Tx) -> None:
-            _, row = self._load_for_change(tx, actor, conversation_id, message_id)
+            conv, member, row = self._load_for_change(tx, actor, conversation_id, message_id)
+            policy.check_can_pin(actor, conv, member)
             if row["deleted_at"] is not None:
                 raise NotFound("Message not found.")
             if (row["pinned_at"] is not None) == pinned:
@@ -308,7 +322,7 @@ class Messages:
 
     def _readable(self, conn: Conn, actor: Actor, conversation_id: str) -> Conversation:
         conv, member = convs.get_with_membership(conn, conversation_id, actor.user_id)
-        return policy.check_can_read(actor, conv, member)
+        return check_readable(conn, actor, conv, member)
 
     async def history(self, actor: Actor, conversation_id: str, before_seq: int | None, limit: int) -> Row:
         def load(conn: Conn) -> Row:

@@ -8,7 +8,7 @@ import hashlib
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from ..domain.accounts import check_password_strength
+from ..domain.accounts import check_password_strength, is_utf8
 
 
 class Passwords:
@@ -23,6 +23,9 @@ class Passwords:
         return await asyncio.to_thread(self._hasher.hash, password)
 
     async def verify(self, stored_hash: str | None, password: str) -> bool:
+        if not is_utf8(password):  # no stored password holds one: checked against the dummy, for the same cost
+            password = password.encode("utf-8", "replace").decode("utf-8")
+            stored_hash = None
         # No hash (an unknown account) or an empty one (an account that signs in only through single
         # sign-on): checked against the dummy for the same cost, and never a match.
         return await asyncio.to_thread(self._verify, stored_hash or self._dummy, password, bool(stored_hash))

@@ -22,22 +22,30 @@ from ..domain.accounts import (
 from ..domain.audit import AuditEvent
 from ..domain.content import validate_name, validate_username
 from ..domain.cursors import decode_directory_cursor, encode_directory_cursor
-from ..domain.errors import Conflict, Gone, NotFound, ValidationFailed
+from ..domain.errors import Conflict, Forbidden, Gone, NotFound, ValidationFailed
 from ..domain.ids import new_id, new_token
 from ..domain.invites import INVITE_GONE, invite_usable
 from ..domain.model import Actor, OrgRole
 from ..domain.names import search_key, search_query
+from ..domain.org_settings import Module
+from ..domain.policy import Action
+from ..protocol.codec import decode, encode_str
 from ..store import accounts
+from ..store import conversations as convs
 from ..store import two_factor as second_factors
 from ..store.database import Conn
 from ..store.errors import DuplicateKey
 from ..store.tx import Tx
+from .conversations import add_in
 from .core import Core
 from .default_channels import ensure_general, join_defaults
+from .org_settings import announce_org, org_for, settings_for
 from .passwords import Passwords, token_hash
 from .views import invite_view, org_view, user_view
+from .visibility import can_see_user, people_visible_to
 
 Row = dict[str, Any]
+MAX_GUEST_CONVERSATIONS = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,22 +67,38 @@ def insert_account(tx: Tx, row: Row) -> None:
         raise Conflict(f"The username {username!r} is taken.", field="username")
     if email and accounts.email_taken(tx.conn, org_id, email):
         raise Conflict("An account with this e-mail exists.", field="email")
+    if row["org_role"] == OrgRole.ADMIN.value and not accounts.enabled_admin_ids(tx.conn, org_id, ("owner",)):
+        row["org_role"] = OrgRole.OWNER.value  # an organisation's first admin is its owner
     try:
         accounts.insert_user(tx.conn, row)
     except DuplicateKey as exc:  # a concurrent creation won the race
         raise Conflict("The username or e-mail is taken.") from exc
-    if row["org_role"] == OrgRole.ADMIN.value:
+    if row["org_role"] in (OrgRole.OWNER.value, OrgRole.ADMIN.value):
         ensure_general(tx, org_id, row["id"])
-    join_defaults(tx, org_id, row["id"])
+    if row["org_role"] != OrgRole.GUEST.value:  # guests join only the conversations they are invited into
+        join_defaults(tx, org_id, row["id"])
 
 
-def _check_keeps_an_admin(tx: Tx, org_id: str, user_id: str) -> None:
-    """Demoting ``user_id`` must leave the organisation an enabled admin (disabling needs no check:
-    an admin cannot disable themselves). The org row is locked first, so two admins demoting
-    each other at once cannot both succeed."""
+def _check_keeps_leaders(tx: Tx, org_id: str, user_id: str, new_role: OrgRole) -> None:
+    """Demoting ``user_id`` must leave the organisation an enabled admin and an enabled owner
+    (disabling needs no check: nobody disables themselves and only owners disable owners, so the
+    one acting remains; the shell may, to offboard, and can appoint again). The org row is locked
+    first, so two admins demoting each other at once cannot both succeed."""
     accounts.lock_org(tx.conn, org_id)
-    admins = accounts.enabled_admin_ids(tx.conn, org_id)
-    policy.check_keeps_an_admin([a for a in admins if a != user_id])
+    if new_role not in (OrgRole.OWNER, OrgRole.ADMIN):
+        policy.check_keeps_an_admin([a for a in accounts.enabled_admin_ids(tx.conn, org_id) if a != user_id])
+    if new_role is not OrgRole.OWNER:
+        owners = accounts.enabled_admin_ids(tx.conn, org_id, ("owner",))
+        if user_id in owners:
+            policy.check_keeps_an_owner([o for o in owners if o != user_id])
+
+
+def _join_invited(tx: Tx, invite: Row, user_id: str) -> None:
+    """A guest invite's conversations, as its creator added them (those still there and open)."""
+    for conv_id in decode(invite.get("conversation_ids") or "[]"):
+        conv, member = convs.get_with_membership(tx.conn, conv_id, user_id)
+        if conv is not None and conv.org_id == invite["org_id"] and not conv.archived and member is None:
+            add_in(tx, conv_id, user_id, invite["created_by"])
 
 
 class People:
@@ -114,10 +138,10 @@ class People:
         return org_view(row)
 
     async def get_org(self, actor: Actor) -> Row:
-        row = await self.core.read(lambda c: accounts.get_org(c, actor.org_id))
-        if row is None:
+        org = await self.core.read(lambda c: org_for(c, actor.org_id))
+        if org is None:
             raise NotFound("Organisation not found.")
-        return org_view(row)
+        return org  # type: ignore[return-value]
 
     async def update_org(self, actor: Actor, name: str | None, signup_domains: list[str] | None,
                          session_idle_days: int | None = None, session_max_days: int | None = None,
@@ -147,6 +171,7 @@ class People:
                 accounts.update_org(tx.conn, actor.org_id, values)
                 events = _org_changes(changed, before, values)
                 self.core.audit.record_all(tx, [_with_signed_out(e, signed_out) for e in events])
+                announce_org(tx, actor.org_id)
                 return signed_out
 
             for user_id in await self.core.write(apply):
@@ -178,8 +203,14 @@ class People:
         def create(tx: Tx) -> None:
             if invite_id is not None and not accounts.use_invite(tx.conn, invite_id, tx.now_ms):
                 raise Gone(INVITE_GONE)
+            invite = accounts.get_invite(tx.conn, invite_id) if invite_id is not None else None
+            if row["org_role"] == OrgRole.GUEST.value and not settings_for(tx.conn, org_id).enabled(Module.GUESTS):
+                raise Forbidden("The guests module is switched off for this organisation.", code="module_disabled",
+                                module=Module.GUESTS.value)
             insert_account(tx, row)
-            self.core.audit.record(tx, created)
+            self.core.audit.record(tx, created.with_details(role=row["org_role"]))  # the first admin is owner
+            if invite is not None:
+                _join_invited(tx, invite, row["id"])
 
         await self.core.write(create)
         return user_view(row, private=True)
@@ -224,8 +255,12 @@ class People:
         return await self.create_user(actor.org_id, new, via="admin", by=actor)
 
     async def get_user(self, actor: Actor, user_id: str) -> Row:
-        row = await self.core.read(lambda c: accounts.get_user(c, user_id))
-        if row is None or not policy.visible_in_org(actor, row["org_id"]):
+        def load(conn: Conn) -> Row | None:
+            row = accounts.get_user(conn, user_id)
+            return row if can_see_user(conn, actor, row) else None
+
+        row = await self.core.read(load)
+        if row is None:
             raise NotFound("User not found.")
         return user_view(row, private=actor.is_org_admin or user_id == actor.user_id)
 
@@ -249,7 +284,8 @@ class People:
         policy.check_org_admin(actor)
         if user_id == actor.user_id and disabled:
             raise ValidationFailed("You cannot disable your own account.", field="disabled")
-        await self._require_same_org(actor, user_id)
+        target = await self._require_same_org(actor, user_id)
+        policy.check_can_disable(actor, OrgRole(target["org_role"]))
         event = self.core.audit.event(actor, actions.USER_DISABLED if disabled else actions.USER_ENABLED, "user",
                                       user_id)
 
@@ -272,13 +308,17 @@ class People:
         event = self.core.audit.event(actor, actions.USER_ROLE_CHANGED, "user", user_id)
 
         def apply(tx: Tx) -> None:
-            if role is not OrgRole.ADMIN:
-                _check_keeps_an_admin(tx, actor.org_id, user_id)
-            before = accounts.get_user(tx.conn, user_id)
-            assert before is not None
+            row = accounts.get_user(tx.conn, user_id)
+            assert row is not None
+            current = OrgRole(row["org_role"])
+            policy.check_can_set_org_role(actor, current, role, settings_for(tx.conn, actor.org_id))
+            if current is role:
+                return
+            _check_keeps_leaders(tx, actor.org_id, user_id, role)
             accounts.update_user(tx.conn, user_id, {"org_role": role.value})
-            if before["org_role"] != role.value:
-                self.core.audit.record(tx, event.with_details(**{"from": before["org_role"], "to": role.value}))
+            self.core.audit.record(tx, event.with_details(**{"from": current.value, "to": role.value}))
+            row["org_role"] = role.value
+            tx.user_event(user_id, "profile.updated", {"user": user_view(row, private=True)})
 
         await self.core.write(apply)
         self.core.tokens.forget_user(user_id)  # the cached Actor carries the old role
@@ -308,8 +348,14 @@ class People:
         """Of ``user_ids`` (deduplicated, in the order given), those the actor may follow: existing
         users of their organisation. Others are left out, not refused, like unknown ids."""
         wanted = list(dict.fromkeys(u for u in user_ids if isinstance(u, str)))
-        rows = await self.core.read(lambda c: accounts.get_users(c, wanted))
-        visible = {r["id"] for r in rows if policy.visible_in_org(actor, r["org_id"])}
+
+        def load(conn: Conn) -> set[str]:
+            rows = accounts.get_users(conn, wanted)
+            among = people_visible_to(conn, actor)
+            return {r["id"] for r in rows if policy.visible_in_org(actor, r["org_id"])
+                    and (among is None or r["id"] in among)}
+
+        visible = await self.core.read(load)
         return [u for u in wanted if u in visible]
 
     async def admin_directory(self, actor: Actor, query: str, cursor: str | None,
@@ -325,7 +371,12 @@ class People:
         q = search_query(query)
         # E-mail addresses are shown to admins only, so only admins find people by them.
         match_email = actor.is_org_admin
-        rows = await self.core.read(lambda c: accounts.search_users(c, actor.org_id, q, after, limit + 1, match_email))
+
+        def load(conn: Conn) -> list[Row]:
+            among = people_visible_to(conn, actor)
+            return accounts.search_users(conn, actor.org_id, q, after, limit + 1, match_email, among)
+
+        rows = await self.core.read(load)
         more = len(rows) > limit
         rows = rows[:limit]
         next_cursor = encode_directory_cursor(rows[-1]["display_name"], rows[-1]["id"]) if more and rows else None
@@ -333,8 +384,15 @@ class People:
 
     # --- invites ---------------------------------------------------------------
 
-    async def create_invite(self, actor: Actor, max_uses: int | None, expires_in_hours: float | None) -> Row:
-        policy.check_org_admin(actor)
+    async def create_invite(self, actor: Actor, max_uses: int | None, expires_in_hours: float | None,
+                            guest_conversation_ids: list[str] | None = None) -> Row:
+        """An invite link; with ``guest_conversation_ids``, a guest invite into those conversations
+        (whoever the policy lets invite guests and add them to each conversation), else a member
+        invite (admins)."""
+        if guest_conversation_ids is None:
+            policy.check_org_admin(actor)
+        else:
+            await self._check_guest_invite(actor, guest_conversation_ids)
         if max_uses is not None and not 1 <= max_uses <= 10_000:
             raise ValidationFailed("max_uses must be between 1 and 10000.", field="max_uses")
         hours = self.core.limits.invite_default_hours if expires_in_hours is None else expires_in_hours
@@ -344,9 +402,12 @@ class People:
         token = new_token()
         row = {"id": new_id("invite", now), "org_id": actor.org_id, "token_hash": token_hash(token),
                "created_by": actor.user_id, "created_at": now, "expires_at": now + int(hours * 3_600_000),
-               "max_uses": max_uses, "uses": 0, "revoked_at": None}
+               "max_uses": max_uses, "uses": 0, "revoked_at": None,
+               "role": (OrgRole.GUEST if guest_conversation_ids is not None else OrgRole.MEMBER).value,
+               "conversation_ids": encode_str(list(dict.fromkeys(guest_conversation_ids or [])))}
         event = self.core.audit.event(actor, actions.INVITE_CREATED, "invite", row["id"], max_uses=max_uses,
-                                      expires_at=row["expires_at"])
+                                      expires_at=row["expires_at"], role=row["role"],
+                                      conversation_ids=list(dict.fromkeys(guest_conversation_ids or [])))
 
         def create(tx: Tx) -> None:
             accounts.insert_invite(tx.conn, row)
@@ -354,6 +415,20 @@ class People:
 
         await self.core.write(create)
         return invite_view(row, token=token)
+
+    async def _check_guest_invite(self, actor: Actor, conversation_ids: list[str]) -> None:
+        if not 1 <= len(set(conversation_ids)) <= MAX_GUEST_CONVERSATIONS:
+            raise ValidationFailed(f"A guest invite names 1 to {MAX_GUEST_CONVERSATIONS} conversations.",
+                                   field="conversation_ids")
+
+        def check(conn: Conn) -> None:
+            settings = settings_for(conn, actor.org_id)
+            policy.check_org(actor, Action.INVITE_GUESTS, settings)
+            for conv_id in dict.fromkeys(conversation_ids):
+                conv, member = convs.get_with_membership(conn, conv_id, actor.user_id)
+                policy.check_can_invite(actor, conv, member, settings, guests=True)
+
+        await self.core.read(check)
 
     async def list_invites(self, actor: Actor) -> list[Row]:
         policy.check_org_admin(actor)

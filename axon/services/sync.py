@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..domain import policy
 from ..domain.events import ConversationEvent, UserEvent
 from ..domain.model import Actor
 from ..domain.sequence import ResumeWindow, plan_resume
@@ -15,6 +14,7 @@ from ..store import conversations as convs
 from ..store.database import Conn
 from .conversations import summary_for
 from .core import Core
+from .org_settings import check_readable
 from .views import conversation_view, user_view
 
 Row = dict[str, Any]
@@ -58,7 +58,7 @@ class Sync:
         """A page of the event log after ``after`` (and before ``before``; only ``types`` when given)."""
         def load(conn: Conn) -> Row:
             conv, member = convs.get_with_membership(conn, conversation_id, actor.user_id)
-            policy.check_can_read(actor, conv, member)
+            check_readable(conn, actor, conv, member)
             assert conv is not None
             end = conv.last_seq if before is None else min(conv.last_seq, before - 1)
             items = streams.conversation_events(conn, conversation_id, after, end, limit, types)

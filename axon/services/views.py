@@ -12,8 +12,9 @@ import msgspec
 
 from ..domain.clock import iso_from_ms
 from ..domain.devices import device_status
+from ..domain.org_settings import BUILT_MODULES, DEFAULT_SETTINGS, Module, OrgSettings
 from ..protocol.codec import decode
-from ..protocol.rest import Conversation, Device, Forwarded, Invite, Message, Org, Reaction, User
+from ..protocol.rest import Conversation, Device, Forwarded, Invite, Message, Modules, Org, OrgPolicy, Reaction, User
 
 Row = dict[str, Any]
 
@@ -54,7 +55,8 @@ def device_view(row: Row, current_device_id: str | None = None) -> Device:
     )
 
 
-def org_view(row: Row) -> Org:
+def org_view(row: Row, settings: OrgSettings = DEFAULT_SETTINGS) -> Org:
+    """The organisation with its policy and modules (pass the organisation's own ``settings``)."""
     return Org(
         id=row["id"],
         name=row["name"],
@@ -64,6 +66,9 @@ def org_view(row: Row) -> Org:
         session_idle_days=int(row["session_idle_days"]),
         session_max_days=int(row["session_max_days"]),
         require_two_factor=bool(row.get("require_two_factor")),
+        policy=msgspec.convert(settings.policy.to_dict(), OrgPolicy),
+        modules=msgspec.convert(settings.modules_dict(), Modules),
+        modules_available=[m.value for m in Module if m in BUILT_MODULES],
     )
 
 
@@ -78,6 +83,8 @@ def invite_view(row: Row, *, token: str | None = None) -> Invite:
         uses=row["uses"],
         revoked=row["revoked_at"] is not None,
         token=token,
+        role=row.get("role") or "member",
+        conversation_ids=decode(row.get("conversation_ids") or "[]"),
     )
 
 
@@ -102,6 +109,7 @@ def conversation_view(row: Row, *, peer_id: str | None = None, joined: bool | No
         int(row.get("unread_count") or 0),
         int(row.get("mention_count") or 0),
         bool(row.get("joined", False)) if joined is None else joined,
+        bool(row.get("announcement", False)),
     )
 
 

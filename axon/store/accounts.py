@@ -56,9 +56,15 @@ def lock_org(conn: Connection, org_id: str) -> None:
     conn.execute(select(orgs.c.id).where(orgs.c.id == org_id).with_for_update())
 
 
-def enabled_admin_ids(conn: Connection, org_id: str) -> list[str]:
-    stmt = select(users.c.id).where(users.c.org_id == org_id, users.c.org_role == "admin",
+def enabled_admin_ids(conn: Connection, org_id: str, roles: tuple[str, ...] = ("owner", "admin")) -> list[str]:
+    """The enabled users of the organisation with one of ``roles`` (by default: admins, owners included)."""
+    stmt = select(users.c.id).where(users.c.org_id == org_id, users.c.org_role.in_(roles),
                                     users.c.disabled.is_(False))
+    return list(conn.execute(stmt).scalars())
+
+
+def enabled_user_ids(conn: Connection, org_id: str) -> list[str]:
+    stmt = select(users.c.id).where(users.c.org_id == org_id, users.c.disabled.is_(False))
     return list(conn.execute(stmt).scalars())
 
 
@@ -127,10 +133,13 @@ def update_user(conn: Connection, user_id: str, values: Row) -> None:
 
 def search_users(
     conn: Connection, org_id: str, query: str, after_key: tuple[str, str] | None, limit: int,
-    match_email: bool = False,
+    match_email: bool = False, among: set[str] | None = None,
 ) -> list[Row]:
-    """Users whose search key (names, pinyin) holds every word; with ``match_email``, or whose e-mail does."""
+    """Users whose search key (names, pinyin) holds every word; with ``match_email``, or whose e-mail does.
+    ``among``: only these users (a guest's directory)."""
     stmt = select(users).where(users.c.org_id == org_id)
+    if among is not None:
+        stmt = stmt.where(users.c.id.in_(sorted(among)))
     for word in query.split():
         in_names = users.c.search_key.contains(word, autoescape=True)
         stmt = stmt.where(or_(in_names, func.lower(users.c.email).contains(word, autoescape=True))

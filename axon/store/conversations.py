@@ -29,6 +29,7 @@ def to_conversation(conn: Connection, row: Any) -> Conversation:
         created_by=row.created_by,
         created_at=int(row.created_at),
         last_message_at=row.last_message_at,
+        announcement=bool(row.announcement),
     )
 
 
@@ -118,6 +119,22 @@ def access_many(
                                 int(row.delivered_seq), int(row.joined_seq), bool(row.has_draft))
         found[(row.id, row.pair_user)] = (to_conversation(conn, row), member)
     return found
+
+
+def shares_conversation(conn: Connection, user_id: str, other_id: str) -> bool:
+    """Whether the two users are members of at least one common conversation."""
+    mine = members.alias("mine")
+    stmt = (select(mine.c.conversation_id)
+            .join(members, and_(members.c.conversation_id == mine.c.conversation_id, members.c.user_id == other_id))
+            .where(mine.c.user_id == user_id).limit(1))
+    return conn.execute(stmt).first() is not None
+
+
+def co_member_ids(conn: Connection, user_id: str) -> set[str]:
+    """Everyone who shares a conversation with the user (the user included): what a guest may see."""
+    mine = select(members.c.conversation_id).where(members.c.user_id == user_id)
+    stmt = select(members.c.user_id).where(members.c.conversation_id.in_(mine)).distinct()
+    return set(conn.execute(stmt).scalars()) | {user_id}
 
 
 def by_direct_key(conn: Connection, key: str) -> Conversation | None:

@@ -46,8 +46,8 @@ def orgs_without_general(conn: Connection) -> list[str]:
 
 
 def first_admin(conn: Connection, org_id: str) -> str | None:
-    """The organisation's longest-standing enabled admin."""
-    stmt = (select(users.c.id).where(users.c.org_id == org_id, users.c.org_role == "admin",
+    """The organisation's longest-standing enabled admin (or owner)."""
+    stmt = (select(users.c.id).where(users.c.org_id == org_id, users.c.org_role.in_(("owner", "admin")),
                                      users.c.disabled.is_(False))
             .order_by(users.c.created_at, users.c.id).limit(1))
     return conn.execute(stmt).scalar()

@@ -106,6 +106,9 @@ invites = Table(
     Column("max_uses", Integer),
     Column("uses", Integer, nullable=False, default=0),
     Column("revoked_at", BigInteger),
+    # A guest invite: "guest", and the conversations (JSON list of ids) its guests join.
+    Column("role", String(16), nullable=False, default="member", server_default="member"),
+    Column("conversation_ids", Text, nullable=False, default="[]", server_default="[]"),
 )
 
 # Open sign-ups waiting for their e-mail address to be confirmed: no account exists until then
@@ -141,6 +144,8 @@ conversations = Table(
     # "<org>:<user a>:<user b>" with a < b: one direct conversation per pair.
     Column("direct_key", String(100), unique=True),
     Column("search_key", Text, nullable=False, default=""),
+    # Only the conversation's owners and admins post top-level messages (domain/policy.py).
+    Column("announcement", Boolean, nullable=False, default=False, server_default=false()),
     Index("ix_conversations_org_kind", "org_id", "kind"),
 )
 
@@ -490,4 +495,18 @@ reseal_jobs = Table(
     Column("started_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
     Column("finished_at", BigInteger),
+)
+
+# --- roles, permissions and modules ---------------------------------------------------------
+
+# An organisation's permission policy and feature modules (``domain/org_settings.py``), each a JSON
+# object holding only what differs from the defaults' keys; no row: the defaults.
+org_settings = Table(
+    "org_settings",
+    metadata,
+    Column("org_id", String(32), ForeignKey("orgs.id"), primary_key=True),
+    Column("policy", Text, nullable=False),
+    Column("modules", Text, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("updated_by", String(32), nullable=False),
 )

@@ -267,6 +267,16 @@ def sign_in_ui(page: Page, login: str, password: str) -> None:
     expect(page.locator("html")).to_have_attribute("data-conn", "live")
 
 
+def sign_up_through(page: Page, link: str, username: str, display_name: str) -> None:
+    """Open an invite link signed out and create the account it offers; wait until the app is live."""
+    page.goto(link)
+    page.get_by_test_id("signup-username").fill(username)
+    page.get_by_test_id("signup-display-name").fill(display_name)
+    page.get_by_test_id("signup-password").fill(PASSWORD)
+    page.get_by_test_id("signup-submit").click()
+    expect(page.locator("html")).to_have_attribute("data-conn", "live")
+
+
 class Metrics:
     def __init__(self) -> None:
         self.values: dict[str, Any] = {}

@@ -96,6 +96,12 @@ def test_main_screens_have_no_serious_accessibility_violations(axon, open_app, l
     expect(admin.page.get_by_test_id("admin")).to_be_visible()
     expect(admin.page.locator('[data-testid="admin-users"] tr').first).to_be_visible()
     found += axe_violations(admin.page, "admin")
+    admin.page.get_by_test_id("admin-tab-permissions").click()
+    expect(admin.page.get_by_test_id("policy-form")).to_be_visible()
+    found += axe_violations(admin.page, "admin: permissions")
+    admin.page.get_by_test_id("admin-tab-modules").click()
+    expect(admin.page.get_by_test_id("module-list")).to_be_visible()
+    found += axe_violations(admin.page, "admin: modules")
 
     phone = open_app(ann, locale=locale, dark=dark, viewport=PHONE)
     expect(phone.conv_item(room)).to_be_visible()

@@ -10,7 +10,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import PASSWORD, AxonServer, Session, User, screenshot
+from .conftest import PASSWORD, AxonServer, Session, User, screenshot, sign_up_through
 
 LOCALES = [("en-US", "{name} joined #general", "{actor} added {name}"),
            ("zh-CN", "{name} 加入了 #general", "{actor} 添加了 {name}")]
@@ -44,12 +44,7 @@ def test_a_newcomer_invited_lands_in_general_and_both_see_the_joined_line(axon, 
     dark = locale == "zh-CN"  # the Chinese run in the dark theme
     newcomer = open_app(User(id="", username=f"ha_new_{tag}", display_name=name), locale=locale, sign_in=False,
                         dark=dark)
-    newcomer.page.goto(link)
-    newcomer.page.get_by_test_id("signup-username").fill(f"ha_new_{tag}")
-    newcomer.page.get_by_test_id("signup-display-name").fill(name)
-    newcomer.page.get_by_test_id("signup-password").fill(PASSWORD)
-    newcomer.page.get_by_test_id("signup-submit").click()
-    expect(newcomer.page.locator("html")).to_have_attribute("data-conn", "live")
+    sign_up_through(newcomer.page, link, f"ha_new_{tag}", name)
 
     # Not an empty sidebar: #general is there at once, and opens with the newcomer's own line.
     expect(newcomer.conv_item(general)).to_be_visible()
@@ -128,11 +123,13 @@ def test_admin_users_are_searched_and_paged(axon, open_app):
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize(("locale", "admin_label", "member_label", "refusal"), [
-    ("en-US", "Admin", "Member", "The organisation needs at least one admin: make someone else an admin first."),
-    ("zh-CN", "管理员", "成员", "组织至少需要一位管理员：请先将其他人设为管理员。"),
+@pytest.mark.parametrize(("locale", "admin_label", "member_label", "owner_label", "role_label", "refusal"), [
+    ("en-US", "Admin", "Member", "Owner", "Role: ",
+     "The organisation needs at least one admin: make someone else an admin first."),
+    ("zh-CN", "管理员", "成员", "所有者", "角色：", "组织至少需要一位管理员：请先将其他人设为管理员。"),
 ])
-def test_promote_demote_and_the_last_admin_is_kept(axon, open_app, locale, admin_label, member_label, refusal):
+def test_promote_demote_and_the_last_admin_is_kept(axon, open_app, locale, admin_label, member_label, owner_label,
+                                                   role_label, refusal):
     tag = _tag()
     user = axon.create_user(f"ha_role_{tag}", f"HA Role {tag}")
     admin = open_app(axon.admin, locale=locale)
@@ -141,20 +138,22 @@ def test_promote_demote_and_the_last_admin_is_kept(axon, open_app, locale, admin
     search.fill(user.username)
     row = admin.page.locator(f'tr[data-username="{user.username}"]')
     expect(row.get_by_test_id("user-role")).to_have_text(member_label)
-    make_admin = "设为管理员：" if locale == "zh-CN" else "Make admin: "
-    expect(row.get_by_test_id("toggle-role")).to_have_attribute("aria-label", f"{make_admin}{user.display_name}")
-    row.get_by_test_id("toggle-role").click()
+    role = row.get_by_test_id("user-role-select")
+    expect(role).to_have_attribute("aria-label", f"{role_label}{user.display_name}")
+    role.select_option("admin")
     expect(row.get_by_test_id("user-role")).to_have_text(admin_label)
     assert axon.call(axon.admin, "GET", f"/users/{user.id}")["role"] == "admin"
-    row.get_by_test_id("toggle-role").click()
+    row.get_by_test_id("user-role-select").select_option("member")
     expect(row.get_by_test_id("user-role")).to_have_text(member_label)
 
-    # The only admin demoting themselves is refused, with a message saying why.
+    # The only admin (the organisation's owner) demoting themselves is refused, with a message saying why.
     search.fill("admin")
     me = admin.page.locator('tr[data-username="admin"]')
-    me.get_by_test_id("toggle-role").click()
+    expect(me.get_by_test_id("user-role")).to_have_text(owner_label)
+    me.get_by_test_id("user-role-select").select_option("member")
     expect(admin.page.get_by_test_id("toast")).to_contain_text(refusal)
-    expect(me.get_by_test_id("user-role")).to_have_text(admin_label)
+    expect(me.get_by_test_id("user-role")).to_have_text(owner_label)
+    expect(me.get_by_test_id("user-role-select")).to_have_value("owner")
 
 
 @pytest.mark.browser

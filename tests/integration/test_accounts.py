@@ -16,7 +16,7 @@ from tests.support.server import ADMIN_PASSWORD, ServerProcess
 async def test_first_start_created_an_org_and_an_admin(server: ServerProcess) -> None:
     rest = RestApi(server.url)
     session = await rest.login("admin", ADMIN_PASSWORD)
-    assert session["user"]["role"] == "admin" and session["org"]["name"] == "Test Org"
+    assert session["user"]["role"] == "owner" and session["org"]["name"] == "Test Org"
     assert session["device"]["current"]
     with pytest.raises(ApiError) as wrong:
         await RestApi(server.url).login("admin", "not-the-password")

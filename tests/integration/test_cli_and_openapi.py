@@ -40,6 +40,11 @@ def test_db_upgrade_and_admin_commands_work_on_a_new_database(tmp_path) -> None:
     assert created.returncode == 0 and "Created user 'ann'" in created.stdout
     taken = axon("admin", "create-user", "ann", "--display-name", "Ann", env=env)
     assert taken.returncode == 1 and "conflict" in taken.stdout
+    assert axon("admin", "create-user", "bob", "--display-name", "Bob", env=env).returncode == 0
+    assert "'bob' is now owner" in axon("admin", "set-role", "bob", "owner", env=env).stdout
+    assert "'ann' is now guest" in axon("admin", "set-role", "ann", "guest", env=env).stdout  # ann was the owner
+    last = axon("admin", "set-role", "bob", "member", env=env)  # bob is the only admin left
+    assert last.returncode == 1 and "last_admin" in last.stdout
     disabled = axon("admin", "disable-user", "ann", env=env)
     assert "now disabled" in disabled.stdout
     devices = axon("admin", "list-devices", "ann", env=env)

@@ -77,3 +77,33 @@ async def test_people_are_no_longer_found_by_e_mail_after_the_upgrade(database_u
         assert "corp.example" not in key and "zhangwei" in key and "zw" in key
     finally:
         await db.close()
+
+
+async def test_each_organisations_oldest_admin_becomes_its_owner(database_url: str) -> None:
+    # Before 0013 an organisation had admins and members only: its longest-standing admin (its creator)
+    # becomes its owner, the other admins stay admins, and everything else keeps its meaning.
+    upgrade(database_url, "0008")
+    db = open_database(database_url)
+    people = [("u_first", "o_1", "admin", 1), ("u_later", "o_1", "admin", 2), ("u_member", "o_1", "member", 0),
+              ("u_other", "o_2", "admin", 5), ("u_plain", "o_3", "member", 1)]
+    try:
+        for org in ("o_1", "o_2", "o_3"):
+            await db.write(lambda c, org=org: c.execute(text(
+                "INSERT INTO orgs (id, name, slug, signup_domains, created_at) "
+                f"VALUES ('{org}', '{org}', '{org}', '', 1)")))
+        for uid, org, role, created in people:
+            await db.write(lambda c, uid=uid, org=org, role=role, created=created: c.execute(text(
+                "INSERT INTO users (id, org_id, username, email, display_name, title, timezone, locale, status_text,"
+                " org_role, disabled, read_receipts, password_hash, stream_seq, search_key, created_at) VALUES "
+                f"('{uid}', '{org}', '{uid}', NULL, '{uid}', '', 'UTC', 'en', '', '{role}', false, true, 'x', 0, '',"
+                f" {created})")))
+    finally:
+        await db.close()
+    upgrade(database_url)
+    db = open_database(database_url)
+    try:
+        roles = dict(await db.read(lambda c: c.execute(select(users.c.id, users.c.org_role)).all()))
+    finally:
+        await db.close()
+    assert roles == {"u_first": "owner", "u_later": "admin", "u_member": "member", "u_other": "owner",
+                     "u_plain": "member"}

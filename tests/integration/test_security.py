@@ -263,3 +263,18 @@ async def test_nul_characters_are_refused_everywhere_and_a_typed_backslash_u0000
     await ws.send(json.dumps({"t": "ping", "ref": "still-open"}))
     assert (await recv_until(ws, "pong"))["ref"] == "still-open"
     await ws.close()
+
+
+async def test_a_password_with_an_unpaired_surrogate_is_refused_not_a_server_error(server: ServerProcess) -> None:
+    # Found by the fuzzer: a lone "\ud800" escape in a reset password reached Argon2's UTF-8 encoder (500).
+    admin = await admin_rest(server.url)
+    ann = await new_person(server.url, admin)
+    base = f"{server.url}/api/v1"
+    async with httpx.AsyncClient() as http:
+        reset = await http.post(f"{base}/admin/users/{ann.id}/password",
+                                headers={"Authorization": f"Bearer {admin.token}", "Content-Type": "application/json"},
+                                content=b'{"password": "long enough \\ud800 to pass"}')
+        assert reset.status_code == 400 and reset.json()["error"]["details"]["field"] == "password"
+        login = await http.post(f"{base}/auth/login", headers={"Content-Type": "application/json"},
+                                content=b'{"login": "' + ann.user["username"].encode() + b'", "password": "x\\udc00y"}')
+        assert login.status_code == 401 and login.json()["error"]["code"] == "invalid_credentials"

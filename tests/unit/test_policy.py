@@ -151,7 +151,7 @@ def test_leaving_a_channel_one_is_not_in_is_refused() -> None:
 
 
 @pytest.mark.parametrize("kind", [GROUP, CHANNEL])
-@pytest.mark.parametrize("role", list(MemberRole))
+@pytest.mark.parametrize("role", [OWNER, ADMIN, MEMBER])
 def test_any_member_may_invite_to_groups_and_channels(kind: ConversationKind, role: MemberRole) -> None:
     policy.check_can_invite(actor(), conv(kind), member(role))
 
@@ -231,7 +231,7 @@ def test_org_admins_must_join_a_channel_before_managing_it() -> None:
 
 
 @pytest.mark.parametrize("kind", [GROUP, CHANNEL])
-@pytest.mark.parametrize("role", list(MemberRole))
+@pytest.mark.parametrize("role", [OWNER, ADMIN, MEMBER])
 def test_any_member_may_set_the_topic(kind: ConversationKind, role: MemberRole) -> None:
     policy.check_can_set_topic(actor(), conv(kind), member(role))
 
@@ -252,28 +252,27 @@ def test_topic_cannot_be_set_on_direct_or_archived_conversations(c: Conversation
     ],
 )
 def test_only_owners_and_org_admins_change_roles(org_role: OrgRole, role: MemberRole, allowed: bool) -> None:
-    for new_role in MemberRole:
-        if allowed:
-            policy.check_can_set_role(actor(org_role), member(role), new_role)
-        else:
-            with pytest.raises(Forbidden):
-                policy.check_can_set_role(actor(org_role), member(role), new_role)
+    if allowed:
+        policy.check_can_set_role(actor(org_role), conv(GROUP), member(role))
+    else:
+        with pytest.raises(Forbidden):
+            policy.check_can_set_role(actor(org_role), conv(GROUP), member(role))
 
 
 # --- messages ------------------------------------------------------------------------
 
 
 def test_only_the_author_may_edit() -> None:
-    policy.check_can_edit_message(actor(), ME, deleted=False)
+    policy.check_can_edit_message(actor(), conv(), member(), ME, deleted=False)
     with pytest.raises(Forbidden):
-        policy.check_can_edit_message(ORG_ADMIN, OTHER, deleted=False)
+        policy.check_can_edit_message(ORG_ADMIN, conv(), member(OWNER), OTHER, deleted=False)
 
 
 def test_a_deleted_message_cannot_be_edited_or_deleted_again() -> None:
     with pytest.raises(NotFound):
-        policy.check_can_edit_message(actor(), ME, deleted=True)
+        policy.check_can_edit_message(actor(), conv(), member(), ME, deleted=True)
     with pytest.raises(NotFound):
-        policy.check_can_delete_message(ORG_ADMIN, member(OWNER), ME, deleted=True)
+        policy.check_can_delete_message(ORG_ADMIN, conv(), member(OWNER), ME, deleted=True)
 
 
 @pytest.mark.parametrize(
@@ -288,10 +287,10 @@ def test_a_deleted_message_cannot_be_edited_or_deleted_again() -> None:
 )
 def test_who_may_delete_a_message(org_role: OrgRole, role: MemberRole, sender: str, allowed: bool) -> None:
     if allowed:
-        policy.check_can_delete_message(actor(org_role), member(role), sender, deleted=False)
+        policy.check_can_delete_message(actor(org_role), conv(), member(role), sender, deleted=False)
     else:
         with pytest.raises(Forbidden):
-            policy.check_can_delete_message(actor(org_role), member(role), sender, deleted=False)
+            policy.check_can_delete_message(actor(org_role), conv(), member(role), sender, deleted=False)
 
 
 def test_organisation_administration_needs_an_org_admin() -> None:

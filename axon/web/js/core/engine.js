@@ -255,6 +255,11 @@ class Engine {
       emit("session");
     }
     if (ev.type === "preferences.updated") adoptPreferences(d);
+    if (ev.type === "org.updated" && d.org) {
+      state.session.org = d.org;
+      emit("session");
+      emit("conversations");
+    }
     if (ev.type === "draft.updated") applyDraftEvent(d);
     // Told of its own revocation before the socket closes: a wipe order must not pass for a sign-out.
     if (ev.type === "device.revoked" && d.device_id === state.session.device_id) this.hooks.fatal(d.wipe ? 4004 : 4003);

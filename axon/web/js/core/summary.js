@@ -34,6 +34,7 @@ const SUMMARY_RULES = {
   "conversation.topic_changed": (s, d) => { s.topic = d.topic; },
   "conversation.archived": (s) => { s.archived = true; },
   "conversation.unarchived": (s) => { s.archived = false; },
+  "conversation.announcement": (s, d) => { s.announcement = Boolean(d.announcement); },
   "member.joined": (s) => { s.member_count = (s.member_count || 0) + 1; },
   "member.left": (s) => { s.member_count = Math.max(0, (s.member_count || 1) - 1); },
   "member.role_changed": (s, d, ev, myId) => { if (d.user_id === myId) s.my_role = d.role; },

@@ -13,13 +13,14 @@ import { href } from "./router.js";
 import { passwordMeter } from "./password_meter.js";
 import { signInPage } from "./admin-signin.js";
 import { encryptionPage } from "./admin_encryption.js";
+import { isOrgAdmin, isOrgOwner, moduleOn } from "../core/permissions.js";
+import { modulesPage, permissionsPage } from "./admin_permissions.js";
 
-const PAGES = {
-  users: usersPage, invites: invitesPage, org: orgPage, signin: signInPage, activity: activityPage, encryption: encryptionPage,
-};
+const PAGES = { users: usersPage, invites: invitesPage, org: orgPage, signin: signInPage, permissions: permissionsPage,
+  modules: modulesPage, activity: activityPage, encryption: encryptionPage };
 
 export function mountAdmin(el, tab) {
-  if (state.session.user.role !== "admin") {
+  if (!isOrgAdmin()) {
     el.append(h("div", { class: "empty-state" }, h("p", null, t("admin.forbidden"))));
     return () => {};
   }
@@ -129,8 +130,10 @@ function userRow(u) {
       const updated = await api.patch(`/admin/users/${seg(u.id)}`, patch);
       row.replaceWith(userRow({ ...updated, two_factor: u.two_factor })); // PATCH answers the profile only
       if (updated.id === state.session.user.id) refreshMe(updated);
+      return true;
     } catch (err) {
       fail(err);
+      return false;
     }
   };
   const reset = async () => {
@@ -149,9 +152,7 @@ function userRow(u) {
     const devices = deviceList({ base, revokeAllPath: `${base}/revoke-all`, revokeAllLabel: t("devices.revoke_all") });
     modal(t("devices.of_user", { name: u.display_name }), devices.el, { wide: true, testid: "user-devices" });
   };
-  const promote = u.role === "admin" ? "member" : "admin";
   // Each row's buttons say whom they act on, for screen readers (the visible text is the same on every row).
-  const roleAction = promote === "admin" ? "admin.make_admin_action" : "admin.make_member_action";
   const labelled = (key) => ({ "aria-label": t("admin.row_action", { action: t(key), name: u.display_name }) });
   row = h("tr", { "data-user-id": u.id, "data-username": u.username, "data-role": u.role },
     h("td", null, u.display_name),
@@ -162,11 +163,23 @@ function userRow(u) {
       u.two_factor ? h("span", { class: "tag ok" }, t("twofa.on")) : h("span", { class: "dim" }, t("twofa.off"))),
     h("td", { class: "actions" },
       h("button", { class: "btn small", "data-testid": "toggle-user", onclick: () => change({ disabled: !u.disabled }), ...labelled(u.disabled ? "admin.enable" : "admin.disable") }, u.disabled ? t("admin.enable") : t("admin.disable")),
-      h("button", { class: "btn small", "data-testid": "toggle-role", onclick: () => change({ role: promote }), ...labelled(roleAction) }, t(roleAction)),
+      orgRoleSelect(u, change, labelled),
       h("button", { class: "btn small", "data-testid": "reset-password", onclick: reset, ...labelled("admin.reset_password") }, t("admin.reset_password")),
       u.two_factor && h("button", { class: "btn small", "data-testid": "reset-2fa", onclick: () => resetTwoFactor(u), ...labelled("admin.reset_2fa") }, t("admin.reset_2fa")),
       h("button", { class: "btn small", "data-testid": "show-devices", onclick: showDevices, ...labelled("admin.devices") }, t("admin.devices"))));
   return row;
+}
+
+/** The organisation role: only owners offer (and may change) "owner"; "guest" needs the guests module. */
+function orgRoleSelect(u, change, labelled) {
+  const roles = ["owner", "admin", "member", "guest"].filter((r) => r === u.role
+    || (r !== "owner" || isOrgOwner()) && (r !== "guest" || moduleOn("guests")));
+  const locked = u.role === "owner" && !isOrgOwner();
+  const select = h("select", {
+    class: "role-select", "data-testid": "user-role-select", disabled: locked, ...labelled("admin.role"),
+    onchange: async () => { if (!(await change({ role: select.value }))) select.value = u.role; },
+  }, roles.map((r) => h("option", { value: r, selected: r === u.role }, t(`role.org_${r}`))));
+  return select;
 }
 
 /** Lost phone: remove the member's second factors; every device of theirs is signed out. */
@@ -186,7 +199,7 @@ async function resetTwoFactor(user) {
 function refreshMe(user) {
   state.session.user = { ...state.session.user, role: user.role };
   emit("session");
-  if (user.role !== "admin") location.hash = "#/";
+  if (!isOrgAdmin(user)) location.hash = "#/";
 }
 
 // ----- invites -------------------------------------------------------------------
@@ -241,8 +254,9 @@ function inviteRow(inv, reload) {
       fail(err);
     }
   };
-  return h("tr", { class: inv.revoked ? "dim" : null },
-    h("td", null, formatDateTime(inv.created_at)),
+  return h("tr", { class: inv.revoked ? "dim" : null, "data-role": inv.role || "member" },
+    h("td", null, formatDateTime(inv.created_at),
+      inv.role === "guest" ? h("span", { class: "tag guest" }, t("role.org_guest")) : null),
     h("td", null, inv.expires_at ? formatDateTime(inv.expires_at) : t("admin.never")),
     h("td", null, inv.max_uses ? `${inv.uses} / ${inv.max_uses}` : String(inv.uses)),
     h("td", null, inv.revoked ? t("admin.revoked") : h("button", { class: "btn small danger", onclick: revoke }, t("admin.revoke"))));

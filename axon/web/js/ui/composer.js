@@ -10,6 +10,7 @@ import { draftBusy, draftSent, draftText, draftKey, saveDraft as saveDraftNow, s
 import { language, t } from "../core/i18n.js";
 import { loadMembers } from "../core/history.js";
 import { on, state } from "../core/store.js";
+import { postBlock } from "../core/permissions.js";
 import { h } from "./dom.js";
 import { avatar } from "./avatar.js";
 import { conversationTitle, userName } from "./names.js";
@@ -44,13 +45,20 @@ export function mountComposer(el, convId, replyTo) {
     type: "button", class: "icon-btn composer-emoji", "data-testid": "composer-emoji", title: t("emoji.insert"),
     "aria-label": t("emoji.insert"), onclick: () => openEmojiPicker(emojiBtn, insertEmoji, { label: t("emoji.insert") }),
   }, icon("smile", 20));
-  el.append(h("div", { class: "composer" }, popup, emojiBtn, area, sendBtn));
+  const blockedNote = h("p", { class: "composer-blocked", role: "status", hidden: true,
+    "data-testid": replyTo ? "thread-composer-blocked" : "composer-blocked" });
+  el.append(h("div", { class: "composer" }, popup, emojiBtn, area, sendBtn), blockedNote);
+  // Archived, read-only, or an announcement conversation one does not run: the composer says why.
   const syncArchived = () => {
-    const archived = Boolean((state.conversations.get(convId) || {}).archived);
-    area.disabled = archived;
-    sendBtn.disabled = archived;
-    emojiBtn.disabled = archived;
-    area.placeholder = archived ? t("composer.archived") : placeholder;
+    const blocked = postBlock(state.conversations.get(convId), { reply: Boolean(replyTo) });
+    area.disabled = Boolean(blocked);
+    sendBtn.disabled = Boolean(blocked);
+    emojiBtn.disabled = Boolean(blocked);
+    // Archived: the placeholder says so (as the header does); otherwise the note under the composer explains.
+    const archived = blocked === "composer.archived";
+    area.placeholder = archived ? t(blocked) : blocked ? "" : placeholder;
+    blockedNote.hidden = !blocked || archived;
+    blockedNote.textContent = blocked ? t(blocked) : "";
   };
   syncArchived();
   const stopArchived = on("conversations", syncArchived);

@@ -16,6 +16,7 @@ import { mountTimeline } from "./timeline.js";
 import { mountComposer } from "./composer.js";
 import { openMenu, promptText, confirmAction, toast } from "./dialogs.js";
 import { errorText, formatList } from "../core/i18n.js";
+import { isManager, postBlock } from "../core/permissions.js";
 
 export function mountConversation(el, convId) {
   const conv = state.conversations.get(convId);
@@ -56,7 +57,8 @@ function renderConvHeader(header, c) {
     h("a", { class: "icon-btn back", href: "#/", title: t("conv.back"), "aria-label": t("conv.back") }, icon("back", 22)),
     c.kind === "direct" ? avatarWithPresence(c.peer_id, "sm") : h("span", { class: "conv-icon" }, icon(c.kind === "channel" ? "hash" : "lock")),
     h("div", { class: "conv-title" },
-      h("h2", { "data-testid": "conv-title" }, title, c.archived ? h("span", { class: "tag" }, t("conv.archived")) : null),
+      h("h2", { "data-testid": "conv-title" }, title, c.archived ? h("span", { class: "tag" }, t("conv.archived")) : null,
+        c.announcement ? h("span", { class: "tag announcement", "data-testid": "announcement-tag" }, t("conv.announcement")) : null),
       h("div", { class: "conv-topic", "data-testid": "conv-topic", title: c.topic || "" },
         c.topic || (c.kind === "direct" ? "" : t("conv.no_topic")))),
     h("div", { class: "conv-actions" },
@@ -74,7 +76,8 @@ function headerActions(c) {
   const muted = isMuted(c.id);
   const starred = isFavourite(c.id);
   const room = c.kind !== "direct";
-  const canManage = room && (c.my_role === "owner" || c.my_role === "admin" || state.session.user.role === "admin");
+  const canManage = room && isManager(c);
+  const mayTopic = room && !postBlock(c);
   return [
     { id: "star-toggle", label: starred ? t("conv.unstar") : t("conv.star"), icon: "star", pressed: starred,
       class: "star-btn", run: () => setFavourite(c.id, !starred).catch((err) => toast(errorText(err), "error")) },
@@ -83,7 +86,9 @@ function headerActions(c) {
     { id: "mute-toggle", label: muted ? t("conv.unmute") : t("conv.mute"), icon: muted ? "bellOff" : "bell", pressed: muted,
       run: () => setMuted(c.id, !muted), secondary: true },
     canManage && { id: "rename", label: t("conv.rename"), icon: "pencil", run: () => rename(c), secondary: true },
-    room && { id: "edit-topic", label: t("conv.edit_topic"), icon: "topic", run: () => editTopic(c), secondary: true },
+    mayTopic && { id: "edit-topic", label: t("conv.edit_topic"), icon: "topic", run: () => editTopic(c), secondary: true },
+    canManage && { id: "announcement-toggle", label: c.announcement ? t("conv.announcement_off") : t("conv.announcement_on"),
+      icon: "megaphone", pressed: Boolean(c.announcement), run: () => toggleAnnouncement(c), secondary: true },
     canManage && { id: "archive", label: c.archived ? t("conv.unarchive") : t("conv.archive"), icon: "archive", run: () => archive(c), secondary: true },
     room && { id: "leave", label: t("conv.leave"), icon: "leave", run: () => leave(c), secondary: true },
   ].filter(Boolean);
@@ -115,6 +120,10 @@ async function rename(c) {
 async function editTopic(c) {
   const topic = await promptText(t("conv.edit_topic"), c.topic || "", { allowEmpty: true });
   if (topic !== null && topic !== c.topic) await act(() => api.patch(`/conversations/${seg(c.id)}`, { topic }));
+}
+
+async function toggleAnnouncement(c) {
+  await act(() => api.patch(`/conversations/${seg(c.id)}`, { announcement: !c.announcement }));
 }
 
 async function archive(c) {

@@ -8,6 +8,7 @@ import { h } from "./dom.js";
 import { chipRemove, modal, userSearchBox, toastError } from "./dialogs.js";
 import { userName } from "./names.js";
 import { go } from "./router.js";
+import { canCreateChannel, canCreateGroup } from "../core/permissions.js";
 
 export async function openDirect(userId) {
   try {
@@ -24,13 +25,15 @@ export function openNewConversation(kind = "direct") {
   const tabs = h("div", { class: "tabs", role: "tablist" });
   const { close } = modal(t("create.title"), h("div", null, tabs, body), { testid: "create-dialog" });
   const show = (k) => {
-    tabs.replaceChildren(...["direct", "group", "channel"].map((name) => h("button", {
+    // Only the kinds the organisation's policy and modules let this user create.
+    const kinds = ["direct", canCreateGroup() && "group", canCreateChannel() && "channel"].filter(Boolean);
+    tabs.replaceChildren(...kinds.map((name) => h("button", {
       class: ["tab", name === k && "active"], role: "tab", "aria-selected": name === k ? "true" : "false",
       "data-testid": `create-tab-${name}`, onclick: () => show(name),
     }, t(`create.${name}`))));
     body.replaceChildren(k === "direct" ? directForm(close) : roomForm(k, close));
   };
-  show(kind);
+  show(kind === "group" && canCreateGroup() || kind === "channel" && canCreateChannel() ? kind : "direct");
 }
 
 function directForm(close) {

@@ -10,6 +10,7 @@ import { renderMarkdown } from "./markdown.js";
 import { mentionNames, mentionSignature, toDisplay, toWire } from "./mentions.js";
 import { userName } from "./names.js";
 import { forwardSignature, forwardedLine } from "./forward.js";
+import { canDelete, canEdit, isGuest, postBlock } from "../core/permissions.js";
 
 /** Everything a message row depends on, for the timeline's keyed update. */
 export function messageSignature(m, view) {
@@ -60,6 +61,7 @@ function header(m) {
   return h("div", { class: "msg-head" },
     h("button", { type: "button", class: "msg-author", "data-profile-user": m.sender_id, "data-testid": "author", tabindex: "-1" },
       userName(m.sender_id)),
+    isGuest(state.users.get(m.sender_id)) ? h("span", { class: "tag guest", "data-testid": "author-guest" }, t("role.org_guest")) : null,
     h("time", { datetime: m.created_at, title: formatDateTime(m.created_at) }, formatTime(m.created_at)),
     m.pinned ? h("span", { class: "pin-mark", title: t("msg.pinned") }, icon("pin", 13)) : null);
 }
@@ -140,15 +142,18 @@ function status(m, on) {
 }
 
 function toolbar(m, mine, view, on) {
+  const summary = state.conversations.get(m.conversation_id);
+  const mayReply = !postBlock(summary, { reply: true });
+  const mayPin = !postBlock(summary);
   const button = (label, icon, action, testid) => h("button", {
     class: "icon-btn small", title: label, "aria-label": label, "data-testid": testid, onclick: action,
   }, icon);
   return h("div", { class: "msg-actions", role: "toolbar" },
     button(t("msg.react"), icon("smile", 16), (ev) => on.pickEmoji(m, ev.currentTarget), "act-react"),
-    view.mode === "main" ? button(t("msg.reply"), icon("reply", 16), () => on.openThread(m), "act-reply") : null,
-    button(m.pinned ? t("msg.unpin") : t("msg.pin"), icon("pin", 16), () => on.pin(m, !m.pinned), "act-pin"),
-    mine ? button(t("msg.edit"), icon("pencil", 16), () => on.edit(m), "act-edit") : null,
-    mine || state.session.user.role === "admin" ? button(t("msg.delete"), icon("trash", 16), () => on.remove(m), "act-delete") : null,
+    view.mode === "main" && (mayReply || m.reply_count) ? button(t("msg.reply"), icon("reply", 16), () => on.openThread(m), "act-reply") : null,
+    mayPin ? button(m.pinned ? t("msg.unpin") : t("msg.pin"), icon("pin", 16), () => on.pin(m, !m.pinned), "act-pin") : null,
+    mine && canEdit(m, summary) ? button(t("msg.edit"), icon("pencil", 16), () => on.edit(m), "act-edit") : null,
+    canDelete(m, summary) ? button(t("msg.delete"), icon("trash", 16), () => on.remove(m), "act-delete") : null,
     button(t("msg.quote"), icon("quote", 16), () => on.quote(m), "act-quote"),
     button(t("msg.forward"), icon("forward", 16), () => on.forward(m), "act-forward"));
 }

@@ -14,8 +14,9 @@ import { renderMarkdown } from "./markdown.js";
 import { mentionNames } from "./mentions.js";
 import { userName } from "./names.js";
 import { convHref } from "./router.js";
-import { openUserPicker, toast, confirmAction } from "./dialogs.js";
+import { modal, openUserPicker, toast, confirmAction } from "./dialogs.js";
 import { formatDateTime } from "../core/i18n.js";
+import { canInviteGuests, isGuest, isManager, isOrgAdmin } from "../core/permissions.js";
 
 export function mountPanel(el, route) {
   const body = h("div", { class: "panel-body" });
@@ -40,32 +41,70 @@ function mountThread(el, conv, rootId) {
 function mountMembers(el, conv) {
   const summary = state.conversations.get(conv);
   const list = h("ul", { class: "member-list", "data-testid": "member-list" });
-  const canManage = summary && summary.kind !== "direct"
-    && (summary.kind === "channel" || summary.my_role === "owner" || summary.my_role === "admin" || state.session.user.role === "admin");
-  if (canManage) {
-    el.append(h("button", { class: "btn", "data-testid": "invite-members", onclick: () => invite(conv) }, t("members.invite")));
+  // Adding people: any member who is not read-only or a guest (the server's add_members rule).
+  const canAdd = Boolean(summary) && summary.kind !== "direct" && !summary.archived && summary.my_role !== "read_only"
+    && !isGuest();
+  const actions = h("div", { class: "row member-actions" });
+  if (canAdd) {
+    actions.append(h("button", { class: "btn", "data-testid": "invite-members", onclick: () => invite(conv) }, t("members.invite")));
   }
-  el.append(list);
+  if (summary && summary.kind !== "direct" && canInviteGuests() && summary.my_role !== "read_only") {
+    actions.append(h("button", { class: "btn", "data-testid": "invite-guest", onclick: () => inviteGuest(conv) }, t("members.invite_guest")));
+  }
+  el.append(actions, list);
   const render = batched(() => {
     const members = state.members.get(conv);
     if (!members) return;
     const me = state.conversations.get(conv) || {};
-    const manager = me.my_role === "owner" || me.my_role === "admin" || state.session.user.role === "admin";
+    const manager = isManager(me);
+    const setsRoles = me.my_role === "owner" || isOrgAdmin();
     const sorted = [...members.values()].sort((a, b) => userName(a.user_id).localeCompare(userName(b.user_id)));
     list.replaceChildren(...sorted.map((m) => h("li", { class: "member", "data-user-id": m.user_id, "data-testid": "member" },
       h("button", { type: "button", class: "member-person", "data-profile-user": m.user_id, "data-testid": "member-person" },
         avatarWithPresence(m.user_id, "sm"), h("span", { class: "member-name" }, userName(m.user_id))),
-      m.role !== "member" ? h("span", { class: "tag" }, t(`role.${m.role}`)) : null,
+      isGuest(state.users.get(m.user_id)) ? h("span", { class: "tag guest", "data-testid": "guest-tag" }, t("role.org_guest")) : null,
+      setsRoles && !isMe(m.user_id) && me.kind !== "direct" ? roleSelect(conv, m)
+        : m.role !== "member" ? h("span", { class: "tag", "data-testid": "member-role" }, t(`role.${m.role}`)) : null,
       manager && !isMe(m.user_id) ? h("button", {
         class: "link danger", "data-testid": "remove-member", onclick: () => remove(conv, m.user_id),
       }, t("members.remove")) : null)));
   });
   loadMembers(conv, true).then(render).catch((err) => toast(errorText(err), "error"));
-  const stops = ["members", "presence", "users", "conversations"].map((topic) => on(topic, render));
+  const stops = ["members", "presence", "users", "conversations", "session"].map((topic) => on(topic, render));
   return () => {
     render.cancel();
     stops.forEach((stop) => stop());
   };
+}
+
+/** A member's role in the conversation, for its owners and the organisation's admins to change. */
+function roleSelect(conv, m) {
+  const select = h("select", {
+    class: "role-select", "data-testid": "member-role-select", "aria-label": t("members.role_of", { name: userName(m.user_id) }),
+    onchange: async () => {
+      try {
+        await api.patch(`/conversations/${seg(conv)}/members/${seg(m.user_id)}`, { role: select.value });
+      } catch (err) {
+        select.value = m.role;
+        toast(errorText(err), "error");
+      }
+    },
+  }, ["owner", "admin", "member", "read_only"].map((role) => h("option", { value: role, selected: role === m.role }, t(`role.${role}`))));
+  return select;
+}
+
+/** A guest invite link into this conversation, shown once to copy. */
+async function inviteGuest(conv) {
+  try {
+    const invite = await api.post("/guest-invites", { conversation_ids: [conv] });
+    const link = `${location.origin}${location.pathname}#/invite/${invite.token}`;
+    const field = h("input", { type: "text", readonly: true, value: link, "data-testid": "guest-invite-link", class: "mono" });
+    modal(t("members.invite_guest"), h("div", { class: "stack" }, h("p", { class: "dim" }, t("members.guest_hint")), field),
+      { testid: "guest-invite-dialog" });
+    field.select();
+  } catch (err) {
+    toast(errorText(err), "error");
+  }
 }
 
 async function invite(conv) {

@@ -54,7 +54,7 @@ function profileSection(stops) {
   const form = h("form", { class: "stack" },
     h("div", { class: "row" }, avatar(user.id, "lg"), h("div", null,
       h("div", { class: "strong", "data-testid": "whoami" }, user.display_name || user.username),
-      h("div", { class: "dim" }, `@${user.username}`, user.role === "admin" ? ` · ${t("role.org_admin")}` : ""),
+      h("div", { class: "dim" }, `@${user.username}`, user.role !== "member" ? ` · ${t(`role.org_${user.role}`)}` : ""),
       pictureButtons)),
     h("label", null, t("settings.display_name"), name),
     h("label", null, t("settings.job_title"), title),

@@ -20,6 +20,7 @@ import { convHref } from "./router.js";
 import { openSwitcher } from "./switcher.js";
 import { openNewConversation, openBrowseChannels } from "./create.js";
 import { openMenu, toast, toastError } from "./dialogs.js";
+import { canBrowseChannels, canCreateChannel, canCreateGroup, isOrgAdmin } from "../core/permissions.js";
 
 const SECTIONS = [
   { id: "favourites", title: "sidebar.favourites" },
@@ -49,7 +50,10 @@ export function mountSidebar(el) {
   const render = batched(() => {
     renderHead(head);
     let shown = 0;
-    for (const s of sections) shown += renderSection(s);
+    for (const s of sections) {
+      shown += renderSection(s);
+      if (s.create) s.create.hidden = !MAY_CREATE[s.kind]();
+    }
     empty.hidden = !(preferences().unread_only && shown === 0);
     renderFoot(foot);
   });
@@ -64,15 +68,17 @@ export function mountSidebar(el) {
 
 function sectionEl(s) {
   s.toggle.setAttribute("aria-controls", s.list.id);
+  s.create = s.kind ? h("button", {
+    class: "icon-btn small", title: t(`sidebar.new_${s.kind}`), "aria-label": t(`sidebar.new_${s.kind}`),
+    "data-testid": `new-${s.kind}`, onclick: () => openNewConversation(s.kind),
+  }, icon("plus", 16)) : null;
   return h("section", { class: "conv-section", "data-section": s.id },
-    h("div", { class: "conv-section-head" },
-      h("h3", null, s.toggle),
-      s.kind ? h("button", {
-        class: "icon-btn small", title: t(`sidebar.new_${s.kind}`), "aria-label": t(`sidebar.new_${s.kind}`),
-        "data-testid": `new-${s.kind}`, onclick: () => openNewConversation(s.kind),
-      }, icon("plus", 16)) : null),
+    h("div", { class: "conv-section-head" }, h("h3", null, s.toggle), s.create),
     s.list);
 }
+
+/** Whether the organisation's policy and modules let the user start a conversation of this kind. */
+const MAY_CREATE = { channel: canCreateChannel, group: canCreateGroup, direct: () => true };
 
 /** Draw one section; returns how many conversations it shows. */
 function renderSection(s) {
@@ -122,11 +128,13 @@ export async function markAllRead() {
 }
 
 function renderFoot(foot) {
-  const items = [h("button", { class: "link", onclick: () => openBrowseChannels(), "data-testid": "browse-channels" }, t("sidebar.browse"))];
+  const items = canBrowseChannels()
+    ? [h("button", { class: "link", onclick: () => openBrowseChannels(), "data-testid": "browse-channels" }, t("sidebar.browse"))]
+    : [];
   if (permission() === "default") {
     items.push(h("button", { class: "link", onclick: () => askPermission() }, t("sidebar.enable_notifications")));
   }
-  if (state.session.user.role === "admin") items.push(h("a", { class: "link", href: "#/admin", "data-testid": "admin-link" }, t("sidebar.admin")));
+  if (isOrgAdmin()) items.push(h("a", { class: "link", href: "#/admin", "data-testid": "admin-link" }, t("sidebar.admin")));
   items.push(h("a", { class: "link", href: "#/settings", "data-testid": "settings-link" }, t("sidebar.settings")));
   foot.replaceChildren(...items);
 }
