@@ -8,7 +8,7 @@ and then marks the organisation all sealed again (``store/reseal.py``). An organ
 a key gets its "legacy" job when a node starts, as with migration 0014.
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0013
 Create Date: 2026-12-07 11:10:00
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0016'
-down_revision = '0014'
+down_revision = '0013'  # chained after main's head when main was merged
 branch_labels = None
 depends_on = None
 
