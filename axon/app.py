@@ -26,6 +26,7 @@ from .gateway.signals import BusSignals
 from .mail.smtp import NoMailer, SmtpMailer
 from .services.activity import Activity, OrgActivityCounter
 from .services.audit import AnchorKeeper, AuditTrail
+from .services.audit_log import AuditLog
 from .services.auth import Auth, LoginLimits, RevokedDevices
 from .services.avatars import Avatars
 from .services.conversations import Conversations
@@ -107,7 +108,7 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
                       sync=sync, signals=signals, people=people)
     services = Services(settings, core, bus, auth, people, Conversations(core), messages, markers, sync, gateway,
                         Activity(core), spine, UserPreferences(core), Drafts(core),
-                        default_channels=DefaultChannels(core), avatars=Avatars(core))
+                        default_channels=DefaultChannels(core), avatars=Avatars(core), audit_log=AuditLog(core))
     register_consumers(services)
     return services
 

@@ -12,6 +12,7 @@ from .bus.base import Bus
 from .config import Settings
 from .gateway.gateway import Gateway
 from .services.activity import Activity
+from .services.audit_log import AuditLog
 from .services.auth import Auth
 from .services.avatars import Avatars
 from .services.conversations import Conversations
@@ -44,4 +45,5 @@ class Services:
     drafts: Drafts
     default_channels: DefaultChannels
     avatars: Avatars
+    audit_log: AuditLog
     durable: list[DurableRunner] = field(default_factory=list)

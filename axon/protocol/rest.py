@@ -269,8 +269,32 @@ class Draft(Shape):
     updated_at: Timestamp
 
 
+class AuditEntry(Shape):
+    """One entry of the organisation's audit log (``docs/security.md`` "Audit log")."""
+
+    position: Annotated[int, msgspec.Meta(description="Place in the organisation's chain: 1, 2, 3… without gaps.")]
+    created_at: Timestamp
+    action: Annotated[str, msgspec.Meta(description="What happened, e.g. auth.login_failed, user.role_changed.")]
+    actor_user_id: Annotated[str | None, msgspec.Meta(description="Who did it; null for the system, the shell or "
+                                                                  "someone not signed in.")]
+    actor_name: Annotated[str | None, msgspec.Meta(description="The actor's display name, when a user.")]
+    actor_device_id: str | None
+    actor_address: Annotated[str, msgspec.Meta(description="Client address, or shell / system.")]
+    target_type: Annotated[str, msgspec.Meta(description="user, device, org, conversation, invite, email, login…")]
+    target_id: str
+    target_name: Annotated[str | None, msgspec.Meta(description="The target's display name, when a user.")]
+    details: dict[str, Any]
+    hash: Annotated[str, msgspec.Meta(description="SHA-256 chaining this entry to the previous one (hex).")]
+
+
+class AuditPage(Shape):
+    items: list[AuditEntry]
+    next_before: Annotated[int | None, msgspec.Meta(
+        description="Pass as before= for the next (older) page; null on the last page.")]
+
+
 SHAPES: tuple[Any, ...] = (
     ErrorResponse, User, Device, Org, Session, SignupPending, PasswordStrength, Invite, InviteInfo, Conversation,
     Member, Reaction, Message, SendResult, MessagePage, Thread, Receipts, EventPage, UserEventPage, UserPage,
-    ReadMarker, Health, ActivityDay, Event, UserEventFrame, Preferences, Draft,
+    ReadMarker, Health, ActivityDay, Event, UserEventFrame, Preferences, Draft, AuditEntry, AuditPage,
 )
