@@ -38,10 +38,11 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/axon serve --host $(HOST) --port $(PORT)
 
+# Lint and the SQLite and PostgreSQL passes run side by side: each pass keeps one core about 80 %
+# busy (a test and its server subprocess wait on each other), so together they use both cores;
+# each pass's output is printed whole when it ends. The browser tests run after them, alone.
 test: $(TEST_STAMP)
-	$(MAKE) --no-print-directory lint
-	$(MAKE) --no-print-directory test-sqlite
-	$(MAKE) --no-print-directory test-postgres-or-skip
+	$(MAKE) --no-print-directory -j3 --output-sync=recurse lint test-sqlite test-postgres-or-skip
 	$(MAKE) --no-print-directory test-browser
 	@# Said again at the end: the browser tests' output has scrolled it away.
 	@if [ -f $(PG_SKIP_NOTE) ]; then cat $(PG_SKIP_NOTE) >&2; fi

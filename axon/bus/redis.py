@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import Callable
 
 import msgspec
@@ -63,7 +64,10 @@ def unpack(data: bytes) -> list[Envelope]:
 
 class RedisBus:
     def __init__(self, url: str, clock: Clock | None = None, retry_after: float = 1.0) -> None:
-        self._redis = Redis.from_url(url)
+        # Every connection of this node is named, so an operator's CLIENT LIST tells which node holds
+        # which connection (and a test can drop exactly one node's subscription).
+        self.client_name = f"axon-{secrets.token_hex(4)}"
+        self._redis = Redis.from_url(url, client_name=self.client_name)
         self._clock: Clock = clock or SystemClock()
         self._retry_after = retry_after
         self._handlers: list[Handler] = []

@@ -15,24 +15,21 @@ import itertools
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from email import message_from_bytes
-from email import policy as email_policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from tests.support.mailbox import MailDrop, running_mail_drop
+from tests.support.server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("AXON_CHROMIUM", "/usr/bin/chromium")
@@ -73,12 +70,6 @@ SPY_SCRIPT = """
 def _axon_executable() -> str:
     local = Path(sys.executable).parent / "axon"
     return str(local) if local.exists() else (shutil.which("axon") or "axon")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -152,40 +143,17 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], log_path: Path) -> N
     raise RuntimeError(f"axon serve not ready after {READY_TIMEOUT_S}s:\n{log_path.read_text()}")
 
 
-class MailDrop:
-    """A real SMTP server's mailbox (aiosmtpd on loopback) that the node sends its mail to."""
-
-    def __init__(self) -> None:
-        self.mails: list[EmailMessage] = []
-        self._arrived = threading.Condition()
-
-    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
-        with self._arrived:
-            self.mails.append(message_from_bytes(envelope.content, policy=email_policy.default))
-            self._arrived.notify_all()
-        return "250 Message accepted for delivery"
-
-    def wait_for(self, to: str, timeout: float = 10) -> EmailMessage:
-        """The first mail to ``to``, waiting until it arrives."""
-        with self._arrived:
-            assert self._arrived.wait_for(lambda: any(m["To"] == to for m in self.mails), timeout), f"no mail to {to}"
-            return next(m for m in self.mails if m["To"] == to)
-
-
 @pytest.fixture(scope="session")
 def mail_drop() -> Iterator[tuple[MailDrop, int]]:
-    drop = MailDrop()
-    controller = Controller(drop, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield drop, controller.port
-    controller.stop()
+    with running_mail_drop() as drop_and_port:
+        yield drop_and_port
 
 
 @pytest.fixture(scope="session")
 def axon(tmp_path_factory: pytest.TempPathFactory, mail_drop: tuple[MailDrop, int]) -> Iterator[AxonServer]:
     data_dir = tmp_path_factory.mktemp("axon-data")
     log_path = data_dir / "server.log"
-    port = _free_port()
+    port = free_port()
     admin_password = f"admin-{uuid.uuid4().hex}"
     env = {**os.environ, "AXON_ADMIN_USERNAME": "admin", "AXON_ADMIN_PASSWORD": admin_password,
            "AXON_ORG_NAME": "Test Org", "AXON_LOG_LEVEL": "warning",

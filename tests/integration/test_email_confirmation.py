@@ -5,45 +5,27 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from axon.client import ApiError, RestApi
+from tests.support.mailbox import MailDrop, running_mail_drop
 from tests.support.people import admin_rest
 from tests.support.server import ServerProcess, free_port
 
 PUBLIC_URL = "https://chat.corp.example"
 
 
-class Inbox:
-    """An SMTP server's mail drop: every message it accepted."""
-
-    def __init__(self) -> None:
-        self.mails: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802 - aiosmtpd's name
-        self.mails.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[attr-defined]
-        return "250 Message accepted for delivery"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.mails if m["To"] == address]
+@pytest.fixture(scope="module")
+def inbox() -> Iterator[tuple[MailDrop, int]]:
+    with running_mail_drop() as drop_and_port:
+        yield drop_and_port
 
 
 @pytest.fixture(scope="module")
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    drop = Inbox()
-    controller = Controller(drop, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield drop, controller.port
-    controller.stop()
-
-
-@pytest.fixture(scope="module")
-def mailing_node(tmp_path_factory: pytest.TempPathFactory, inbox: tuple[Inbox, int]) -> Iterator[ServerProcess]:
+def mailing_node(tmp_path_factory: pytest.TempPathFactory, inbox: tuple[MailDrop, int]) -> Iterator[ServerProcess]:
     env = {"AXON_SMTP_HOST": "127.0.0.1", "AXON_SMTP_PORT": str(inbox[1]), "AXON_SMTP_SECURITY": "none",
            "AXON_SMTP_FROM": "Axon <axon@corp.example>", "AXON_PUBLIC_URL": PUBLIC_URL}
     node = ServerProcess(tmp_path_factory.mktemp("mailing"), env=env).start()
@@ -59,7 +41,7 @@ def confirmation_token(mail: EmailMessage) -> str:
 
 
 async def test_an_open_sign_up_is_an_account_only_once_its_mailed_link_is_opened(
-        mailing_node: ServerProcess, inbox: tuple[Inbox, int]) -> None:
+        mailing_node: ServerProcess, inbox: tuple[MailDrop, int]) -> None:
     admin = await admin_rest(mailing_node.url)
     org = (await admin.request("PATCH", "/admin/org", {"signup_domains": ["corp.example"]}))["slug"]
     pending = await RestApi(mailing_node.url).request("POST", "/auth/signup", {
@@ -86,7 +68,7 @@ async def test_an_open_sign_up_is_an_account_only_once_its_mailed_link_is_opened
 
 
 async def test_the_confirmation_mail_speaks_the_sign_ups_language_and_a_forged_link_fails(
-        mailing_node: ServerProcess, inbox: tuple[Inbox, int]) -> None:
+        mailing_node: ServerProcess, inbox: tuple[MailDrop, int]) -> None:
     admin = await admin_rest(mailing_node.url)
     org = (await admin.request("PATCH", "/admin/org", {"signup_domains": ["corp.example"]}))["slug"]
     await RestApi(mailing_node.url).request("POST", "/auth/signup", {

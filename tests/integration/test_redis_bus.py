@@ -61,7 +61,11 @@ async def test_a_node_hears_its_own_publications_and_is_told_when_its_subscripti
         await bus.publish([first])
         await eventually(lambda: first in received)
         assert reconnected == []  # the first subscription is not a reconnect
-        await admin.client_kill_filter(_type="pubsub")  # Redis drops the subscription, as on a restart
+        # Redis drops this node's subscription, as on a restart (only this node's: other tests' nodes
+        # may share the server).
+        for client in await admin.client_list(_type="pubsub"):
+            if client["name"] == bus.client_name:
+                await admin.client_kill_filter(_id=client["id"])
         await clock.until_sleeping()
         clock.advance(1.0)
         await eventually(lambda: reconnected == [True])

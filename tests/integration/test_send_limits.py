@@ -84,9 +84,10 @@ async def test_nodes_share_the_count_through_redis(two_limited_nodes: tuple[Serv
     conv = (await ann.rest.create_conversation("group", "Cluster limits"))["id"]
     on_b = RestApi(b.url, await new_device(b.url, ann))
     # Each node alone would allow 50 (its burst); across both, 53 in the window is all there is.
-    assert [await send(ann.rest, conv) for _ in range(30)] == ["ok"] * 30
-    assert [await send(on_b, conv) for _ in range(30)] == ["ok"] * 30  # 60 in all: each node is within its own 50
-    sent = {"a": 30, "b": 30}
+    # 40 in all stays under that however late the nodes share (a loaded machine sends slowly).
+    assert [await send(ann.rest, conv) for _ in range(20)] == ["ok"] * 20
+    assert [await send(on_b, conv) for _ in range(20)] == ["ok"] * 20
+    sent = {"a": 20, "b": 20}
 
     def refused_on(node: str, rest: RestApi) -> Callable[[], Awaitable[bool]]:
         async def refused() -> bool:
@@ -98,6 +99,6 @@ async def test_nodes_share_the_count_through_redis(two_limited_nodes: tuple[Serv
 
     # Each node learns the cluster's count at its next share (every 0.2 s) and refuses from then on,
     # while its own budget still has room: the cluster's count decided.
-    await eventually(refused_on("b", on_b), timeout=5, every=0.1)
-    await eventually(refused_on("a", ann.rest), timeout=5, every=0.1)
+    await eventually(refused_on("b", on_b), timeout=15, every=0.1)
+    await eventually(refused_on("a", ann.rest), timeout=15, every=0.1)
     assert sent["a"] < 50 and sent["b"] < 50, sent
