@@ -1,5 +1,5 @@
 // Administration (organisation admins only): users, invite links, the organisation (its name and
-// default channels) and its activity.
+// default channels), its activity and its audit log (admin-audit.js).
 
 import { api } from "../core/engine.js";
 import { clampQuery, listOf, seg } from "../core/api.js";
@@ -9,8 +9,9 @@ import { h, clear, debounce } from "./dom.js";
 import { icon } from "./icons.js";
 import { confirmAction, promptText, toast } from "./dialogs.js";
 import { href } from "./router.js";
+import { auditPage } from "./admin-audit.js";
 
-const PAGES = { users: usersPage, invites: invitesPage, org: orgPage, activity: activityPage };
+const PAGES = { users: usersPage, invites: invitesPage, org: orgPage, activity: activityPage, audit: auditPage };
 
 export function mountAdmin(el, tab) {
   if (state.session.user.role !== "admin") {
