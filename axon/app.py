@@ -37,6 +37,7 @@ from .services.messages import Messages
 from .services.passwords import Passwords
 from .services.people import NewUser, People
 from .services.preferences import Drafts, UserPreferences
+from .services.retention import Retention
 from .services.send_limits import SendLimits, SendRates
 from .services.sync import Sync
 from .spine.durable import DurableRunner
@@ -108,7 +109,8 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
                       sync=sync, signals=signals, people=people)
     services = Services(settings, core, bus, auth, people, Conversations(core), messages, markers, sync, gateway,
                         Activity(core), spine, UserPreferences(core), Drafts(core),
-                        default_channels=DefaultChannels(core), avatars=Avatars(core), audit_log=AuditLog(core))
+                        default_channels=DefaultChannels(core), avatars=Avatars(core), audit_log=AuditLog(core),
+                        retention=Retention(core, gateway.node_id, settings.retention_batch))
     register_consumers(services)
     return services
 
@@ -190,6 +192,7 @@ class Runtime:
             ("revocations", svc.gateway.run_revocation_watch())]
         jobs += [(f"consumer-{r.consumer.name}", r.run()) for r in svc.durable]
         jobs.append(("audit-anchors", build_anchor_keeper(svc).run()))
+        jobs.append(("retention", svc.retention.run(svc.settings.retention_interval)))
         limits = svc.messages.send_limits
         if svc.settings.redis_url and limits is not None:  # several nodes: one send limit across them
             from .bus.redis_usage import RedisUsage

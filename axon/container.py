@@ -22,6 +22,7 @@ from .services.markers import Markers
 from .services.messages import Messages
 from .services.people import People
 from .services.preferences import Drafts, UserPreferences
+from .services.retention import Retention
 from .services.sync import Sync
 from .spine.durable import DurableRunner
 from .spine.spine import EventSpine
@@ -46,4 +47,5 @@ class Services:
     default_channels: DefaultChannels
     avatars: Avatars
     audit_log: AuditLog
+    retention: Retention
     durable: list[DurableRunner] = field(default_factory=list)

@@ -82,7 +82,8 @@ async def revoke_invite(invite_id: str, actor: CurrentActor, svc: Svc) -> Respon
 @router.patch("/org", responses=returns(Org, 400, 401, 403, 409, 422))
 async def update_org(body: OrgBody, actor: CurrentActor, svc: Svc) -> Response:
     return fast_json(await svc.people.update_org(actor, body.name, body.signup_domains,
-                                                 body.session_idle_days, body.session_max_days))
+                                                 body.session_idle_days, body.session_max_days,
+                                                 body.retention_days))
 
 
 @router.get("/default-channels", responses=returns(list[Conversation], 401, 403))

@@ -49,6 +49,10 @@ INVITE_CREATED = "invite.created"
 INVITE_REVOKED = "invite.revoked"
 CONVERSATION_ROLE_CHANGED = "conversation.role_changed"
 AUDIT_EXPORTED = "audit.exported"
+CONVERSATION_RETENTION_CHANGED = "conversation.retention_changed"
+LEGAL_HOLD_PLACED = "legal_hold.placed"
+LEGAL_HOLD_RELEASED = "legal_hold.released"
+RETENTION_APPLIED = "retention.applied"
 
 
 @dataclass(frozen=True, slots=True)

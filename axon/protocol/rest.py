@@ -74,6 +74,9 @@ class Org(Shape):
         description="A device not seen for this many days must sign in again (0: never).")] = 30
     session_max_days: Annotated[int, msgspec.Meta(
         description="A sign-in lasts at most this many days (0: no limit).")] = 90
+    retention_days: Annotated[int, msgspec.Meta(
+        description="Messages older than this many days are erased (0: kept for ever); conversations may "
+                    "set their own, legal holds keep what they cover.")] = 0
 
 
 class Session(Shape):
@@ -293,8 +296,31 @@ class AuditPage(Shape):
         description="Pass as before= for the next (older) page; null on the last page.")]
 
 
+class LegalHold(Shape):
+    """Keeps a conversation, or everything a user sent, from retention until released."""
+
+    id: str
+    target_type: Literal["conversation", "user"]
+    target_id: str
+    target_name: Annotated[str | None, msgspec.Meta(description="The conversation's or user's name.")]
+    reason: str
+    created_by: str | None
+    created_at: Timestamp
+    released_at: Annotated[str | None, msgspec.Meta(description="null while the hold is active.")]
+    released_by: str | None
+
+
+class ConversationRetention(Shape):
+    conversation_id: str
+    retention_days: Annotated[int | None, msgspec.Meta(
+        description="null: the organisation's; 0: kept for ever; else days.")]
+    effective_days: Annotated[int | None, msgspec.Meta(description="What applies (null: kept for ever).")]
+    held: Annotated[bool, msgspec.Meta(description="A legal hold keeps the whole conversation.")]
+
+
 SHAPES: tuple[Any, ...] = (
     ErrorResponse, User, Device, Org, Session, SignupPending, PasswordStrength, Invite, InviteInfo, Conversation,
     Member, Reaction, Message, SendResult, MessagePage, Thread, Receipts, EventPage, UserEventPage, UserPage,
     ReadMarker, Health, ActivityDay, Event, UserEventFrame, Preferences, Draft, AuditEntry, AuditPage,
+    LegalHold, ConversationRetention,
 )

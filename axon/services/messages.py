@@ -261,16 +261,7 @@ class Messages:
         def delete(tx: Tx) -> None:
             member, row = self._load_for_change(tx, actor, conversation_id, message_id)
             policy.check_can_delete_message(actor, member, row["sender_id"], row["deleted_at"] is not None)
-            # Erased, not hidden: a deleted message keeps only its place (seq) in history; its text goes
-            # from the message and from every stored event that carried it. Its reactions and pin go
-            # too, as the protocol tells readers of the event log to infer from message.deleted.
-            msgs.update_message(tx.conn, message_id, {"deleted_at": tx.now_ms, "text": "", "mentions": "[]",
-                                                      "mentions_all": False, "pinned_at": None, "pinned_by": None,
-                                                      "forwarded": None})
-            msgs.rewrite_text_in_events(tx.conn, conversation_id, message_id, int(row["seq"]), "", [], False)
-            msgs.replace_mentions(tx.conn, row, [])
-            msgs.remove_all_reactions(tx.conn, message_id)
-            tx.conversation_event(conversation_id, "message.deleted", actor.user_id, {"message_id": message_id})
+            erase_message(tx, row, actor.user_id)
 
         await self.core.write(delete)
 
@@ -371,3 +362,18 @@ class Messages:
 def _with_reactions(conn: Conn, rows: list[Row]) -> list[Row]:
     reactions = msgs.reactions_for(conn, [r["id"] for r in rows])
     return [message_view(r, reactions.get(r["id"])) for r in rows]
+
+
+def erase_message(tx: Tx, row: Row, actor_id: str | None) -> None:
+    """Delete a message (``actor_id`` None: the retention job). Erased, not hidden: it keeps only its
+    place (seq) in history; its text goes from the message and from every stored event that carried
+    it. Its reactions and pin go too, as the protocol tells readers of the event log to infer from
+    ``message.deleted``."""
+    message_id, conversation_id = row["id"], row["conversation_id"]
+    msgs.update_message(tx.conn, message_id, {"deleted_at": tx.now_ms, "text": "", "mentions": "[]",
+                                              "mentions_all": False, "pinned_at": None, "pinned_by": None,
+                                              "forwarded": None})
+    msgs.rewrite_text_in_events(tx.conn, conversation_id, message_id, int(row["seq"]), "", [], False)
+    msgs.replace_mentions(tx.conn, row, [])
+    msgs.remove_all_reactions(tx.conn, message_id)
+    tx.conversation_event(conversation_id, "message.deleted", actor_id, {"message_id": message_id})

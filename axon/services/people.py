@@ -25,6 +25,7 @@ from ..domain.ids import new_id, new_token
 from ..domain.invites import INVITE_GONE, invite_usable
 from ..domain.model import Actor, OrgRole
 from ..domain.names import search_key, search_query
+from ..domain.retention import validate_org_retention
 from ..store import accounts
 from ..store.database import Conn
 from ..store.errors import DuplicateKey
@@ -117,9 +118,12 @@ class People:
         return org_view(row)
 
     async def update_org(self, actor: Actor, name: str | None, signup_domains: list[str] | None,
-                         session_idle_days: int | None = None, session_max_days: int | None = None) -> Row:
+                         session_idle_days: int | None = None, session_max_days: int | None = None,
+                         retention_days: int | None = None) -> Row:
         policy.check_org_admin(actor)
         values: Row = {}
+        if retention_days is not None:
+            values["retention_days"] = validate_org_retention(retention_days)
         for field, days in (("session_idle_days", session_idle_days), ("session_max_days", session_max_days)):
             if days is not None:
                 values[field] = validate_session_days(days, field)

@@ -57,6 +57,7 @@ def org_view(row: Row) -> Org:
         created_at=iso_from_ms(row["created_at"]),
         session_idle_days=int(row["session_idle_days"]),
         session_max_days=int(row["session_max_days"]),
+        retention_days=int(row.get("retention_days") or 0),
     )
 
 

@@ -1,0 +1,47 @@
+"""Retention and legal holds for admins: a conversation's retention, the organisation's holds.
+
+The organisation's own retention is a setting of ``PATCH /admin/org`` (``retention_days``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from ..protocol.rest import ConversationRetention, LegalHold
+from .deps import CurrentActor, Svc, fast_json
+from .openapi import returns
+from .schemas import ConversationRetentionBody, LegalHoldBody
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+
+@router.get("/conversations/{conversation_id}/retention", responses=returns(ConversationRetention, 401, 403, 404))
+async def conversation_retention(conversation_id: str, actor: CurrentActor, svc: Svc) -> Response:
+    """How long the conversation's messages are kept, and whether a legal hold keeps them."""
+    return fast_json(await svc.retention.conversation_retention(actor, conversation_id))
+
+
+@router.put("/conversations/{conversation_id}/retention",
+            responses=returns(ConversationRetention, 400, 401, 403, 404, 422))
+async def set_conversation_retention(conversation_id: str, body: ConversationRetentionBody, actor: CurrentActor,
+                                     svc: Svc) -> Response:
+    """Set the conversation's retention: null follows the organisation, 0 keeps for ever, else days."""
+    return fast_json(await svc.retention.set_conversation_retention(actor, conversation_id, body.retention_days))
+
+
+@router.get("/legal-holds", responses=returns(list[LegalHold], 401, 403))
+async def legal_holds(actor: CurrentActor, svc: Svc) -> Response:
+    """The organisation's legal holds, active first, newest first."""
+    return fast_json(await svc.retention.holds(actor))
+
+
+@router.post("/legal-holds", status_code=201, responses=returns(LegalHold, 400, 401, 403, 404, 422, status=201))
+async def place_legal_hold(body: LegalHoldBody, actor: CurrentActor, svc: Svc) -> Response:
+    """Keep a conversation, or everything a user sent, from retention until the hold is released."""
+    hold = await svc.retention.place_hold(actor, body.target_type, body.target_id, body.reason)
+    return fast_json(hold, 201)
+
+
+@router.delete("/legal-holds/{hold_id}", responses=returns(LegalHold, 401, 403, 404))
+async def release_legal_hold(hold_id: str, actor: CurrentActor, svc: Svc) -> Response:
+    """Release a hold (kept in the list as released); retention applies again at its next round."""
+    return fast_json(await svc.retention.release_hold(actor, hold_id))
