@@ -29,6 +29,7 @@ from .services.audit import AnchorKeeper, AuditTrail
 from .services.audit_log import AuditLog
 from .services.auth import Auth, LoginLimits, RevokedDevices
 from .services.avatars import Avatars
+from .services.compliance import ComplianceExport
 from .services.conversations import Conversations
 from .services.core import Core, Limits, TokenCache
 from .services.default_channels import DefaultChannels
@@ -110,7 +111,8 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     services = Services(settings, core, bus, auth, people, Conversations(core), messages, markers, sync, gateway,
                         Activity(core), spine, UserPreferences(core), Drafts(core),
                         default_channels=DefaultChannels(core), avatars=Avatars(core), audit_log=AuditLog(core),
-                        retention=Retention(core, gateway.node_id, settings.retention_batch))
+                        retention=Retention(core, gateway.node_id, settings.retention_batch),
+                        compliance=ComplianceExport(core))
     register_consumers(services)
     return services
 

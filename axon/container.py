@@ -15,6 +15,7 @@ from .services.activity import Activity
 from .services.audit_log import AuditLog
 from .services.auth import Auth
 from .services.avatars import Avatars
+from .services.compliance import ComplianceExport
 from .services.conversations import Conversations
 from .services.core import Core
 from .services.default_channels import DefaultChannels
@@ -48,4 +49,5 @@ class Services:
     avatars: Avatars
     audit_log: AuditLog
     retention: Retention
+    compliance: ComplianceExport
     durable: list[DurableRunner] = field(default_factory=list)

@@ -1,14 +1,17 @@
-"""Retention and legal holds for admins: a conversation's retention, the organisation's holds.
+"""Retention, legal holds and compliance exports for admins.
 
 The organisation's own retention is a setting of ``PATCH /admin/org`` (``retention_days``)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from fastapi import APIRouter, Response
+from fastapi.responses import StreamingResponse
 
 from ..protocol.rest import ConversationRetention, LegalHold
 from .deps import CurrentActor, Svc, fast_json
-from .openapi import returns
+from .openapi import errors, returns
 from .schemas import ConversationRetentionBody, LegalHoldBody
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -45,3 +48,28 @@ async def place_legal_hold(body: LegalHoldBody, actor: CurrentActor, svc: Svc) -
 async def release_legal_hold(hold_id: str, actor: CurrentActor, svc: Svc) -> Response:
     """Release a hold (kept in the list as released); retention applies again at its next round."""
     return fast_json(await svc.retention.release_hold(actor, hold_id))
+
+
+_JSON_DOWNLOAD = {200: {"description": "One JSON document, streamed: the head (conversation and members, or user "
+                        "and devices) and `messages`, oldest first.",
+                        "content": {"application/json": {"schema": {"type": "object"}}}}}
+
+
+@router.get("/compliance/conversations/{conversation_id}/export", response_class=StreamingResponse,
+            responses={**_JSON_DOWNLOAD, **errors(401, 403, 404)})
+async def export_conversation(conversation_id: str, actor: CurrentActor, svc: Svc) -> StreamingResponse:
+    """Compliance export of a conversation (admins only; recorded as export.conversation)."""
+    stream = await svc.compliance.conversation(actor, conversation_id)
+    return _download(stream, f"conversation-{conversation_id}.json")
+
+
+@router.get("/compliance/users/{user_id}/export", response_class=StreamingResponse,
+            responses={**_JSON_DOWNLOAD, **errors(401, 403, 404)})
+async def export_user(user_id: str, actor: CurrentActor, svc: Svc) -> StreamingResponse:
+    """Compliance export of a user's data: profile, devices, every message they sent (recorded as export.user)."""
+    return _download(await svc.compliance.user(actor, user_id), f"user-{user_id}.json")
+
+
+def _download(stream: AsyncIterator[bytes], name: str) -> StreamingResponse:
+    return StreamingResponse(stream, media_type="application/json",
+                             headers={"content-disposition": f'attachment; filename="{name}"'})

@@ -53,6 +53,8 @@ CONVERSATION_RETENTION_CHANGED = "conversation.retention_changed"
 LEGAL_HOLD_PLACED = "legal_hold.placed"
 LEGAL_HOLD_RELEASED = "legal_hold.released"
 RETENTION_APPLIED = "retention.applied"
+EXPORT_CONVERSATION = "export.conversation"
+EXPORT_USER = "export.user"
 
 
 @dataclass(frozen=True, slots=True)

@@ -307,7 +307,7 @@ class Messages:
             rows = msgs.history(conn, conversation_id, before_seq, limit + 1)
             more = len(rows) > limit
             rows = list(reversed(rows[:limit]))
-            return {"items": _with_reactions(conn, rows),
+            return {"items": with_reactions(conn, rows),
                     "next_before_seq": rows[0]["seq"] if more and rows else None}
 
         return await self.core.read(load)
@@ -318,7 +318,7 @@ class Messages:
             row = msgs.get(conn, message_id)
             if row is None or row["conversation_id"] != conversation_id:
                 raise NotFound("Message not found.")
-            return _with_reactions(conn, [row])[0]
+            return with_reactions(conn, [row])[0]
 
         return await self.core.read(load)
 
@@ -329,7 +329,7 @@ class Messages:
             if root is None or root["conversation_id"] != conversation_id:
                 raise NotFound("Message not found.")
             replies = msgs.thread(conn, message_id, limit)
-            items = _with_reactions(conn, [root, *replies])
+            items = with_reactions(conn, [root, *replies])
             return {"root": items[0], "replies": items[1:]}
 
         return await self.core.read(load)
@@ -337,7 +337,7 @@ class Messages:
     async def pins(self, actor: Actor, conversation_id: str) -> list[Row]:
         def load(conn: Conn) -> list[Row]:
             self._readable(conn, actor, conversation_id)
-            return _with_reactions(conn, msgs.pinned(conn, conversation_id))
+            return with_reactions(conn, msgs.pinned(conn, conversation_id))
 
         return await self.core.read(load)
 
@@ -359,7 +359,7 @@ class Messages:
         return await self.core.read(load)
 
 
-def _with_reactions(conn: Conn, rows: list[Row]) -> list[Row]:
+def with_reactions(conn: Conn, rows: list[Row]) -> list[Row]:
     reactions = msgs.reactions_for(conn, [r["id"] for r in rows])
     return [message_view(r, reactions.get(r["id"])) for r in rows]
 
