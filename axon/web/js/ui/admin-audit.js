@@ -10,11 +10,12 @@ import { toast } from "./dialogs.js";
 const PAGE = 50;
 // The actions the filter offers: whole areas first (a prefix ending in "."), then each action.
 export const AUDIT_ACTIONS = [
-  "auth.", "user.", "device.", "org.", "invite.", "conversation.", "audit.",
+  "auth.", "user.", "device.", "org.", "invite.", "conversation.", "legal_hold.", "retention.", "export.", "audit.",
   "auth.login", "auth.login_failed", "auth.logout", "auth.signup_requested", "auth.password_changed",
   "auth.password_reset", "device.revoked", "user.created", "user.disabled", "user.enabled", "user.role_changed",
   "org.created", "org.renamed", "org.policy_changed", "org.default_channels_changed", "invite.created",
-  "invite.revoked", "conversation.role_changed", "audit.exported",
+  "invite.revoked", "conversation.role_changed", "conversation.retention_changed", "legal_hold.placed",
+  "legal_hold.released", "retention.applied", "export.conversation", "export.user", "audit.exported",
 ];
 
 const fail = (err) => toast(errorText(err), "error");

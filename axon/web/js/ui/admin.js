@@ -1,5 +1,6 @@
 // Administration (organisation admins only): users, invite links, the organisation (its name and
-// default channels), its activity and its audit log (admin-audit.js).
+// default channels), its activity, its audit log (admin-audit.js), retention, legal holds and
+// compliance exports (admin-compliance.js).
 
 import { api } from "../core/engine.js";
 import { clampQuery, listOf, seg } from "../core/api.js";
@@ -10,8 +11,10 @@ import { icon } from "./icons.js";
 import { confirmAction, promptText, toast } from "./dialogs.js";
 import { href } from "./router.js";
 import { auditPage } from "./admin-audit.js";
+import { compliancePage } from "./admin-compliance.js";
 
-const PAGES = { users: usersPage, invites: invitesPage, org: orgPage, activity: activityPage, audit: auditPage };
+const PAGES = { users: usersPage, invites: invitesPage, org: orgPage, activity: activityPage, audit: auditPage,
+  compliance: compliancePage };
 
 export function mountAdmin(el, tab) {
   if (state.session.user.role !== "admin") {
