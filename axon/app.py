@@ -81,7 +81,7 @@ def build_anchor_keeper(services: Services) -> AnchorKeeper:
     path = services.settings.data_dir / ANCHORS_FILE
     core = services.core
     return AnchorKeeper(core.read, core.clock, lambda anchors, at: append_anchors(path, anchors, at),
-                        services.settings.audit_anchor_interval)
+                        services.settings.audit_anchor_interval, core.audit.keys)
 
 
 def build_services(settings: Settings, clock: Clock | None = None, db: Database | None = None) -> Services:

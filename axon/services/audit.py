@@ -108,14 +108,31 @@ class AnchorKeeper:
     """Now and then, writes every chain's head that moved since the last look outside the database
     (``write``: the data folder's anchors file) and to the log, so that a later cut-off shows."""
 
-    def __init__(self, read: Reader, clock: Clock, write: AnchorWriter, interval: float) -> None:
+    def __init__(self, read: Reader, clock: Clock, write: AnchorWriter, interval: float,
+                 key_ids: Iterable[str] = ()) -> None:
         self._read = read
         self._clock = clock
         self._write = write
         self._interval = interval
+        self._key_ids = set(key_ids)
         self._written: dict[str, int] = {}
 
+    async def check_key(self) -> list[str]:
+        """Chains whose newest entry this node's keys cannot verify (logged): a node given another
+        ``AXON_AUDIT_KEY`` than the others, or a lost key file, shows at start, not at the next audit."""
+        sealed_by: dict[str, str] = await self._read(rows.head_key_ids)
+        foreign = sorted(chain for chain, key in sealed_by.items() if key not in self._key_ids)
+        if foreign:
+            log.error("the newest audit entries of %d chain(s) were sealed with a key this node does not have "
+                      "(set the same AXON_AUDIT_KEY on every node; AXON_AUDIT_OLDER_KEYS for earlier ones): %s",
+                      len(foreign), ", ".join(repr(c) for c in foreign[:5]))
+        return foreign
+
     async def run(self) -> None:
+        try:
+            await self.check_key()
+        except Exception:
+            log.exception("checking the audit key failed")
         while True:
             try:
                 await self.anchor()

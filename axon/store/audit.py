@@ -56,6 +56,13 @@ def heads(conn: Connection) -> dict[str, tuple[int, str]]:
     return {str(c): (int(p), str(h)) for c, p, h in rows}
 
 
+def head_key_ids(conn: Connection) -> dict[str, str]:
+    """chain -> the key id that sealed its newest entry."""
+    e, c = audit_entries.c, audit_chains.c
+    stmt = select(e.chain, e.key_id).join(audit_chains, (c.chain == e.chain) & (c.position == e.position))
+    return {str(chain): str(key) for chain, key in conn.execute(stmt)}
+
+
 def chain_page(conn: Connection, chain: str, after_position: int, limit: int) -> list[SealedEntry]:
     """Entries of ``chain`` after ``after_position``, in position order (what ``verify`` walks)."""
     t = audit_entries.c

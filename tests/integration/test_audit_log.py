@@ -19,7 +19,7 @@ from axon.domain.audit import GENESIS, entry_hash, seal
 from axon.store.schema import audit_chains, audit_entries
 from tests.support import audit_rows
 from tests.support.people import PASSWORD, admin_rest, eventually, new_person
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, nodes_sharing_a_database
 
 Row = dict[str, Any]
 
@@ -247,13 +247,8 @@ async def test_a_cut_off_end_is_caught_by_the_anchors_outside_the_database(ancho
 
 @pytest.fixture
 def two_nodes(tmp_path: Path) -> Iterator[tuple[ServerProcess, ServerProcess]]:
-    shared = {"AXON_AUDIT_KEY": "k" * 48}  # several nodes: one key for all
-    first = ServerProcess(tmp_path / "a", env=shared).start()
-    url = first.database_url or f"sqlite:///{tmp_path / 'a' / 'axon.db'}"
-    second = ServerProcess(tmp_path / "b", database_url=url, env=shared).start()
-    yield first, second
-    first.stop()
-    second.stop()
+    with nodes_sharing_a_database(tmp_path, {"AXON_AUDIT_KEY": "k" * 48}) as nodes:  # one audit key for all
+        yield nodes
 
 
 async def test_two_nodes_on_one_database_append_to_the_same_chains_without_gaps(
@@ -323,3 +318,19 @@ async def test_admins_browse_filter_page_and_export_and_the_export_is_recorded(n
     recorded = (await admin.request("GET", "/admin/audit", params={"action": "audit.exported"}))["items"]
     assert [e["details"] for e in recorded[:2]] == [{"format": "csv", "filters": {"action": "auth.login_failed"}},
                                                     {"format": "jsonl", "filters": {"target_id": member.id}}]
+
+
+@pytest.fixture
+def node_with_another_key(tmp_path: Path) -> Iterator[ServerProcess]:
+    """A node whose database was sealed under one key, restarted with another."""
+    proc = ServerProcess(tmp_path / "node", env={"AXON_AUDIT_KEY": "a" * 40}).start()
+    proc.stop()
+    proc.env["AXON_AUDIT_KEY"] = "b" * 40
+    yield proc.start()
+    proc.stop()
+
+
+async def test_a_node_with_another_audit_key_says_so_at_start(node_with_another_key: ServerProcess) -> None:
+    await eventually(lambda: "sealed with a key this node does not have" in node_with_another_key.log())
+    result = audit_rows.verify(node_with_another_key)
+    assert result.returncode == 1 and "unknown key" in result.stdout

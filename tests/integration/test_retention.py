@@ -16,7 +16,7 @@ from axon.domain.retention import DAY_MS
 from axon.store.schema import messages
 from tests.support import audit_rows
 from tests.support.people import admin_rest, eventually, new_person
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, nodes_sharing_a_database
 
 OLD = 40  # days
 
@@ -113,12 +113,8 @@ async def test_only_admins_set_retention_and_holds_and_values_are_checked(node: 
 @pytest.fixture
 def two_nodes(tmp_path: Path) -> Iterator[tuple[ServerProcess, ServerProcess]]:
     env = {"AXON_RETENTION_INTERVAL": "0.1", "AXON_RETENTION_BATCH": "3", "AXON_AUDIT_KEY": "r" * 40}
-    first = ServerProcess(tmp_path / "a", env=env).start()
-    url = first.database_url or f"sqlite:///{tmp_path / 'a' / 'axon.db'}"
-    second = ServerProcess(tmp_path / "b", database_url=url, env=env).start()
-    yield first, second
-    first.stop()
-    second.stop()
+    with nodes_sharing_a_database(tmp_path, env) as nodes:
+        yield nodes
 
 
 async def test_with_two_nodes_each_expired_message_is_erased_once(
