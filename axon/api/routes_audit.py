@@ -49,8 +49,8 @@ async def browse(actor: CurrentActor, svc: Svc, action: Action = None, actor_id:
 
 @router.get("/export", response_class=StreamingResponse, responses={
     200: {"description": "The matching entries, newest first, with prev_hash: JSON lines or CSV (UTF-8).",
-          "content": {"application/x-ndjson": {"schema": {"type": "string"}},
-                      "text/csv": {"schema": {"type": "string"}}}},
+          "content": {"application/x-ndjson": {"schema": {"type": "string", "format": "binary"}},
+                      "text/csv": {"schema": {"type": "string", "format": "binary"}}}},
     **errors(400, 401, 403, 422)})
 async def export(actor: CurrentActor, svc: Svc, format: Literal["jsonl", "csv"] = "jsonl",  # noqa: A002
                  action: Action = None, actor_id: ActorId = None, target: TargetId = None, since: Since = None,

@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Response
 from fastapi.responses import StreamingResponse
 
-from ..protocol.rest import ConversationRetention, LegalHold
+from ..protocol.rest import ConversationExport, ConversationRetention, LegalHold, UserExport
 from .deps import CurrentActor, Svc, fast_json
-from .openapi import errors, returns
+from .openapi import returns
 from .schemas import ConversationRetentionBody, LegalHoldBody
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -50,13 +50,8 @@ async def release_legal_hold(hold_id: str, actor: CurrentActor, svc: Svc) -> Res
     return fast_json(await svc.retention.release_hold(actor, hold_id))
 
 
-_JSON_DOWNLOAD = {200: {"description": "One JSON document, streamed: the head (conversation and members, or user "
-                        "and devices) and `messages`, oldest first.",
-                        "content": {"application/json": {"schema": {"type": "object"}}}}}
-
-
 @router.get("/compliance/conversations/{conversation_id}/export", response_class=StreamingResponse,
-            responses={**_JSON_DOWNLOAD, **errors(401, 403, 404)})
+            responses=returns(ConversationExport, 401, 403, 404))
 async def export_conversation(conversation_id: str, actor: CurrentActor, svc: Svc) -> StreamingResponse:
     """Compliance export of a conversation (admins only; recorded as export.conversation)."""
     stream = await svc.compliance.conversation(actor, conversation_id)
@@ -64,7 +59,7 @@ async def export_conversation(conversation_id: str, actor: CurrentActor, svc: Sv
 
 
 @router.get("/compliance/users/{user_id}/export", response_class=StreamingResponse,
-            responses={**_JSON_DOWNLOAD, **errors(401, 403, 404)})
+            responses=returns(UserExport, 401, 403, 404))
 async def export_user(user_id: str, actor: CurrentActor, svc: Svc) -> StreamingResponse:
     """Compliance export of a user's data: profile, devices, every message they sent (recorded as export.user)."""
     return _download(await svc.compliance.user(actor, user_id), f"user-{user_id}.json")

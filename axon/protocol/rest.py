@@ -318,9 +318,35 @@ class ConversationRetention(Shape):
     held: Annotated[bool, msgspec.Meta(description="A legal hold keeps the whole conversation.")]
 
 
+class ExportedMember(Shape):
+    user_id: str
+    role: str
+    joined_seq: int
+
+
+class ConversationExport(Shape):
+    """A compliance export of a conversation (streamed: ``messages`` oldest first, tombstones included)."""
+
+    exported_at: Timestamp
+    exported_by: str
+    conversation: Conversation
+    members: list[ExportedMember]
+    messages: list[Message]
+
+
+class UserExport(Shape):
+    """A compliance export of a user's data: every message they sent, conversation by conversation."""
+
+    exported_at: Timestamp
+    exported_by: str
+    user: User
+    devices: list[Device]
+    messages: list[Message]
+
+
 SHAPES: tuple[Any, ...] = (
     ErrorResponse, User, Device, Org, Session, SignupPending, PasswordStrength, Invite, InviteInfo, Conversation,
     Member, Reaction, Message, SendResult, MessagePage, Thread, Receipts, EventPage, UserEventPage, UserPage,
     ReadMarker, Health, ActivityDay, Event, UserEventFrame, Preferences, Draft, AuditEntry, AuditPage,
-    LegalHold, ConversationRetention,
+    LegalHold, ConversationRetention, ExportedMember, ConversationExport, UserExport,
 )
