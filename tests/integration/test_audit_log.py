@@ -334,3 +334,12 @@ async def test_a_node_with_another_audit_key_says_so_at_start(node_with_another_
     await eventually(lambda: "sealed with a key this node does not have" in node_with_another_key.log())
     result = audit_rows.verify(node_with_another_key)
     assert result.returncode == 1 and "unknown key" in result.stdout
+
+
+async def test_attempts_during_a_lockout_are_recorded_as_locked(node: ServerProcess) -> None:
+    for _ in range(12):
+        with pytest.raises(ApiError):
+            await RestApi(node.url).login("ghost-locked", "wrong-password-1")
+    reasons = [json.loads(r["details"])["reason"] for r in await audit_rows.entries(node, "")
+               if r["target_id"] == "ghost-locked"]
+    assert reasons[:10] == ["unknown_login"] * 10 and set(reasons[10:]) == {"locked"}
