@@ -28,6 +28,11 @@ $(TEST_STAMP): pyproject.toml tests/browser/package-lock.json $(STAMP)
 	@# Browser tests drive Debian's chromium (Playwright never downloads a browser here);
 	@# the CJK and emoji fonts make the screenshots show Chinese text and emoji.
 	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji; }
+	@# OpenLDAP's server for the LDAP sign-in and directory sync tests (each test starts its own slapd;
+	@# policy-rc.d keeps the package from starting the system one).
+	command -v slapd >/dev/null || [ -x /usr/sbin/slapd ] || { apt-get update -qq && \
+	  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slapd ldap-utils; rc=$$?; rm -f /usr/sbin/policy-rc.d; exit $$rc; }
 	@# axe-core for the accessibility checks (test_a11y.py), exactly as pinned in the lock file.
 	command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm; }
 	npm ci --prefix tests/browser --no-audit --no-fund

@@ -23,6 +23,8 @@ from .domain.clock import Clock, SystemClock
 from .domain.model import OrgRole
 from .gateway.gateway import Gateway
 from .gateway.signals import BusSignals
+from .identity.ldap_directory import LdapDirectory
+from .identity.oidc_client import OidcClient
 from .mail.smtp import NoMailer, SmtpMailer
 from .services.activity import Activity, OrgActivityCounter
 from .services.audit import AnchorKeeper, AuditTrail
@@ -33,6 +35,7 @@ from .services.compliance import ComplianceExport
 from .services.conversations import Conversations
 from .services.core import Core, Limits, TokenCache
 from .services.default_channels import DefaultChannels
+from .services.directory_sync import DirectorySync
 from .services.markers import Markers
 from .services.messages import Messages
 from .services.passwords import Passwords
@@ -40,7 +43,10 @@ from .services.people import NewUser, People
 from .services.preferences import Drafts, UserPreferences
 from .services.retention import Retention
 from .services.send_limits import SendLimits, SendRates
+from .services.sso import SsoSettings
+from .services.sso_login import SsoLogin
 from .services.sync import Sync
+from .services.two_factor import CodeLimits, TwoFactor
 from .spine.durable import DurableRunner
 from .spine.spine import EventSpine
 from .store import accounts
@@ -100,7 +106,9 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     people = People(core, passwords, can_confirm_email=mailer.configured and bool(settings.public_url))
     auth = Auth(core, passwords, people, LoginLimits(
         settings.login_rate_per_account, settings.login_burst_per_account,
-        settings.login_rate_per_address, settings.login_burst_per_address), mailer, settings.public_url)
+        settings.login_rate_per_address, settings.login_burst_per_address), mailer, settings.public_url,
+        TwoFactor(core, passwords, CodeLimits(settings.two_factor_code_rate_per_account,
+                                              settings.two_factor_code_burst_per_account)))
     messages = Messages(core, SendLimits(clock, SendRates(settings.send_rate_per_user, settings.send_burst_per_user,
                                                           settings.send_rate_per_device,
                                                           settings.send_burst_per_device)))
@@ -108,11 +116,17 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     sync = Sync(core)
     gateway = Gateway(settings=settings, clock=clock, bus=bus, auth=auth, messages=messages, markers=markers,
                       sync=sync, signals=signals, people=people)
+    directory = LdapDirectory(settings.ldap_timeout, settings.ldap_ca_file)
+    sso_settings = SsoSettings(core, directory, settings.public_url)
+    sso_login = SsoLogin(core, sso_settings, directory, OidcClient(settings.ldap_timeout))
+    auth.sso = sso_login
     services = Services(settings, core, bus, auth, people, Conversations(core), messages, markers, sync, gateway,
                         Activity(core), spine, UserPreferences(core), Drafts(core),
                         default_channels=DefaultChannels(core), avatars=Avatars(core), audit_log=AuditLog(core),
                         retention=Retention(core, gateway.node_id, settings.retention_batch),
-                        compliance=ComplianceExport(core))
+                        compliance=ComplianceExport(core), sso_settings=sso_settings,
+                        sso_login=sso_login, directory_sync=DirectorySync(
+                            core, sso_settings, directory, gateway.node_id, settings.directory_sync_check_interval))
     register_consumers(services)
     return services
 
@@ -191,7 +205,7 @@ class Runtime:
         jobs: list[tuple[str, Coroutine[Any, Any, None]]] = [
             ("markers", svc.markers.run()), ("heartbeats", svc.gateway.run_heartbeats()), ("bus", svc.bus.run()),
             ("reconcile", svc.gateway.run_reconciliation()), ("signals", svc.gateway.run_signals()),
-            ("revocations", svc.gateway.run_revocation_watch())]
+            ("revocations", svc.gateway.run_revocation_watch()), ("directory-sync", svc.directory_sync.run())]
         jobs += [(f"consumer-{r.consumer.name}", r.run()) for r in svc.durable]
         jobs.append(("audit-anchors", build_anchor_keeper(svc).run()))
         jobs.append(("retention", svc.retention.run(svc.settings.retention_interval)))

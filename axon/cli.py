@@ -239,6 +239,20 @@ def disable_user(username: str, enable: Annotated[bool, typer.Option("--enable")
     console.print(f"User {user.username!r} is now {'disabled' if user.disabled else 'enabled'}.")
 
 
+@admin_app.command("sync-directory")
+def sync_directory(org: OrgOpt = None) -> None:
+    """Sync the organisation with its LDAP directory now (Admin › Sign-in › Sync now): leavers are
+    disabled and their devices revoked (running nodes close their sessions within a second)."""
+
+    async def run(s: Any) -> Any:
+        return await s.directory_sync.sync_now(await _admin_actor(s, org))
+
+    summary = _with_services(run)
+    console.print(f"Directory sync: {summary.directory_entries} directory entries, {summary.checked} linked accounts "
+                  f"checked, {summary.updated} updated, {summary.disabled} disabled (devices revoked), "
+                  f"{summary.enabled} re-enabled.")
+
+
 @admin_app.command("reset-password")
 def reset_password(
     username: str,
@@ -254,6 +268,19 @@ def reset_password(
 
     _with_services(run)
     console.print(f"Password of {username!r} was reset.")
+
+
+@admin_app.command("reset-two-factor")
+def reset_two_factor(username: str, org: OrgOpt = None) -> None:
+    """Remove a user's two-factor authentication (lost phone and recovery codes) and sign them out everywhere;
+    the way back in for the last admin, too."""
+
+    async def run(s: Any) -> None:
+        actor = await _admin_actor(s, org)
+        await s.auth.two_factor.admin_reset(actor, await _user_id(s, actor, username))
+
+    _with_services(run)
+    console.print(f"Two-factor authentication of {username!r} was reset; every device of theirs is signed out.")
 
 
 @admin_app.command("list-devices")

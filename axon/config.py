@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = Field(None, description="SMTP password.")
     smtp_from: str = Field("Axon <axon@localhost>", description="Sender address of Axon's mail.")
 
+    ldap_timeout: float = Field(10.0, description="Seconds to wait for an LDAP directory or an OpenID Connect "
+                                "provider before giving up.")
+    ldap_ca_file: str | None = Field(None, description="CA certificates (PEM) that LDAP servers' certificates are "
+                                     "checked against with StartTLS or LDAPS; none = the system's.")
+    directory_sync_check_interval: float = Field(
+        60.0, description="Seconds between a node's looks for organisations whose LDAP sync is due.")
     audit_key: SecretStr | None = Field(
         None, description="Key sealing the audit log's entries (at least 32 characters), kept out of the database; "
         "the same on every node. Unset: generated once into <data_dir>/audit.key.")
@@ -95,6 +101,9 @@ class Settings(BaseSettings):
     login_burst_per_account: float = Field(10, description="Login attempts in a burst per account.")
     login_rate_per_address: float = Field(1.0, description="Login attempts per second per address.")
     login_burst_per_address: float = Field(30, description="Login attempts in a burst per address.")
+    two_factor_code_rate_per_account: float = Field(
+        1 / 60, description="Wrong two-factor codes (and re-typed passwords) per second per account, after the burst.")
+    two_factor_code_burst_per_account: float = Field(5, description="Wrong two-factor codes in a burst per account.")
     argon2_time_cost: int = Field(3, description="Argon2id iterations.")
     argon2_memory_kib: int = Field(65536, description="Argon2id memory in KiB.")
     argon2_parallelism: int = Field(2, description="Argon2id lanes.")

@@ -19,11 +19,14 @@ from .services.compliance import ComplianceExport
 from .services.conversations import Conversations
 from .services.core import Core
 from .services.default_channels import DefaultChannels
+from .services.directory_sync import DirectorySync
 from .services.markers import Markers
 from .services.messages import Messages
 from .services.people import People
 from .services.preferences import Drafts, UserPreferences
 from .services.retention import Retention
+from .services.sso import SsoSettings
+from .services.sso_login import SsoLogin
 from .services.sync import Sync
 from .spine.durable import DurableRunner
 from .spine.spine import EventSpine
@@ -50,4 +53,7 @@ class Services:
     audit_log: AuditLog
     retention: Retention
     compliance: ComplianceExport
+    sso_settings: SsoSettings
+    sso_login: SsoLogin
+    directory_sync: DirectorySync
     durable: list[DurableRunner] = field(default_factory=list)

@@ -50,6 +50,11 @@ def returns(shape: Any, *error_statuses: int, status: int = 200) -> Responses:
     return {status: _json(schema_of(shape), "Successful Response"), **errors(*error_statuses)}
 
 
+def returns_one_of(shapes: tuple[Any, ...], status: int) -> Responses:
+    """One status that answers one of several shapes (told apart by their fields)."""
+    return {status: _json({"oneOf": [schema_of(s) for s in shapes]}, "Successful Response")}
+
+
 def install(app: FastAPI) -> None:
     """Have ``app.openapi()`` publish the shapes the routes refer to."""
     build = app.openapi
@@ -69,7 +74,8 @@ def _document_malformed_input(document: dict[str, Any]) -> None:
 
     A body that is not JSON at all is 400 ``bad_request``, one over the size limit 413
     ``body_too_large`` (``api/errors.py``, ``api/body_limit.py``), and a paging cursor the server
-    did not issue is 400 ``validation_failed`` (``domain/cursors.py``), whatever the route.
+    did not issue is 400 ``validation_failed`` (``domain/cursors.py``), and a NUL character in a
+    path or query parameter is 400 ``bad_request`` (``api/nul_guard.py``), whatever the route.
     """
     error = schema_of(ErrorResponse)
     for operations in document.get("paths", {}).values():
@@ -78,5 +84,5 @@ def _document_malformed_input(document: dict[str, Any]) -> None:
             if "requestBody" in operation:
                 responses.setdefault("400", _json(error, _ERROR_TEXT[400]))
                 responses.setdefault("413", _json(error, _ERROR_TEXT[413]))
-            if any(p.get("name") == "cursor" for p in operation.get("parameters", ())):
+            if operation.get("parameters"):  # a cursor, or any parameter that may carry a NUL
                 responses.setdefault("400", _json(error, _ERROR_TEXT[400]))

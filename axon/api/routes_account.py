@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 
-from ..protocol.rest import Device, InviteInfo, Org, PasswordStrength, Session, SignupPending, User
+from ..protocol.rest import Device, InviteInfo, LoginChallenge, Org, PasswordStrength, Session, SignupPending, User
 from .deps import CurrentActor, Svc, client_address, fast_json
-from .openapi import errors, returns
+from .openapi import errors, returns, returns_one_of
 from .schemas import ConfirmEmailBody, LoginBody, PasswordChangeBody, PasswordCheckBody, ProfileBody, SignupBody
 
 router = APIRouter(tags=["account"])
 
 
-@router.post("/auth/login", responses=returns(Session, 400, 401, 403, 404, 422, 429))
+@router.post("/auth/login", responses={**returns(Session, 400, 401, 403, 404, 422, 429),
+                                       **returns(LoginChallenge, status=202)})
 async def login(body: LoginBody, request: Request, svc: Svc) -> Response:
-    """Log in with username or e-mail; creates a new device and returns its token."""
-    session = await svc.auth.login(body.login, body.password, body.org, body.device_name, client_address(request))
-    return fast_json(Session(**session))
+    """Log in with username or e-mail; creates a new device and returns its token (200), or, for an account
+    with two-factor authentication (or one its organisation requires to enrol), a challenge for the next
+    step (202)."""
+    result = await svc.auth.login(body.login, body.password, body.org, body.device_name, client_address(request))
+    return _session_or_challenge(result, 200)
+
+
+def _session_or_challenge(result: dict[str, Any], status: int) -> Response:
+    if "challenge" in result:
+        return fast_json(LoginChallenge(**result), 202)
+    return fast_json(Session(**result), status)
 
 
 @router.post("/auth/logout", status_code=204, responses=errors(401))
@@ -28,14 +39,16 @@ async def logout(actor: CurrentActor, svc: Svc) -> Response:
 
 @router.post("/auth/signup", status_code=201, responses={
     **returns(Session, 400, 403, 404, 409, 410, 422, 429, 503, status=201),
-    **returns(SignupPending, status=202)})
+    **returns_one_of((SignupPending, LoginChallenge), status=202)})
 async def signup(body: SignupBody, request: Request, svc: Svc) -> Response:
     """Create an account through an invite link (201, signed in), or start an open sign-up for an allowed
-    e-mail domain (202: a single-use confirmation link was mailed; the account exists once it is opened)."""
+    e-mail domain (202: a single-use confirmation link was mailed; the account exists once it is opened).
+    When the organisation requires two-factor authentication, the new account answers 202 with an
+    ``enrolment_required`` challenge instead of a session."""
     result = await svc.auth.signup(body.model_dump(), client_address(request))
     if result.get("status") == "confirmation_sent":
         return fast_json(SignupPending(**result), 202)
-    return fast_json(Session(**result), 201)
+    return _session_or_challenge(result, 201)
 
 
 @router.post("/auth/password-strength", responses=returns(PasswordStrength, 400, 422, 429))
@@ -47,10 +60,12 @@ async def password_strength(body: PasswordCheckBody, request: Request, svc: Svc)
     return fast_json(PasswordStrength(result.score, result.acceptable, result.warning, result.suggestions))
 
 
-@router.post("/auth/confirm-email", status_code=201, responses=returns(Session, 400, 404, 409, 410, 422, status=201))
+@router.post("/auth/confirm-email", status_code=201, responses={
+    **returns(Session, 400, 404, 409, 410, 422, status=201), **returns(LoginChallenge, status=202)})
 async def confirm_email(body: ConfirmEmailBody, svc: Svc) -> Response:
-    """Open an e-mail confirmation link: the pending sign-up becomes the account, signed in on this device."""
-    return fast_json(Session(**await svc.auth.confirm_email(body.token, body.device_name)), 201)
+    """Open an e-mail confirmation link: the pending sign-up becomes the account, signed in on this device
+    (or 202 ``enrolment_required`` when the organisation requires two-factor authentication)."""
+    return _session_or_challenge(await svc.auth.confirm_email(body.token, body.device_name), 201)
 
 
 @router.get("/invites/{token}", responses=returns(InviteInfo, 404))

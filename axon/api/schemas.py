@@ -42,6 +42,35 @@ class LoginBody(Body):
     device_name: str = ""
 
 
+class SecondFactorBody(Body):
+    challenge: str = Field(min_length=1, max_length=200, description="From the 202 answer of POST /auth/login.")
+    code: str = Field(min_length=1, max_length=64, description="A 6-digit TOTP code or an unused recovery code.")
+    device_name: str = ""
+
+
+class EnrolChallengeBody(Body):
+    challenge: str = Field(min_length=1, max_length=200, description="From the 202 enrolment_required answer.")
+
+
+class EnrolConfirmChallengeBody(Body):
+    challenge: str = Field(min_length=1, max_length=200)
+    code: str = Field(min_length=1, max_length=64, description="A 6-digit code from the newly added app.")
+    device_name: str = ""
+
+
+class TotpCodeBody(Body):
+    code: str = Field(min_length=1, max_length=64, description="A 6-digit code from the authenticator app.")
+
+
+class PasswordConfirmBody(Body):
+    password: str = Field(max_length=1024)
+
+
+class DisableTwoFactorBody(Body):
+    password: str = Field(max_length=1024)
+    code: str = Field(min_length=1, max_length=64, description="A TOTP code or an unused recovery code.")
+
+
 class SignupBody(Body):
     invite_token: str | None = None
     org: str | None = None
@@ -154,6 +183,8 @@ class OrgBody(Body):
     session_max_days: int | None = Field(None, ge=0, le=3650, description="0: no maximum age.")
     retention_days: int | None = Field(None, ge=0, le=36500, description="Erase messages older than this many "
                                        "days (0: keep for ever).")
+    require_two_factor: StrictBool | None = Field(
+        None, description="Turning it on signs out every member without 2FA (you need 2FA yourself first).")
 
 
 
@@ -185,3 +216,50 @@ class LegalHoldBody(Body):
     target_type: Literal["conversation", "user"]
     target_id: str = Field(max_length=32)
     reason: str = Field("", max_length=500)
+# --- single sign-on ----------------------------------------------------------------------
+
+
+class LdapSettingsBody(Body):
+    """``bind_password`` left out (or null) keeps the stored one."""
+
+    enabled: StrictBool = False
+    url: str = Field(max_length=500)
+    security: Literal["none", "starttls", "ldaps"] = "starttls"
+    bind_dn: str = Field("", max_length=1000)
+    bind_password: str | None = Field(None, max_length=1000)
+    user_base_dn: str = Field(max_length=1000)
+    user_filter: str = Field("(objectClass=inetOrgPerson)", max_length=1000)
+    login_attribute: str = Field("uid", max_length=64)
+    email_attribute: str = Field("mail", max_length=64)
+    name_attribute: str = Field("cn", max_length=64)
+    access_group_dn: str = Field("", max_length=1000)
+    admin_group_dn: str = Field("", max_length=1000)
+    sync_interval_minutes: int = Field(60, ge=5, le=10080)
+
+
+class OidcSettingsBody(Body):
+    """``client_secret`` left out (or null) keeps the stored one."""
+
+    enabled: StrictBool = False
+    issuer: str = Field(max_length=500)
+    client_id: str = Field(max_length=500)
+    client_secret: str | None = Field(None, max_length=1000)
+    display_name: str = Field("", max_length=100)
+    allowed_domains: list[str] = Field(default_factory=list, max_length=50)
+    auto_create: StrictBool = True
+
+
+class SsoPolicyBody(Body):
+    sso_required: StrictBool
+
+
+class OidcStartBody(Body):
+    org: str = Field(max_length=64)
+    binding: str = Field(min_length=32, max_length=128, description="A random secret the browser keeps until "
+                         "/auth/oidc/finish: only the browser that started may finish.")
+
+
+class OidcFinishBody(Body):
+    state: str = Field(max_length=128)
+    binding: str = Field(max_length=128)
+    device_name: str = Field("", max_length=200)

@@ -21,6 +21,21 @@ class ApiError(Exception):
         self.details = details or {}
 
 
+class SecondFactorRequired(Exception):
+    """The password was right, but the sign-in needs one more step (no token yet).
+
+    ``step`` is ``second_factor_required`` (call ``RestApi.complete_login`` with a TOTP or recovery
+    code) or ``enrolment_required`` (the organisation requires 2FA: ``enrol_at_sign_in`` then
+    ``confirm_enrolment_at_sign_in``); ``challenge`` is the opaque, short-lived ticket for it.
+    """
+
+    def __init__(self, answer: Json) -> None:
+        super().__init__(f"sign-in needs another step: {answer['status']}")
+        self.step: str = answer["status"]
+        self.challenge: str = answer["challenge"]
+        self.expires_at: str = answer["expires_at"]
+
+
 class RestApi:
     def __init__(self, base_url: str, token: str | None = None, *, timeout: float = 30.0) -> None:
         self.base_url = base_url.rstrip("/")
@@ -46,11 +61,52 @@ class RestApi:
 
     # --- account -----------------------------------------------------------------
 
-    async def login(self, login: str, password: str, org: str | None = None, device_name: str = "python-sdk") -> Json:
-        session: Json = await self.request("POST", "/auth/login", {"login": login, "password": password, "org": org,
-                                                                   "device_name": device_name})
+    async def login(self, login: str, password: str, org: str | None = None, device_name: str = "python-sdk",
+                    code: str | None = None) -> Json:
+        """Sign in; with 2FA on, ``code`` (TOTP or recovery code) completes it in the same call, and without
+        it ``SecondFactorRequired`` carries the challenge for ``complete_login``."""
+        answer: Json = await self.request("POST", "/auth/login", {"login": login, "password": password, "org": org,
+                                                                  "device_name": device_name})
+        if "challenge" in answer:
+            if code is None or answer["status"] != "second_factor_required":
+                raise SecondFactorRequired(answer)
+            return await self.complete_login(answer["challenge"], code, device_name)
+        self.token = answer["token"]
+        return answer
+
+    async def complete_login(self, challenge: str, code: str, device_name: str = "python-sdk") -> Json:
+        session: Json = await self.request("POST", "/auth/login/second-factor",
+                                           {"challenge": challenge, "code": code, "device_name": device_name})
         self.token = session["token"]
         return session
+
+    async def enrol_at_sign_in(self, challenge: str) -> Json:
+        """The organisation requires 2FA: a new TOTP secret (``secret``, ``otpauth_uri``, ``qr_svg``)."""
+        return await self.request("POST", "/auth/two-factor/enrol", {"challenge": challenge})  # type: ignore
+
+    async def confirm_enrolment_at_sign_in(self, challenge: str, code: str, device_name: str = "python-sdk") -> Json:
+        """Answers ``{"session", "recovery_codes"}``; the session's token is kept."""
+        answer: Json = await self.request("POST", "/auth/two-factor/enrol/confirm",
+                                          {"challenge": challenge, "code": code, "device_name": device_name})
+        self.token = answer["session"]["token"]
+        return answer
+
+    async def two_factor(self) -> Json:
+        return await self.request("GET", "/me/two-factor")  # type: ignore[no-any-return]
+
+    async def begin_totp(self) -> Json:
+        return await self.request("POST", "/me/two-factor/totp")  # type: ignore[no-any-return]
+
+    async def confirm_totp(self, code: str) -> list[str]:
+        """Turns 2FA on; answers the recovery codes (shown only once)."""
+        return (await self.request("POST", "/me/two-factor/totp/confirm", {"code": code}))["recovery_codes"]  # type: ignore
+
+    async def regenerate_recovery_codes(self, password: str) -> list[str]:
+        answer = await self.request("POST", "/me/two-factor/recovery-codes", {"password": password})
+        return answer["recovery_codes"]  # type: ignore[no-any-return]
+
+    async def disable_two_factor(self, password: str, code: str) -> None:
+        await self.request("POST", "/me/two-factor/disable", {"password": password, "code": code})
 
     async def signup(self, **fields: Any) -> Json:
         session: Json = await self.request("POST", "/auth/signup", fields)

@@ -36,6 +36,11 @@ AUTH_SIGNUP_REQUESTED = "auth.signup_requested"
 AUTH_EMAIL_CONFIRMED = "auth.email_confirmed"
 AUTH_PASSWORD_CHANGED = "auth.password_changed"
 AUTH_PASSWORD_RESET = "auth.password_reset"
+AUTH_TOTP_ENABLED = "auth.totp_enabled"
+AUTH_TOTP_DISABLED = "auth.totp_disabled"
+AUTH_RECOVERY_CODES_REGENERATED = "auth.recovery_codes_regenerated"
+AUTH_RECOVERY_CODE_USED = "auth.recovery_code_used"
+AUTH_TWO_FACTOR_RESET = "auth.two_factor_reset"
 DEVICE_REVOKED = "device.revoked"
 USER_CREATED = "user.created"
 USER_DISABLED = "user.disabled"
@@ -55,6 +60,11 @@ LEGAL_HOLD_RELEASED = "legal_hold.released"
 RETENTION_APPLIED = "retention.applied"
 EXPORT_CONVERSATION = "export.conversation"
 EXPORT_USER = "export.user"
+# Single sign-on (``services/sso*.py``, ``services/directory_sync.py``).
+SSO_SETTINGS_CHANGED = "sso.settings_changed"
+SSO_IDENTITY_LINKED = "sso.identity_linked"
+SSO_DIRECTORY_SYNCED = "sso.directory_synced"
+SSO_LOGIN_FAILED = "sso.login_failed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,6 +53,8 @@ class User(Shape):
     # Left out (not null) for everyone but the user and admins, as the API has always answered.
     email: Annotated[str | None | msgspec.UnsetType, msgspec.Meta(description="Only to the user and to admins.")] = (
         msgspec.UNSET)
+    two_factor: Annotated[bool | msgspec.UnsetType, msgspec.Meta(
+        description="Two-factor authentication is on; only in the admin user list (GET /admin/users).")] = msgspec.UNSET
 
 
 class Device(Shape):
@@ -77,6 +79,8 @@ class Org(Shape):
     retention_days: Annotated[int, msgspec.Meta(
         description="Messages older than this many days are erased (0: kept for ever); conversations may "
                     "set their own, legal holds keep what they cover.")] = 0
+    require_two_factor: Annotated[bool, msgspec.Meta(
+        description="Every member signs in with a second factor; members without one enrol at sign-in.")] = False
 
 
 class Session(Shape):
@@ -84,6 +88,44 @@ class Session(Shape):
     device: Device
     user: User
     org: Org
+
+
+class LoginChallenge(Shape):
+    """The right password, but the account needs one more step before it gets a session (202)."""
+
+    status: Annotated[Literal["second_factor_required", "enrolment_required"], msgspec.Meta(
+        description="second_factor_required: send a code to POST /auth/login/second-factor; enrolment_required: "
+                    "the organisation requires 2FA, enrol with POST /auth/two-factor/enrol.")]
+    challenge: Annotated[str, msgspec.Meta(description="Opaque, single use; give it to the next call.")]
+    expires_at: Annotated[str, msgspec.Meta(description="When the challenge stops working (5 or 15 minutes).")]
+
+
+class TotpEnrolment(Shape):
+    """A new TOTP secret to add to an authenticator app; 2FA is on only once a code from it is confirmed."""
+
+    secret: Annotated[str, msgspec.Meta(description="Base32, for typing into the app by hand.")]
+    otpauth_uri: Annotated[str, msgspec.Meta(description="The otpauth:// link the QR code carries.")]
+    qr_svg: Annotated[str, msgspec.Meta(description="The QR code of otpauth_uri, as an SVG document.")]
+
+
+class RecoveryCodes(Shape):
+    """Single-use codes for signing in without the phone; shown only in this answer (stored hashed)."""
+
+    recovery_codes: list[str]
+
+
+class EnrolledSession(Shape):
+    """Enrolment completed at sign-in: the session, and the recovery codes (shown only here)."""
+
+    session: Session
+    recovery_codes: list[str]
+
+
+class TwoFactorStatus(Shape):
+    totp_enabled: bool
+    enabled_at: Timestamp
+    recovery_codes_left: Annotated[int, msgspec.Meta(ge=0)]
+    required_by_org: bool
 
 
 class SignupPending(Shape):
@@ -342,6 +384,83 @@ class UserExport(Shape):
     user: User
     devices: list[Device]
     messages: list[Message]
+# --- single sign-on (docs/security.md "Single sign-on") ------------------------------------------
+
+
+class SyncSummary(Shape):
+    """What one directory sync did."""
+
+    at: Timestamp
+    directory_entries: Annotated[int, msgspec.Meta(description="Entries the user filter matched.")]
+    checked: Annotated[int, msgspec.Meta(description="Accounts linked to the directory that were compared.")]
+    updated: Annotated[int, msgspec.Meta(description="Accounts whose name, e-mail or role changed.")]
+    disabled: Annotated[int, msgspec.Meta(description="Accounts disabled (devices revoked): gone from the "
+                                          "directory or its access group.")]
+    enabled: Annotated[int, msgspec.Meta(description="Accounts the sync had disabled that are back.")]
+
+
+class LdapSettings(Shape):
+    """An organisation's LDAP directory; the bind password is never returned (``has_bind_password``)."""
+
+    enabled: bool
+    url: str
+    security: Annotated[str, msgspec.Meta(description="none, starttls or ldaps.")]
+    bind_dn: str
+    has_bind_password: bool
+    user_base_dn: str
+    user_filter: str
+    login_attribute: str
+    email_attribute: str
+    name_attribute: str
+    access_group_dn: Annotated[str, msgspec.Meta(description="Only its members may sign in (empty: everyone).")]
+    admin_group_dn: Annotated[str, msgspec.Meta(description="Its members are organisation admins (empty: the "
+                                                "directory does not decide roles).")]
+    sync_interval_minutes: int
+    last_sync_at: Timestamp
+    last_sync: SyncSummary | None
+
+
+class OidcSettings(Shape):
+    """An organisation's OpenID Connect provider; the client secret is never returned (``has_client_secret``)."""
+
+    enabled: bool
+    issuer: str
+    client_id: str
+    has_client_secret: bool
+    display_name: Annotated[str, msgspec.Meta(description='Shown on the button: "Sign in with <display_name>".')]
+    allowed_domains: Annotated[list[str], msgspec.Meta(description="E-mail domains that may sign in (empty: any).")]
+    auto_create: Annotated[bool, msgspec.Meta(description="Create an account at a first sign-in (else only "
+                                              "existing accounts, matched by e-mail, may sign in).")]
+
+
+class SsoSettings(Shape):
+    ldap: LdapSettings | None
+    oidc: OidcSettings | None
+    sso_required: Annotated[bool, msgspec.Meta(description="Members must use single sign-on; admins keep "
+                                               "their password.")]
+    redirect_uri: Annotated[str | None, msgspec.Meta(
+        description="The redirect URI to register with the provider (null: AXON_PUBLIC_URL is not set).")]
+
+
+class LdapTestResult(Shape):
+    ok: bool
+    users: Annotated[int, msgspec.Meta(description="Entries the user filter matches.")]
+    sample: Annotated[list[str], msgspec.Meta(description="A few of their logins.")]
+    message: Annotated[str, msgspec.Meta(description="Why the test failed (empty when ok).")]
+
+
+class SignInOptions(Shape):
+    """How people of an organisation sign in (public: for the sign-in page)."""
+
+    org: str
+    org_name: str
+    ldap: Annotated[bool, msgspec.Meta(description="Passwords are checked by the organisation's directory.")]
+    oidc: Annotated[str | None, msgspec.Meta(description="The OpenID Connect provider's name, or null.")]
+    sso_required: bool
+
+
+class OidcStart(Shape):
+    authorization_url: Annotated[str, msgspec.Meta(description="Send the browser here.")]
 
 
 SHAPES: tuple[Any, ...] = (
@@ -349,4 +468,6 @@ SHAPES: tuple[Any, ...] = (
     Member, Reaction, Message, SendResult, MessagePage, Thread, Receipts, EventPage, UserEventPage, UserPage,
     ReadMarker, Health, ActivityDay, Event, UserEventFrame, Preferences, Draft, AuditEntry, AuditPage,
     LegalHold, ConversationRetention, ExportedMember, ConversationExport, UserExport,
+    SyncSummary, LdapSettings, OidcSettings, SsoSettings, LdapTestResult, SignInOptions, OidcStart,
+    LoginChallenge, TotpEnrolment, RecoveryCodes, EnrolledSession, TwoFactorStatus,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
@@ -26,6 +26,7 @@ from .mails import CONFIRMATION_HOURS, signup_confirmation
 from .passwords import Passwords, token_hash
 from .people import NewUser, People, revoke_devices
 from .ports import Mailer, MailFailed
+from .two_factor import CodeLimits, TwoFactor
 from .views import device_view, org_view, user_view
 
 Row = dict[str, Any]
@@ -40,10 +41,22 @@ class LoginLimits:
     per_address_burst: float = 30
 
 
+class DirectoryLogin(Protocol):
+    """Single sign-on's part in password logins (``services/sso_login.SsoLogin``)."""
+
+    async def directory_login(self, org_id: str | None, login: str, password: str, address: str) -> Row | None: ...
+
+    async def password_allowed(self, user: Row) -> bool: ...
+
+
 class Auth:
+    sso: DirectoryLogin | None = None  # set by the composition root
+
     def __init__(self, core: Core, passwords: Passwords, people: People, limits: LoginLimits,
-                 mailer: Mailer | None = None, public_url: str | None = None) -> None:
+                 mailer: Mailer | None = None, public_url: str | None = None,
+                 two_factor: TwoFactor | None = None) -> None:
         self.core = core
+        self.two_factor = two_factor or TwoFactor(core, passwords, CodeLimits())
         self.passwords = passwords
         self.people = people
         self.mailer = mailer
@@ -60,6 +73,10 @@ class Auth:
         limited per client address, and failures per resolved account (whichever spelling was typed:
         username, e-mail, with or without the organisation); while an account is locked even the right
         password is refused, and the answer says so.
+
+        With the right password for an account that has a second factor (or must enrol one, by its
+        organisation's policy), the answer is a short-lived challenge instead of a session: see
+        ``complete_second_factor`` and ``complete_enrolment``.
         """
         if not isinstance(login, str) or not login.strip() or not isinstance(password, str):
             raise ValidationFailed("login and password are required.", field="login")
@@ -75,20 +92,64 @@ class Auth:
                 wait = math.ceil(decision.retry_after)
                 raise RateLimited(f"Too many failed attempts for this account: wait {wait} s. Until then every"
                                   " password is refused, the right one too.", retry_after=decision.retry_after)
+        if self.sso is not None:
+            directory_user = await self.sso.directory_login(org_id, login, password, address)
+            if directory_user is not None:  # the directory password is the first factor: 2FA still applies
+                return await self._signed_in(directory_user, device_name, "ldap", address)
         matches = [u for u in candidates if await self.passwords.verify(u["password_hash"], password)]
         if not candidates:
             await self.passwords.verify(None, password)  # as long as a real check: no timing difference
         enabled = [u for u in matches if not u["disabled"]]
-        if not enabled:
+        # With single sign-on required, a member's password is refused like a wrong one (no oracle);
+        # admins keep theirs as the break-glass way in.
+        allowed = [u for u in enabled if self.sso is None or await self.sso.password_allowed(u)]
+        if not allowed:
             for key in account_keys:
                 self._per_account.check(key, now)
-            await self._login_failed(matches or candidates, org_id, login, address,
-                                     "account_disabled" if matches else "invalid_credentials")
+            reason = "sso_required" if enabled else "account_disabled" if matches else "invalid_credentials"
+            await self._login_failed(matches or candidates, org_id, login, address, reason)
             raise Unauthenticated("Wrong login or password.", code="invalid_credentials")
+        enabled = allowed
         if len(enabled) > 1:
             raise ValidationFailed("This login and password belong to accounts in several organisations: give org.",
                                    field="org")
-        return await self._new_session(enabled[0], device_name, "password", address)
+        return await self._signed_in(enabled[0], device_name, "password", address)
+
+    async def _signed_in(self, user: Row, device_name: str, method: str, address: str | None = None) -> Row:
+        """A session, or the challenge of the step the account still needs (second factor, enrolment)."""
+        step = (await self.two_factor.state(user["id"], user["org_id"])).next_step
+        if step is not None:
+            return await self.two_factor.new_challenge(user["id"], step)
+        return await self._new_session(user, device_name, method, address)
+
+    async def complete_second_factor(self, challenge: str, code: str, device_name: str, address: str) -> Row:
+        """The second call of a 2FA sign-in: the challenge and a TOTP or recovery code give the session
+        (recorded as ``auth.login`` with method ``password+totp`` or ``password+recovery_code``)."""
+        user = await self._enabled_user(await self.two_factor.challenge_user(challenge, "second_factor_required"))
+        kind = await self.two_factor.check_code(user["id"], user["org_id"], code,
+                                                who=AuditActor(None, None, address), signed_in=False)
+        await self.two_factor.use_challenge(challenge)
+        return await self._new_session(user, device_name, f"password+{kind}", address)
+
+    async def begin_enrolment(self, challenge: str) -> Row:
+        """A member sent to enrolment by the organisation's policy gets a secret to scan."""
+        return await self.two_factor.begin_totp(await self.two_factor.challenge_user(challenge, "enrolment_required"))
+
+    async def complete_enrolment(self, challenge: str, code: str, device_name: str, address: str) -> Row:
+        """Enrolment confirmed with a valid code: the session, and the recovery codes (shown this once)."""
+        user_id = await self.two_factor.challenge_user(challenge, "enrolment_required")
+        user = await self._enabled_user(user_id)
+        codes = await self.two_factor.confirm_totp(user_id, code, signed_in=False,
+                                                  by=Actor(user_id, user["org_id"], "", OrgRole(user["org_role"])))
+        await self.two_factor.use_challenge(challenge)
+        session = await self._new_session(user, device_name, "password+totp", address)
+        return {"session": session, "recovery_codes": codes}
+
+    async def _enabled_user(self, user_id: str) -> Row:
+        user = await self.core.read(lambda c: accounts.get_user(c, user_id))
+        if user is None or user["disabled"]:
+            raise Unauthenticated("Wrong login or password.", code="invalid_credentials")
+        return user
 
     async def _login_failed(self, accounts_tried: list[Row], org_id: str | None, login: str, address: str,
                             reason: str) -> None:
@@ -115,6 +176,10 @@ class Auth:
         if not decision.allowed:
             raise RateLimited(f"{what}; wait {math.ceil(decision.retry_after)} s and try again.",
                               retry_after=decision.retry_after)
+
+    async def new_session(self, user: Row, device_name: str, method: str, address: str | None = None) -> Row:
+        """A device token for an account another way of signing in (``method``: "oidc") vouched for."""
+        return await self._new_session(user, device_name, method, address)
 
     async def _new_session(self, user: Row, device_name: str, method: str, address: str | None = None) -> Row:
         """A new device signed in as ``user``, recorded as ``auth.login`` (``method``: how they proved it)."""
@@ -155,7 +220,7 @@ class Auth:
                                                 via="invite")
         user = await self.core.read(lambda c: accounts.get_user(c, created.id))
         assert user is not None
-        return await self._new_session(user, body.get("device_name") or "", "signup", address)
+        return await self._signed_in(user, body.get("device_name") or "", "signup", address)
 
     def password_strength(self, password: str, address: str, *personal: str | None) -> PasswordStrength:
         """The strength meter's estimate (limited per address like logins: it costs a few milliseconds)."""
@@ -225,7 +290,7 @@ class Auth:
             via="email_confirmation")
         user = await self.core.read(lambda c: accounts.get_user(c, created.id))
         assert user is not None
-        return await self._new_session(user, device_name, "email_confirmation")
+        return await self._signed_in(user, device_name, "email_confirmation")
 
     async def authenticate(self, token: str | None) -> Actor:
         if not token:

@@ -23,7 +23,9 @@ class Passwords:
         return await asyncio.to_thread(self._hasher.hash, password)
 
     async def verify(self, stored_hash: str | None, password: str) -> bool:
-        return await asyncio.to_thread(self._verify, stored_hash or self._dummy, password, stored_hash is not None)
+        # No hash (an unknown account) or an empty one (an account that signs in only through single
+        # sign-on): checked against the dummy for the same cost, and never a match.
+        return await asyncio.to_thread(self._verify, stored_hash or self._dummy, password, bool(stored_hash))
 
     def _verify(self, stored_hash: str, password: str, real: bool) -> bool:
         try:

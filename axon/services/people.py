@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+import msgspec
+
 from ..domain import audit as actions
 from ..domain import policy
 from ..domain.accounts import (
@@ -27,6 +29,7 @@ from ..domain.model import Actor, OrgRole
 from ..domain.names import search_key, search_query
 from ..domain.retention import validate_org_retention
 from ..store import accounts
+from ..store import two_factor as second_factors
 from ..store.database import Conn
 from ..store.errors import DuplicateKey
 from ..store.tx import Tx
@@ -49,7 +52,7 @@ class NewUser:
     password_hash: str | None = None  # already hashed (a confirmed sign-up): ``password`` is not used
 
 
-def _insert_account(tx: Tx, row: Row) -> None:
+def insert_account(tx: Tx, row: Row) -> None:
     """Insert the account and, in the same write, make it a member of the organisation's
     default channels (an organisation's first admin first creates its #general)."""
     org_id, username, email = row["org_id"], row["username"], row["email"]
@@ -105,7 +108,7 @@ class People:
             accounts.insert_org(tx.conn, row)
             self.core.audit.record(tx, created)
             if first is not None and first_created is not None:
-                _insert_account(tx, first)
+                insert_account(tx, first)
                 self.core.audit.record(tx, first_created)
 
         await self.core.write(create)
@@ -119,7 +122,7 @@ class People:
 
     async def update_org(self, actor: Actor, name: str | None, signup_domains: list[str] | None,
                          session_idle_days: int | None = None, session_max_days: int | None = None,
-                         retention_days: int | None = None) -> Row:
+                         retention_days: int | None = None, require_two_factor: bool | None = None) -> Row:
         policy.check_org_admin(actor)
         values: Row = {}
         if retention_days is not None:
@@ -135,16 +138,22 @@ class People:
                 raise Conflict("Open sign-up confirms each address by e-mail: configure an SMTP server "
                                "(AXON_SMTP_HOST) and the public URL (AXON_PUBLIC_URL) first.",
                                code="email_not_configured", field="signup_domains")
+        if require_two_factor is not None:
+            values["require_two_factor"] = require_two_factor
         if values:
             changed = self.core.audit.event(actor, actions.ORG_POLICY_CHANGED, "org", actor.org_id)
 
-            def apply(tx: Tx) -> None:
+            def apply(tx: Tx) -> list[str]:
                 before = accounts.get_org(tx.conn, actor.org_id)
                 assert before is not None
+                signed_out = _sign_out_for_two_factor(tx, actor, before, values)
                 accounts.update_org(tx.conn, actor.org_id, values)
-                self.core.audit.record_all(tx, _org_changes(changed, before, values))
+                events = _org_changes(changed, before, values)
+                self.core.audit.record_all(tx, [_with_signed_out(e, signed_out) for e in events])
+                return signed_out
 
-            await self.core.write(apply)
+            for user_id in await self.core.write(apply):
+                self.core.tokens.forget_user(user_id)
         return await self.get_org(actor)
 
     async def resolve_org(self, slug: str) -> Row:
@@ -172,7 +181,7 @@ class People:
         def create(tx: Tx) -> None:
             if invite_id is not None and not accounts.use_invite(tx.conn, invite_id, tx.now_ms):
                 raise Gone(INVITE_GONE)
-            _insert_account(tx, row)
+            insert_account(tx, row)
             self.core.audit.record(tx, created)
 
         await self.core.write(create)
@@ -307,9 +316,11 @@ class People:
 
     async def admin_directory(self, actor: Actor, query: str, cursor: str | None,
                               limit: int) -> tuple[list[Row], str | None]:
-        """The directory as administrators see it (with e-mail addresses)."""
+        """The directory as administrators see it (with e-mail addresses, and who has 2FA on)."""
         policy.check_org_admin(actor)
-        return await self.directory(actor, query, cursor, limit)
+        items, next_cursor = await self.directory(actor, query, cursor, limit)
+        enrolled = await self.core.read(lambda c: second_factors.users_with_totp(c, [u.id for u in items]))
+        return [msgspec.structs.replace(u, two_factor=u.id in enrolled) for u in items], next_cursor
 
     async def directory(self, actor: Actor, query: str, cursor: str | None, limit: int) -> tuple[list[Row], str | None]:
         after = decode_directory_cursor(cursor)
@@ -371,6 +382,27 @@ class People:
         assert org is not None
         return {"org_name": org["name"], "org": org["slug"], "valid": invite_usable(row, self.core.clock.now_ms()),
                 "expires_at": invite_view(row).expires_at}
+
+
+def _sign_out_for_two_factor(tx: Tx, actor: Actor, before: Row, values: Row) -> list[str]:
+    """Requiring two-factor authentication signs out every member who has none (as Slack does): their
+    next sign-in sends them to enrolment, and until then they can do nothing. The admin who turns it
+    on must have it already, or they would sign themselves out. Answers the members signed out."""
+    if not values.get("require_two_factor") or before["require_two_factor"]:
+        return []
+    signed_out = second_factors.org_users_without_totp(tx.conn, actor.org_id)
+    if actor.user_id in signed_out:
+        raise Conflict("Turn on two-factor authentication for your own account first.",
+                       code="two_factor_enrol_first", field="require_two_factor")
+    for user_id in signed_out:
+        revoke_devices(tx, user_id)
+    return signed_out
+
+
+def _with_signed_out(event: AuditEvent, signed_out: list[str]) -> AuditEvent:
+    if event.details.get("setting") != "require_two_factor" or not signed_out:
+        return event
+    return replace(event, details={**event.details, "members_signed_out": len(signed_out)})
 
 
 def revoke_devices(tx: Tx, user_id: str, keep: str | None = None) -> list[str]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ..domain.sso import DirectoryUser, LdapConfig, OidcConfig
+
 
 class Signals(Protocol):
     """Ephemeral, unsequenced notices (typing, receipts, presence): published, never stored."""
@@ -74,3 +76,53 @@ class Mailer(Protocol):
 
     async def send(self, mail: OutgoingMail) -> None:
         """Hand ``mail`` to the SMTP server; raises ``MailFailed`` if that fails."""
+
+
+class DirectoryUnavailable(Exception):
+    """The directory or the identity provider could not be reached or refused the service account."""
+
+
+class SsoRejected(Exception):
+    """The identity provider's answer failed a check (state, nonce, signature, audience, expiry...).
+
+    ``code`` is the stable error code shown to the person signing in."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryReport:
+    """What "Test connection" found: how many entries the user filter matches, and a few logins."""
+
+    users: int
+    sample: list[str]
+
+
+class Directory(Protocol):
+    """An LDAP directory (``axon.identity.ldap_directory``). Raises ``DirectoryUnavailable``."""
+
+    async def test(self, config: LdapConfig, secret: str) -> DirectoryReport: ...
+
+    async def authenticate(self, config: LdapConfig, secret: str, login: str, password: str) -> DirectoryUser | None:
+        """The person whose entry ``login`` names, if ``password`` binds as that entry; else None."""
+        ...
+
+    async def people(self, config: LdapConfig, secret: str) -> list[DirectoryUser]:
+        """Every entry the user filter matches under the base DN (for the sync)."""
+        ...
+
+
+class IdentityProvider(Protocol):
+    """An OpenID Connect provider (``axon.identity.oidc_client``). Raises ``DirectoryUnavailable``
+    when it cannot be reached and ``SsoRejected`` when its answer fails a check."""
+
+    async def authorization_url(self, config: OidcConfig, redirect_uri: str, state: str, nonce: str,
+                                code_verifier: str) -> str: ...
+
+    async def sign_in(self, config: OidcConfig, secret: str, redirect_uri: str, code: str, code_verifier: str,
+                      nonce: str, now_s: int) -> tuple[DirectoryUser, bool]:
+        """Exchange the code and verify the ID token: the person, and whether their e-mail is verified."""
+        ...

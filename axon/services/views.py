@@ -58,6 +58,7 @@ def org_view(row: Row) -> Org:
         session_idle_days=int(row["session_idle_days"]),
         session_max_days=int(row["session_max_days"]),
         retention_days=int(row.get("retention_days") or 0),
+        require_two_factor=bool(row.get("require_two_factor")),
     )
 
 

@@ -49,6 +49,8 @@ orgs = Table(
     Column("general_channel_id", String(32)),
     # Messages older than this many days are erased by the retention job (null: kept for ever).
     Column("retention_days", Integer),
+    # Every member must sign in with a second factor (members without one enrol at sign-in).
+    Column("require_two_factor", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 users = Table(
@@ -380,4 +382,98 @@ job_leases = Table(
     Column("name", String(64), primary_key=True),
     Column("owner", String(32), nullable=False),
     Column("lease_until", BigInteger, nullable=False),
+)
+
+# Two-factor authentication (services/two_factor.py): one row per user who began enrolling.
+# ``totp_secret`` is set once enrolment is confirmed by a valid code (``pending_secret`` until
+# then); ``totp_last_step`` is the last 30-second step a code was accepted for (no replay).
+two_factor = Table(
+    "two_factor",
+    metadata,
+    Column("user_id", String(32), ForeignKey("users.id"), primary_key=True),
+    Column("totp_secret", String(64)),
+    Column("pending_secret", String(64)),
+    Column("enabled_at", BigInteger),
+    Column("totp_last_step", BigInteger),
+)
+
+# Single-use recovery codes, stored as SHA-256 of the normalised code (50 random bits each).
+recovery_codes = Table(
+    "recovery_codes",
+    metadata,
+    Column("user_id", String(32), ForeignKey("users.id"), primary_key=True),
+    Column("code_hash", String(64), primary_key=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("used_at", BigInteger),
+)
+
+# A right password waiting for its second factor (or for enrolment, when the organisation requires
+# it): the client holds the challenge, the server only its hash. Single use, a few minutes.
+login_challenges = Table(
+    "login_challenges",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", String(32), ForeignKey("users.id"), nullable=False, index=True),
+    Column("purpose", String(32), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False, index=True),
+)
+
+# --- single sign-on: LDAP and OpenID Connect (services/sso.py) ------------------------------
+
+# One row per organisation and kind ("ldap" or "oidc"). ``config`` is the JSON of the settings an
+# admin sees; ``secret`` (the LDAP bind password, the OIDC client secret) is never returned by the API.
+# The LDAP row also carries the directory sync's lease (one node syncs at a time) and its last result.
+sso_providers = Table(
+    "sso_providers",
+    metadata,
+    Column("org_id", String(32), ForeignKey("orgs.id"), primary_key=True),
+    Column("kind", String(8), primary_key=True),
+    Column("enabled", Boolean, nullable=False, default=False),
+    Column("config", Text, nullable=False),
+    Column("secret", Text, nullable=False, default=""),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("sync_lease_node", String(64)),
+    Column("sync_lease_until", BigInteger),
+    Column("last_sync_at", BigInteger),
+    Column("last_sync_result", Text),
+)
+
+# Which directory entry or provider subject an account is: the link survives renames and e-mail changes.
+# ``disabled_by_sync`` marks accounts the directory sync disabled, so that it (and only it) re-enables them.
+sso_identities = Table(
+    "sso_identities",
+    metadata,
+    Column("org_id", String(32), ForeignKey("orgs.id"), primary_key=True),
+    Column("kind", String(8), primary_key=True),
+    Column("subject", String(512), primary_key=True),
+    Column("user_id", String(32), ForeignKey("users.id"), nullable=False, index=True),
+    Column("disabled_by_sync", Boolean, nullable=False, default=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+# Whether members must sign in through the organisation's single sign-on (admins keep their password).
+sign_in_policies = Table(
+    "sign_in_policies",
+    metadata,
+    Column("org_id", String(32), ForeignKey("orgs.id"), primary_key=True),
+    Column("sso_required", Boolean, nullable=False, default=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+# OpenID Connect sign-ins under way: created when the browser leaves for the provider, completed by the
+# callback (``user_id`` or ``error``), taken once by the browser that started it (``binding_hash``).
+# Kept in the database so the callback may reach any node.
+oidc_logins = Table(
+    "oidc_logins",
+    metadata,
+    Column("state", String(64), primary_key=True),
+    Column("org_id", String(32), ForeignKey("orgs.id"), nullable=False),
+    Column("nonce", String(64), nullable=False),
+    Column("code_verifier", String(128), nullable=False),
+    Column("binding_hash", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False, index=True),
+    Column("user_id", String(32)),
+    Column("error", String(64)),
 )

@@ -18,7 +18,7 @@ window.addEventListener("hashchange", () => {
 
 const root = document.getElementById("app");
 const session = prefs.session();
-const SIGNED_OUT_ROUTES = new Set(["invite", "signup", "confirm"]);
+const SIGNED_OUT_ROUTES = new Set(["invite", "signup", "confirm", "sso", "sso-failed"]);
 if (session && session.token && !SIGNED_OUT_ROUTES.has(state.route.name)) startApp(root, session);
 else showSignedOut(root);
 

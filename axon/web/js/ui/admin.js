@@ -1,6 +1,6 @@
 // Administration (organisation admins only): users, invite links, the organisation (its name and
-// default channels), its activity, its audit log (admin-audit.js), retention, legal holds and
-// compliance exports (admin-compliance.js).
+// default channels), sign-in (LDAP, OpenID Connect: admin-signin.js), its activity, its audit log
+// (admin-audit.js), retention, legal holds and compliance exports (admin-compliance.js).
 
 import { api } from "../core/engine.js";
 import { clampQuery, listOf, seg } from "../core/api.js";
@@ -10,11 +10,13 @@ import { h, clear, debounce } from "./dom.js";
 import { icon } from "./icons.js";
 import { confirmAction, promptText, toast } from "./dialogs.js";
 import { href } from "./router.js";
+import { passwordMeter } from "./password_meter.js";
+import { signInPage } from "./admin-signin.js";
 import { auditPage } from "./admin-audit.js";
 import { compliancePage } from "./admin-compliance.js";
 
-const PAGES = { users: usersPage, invites: invitesPage, org: orgPage, activity: activityPage, audit: auditPage,
-  compliance: compliancePage };
+const PAGES = { users: usersPage, invites: invitesPage, org: orgPage, signin: signInPage, activity: activityPage,
+  audit: auditPage, compliance: compliancePage };
 
 export function mountAdmin(el, tab) {
   if (state.session.user.role !== "admin") {
@@ -79,7 +81,7 @@ function usersPage(body) {
   body.append(createUserForm(reload), h("section", { class: "card" },
     h("div", { class: "card-head" }, h("h3", null, t("admin.users")), search),
     h("div", { class: "table-scroll" }, h("table", { class: "grid", "data-testid": "admin-users" },
-      h("thead", null, h("tr", null, ["admin.name", "admin.username", "admin.role", "admin.status", ""].map((k) => h("th", null, k ? t(k) : "")))),
+      h("thead", null, h("tr", null, ["admin.name", "admin.username", "admin.role", "admin.status", "admin.two_factor", ""].map((k) => h("th", null, k ? t(k) : "")))),
       table)),
     empty, h("div", { class: "load-more" }, more)));
   reload();
@@ -93,8 +95,9 @@ function createUserForm(reload) {
     email: h("input", { type: "email", "data-testid": "new-email" }),
   };
   const admin = h("input", { type: "checkbox", "data-testid": "new-admin" });
+  const meter = passwordMeter(fields.password, () => ({ username: fields.username.value, display_name: fields.display_name.value, email: fields.email.value }));
   const form = h("form", { class: "create-user-form", "data-testid": "create-user-form" },
-    Object.entries(fields).map(([k, input]) => h("label", { class: "field" }, h("span", { class: "field-label" }, t(`admin.${k}`)), input)),
+    Object.entries(fields).map(([k, input]) => h("label", { class: "field" }, h("span", { class: "field-label" }, t(`admin.${k}`)), input, k === "password" ? meter : null)),
     h("div", { class: "form-actions" },
       h("label", { class: "check" }, admin, t("admin.make_admin")),
       h("button", { type: "submit", class: "btn primary", "data-testid": "create-user" }, t("admin.create_user"))));
@@ -123,14 +126,15 @@ function userRow(u) {
   const change = async (patch) => {
     try {
       const updated = await api.patch(`/admin/users/${seg(u.id)}`, patch);
-      row.replaceWith(userRow(updated));
+      row.replaceWith(userRow({ ...updated, two_factor: u.two_factor })); // PATCH answers the profile only
       if (updated.id === state.session.user.id) refreshMe(updated);
     } catch (err) {
       fail(err);
     }
   };
   const reset = async () => {
-    const password = await promptText(t("admin.reset_password_for", { name: u.username }));
+    const password = await promptText(t("admin.reset_password_for", { name: u.username }), "",
+      { password: () => ({ username: u.username, display_name: u.display_name, email: u.email }) });
     if (!password) return;
     try {
       await api.post(`/admin/users/${seg(u.id)}/password`, { password });
@@ -152,13 +156,29 @@ function userRow(u) {
     h("td", null, `@${u.username}`),
     h("td", { "data-testid": "user-role" }, t(`role.org_${u.role}`)),
     h("td", null, u.disabled ? h("span", { class: "tag danger" }, t("admin.disabled")) : t("admin.active")),
+    h("td", { "data-testid": "user-2fa", "data-enabled": String(Boolean(u.two_factor)) },
+      u.two_factor ? h("span", { class: "tag ok" }, t("twofa.on")) : h("span", { class: "dim" }, t("twofa.off"))),
     h("td", { class: "actions" },
       h("button", { class: "btn small", "data-testid": "toggle-user", onclick: () => change({ disabled: !u.disabled }), ...labelled(u.disabled ? "admin.enable" : "admin.disable") }, u.disabled ? t("admin.enable") : t("admin.disable")),
       h("button", { class: "btn small", "data-testid": "toggle-role", onclick: () => change({ role: promote }), ...labelled(roleAction) }, t(roleAction)),
-      h("button", { class: "btn small", onclick: reset, ...labelled("admin.reset_password") }, t("admin.reset_password")),
+      h("button", { class: "btn small", "data-testid": "reset-password", onclick: reset, ...labelled("admin.reset_password") }, t("admin.reset_password")),
+      u.two_factor && h("button", { class: "btn small", "data-testid": "reset-2fa", onclick: () => resetTwoFactor(u), ...labelled("admin.reset_2fa") }, t("admin.reset_2fa")),
       h("button", { class: "btn small", onclick: showDevices, ...labelled("admin.devices") }, t("admin.devices")),
       devices));
   return row;
+}
+
+/** Lost phone: remove the member's second factors; every device of theirs is signed out. */
+async function resetTwoFactor(user) {
+  if (!(await confirmAction(t("admin.reset_2fa_confirm", { name: user.display_name })))) return;
+  try {
+    await api.del(`/admin/users/${seg(user.id)}/two-factor`);
+    toast(t("admin.reset_2fa_done", { name: user.display_name }));
+    const row = document.querySelector(`tr[data-user-id="${CSS.escape(user.id)}"]`);
+    if (row) row.replaceWith(userRow({ ...user, two_factor: false }));
+  } catch (err) {
+    fail(err);
+  }
 }
 
 /** My own role changed (an admin who demotes themselves leaves the admin pages). */
@@ -261,7 +281,29 @@ async function copy(field) {
 // ----- organisation: its name and default channels ----------------------------------
 
 function orgPage(body) {
-  body.append(orgNameCard(), defaultChannelsCard());
+  body.append(orgNameCard(), securityCard(), defaultChannelsCard());
+}
+
+// Requiring 2FA signs out every member without it; their next sign-in sends them to enrolment.
+function securityCard() {
+  const org = state.session.org || {};
+  const required = h("input", { type: "checkbox", checked: Boolean(org.require_two_factor), "data-testid": "require-2fa" });
+  const save = h("button", { type: "button", class: "btn primary", "data-testid": "require-2fa-save" }, t("action.save"));
+  save.addEventListener("click", async () => {
+    if (required.checked && !(state.session.org || {}).require_two_factor && !(await confirmAction(t("admin.require_2fa_confirm")))) return;
+    try {
+      const updated = await api.patch("/admin/org", { require_two_factor: required.checked });
+      state.session.org = updated;
+      emit("session");
+      toast(t(updated.require_two_factor ? "admin.require_2fa_on" : "admin.require_2fa_off"));
+    } catch (err) {
+      required.checked = Boolean((state.session.org || {}).require_two_factor);
+      fail(err);
+    }
+  });
+  return h("section", { class: "card", "data-testid": "org-security" }, h("h3", null, t("admin.security")),
+    h("label", { class: "check" }, required, t("admin.require_2fa")),
+    h("p", { class: "dim" }, t("admin.require_2fa_help")), h("div", { class: "form-actions" }, save));
 }
 
 function orgNameCard() {

@@ -7,6 +7,7 @@ import { h, debounce } from "./dom.js";
 import { icon } from "./icons.js";
 import { avatar } from "./avatar.js";
 import { userName } from "./names.js";
+import { passwordMeter } from "./password_meter.js";
 
 /**
  * A dialog. Modal by default (the page behind is inert). `modeless` is for light, transient
@@ -98,17 +99,20 @@ export function confirmAction(text) {
   });
 }
 
-export function promptText(title, value = "", { allowEmpty = false } = {}) {
+/** Ask for a text; `password` (the account's own words, a function) asks for a new password, with the strength meter. */
+export function promptText(title, value = "", { allowEmpty = false, password = null } = {}) {
   return new Promise((resolve) => {
     let answer = null;
-    const input = h("input", { type: "text", value, "data-testid": "prompt-input" });
-    const form = h("form", { class: "stack" }, input,
+    const input = h("input", password
+      ? { type: "password", autocomplete: "new-password", minlength: 8, "data-testid": "prompt-input" }
+      : { type: "text", value, "data-testid": "prompt-input" });
+    const form = h("form", { class: "stack" }, input, password ? passwordMeter(input, password) : null,
       h("div", { class: "row end" },
         h("button", { type: "button", class: "btn", onclick: () => close() }, t("action.cancel")),
         h("button", { type: "submit", class: "btn primary", "data-testid": "prompt-ok" }, t("action.save"))));
     form.addEventListener("submit", (ev) => {
       ev.preventDefault();
-      const text = input.value.trim();
+      const text = password ? input.value : input.value.trim();
       if (!text && !allowEmpty) return;
       answer = text;
       close();

@@ -1,14 +1,20 @@
-// The signed-out screens: sign in; sign up through an invite link (#/invite/<token>) or with a work
-// e-mail address (#/signup), which mails a confirmation link (#/confirm/<token>).
+// The signed-out screens: sign in (with the organisation's single sign-on, #/login/<org>); sign up
+// through an invite link (#/invite/<token>) or with a work e-mail address (#/signup), which mails a
+// confirmation link (#/confirm/<token>); back from an OpenID Connect provider (#/sso/<state>). A right
+// password for an account with two-factor authentication (or one its organisation sends to enrolment)
+// answers a challenge: the card is replaced by the next step (two_factor.js).
 
 import { Api, seg } from "../core/api.js";
 import { LANGUAGES, errorText, formatDateTime, language, setLanguage, t } from "../core/i18n.js";
 import { on, state } from "../core/store.js";
 import { h, clear } from "./dom.js";
 import { passwordMeter } from "./password_meter.js";
+import { ssoCard, ssoChoices, ssoFailedCard } from "./sso-login.js";
+import { enrolAtSignInCard, secondFactorCard } from "./two_factor.js";
 
 const publicApi = new Api();
 let stopRoute = null;
+let currentCard = null; // the card shown, replaced by the next step of a two-factor sign-in
 
 export function mountSignedOut(root, reason, onSignedIn) {
   if (stopRoute) stopRoute();
@@ -17,10 +23,12 @@ export function mountSignedOut(root, reason, onSignedIn) {
     const page = h("main", { class: "auth-page" });
     root.append(page);
     const name = state.route.name;
-    const card = name === "invite" ? inviteCard(state.route.token, onSignedIn)
+    const card = currentCard = name === "invite" ? inviteCard(state.route.token, onSignedIn)
       : name === "signup" ? openSignupCard()
       : name === "confirm" ? confirmCard(state.route.token, onSignedIn)
-      : loginCard(reason, onSignedIn);
+      : name === "sso" ? ssoCard(state.route.state, deviceName(), (result) => finish(result, onSignedIn))
+      : name === "sso-failed" ? ssoFailedCard(state.route.code)
+      : loginCard(reason, onSignedIn, name === "login" ? state.route.org : "");
     page.append(h("div", { class: "auth-card" }, h("div", { class: "brand" }, h("img", { src: "icon.svg", alt: "", width: 40, height: 40 }), h("h1", null, "Axon")),
       card, languagePicker(draw)));
   };
@@ -44,6 +52,13 @@ function field(label, attrs) {
 }
 
 function finish(result, onSignedIn) {
+  if (result && result.challenge) {
+    const next = result.status === "enrolment_required" ? enrolAtSignInCard : secondFactorCard;
+    const card = next(result, publicApi, deviceName(), (session) => finish(session, onSignedIn));
+    currentCard.replaceWith(card);
+    currentCard = card;
+    return;
+  }
   if (stopRoute) stopRoute();
   stopRoute = null;
   onSignedIn(result);
@@ -55,14 +70,15 @@ function deviceName() {
   return `Web · ${browser}`;
 }
 
-function loginCard(reason, onSignedIn) {
+function loginCard(reason, onSignedIn, routeOrg) {
   const login = field("login.login", { type: "text", name: "username", autocomplete: "username", required: true, "data-testid": "login-user" });
   const password = field("login.password", { type: "password", name: "password", autocomplete: "current-password", required: true, "data-testid": "login-password" });
-  const org = field("login.org", { type: "text", name: "org", autocomplete: "organization", "data-testid": "login-org" });
+  const org = field("login.org", { type: "text", name: "org", autocomplete: "organization", value: routeOrg || null, "data-testid": "login-org" });
   const error = h("p", { class: "form-error", role: "alert", "data-testid": "login-error" }, reason ? t(`login.reason_${reason}`) : "");
   const submit = h("button", { type: "submit", class: "btn primary wide", "data-testid": "login-submit" }, t("login.submit"));
+  const sso = ssoChoices(org.input);
   const form = h("form", { class: "stack", "data-testid": "login-form" },
-    h("h2", null, t("login.title")), login.el, password.el,
+    h("h2", null, t("login.title")), sso, login.el, password.el,
     h("details", null, h("summary", null, t("login.org_optional")), org.el),
     error, submit, h("a", { href: "#/signup", class: "dim", "data-testid": "to-signup" }, t("signup.link")));
   form.addEventListener("submit", async (ev) => {
@@ -71,7 +87,8 @@ function loginCard(reason, onSignedIn) {
     error.textContent = "";
     try {
       const body = { login: login.input.value.trim(), password: password.input.value, device_name: deviceName() };
-      if (org.input.value.trim()) body.org = org.input.value.trim();
+      const orgSlug = org.input.value.trim() || sso.dataset.org || "";
+      if (orgSlug) body.org = orgSlug;
       finish(await publicApi.post("/auth/login", body), onSignedIn);
     } catch (err) {
       error.textContent = err.status === 401 ? t("login.bad_credentials") : errorText(err);

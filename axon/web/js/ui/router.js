@@ -1,6 +1,8 @@
 // Hash routes: #/c/<conv>, #/c/<conv>/thread/<message>, #/c/<conv>/members,
 // #/c/<conv>/pins, #/settings, #/admin, #/invite/<token>, #/signup, #/confirm/<token> (the link
-// of an open sign-up's confirmation mail), and #/ (home).
+// of an open sign-up's confirmation mail), #/login/<org> (an organisation's sign-in page, with its
+// single sign-on), #/sso/<state> and #/sso-failed/<code> (back from an OpenID Connect provider),
+// and #/ (home).
 
 export function parseRoute(hash) {
   const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
@@ -11,6 +13,9 @@ export function parseRoute(hash) {
   if (head === "invite" && id) return { name: "invite", token: id };
   if (head === "signup") return { name: "signup" };
   if (head === "confirm" && id) return { name: "confirm", token: id };
+  if (head === "login" && id) return { name: "login", org: id };
+  if (head === "sso" && id) return { name: "sso", state: id };
+  if (head === "sso-failed") return { name: "sso-failed", code: id || "sso_rejected" };
   return { name: "home" };
 }
 

@@ -38,7 +38,7 @@ function refreshOrg() {
 export function signedIn(container, result) {
   const session = { token: result.token, user: result.user, org: result.org || null, device_id: result.device.id };
   prefs.setSession(session);
-  if (["invite", "signup", "confirm"].includes(state.route.name)) {
+  if (["invite", "signup", "confirm", "sso", "login"].includes(state.route.name)) {
     history.replaceState(null, "", "#/");
     state.route = { name: "home" };
   }

@@ -1,4 +1,4 @@
-// Settings: profile, language, theme, notifications, devices, sign out.
+// Settings: profile, language, theme, notifications, password, security (2FA), devices, sign out.
 
 import { api } from "../core/engine.js";
 import { listOf, seg } from "../core/api.js";
@@ -13,6 +13,8 @@ import { signOut } from "./session.js";
 import { confirmAction, toast } from "./dialogs.js";
 import { openEmojiPicker } from "./emoji.js";
 import { chooseAvatar, removeAvatar } from "./avatar-editor.js";
+import { passwordMeter } from "./password_meter.js";
+import { securitySection } from "./settings_security.js";
 
 export function mountSettings(el) {
   const devices = h("ul", { class: "device-list", "data-testid": "device-list" });
@@ -24,6 +26,7 @@ export function mountSettings(el) {
     profileSection(stops),
     preferencesSection(),
     passwordSection(),
+    securitySection(),
     h("section", { class: "card" }, h("h3", null, t("settings.devices")), devices),
     h("section", { class: "card" },
       h("button", { class: "btn danger", "data-testid": "sign-out", onclick: () => signOut() }, t("settings.sign_out")))));
@@ -127,6 +130,7 @@ function passwordSection() {
   const form = h("form", { class: "form-grid" },
     h("label", null, t("settings.old_password"), old),
     h("label", null, t("settings.new_password"), fresh),
+    passwordMeter(fresh, () => personalWords(state.session.user)),
     h("button", { type: "submit", class: "btn", "data-testid": "change-password" }, t("settings.change_password")));
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
@@ -139,6 +143,10 @@ function passwordSection() {
     }
   });
   return h("section", { class: "card" }, h("h3", null, t("settings.password")), form);
+}
+
+function personalWords(user) {
+  return { username: user.username, display_name: user.display_name, email: user.email };
 }
 
 async function renderDevices(list) {
