@@ -28,6 +28,11 @@ $(TEST_STAMP): pyproject.toml tests/browser/package-lock.json $(STAMP)
 	@# Browser tests drive Debian's chromium (Playwright never downloads a browser here);
 	@# the CJK and emoji fonts make the screenshots show Chinese text and emoji.
 	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji; }
+	@# nginx in front of a node: the reverse-proxy configuration of deploy/nginx is tested for real (test_nginx.py
+	@# starts its own nginx; policy-rc.d keeps the package from starting the system one on port 80).
+	command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { apt-get update -qq && \
+	  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; rc=$$?; rm -f /usr/sbin/policy-rc.d; exit $$rc; }
 	@# OpenLDAP's server for the LDAP sign-in and directory sync tests (each test starts its own slapd;
 	@# policy-rc.d keeps the package from starting the system one).
 	command -v slapd >/dev/null || [ -x /usr/sbin/slapd ] || { apt-get update -qq && \

@@ -25,17 +25,21 @@ from .gateway.gateway import Gateway
 from .gateway.signals import BusSignals
 from .identity.ldap_directory import LdapDirectory
 from .identity.oidc_client import OidcClient
+from .keys import master as master_keys
+from .keys.master import LocalMasterKey
 from .mail.smtp import NoMailer, SmtpMailer
 from .services.activity import Activity, OrgActivityCounter
 from .services.audit import AnchorKeeper, AuditTrail
 from .services.audit_log import AuditLog
-from .services.auth import Auth, LoginLimits, RevokedDevices
+from .services.auth import Auth, LoginLimits
 from .services.avatars import Avatars
 from .services.compliance import ComplianceExport
 from .services.conversations import Conversations
 from .services.core import Core, Limits, TokenCache
 from .services.default_channels import DefaultChannels
+from .services.devices import Devices, RevokedDevices
 from .services.directory_sync import DirectorySync
+from .services.encryption import Encryption
 from .services.markers import Markers
 from .services.messages import Messages
 from .services.passwords import Passwords
@@ -54,6 +58,7 @@ from .store.audit_anchors import ANCHORS_FILE, append_anchors
 from .store.audit_keys import audit_key, older_keys
 from .store.database import Database, open_database
 from .store.private_files import write_secret
+from .store.sealing import Keyring
 from .store.writer import Committed, GroupCommitWriter
 
 log = logging.getLogger("axon")
@@ -94,6 +99,7 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     clock = clock or SystemClock()
     db = db or open_database(settings.effective_database_url, synchronous=settings.sqlite_synchronous,
                              pool_size=settings.db_pool_size)
+    keyring = db.keyring = Keyring(load_master_key(settings))
     bus = build_bus(settings, clock)
     spine = EventSpine()
     writer = GroupCommitWriter(db, clock, spine.after_commit, settings.group_commit_max_batch, spine.in_commit)
@@ -104,7 +110,8 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism)
     mailer = build_mailer(settings)
     people = People(core, passwords, can_confirm_email=mailer.configured and bool(settings.public_url))
-    auth = Auth(core, passwords, people, LoginLimits(
+    devices = Devices(core)
+    auth = Auth(core, passwords, people, devices, LoginLimits(
         settings.login_rate_per_account, settings.login_burst_per_account,
         settings.login_rate_per_address, settings.login_burst_per_address), mailer, settings.public_url,
         TwoFactor(core, passwords, CodeLimits(settings.two_factor_code_rate_per_account,
@@ -115,7 +122,7 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     markers = Markers(core)
     sync = Sync(core)
     gateway = Gateway(settings=settings, clock=clock, bus=bus, auth=auth, messages=messages, markers=markers,
-                      sync=sync, signals=signals, people=people)
+                      sync=sync, signals=signals, people=people, devices=devices)
     directory = LdapDirectory(settings.ldap_timeout, settings.ldap_ca_file)
     sso_settings = SsoSettings(core, directory, settings.public_url)
     sso_login = SsoLogin(core, sso_settings, directory, OidcClient(settings.ldap_timeout))
@@ -124,11 +131,18 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
                         Activity(core), spine, UserPreferences(core), Drafts(core),
                         default_channels=DefaultChannels(core), avatars=Avatars(core), audit_log=AuditLog(core),
                         retention=Retention(core, gateway.node_id, settings.retention_batch),
-                        compliance=ComplianceExport(core), sso_settings=sso_settings,
-                        sso_login=sso_login, directory_sync=DirectorySync(
-                            core, sso_settings, directory, gateway.node_id, settings.directory_sync_check_interval))
+                        compliance=ComplianceExport(core), devices=devices,
+                        sso_settings=sso_settings, sso_login=sso_login, directory_sync=DirectorySync(
+                            core, sso_settings, directory, gateway.node_id, settings.directory_sync_check_interval),
+                        encryption=Encryption(core, keyring, batch_rows=settings.reseal_batch_rows,
+                                              refresh_interval=settings.key_refresh_interval))
     register_consumers(services)
     return services
+
+
+def load_master_key(settings: Settings) -> LocalMasterKey:
+    key = settings.master_key.get_secret_value() if settings.master_key else None
+    return master_keys.load(key, settings.master_key_file, settings.data_dir)
 
 
 def register_consumers(services: Services) -> None:
@@ -188,6 +202,8 @@ class Runtime:
             writer = group.create_task(svc.core.writer.run(), name="axon-writer")
             background = [group.create_task(coro, name=f"axon-{name}") for name, coro in self._background()]
             try:
+                assert svc.encryption is not None
+                await svc.encryption.start()  # every data key unwrapped before anything is served
                 yield await bootstrap(svc)
             finally:
                 svc.gateway.close_all()
@@ -206,6 +222,8 @@ class Runtime:
             ("markers", svc.markers.run()), ("heartbeats", svc.gateway.run_heartbeats()), ("bus", svc.bus.run()),
             ("reconcile", svc.gateway.run_reconciliation()), ("signals", svc.gateway.run_signals()),
             ("revocations", svc.gateway.run_revocation_watch()), ("directory-sync", svc.directory_sync.run())]
+        if svc.encryption is not None:
+            jobs.append(("encryption", svc.encryption.run()))
         jobs += [(f"consumer-{r.consumer.name}", r.run()) for r in svc.durable]
         jobs.append(("audit-anchors", build_anchor_keeper(svc).run()))
         jobs.append(("retention", svc.retention.run(svc.settings.retention_interval)))

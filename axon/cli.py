@@ -25,10 +25,13 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 config_app = typer.Typer(help="Settings.", no_args_is_help=True)
 admin_app = typer.Typer(help="Organisations, users and devices.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+keys_app = typer.Typer(help="Encryption at rest: the master key and the organisations' data keys.",
+                       no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
 app.add_typer(admin_app, name="admin")
 app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
 console = Console()
 T = TypeVar("T")
 
@@ -48,6 +51,12 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on [env AXON_HOST].")] = None,
     port: Annotated[int | None, typer.Option(help="Port [env AXON_PORT].")] = None,
     data_dir: Annotated[Path | None, typer.Option(help="Data folder [env AXON_DATA_DIR].")] = None,
+    tls_cert: Annotated[Path | None, typer.Option(help="Serve HTTPS/WSS with this PEM certificate (chain) "
+                                                       "[env AXON_TLS_CERT].")] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="The certificate's PEM private key [env AXON_TLS_KEY].")] = None,
+    tls_self_signed: Annotated[bool | None, typer.Option(
+        "--tls-self-signed", help="Serve HTTPS/WSS with a self-signed certificate made (once) in the data folder; "
+        "prints its fingerprint [env AXON_TLS_SELF_SIGNED].")] = None,
 ) -> None:
     """Run pending migrations, then serve until SIGTERM/SIGINT (clean shutdown)."""
     import uvicorn
@@ -58,17 +67,26 @@ def serve(
     from .store.migrate import upgrade
     from .store.private_files import private_directory
 
-    settings = _settings(host=host, port=port, data_dir=data_dir)
+    settings = _settings(host=host, port=port, data_dir=data_dir, tls_cert=tls_cert, tls_key=tls_key,
+                         tls_self_signed=tls_self_signed)
     _require_free_address(settings.host, settings.port)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     private_directory(settings.data_dir)
+    certificate = _serving_certificate(settings)
     upgrade(settings.effective_database_url)
     asgi = composition.create(settings)
-    url = settings.public_url or f"http://{settings.host}:{settings.port}"
+    scheme = "https" if certificate else "http"
+    url = settings.public_url or f"{scheme}://{settings.host}:{settings.port}"
     print(f"Axon is serving at {url}  (database: {_masked_db(settings)})", flush=True)
+    if certificate:
+        print(f"TLS certificate {certificate.cert_file}\n  SHA-256 fingerprint {certificate.fingerprint}", flush=True)
     uvicorn.run(
         asgi,
+        # HTTPS and WSS on the same port: TLS wraps the connection below uvicorn's protocols, so the
+        # header deadline and the WebSocket fast path (api/fast_ws.py) work unchanged.
+        ssl_certfile=str(certificate.cert_file) if certificate else None,
+        ssl_keyfile=str(certificate.key_file) if certificate else None,
         host=settings.host,
         port=settings.port,
         log_level="warning" if settings.log_level == "info" else settings.log_level,
@@ -85,6 +103,27 @@ def serve(
         lifespan="on",
         backlog=4096,
     )
+
+
+def _serving_certificate(settings: Settings) -> Any:
+    """The certificate to serve with (``axon.tls.ServingCertificate``), or None for plain HTTP."""
+    from . import tls
+
+    if settings.tls_self_signed:
+        if settings.tls_cert or settings.tls_key:
+            typer.echo("Give either --tls-cert/--tls-key or --tls-self-signed, not both.", err=True)
+            raise typer.Exit(2)
+        return tls.self_signed_certificate(settings.data_dir, settings.host)
+    if bool(settings.tls_cert) != bool(settings.tls_key):
+        typer.echo("--tls-cert and --tls-key go together.", err=True)
+        raise typer.Exit(2)
+    if settings.tls_cert and settings.tls_key:
+        try:
+            return tls.given_certificate(settings.tls_cert, settings.tls_key)
+        except (OSError, ValueError) as exc:
+            typer.echo(f"Cannot read the TLS certificate {settings.tls_cert}: {exc}", err=True)
+            raise typer.Exit(2) from None
+    return None
 
 
 def _require_free_address(host: str, port: int) -> None:
@@ -153,6 +192,7 @@ def _with_services(fn: Callable[[Any], Awaitable[T]]) -> T:
         services = composition.build_services(settings)
         writer = asyncio.create_task(services.core.writer.run())
         try:
+            await services.encryption.start()
             return await fn(services)
         finally:
             services.core.writer.stop()
@@ -229,7 +269,8 @@ def create_user(
 
 @admin_app.command("disable-user")
 def disable_user(username: str, enable: Annotated[bool, typer.Option("--enable")] = False, org: OrgOpt = None) -> None:
-    """Disable a user (revoking every device) or, with --enable, enable them again."""
+    """Disable a user (offboarding: every device is revoked and ordered to wipe its local data; the content
+    stays) or, with --enable, enable them again (revoked devices stay revoked)."""
 
     async def run(s: Any) -> Any:
         actor = await _admin_actor(s, org)
@@ -289,12 +330,27 @@ def list_devices(username: str, org: OrgOpt = None) -> None:
 
     async def run(s: Any) -> Any:
         actor = await _admin_actor(s, org)
-        return await s.auth.list_devices(actor, await _user_id(s, actor, username))
+        return await s.devices.list(actor, await _user_id(s, actor, username))
 
-    table = Table("device", "name", "created", "last seen", "revoked")
+    table = Table("device", "name", "platform", "created", "last seen", "address", "status", "wipe ordered",
+                  "wiped")
     for d in _with_services(run):
-        table.add_row(d.id, d.name, d.created_at or "", d.last_seen_at or "", d.revoked_at or "")
+        table.add_row(d.id, d.name, d.platform, d.created_at or "", d.last_seen_at or "", d.last_address, d.status,
+                      d.wipe_requested_at or "", d.wiped_at or "")
     console.print(table)
+
+
+@admin_app.command("wipe-device")
+def wipe_device(username: str, device_id: str, org: OrgOpt = None) -> None:
+    """Order one of a user's devices to wipe its local data (it is revoked at once; running nodes tell it
+    within a second, or when it next connects)."""
+
+    async def run(s: Any) -> Any:
+        actor = await _admin_actor(s, org)
+        return await s.devices.order_wipe(actor, device_id, await _user_id(s, actor, username))
+
+    device = _with_services(run)
+    console.print(f"Device {device.id} is ordered to wipe its data (status: {device.status}).")
 
 
 # --- audit ---------------------------------------------------------------------
@@ -332,6 +388,88 @@ def audit_verify(
             console.print(f"[red]FAILED[/red] {name}: {report.problem}")
     if not all(r.ok for r in reports):
         raise typer.Exit(1)
+# --- keys ----------------------------------------------------------------------
+
+
+@keys_app.command("generate")
+def keys_generate() -> None:
+    """Print a new random master key (for AXON_MASTER_KEY or a key file)."""
+    from .keys.master import generate_text
+
+    print(generate_text())
+
+
+@keys_app.command("status")
+def keys_status() -> None:
+    """List the data keys (never their bytes) and the re-encryption jobs with their progress."""
+    keys, jobs = _with_services(lambda s: s.encryption.status())
+    table = Table("organisation", "data key", "state", "master key", "created", "retired")
+    for k in keys:
+        table.add_row(k["org_id"], k["id"], k["state"], k["master_key_id"], str(k["created_at"]),
+                      str(k["retired_at"] or ""))
+    console.print(table)
+    for job in jobs:
+        state = "finished" if job.finished_at else f"{min(job.done, job.total)}/{job.total} rows, walk {job.passes + 1}"
+        console.print(f"{job.org_id}: {job.reason} to key {job.key_id}: {state}")
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    to: Annotated[Path | None, typer.Option(
+        "--to", help="File with the new master key (axon keys generate): every data key is wrapped under it.")] = None,
+    org: Annotated[str | None, typer.Option("--org", help="Organisation slug whose data key to replace.")] = None,
+    reencrypt: Annotated[bool, typer.Option(
+        "--reencrypt", help="With --org: a new data key, and every row of the organisation re-encrypted.")] = False,
+) -> None:
+    """Rotate the master key (--to FILE), or an organisation's data key (--org SLUG --reencrypt)."""
+    if (to is None) == (org is None) or (org is not None) != reencrypt:
+        console.print("[red]Give either --to FILE, or --org SLUG --reencrypt.[/red]")
+        raise typer.Exit(2)
+    if to is not None:
+        _rotate_master(to)
+    else:
+        assert org is not None
+        _rotate_data_key(org)
+
+
+def _rotate_master(path: Path) -> None:
+    from .keys.master import LocalMasterKey, parse_text
+
+    new = LocalMasterKey(parse_text(path.read_text(encoding="utf-8"), str(path)), str(path))
+    settings = _settings()
+    count = _with_services(lambda s: s.encryption.rewrap_all(new))
+    console.print(f"{count} data key(s) are now wrapped by master key {new.key_id}.")
+    if not (settings.master_key and settings.master_key.get_secret_value()) and settings.master_key_file is None:
+        from .keys.master import DEFAULT_FILE_NAME
+        from .store.private_files import write_secret
+
+        write_secret(settings.data_dir / DEFAULT_FILE_NAME, path.read_text(encoding="utf-8"))
+        console.print(f"It replaced {settings.data_dir / DEFAULT_FILE_NAME}. Restart the nodes.")
+    else:
+        console.print("Point AXON_MASTER_KEY / AXON_MASTER_KEY_FILE of every node at the new key and restart them; "
+                      "keep the old key until then.")
+
+
+def _rotate_data_key(org_slug: str) -> None:
+    from rich.progress import Progress
+
+    async def run(s: Any) -> Any:
+        actor = await _admin_actor(s, org_slug)
+        job = await s.encryption.rotate_data_key(actor)
+        with Progress(console=console) as bar:
+            task = bar.add_task(f"re-encrypting under key {job.key_id}", total=max(job.total, 1))
+
+            def show(progress: Any) -> None:
+                walking = "" if progress.passes == 0 else f" (check {progress.passes})"
+                bar.update(task, completed=min(progress.done, progress.total),
+                           description=f"re-encrypting under key {job.key_id}{walking}")
+
+            await s.encryption.finish_job(actor.org_id, show)
+            bar.update(task, completed=max(job.total, 1))
+        return job
+
+    job = _with_services(run)
+    console.print(f"Every row is sealed under data key {job.key_id}; the previous key is retired.")
 
 
 def main() -> None:  # pragma: no cover - console entry point

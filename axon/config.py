@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     )
     redis_url: str | None = Field(None, description="Redis URL for fan-out between nodes; none = in-process.")
     public_url: str | None = Field(None, description="URL people use to reach this node (for printed links).")
+    tls_cert: Path | None = Field(None, description="PEM certificate (chain) to serve HTTPS/WSS with; needs tls_key.")
+    tls_key: Path | None = Field(None, description="PEM private key of tls_cert.")
+    tls_self_signed: bool = Field(False, description="Serve HTTPS/WSS with a self-signed certificate kept in "
+                                  "<data_dir>/tls (for trying TLS out; clients pin its printed fingerprint).")
     log_level: str = Field("info", description="debug, info, warning or error.")
     trusted_proxies: str = Field(
         "", description="Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For and "
@@ -108,6 +112,14 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(65536, description="Argon2id memory in KiB.")
     argon2_parallelism: int = Field(2, description="Argon2id lanes.")
     invite_default_hours: int = Field(168, description="Default lifetime of an invite link in hours.")
+
+    master_key: SecretStr | None = Field(
+        None, description="Master key wrapping the data keys (base64 of 32 bytes; axon keys generate). Unset: "
+        "AXON_MASTER_KEY_FILE, else <data_dir>/master.key, generated on first start (fine for trying Axon only).")
+    master_key_file: Path | None = Field(None, description="File holding the master key (a mounted secret).")
+    key_refresh_interval: float = Field(
+        5.0, description="Seconds between a node's looks for data keys rotated elsewhere (another node, the shell).")
+    reseal_batch_rows: int = Field(500, description="Rows re-encrypted per transaction by a key rotation.")
 
     @classmethod
     def settings_customise_sources(

@@ -19,7 +19,9 @@ from .services.compliance import ComplianceExport
 from .services.conversations import Conversations
 from .services.core import Core
 from .services.default_channels import DefaultChannels
+from .services.devices import Devices
 from .services.directory_sync import DirectorySync
+from .services.encryption import Encryption
 from .services.markers import Markers
 from .services.messages import Messages
 from .services.people import People
@@ -53,7 +55,9 @@ class Services:
     audit_log: AuditLog
     retention: Retention
     compliance: ComplianceExport
+    devices: Devices
     sso_settings: SsoSettings
     sso_login: SsoLogin
     directory_sync: DirectorySync
     durable: list[DurableRunner] = field(default_factory=list)
+    encryption: Encryption | None = None  # set by the composition root (app.build_services)

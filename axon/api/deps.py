@@ -20,11 +20,13 @@ def services(request: Request) -> Services:
     return request.app.state.services  # type: ignore[no-any-return]
 
 
-async def actor(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> Actor:
-    token = credentials.credentials if credentials is not None else None
-    return await services(request).auth.authenticate(token)
+def bearer_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str | None:
+    """The request's device token, not yet checked."""
+    return credentials.credentials if credentials is not None else None
+
+
+async def actor(request: Request, token: Annotated[str | None, Depends(bearer_token)]) -> Actor:
+    return await services(request).auth.authenticate(token, client_address(request))
 
 
 def fast_json(data: Any, status_code: int = 200) -> Response:
@@ -37,5 +39,10 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def user_agent(request: Request) -> str:
+    return request.headers.get("user-agent", "")
+
+
 CurrentActor = Annotated[Actor, Depends(actor)]
+BearerToken = Annotated[str | None, Depends(bearer_token)]
 Svc = Annotated["Services", Depends(services)]

@@ -28,8 +28,10 @@ def error_response(status: int, code: str, message: str, details: dict[str, Any]
     return Response(body, status_code=status, headers=headers, media_type="application/json")
 
 
-async def _axon_error(_: Request, exc: Exception) -> Response:
+async def _axon_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AxonError)
+    if exc.status >= 500:  # the server's fault (e.g. a tampered stored value): the operator must hear of it
+        log.error("%s %s answered %s: %s", request.method, request.url.path, exc.code, exc.message)
     headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))} if isinstance(exc, RateLimited) else None
     return error_response(exc.status, exc.code, exc.message, exc.details or None, headers)
 

@@ -43,8 +43,19 @@ CSP = (
 )
 
 
+HSTS = b"max-age=31536000"  # a year; not includeSubDomains: other hosts under the domain are not ours to bind
+
+
 class SecurityHeaders:
-    """Pure ASGI middleware (no per-request task): CSP and friends on every HTTP response."""
+    """Pure ASGI middleware (no per-request task): CSP and friends on every HTTP response, and
+    ``Strict-Transport-Security`` on those that travel over HTTPS.
+
+    Over HTTPS means the request's scheme is https: the node serves TLS itself, or uvicorn's proxy
+    middleware believed the ``X-Forwarded-Proto: https`` of a proxy listed in ``AXON_TRUSTED_PROXIES``
+    (from anyone else the header is ignored and the scheme stays http). Browsers ignore the header on
+    plain HTTP anyway; sending it only where TLS is really in front keeps a node that is reached over
+    HTTP on purpose (a LAN test) from promising what it cannot keep.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -63,6 +74,8 @@ class SecurityHeaders:
                     (b"referrer-policy", b"no-referrer"),
                     (b"x-frame-options", b"DENY"),
                 ]
+                if scope.get("scheme") == "https":
+                    headers.append((b"strict-transport-security", HSTS))
                 message["headers"] = headers
             await send(message)
 

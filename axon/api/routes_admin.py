@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Response
 
 from ..domain.model import OrgRole
-from ..protocol.rest import ActivityDay, Conversation, Device, Invite, Org, User, UserPage
+from ..protocol.rest import ActivityDay, Conversation, Device, EncryptionStatus, Invite, Org, Revoked, User, UserPage
 from ..services.people import NewUser
 from .deps import CurrentActor, Svc, fast_json
 from .openapi import errors, returns
@@ -36,7 +36,8 @@ async def create_user(body: AdminCreateUserBody, actor: CurrentActor, svc: Svc) 
 
 @router.patch("/users/{user_id}", responses=returns(User, 400, 401, 403, 404, 422))
 async def update_user(user_id: str, body: AdminUpdateUserBody, actor: CurrentActor, svc: Svc) -> Response:
-    """Disable (revokes every device at once) or enable a user; promote or demote an admin."""
+    """Disable (offboarding: every device is revoked and ordered to wipe; the content stays) or enable a
+    user (revoked devices stay revoked); promote or demote an admin."""
     result = await svc.people.admin_get_user(actor, user_id)  # admins only, even when nothing is to change
     if body.disabled is not None:
         result = await svc.people.set_disabled(actor, user_id, body.disabled)
@@ -53,13 +54,33 @@ async def reset_password(user_id: str, body: PasswordResetBody, actor: CurrentAc
 
 @router.get("/users/{user_id}/devices", responses=returns(list[Device], 401, 403, 404))
 async def user_devices(user_id: str, actor: CurrentActor, svc: Svc) -> Response:
-    return fast_json(await svc.auth.list_devices(actor, user_id))
+    """A member's devices with their status (active, revoked, wipe pending, wiped) and last sighting."""
+    return fast_json(await svc.devices.list(actor, user_id))
 
 
 @router.delete("/users/{user_id}/devices/{device_id}", status_code=204, responses=errors(401, 403, 404))
 async def revoke_user_device(user_id: str, device_id: str, actor: CurrentActor, svc: Svc) -> Response:
-    await svc.auth.revoke_device(actor, device_id, user_id)
+    await svc.devices.revoke(actor, device_id, user_id)
     return Response(status_code=204)
+
+
+@router.post("/users/{user_id}/devices/revoke-all", responses=returns(Revoked, 401, 403, 404))
+async def revoke_all_user_devices(user_id: str, actor: CurrentActor, svc: Svc) -> Response:
+    """Revoke every device of a member (their content stays)."""
+    return fast_json(Revoked(await svc.devices.revoke_others(actor, user_id)))
+
+
+@router.post("/users/{user_id}/devices/{device_id}/wipe", responses=returns(Device, 401, 403, 404, 409))
+async def wipe_user_device(user_id: str, device_id: str, actor: CurrentActor, svc: Svc) -> Response:
+    """Order a member's device to wipe its local data (revoked at once; ``wiped_at`` once it confirms)."""
+    return fast_json(await svc.devices.order_wipe(actor, device_id, user_id))
+
+
+@router.get("/encryption", responses=returns(EncryptionStatus, 401, 403))
+async def encryption_status(actor: CurrentActor, svc: Svc) -> Response:
+    """The organisation's data keys and the progress of its latest re-encryption (encryption at rest)."""
+    assert svc.encryption is not None
+    return fast_json(await svc.encryption.org_status(actor))
 
 
 @router.get("/invites", responses=returns(list[Invite], 401, 403))

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from ..protocol.rest import LdapTestResult, OidcStart, Session, SignInOptions, SsoSettings, SyncSummary
-from .deps import CurrentActor, Svc, client_address, fast_json
+from .deps import CurrentActor, Svc, client_address, fast_json, user_agent
 from .openapi import errors, returns
 from .schemas import LdapSettingsBody, OidcFinishBody, OidcSettingsBody, OidcStartBody, SsoPolicyBody
 
@@ -42,7 +42,7 @@ async def oidc_callback(request: Request, svc: Svc, state: str = "", code: str |
 async def oidc_finish(body: OidcFinishBody, request: Request, svc: Svc) -> Response:
     """Take a completed sign-in (once, with the binding given to /auth/oidc/start): a new device's token."""
     user = await svc.sso_login.finish(body.state, body.binding)
-    session = await svc.auth.new_session(user, body.device_name, "oidc", client_address(request))
+    session = await svc.auth.new_session(user, body.device_name, "oidc", client_address(request), user_agent(request))
     return fast_json(Session(**session), 201)
 
 

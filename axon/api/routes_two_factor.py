@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from ..protocol.rest import EnrolledSession, RecoveryCodes, Session, TotpEnrolment, TwoFactorStatus
-from .deps import CurrentActor, Svc, client_address, fast_json
+from .deps import CurrentActor, Svc, client_address, fast_json, user_agent
 from .openapi import errors, returns
 from .schemas import (
     DisableTwoFactorBody,
@@ -24,7 +24,7 @@ async def second_factor(body: SecondFactorBody, request: Request, svc: Svc) -> R
     """Complete a sign-in that answered 202 ``second_factor_required``: a TOTP code (each works once) or an
     unused recovery code. Wrong codes are limited per account (429 with Retry-After)."""
     session = await svc.auth.complete_second_factor(body.challenge, body.code, body.device_name,
-                                                    client_address(request))
+                                                    client_address(request), user_agent(request))
     return fast_json(Session(**session))
 
 
@@ -38,7 +38,8 @@ async def enrol_at_sign_in(body: EnrolChallengeBody, svc: Svc) -> Response:
              responses=returns(EnrolledSession, 400, 401, 409, 422, 429, status=201))
 async def confirm_enrolment_at_sign_in(body: EnrolConfirmChallengeBody, request: Request, svc: Svc) -> Response:
     """A valid code from the new app turns 2FA on and completes the sign-in (recovery codes shown once)."""
-    result = await svc.auth.complete_enrolment(body.challenge, body.code, body.device_name, client_address(request))
+    result = await svc.auth.complete_enrolment(body.challenge, body.code, body.device_name, client_address(request),
+                                               user_agent(request))
     return fast_json(EnrolledSession(Session(**result["session"]), result["recovery_codes"]), 201)
 
 

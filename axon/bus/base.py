@@ -19,7 +19,10 @@ class Topic:
     TYPING = "t"  # key: conversation id; sender: the typist
     RECEIPT = "r"  # key: conversation id; sender: the reader
     PRESENCE = "p"  # key: user id
-    DEVICE_REVOKED = "d"  # key: device id
+    DEVICE_REVOKED = "d"  # key: device id; frame: WIPE_ORDER when the device must also wipe its data
+
+
+WIPE_ORDER = b"wipe"
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ import contextlib
 import logging
 import random
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +34,7 @@ from ..domain.sequence import SeqTracker
 from ..protocol import server
 from ..protocol.client import Delivered, ForwardOf, Frame, Hello, Ping, Presence, PresenceSub, Read, Send, Typing
 from ..protocol.client import encode_client_frame as _encode
-from ..protocol.close_codes import FATAL_CLOSE_CODES
+from ..protocol.close_codes import FATAL_CLOSE_CODES, CloseCode
 from .rest import ApiError, RestApi
 
 log = logging.getLogger("axon.client")
@@ -98,9 +98,16 @@ class _Pending:
 
 class AxonClient:
     def __init__(self, base_url: str, token: str, *, state: ClientState | None = None,
-                 resume_limit: int | None = None, max_backoff: float = 5.0) -> None:
+                 resume_limit: int | None = None, max_backoff: float = 5.0, ca_file: str | None = None,
+                 fingerprint: str | None = None,
+                 on_wipe: Callable[[], Awaitable[None]] | None = None) -> None:
+        """``ca_file``/``fingerprint``: how to trust an https server (see ``axon.client.tls``).
+        ``on_wipe``: deletes whatever the application stored for this device (its saved ``ClientState``,
+        caches); awaited when the server orders this device to wipe, before the wipe is confirmed."""
         self.base_url = base_url.rstrip("/")
-        self.rest = RestApi(self.base_url, token)
+        self.rest = RestApi(self.base_url, token, ca_file=ca_file, fingerprint=fingerprint)
+        self.on_wipe = on_wipe
+        self.wiped = False
         self.state = state or ClientState()
         self.resume_limit = resume_limit
         self.max_backoff = max_backoff
@@ -125,7 +132,7 @@ class AxonClient:
     @classmethod
     async def login(cls, base_url: str, login: str, password: str, org: str | None = None,
                     **kwargs: Any) -> AxonClient:
-        rest = RestApi(base_url)
+        rest = RestApi(base_url, ca_file=kwargs.get("ca_file"), fingerprint=kwargs.get("fingerprint"))
         try:
             session = await rest.login(login, password, org)
         finally:
@@ -242,6 +249,35 @@ class AxonClient:
         while True:
             yield await self._events.get()
 
+    async def wipe(self) -> None:
+        """Forget everything this device keeps for the account, then confirm the wipe to the server.
+
+        Called when the server orders it (close code 4004; a REST call answering ``wipe_requested``
+        means the same: call this). Cleared in place, so an application holding the ``ClientState``
+        sees it empty: positions, history epoch, the outbox (unsent messages fail), received events,
+        conversations, the user and the token; then ``on_wipe`` deletes what the application stored.
+        The confirmation is sent only after all that succeeded, and at most once.
+        """
+        self.fatal = self.fatal or FATAL_CLOSE_CODES[CloseCode.WIPE]
+        self.state.user_seq, self.state.epoch = None, None
+        self._tracker = SeqTracker({})
+        self.state.convs = self._tracker.applied
+        for pending in self._outbox.values():
+            if not pending.future.done():
+                pending.future.set_exception(ClientClosed("device wiped"))
+        self._outbox.clear()
+        while not self._events.empty():
+            self._events.get_nowait()
+        self.conversations.clear()
+        self.truncated.clear()
+        self._delivered_convs.clear()
+        self.user = None
+        if self.on_wipe is not None:
+            await self.on_wipe()
+        if not self.wiped and self.rest.token:
+            await self.rest.confirm_wipe()  # the server revokes the token; the REST client forgets it
+        self.wiped = True
+
     def position(self, conv: str) -> int:
         return self._tracker.position(conv)
 
@@ -273,7 +309,7 @@ class AxonClient:
         was_synced = False
         try:
             async with websockets.connect(url, max_size=None, ping_interval=None, compression=None,
-                                          open_timeout=10) as ws:
+                                          open_timeout=10, ssl=await self.rest.tls_context()) as ws:
                 self.connections += 1
                 self._ws = ws
                 await ws.send(_encode(self._hello()).decode())
@@ -295,6 +331,11 @@ class AxonClient:
             self.synced.clear()
         if code in FATAL_CLOSE_CODES:
             self.fatal = FATAL_CLOSE_CODES[code]
+            if code == CloseCode.WIPE:
+                try:
+                    await self.wipe()
+                except Exception:  # e.g. the confirmation could not be sent: ``wiped`` stays False, retry wipe()
+                    log.exception("the ordered wipe did not complete")
             return
         if not was_synced:
             raise _Dropped()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import ssl
 from typing import Any
 from urllib.parse import quote
 
 import httpx
+
+from .tls import TrustOptions, ssl_context
 
 Json = dict[str, Any]
 
@@ -37,18 +41,43 @@ class SecondFactorRequired(Exception):
 
 
 class RestApi:
-    def __init__(self, base_url: str, token: str | None = None, *, timeout: float = 30.0) -> None:
+    """``ca_file`` or ``fingerprint`` (SHA-256 of the server certificate) for an https server whose
+    certificate the system does not trust, e.g. one made by ``axon serve --tls-self-signed``."""
+
+    def __init__(self, base_url: str, token: str | None = None, *, timeout: float = 30.0,
+                 ca_file: str | None = None, fingerprint: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
-        self._http = httpx.AsyncClient(base_url=self.base_url + "/api/v1", timeout=timeout)
+        self.trust = TrustOptions(ca_file, fingerprint)
+        self._timeout = timeout
+        self._http: httpx.AsyncClient | None = None
+        self._context: ssl.SSLContext | None = None
+        self._opening = asyncio.Lock()
+
+    async def tls_context(self) -> ssl.SSLContext | None:
+        """The TLS context of this server, made once (a pin is checked then, before anything is sent);
+        the real-time connection uses it too."""
+        if self._context is None:
+            self._context = await ssl_context(self.base_url, self.trust)
+        return self._context
+
+    async def _client(self) -> httpx.AsyncClient:
+        async with self._opening:
+            if self._http is None:
+                context = await self.tls_context()
+                self._http = httpx.AsyncClient(base_url=self.base_url + "/api/v1", timeout=self._timeout,
+                                               verify=context if context is not None else True)
+            return self._http
 
     async def close(self) -> None:
-        await self._http.aclose()
+        if self._http is not None:
+            await self._http.aclose()
 
     async def request(self, method: str, path: str, body: Json | None = None, params: Json | None = None) -> Any:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         clean = {k: v for k, v in (params or {}).items() if v is not None}
-        response = await self._http.request(method, path, json=body, params=clean, headers=headers)
+        http = await self._client()
+        response = await http.request(method, path, json=body, params=clean, headers=headers)
         if response.status_code >= 400:
             try:
                 error = response.json()["error"]
@@ -127,6 +156,18 @@ class RestApi:
 
     async def revoke_device(self, device_id: str) -> None:
         await self.request("DELETE", f"/me/devices/{device_id}")
+
+    async def revoke_other_devices(self) -> int:
+        return int((await self.request("POST", "/me/devices/revoke-others"))["revoked"])
+
+    async def wipe_device(self, device_id: str) -> Json:
+        """Order one of own devices to wipe its local data (it is revoked at once)."""
+        return await self.request("POST", f"/me/devices/{device_id}/wipe")  # type: ignore[no-any-return]
+
+    async def confirm_wipe(self) -> None:
+        """Tell the server this device wiped its local data; the token is dead afterwards."""
+        await self.request("POST", "/auth/wiped")
+        self.token = None
 
     async def users(self, q: str = "", cursor: str | None = None, limit: int = 50) -> Json:
         return await self.request("GET", "/users", params={"q": q, "cursor": cursor, "limit": limit})  # type: ignore

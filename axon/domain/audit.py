@@ -42,6 +42,8 @@ AUTH_RECOVERY_CODES_REGENERATED = "auth.recovery_codes_regenerated"
 AUTH_RECOVERY_CODE_USED = "auth.recovery_code_used"
 AUTH_TWO_FACTOR_RESET = "auth.two_factor_reset"
 DEVICE_REVOKED = "device.revoked"
+DEVICE_WIPE_ORDERED = "device.wipe_ordered"
+DEVICE_WIPED = "device.wiped"
 USER_CREATED = "user.created"
 USER_DISABLED = "user.disabled"
 USER_ENABLED = "user.enabled"
@@ -65,6 +67,11 @@ SSO_SETTINGS_CHANGED = "sso.settings_changed"
 SSO_IDENTITY_LINKED = "sso.identity_linked"
 SSO_DIRECTORY_SYNCED = "sso.directory_synced"
 SSO_LOGIN_FAILED = "sso.login_failed"
+# encryption at rest (services/encryption.py)
+KEYS_ROTATED = "keys.rotated"  # a new data key for an organisation; its rows are to be re-encrypted
+KEYS_SEALING_STARTED = "keys.sealing_started"  # an older install's organisation got its first data key
+KEYS_REENCRYPTED = "keys.reencrypted"  # a re-encryption finished: every row under the new key, old keys retired
+KEYS_MASTER_ROTATED = "keys.master_rotated"  # every data key re-wrapped under a new master key (system chain)
 
 
 @dataclass(frozen=True, slots=True)

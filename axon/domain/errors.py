@@ -11,6 +11,7 @@
     ├── Conflict (409)             state conflict, e.g. an idempotency key reused with other content
     ├── Gone (410)                 expired or used-up invite
     ├── RateLimited (429)          too many attempts; ``retry_after`` seconds
+    ├── SealBroken (500)           a value sealed at rest failed its integrity check (``domain.sealing``)
     └── Unavailable (503)          a service Axon depends on (e.g. the SMTP server) failed
 
 Each class maps to an HTTP status and to the ``error.code`` of a WebSocket error
@@ -113,6 +114,9 @@ ERROR_CODES: dict[str, str] = {
     "last_admin": "The organisation's last admin cannot be demoted.",
     "invalid_credentials": "Wrong login or password.",
     "account_disabled": "The account is disabled.",
+    "wipe_requested": "This device was ordered to wipe its local data: wipe it, then confirm with POST /auth/wiped.",
+    "no_wipe_pending": "No wipe was ordered for this device.",
+    "already_wiped": "The device already wiped its data.",
     "invalid_code": "The two-factor code is wrong, expired or already used.",
     "challenge_invalid": "The sign-in challenge expired or was used: sign in again with the password.",
     "two_factor_enabled": "Two-factor authentication is already on.",
@@ -147,5 +151,6 @@ ERROR_CODES: dict[str, str] = {
     "invalid_frame": "The WebSocket frame is not valid JSON or misses fields.",
     "frame_too_large": "The WebSocket frame is larger than the server accepts.",
     "not_ready": "The session has not completed its hello.",
+    "stored_data_tampered": "Stored data failed its integrity check (altered or moved in the database).",
     "internal_error": "The server failed; the request was not applied.",
 }

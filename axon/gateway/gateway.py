@@ -15,6 +15,7 @@ from ..config import Settings
 from ..domain.clock import Clock
 from ..protocol.close_codes import CloseCode
 from ..services.auth import Auth
+from ..services.devices import Devices
 from ..services.markers import Markers
 from ..services.messages import Messages
 from ..services.people import People
@@ -36,9 +37,10 @@ LIVE_SEEN_EVERY_MS = 600_000  # connected devices' last-seen times are refreshed
 
 class Gateway:
     def __init__(self, *, settings: Settings, clock: Clock, bus: Bus, auth: Auth, messages: Messages,
-                 markers: Markers, sync: Sync, signals: BusSignals, people: People) -> None:
+                 markers: Markers, sync: Sync, signals: BusSignals, people: People, devices: Devices) -> None:
         self.clock = clock
         self.auth = auth
+        self.devices = devices
         self.signals = signals
         self.node_id = "n_" + secrets.token_hex(6)
         self.hub = Hub()
@@ -47,11 +49,10 @@ class Gateway:
                                   hub=self.hub, tracker=self.presence)
         self._sessions = SessionServices(self.node_id, SessionLimits.from_settings(settings), clock,
                                          auth.authenticate, sync, self.hub, self.presence, handlers, self.detach)
-        self._last_seen: dict[str, int] = {}  # device id -> ms, stored on the next heartbeat
         self._live_seen_at = clock.now_ms()
         self.heartbeats = Heartbeats(clock, settings.heartbeat_timeout, self.hub.sessions, self._store_last_seen)
         self.reconciler = Reconciler(clock, settings.reconcile_interval, self.hub.by_conversation, sync.latest_seqs)
-        self.revocations = RevocationWatch(clock, settings.revocation_poll_interval, auth.revoked_since,
+        self.revocations = RevocationWatch(clock, settings.revocation_poll_interval, devices.revoked_since,
                                            self._revoke_locally)
         bus.attach(self.hub.dispatch)
         bus.attach(self._forget_revoked_tokens)
@@ -61,12 +62,12 @@ class Gateway:
         # Revocations made on other nodes: stop honouring those tokens here too.
         for env in envelopes:
             if env.topic == Topic.DEVICE_REVOKED:
-                self.auth.forget_token_of(env.key)
+                self.devices.forget_token_of(env.key)
 
-    def _revoke_locally(self, device_id: str) -> None:
-        self.auth.forget_token_of(device_id)
+    def _revoke_locally(self, device_id: str, wipe: bool) -> None:
+        self.devices.forget_token_of(device_id)
         for session in tuple(self.hub.by_device.get(device_id, ())):
-            session.revoke()
+            session.revoke(wipe=wipe)
 
     async def run_revocation_watch(self) -> None:
         """End the sessions of devices revoked elsewhere (the shell, another node), until cancelled."""
@@ -81,7 +82,7 @@ class Gateway:
         self.hub.remove(session)
         self.presence.remove(session)
         if session.device_id:
-            self._last_seen[session.device_id] = self.clock.now_ms()
+            self.devices.sightings.note(session.device_id, session.address, self.clock.now_ms())
 
     async def run_heartbeats(self) -> None:
         """Close silent sessions and store last-seen times, until cancelled."""
@@ -101,12 +102,9 @@ class Gateway:
             self._live_seen_at = now
             for session in self.hub.sessions():
                 if session.device_id:
-                    self._last_seen.setdefault(session.device_id, now)
-        if not self._last_seen:
-            return
-        seen, self._last_seen = self._last_seen, {}
+                    self.devices.sightings.note(session.device_id, session.address, now)
         try:
-            await self.auth.record_last_seen(seen)
+            await self.devices.store_sightings()  # REST requests and connects noted since the last beat
         except Exception:
             log.exception("could not store last-seen times")
 

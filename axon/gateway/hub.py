@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Protocol
 
-from ..bus.base import Envelope, Topic
+from ..bus.base import WIPE_ORDER, Envelope, Topic
 
 
 class Recipient(Protocol):
@@ -28,7 +28,7 @@ class Recipient(Protocol):
 
     def push_frame(self, frame: bytes) -> None: ...
 
-    def revoke(self) -> None: ...
+    def revoke(self, wipe: bool = False) -> None: ...
 
     def close(self, code: int, reason: str = "") -> None: ...
 
@@ -104,7 +104,7 @@ class Hub:
                     session.push_frame(env.frame)
             elif topic == Topic.DEVICE_REVOKED:
                 for session in tuple(self.by_device.get(env.key, ())):
-                    session.revoke()
+                    session.revoke(wipe=env.frame == WIPE_ORDER)
 
 
 def _discard(table: dict[str, set[Recipient]], key: str, session: Recipient) -> None:

@@ -21,12 +21,14 @@ OVERLAP_MS = 5_000
 
 
 class RevocationWatch:
-    def __init__(self, clock: Clock, interval: float, revoked_since: Callable[[int], Awaitable[list[tuple[str, int]]]],
-                 revoke: Callable[[str], None]) -> None:
+    def __init__(self, clock: Clock, interval: float,
+                 revoked_since: Callable[[int], Awaitable[list[tuple[str, int, bool]]]],
+                 revoke: Callable[[str, bool], None]) -> None:
         self._clock = clock
         self._interval = interval
-        self._revoked_since = revoked_since  # (device id, revoked at ms) of devices revoked at or after a time
-        self._revoke = revoke  # forget the token and close the device's sessions on this node
+        # (device id, revoked at ms, wipe pending) of the devices revoked at or after a time
+        self._revoked_since = revoked_since
+        self._revoke = revoke  # forget the token and close the device's sessions on this node (as wiped?)
         self._since = clock.now_ms() - OVERLAP_MS
         self._handled: dict[str, int] = {}
 
@@ -40,9 +42,9 @@ class RevocationWatch:
 
     async def look(self) -> None:
         now = self._clock.now_ms()
-        for device_id, revoked_at in await self._revoked_since(self._since):
+        for device_id, revoked_at, wipe in await self._revoked_since(self._since):
             if device_id not in self._handled:
                 self._handled[device_id] = revoked_at
-                self._revoke(device_id)
+                self._revoke(device_id, wipe)
         self._since = now - OVERLAP_MS
         self._handled = {d: at for d, at in self._handled.items() if at >= self._since}

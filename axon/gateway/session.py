@@ -55,7 +55,7 @@ class SessionServices:
     node_id: str
     limits: SessionLimits
     clock: Clock
-    authenticate: Callable[[str], Awaitable[Actor]]
+    authenticate: Callable[[str, str], Awaitable[Actor]]  # (token, client address)
     reads: SessionReads
     hub: Hub
     presence: PresenceTracker
@@ -131,8 +131,11 @@ class Session:
             self._writer.cancel()
         self._tasks.spawn(self.transport.close(code, reason), "close")
 
-    def revoke(self) -> None:
-        self.close(CloseCode.REVOKED, "device revoked")
+    def revoke(self, wipe: bool = False) -> None:
+        if wipe:
+            self.close(CloseCode.WIPE, "wipe ordered")
+        else:
+            self.close(CloseCode.REVOKED, "device revoked")
 
     def _overflowed(self) -> None:
         self.close(CloseCode.SLOW_CONSUMER, "slow consumer: reconnect and resume")
@@ -236,10 +239,13 @@ class Session:
             self.close(CloseCode.UNAUTHENTICATED, "expected hello")
             return
         try:
-            actor = await self._services.authenticate(frame.token)
+            actor = await self._services.authenticate(frame.token, self.address)
         except AxonError as exc:
             await self.transport.write([encode_frame(error_frame(exc.code, exc.message, frame.ref))])
-            self.close(CloseCode.UNAUTHENTICATED, "not authenticated")
+            if exc.code == "wipe_requested":
+                self.close(CloseCode.WIPE, "wipe ordered")
+            else:
+                self.close(CloseCode.UNAUTHENTICATED, "not authenticated")
             return
         if self._state.current is State.CLOSED:  # the hello deadline passed while authenticating
             return

@@ -7,7 +7,7 @@ import asyncio
 import logging
 from typing import Any
 
-from ..bus.base import Bus, Envelope, Topic
+from ..bus.base import WIPE_ORDER, Bus, Envelope, Topic
 from ..protocol.server import Presence, Profile, Receipt, Typing, encode_frame
 
 log = logging.getLogger("axon.gateway")
@@ -30,8 +30,9 @@ class BusSignals:
         frame = encode_frame(Receipt(conversation_id, user_id, read_seq))
         self._publish(Envelope(Topic.RECEIPT, conversation_id, 0, frame, sender=user_id))
 
-    def device_revoked(self, device_id: str) -> None:
-        self._publish(Envelope(Topic.DEVICE_REVOKED, device_id, 0, b""))
+    def device_revoked(self, device_id: str, wipe: bool = False) -> None:
+        # The frame says how the device's sessions are closed: as revoked, or as ordered to wipe.
+        self._publish(Envelope(Topic.DEVICE_REVOKED, device_id, 0, WIPE_ORDER if wipe else b""))
 
     def profile_changed(self, user_id: str, user: Any) -> None:
         # Routed like presence: whoever shows this person (and so follows their presence) hears of it.

@@ -9,9 +9,11 @@ class CloseCode:
     RESTARTING = 1012
     UNAUTHENTICATED = 4001
     REVOKED = 4003
+    WIPE = 4004  # the device was ordered to wipe its local data (see docs/protocol.md)
     SLOW_CONSUMER = 4008
     HEARTBEAT_TIMEOUT = 4009
 
 
 # Codes after which reconnecting with the same token is pointless.
-FATAL_CLOSE_CODES = {CloseCode.UNAUTHENTICATED: "unauthenticated", CloseCode.REVOKED: "device revoked"}
+FATAL_CLOSE_CODES = {CloseCode.UNAUTHENTICATED: "unauthenticated", CloseCode.REVOKED: "device revoked",
+                     CloseCode.WIPE: "wipe ordered"}

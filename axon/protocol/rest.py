@@ -64,6 +64,17 @@ class Device(Shape):
     last_seen_at: Timestamp
     revoked_at: Timestamp
     current: bool
+    platform: Annotated[str, msgspec.Meta(
+        description="Browser and system (or program) from the sign-in's User-Agent, e.g. \"Firefox 133 · Linux\".")]
+    last_address: Annotated[str, msgspec.Meta(description="Client address of the last request or connection seen.")]
+    status: Literal["active", "revoked", "wipe_pending", "wiped"]
+    wipe_requested_at: Timestamp
+    wiped_at: Annotated[str | None, msgspec.Meta(
+        description="When the device confirmed it wiped its local data; null while the wipe is pending.")]
+
+
+class Revoked(Shape):
+    revoked: Annotated[int, msgspec.Meta(description="How many devices this revoked.")]
 
 
 class Org(Shape):
@@ -463,11 +474,43 @@ class OidcStart(Shape):
     authorization_url: Annotated[str, msgspec.Meta(description="Send the browser here.")]
 
 
+class DataKey(Shape):
+    """One of the organisation's data keys (never its bytes)."""
+
+    id: Annotated[str, msgspec.Meta(description="The key id every value sealed under it carries.")]
+    state: Annotated[Literal["active", "retiring", "retired"], msgspec.Meta(
+        description="active: new values are sealed under it; retiring: rows not yet re-encrypted use it; "
+                    "retired: no row uses it, its wrapped bytes are erased.")]
+    master_key: Annotated[str, msgspec.Meta(description="Fingerprint of the master key that wraps it.")]
+    created_at: Timestamp
+    retired_at: Timestamp
+
+
+class Reencryption(Shape):
+    """The organisation's latest re-encryption (a key rotation, or the first sealing of older rows)."""
+
+    key_id: str
+    reason: Literal["rotation", "legacy"]
+    rows_done: Annotated[int, msgspec.Meta(description="Rows looked at so far (walks after the first included).")]
+    rows_total: Annotated[int, msgspec.Meta(description="Rows the organisation had when it started.")]
+    walks: Annotated[int, msgspec.Meta(description="Walks over the rows completed; the last changes nothing.")]
+    started_at: Timestamp
+    finished_at: Timestamp
+
+
+class EncryptionStatus(Shape):
+    """Encryption at rest of the organisation: its data keys and re-encryption progress."""
+
+    keys: list[DataKey]
+    reencryption: Reencryption | None
+
+
 SHAPES: tuple[Any, ...] = (
-    ErrorResponse, User, Device, Org, Session, SignupPending, PasswordStrength, Invite, InviteInfo, Conversation,
-    Member, Reaction, Message, SendResult, MessagePage, Thread, Receipts, EventPage, UserEventPage, UserPage,
-    ReadMarker, Health, ActivityDay, Event, UserEventFrame, Preferences, Draft, AuditEntry, AuditPage,
-    LegalHold, ConversationRetention, ExportedMember, ConversationExport, UserExport,
+    ErrorResponse, User, Device, Revoked, Org, Session, SignupPending, PasswordStrength, Invite, InviteInfo,
+    Conversation, Member, Reaction, Message, SendResult, MessagePage, Thread, Receipts, EventPage, UserEventPage,
+    UserPage, ReadMarker, Health, ActivityDay, Event, UserEventFrame, Preferences, Draft,
+    AuditEntry, AuditPage, LegalHold, ConversationRetention, ExportedMember, ConversationExport, UserExport,
     SyncSummary, LdapSettings, OidcSettings, SsoSettings, LdapTestResult, SignInOptions, OidcStart,
     LoginChallenge, TotpEnrolment, RecoveryCodes, EnrolledSession, TwoFactorStatus,
+    DataKey, Reencryption, EncryptionStatus,
 )

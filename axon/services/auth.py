@@ -6,22 +6,20 @@ import math
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import msgspec
-
 from ..domain import audit as actions
-from ..domain import policy
 from ..domain.accounts import PasswordStrength, email_domain, password_strength, session_expires_at, validate_email
 from ..domain.audit import AuditActor, AuditEvent
 from ..domain.clock import iso_from_ms
-from ..domain.errors import Forbidden, Gone, NotFound, RateLimited, Unauthenticated, Unavailable, ValidationFailed
+from ..domain.devices import platform_of
+from ..domain.errors import Forbidden, Gone, RateLimited, Unauthenticated, Unavailable, ValidationFailed
 from ..domain.ids import new_id, new_token
 from ..domain.invites import check_invite_usable
 from ..domain.model import Actor, OrgRole
 from ..domain.ratelimit import RateLimiter
 from ..store import accounts
 from ..store.tx import Tx
-from ..store.writer import Committed
 from .core import Core
+from .devices import Devices
 from .mails import CONFIRMATION_HOURS, signup_confirmation
 from .passwords import Passwords, token_hash
 from .people import NewUser, People, revoke_devices
@@ -30,7 +28,6 @@ from .two_factor import CodeLimits, TwoFactor
 from .views import device_view, org_view, user_view
 
 Row = dict[str, Any]
-SEEN_EVERY_MS = 600_000  # how stale a device's last-seen time may get before a request refreshes it
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +49,11 @@ class DirectoryLogin(Protocol):
 class Auth:
     sso: DirectoryLogin | None = None  # set by the composition root
 
-    def __init__(self, core: Core, passwords: Passwords, people: People, limits: LoginLimits,
+    def __init__(self, core: Core, passwords: Passwords, people: People, devices: Devices, limits: LoginLimits,
                  mailer: Mailer | None = None, public_url: str | None = None,
                  two_factor: TwoFactor | None = None) -> None:
         self.core = core
+        self.devices = devices
         self.two_factor = two_factor or TwoFactor(core, passwords, CodeLimits())
         self.passwords = passwords
         self.people = people
@@ -64,7 +62,8 @@ class Auth:
         self._per_account = RateLimiter(limits.per_account_rate, limits.per_account_burst)
         self._per_address = RateLimiter(limits.per_address_rate, limits.per_address_burst)
 
-    async def login(self, login: str, password: str, org_slug: str | None, device_name: str, address: str) -> Row:
+    async def login(self, login: str, password: str, org_slug: str | None, device_name: str, address: str,
+                    user_agent: str = "") -> Row:
         """Check a password and open a session on a new device.
 
         What a wrong guess learns is only "wrong": an unknown login, a wrong password and a disabled
@@ -95,7 +94,7 @@ class Auth:
         if self.sso is not None:
             directory_user = await self.sso.directory_login(org_id, login, password, address)
             if directory_user is not None:  # the directory password is the first factor: 2FA still applies
-                return await self._signed_in(directory_user, device_name, "ldap", address)
+                return await self._signed_in(directory_user, device_name, "ldap", address, user_agent)
         matches = [u for u in candidates if await self.passwords.verify(u["password_hash"], password)]
         if not candidates:
             await self.passwords.verify(None, password)  # as long as a real check: no timing difference
@@ -113,36 +112,39 @@ class Auth:
         if len(enabled) > 1:
             raise ValidationFailed("This login and password belong to accounts in several organisations: give org.",
                                    field="org")
-        return await self._signed_in(enabled[0], device_name, "password", address)
+        return await self._signed_in(enabled[0], device_name, "password", address, user_agent)
 
-    async def _signed_in(self, user: Row, device_name: str, method: str, address: str | None = None) -> Row:
+    async def _signed_in(self, user: Row, device_name: str, method: str, address: str | None = None,
+                         user_agent: str = "") -> Row:
         """A session, or the challenge of the step the account still needs (second factor, enrolment)."""
         step = (await self.two_factor.state(user["id"], user["org_id"])).next_step
         if step is not None:
             return await self.two_factor.new_challenge(user["id"], step)
-        return await self._new_session(user, device_name, method, address)
+        return await self._new_session(user, device_name, method, address, user_agent)
 
-    async def complete_second_factor(self, challenge: str, code: str, device_name: str, address: str) -> Row:
+    async def complete_second_factor(self, challenge: str, code: str, device_name: str, address: str,
+                                     user_agent: str = "") -> Row:
         """The second call of a 2FA sign-in: the challenge and a TOTP or recovery code give the session
         (recorded as ``auth.login`` with method ``password+totp`` or ``password+recovery_code``)."""
         user = await self._enabled_user(await self.two_factor.challenge_user(challenge, "second_factor_required"))
         kind = await self.two_factor.check_code(user["id"], user["org_id"], code,
                                                 who=AuditActor(None, None, address), signed_in=False)
         await self.two_factor.use_challenge(challenge)
-        return await self._new_session(user, device_name, f"password+{kind}", address)
+        return await self._new_session(user, device_name, f"password+{kind}", address, user_agent)
 
     async def begin_enrolment(self, challenge: str) -> Row:
         """A member sent to enrolment by the organisation's policy gets a secret to scan."""
         return await self.two_factor.begin_totp(await self.two_factor.challenge_user(challenge, "enrolment_required"))
 
-    async def complete_enrolment(self, challenge: str, code: str, device_name: str, address: str) -> Row:
+    async def complete_enrolment(self, challenge: str, code: str, device_name: str, address: str,
+                                 user_agent: str = "") -> Row:
         """Enrolment confirmed with a valid code: the session, and the recovery codes (shown this once)."""
         user_id = await self.two_factor.challenge_user(challenge, "enrolment_required")
         user = await self._enabled_user(user_id)
         codes = await self.two_factor.confirm_totp(user_id, code, signed_in=False,
                                                   by=Actor(user_id, user["org_id"], "", OrgRole(user["org_role"])))
         await self.two_factor.use_challenge(challenge)
-        session = await self._new_session(user, device_name, "password+totp", address)
+        session = await self._new_session(user, device_name, "password+totp", address, user_agent)
         return {"session": session, "recovery_codes": codes}
 
     async def _enabled_user(self, user_id: str) -> Row:
@@ -177,16 +179,19 @@ class Auth:
             raise RateLimited(f"{what}; wait {math.ceil(decision.retry_after)} s and try again.",
                               retry_after=decision.retry_after)
 
-    async def new_session(self, user: Row, device_name: str, method: str, address: str | None = None) -> Row:
+    async def new_session(self, user: Row, device_name: str, method: str, address: str | None = None,
+                          user_agent: str = "") -> Row:
         """A device token for an account another way of signing in (``method``: "oidc") vouched for."""
-        return await self._new_session(user, device_name, method, address)
+        return await self._new_session(user, device_name, method, address, user_agent)
 
-    async def _new_session(self, user: Row, device_name: str, method: str, address: str | None = None) -> Row:
+    async def _new_session(self, user: Row, device_name: str, method: str, address: str | None = None,
+                           user_agent: str = "") -> Row:
         """A new device signed in as ``user``, recorded as ``auth.login`` (``method``: how they proved it)."""
         now = self.core.clock.now_ms()
         token = new_token()
         device = {"id": new_id("device", now), "user_id": user["id"], "name": (device_name or "")[:200],
-                  "token_hash": token_hash(token), "created_at": now, "last_seen_at": now, "revoked_at": None}
+                  "token_hash": token_hash(token), "created_at": now, "last_seen_at": now, "revoked_at": None,
+                  "platform": platform_of(user_agent)[:200], "last_address": (address or "")[:64]}
         signed_in = Actor(user["id"], user["org_id"], device["id"])
         event = AuditEvent(user["org_id"], actions.AUTH_LOGIN, self.core.audit.actor(signed_in, address), "user",
                            user["id"], {"method": method, "device_name": device["name"]})
@@ -201,7 +206,7 @@ class Auth:
         return {"token": token, "device": device_view(device, device["id"]),
                 "user": user_view(user, private=True), "org": org_view(org)}
 
-    async def signup(self, body: Row, address: str) -> Row:
+    async def signup(self, body: Row, address: str, user_agent: str = "") -> Row:
         """Create an account through an invite token, or by open sign-up for an allowed e-mail domain."""
         self._rate_limit(f"signup:{address}", f"addr:{address}")
         now = self.core.clock.now_ms()
@@ -220,7 +225,7 @@ class Auth:
                                                 via="invite")
         user = await self.core.read(lambda c: accounts.get_user(c, created.id))
         assert user is not None
-        return await self._signed_in(user, body.get("device_name") or "", "signup", address)
+        return await self._signed_in(user, body.get("device_name") or "", "signup", address, user_agent)
 
     def password_strength(self, password: str, address: str, *personal: str | None) -> PasswordStrength:
         """The strength meter's estimate (limited per address like logins: it costs a few milliseconds)."""
@@ -276,7 +281,7 @@ class Auth:
                               code="email_unavailable") from exc
         return {"status": "confirmation_sent", "email": address, "expires_at": iso_from_ms(pending["expires_at"])}
 
-    async def confirm_email(self, token: str, device_name: str) -> Row:
+    async def confirm_email(self, token: str, device_name: str, user_agent: str = "", address: str = "") -> Row:
         """Open a confirmation link: the pending sign-up becomes the account, signed in on this device."""
         if not isinstance(token, str) or not token:
             raise ValidationFailed("token is required.", field="token")
@@ -290,17 +295,26 @@ class Auth:
             via="email_confirmation")
         user = await self.core.read(lambda c: accounts.get_user(c, created.id))
         assert user is not None
-        return await self._signed_in(user, device_name, "email_confirmation")
+        return await self._signed_in(user, device_name, "email_confirmation", address, user_agent)
 
-    async def authenticate(self, token: str | None) -> Actor:
+    async def authenticate(self, token: str | None, address: str = "") -> Actor:
+        """The actor a device token stands for. Each use is noted (when and from where) for the device
+        list; the notes are stored in batches (``Devices.store_sightings``), never on this path."""
         if not token:
             raise Unauthenticated("A bearer token is required.")
         digest = token_hash(token)
         cached = self.core.tokens.get(digest)
         if cached is not None:
+            self.devices.sightings.note(cached.device_id, address, self.core.clock.now_ms())
             return cached
         row = await self.core.read(lambda c: accounts.device_by_token_hash(c, digest))
-        if row is None or row["revoked_at"] is not None:
+        if row is None:
+            raise Unauthenticated("The token is not valid or the device was revoked.")
+        if row["wipe_requested_at"] is not None and row["wiped_at"] is None:
+            # Before "revoked" and "disabled": an offboarded device must still learn that it has to wipe.
+            raise Unauthenticated("This device was ordered to wipe its local data: clear it, then confirm with "
+                                  "POST /api/v1/auth/wiped.", code="wipe_requested")
+        if row["revoked_at"] is not None:
             raise Unauthenticated("The token is not valid or the device was revoked.")
         if row["disabled"]:
             raise Unauthenticated("This account is disabled.", code="account_disabled")
@@ -309,57 +323,13 @@ class Auth:
                                   row["session_max_days"])
         if ends is not None and ends <= now:
             raise Unauthenticated("This sign-in has expired: sign in again.", code="session_expired")
-        if now - (row["last_seen_at"] or row["created_at"]) > SEEN_EVERY_MS:  # REST-only clients (bots) too
-            await self.record_last_seen({row["device_id"]: now})
+        self.devices.sightings.note(row["device_id"], address, now)
         actor = Actor(row["user_id"], row["org_id"], row["device_id"], OrgRole(row["org_role"]))
         self.core.tokens.put(digest, actor)
         return actor
 
     async def logout(self, actor: Actor) -> None:
-        await self.revoke_device(actor, actor.device_id)  # audited as ``auth.logout``
-
-    async def list_devices(self, actor: Actor, user_id: str | None = None) -> list[Row]:
-        target = await self._device_owner(actor, user_id)
-        rows = await self.core.read(lambda c: accounts.list_devices(c, target))
-        return [device_view(r, actor.device_id) for r in rows]
-
-    async def revoke_device(self, actor: Actor, device_id: str, user_id: str | None = None) -> None:
-        """Revoke a device: its token stops working and its live connections are closed at once."""
-        target = await self._device_owner(actor, user_id)
-        device = await self.core.read(lambda c: accounts.get_device(c, device_id))
-        if device is None or device["user_id"] != target:
-            raise NotFound("Device not found.")
-
-        action = actions.AUTH_LOGOUT if device_id == actor.device_id else actions.DEVICE_REVOKED
-        event = self.core.audit.event(actor, action, "device", device_id, user_id=target)
-
-        def revoke(tx: Tx) -> None:
-            if accounts.revoke_device(tx.conn, device_id, tx.now_ms):
-                tx.user_event(target, "device.revoked", {"device_id": device_id})
-                self.core.audit.record(tx, event)
-
-        await self.core.write(revoke)  # the ``revocations`` consumer ends its sessions (see below)
-
-    def forget_token_of(self, device_id: str) -> None:
-        """A device was revoked on another node: stop honouring its cached token here too."""
-        self.core.tokens.forget_device(device_id)
-
-    async def revoked_since(self, since_ms: int) -> list[tuple[str, int]]:
-        """(device id, revoked at) of every device revoked at or after ``since_ms``."""
-        return await self.core.read(lambda c: accounts.devices_revoked_since(c, since_ms))
-
-    async def record_last_seen(self, seen: dict[str, int]) -> None:
-        """Store when each device (id -> ms) was last connected; the gateway batches these."""
-        await self.core.write(lambda tx: accounts.touch_devices(tx.conn, seen))
-
-    async def _device_owner(self, actor: Actor, user_id: str | None) -> str:
-        if user_id is None or user_id == actor.user_id:
-            return actor.user_id
-        policy.check_can_manage_devices(actor, user_id)
-        user = await self.core.read(lambda c: accounts.get_user(c, user_id))
-        if user is None or not policy.visible_in_org(actor, user["org_id"]):
-            raise NotFound("User not found.")
-        return user_id
+        await self.devices.revoke(actor, actor.device_id)  # audited as ``auth.logout``
 
     async def change_password(self, actor: Actor, old_password: str, new_password: str) -> None:
         user = await self.core.read(lambda c: accounts.get_user(c, actor.user_id))
@@ -379,25 +349,3 @@ class Auth:
 
         await self.core.write(apply)
 
-
-class RevokedDevices:
-    """After-commit consumer of ``device.revoked`` user events: whatever use case revoked the device
-    (signing out, an admin's revocation, disabling the user), its token stops working on this node
-    at once and every node closes its sessions — before the revoking call is answered."""
-
-    name = "revocations"
-
-    def __init__(self, core: Core) -> None:
-        self.core = core
-
-    def __call__(self, committed: Committed) -> None:
-        for event in committed.user_events:
-            if event.type == "device.revoked":
-                self.core.device_revoked(_revoked.decode(event.data_json).device_id)
-
-
-class _Revoked(msgspec.Struct):
-    device_id: str
-
-
-_revoked = msgspec.json.Decoder(_Revoked)

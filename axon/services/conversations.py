@@ -62,7 +62,7 @@ def _insert(tx: Tx, conv_id: str, org_id: str, created_by: str, kind: str, name:
     convs.insert_conversation(tx.conn, {
         "id": conv_id, "org_id": org_id, "kind": kind, "name": name, "topic": topic,
         "archived": False, "created_by": created_by, "created_at": tx.now_ms, "last_seq": 0,
-        "member_count": 0, "direct_key": direct_key, "search_key": search_key(name, topic),
+        "member_count": 0, "direct_key": direct_key, "search_key": search_key(name),  # a sealed topic is not searchable
     })
     tx.conversation_event(conv_id, "conversation.created", created_by, {
         "conversation": {"id": conv_id, "kind": kind, "name": name, "topic": topic, "created_by": created_by}})
@@ -274,8 +274,7 @@ class Conversations:
                                       {"topic": new_topic})
             current = convs.get(tx.conn, conversation_id)
             assert current is not None
-            convs.update_conversation(tx.conn, conversation_id, {"search_key": search_key(current.name,
-                                                                                          current.topic)})
+            convs.update_conversation(tx.conn, conversation_id, {"search_key": search_key(current.name)})
             return summary_for(tx.conn, actor.user_id, conversation_id)
 
         return await self.core.write(apply)

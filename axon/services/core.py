@@ -86,10 +86,11 @@ class Core:
     tokens: TokenCache
     audit: AuditTrail
 
-    def device_revoked(self, device_id: str) -> None:
-        """After a revocation is committed: stop honouring the token here, and tell every node."""
+    def device_revoked(self, device_id: str, wipe: bool = False) -> None:
+        """After a revocation is committed: stop honouring the token here, and tell every node
+        (whether the device's sessions are closed as revoked or as ordered to wipe)."""
         self.tokens.forget_device(device_id)
-        self.signals.device_revoked(device_id)
+        self.signals.device_revoked(device_id, wipe)
 
     async def read(self, fn: Callable[[Conn], T]) -> T:
         return await self.db.read(fn)

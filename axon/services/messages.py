@@ -244,7 +244,7 @@ class Messages:
             mentioned = sorted(accounts.user_ids_by_usernames(tx.conn, actor.org_id, sorted(refs.usernames)).values())
             values = {"text": text, "edited_at": tx.now_ms, "mentions": encode_str(mentioned),
                       "mentions_all": refs.everyone}
-            msgs.update_message(tx.conn, message_id, values)
+            msgs.update_message(tx.conn, row, values)
             msgs.rewrite_text_in_events(tx.conn, conversation_id, message_id, int(row["seq"]), text, mentioned,
                                         refs.everyone)  # earlier versions are not kept readable
             row.update(values)
@@ -288,7 +288,7 @@ class Messages:
                 raise NotFound("Message not found.")
             if (row["pinned_at"] is not None) == pinned:
                 return
-            msgs.update_message(tx.conn, message_id, {"pinned_at": tx.now_ms if pinned else None,
+            msgs.update_message(tx.conn, row, {"pinned_at": tx.now_ms if pinned else None,
                                                       "pinned_by": actor.user_id if pinned else None})
             tx.conversation_event(conversation_id, "message.pinned" if pinned else "message.unpinned",
                                   actor.user_id, {"message_id": message_id})
@@ -370,7 +370,7 @@ def erase_message(tx: Tx, row: Row, actor_id: str | None) -> None:
     it. Its reactions and pin go too, as the protocol tells readers of the event log to infer from
     ``message.deleted``."""
     message_id, conversation_id = row["id"], row["conversation_id"]
-    msgs.update_message(tx.conn, message_id, {"deleted_at": tx.now_ms, "text": "", "mentions": "[]",
+    msgs.update_message(tx.conn, row, {"deleted_at": tx.now_ms, "text": "", "mentions": "[]",
                                               "mentions_all": False, "pinned_at": None, "pinned_by": None,
                                               "forwarded": None})
     msgs.rewrite_text_in_events(tx.conn, conversation_id, message_id, int(row["seq"]), "", [], False)

@@ -260,7 +260,8 @@ class People:
             before = accounts.get_user(tx.conn, user_id)
             assert before is not None
             accounts.update_user(tx.conn, user_id, {"disabled": disabled})
-            revoked = revoke_devices(tx, user_id) if disabled else []
+            # Offboarding: every device is revoked and told to wipe its local data; the content stays.
+            revoked = revoke_devices(tx, user_id, wipe=True) if disabled else []
             if bool(before["disabled"]) != disabled:
                 self.core.audit.record(tx, event.with_details(devices_revoked=len(revoked)) if disabled else event)
 
@@ -405,13 +406,18 @@ def _with_signed_out(event: AuditEvent, signed_out: list[str]) -> AuditEvent:
     return replace(event, details={**event.details, "members_signed_out": len(signed_out)})
 
 
-def revoke_devices(tx: Tx, user_id: str, keep: str | None = None) -> list[str]:
+def revoke_devices(tx: Tx, user_id: str, keep: str | None = None, wipe: bool = False) -> list[str]:
     """Revoke every active device of the user except ``keep``, each with its ``device.revoked`` user event
-    (the ``revocations`` consumer then ends their sessions on every node); returns their ids."""
+    (the ``revocations`` consumer then ends their sessions on every node); with ``wipe``, each is also
+    ordered to wipe its local data. Returns their ids."""
     revoked = [d for d in accounts.active_device_ids(tx.conn, user_id) if d != keep]
     for device_id in revoked:
-        accounts.revoke_device(tx.conn, device_id, tx.now_ms)
-        tx.user_event(user_id, "device.revoked", {"device_id": device_id})
+        if wipe:
+            accounts.order_wipe(tx.conn, device_id, tx.now_ms)
+            tx.user_event(user_id, "device.revoked", {"device_id": device_id, "wipe": True})
+        else:
+            accounts.revoke_device(tx.conn, device_id, tx.now_ms)
+            tx.user_event(user_id, "device.revoked", {"device_id": device_id})
     return revoked
 
 

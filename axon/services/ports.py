@@ -4,6 +4,10 @@ The store is reached differently: services pass functions of ``axon.store`` to
 ``Core.read`` / ``Core.write``, which run them on a connection (typed ``Conn``,
 opaque to services). Everything else a service calls out to is declared here,
 and only the composition root (``axon/app.py``) knows the class behind it.
+
+``MasterKey`` (wraps the organisations' data keys: a key file, the environment, or a KMS) is
+declared in ``domain.sealing``, because the store's keyring unwraps with it too, and listed here
+with the other ports.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ..domain.sealing import MasterKey as MasterKey  # the data keys' wrapper (declared in the domain)
 from ..domain.sso import DirectoryUser, LdapConfig, OidcConfig
 
 
@@ -21,7 +26,7 @@ class Signals(Protocol):
 
     def receipt(self, conversation_id: str, user_id: str, read_seq: int) -> None: ...
 
-    def device_revoked(self, device_id: str) -> None: ...
+    def device_revoked(self, device_id: str, wipe: bool = False) -> None: ...
 
     def profile_changed(self, user_id: str, user: Any) -> None:
         """``user`` (the public ``protocol.rest.User``) reaches everyone following the user's presence."""

@@ -11,6 +11,7 @@ from typing import Any
 import msgspec
 
 from ..domain.clock import iso_from_ms
+from ..domain.devices import device_status
 from ..protocol.codec import decode
 from ..protocol.rest import Conversation, Device, Forwarded, Invite, Message, Org, Reaction, User
 
@@ -45,6 +46,11 @@ def device_view(row: Row, current_device_id: str | None = None) -> Device:
         last_seen_at=iso_from_ms(row["last_seen_at"]),
         revoked_at=iso_from_ms(row["revoked_at"]),
         current=row["id"] == current_device_id,
+        platform=row.get("platform") or "",
+        last_address=row.get("last_address") or "",
+        status=device_status(row).value,
+        wipe_requested_at=iso_from_ms(row.get("wipe_requested_at")),
+        wiped_at=iso_from_ms(row.get("wiped_at")),
     )
 
 

@@ -9,6 +9,8 @@ from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, s
 from .driver_sql import PreparedQuery
 from .errors import duplicate_key_on_integrity_error
 from .schema import devices, invites, orgs, pending_signups, users
+from .sealed_columns import open_profile, seal_profile
+from .sealing import keyring_of
 
 Row = dict[str, Any]
 
@@ -18,11 +20,19 @@ def _one(conn: Connection, stmt: Any) -> Row | None:
     return dict(row) if row is not None else None
 
 
+def _user(conn: Connection, row: Any) -> Row:
+    return open_profile(conn, dict(row))
+
+
 # --- organisations -----------------------------------------------------------
 
 
 def insert_org(conn: Connection, row: Row) -> None:
+    """Insert the organisation and its first data key (it has no plaintext row to seal later)."""
     conn.execute(insert(orgs).values(**row))
+    keyring = keyring_of(conn)
+    if keyring.enabled:
+        keyring.create_key(conn, row["id"], row["created_at"], all_sealed=True, seal_now=True)
 
 
 def get_org(conn: Connection, org_id: str) -> Row | None:
@@ -61,12 +71,14 @@ def count_orgs(conn: Connection) -> int:
 
 def insert_user(conn: Connection, row: Row) -> None:
     """Raises ``DuplicateKey`` when the username or e-mail is taken in the organisation."""
+    row = seal_profile(conn, row["org_id"], row["id"], row)
     with duplicate_key_on_integrity_error():
         conn.execute(insert(users).values(**row))
 
 
 def get_user(conn: Connection, user_id: str) -> Row | None:
-    return _USER_BY_ID.first(conn, user_id=user_id)
+    row = _USER_BY_ID.first(conn, user_id=user_id)
+    return open_profile(conn, row) if row is not None else None
 
 
 # Prepared once: every connect reads the user and the device.
@@ -76,7 +88,7 @@ _USER_BY_ID = PreparedQuery(select(users).where(users.c.id == bindparam("user_id
 def get_users(conn: Connection, user_ids: list[str]) -> list[Row]:
     if not user_ids:
         return []
-    return [dict(r) for r in conn.execute(select(users).where(users.c.id.in_(user_ids))).mappings()]
+    return [_user(conn, r) for r in conn.execute(select(users).where(users.c.id.in_(user_ids))).mappings()]
 
 
 def find_users_for_login(conn: Connection, login: str, org_id: str | None) -> list[Row]:
@@ -84,11 +96,12 @@ def find_users_for_login(conn: Connection, login: str, org_id: str | None) -> li
     stmt = select(users).where(or_(users.c.username == login, func.lower(users.c.email) == login))
     if org_id is not None:
         stmt = stmt.where(users.c.org_id == org_id)
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+    return [_user(conn, r) for r in conn.execute(stmt).mappings()]
 
 
 def get_user_by_username(conn: Connection, org_id: str, username: str) -> Row | None:
-    return _one(conn, select(users).where(users.c.org_id == org_id, users.c.username == username))
+    row = _one(conn, select(users).where(users.c.org_id == org_id, users.c.username == username))
+    return open_profile(conn, row) if row is not None else None
 
 
 def user_ids_by_usernames(conn: Connection, org_id: str, usernames: list[str]) -> dict[str, str]:
@@ -106,6 +119,9 @@ def email_taken(conn: Connection, org_id: str, email: str) -> bool:
 
 
 def update_user(conn: Connection, user_id: str, values: Row) -> None:
+    """Change columns of a user; profile fields that are sealed are sealed."""
+    if "title" in values or "status_text" in values:
+        values = seal_profile(conn, keyring_of(conn).org_of_user(conn, user_id), user_id, values)
     conn.execute(update(users).where(users.c.id == user_id).values(**values))
 
 
@@ -125,7 +141,7 @@ def search_users(
             or_(users.c.display_name > name, and_(users.c.display_name == name, users.c.id > uid))
         )
     stmt = stmt.order_by(users.c.display_name, users.c.id).limit(limit)
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+    return [_user(conn, r) for r in conn.execute(stmt).mappings()]
 
 
 # --- devices -----------------------------------------------------------------
@@ -149,6 +165,8 @@ _DEVICE_BY_TOKEN_HASH = PreparedQuery(
         users.c.disabled,
         devices.c.created_at,
         devices.c.last_seen_at,
+        devices.c.wipe_requested_at,
+        devices.c.wiped_at,
         orgs.c.session_idle_days,
         orgs.c.session_max_days,
     )
@@ -181,14 +199,47 @@ def active_device_ids(conn: Connection, user_id: str) -> list[str]:
     return list(conn.execute(stmt).scalars())
 
 
-def devices_revoked_since(conn: Connection, since_ms: int) -> list[tuple[str, int]]:
-    stmt = select(devices.c.id, devices.c.revoked_at).where(devices.c.revoked_at >= since_ms)
-    return [(str(i), int(at)) for i, at in conn.execute(stmt).all()]
+def devices_revoked_since(conn: Connection, since_ms: int) -> list[tuple[str, int, bool]]:
+    """(device id, revoked at, whether a wipe is pending) of the devices revoked at or after ``since_ms``."""
+    wipe_pending = and_(devices.c.wipe_requested_at.is_not(None), devices.c.wiped_at.is_(None))
+    stmt = select(devices.c.id, devices.c.revoked_at, wipe_pending).where(devices.c.revoked_at >= since_ms)
+    return [(str(i), int(at), bool(wipe)) for i, at, wipe in conn.execute(stmt).all()]
 
 
-def touch_devices(conn: Connection, seen: dict[str, int]) -> None:
-    for device_id, at in seen.items():
-        conn.execute(update(devices).where(devices.c.id == device_id).values(last_seen_at=at))
+def touch_devices(conn: Connection, seen: dict[str, tuple[int, str]]) -> None:
+    """Store when (ms) and from where each device was last seen."""
+    for device_id, (at, address) in seen.items():
+        values: Row = {"last_seen_at": at}
+        if address:
+            values["last_address"] = address[:64]
+        conn.execute(update(devices).where(devices.c.id == device_id).values(**values))
+
+
+def order_wipe(conn: Connection, device_id: str, now_ms: int) -> bool:
+    """Order a device to wipe itself, revoking it too; False when it was ordered already or wiped."""
+    result = conn.execute(
+        update(devices)
+        .where(devices.c.id == device_id, devices.c.wipe_requested_at.is_(None), devices.c.wiped_at.is_(None))
+        .values(wipe_requested_at=now_ms, revoked_at=func.coalesce(devices.c.revoked_at, now_ms))
+    )
+    return bool(result.rowcount)
+
+
+def confirm_wipe(conn: Connection, token_hash: str, now_ms: int) -> Row | None:
+    """The device holding this token reports its data wiped: once only, and its token is revoked for good.
+    Returns the device (id, user_id, org_id) or None when no wipe is pending for that token."""
+    pending = and_(devices.c.token_hash == token_hash, devices.c.wipe_requested_at.is_not(None),
+                   devices.c.wiped_at.is_(None))
+    row = _one(conn, select(devices.c.id, devices.c.user_id, users.c.org_id)
+               .join(users, users.c.id == devices.c.user_id).where(pending))
+    if row is None:
+        return None
+    result = conn.execute(
+        update(devices)
+        .where(devices.c.id == row["id"], devices.c.wiped_at.is_(None))
+        .values(wiped_at=now_ms, revoked_at=func.coalesce(devices.c.revoked_at, now_ms))
+    )
+    return row if result.rowcount else None
 
 
 # --- invites -----------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from .schema import messages
+from .sealed_columns import open_message_texts
 
 Row = dict[str, Any]
 
@@ -18,7 +19,7 @@ def messages_after(conn: Connection, conversation_id: str, after_seq: int, limit
     stmt = select(messages).where(m.conversation_id == conversation_id, m.seq > after_seq)
     if sender_id is not None:
         stmt = stmt.where(m.sender_id == sender_id)
-    return [dict(r) for r in conn.execute(stmt.order_by(m.seq).limit(limit)).mappings()]
+    return open_message_texts(conn, [dict(r) for r in conn.execute(stmt.order_by(m.seq).limit(limit)).mappings()])
 
 
 def conversations_written_in(conn: Connection, user_id: str) -> list[str]:

@@ -11,17 +11,19 @@ from ..domain.model import Conversation, ConversationKind, MemberRole, Membershi
 from .driver_sql import PreparedQuery, placeholders
 from .errors import duplicate_key_on_integrity_error
 from .schema import conversations, drafts, members, mentions, messages
+from .sealed_columns import open_topic, seal_topic
+from .sealing import keyring_of
 
 Row = dict[str, Any]
 
 
-def to_conversation(row: Any) -> Conversation:
+def to_conversation(conn: Connection, row: Any) -> Conversation:
     return Conversation(
         id=row.id,
         org_id=row.org_id,
         kind=ConversationKind(row.kind),
         name=row.name,
-        topic=row.topic,
+        topic=open_topic(conn, row.org_id, row.id, row.topic),
         archived=bool(row.archived),
         last_seq=int(row.last_seq),
         created_by=row.created_by,
@@ -55,12 +57,17 @@ def _with_membership_statement() -> Select[Any]:
 
 def get(conn: Connection, conversation_id: str) -> Conversation | None:
     row = conn.execute(select(conversations).where(conversations.c.id == conversation_id)).first()
-    return to_conversation(row) if row is not None else None
+    return to_conversation(conn, row) if row is not None else None
 
 
 def get_row(conn: Connection, conversation_id: str) -> Row | None:
     row = conn.execute(select(conversations).where(conversations.c.id == conversation_id)).mappings().first()
-    return dict(row) if row is not None else None
+    return _opened(conn, dict(row)) if row is not None else None
+
+
+def _opened(conn: Connection, row: Row) -> Row:
+    row["topic"] = open_topic(conn, row["org_id"], row["id"], row["topic"])
+    return row
 
 
 def membership(conn: Connection, conversation_id: str, user_id: str) -> Membership | None:
@@ -81,7 +88,7 @@ def get_with_membership(
     if row.member_id is not None:
         member = Membership(conversation_id, user_id, MemberRole(row.role), int(row.read_seq),
                             int(row.delivered_seq), int(row.joined_seq))
-    return to_conversation(row), member
+    return to_conversation(conn, row), member
 
 
 def access_many(
@@ -109,22 +116,26 @@ def access_many(
         if row.member_id is not None:
             member = Membership(row.id, row.member_id, MemberRole(row.role), int(row.read_seq),
                                 int(row.delivered_seq), int(row.joined_seq), bool(row.has_draft))
-        found[(row.id, row.pair_user)] = (to_conversation(row), member)
+        found[(row.id, row.pair_user)] = (to_conversation(conn, row), member)
     return found
 
 
 def by_direct_key(conn: Connection, key: str) -> Conversation | None:
     row = conn.execute(select(conversations).where(conversations.c.direct_key == key)).first()
-    return to_conversation(row) if row is not None else None
+    return to_conversation(conn, row) if row is not None else None
 
 
 def insert_conversation(conn: Connection, row: Row) -> None:
     """Raises ``DuplicateKey`` when a direct conversation with the same ``direct_key`` exists."""
+    row = {**row, "topic": seal_topic(conn, row["org_id"], row["id"], row["topic"])}
     with duplicate_key_on_integrity_error():
         conn.execute(insert(conversations).values(**row))
 
 
 def update_conversation(conn: Connection, conversation_id: str, values: Row) -> None:
+    if "topic" in values:
+        org_id = keyring_of(conn).org_of_conversation(conn, conversation_id)
+        values = {**values, "topic": seal_topic(conn, org_id, conversation_id, values["topic"])}
     conn.execute(update(conversations).where(conversations.c.id == conversation_id).values(**values))
 
 
@@ -237,6 +248,7 @@ def summaries(conn: Connection, user_id: str, conversation_ids: list[str] | None
         unread = {cid: int(n) for cid, n in conn.execute(unread_stmt, params)}
         mentioned = {cid: int(n) for cid, n in conn.execute(mention_stmt, params)}
     for row in rows:
+        _opened(conn, row)
         row["unread_count"] = unread.get(row["id"], 0)
         row["mention_count"] = mentioned.get(row["id"], 0)
         row["joined"] = True
@@ -299,7 +311,7 @@ def public_channels(conn: Connection, org_id: str, query: str, limit: int) -> li
     for word in query.split():
         stmt = stmt.where(conversations.c.search_key.contains(word, autoescape=True))
     stmt = stmt.order_by(conversations.c.archived, conversations.c.name).limit(limit)
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+    return [_opened(conn, dict(r)) for r in conn.execute(stmt).mappings()]
 
 
 def positions(conn: Connection, conversation_ids: list[str]) -> dict[str, int]:

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from .private_files import private_directory, private_sqlite_files
+from .sealing import DISABLED, Keyring, attach
 
 T = TypeVar("T")
 
@@ -37,6 +38,7 @@ are typed with this name and never import the database library."""
 
 class Database(Protocol):
     dialect: str
+    keyring: Keyring  # seals and opens the encrypted columns; every connection carries it (store/sealing.py)
 
     async def read(self, fn: Callable[[Connection], T]) -> T: ...
 
@@ -71,6 +73,7 @@ class SqliteDatabase:
             private_directory(Path(path).parent)
             private_sqlite_files(Path(path))
         self.url = url
+        self.keyring = DISABLED
         # Reads run without BEGIN: each statement sees a committed snapshot of its own, and the
         # BEGIN/ROLLBACK pair cost a tenth of the CPU of a connect.
         self._read_engine = self._engine(url, synchronous, None, pool_size=readers)
@@ -121,6 +124,7 @@ class SqliteDatabase:
 
     def _run_read(self, fn: Callable[[Connection], T]) -> T:
         with self._read_engine.connect() as conn:
+            attach(conn, self.keyring)
             try:
                 return fn(conn)
             finally:
@@ -131,6 +135,7 @@ class SqliteDatabase:
 
     def _run_write(self, fn: Callable[[Connection], T]) -> T:
         with self._write_engine.begin() as conn:
+            attach(conn, self.keyring)
             return fn(conn)
 
     async def ping(self) -> None:
@@ -161,6 +166,7 @@ class PostgresDatabase:
 
     def __init__(self, url: str, pool_size: int = 8, pooled: bool = True) -> None:
         self.url = url
+        self.keyring = DISABLED
         kwargs: dict[str, Any] = {"pool_size": pool_size, "max_overflow": 4} if pooled else {"poolclass": NullPool}
         self._engine: AsyncEngine = create_async_engine(url, **kwargs)
 
@@ -175,7 +181,7 @@ class PostgresDatabase:
     async def _read_once(self, fn: Callable[[Connection], T]) -> T:
         async with self._engine.connect() as conn:
             try:
-                return await conn.run_sync(fn)
+                return await conn.run_sync(self._with_keyring(fn))
             finally:
                 await conn.rollback()
 
@@ -189,13 +195,20 @@ class PostgresDatabase:
         async with self._engine.connect() as conn:
             try:
                 transaction = await conn.begin()
-                result = await conn.run_sync(fn)
+                result = await conn.run_sync(self._with_keyring(fn))
             except DBAPIError as exc:
                 if exc.connection_invalidated and not last_try:
                     raise _DiedBeforeCommit from exc
                 raise
             await transaction.commit()
             return result
+
+    def _with_keyring(self, fn: Callable[[Connection], T]) -> Callable[[Connection], T]:
+        def run(conn: Connection) -> T:
+            attach(conn, self.keyring)
+            return fn(conn)
+
+        return run
 
     async def ping(self) -> None:
         await self.read(lambda c: c.execute(text("SELECT 1")).scalar())

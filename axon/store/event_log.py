@@ -24,6 +24,7 @@ from ..domain.events import ConversationEvent, SeqRange, UserEvent, seq_ranges
 from ..protocol.codec import decode, encode_str
 from .driver_sql import placeholders
 from .schema import counters, event_log, spine_cursors
+from .sealed_columns import open_conversation_events, open_user_events
 
 _BY_CONVERSATION = attrgetter("conversation_id", "seq")
 _BY_USER = attrgetter("user_id", "seq")
@@ -89,7 +90,7 @@ def _conversation_events(conn: Connection, ranges: list[SeqRange]) -> list[Conve
         conn, "SELECT e.conversation_id, e.seq, e.type, e.actor_id, e.created_at, e.data FROM events e "
               "JOIN r ON e.conversation_id = r.k AND e.seq BETWEEN r.lo AND r.hi", ranges)]
     found.sort(key=_BY_CONVERSATION)
-    return found
+    return open_conversation_events(conn, found)
 
 
 def _user_events(conn: Connection, ranges: list[SeqRange]) -> list[UserEvent]:
@@ -97,7 +98,7 @@ def _user_events(conn: Connection, ranges: list[SeqRange]) -> list[UserEvent]:
         conn, "SELECT e.user_id, e.seq, e.type, e.created_at, e.data FROM user_events e "
               "JOIN r ON e.user_id = r.k AND e.seq BETWEEN r.lo AND r.hi", ranges)]
     found.sort(key=_BY_USER)
-    return found
+    return open_user_events(conn, found)
 
 
 def _in_ranges(conn: Connection, select_sql: str, ranges: list[SeqRange]) -> list[Any]:

@@ -3,28 +3,37 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, insert, or_, select, update
 from sqlalchemy.engine import Dialect
 
+from ..domain.events import ConversationEvent
 from ..protocol.codec import decode, encode_str
 from .driver_sql import BulkInsert, placeholders
 from .schema import events, mentions, messages, reactions
+from .sealed_columns import (
+    open_conversation_events,
+    open_message_texts,
+    seal_conversation_events,
+    seal_message_text,
+    seal_message_texts,
+)
 
 Row = dict[str, Any]
 
 
 def get(conn: Connection, message_id: str) -> Row | None:
     row = conn.execute(select(messages).where(messages.c.id == message_id)).mappings().first()
-    return dict(row) if row is not None else None
+    return open_message_texts(conn, [dict(row)])[0] if row is not None else None
 
 
 def by_seq(conn: Connection, conversation_id: str, seq: int) -> Row | None:
     stmt = select(messages).where(messages.c.conversation_id == conversation_id, messages.c.seq == seq)
     row = conn.execute(stmt).mappings().first()
-    return dict(row) if row is not None else None
+    return open_message_texts(conn, [dict(row)])[0] if row is not None else None
 
 
 _MESSAGE_COLUMNS = tuple(messages.c.keys())
@@ -49,12 +58,23 @@ def by_client_ids(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[s
     columns = ", ".join(f"m.{c}" for c in _MESSAGE_COLUMNS)
     sql = (f"WITH k (d, c) AS (VALUES {values}) SELECT {columns} FROM k JOIN messages m "
            "ON m.device_id = k.d AND m.client_msg_id = k.c")
-    rows = _message_rows(conn.exec_driver_sql(sql, tuple(v for key in wanted for v in key)))
+    rows = _message_rows(conn, conn.exec_driver_sql(sql, tuple(v for key in wanted for v in key)))
     return {(row["device_id"], row["client_msg_id"]): row for row in rows}
 
 
+_TEXT = _MESSAGE_COLUMNS.index("text")
+
+
 def insert_many(conn: Connection, rows: list[Row]) -> None:
-    _INSERT_MESSAGES.run(conn, (tuple(row[c] for c in _MESSAGE_COLUMNS) for row in rows))
+    """Insert message rows, their text sealed (the rows given keep the plaintext)."""
+    _INSERT_MESSAGES.run(conn, (_with_text(row, sealed) for row, sealed in zip(rows, seal_message_texts(conn, rows),
+                                                                                strict=True)))
+
+
+def _with_text(row: Row, text: str) -> tuple[Any, ...]:
+    values = [row[c] for c in _MESSAGE_COLUMNS]
+    values[_TEXT] = text
+    return tuple(values)
 
 
 def insert_mentions(conn: Connection, rows: list[Row]) -> None:
@@ -73,8 +93,11 @@ def replace_mentions(conn: Connection, message: Row, user_ids: list[str]) -> Non
     )
 
 
-def update_message(conn: Connection, message_id: str, values: Row) -> None:
-    conn.execute(update(messages).where(messages.c.id == message_id).values(**values))
+def update_message(conn: Connection, message: Row, values: Row) -> None:
+    """Change columns of ``message`` (a row read before); a new text is sealed."""
+    if "text" in values:
+        values = {**values, "text": seal_message_text(conn, message["conversation_id"], message["id"], values["text"])}
+    conn.execute(update(messages).where(messages.c.id == message["id"]).values(**values))
 
 
 def rewrite_text_in_events(conn: Connection, conversation_id: str, message_id: str, message_seq: int,
@@ -86,22 +109,25 @@ def rewrite_text_in_events(conn: Connection, conversation_id: str, message_id: s
     delete, none. (Its edits come after the message, so only its own seq and later edit events are
     read.) Returns how many events were rewritten.
     """
-    found = conn.execute(
-        select(events.c.seq, events.c.type, events.c.data).where(
+    found = open_conversation_events(conn, [ConversationEvent(*row) for row in conn.execute(
+        select(events.c.conversation_id, events.c.seq, events.c.type, events.c.actor_id, events.c.created_at,
+               events.c.data).where(
             events.c.conversation_id == conversation_id,
             or_(events.c.seq == message_seq, and_(events.c.seq > message_seq, events.c.type == "message.edited")))
-    ).all()
-    rewritten = 0
-    for seq, kind, data in found:
-        body = decode(data)
-        carrier = body.get("message") if kind == "message.new" else body
-        if not isinstance(carrier, dict) or carrier.get("id" if kind == "message.new" else "message_id") != message_id:
+    )])
+    changed = []
+    for event in found:
+        body = decode(event.data_json)
+        carrier = body.get("message") if event.type == "message.new" else body
+        id_field = "id" if event.type == "message.new" else "message_id"
+        if not isinstance(carrier, dict) or carrier.get(id_field) != message_id:
             continue
         carrier.update(text=text, mentions=mentions, mentions_all=mentions_all)
-        conn.execute(update(events).where(events.c.conversation_id == conversation_id, events.c.seq == seq)
-                     .values(data=encode_str(body)))
-        rewritten += 1
-    return rewritten
+        changed.append(replace(event, data_json=encode_str(body)))
+    for event, data in zip(changed, seal_conversation_events(conn, changed), strict=True):
+        conn.execute(update(events).where(events.c.conversation_id == conversation_id, events.c.seq == event.seq)
+                     .values(data=data))
+    return len(changed)
 
 
 def bump_reply_counts(conn: Connection, counts: dict[str, int], now_ms: int) -> None:
@@ -164,7 +190,7 @@ def history(conn: Connection, conversation_id: str, before_seq: int | None, limi
     """
     sql = _history_sql(conn.dialect, before_seq is not None)
     params = (conversation_id, before_seq, limit) if before_seq is not None else (conversation_id, limit)
-    return _message_rows(conn.exec_driver_sql(sql, params))
+    return _message_rows(conn, conn.exec_driver_sql(sql, params))
 
 
 @lru_cache(maxsize=8)
@@ -175,18 +201,18 @@ def _history_sql(dialect: Dialect, bounded: bool) -> str:
             f"ORDER BY seq DESC LIMIT {marks[-1]}")
 
 
-def _message_rows(result: Any) -> list[Row]:
+def _message_rows(conn: Connection, result: Any) -> list[Row]:
     rows = []
     for values in result:
         row = dict(zip(_MESSAGE_COLUMNS, values, strict=True))
         row["mentions_all"] = bool(row["mentions_all"])
         rows.append(row)
-    return rows
+    return open_message_texts(conn, rows)
 
 
 def thread(conn: Connection, root_id: str, limit: int) -> list[Row]:
     stmt = select(messages).where(messages.c.reply_to == root_id).order_by(messages.c.seq).limit(limit)
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+    return open_message_texts(conn, [dict(r) for r in conn.execute(stmt).mappings()])
 
 
 def pinned(conn: Connection, conversation_id: str) -> list[Row]:
@@ -199,4 +225,4 @@ def pinned(conn: Connection, conversation_id: str) -> list[Row]:
         )
         .order_by(messages.c.pinned_at.desc())
     )
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+    return open_message_texts(conn, [dict(r) for r in conn.execute(stmt).mappings()])

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, and_, delete, exists, insert, select, update
 
 from .errors import duplicate_key_on_integrity_error
 from .schema import drafts, members, user_preferences
+from .sealed_columns import open_drafts, seal_draft
 
 Row = dict[str, Any]
 
@@ -51,12 +52,13 @@ def list_drafts(conn: Connection, user_id: str) -> list[Row]:
                                 members.c.user_id == drafts.c.user_id))
             .where(drafts.c.user_id == user_id)
             .order_by(drafts.c.updated_at.desc()))
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+    return open_drafts(conn, user_id, [dict(r) for r in conn.execute(stmt).mappings()])
 
 
 def put_draft(conn: Connection, user_id: str, conversation_id: str, thread_root: str, text: str, now_ms: int) -> None:
     """Insert or replace the draft; raises ``DuplicateKey`` if another node inserted it concurrently."""
     key = _key(user_id, conversation_id, thread_root)
+    text = seal_draft(conn, user_id, conversation_id, thread_root, text)
     if not conn.execute(update(drafts).where(key).values(text=text, updated_at=now_ms)).rowcount:
         with duplicate_key_on_integrity_error():  # another node inserted it meanwhile
             conn.execute(insert(drafts).values(user_id=user_id, conversation_id=conversation_id,

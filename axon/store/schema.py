@@ -61,10 +61,10 @@ users = Table(
     Column("username", String(64), nullable=False),
     Column("email", String(254)),
     Column("display_name", String(200), nullable=False),
-    Column("title", String(200), nullable=False, default=""),
+    Column("title", Text, nullable=False, default=""),  # sealed, like status_text
     Column("timezone", String(64), nullable=False, default="UTC"),
     Column("locale", String(16), nullable=False, default="en"),
-    Column("status_text", String(200), nullable=False, default=""),
+    Column("status_text", Text, nullable=False, default=""),  # sealed (store/sealing.py)
     # server_default only: inserts that leave it out (and migrations' tests on older schemas) get "".
     Column("status_emoji", String(64), nullable=False, server_default=""),
     Column("org_role", String(16), nullable=False, default="member"),
@@ -89,6 +89,11 @@ devices = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("last_seen_at", BigInteger),
     Column("revoked_at", BigInteger, index=True),  # every node looks for recent revocations each second
+    Column("platform", String(200), nullable=False, default="", server_default=""),  # browser and OS (user agent)
+    Column("last_address", String(64), nullable=False, default="", server_default=""),  # last client address seen
+    # Remote wipe: ordered (the token then only serves to learn the order and confirm it), confirmed.
+    Column("wipe_requested_at", BigInteger),
+    Column("wiped_at", BigInteger),
 )
 
 invites = Table(
@@ -128,7 +133,7 @@ conversations = Table(
     Column("org_id", String(32), ForeignKey("orgs.id"), nullable=False),
     Column("kind", String(16), nullable=False),
     Column("name", String(200), nullable=False, default=""),
-    Column("topic", String(500), nullable=False, default=""),
+    Column("topic", Text, nullable=False, default=""),  # sealed (store/sealing.py): Text for the ciphertext
     Column("archived", Boolean, nullable=False, default=False),
     Column("created_by", String(32), nullable=False),
     Column("created_at", BigInteger, nullable=False),
@@ -307,7 +312,7 @@ user_preferences = Table(
 )
 
 # Unsent text per user, conversation and thread (``thread_root`` "" for the conversation itself).
-# Not encrypted at rest yet. ``members.has_draft`` mirrors "this member has a row here", so the
+# ``text`` is sealed (store/sealing.py). ``members.has_draft`` mirrors "this member has a row here", so the
 # send path learns it from the membership it already reads and touches this table only then.
 drafts = Table(
     "drafts",
@@ -476,4 +481,44 @@ oidc_logins = Table(
     Column("expires_at", BigInteger, nullable=False, index=True),
     Column("user_id", String(32)),
     Column("error", String(64)),
+)
+
+# --- encryption at rest (store/sealing.py, store/reseal.py) ------------------------------------
+
+# Each organisation's data keys, wrapped by the master key (never stored in clear). One is
+# "active"; "retiring" keys still open rows a re-encryption has not reached; "retired" keys
+# have their wrapped bytes erased. ``all_sealed_at``: from then on the organisation has no
+# plaintext row, and a plaintext value found in a sealed column is refused as tampering.
+data_keys = Table(
+    "data_keys",
+    metadata,
+    Column("id", String(12), primary_key=True),
+    Column("org_id", String(32), ForeignKey("orgs.id"), nullable=False, index=True),
+    Column("wrapped", Text, nullable=False),  # base64 of nonce + AES-256-GCM(data key) under the master key
+    Column("master_key_id", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("all_sealed_at", BigInteger),
+    Column("retired_at", BigInteger),
+)
+
+# The re-encryption of one organisation's rows under ``key_id`` (a rotation, or the first
+# sealing of an older install's plaintext): the sealed tables are walked in primary-key order
+# in bounded batches; ``step`` (which table) and ``cursor`` (the last key done, JSON) move in the
+# same transaction as each batch, so a crash resumes where it stopped.
+reseal_jobs = Table(
+    "reseal_jobs",
+    metadata,
+    Column("org_id", String(32), ForeignKey("orgs.id"), primary_key=True),
+    Column("key_id", String(12), nullable=False),
+    Column("reason", String(16), nullable=False),  # "rotation" | "legacy"
+    Column("step", Integer, nullable=False),
+    Column("cursor", Text, nullable=False),
+    Column("done", BigInteger, nullable=False),  # rows looked at
+    Column("resealed", BigInteger, nullable=False),  # rows changed
+    Column("total", BigInteger, nullable=False),  # rows when the job started (progress)
+    Column("passes", Integer, nullable=False),  # completed walks (the last one must change nothing)
+    Column("started_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("finished_at", BigInteger),
 )

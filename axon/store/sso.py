@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
 from .schema import oidc_logins, sign_in_policies, sso_identities, sso_providers, users
+from .sealed_columns import open_profile
 
 Row = dict[str, Any]
 
@@ -95,11 +96,13 @@ def identity_user(conn: Connection, org_id: str, kind: str, subject: str) -> Row
             .join(sso_identities, sso_identities.c.user_id == users.c.id)
             .where(sso_identities.c.org_id == org_id, sso_identities.c.kind == kind,
                    sso_identities.c.subject == subject))
-    return _one(conn, stmt)
+    row = _one(conn, stmt)
+    return open_profile(conn, row) if row is not None else None
 
 
 def user_by_email(conn: Connection, org_id: str, email: str) -> Row | None:
-    return _one(conn, select(users).where(users.c.org_id == org_id, func.lower(users.c.email) == email.lower()))
+    row = _one(conn, select(users).where(users.c.org_id == org_id, func.lower(users.c.email) == email.lower()))
+    return open_profile(conn, row) if row is not None else None  # title and status are sealed
 
 
 def link_identity(conn: Connection, org_id: str, kind: str, subject: str, user_id: str, now_ms: int) -> None:
@@ -112,7 +115,7 @@ def linked_users(conn: Connection, org_id: str, kind: str) -> list[Row]:
     stmt = (select(users, sso_identities.c.subject, sso_identities.c.disabled_by_sync)
             .join(sso_identities, sso_identities.c.user_id == users.c.id)
             .where(sso_identities.c.org_id == org_id, sso_identities.c.kind == kind))
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+    return [open_profile(conn, dict(r)) for r in conn.execute(stmt).mappings()]
 
 
 def set_disabled_by_sync(conn: Connection, org_id: str, kind: str, user_id: str, flag: bool) -> None:

@@ -6,6 +6,7 @@ from sqlalchemy import Connection, select
 
 from ..domain.events import ConversationEvent, UserEvent
 from .schema import events, meta, user_events
+from .sealed_columns import open_conversation_events, open_user_events
 
 
 def epoch(conn: Connection) -> str:
@@ -22,10 +23,10 @@ def conversation_events(conn: Connection, conversation_id: str, after: int, upto
     if types:
         stmt = stmt.where(events.c.type.in_(types))
     stmt = stmt.order_by(events.c.seq).limit(limit)
-    return [
+    return open_conversation_events(conn, [
         ConversationEvent(r.conversation_id, int(r.seq), r.type, r.actor_id, int(r.created_at), r.data)
         for r in conn.execute(stmt)
-    ]
+    ])
 
 
 def user_stream(conn: Connection, user_id: str, after: int, limit: int) -> list[UserEvent]:
@@ -35,4 +36,5 @@ def user_stream(conn: Connection, user_id: str, after: int, limit: int) -> list[
         .order_by(user_events.c.seq)
         .limit(limit)
     )
-    return [UserEvent(r.user_id, int(r.seq), r.type, int(r.created_at), r.data) for r in conn.execute(stmt)]
+    return open_user_events(conn, [UserEvent(r.user_id, int(r.seq), r.type, int(r.created_at), r.data)
+                                   for r in conn.execute(stmt)])

@@ -18,6 +18,7 @@ from ..domain.events import ConversationEvent, UserEvent
 from ..protocol.codec import encode_str
 from .driver_sql import BulkInsert, placeholders
 from .schema import conversations, events, user_events, users
+from .sealed_columns import seal_conversation_events, seal_user_events
 
 _INSERT_EVENTS = BulkInsert(events, ("conversation_id", "seq", "type", "actor_id", "created_at", "data"))
 _INSERT_USER_EVENTS = BulkInsert(user_events, ("user_id", "seq", "type", "created_at", "data"))
@@ -98,15 +99,15 @@ class Tx:
         return event
 
     def flush(self) -> None:
-        """Run the deferred work, then insert the collected event rows (one statement per table for
-        the whole batch)."""
+        """Run the deferred work, then insert the collected event rows (one statement per table for the
+        whole batch), their data sealed: the events in memory keep the plaintext JSON that live delivery
+        sends as it is."""
         for fn in self._on_flush.values():
             fn(self)
-        _INSERT_EVENTS.run(
-            self.conn,
-            ((e.conversation_id, e.seq, e.type, e.actor_id, e.created_at, e.data_json)
-             for e in self.conversation_events),
-        )
-        _INSERT_USER_EVENTS.run(
-            self.conn, ((e.user_id, e.seq, e.type, e.created_at, e.data_json) for e in self.user_events)
-        )
+        conversation_data = seal_conversation_events(self.conn, self.conversation_events)
+        _INSERT_EVENTS.run(self.conn, ((e.conversation_id, e.seq, e.type, e.actor_id, e.created_at, data)
+                                       for e, data in zip(self.conversation_events, conversation_data, strict=True)))
+        user_data = seal_user_events(self.conn, self.user_events)
+        _INSERT_USER_EVENTS.run(self.conn, ((e.user_id, e.seq, e.type, e.created_at, data)
+                                            for e, data in zip(self.user_events, user_data, strict=True)))
+

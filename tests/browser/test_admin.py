@@ -50,6 +50,7 @@ def test_admin_creates_user_and_invite_and_someone_signs_up(axon, open_app):
     admin.page.get_by_test_id("admin-tab-users").click()
     admin.page.get_by_test_id("admin-user-search").fill("frank")
     admin.page.locator('tr[data-username="frank"]').get_by_test_id("toggle-user").click()
+    admin.page.get_by_test_id("confirm-ok").click()  # disabling is offboarding: it asks first
     expect(admin.page.locator('tr[data-username="frank"]')).to_contain_text("Disabled")
     expect(frank.page.get_by_test_id("login-form")).to_be_visible()
 

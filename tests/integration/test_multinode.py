@@ -108,3 +108,24 @@ async def test_a_lost_bus_message_still_reaches_live_sessions(nodes_without_a_sh
 
     await eventually(delivered, timeout=10)
     await bob_client.close()
+
+
+async def test_a_wipe_ordered_on_one_node_closes_the_device_on_another_with_4004(two_nodes) -> None:
+    import asyncio
+
+    import websockets
+
+    from tests.support.people import new_device
+
+    node_a, node_b = two_nodes
+    admin = await admin_rest(node_a.url)
+    ann = await new_person(node_a.url, admin)
+    phone = await new_device(node_a.url, ann)
+    async with websockets.connect(node_b.url.replace("http", "ws") + "/api/v1/ws") as ws:
+        await ws.send(f'{{"t":"hello","token":"{phone}"}}')
+        while '"synced"' not in await asyncio.wait_for(ws.recv(), 10):
+            pass
+        phone_id = next(d["id"] for d in await ann.rest.devices() if not d["current"])
+        await admin.request("POST", f"/admin/users/{ann.id}/devices/{phone_id}/wipe")  # on node A
+        await asyncio.wait_for(ws.wait_closed(), 5)
+        assert ws.close_code == 4004

@@ -18,6 +18,7 @@ def test_idempotency_lookup_probes_the_unique_index_once_per_key(tmp_path) -> No
         def __init__(self, conn) -> None:
             self.conn = conn
             self.dialect = conn.dialect
+            self.info = conn.info  # where the store finds the keyring (none here: sealing off)
 
         def exec_driver_sql(self, sql, params):
             captured.append((sql, params))

@@ -63,8 +63,8 @@ async def test_disabling_a_user_from_the_shell_ends_their_live_connection_within
     disabled_at = loop.time()
     await asyncio.wait_for(raw.ws.wait_closed(), 5)
     assert loop.time() - disabled_at < 2.5  # the node's one-second look, plus the close
-    assert raw.ws.close_code == 4003
-    assert await status_of(server, ann.token) == "unauthenticated"
+    assert raw.ws.close_code == 4004  # offboarding: revoked and ordered to wipe its data
+    assert await status_of(server, ann.token) == "wipe_requested"
 
 
 async def test_a_sign_in_ends_after_the_organisations_idle_and_maximum_time(server: ServerProcess) -> None:

@@ -74,3 +74,25 @@ async def eventually(check: Callable[[], Awaitable[bool] | bool], timeout: float
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(every)
+
+
+async def two_people_exchange_a_message(base_url: str, admin: RestApi, text: str, **trust: str) -> None:
+    """Two new people sign in with the SDK (``trust``: ``ca_file`` or ``fingerprint`` for https), one
+    sends ``text`` over the real-time connection and the other receives it live."""
+    names = [f"pair{next(_counter)}x{i}" for i in range(2)]
+    await admin.admin_create_user(names[0], "Ann", PASSWORD)
+    bob_user = await admin.admin_create_user(names[1], "Bob", PASSWORD)
+    ann = await AxonClient.login(base_url, names[0], PASSWORD, **trust)
+    bob = await AxonClient.login(base_url, names[1], PASSWORD, **trust)
+    try:
+        conv = await ann.rest.create_conversation("group", "Pair", [bob_user["id"]])
+        await ann.connect()
+        await bob.connect()
+        ack = await ann.send(conv["id"], text)
+        async for event in bob.events():
+            if event.type == "message.new" and event.seq == ack.seq:
+                assert event.data["message"]["text"] == text
+                break
+    finally:
+        await ann.close()
+        await bob.close()

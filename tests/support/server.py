@@ -21,6 +21,9 @@ from pathlib import Path
 import httpx
 
 ADMIN_PASSWORD = "admin-password-1"
+# Nodes that share a database must share the master key of encryption at rest (docs/security.md);
+# test nodes all use this one. A test of the generated default key sets AXON_MASTER_KEY to "".
+TEST_MASTER_KEY = "dGVzdCBtYXN0ZXIga2V5IG9mIGF4b24ncyB0ZXN0cyE="
 FAST_HASH_ENV = {"AXON_ARGON2_MEMORY_KIB": "1024", "AXON_ARGON2_TIME_COST": "1", "AXON_ARGON2_PARALLELISM": "1"}
 
 
@@ -51,10 +54,12 @@ def fresh_postgres_database(base_url: str) -> str:
 
 
 class ServerProcess:
-    def __init__(self, data_dir: Path, database_url: str | None = None, env: dict[str, str] | None = None) -> None:
+    def __init__(self, data_dir: Path, database_url: str | None = None, env: dict[str, str] | None = None,
+                 serve_args: tuple[str, ...] = (), scheme: str = "http") -> None:
         self.data_dir = data_dir
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{scheme}://127.0.0.1:{self.port}"
+        self.serve_args = serve_args  # e.g. ("--tls-self-signed",) with scheme "https"
         base = os.environ.get("AXON_TEST_DATABASE_URL")
         self.database_url = database_url or (fresh_postgres_database(base) if base else None)
         self.env = {**os.environ, **FAST_HASH_ENV, "AXON_ADMIN_PASSWORD": ADMIN_PASSWORD,
@@ -63,7 +68,7 @@ class ServerProcess:
                     # Tests send in bursts far beyond a person's limit (test_send_limits sets its own).
                     "AXON_SEND_RATE_PER_USER": "100000", "AXON_SEND_BURST_PER_USER": "100000",
                     "AXON_SEND_RATE_PER_DEVICE": "100000", "AXON_SEND_BURST_PER_DEVICE": "100000",
-                    **(env or {})}
+                    "AXON_MASTER_KEY": TEST_MASTER_KEY, **(env or {})}
         if self.database_url:
             self.env["AXON_DATABASE_URL"] = self.database_url
         self.proc: subprocess.Popen[bytes] | None = None
@@ -74,7 +79,7 @@ class ServerProcess:
         log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "axon", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--data-dir", str(self.data_dir)],
+             "--data-dir", str(self.data_dir), *self.serve_args],
             env=self.env, stdout=log, stderr=subprocess.STDOUT,
         )
         self.wait_ready(timeout)
@@ -86,7 +91,8 @@ class ServerProcess:
             if self.proc is not None and self.proc.poll() is not None:
                 raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log()}")
             try:
-                if httpx.get(self.url + "/readyz", timeout=1.0).status_code == 200:
+                # Readiness only: the TLS tests check the certificate themselves.
+                if httpx.get(self.url + "/readyz", timeout=1.0, verify=False).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass

@@ -132,7 +132,7 @@ async def test_no_hello_within_the_deadline_gets_not_ready_and_close_4001() -> N
 async def test_a_bad_token_is_answered_and_closed_and_finish_awaits_every_task() -> None:
     clock, transport, finished = FakeClock(), MemoryTransport(), []
 
-    async def refuse(token: str) -> Any:
+    async def refuse(token: str, address: str) -> Any:
         raise Unauthenticated("Unknown token.")
 
     session = Session(transport, "127.0.0.1", _services(clock, refuse, finished))
@@ -142,3 +142,17 @@ async def test_a_bad_token_is_answered_and_closed_and_finish_awaits_every_task()
     assert session.close_code == CloseCode.UNAUTHENTICATED
     await session.finish()
     assert finished == [session] and len(session._tasks) == 0  # noqa: SLF001
+
+
+async def test_a_device_ordered_to_wipe_is_told_so_and_closed_with_4004() -> None:
+    clock, transport, finished = FakeClock(), MemoryTransport(), []
+
+    async def wipe_ordered(token: str, address: str) -> Any:
+        raise Unauthenticated("Wipe this device.", code="wipe_requested")
+
+    session = Session(transport, "127.0.0.1", _services(clock, wipe_ordered, finished))
+    session.start()
+    await session.handle(b'{"t":"hello","token":"lost-laptop","ref":"h"}')
+    assert transport.frames[0]["error"]["code"] == "wipe_requested"
+    assert session.close_code == CloseCode.WIPE
+    await session.finish()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from axon.bus.base import Envelope, Topic
+from axon.bus.base import WIPE_ORDER, Envelope, Topic
 from axon.bus.memory import MemoryBus
 from axon.gateway.acks import ReplyBatch
 from axon.gateway.hub import Hub
@@ -35,8 +35,8 @@ class Connection:
     def push_frame(self, frame: bytes) -> None:
         self.got.append(("frame", decode(frame)["t"]))
 
-    def revoke(self) -> None:
-        self.got.append(("revoked",))
+    def revoke(self, wipe: bool = False) -> None:
+        self.got.append(("wipe",) if wipe else ("revoked",))
 
     def close(self, code: int, reason: str = "") -> None:
         self.got.append(("closed", code))
@@ -105,6 +105,8 @@ def test_a_revocation_reaches_only_that_device() -> None:
     phone, laptop = connected(hub, "u_ann", "d_phone"), connected(hub, "u_ann", "d_laptop")
     hub.dispatch([Envelope(Topic.DEVICE_REVOKED, "d_phone", 0, b"")])
     assert phone.got == [("revoked",)] and laptop.got == []
+    hub.dispatch([Envelope(Topic.DEVICE_REVOKED, "d_laptop", 0, WIPE_ORDER)])
+    assert laptop.got == [("wipe",)] and phone.got == [("revoked",)]
 
 
 def test_a_removed_connection_leaves_no_trace_in_the_routing_tables() -> None:

@@ -86,9 +86,11 @@ def test_event_pages_are_documented_as_lists_of_event_frames(spec: dict[str, Any
 
 
 def test_a_shape_encodes_every_field_in_order_nulls_included() -> None:
-    device = rest.Device("d_1", "phone", None, None, None, current=True)
+    device = rest.Device("d_1", "phone", None, None, None, current=True, platform="", last_address="",
+                         status="active", wipe_requested_at=None, wiped_at=None)
     assert encode(device) == (b'{"id":"d_1","name":"phone","created_at":null,"last_seen_at":null,'
-                              b'"revoked_at":null,"current":true}')
+                              b'"revoked_at":null,"current":true,"platform":"","last_address":"",'
+                              b'"status":"active","wipe_requested_at":null,"wiped_at":null}')
 
 
 def test_a_shape_reads_by_key_like_the_former_dict_views() -> None:

@@ -9,14 +9,15 @@ from axon.domain.clock import FakeClock
 from axon.domain.events import ConversationEvent, UserEvent
 from axon.domain.model import Actor, OrgRole
 from axon.services.audit import AuditTrail
-from axon.services.auth import RevokedDevices
 from axon.services.core import Core, Limits, TokenCache
+from axon.services.devices import RevokedDevices
 from axon.store.writer import Committed
 
 
 class Signals:
     def __init__(self) -> None:
         self.revoked: list[str] = []
+        self.wiped: list[str] = []
 
     def typing(self, conversation_id: str, user_id: str) -> None: ...
 
@@ -24,8 +25,10 @@ class Signals:
 
     def profile_changed(self, user_id: str, user: Any) -> None: ...
 
-    def device_revoked(self, device_id: str) -> None:
+    def device_revoked(self, device_id: str, wipe: bool = False) -> None:
         self.revoked.append(device_id)
+        if wipe:
+            self.wiped.append(device_id)
 
 
 def _core() -> tuple[Core, Signals]:
@@ -52,3 +55,10 @@ def test_a_batch_without_revocations_announces_nothing() -> None:
     core, signals = _core()
     RevokedDevices(core)(Committed([], [UserEvent("u_1", 1, "profile.updated", 1, '{"user":{}}')]))
     assert signals.revoked == []
+
+
+def test_a_wipe_order_is_announced_as_one() -> None:
+    core, signals = _core()
+    RevokedDevices(core)(Committed([], [UserEvent("u_1", 1, "device.revoked", 1, '{"device_id":"d_1","wipe":true}'),
+                                        UserEvent("u_1", 2, "device.revoked", 1, '{"device_id":"d_2"}')]))
+    assert signals.revoked == ["d_1", "d_2"] and signals.wiped == ["d_1"]

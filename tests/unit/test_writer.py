@@ -25,6 +25,9 @@ from axon.store.writer import Committed, Failed, GroupCommitWriter, WriteOp
 class StubConnection:
     dialect = sqlite.dialect()
 
+    def __init__(self) -> None:
+        self.info: dict[str, Any] = {}  # no keyring attached: sealing is off (store/sealing.py)
+
     def execute(self, statement: Any, params: Any = None) -> None:
         pass
 

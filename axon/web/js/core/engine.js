@@ -256,7 +256,8 @@ class Engine {
     }
     if (ev.type === "preferences.updated") adoptPreferences(d);
     if (ev.type === "draft.updated") applyDraftEvent(d);
-    if (ev.type === "device.revoked" && d.device_id === state.session.device_id) this.hooks.fatal(4003);
+    // Told of its own revocation before the socket closes: a wipe order must not pass for a sign-out.
+    if (ev.type === "device.revoked" && d.device_id === state.session.device_id) this.hooks.fatal(d.wipe ? 4004 : 4003);
     emit("devices");
   }
 

@@ -6,7 +6,7 @@
 //                      │                                          ▼
 //                      └──────────── backoff timer ─────────── waiting
 //   any ──browser offline──▶ offline ──browser online──▶ connecting
-//   any ──stop / 4001 / 4003──▶ stopped
+//   any ──stop / 4001 / 4003 / 4004──▶ stopped
 //
 // The engine supplies the hello frame (positions) and receives every frame.
 
@@ -129,7 +129,7 @@ export class Connection {
     this.ws = null;
     clearInterval(this.timers.ping);
     if (this.state === CONN.STOPPED || this.state === CONN.OFFLINE) return;
-    if (code === 4001 || code === 4003) {
+    if (code === 4001 || code === 4003 || code === 4004) {
       this.transition(CONN.STOPPED);
       this.onFatal(code);
       return;

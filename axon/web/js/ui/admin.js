@@ -4,19 +4,23 @@
 
 import { api } from "../core/engine.js";
 import { clampQuery, listOf, seg } from "../core/api.js";
-import { errorText, formatDateTime, formatRelative, language, t } from "../core/i18n.js";
+import { errorText, formatDateTime, language, t } from "../core/i18n.js";
 import { emit, state } from "../core/store.js";
 import { h, clear, debounce } from "./dom.js";
 import { icon } from "./icons.js";
-import { confirmAction, promptText, toast } from "./dialogs.js";
+import { confirmAction, modal, promptText, toast } from "./dialogs.js";
+import { deviceList } from "./devices.js";
 import { href } from "./router.js";
 import { passwordMeter } from "./password_meter.js";
 import { signInPage } from "./admin-signin.js";
 import { auditPage } from "./admin-audit.js";
 import { compliancePage } from "./admin-compliance.js";
+import { encryptionPage } from "./admin_encryption.js";
 
-const PAGES = { users: usersPage, invites: invitesPage, org: orgPage, signin: signInPage, activity: activityPage,
-  audit: auditPage, compliance: compliancePage };
+const PAGES = {
+  users: usersPage, invites: invitesPage, org: orgPage, signin: signInPage, activity: activityPage, encryption: encryptionPage,
+  audit: auditPage, compliance: compliancePage,
+};
 
 export function mountAdmin(el, tab) {
   if (state.session.user.role !== "admin") {
@@ -121,9 +125,10 @@ function createUserForm(reload) {
 /** One user's row; a change answers the updated user, and the row redraws itself in place
  * (so the rows loaded with "Load more" stay). */
 function userRow(u) {
-  const devices = h("ul", { class: "device-list", hidden: true });
   let row = null;
   const change = async (patch) => {
+    // Disabling is offboarding: say what it does to the person's devices before doing it.
+    if (patch.disabled && !(await confirmAction(t("devices.disable_confirm", { name: u.display_name })))) return;
     try {
       const updated = await api.patch(`/admin/users/${seg(u.id)}`, patch);
       row.replaceWith(userRow({ ...updated, two_factor: u.two_factor })); // PATCH answers the profile only
@@ -143,9 +148,10 @@ function userRow(u) {
       fail(err);
     }
   };
-  const showDevices = async () => {
-    devices.hidden = !devices.hidden;
-    if (!devices.hidden) await renderDevices(u, devices);
+  const showDevices = () => {
+    const base = `/admin/users/${seg(u.id)}/devices`;
+    const devices = deviceList({ base, revokeAllPath: `${base}/revoke-all`, revokeAllLabel: t("devices.revoke_all") });
+    modal(t("devices.of_user", { name: u.display_name }), devices.el, { wide: true, testid: "user-devices" });
   };
   const promote = u.role === "admin" ? "member" : "admin";
   // Each row's buttons say whom they act on, for screen readers (the visible text is the same on every row).
@@ -163,8 +169,7 @@ function userRow(u) {
       h("button", { class: "btn small", "data-testid": "toggle-role", onclick: () => change({ role: promote }), ...labelled(roleAction) }, t(roleAction)),
       h("button", { class: "btn small", "data-testid": "reset-password", onclick: reset, ...labelled("admin.reset_password") }, t("admin.reset_password")),
       u.two_factor && h("button", { class: "btn small", "data-testid": "reset-2fa", onclick: () => resetTwoFactor(u), ...labelled("admin.reset_2fa") }, t("admin.reset_2fa")),
-      h("button", { class: "btn small", onclick: showDevices, ...labelled("admin.devices") }, t("admin.devices")),
-      devices));
+      h("button", { class: "btn small", "data-testid": "show-devices", onclick: showDevices, ...labelled("admin.devices") }, t("admin.devices"))));
   return row;
 }
 
@@ -186,27 +191,6 @@ function refreshMe(user) {
   state.session.user = { ...state.session.user, role: user.role };
   emit("session");
   if (user.role !== "admin") location.hash = "#/";
-}
-
-async function renderDevices(user, list) {
-  try {
-    const devices = listOf(await api.get(`/admin/users/${seg(user.id)}/devices`)).filter((d) => !d.revoked_at);
-    clear(list).append(...devices.map((d) => h("li", { class: "device" },
-      h("span", { class: "grow" }, d.name || d.id, " · ", formatRelative(d.last_seen_at || d.created_at)),
-      h("button", {
-        class: "link danger", onclick: async () => {
-          try {
-            await api.del(`/admin/users/${seg(user.id)}/devices/${seg(d.id)}`);
-            renderDevices(user, list);
-          } catch (err) {
-            fail(err);
-          }
-        },
-      }, t("settings.revoke")))));
-    if (!devices.length) list.append(h("li", { class: "dim" }, t("admin.no_devices")));
-  } catch (err) {
-    fail(err);
-  }
 }
 
 // ----- invites -------------------------------------------------------------------

@@ -7,6 +7,7 @@ import { state, emit, on, resetState } from "../core/store.js";
 import { mountApp, unmountApp } from "./app.js";
 import { mountSignedOut } from "./login.js";
 import { notifyMessage } from "./notify.js";
+import { clearBrowserStorage, confirmWipe } from "../core/wipe.js";
 
 let root = null;
 let stopSaving = null;
@@ -15,8 +16,11 @@ export function startApp(container, session) {
   root = container;
   state.session = { ...session };
   api.token = session.token;
-  api.onUnauthenticated = () => endSession("expired");
-  engine.hooks.fatal = (code) => endSession(code === 4003 ? "revoked" : "expired");
+  api.onUnauthenticated = (failure) => (failure.code === "wipe_requested" ? wipeSession() : endSession("expired"));
+  engine.hooks.fatal = (code) => {
+    if (code === 4004) wipeSession();
+    else endSession(code === 4003 ? "revoked" : "expired");
+  };
   engine.hooks.message = notifyMessage;
   stopSaving = on("session", () => state.session && prefs.setSession(state.session));
   engine.start(state.session);
@@ -57,13 +61,29 @@ export async function signOut() {
 function endSession(reason) {
   if (!state.session) return;
   prefs.forgetDevice(state.session.device_id, state.session.user.id);
+  stopApp();
+  emit("signed-out");
+  showSignedOut(root, reason);
+}
+
+/** The server ordered this device to wipe its local data: stop everything that could still write to
+ * storage, delete all of it, show sign-in, then confirm the wipe with the token (held in memory only). */
+async function wipeSession() {
+  if (!state.session) return;
+  const token = api.token;
+  stopApp();
+  await clearBrowserStorage();
+  emit("signed-out");
+  showSignedOut(root, "wiped");
+  await confirmWipe(token);
+}
+
+function stopApp() {
   engine.stop();
   api.token = null;
   if (stopSaving) stopSaving();
   unmountApp();
   resetState();
-  emit("signed-out");
-  showSignedOut(root, reason);
 }
 
 export function showSignedOut(container, reason = null) {

@@ -1,23 +1,26 @@
 // Settings: profile, language, theme, notifications, password, security (2FA), devices, sign out.
 
 import { api } from "../core/engine.js";
-import { listOf, seg } from "../core/api.js";
-import { LANGUAGES, errorText, formatRelative, language, setLanguage, t } from "../core/i18n.js";
+import { LANGUAGES, errorText, language, setLanguage, t } from "../core/i18n.js";
 import { emit, on, state } from "../core/store.js";
-import { h, clear } from "./dom.js";
+import { h } from "./dom.js";
 import { icon } from "./icons.js";
 import { avatar } from "./avatar.js";
 import { currentTheme, setTheme } from "./theme.js";
 import { askPermission, permission } from "./notify.js";
 import { signOut } from "./session.js";
-import { confirmAction, toast } from "./dialogs.js";
+import { toast } from "./dialogs.js";
 import { openEmojiPicker } from "./emoji.js";
 import { chooseAvatar, removeAvatar } from "./avatar-editor.js";
+import { deviceList } from "./devices.js";
 import { passwordMeter } from "./password_meter.js";
 import { securitySection } from "./settings_security.js";
 
 export function mountSettings(el) {
-  const devices = h("ul", { class: "device-list", "data-testid": "device-list" });
+  const devices = deviceList({
+    base: "/me/devices", revokeAllPath: "/me/devices/revoke-others", revokeAllLabel: t("devices.revoke_others"),
+    onCurrent: () => signOut(),
+  });
   const stops = [];
   el.append(h("div", { class: "page settings", "data-testid": "settings" },
     h("header", { class: "page-head" },
@@ -27,12 +30,10 @@ export function mountSettings(el) {
     preferencesSection(),
     passwordSection(),
     securitySection(),
-    h("section", { class: "card" }, h("h3", null, t("settings.devices")), devices),
+    h("section", { class: "card", "data-testid": "my-devices" }, h("h3", null, t("settings.devices")), devices.el),
     h("section", { class: "card" },
       h("button", { class: "btn danger", "data-testid": "sign-out", onclick: () => signOut() }, t("settings.sign_out")))));
-  const loadDevices = () => renderDevices(devices);
-  loadDevices();
-  stops.push(on("devices", loadDevices));
+  stops.push(on("devices", devices.reload));
   return () => stops.forEach((stop) => stop());
 }
 
@@ -147,31 +148,4 @@ function passwordSection() {
 
 function personalWords(user) {
   return { username: user.username, display_name: user.display_name, email: user.email };
-}
-
-async function renderDevices(list) {
-  try {
-    const devices = listOf(await api.get("/me/devices")).filter((d) => !d.revoked_at);
-    clear(list).append(...devices.map((d) => h("li", { class: "device", "data-device-id": d.id },
-      h("div", { class: "grow" },
-        h("div", { class: "strong" }, d.name || t("settings.unnamed_device"), d.current ? h("span", { class: "tag" }, t("settings.this_device")) : null),
-        h("div", { class: "dim" }, t("settings.last_seen", { when: formatRelative(d.last_seen_at || d.created_at) }))),
-      h("button", { class: "btn small danger", "data-testid": "revoke-device", onclick: () => revoke(d) }, t("settings.revoke")))));
-  } catch (err) {
-    toast(errorText(err), "error");
-  }
-}
-
-async function revoke(device) {
-  if (!(await confirmAction(t("settings.revoke_confirm", { name: device.name || device.id })))) return;
-  if (device.current) {
-    signOut();
-    return;
-  }
-  try {
-    await api.del(`/me/devices/${seg(device.id)}`);
-    emit("devices");
-  } catch (err) {
-    toast(errorText(err), "error");
-  }
 }

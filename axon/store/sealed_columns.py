@@ -1,0 +1,178 @@
+"""Every sealed column, the associated data that binds its values to their rows, and how rows
+are sealed on the way in and opened on the way out (``store/sealing.py`` does the cryptography).
+
+| table.column | bound to |
+|---|---|
+| events.data (every conversation event) | organisation, conversation, seq |
+| user_events.data (every user event: drafts, profile...) | organisation, user, seq |
+| messages.text | organisation, conversation, message id |
+| conversations.topic | organisation, conversation |
+| drafts.text | organisation, user, conversation, thread root |
+| users.title, users.status_text | organisation, user |
+
+Names (people's, channels') and e-mail addresses stay plaintext: they are looked up and searched
+by the database (sign-in, mentions, the directory, channel browsing), see docs/security.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import Connection
+
+from ..domain.events import ConversationEvent, UserEvent
+from ..domain.sealing import row_binding
+from .sealing import keyring_of
+
+Row = dict[str, Any]
+
+
+def event_binding(org_id: str, conversation_id: str, seq: int) -> bytes:
+    return row_binding("events.data", org_id, conversation_id, seq)
+
+
+def user_event_binding(org_id: str, user_id: str, seq: int) -> bytes:
+    return row_binding("user_events.data", org_id, user_id, seq)
+
+
+def seal_conversation_events(conn: Connection, found: list[ConversationEvent]) -> list[str]:
+    keyring = keyring_of(conn)
+    if not keyring.enabled or not found:
+        return [e.data_json for e in found]
+    orgs = keyring.orgs_of_conversations(conn, {e.conversation_id for e in found})
+    return [keyring.seal(conn, org, event_binding(org, e.conversation_id, e.seq), e.data_json)
+            for e, org in ((e, orgs[e.conversation_id]) for e in found)]
+
+
+def seal_user_events(conn: Connection, found: list[UserEvent]) -> list[str]:
+    keyring = keyring_of(conn)
+    if not keyring.enabled or not found:
+        return [e.data_json for e in found]
+    orgs = keyring.orgs_of_users(conn, {e.user_id for e in found})
+    return [keyring.seal(conn, orgs[e.user_id], user_event_binding(orgs[e.user_id], e.user_id, e.seq), e.data_json)
+            for e in found]
+
+
+def open_conversation_events(conn: Connection, found: list[ConversationEvent]) -> list[ConversationEvent]:
+    """Events read back from the database, their data opened (once per page, whoever reads it)."""
+    keyring = keyring_of(conn)
+    if not found or keyring.plain_only(e.data_json for e in found):
+        return found
+    orgs = keyring.orgs_of_conversations(conn, {e.conversation_id for e in found})
+    return [replace(e, data_json=keyring.open(conn, orgs[e.conversation_id],
+                                              event_binding(orgs[e.conversation_id], e.conversation_id, e.seq),
+                                              e.data_json)) for e in found]
+
+
+def open_user_events(conn: Connection, found: list[UserEvent]) -> list[UserEvent]:
+    keyring = keyring_of(conn)
+    if not found or keyring.plain_only(e.data_json for e in found):
+        return found
+    orgs = keyring.orgs_of_users(conn, {e.user_id for e in found})
+    return [replace(e, data_json=keyring.open(conn, orgs[e.user_id], user_event_binding(orgs[e.user_id], e.user_id,
+                                                                                         e.seq), e.data_json))
+            for e in found]
+
+
+# --- messages ------------------------------------------------------------------------------
+
+
+def message_binding(org_id: str, row: Row) -> bytes:
+    return row_binding("messages.text", org_id, row["conversation_id"], row["id"])
+
+
+def seal_message_texts(conn: Connection, rows: list[Row]) -> list[str]:
+    keyring = keyring_of(conn)
+    if not keyring.enabled or not rows:
+        return [r["text"] for r in rows]
+    orgs = keyring.orgs_of_conversations(conn, {r["conversation_id"] for r in rows})
+    return [keyring.seal(conn, orgs[r["conversation_id"]], message_binding(orgs[r["conversation_id"]], r), r["text"])
+            for r in rows]
+
+
+def seal_message_text(conn: Connection, conversation_id: str, message_id: str, text: str) -> str:
+    return seal_message_texts(conn, [{"conversation_id": conversation_id, "id": message_id, "text": text}])[0]
+
+
+def open_message_texts(conn: Connection, rows: list[Row]) -> list[Row]:
+    """Opens ``text`` of message rows in place; returns them."""
+    keyring = keyring_of(conn)
+    if not rows or keyring.plain_only(r["text"] for r in rows):
+        return rows
+    orgs = keyring.orgs_of_conversations(conn, {r["conversation_id"] for r in rows})
+    for r in rows:
+        org = orgs[r["conversation_id"]]
+        r["text"] = keyring.open(conn, org, message_binding(org, r), r["text"])
+    return rows
+
+
+# --- conversations' topics -----------------------------------------------------------------
+
+
+def topic_binding(org_id: str, conversation_id: str) -> bytes:
+    return row_binding("conversations.topic", org_id, conversation_id)
+
+
+def seal_topic(conn: Connection, org_id: str, conversation_id: str, topic: str) -> str:
+    keyring = keyring_of(conn)
+    keyring.learn_conversation(conversation_id, org_id)
+    return keyring.seal(conn, org_id, topic_binding(org_id, conversation_id), topic)
+
+
+def open_topic(conn: Connection, org_id: str, conversation_id: str, stored: str) -> str:
+    return keyring_of(conn).open_cached(conn, org_id, topic_binding(org_id, conversation_id), stored)
+
+
+# --- drafts --------------------------------------------------------------------------------
+
+
+def draft_binding(org_id: str, user_id: str, conversation_id: str, thread_root: str) -> bytes:
+    return row_binding("drafts.text", org_id, user_id, conversation_id, thread_root)
+
+
+def seal_draft(conn: Connection, user_id: str, conversation_id: str, thread_root: str, text: str) -> str:
+    keyring = keyring_of(conn)
+    if not keyring.enabled:
+        return text
+    org = keyring.org_of_user(conn, user_id)
+    return keyring.seal(conn, org, draft_binding(org, user_id, conversation_id, thread_root), text)
+
+
+def open_drafts(conn: Connection, user_id: str, rows: list[Row]) -> list[Row]:
+    keyring = keyring_of(conn)
+    if not rows or keyring.plain_only(r["text"] for r in rows):
+        return rows
+    org = keyring.org_of_user(conn, user_id)
+    for r in rows:
+        r["text"] = keyring.open(conn, org, draft_binding(org, user_id, r["conversation_id"], r["thread_root"]),
+                                 r["text"])
+    return rows
+
+
+# --- people's profile fields ----------------------------------------------------------------
+
+PROFILE_COLUMNS = ("title", "status_text")
+
+
+def profile_binding(column: str, org_id: str, user_id: str) -> bytes:
+    return row_binding(f"users.{column}", org_id, user_id)
+
+
+def seal_profile(conn: Connection, org_id: str, user_id: str, values: Row) -> Row:
+    """``values`` with its sealed profile columns sealed (a copy)."""
+    if not any(c in values for c in PROFILE_COLUMNS):
+        return values
+    keyring = keyring_of(conn)
+    keyring.learn_user(user_id, org_id)
+    return {k: keyring.seal(conn, org_id, profile_binding(k, org_id, user_id), v) if k in PROFILE_COLUMNS else v
+            for k, v in values.items()}
+
+
+def open_profile(conn: Connection, row: Row) -> Row:
+    keyring = keyring_of(conn)
+    for column in PROFILE_COLUMNS:
+        if column in row:
+            row[column] = keyring.open_cached(conn, row["org_id"], profile_binding(column, row["org_id"], row["id"]),
+                                              row[column])
+    return row
