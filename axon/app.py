@@ -30,8 +30,10 @@ from .keys.master import LocalMasterKey
 from .mail.smtp import NoMailer, SmtpMailer
 from .services.activity import Activity, OrgActivityCounter
 from .services.audit import AnchorKeeper, AuditTrail
+from .services.audit_log import AuditLog
 from .services.auth import Auth, LoginLimits
 from .services.avatars import Avatars
+from .services.compliance import ComplianceExport
 from .services.conversations import Conversations
 from .services.core import Core, Limits, TokenCache
 from .services.default_channels import DefaultChannels
@@ -44,6 +46,7 @@ from .services.org_settings import OrgSettingsService
 from .services.passwords import Passwords
 from .services.people import NewUser, People
 from .services.preferences import Drafts, UserPreferences
+from .services.retention import Retention
 from .services.send_limits import SendLimits, SendRates
 from .services.sso import SsoSettings
 from .services.sso_login import SsoLogin
@@ -90,7 +93,7 @@ def build_anchor_keeper(services: Services) -> AnchorKeeper:
     path = services.settings.data_dir / ANCHORS_FILE
     core = services.core
     return AnchorKeeper(core.read, core.clock, lambda anchors, at: append_anchors(path, anchors, at),
-                        services.settings.audit_anchor_interval)
+                        services.settings.audit_anchor_interval, core.audit.keys)
 
 
 def build_services(settings: Settings, clock: Clock | None = None, db: Database | None = None) -> Services:
@@ -127,7 +130,9 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     auth.sso = sso_login
     services = Services(settings, core, bus, auth, people, Conversations(core), messages, markers, sync, gateway,
                         Activity(core), spine, UserPreferences(core), Drafts(core),
-                        default_channels=DefaultChannels(core), avatars=Avatars(core), devices=devices,
+                        default_channels=DefaultChannels(core), avatars=Avatars(core), audit_log=AuditLog(core),
+                        retention=Retention(core, gateway.node_id, settings.retention_batch),
+                        compliance=ComplianceExport(core), devices=devices,
                         sso_settings=sso_settings, sso_login=sso_login, directory_sync=DirectorySync(
                             core, sso_settings, directory, gateway.node_id, settings.directory_sync_check_interval),
                         encryption=Encryption(core, keyring, batch_rows=settings.reseal_batch_rows,
@@ -223,6 +228,7 @@ class Runtime:
             jobs.append(("encryption", svc.encryption.run()))
         jobs += [(f"consumer-{r.consumer.name}", r.run()) for r in svc.durable]
         jobs.append(("audit-anchors", build_anchor_keeper(svc).run()))
+        jobs.append(("retention", svc.retention.run(svc.settings.retention_interval)))
         limits = svc.messages.send_limits
         if svc.settings.redis_url and limits is not None:  # several nodes: one send limit across them
             from .bus.redis_usage import RedisUsage

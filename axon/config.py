@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     audit_anchor_interval: float = Field(
         300.0, description="Seconds between writes of the audit chains' heads to <data_dir>/audit-anchors.jsonl "
         "and the log (what shows a log cut off at its end).")
+    retention_interval: float = Field(
+        3600.0, description="Seconds between rounds of the retention job (one node at a time applies it).")
+    retention_batch: int = Field(200, description="Most messages the retention job erases in one transaction.")
 
     max_text_bytes: int = Field(16 * 1024, description="Largest message text in UTF-8 bytes.")
     max_frame_bytes: int = Field(64 * 1024, description="Largest WebSocket frame accepted.")

@@ -12,8 +12,10 @@ from .bus.base import Bus
 from .config import Settings
 from .gateway.gateway import Gateway
 from .services.activity import Activity
+from .services.audit_log import AuditLog
 from .services.auth import Auth
 from .services.avatars import Avatars
+from .services.compliance import ComplianceExport
 from .services.conversations import Conversations
 from .services.core import Core
 from .services.default_channels import DefaultChannels
@@ -25,6 +27,7 @@ from .services.messages import Messages
 from .services.org_settings import OrgSettingsService
 from .services.people import People
 from .services.preferences import Drafts, UserPreferences
+from .services.retention import Retention
 from .services.sso import SsoSettings
 from .services.sso_login import SsoLogin
 from .services.sync import Sync
@@ -50,6 +53,9 @@ class Services:
     drafts: Drafts
     default_channels: DefaultChannels
     avatars: Avatars
+    audit_log: AuditLog
+    retention: Retention
+    compliance: ComplianceExport
     devices: Devices
     sso_settings: SsoSettings
     sso_login: SsoLogin

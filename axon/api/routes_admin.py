@@ -106,7 +106,8 @@ async def revoke_invite(invite_id: str, actor: CurrentActor, svc: Svc) -> Respon
 async def update_org(body: OrgBody, actor: CurrentActor, svc: Svc) -> Response:
     return fast_json(await svc.people.update_org(actor, body.name, body.signup_domains,
                                                  body.session_idle_days, body.session_max_days,
-                                                 body.require_two_factor))
+                                                 retention_days=body.retention_days,
+                                                 require_two_factor=body.require_two_factor))
 
 
 @router.patch("/org/policy", responses=returns(Org, 400, 401, 403, 422))

@@ -184,6 +184,8 @@ class OrgBody(Body):
     signup_domains: list[str] | None = None
     session_idle_days: int | None = Field(None, ge=0, le=3650, description="0: never expire for inactivity.")
     session_max_days: int | None = Field(None, ge=0, le=3650, description="0: no maximum age.")
+    retention_days: int | None = Field(None, ge=0, le=36500, description="Erase messages older than this many "
+                                       "days (0: keep for ever).")
     require_two_factor: StrictBool | None = Field(
         None, description="Turning it on signs out every member without 2FA (you need 2FA yourself first).")
 
@@ -251,6 +253,15 @@ class DraftBody(Body):
     thread_root: str | None = Field(None, description="The thread's root message, for a draft of a reply.")
 
 
+class ConversationRetentionBody(Body):
+    retention_days: int | None = Field(description="null: the organisation's; 0: keep for ever; else days.",
+                                       ge=0, le=36500)
+
+
+class LegalHoldBody(Body):
+    target_type: Literal["conversation", "user"]
+    target_id: str = Field(max_length=32)
+    reason: str = Field("", max_length=500)
 # --- single sign-on ----------------------------------------------------------------------
 
 

@@ -58,6 +58,12 @@ CONVERSATION_ROLE_CHANGED = "conversation.role_changed"
 CONVERSATION_POLICY_CHANGED = "conversation.policy_changed"  # details {"setting", "from", "to"}
 ORG_MODULE_CHANGED = "org.module_changed"  # details {"module", "from", "to"}
 AUDIT_EXPORTED = "audit.exported"
+CONVERSATION_RETENTION_CHANGED = "conversation.retention_changed"
+LEGAL_HOLD_PLACED = "legal_hold.placed"
+LEGAL_HOLD_RELEASED = "legal_hold.released"
+RETENTION_APPLIED = "retention.applied"
+EXPORT_CONVERSATION = "export.conversation"
+EXPORT_USER = "export.user"
 # Single sign-on (``services/sso*.py``, ``services/directory_sync.py``).
 SSO_SETTINGS_CHANGED = "sso.settings_changed"
 SSO_IDENTITY_LINKED = "sso.identity_linked"

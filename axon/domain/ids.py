@@ -21,6 +21,7 @@ PREFIXES = {
     "conversation": "c",
     "message": "m",
     "invite": "i",
+    "hold": "h",  # a legal hold
 }
 
 

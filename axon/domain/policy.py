@@ -384,6 +384,18 @@ def check_org_admin(actor: Actor) -> None:
     check_org(actor, Action.ADMINISTER)
 
 
+def check_can_read_audit_log(actor: Actor) -> None:
+    """Browsing and exporting the audit log: organisation admins (it names who did what, from where)."""
+    if not actor.is_org_admin:
+        raise Forbidden("Only organisation admins may read the audit log.")
+
+
+def check_can_export(actor: Actor) -> None:
+    """Compliance exports (a conversation, a user's data): organisation admins."""
+    if not actor.is_org_admin:
+        raise Forbidden("Only organisation admins may export data for compliance.")
+
+
 def check_keeps_an_admin(admins_left: list[str]) -> None:
     """An organisation always keeps an enabled admin (demoting the last one, oneself included,
     would lock everyone out of administration)."""

@@ -205,6 +205,15 @@ def _valid_email(text: str) -> str | None:
 
 
 def password_login_allowed(sso_required: bool, role: OrgRole) -> bool:
-    """With single sign-on required, only admins keep their password (break-glass when the provider fails).
-    A refused password is answered like a wrong one (``invalid_credentials``): never confirmed right."""
-    return not sso_required or role is OrgRole.ADMIN
+    """With single sign-on required, only admins (owners included) keep their password (break-glass when the
+    provider fails). A refused password is answered like a wrong one (``invalid_credentials``): never
+    confirmed right."""
+    return not sso_required or role in (OrgRole.OWNER, OrgRole.ADMIN)
+
+
+def directory_role(current: OrgRole, in_admin_group: bool) -> OrgRole:
+    """The organisation role a directory's admin group gives. The group decides admin or member only:
+    owners and guests are Axon's own roles, which the directory has no group for, so they are kept."""
+    if current in (OrgRole.OWNER, OrgRole.GUEST):
+        return current
+    return OrgRole.ADMIN if in_admin_group else OrgRole.MEMBER

@@ -30,6 +30,7 @@ log = logging.getLogger("axon.audit")
 request_address: ContextVar[str] = ContextVar("axon_request_address", default="")
 """The client address of the request being served ("" outside a request: the shell, a background job)."""
 
+_DEFERRED = "audit"
 SHELL_ACTOR_ID = "cli"  # the ``Actor.user_id`` the ``axon admin`` commands act as
 VERIFY_PAGE = 2000
 
@@ -57,12 +58,27 @@ class AuditTrail:
         """An event of ``actor``'s organisation, done by ``actor`` (build it where the request is served)."""
         return AuditEvent(actor.org_id, action, self.actor(actor), target_type, target_id, details)
 
-    def record(self, tx: Tx, event: AuditEvent) -> rules.SealedEntry:
-        """Append ``event`` to its chain inside the write transaction ``tx`` (call it from a write op)."""
-        position, prev_hash = rows.lock_head(tx.conn, event.chain)
-        entry = rules.new_entry(event, position + 1, tx.now_ms, prev_hash, self._key)
-        rows.append(tx.conn, entry)
-        return entry
+    def record(self, tx: Tx, event: AuditEvent) -> None:
+        """Append ``event`` to its chain in the write transaction ``tx`` (call it from a write op).
+
+        The entry is sealed and stored when the batch's rows are flushed, after every operation: the
+        chains' heads are then locked in one order (sorted), so transactions of several nodes that
+        touch several chains never wait for each other in a cycle, and each head is locked for the
+        shortest time."""
+        pending = tx.deferred.setdefault(_DEFERRED, [])
+        if not pending:
+            tx.on_flush(_DEFERRED, self._append_pending)
+        pending.append(event)
+
+    def _append_pending(self, tx: Tx) -> None:
+        events: list[AuditEvent] = tx.deferred.pop(_DEFERRED, [])
+        for chain in sorted({e.chain for e in events}):
+            position, prev_hash = rows.lock_head(tx.conn, chain)
+            entries = []
+            for event in (e for e in events if e.chain == chain):  # their order within a chain is kept
+                entries.append(rules.new_entry(event, position + 1, tx.now_ms, prev_hash, self._key))
+                position, prev_hash = entries[-1].position, entries[-1].hash
+            rows.append(tx.conn, entries)
 
     def record_all(self, tx: Tx, events: Iterable[AuditEvent]) -> None:
         for event in events:
@@ -108,14 +124,31 @@ class AnchorKeeper:
     """Now and then, writes every chain's head that moved since the last look outside the database
     (``write``: the data folder's anchors file) and to the log, so that a later cut-off shows."""
 
-    def __init__(self, read: Reader, clock: Clock, write: AnchorWriter, interval: float) -> None:
+    def __init__(self, read: Reader, clock: Clock, write: AnchorWriter, interval: float,
+                 key_ids: Iterable[str] = ()) -> None:
         self._read = read
         self._clock = clock
         self._write = write
         self._interval = interval
+        self._key_ids = set(key_ids)
         self._written: dict[str, int] = {}
 
+    async def check_key(self) -> list[str]:
+        """Chains whose newest entry this node's keys cannot verify (logged): a node given another
+        ``AXON_AUDIT_KEY`` than the others, or a lost key file, shows at start, not at the next audit."""
+        sealed_by: dict[str, str] = await self._read(rows.head_key_ids)
+        foreign = sorted(chain for chain, key in sealed_by.items() if key not in self._key_ids)
+        if foreign:
+            log.error("the newest audit entries of %d chain(s) were sealed with a key this node does not have "
+                      "(set the same AXON_AUDIT_KEY on every node; AXON_AUDIT_OLDER_KEYS for earlier ones): %s",
+                      len(foreign), ", ".join(repr(c) for c in foreign[:5]))
+        return foreign
+
     async def run(self) -> None:
+        try:
+            await self.check_key()
+        except Exception:
+            log.exception("checking the audit key failed")
         while True:
             try:
                 await self.anchor()

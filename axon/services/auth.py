@@ -164,7 +164,8 @@ class Auth:
                                  {"reason": reason}) for u in accounts_tried]
         else:
             events = [AuditEvent(org_id or actions.SYSTEM_CHAIN, actions.AUTH_LOGIN_FAILED, actor, "login",
-                                 login.strip().lower()[:64], {"reason": "unknown_login"})]
+                                 login.strip().lower()[:64],
+                                 {"reason": "locked" if reason == "locked" else "unknown_login"})]
         await self.core.write(lambda tx: self.core.audit.record_all(tx, events))
 
     def _rate_limit(self, account_key: str, address_key: str) -> None:

@@ -17,7 +17,7 @@ from ..domain import policy
 from ..domain.audit import AuditActor, AuditEvent
 from ..domain.errors import Conflict
 from ..domain.model import Actor, OrgRole
-from ..domain.sso import DirectoryUser, LdapConfig, ldap_config_from_stored
+from ..domain.sso import DirectoryUser, LdapConfig, directory_role, ldap_config_from_stored
 from ..protocol.rest import SyncSummary
 from ..store import sso
 from ..store.tx import Tx
@@ -50,7 +50,7 @@ def _sync_linked(tx: Tx, config: LdapConfig, people: list[DirectoryUser], org_id
             counts["enabled"] += 1
         changed = refresh_profile(tx, user, person)
         if config.admin_group_dn:
-            role = OrgRole.ADMIN if person.is_admin else OrgRole.MEMBER
+            role = directory_role(OrgRole(user["org_role"]), person.is_admin)
             changed = apply_role(tx, user, role, audit) or changed
         counts["updated"] += int(changed)
     return counts

@@ -273,16 +273,7 @@ class Messages:
             policy.check_can_delete_message(actor, conv, member, row["sender_id"], row["deleted_at"] is not None,
                                             settings=settings_for(tx.conn, actor.org_id),
                                             age_minutes=self._age_minutes(tx, row))
-            # Erased, not hidden: a deleted message keeps only its place (seq) in history; its text goes
-            # from the message and from every stored event that carried it. Its reactions and pin go
-            # too, as the protocol tells readers of the event log to infer from message.deleted.
-            msgs.update_message(tx.conn, row, {"deleted_at": tx.now_ms, "text": "", "mentions": "[]",
-                                                      "mentions_all": False, "pinned_at": None, "pinned_by": None,
-                                                      "forwarded": None})
-            msgs.rewrite_text_in_events(tx.conn, conversation_id, message_id, int(row["seq"]), "", [], False)
-            msgs.replace_mentions(tx.conn, row, [])
-            msgs.remove_all_reactions(tx.conn, message_id)
-            tx.conversation_event(conversation_id, "message.deleted", actor.user_id, {"message_id": message_id})
+            erase_message(tx, row, actor.user_id)
 
         await self.core.write(delete)
 
@@ -330,7 +321,7 @@ class Messages:
             rows = msgs.history(conn, conversation_id, before_seq, limit + 1)
             more = len(rows) > limit
             rows = list(reversed(rows[:limit]))
-            return {"items": _with_reactions(conn, rows),
+            return {"items": with_reactions(conn, rows),
                     "next_before_seq": rows[0]["seq"] if more and rows else None}
 
         return await self.core.read(load)
@@ -341,7 +332,7 @@ class Messages:
             row = msgs.get(conn, message_id)
             if row is None or row["conversation_id"] != conversation_id:
                 raise NotFound("Message not found.")
-            return _with_reactions(conn, [row])[0]
+            return with_reactions(conn, [row])[0]
 
         return await self.core.read(load)
 
@@ -352,7 +343,7 @@ class Messages:
             if root is None or root["conversation_id"] != conversation_id:
                 raise NotFound("Message not found.")
             replies = msgs.thread(conn, message_id, limit)
-            items = _with_reactions(conn, [root, *replies])
+            items = with_reactions(conn, [root, *replies])
             return {"root": items[0], "replies": items[1:]}
 
         return await self.core.read(load)
@@ -360,7 +351,7 @@ class Messages:
     async def pins(self, actor: Actor, conversation_id: str) -> list[Row]:
         def load(conn: Conn) -> list[Row]:
             self._readable(conn, actor, conversation_id)
-            return _with_reactions(conn, msgs.pinned(conn, conversation_id))
+            return with_reactions(conn, msgs.pinned(conn, conversation_id))
 
         return await self.core.read(load)
 
@@ -382,6 +373,21 @@ class Messages:
         return await self.core.read(load)
 
 
-def _with_reactions(conn: Conn, rows: list[Row]) -> list[Row]:
+def with_reactions(conn: Conn, rows: list[Row]) -> list[Row]:
     reactions = msgs.reactions_for(conn, [r["id"] for r in rows])
     return [message_view(r, reactions.get(r["id"])) for r in rows]
+
+
+def erase_message(tx: Tx, row: Row, actor_id: str | None) -> None:
+    """Delete a message (``actor_id`` None: the retention job). Erased, not hidden: it keeps only its
+    place (seq) in history; its text goes from the message and from every stored event that carried
+    it. Its reactions and pin go too, as the protocol tells readers of the event log to infer from
+    ``message.deleted``."""
+    message_id, conversation_id = row["id"], row["conversation_id"]
+    msgs.update_message(tx.conn, row, {"deleted_at": tx.now_ms, "text": "", "mentions": "[]",
+                                              "mentions_all": False, "pinned_at": None, "pinned_by": None,
+                                              "forwarded": None})
+    msgs.rewrite_text_in_events(tx.conn, conversation_id, message_id, int(row["seq"]), "", [], False)
+    msgs.replace_mentions(tx.conn, row, [])
+    msgs.remove_all_reactions(tx.conn, message_id)
+    tx.conversation_event(conversation_id, "message.deleted", actor_id, {"message_id": message_id})

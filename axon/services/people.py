@@ -29,6 +29,7 @@ from ..domain.model import Actor, OrgRole
 from ..domain.names import search_key, search_query
 from ..domain.org_settings import Module
 from ..domain.policy import Action
+from ..domain.retention import validate_org_retention
 from ..protocol.codec import decode, encode_str
 from ..store import accounts
 from ..store import conversations as convs
@@ -145,9 +146,11 @@ class People:
 
     async def update_org(self, actor: Actor, name: str | None, signup_domains: list[str] | None,
                          session_idle_days: int | None = None, session_max_days: int | None = None,
-                         require_two_factor: bool | None = None) -> Row:
+                         retention_days: int | None = None, require_two_factor: bool | None = None) -> Row:
         policy.check_org_admin(actor)
         values: Row = {}
+        if retention_days is not None:
+            values["retention_days"] = validate_org_retention(retention_days)
         for field, days in (("session_idle_days", session_idle_days), ("session_max_days", session_max_days)):
             if days is not None:
                 values[field] = validate_session_days(days, field)

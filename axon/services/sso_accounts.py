@@ -15,7 +15,7 @@ from ..domain.errors import Unauthenticated, ValidationFailed
 from ..domain.ids import new_id
 from ..domain.model import OrgRole
 from ..domain.names import search_key
-from ..domain.sso import DirectoryUser, username_from
+from ..domain.sso import DirectoryUser, directory_role, username_from
 from ..store import accounts, sso
 from ..store.tx import Tx
 from .audit import AuditTrail
@@ -44,7 +44,7 @@ def account_for(tx: Tx, org_id: str, kind: str, person: DirectoryUser, *, create
         raise Unauthenticated("This account is disabled: ask an administrator.", code="account_disabled")
     refresh_profile(tx, user, person)
     if manage_role:
-        apply_role(tx, user, OrgRole.ADMIN if person.is_admin else OrgRole.MEMBER, audit)
+        apply_role(tx, user, directory_role(OrgRole(user["org_role"]), person.is_admin), audit)
     return user
 
 

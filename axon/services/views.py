@@ -65,6 +65,7 @@ def org_view(row: Row, settings: OrgSettings = DEFAULT_SETTINGS) -> Org:
         created_at=iso_from_ms(row["created_at"]),
         session_idle_days=int(row["session_idle_days"]),
         session_max_days=int(row["session_max_days"]),
+        retention_days=int(row.get("retention_days") or 0),
         require_two_factor=bool(row.get("require_two_factor")),
         policy=msgspec.convert(settings.policy.to_dict(), OrgPolicy),
         modules=msgspec.convert(settings.modules_dict(), Modules),

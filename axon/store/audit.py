@@ -43,17 +43,27 @@ def _insert_head(dialect_name: str) -> Any:
     return dialect.insert(audit_chains).on_conflict_do_nothing(index_elements=[audit_chains.c.chain])
 
 
-def append(conn: Connection, entry: SealedEntry) -> None:
-    """Store ``entry`` and make it the chain's head (the caller holds the head's lock)."""
-    conn.execute(audit_entries.insert().values(**asdict(entry)))
-    conn.execute(update(audit_chains).where(audit_chains.c.chain == entry.chain)
-                 .values(position=entry.position, hash=entry.hash))
+def append(conn: Connection, entries: list[SealedEntry]) -> None:
+    """Store consecutive ``entries`` of one chain and make the last its head (the caller holds the lock)."""
+    if not entries:
+        return
+    conn.execute(audit_entries.insert(), [asdict(e) for e in entries])
+    last = entries[-1]
+    conn.execute(update(audit_chains).where(audit_chains.c.chain == last.chain)
+                 .values(position=last.position, hash=last.hash))
 
 
 def heads(conn: Connection) -> dict[str, tuple[int, str]]:
     """Every chain's recorded head: chain -> (position, hash)."""
     rows = conn.execute(select(audit_chains.c.chain, audit_chains.c.position, audit_chains.c.hash))
     return {str(c): (int(p), str(h)) for c, p, h in rows}
+
+
+def head_key_ids(conn: Connection) -> dict[str, str]:
+    """chain -> the key id that sealed its newest entry."""
+    e, c = audit_entries.c, audit_chains.c
+    stmt = select(e.chain, e.key_id).join(audit_chains, (c.chain == e.chain) & (c.position == e.position))
+    return {str(chain): str(key) for chain, key in conn.execute(stmt)}
 
 
 def chain_page(conn: Connection, chain: str, after_position: int, limit: int) -> list[SealedEntry]:

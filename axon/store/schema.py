@@ -47,6 +47,8 @@ orgs = Table(
     # The organisation's #general channel, set once when it is created (services/default_channels.py).
     # Set even if an admin later drops it from the default channels, so it is never created twice.
     Column("general_channel_id", String(32)),
+    # Messages older than this many days are erased by the retention job (null: kept for ever).
+    Column("retention_days", Integer),
     # Every member must sign in with a second factor (members without one enrol at sign-in).
     Column("require_two_factor", Boolean, nullable=False, default=False, server_default=false()),
 )
@@ -146,6 +148,8 @@ conversations = Table(
     Column("search_key", Text, nullable=False, default=""),
     # Only the conversation's owners and admins post top-level messages (domain/policy.py).
     Column("announcement", Boolean, nullable=False, default=False, server_default=false()),
+    # This conversation's retention in days: null = the organisation's, 0 = kept for ever.
+    Column("retention_days", Integer),
     Index("ix_conversations_org_kind", "org_id", "kind"),
 )
 
@@ -360,6 +364,34 @@ audit_chains = Table(
     Column("chain", String(32), primary_key=True),
     Column("position", BigInteger, nullable=False),
     Column("hash", String(64), nullable=False),
+)
+
+# --- retention and legal hold (``services/retention.py``) --------------------------------------
+
+# A legal hold keeps a conversation's messages, or everything a user sent, from being erased by
+# retention, whatever the policies say, until it is released (released rows stay, as a record).
+legal_holds = Table(
+    "legal_holds",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("org_id", String(32), ForeignKey("orgs.id"), nullable=False),
+    Column("target_type", String(16), nullable=False),  # "conversation" or "user"
+    Column("target_id", String(32), nullable=False),
+    Column("reason", Text, nullable=False, default=""),
+    Column("created_by", String(32)),
+    Column("created_at", BigInteger, nullable=False),
+    Column("released_at", BigInteger),
+    Column("released_by", String(32)),
+    Index("ix_legal_holds_org", "org_id", "target_type", "target_id"),
+)
+
+# Background jobs that one node at a time may run (a lease: owner and until when, taken conditionally).
+job_leases = Table(
+    "job_leases",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("owner", String(32), nullable=False),
+    Column("lease_until", BigInteger, nullable=False),
 )
 
 # Two-factor authentication (services/two_factor.py): one row per user who began enrolling.

@@ -9,6 +9,7 @@ readers can page by seq without the "allocated but not yet committed" trap.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, update
@@ -32,6 +33,14 @@ class Tx:
         # For each user event, how many conversation events the transaction had appended before it:
         # routing replays both lists in program order (a removal must unsubscribe before later sends).
         self.user_event_after: list[int] = []
+        # Work a use case asks to do once, after every operation of the batch (``on_flush``), and
+        # what it collects meanwhile (the audit log appends its entries there, in one lock order).
+        self.deferred: dict[str, list[Any]] = {}
+        self._on_flush: dict[str, Callable[[Tx], None]] = {}
+
+    def on_flush(self, key: str, fn: Callable[[Tx], None]) -> None:
+        """Run ``fn(self)`` once (per ``key``) when the batch's rows are written, before it commits."""
+        self._on_flush.setdefault(key, fn)
 
     def allocate_seqs(self, conversation_id: str, count: int, **also: Any) -> int:
         """Reserve ``count`` seqs (and set ``also`` columns in the same statement); returns the first."""
@@ -90,8 +99,11 @@ class Tx:
         return event
 
     def flush(self) -> None:
-        """Insert the collected event rows (one statement per table for the whole batch), their data
-        sealed: the events in memory keep the plaintext JSON that live delivery sends as it is."""
+        """Run the deferred work, then insert the collected event rows (one statement per table for the
+        whole batch), their data sealed: the events in memory keep the plaintext JSON that live delivery
+        sends as it is."""
+        for fn in self._on_flush.values():
+            fn(self)
         conversation_data = seal_conversation_events(self.conn, self.conversation_events)
         _INSERT_EVENTS.run(self.conn, ((e.conversation_id, e.seq, e.type, e.actor_id, e.created_at, data)
                                        for e, data in zip(self.conversation_events, conversation_data, strict=True)))

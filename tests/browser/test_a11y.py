@@ -1,7 +1,7 @@
 """Accessibility: axe-core (npm, pinned in tests/browser/package.json, installed by `make test`
 with `npm ci`) runs in the page on each main screen — sign-in, a conversation, the thread panel,
-settings, admin, the quick switcher, a dialog, a phone-sized screen — in the light theme (English)
-and the dark theme (Chinese). No serious or critical violation is allowed."""
+settings, admin (users, audit log, compliance), the quick switcher, a dialog, a phone-sized screen — in
+the light theme (English) and the dark theme (Chinese). No serious or critical violation is allowed."""
 
 from __future__ import annotations
 
@@ -102,6 +102,12 @@ def test_main_screens_have_no_serious_accessibility_violations(axon, open_app, l
     admin.page.get_by_test_id("admin-tab-modules").click()
     expect(admin.page.get_by_test_id("module-list")).to_be_visible()
     found += axe_violations(admin.page, "admin: modules")
+    admin.page.get_by_test_id("admin-tab-audit").click()
+    expect(admin.page.get_by_test_id("audit-log").locator("tbody tr").first).to_be_visible()
+    found += axe_violations(admin.page, "admin: audit log")
+    admin.page.get_by_test_id("admin-tab-compliance").click()
+    expect(admin.page.get_by_test_id("retention-status")).not_to_be_empty()
+    found += axe_violations(admin.page, "admin: compliance")
 
     phone = open_app(ann, locale=locale, dark=dark, viewport=PHONE)
     expect(phone.conv_item(room)).to_be_visible()

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import Connection, delete, update
 
@@ -18,7 +19,7 @@ from axon.domain.audit import GENESIS, entry_hash, seal
 from axon.store.schema import audit_chains, audit_entries
 from tests.support import audit_rows
 from tests.support.people import PASSWORD, admin_rest, eventually, new_person
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, nodes_sharing_a_database
 
 Row = dict[str, Any]
 
@@ -246,13 +247,8 @@ async def test_a_cut_off_end_is_caught_by_the_anchors_outside_the_database(ancho
 
 @pytest.fixture
 def two_nodes(tmp_path: Path) -> Iterator[tuple[ServerProcess, ServerProcess]]:
-    shared = {"AXON_AUDIT_KEY": "k" * 48}  # several nodes: one key for all
-    first = ServerProcess(tmp_path / "a", env=shared).start()
-    url = first.database_url or f"sqlite:///{tmp_path / 'a' / 'axon.db'}"
-    second = ServerProcess(tmp_path / "b", database_url=url, env=shared).start()
-    yield first, second
-    first.stop()
-    second.stop()
+    with nodes_sharing_a_database(tmp_path, {"AXON_AUDIT_KEY": "k" * 48}) as nodes:  # one audit key for all
+        yield nodes
 
 
 async def test_two_nodes_on_one_database_append_to_the_same_chains_without_gaps(
@@ -279,3 +275,71 @@ async def test_two_nodes_on_one_database_append_to_the_same_chains_without_gaps(
     assert [r["position"] for r in org] == list(range(1, before_org + 51))
     result = audit_rows.verify(first)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+async def test_admins_browse_filter_page_and_export_and_the_export_is_recorded(node: ServerProcess) -> None:
+    admin = await admin_rest(node.url)
+    member = await new_person(node.url, admin, "audit_carl")
+    with pytest.raises(ApiError) as refused:
+        await member.rest.request("GET", "/admin/audit")
+    assert refused.value.status == 403
+    with pytest.raises(ApiError):  # a typed login is kept for an unknown account: it must not run in a spreadsheet
+        await RestApi(node.url).login("=hyperlink(1+2)", "wrong-password-1", org="test-org")
+    for _ in range(3):
+        await admin.request("PATCH", f"/admin/users/{member.id}", {"disabled": True})
+        await admin.request("PATCH", f"/admin/users/{member.id}", {"disabled": False})
+
+    page = await admin.request("GET", "/admin/audit", params={"target": member.id, "action": "user.", "limit": 4})
+    assert [e["action"] for e in page["items"]] == ["user.enabled", "user.disabled"] * 2
+    assert page["items"][0]["position"] > page["items"][1]["position"]
+    assert page["items"][0]["target_name"] == member.user["display_name"]
+    assert page["items"][0]["actor_name"] == "Administrator" and page["next_before"] is not None
+    rest = await admin.request("GET", "/admin/audit", params={"target": member.id, "action": "user.",
+                                                               "before": page["next_before"]})
+    assert [e["action"] for e in rest["items"]] == ["user.enabled", "user.disabled", "user.created"]
+    assert rest["next_before"] is None
+    assert (await admin.request("GET", "/admin/audit", params={"since": "2999-01-01T00:00:00Z"}))["items"] == []
+    with pytest.raises(ApiError) as bad:
+        await admin.request("GET", "/admin/audit", params={"action": "DROP TABLE"})
+    assert bad.value.status == 400 and bad.value.code == "validation_failed"
+
+    headers = {"authorization": f"Bearer {admin.token}"}
+    async with httpx.AsyncClient(base_url=node.url + "/api/v1", headers=headers) as http:
+        lines = (await http.get("/admin/audit/export", params={"target": member.id})).text.splitlines()
+        csv_answer = await http.get("/admin/audit/export", params={"format": "csv", "action": "auth.login_failed"})
+    exported = [json.loads(line) for line in lines]
+    assert [e["action"] for e in exported][-2:] == ["auth.login", "user.created"] and len(exported) == 8
+    assert all(e["prev_hash"] and e["hash"] for e in exported)
+    assert csv_answer.headers["content-type"].startswith("text/csv")
+    assert "attachment" in csv_answer.headers["content-disposition"]
+    table = csv_answer.text.lstrip("\ufeff").splitlines()
+    assert table[0].startswith("position,created_at,action")
+    assert ",'=hyperlink(1+2)," in csv_answer.text and ",=hyperlink" not in csv_answer.text
+    recorded = (await admin.request("GET", "/admin/audit", params={"action": "audit.exported"}))["items"]
+    assert [e["details"] for e in recorded[:2]] == [{"format": "csv", "filters": {"action": "auth.login_failed"}},
+                                                    {"format": "jsonl", "filters": {"target_id": member.id}}]
+
+
+@pytest.fixture
+def node_with_another_key(tmp_path: Path) -> Iterator[ServerProcess]:
+    """A node whose database was sealed under one key, restarted with another."""
+    proc = ServerProcess(tmp_path / "node", env={"AXON_AUDIT_KEY": "a" * 40}).start()
+    proc.stop()
+    proc.env["AXON_AUDIT_KEY"] = "b" * 40
+    yield proc.start()
+    proc.stop()
+
+
+async def test_a_node_with_another_audit_key_says_so_at_start(node_with_another_key: ServerProcess) -> None:
+    await eventually(lambda: "sealed with a key this node does not have" in node_with_another_key.log())
+    result = audit_rows.verify(node_with_another_key)
+    assert result.returncode == 1 and "unknown key" in result.stdout
+
+
+async def test_attempts_during_a_lockout_are_recorded_as_locked(node: ServerProcess) -> None:
+    for _ in range(12):
+        with pytest.raises(ApiError):
+            await RestApi(node.url).login("ghost-locked", "wrong-password-1")
+    reasons = [json.loads(r["details"])["reason"] for r in await audit_rows.entries(node, "")
+               if r["target_id"] == "ghost-locked"]
+    assert reasons[:10] == ["unknown_login"] * 10 and set(reasons[10:]) == {"locked"}

@@ -80,7 +80,7 @@ async def test_people_are_no_longer_found_by_e_mail_after_the_upgrade(database_u
 
 
 async def test_each_organisations_oldest_admin_becomes_its_owner(database_url: str) -> None:
-    # Before 0013 an organisation had admins and members only: its longest-standing admin (its creator)
+    # Before 0014 an organisation had admins and members only: its longest-standing admin (its creator)
     # becomes its owner, the other admins stay admins, and everything else keeps its meaning.
     upgrade(database_url, "0008")
     db = open_database(database_url)

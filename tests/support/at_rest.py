@@ -129,7 +129,7 @@ async def run_sql(server: ServerProcess, sql: str, **params: Any) -> list[Any]:
 
 
 async def make_it_an_older_install(server: ServerProcess) -> None:
-    """Turn a stopped node's database into one from before encryption at rest, as migration 0014
+    """Turn a stopped node's database into one from before encryption at rest, as migration 0013
     leaves an older install: every sealed value back in plaintext, no data key, no job."""
     db = open_database(sqlite_url(server))
     db.keyring = Keyring(master_key_of(server))

@@ -7,6 +7,7 @@ names a PostgreSQL server, a fresh database created on it for this node.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import signal
@@ -14,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -121,3 +123,18 @@ class ServerProcess:
     def restart(self) -> None:
         self.kill()
         self.start()
+
+
+@contextlib.contextmanager
+def nodes_sharing_a_database(folder: Path,
+                             env: dict[str, str] | None = None) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+    """Two nodes with the same settings sharing one database (the first's SQLite file, or its PostgreSQL
+    database); each has its own data folder. Stopped cleanly at the end."""
+    first = ServerProcess(folder / "a", env=env).start()
+    url = first.database_url or f"sqlite:///{folder / 'a' / 'axon.db'}"
+    second = ServerProcess(folder / "b", database_url=url, env=env).start()
+    try:
+        yield first, second
+    finally:
+        first.stop()
+        second.stop()

@@ -12,6 +12,7 @@ from axon.domain.sso import (
     LdapConfig,
     OidcConfig,
     check_email_allowed,
+    directory_role,
     escape_filter_value,
     login_filter,
     password_login_allowed,
@@ -77,4 +78,16 @@ def test_usernames_are_made_from_the_login_or_the_e_mail() -> None:
 def test_with_sso_required_only_admins_keep_their_password() -> None:
     assert password_login_allowed(False, OrgRole.MEMBER)
     assert password_login_allowed(True, OrgRole.ADMIN)
+    assert password_login_allowed(True, OrgRole.OWNER)  # owners are admins: the organisation's creator too
     assert not password_login_allowed(True, OrgRole.MEMBER)
+    assert not password_login_allowed(True, OrgRole.GUEST)
+
+
+@pytest.mark.parametrize("current", list(OrgRole))
+def test_the_directory_admin_group_decides_admin_or_member_and_keeps_owners_and_guests(current: OrgRole) -> None:
+    for in_group in (True, False):
+        role = directory_role(current, in_group)
+        if current in (OrgRole.OWNER, OrgRole.GUEST):
+            assert role is current
+        else:
+            assert role is (OrgRole.ADMIN if in_group else OrgRole.MEMBER)

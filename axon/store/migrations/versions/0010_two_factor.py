@@ -1,7 +1,7 @@
 """two-factor authentication: TOTP secrets, recovery codes, login challenges, the organisation's requirement
 
 Revision ID: 0010
-Revises: 0012
+Revises: 0009
 Create Date: 2026-12-07 09:50:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0010'
-down_revision = '0012'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

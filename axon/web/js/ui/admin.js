@@ -1,5 +1,6 @@
 // Administration (organisation admins only): users, invite links, the organisation (its name and
-// default channels), sign-in (LDAP, OpenID Connect: admin-signin.js) and its activity.
+// default channels), sign-in (LDAP, OpenID Connect: admin-signin.js), its activity, its audit log
+// (admin-audit.js), retention, legal holds and compliance exports (admin-compliance.js).
 
 import { api } from "../core/engine.js";
 import { clampQuery, listOf, seg } from "../core/api.js";
@@ -12,12 +13,14 @@ import { deviceList } from "./devices.js";
 import { href } from "./router.js";
 import { passwordMeter } from "./password_meter.js";
 import { signInPage } from "./admin-signin.js";
+import { auditPage } from "./admin-audit.js";
+import { compliancePage } from "./admin-compliance.js";
 import { encryptionPage } from "./admin_encryption.js";
 import { isOrgAdmin, isOrgOwner, moduleOn } from "../core/permissions.js";
 import { modulesPage, permissionsPage } from "./admin_permissions.js";
 
 const PAGES = { users: usersPage, invites: invitesPage, org: orgPage, signin: signInPage, permissions: permissionsPage,
-  modules: modulesPage, activity: activityPage, encryption: encryptionPage };
+  modules: modulesPage, activity: activityPage, encryption: encryptionPage, audit: auditPage, compliance: compliancePage };
 
 export function mountAdmin(el, tab) {
   if (!isOrgAdmin()) {

@@ -1,6 +1,6 @@
 """devices: platform, last address, remote wipe (requested, confirmed)
 
-Revision ID: 0009
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-07 09:45:00
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0009'
-down_revision = '0011'  # chained after main's migrations (0008 -> 0012 -> 0010 -> 0011) when main was merged
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

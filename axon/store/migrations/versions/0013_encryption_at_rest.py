@@ -4,8 +4,8 @@ without the topic (topics are sealed, so they are no longer searchable)
 Existing rows stay plaintext here (a migration has no master key): each node seals them in the
 background after start (``services/encryption.py``, a "legacy" re-encryption job per organisation).
 
-Revision ID: 0014
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-07 10:10:00
 """
 
@@ -16,8 +16,8 @@ from alembic import op
 
 from axon.domain.names import search_key
 
-revision = '0014'
-down_revision = '0009'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """roles, permissions and modules: organisation owners and guests, read-only members, announcement
 channels, guest invites, each organisation's policy and modules
 
-Revision ID: 0013
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-07 10:00:00
 
 Each organisation's oldest admin (its creator, for organisations made by ``bootstrap``) becomes its
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0013'
-down_revision = '0014'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
