@@ -5,10 +5,10 @@ stored stay plaintext here (a migration has no master key). An organisation that
 had all its rows sealed, so its nodes refuse plaintext: for each one holding plaintext secrets,
 the refusal is lifted and a re-encryption job is (re)opened, which seals them in the background
 and then marks the organisation all sealed again (``store/reseal.py``). An organisation without
-a key gets its "legacy" job when a node starts, as with migration 0014.
+a key gets its "legacy" job when a node starts, as with migration 0013.
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-07 11:10:00
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0016'
-down_revision = '0013'  # chained after main's head when main was merged
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
