@@ -12,7 +12,19 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from .schema import conversations, data_keys, drafts, events, messages, orgs, reseal_jobs, user_events, users
+from .schema import (
+    conversations,
+    data_keys,
+    drafts,
+    events,
+    messages,
+    orgs,
+    reseal_jobs,
+    sso_providers,
+    two_factor,
+    user_events,
+    users,
+)
 
 Row = dict[str, Any]
 OrgLookup = Callable[[Connection, list[str]], dict[str, str]]
@@ -132,9 +144,11 @@ def count_rows(conn: Connection, org_id: str) -> int:
     for table, column, ids in ((events, events.c.conversation_id, conv_ids),
                                (messages, messages.c.conversation_id, conv_ids),
                                (user_events, user_events.c.user_id, user_ids),
-                               (drafts, drafts.c.user_id, user_ids)):
+                               (drafts, drafts.c.user_id, user_ids),
+                               (two_factor, two_factor.c.user_id, user_ids)):
         total += int(conn.execute(select(func.count()).select_from(table).where(column.in_(ids))).scalar_one())
     total += int(conn.execute(select(func.count()).select_from(conversations)
                               .where(conversations.c.org_id == org_id)).scalar_one())
-    total += int(conn.execute(select(func.count()).select_from(users).where(users.c.org_id == org_id)).scalar_one())
+    for table in (users, sso_providers):
+        total += int(conn.execute(select(func.count()).select_from(table).where(table.c.org_id == org_id)).scalar_one())
     return total

@@ -21,13 +21,16 @@ from sqlalchemy import Connection, Table, and_, select, tuple_, update
 
 from ..domain.sealing import key_id_of
 from . import data_keys
-from .schema import conversations, drafts, events, messages, user_events, users
+from .schema import conversations, drafts, events, messages, sso_providers, two_factor, user_events, users
 from .sealed_columns import (
+    TOTP_COLUMNS,
     draft_binding,
     event_binding,
     message_binding,
     profile_binding,
+    provider_secret_binding,
     topic_binding,
+    totp_binding,
     user_event_binding,
 )
 from .sealing import keyring_of
@@ -45,7 +48,6 @@ class SealedTable:
     by_user: bool  # rows belong to the organisation through their user (else their conversation)
 
 
-
 SEALED_TABLES: tuple[SealedTable, ...] = (
     SealedTable(events, ("conversation_id", "seq"), ("data",),
                 lambda org, _, r: event_binding(org, r["conversation_id"], r["seq"]), by_user=False),
@@ -58,12 +60,17 @@ SEALED_TABLES: tuple[SealedTable, ...] = (
                 by_user=True),
     SealedTable(users, ("id",), ("title", "status_text"), lambda org, column, r: profile_binding(column, org, r["id"]),
                 by_user=True),
+    # Appended, never inserted: a job's ``step`` is an index into this tuple.
+    SealedTable(two_factor, ("user_id",), TOTP_COLUMNS,
+                lambda org, column, r: totp_binding(column, org, r["user_id"]), by_user=True),
+    SealedTable(sso_providers, ("org_id", "kind"), ("secret",),
+                lambda org, _, r: provider_secret_binding(org, r["kind"]), by_user=False),
 )
 
 
 def _belongs(spec: SealedTable, org_id: str) -> Any:
     t = spec.table
-    if t is conversations or t is users:
+    if "org_id" in t.c:
         return t.c.org_id == org_id
     owners = (select(users.c.id).where(users.c.org_id == org_id) if spec.by_user
               else select(conversations.c.id).where(conversations.c.org_id == org_id))

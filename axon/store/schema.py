@@ -397,12 +397,13 @@ job_leases = Table(
 # Two-factor authentication (services/two_factor.py): one row per user who began enrolling.
 # ``totp_secret`` is set once enrolment is confirmed by a valid code (``pending_secret`` until
 # then); ``totp_last_step`` is the last 30-second step a code was accepted for (no replay).
+# Both secrets are sealed at rest (store/sealed_columns.py).
 two_factor = Table(
     "two_factor",
     metadata,
     Column("user_id", String(32), ForeignKey("users.id"), primary_key=True),
-    Column("totp_secret", String(64)),
-    Column("pending_secret", String(64)),
+    Column("totp_secret", Text),
+    Column("pending_secret", Text),
     Column("enabled_at", BigInteger),
     Column("totp_last_step", BigInteger),
 )
@@ -441,7 +442,7 @@ sso_providers = Table(
     Column("kind", String(8), primary_key=True),
     Column("enabled", Boolean, nullable=False, default=False),
     Column("config", Text, nullable=False),
-    Column("secret", Text, nullable=False, default=""),
+    Column("secret", Text, nullable=False, default=""),  # sealed (store/sealed_columns.py)
     Column("updated_at", BigInteger, nullable=False),
     Column("sync_lease_node", String(64)),
     Column("sync_lease_until", BigInteger),

@@ -9,6 +9,8 @@ are sealed on the way in and opened on the way out (``store/sealing.py`` does th
 | conversations.topic | organisation, conversation |
 | drafts.text | organisation, user, conversation, thread root |
 | users.title, users.status_text | organisation, user |
+| two_factor.totp_secret, two_factor.pending_secret (TOTP seeds) | organisation, user |
+| sso_providers.secret (LDAP bind password, OIDC client secret) | organisation, provider kind |
 
 Names (people's, channels') and e-mail addresses stay plaintext: they are looked up and searched
 by the database (sign-in, mentions, the directory, channel browsing), see docs/security.md.
@@ -175,4 +177,49 @@ def open_profile(conn: Connection, row: Row) -> Row:
         if column in row:
             row[column] = keyring.open_cached(conn, row["org_id"], profile_binding(column, row["org_id"], row["id"]),
                                               row[column])
+    return row
+
+
+# --- secrets: TOTP seeds and sign-in providers' credentials -----------------------------------
+
+TOTP_COLUMNS = ("totp_secret", "pending_secret")
+
+
+def totp_binding(column: str, org_id: str, user_id: str) -> bytes:
+    return row_binding(f"two_factor.{column}", org_id, user_id)
+
+
+def seal_totp_secret(conn: Connection, column: str, user_id: str, secret: str) -> str:
+    keyring = keyring_of(conn)
+    if not keyring.enabled:
+        return secret
+    org = keyring.org_of_user(conn, user_id)
+    return keyring.seal(conn, org, totp_binding(column, org, user_id), secret)
+
+
+def open_totp_secrets(conn: Connection, row: Row) -> Row:
+    """Opens the TOTP columns of a ``two_factor`` row in place; returns it."""
+    keyring = keyring_of(conn)
+    stored = [row[c] for c in TOTP_COLUMNS if row.get(c)]
+    if not stored or keyring.plain_only(stored):
+        return row
+    org = keyring.org_of_user(conn, row["user_id"])
+    for column in TOTP_COLUMNS:
+        if row.get(column):
+            row[column] = keyring.open(conn, org, totp_binding(column, org, row["user_id"]), row[column])
+    return row
+
+
+def provider_secret_binding(org_id: str, kind: str) -> bytes:
+    return row_binding("sso_providers.secret", org_id, kind)
+
+
+def seal_provider_secret(conn: Connection, org_id: str, kind: str, secret: str) -> str:
+    return keyring_of(conn).seal(conn, org_id, provider_secret_binding(org_id, kind), secret)
+
+
+def open_provider_secret(conn: Connection, row: Row) -> Row:
+    """Opens ``secret`` of an ``sso_providers`` row in place; returns it."""
+    row["secret"] = keyring_of(conn).open(conn, row["org_id"], provider_secret_binding(row["org_id"], row["kind"]),
+                                          row["secret"])
     return row

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
 from .schema import oidc_logins, sign_in_policies, sso_identities, sso_providers, users
-from .sealed_columns import open_profile
+from .sealed_columns import open_profile, open_provider_secret, seal_provider_secret
 
 Row = dict[str, Any]
 
@@ -21,15 +21,17 @@ def _one(conn: Connection, stmt: Any) -> Row | None:
 # --- provider settings ----------------------------------------------------------------
 
 
-def _decoded(row: Row | None) -> Row | None:
+def _decoded(conn: Connection, row: Row | None) -> Row | None:
+    """A provider row as services use it: settings parsed, the secret opened (it is sealed at rest)."""
     if row is not None:
+        open_provider_secret(conn, row)
         row["config"] = json.loads(row["config"])
         row["last_sync_result"] = json.loads(row["last_sync_result"]) if row["last_sync_result"] else None
     return row
 
 
 def get_provider(conn: Connection, org_id: str, kind: str) -> Row | None:
-    return _decoded(_one(conn, select(sso_providers).where(sso_providers.c.org_id == org_id,
+    return _decoded(conn, _one(conn, select(sso_providers).where(sso_providers.c.org_id == org_id,
                                                            sso_providers.c.kind == kind)))
 
 
@@ -38,7 +40,7 @@ def put_provider(conn: Connection, org_id: str, kind: str, enabled: bool, config
     """Create or replace the settings; ``secret`` None keeps the stored one. The sync's state stays."""
     values: Row = {"enabled": enabled, "config": json.dumps(config, sort_keys=True), "updated_at": now_ms}
     if secret is not None:
-        values["secret"] = secret
+        values["secret"] = seal_provider_secret(conn, org_id, kind, secret)
     where = (sso_providers.c.org_id == org_id, sso_providers.c.kind == kind)
     if not conn.execute(update(sso_providers).where(*where).values(**values)).rowcount:
         conn.execute(insert(sso_providers).values(org_id=org_id, kind=kind, **{"secret": "", **values}))
@@ -50,7 +52,7 @@ def delete_provider(conn: Connection, org_id: str, kind: str) -> None:
 
 def enabled_providers(conn: Connection, kind: str) -> list[Row]:
     stmt = select(sso_providers).where(sso_providers.c.kind == kind, sso_providers.c.enabled.is_(True))
-    return [r for r in (_decoded(dict(m)) for m in conn.execute(stmt).mappings()) if r is not None]
+    return [r for r in (_decoded(conn, dict(m)) for m in conn.execute(stmt).mappings()) if r is not None]
 
 
 def claim_sync(conn: Connection, org_id: str, node: str, now_ms: int, lease_ms: int) -> bool:

@@ -1,23 +1,37 @@
-"""Second factors and login challenges: queries only, no rules."""
+"""Second factors and login challenges: queries only, no rules.
+
+TOTP secrets are sealed at rest (``sealed_columns``): rows are opened as they are read, and a
+secret is compared in Python, never in SQL (a sealed value differs from its plaintext and from
+every other sealing of it).
+"""
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
 from .schema import login_challenges, recovery_codes, two_factor, users
+from .sealed_columns import open_totp_secrets, seal_totp_secret
 
 Row = dict[str, Any]
 
 
 def get(conn: Connection, user_id: str) -> Row | None:
+    """The user's row with its secrets opened."""
+    row = _stored(conn, user_id)
+    return open_totp_secrets(conn, row) if row is not None else None
+
+
+def _stored(conn: Connection, user_id: str) -> Row | None:
     row = conn.execute(select(two_factor).where(two_factor.c.user_id == user_id)).mappings().first()
     return dict(row) if row is not None else None
 
 
 def set_pending_secret(conn: Connection, user_id: str, secret: str) -> None:
     """Start (or restart) enrolment; an already enabled secret is kept until the new one is confirmed."""
+    secret = seal_totp_secret(conn, "pending_secret", user_id, secret)
     updated = conn.execute(update(two_factor).where(two_factor.c.user_id == user_id)
                            .values(pending_secret=secret)).rowcount
     if not updated:
@@ -25,10 +39,23 @@ def set_pending_secret(conn: Connection, user_id: str, secret: str) -> None:
 
 
 def enable_totp(conn: Connection, user_id: str, secret: str, step: int, now_ms: int) -> bool:
-    """Turn the pending secret into the account's, remembering the step of the code that confirmed it."""
+    """Turn the pending secret into the account's, remembering the step of the code that confirmed it.
+
+    Only if ``secret`` is still the pending one: the UPDATE is conditional on the sealed value read
+    here, so an enrolment restarted meanwhile (a new pending secret) makes it match nothing, and a
+    pending secret is used once.
+    """
+    row = _stored(conn, user_id)
+    stored = row["pending_secret"] if row is not None else None
+    if row is None or not stored:
+        return False
+    pending = open_totp_secrets(conn, dict(row))["pending_secret"]
+    if not hmac.compare_digest(pending.encode(), secret.encode()):
+        return False
     result = conn.execute(update(two_factor)
-                          .where(two_factor.c.user_id == user_id, two_factor.c.pending_secret == secret)
-                          .values(totp_secret=secret, pending_secret=None, enabled_at=now_ms, totp_last_step=step))
+                          .where(two_factor.c.user_id == user_id, two_factor.c.pending_secret == stored)
+                          .values(totp_secret=seal_totp_secret(conn, "totp_secret", user_id, secret),
+                                  pending_secret=None, enabled_at=now_ms, totp_last_step=step))
     return bool(result.rowcount)
 
 

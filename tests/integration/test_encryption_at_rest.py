@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from axon.client.rest import ApiError
+from axon.client.rest import ApiError, RestApi
 from tests.support.at_rest import SEALED_BYTES, opened_values, raw_stored, run_sql
-from tests.support.people import admin_rest, new_person
+from tests.support.people import PASSWORD, admin_rest, new_person
 from tests.support.server import ServerProcess
+from tests.support.stored_secrets import keep_secrets, secrets_still_work, totp_code
 
 MARKERS = {name: f"ZQW-{name}-marker" for name in ("message", "first", "edited", "topic", "draft", "status",
                                                     "title", "reply", "created-topic")}
@@ -27,6 +28,7 @@ async def test_a_raw_read_of_the_database_finds_none_of_the_text(fresh_server: S
     await bob.rest.send(conv["id"], "r1", MARKERS["reply"], reply_to=sent["id"])
     await bob.rest.put_draft(conv["id"], MARKERS["draft"])
     await bob.rest.update_me(status_text=MARKERS["status"], title=MARKERS["title"])
+    kept = await keep_secrets(server.url, admin)
 
     # Readers still get the text in clear.
     history = str(await bob.rest.history(conv["id"])) + str(await bob.rest.events(conv["id"]))
@@ -43,9 +45,15 @@ async def test_a_raw_read_of_the_database_finds_none_of_the_text(fresh_server: S
         for marker in MARKERS.values():
             assert marker.encode() not in stored, marker
         assert "机密".encode() not in stored
+        for secret in kept.values:
+            assert secret.encode() not in stored, secret
     opened = "\n".join(await opened_values(server))
     for name in ("message", "edited", "topic", "draft", "status", "title", "reply"):
         assert MARKERS[name] in opened, name
+    for secret in kept.values:
+        assert secret in opened, secret
+    server.start()
+    await secrets_still_work(server.url, await admin_rest(server.url), kept)
     assert MARKERS["first"] not in opened  # the edit replaced it in the events too
 
 
@@ -98,6 +106,45 @@ async def test_a_ciphertext_moved_or_altered_is_refused_not_served(fresh_server:
     await run_sql(server, "UPDATE conversations SET topic = :t WHERE id = :c", t=topic_one, c=two["id"])
     await _refused(ann.rest.conversation(two["id"]))
     assert (await ann.rest.conversation(one["id"]))["topic"] == "topic one"
+
+
+async def test_a_secret_moved_to_another_user_or_provider_is_refused(fresh_server: ServerProcess) -> None:
+    server = fresh_server
+    admin = await admin_rest(server.url)
+    kept = await keep_secrets(server.url, admin)
+    other = await new_person(server.url, admin)
+    other_secret = (await other.rest.begin_totp())["secret"]
+    await other.rest.confirm_totp(totp_code(other_secret))
+    seeds = dict(await run_sql(server, "SELECT user_id, totp_secret FROM two_factor WHERE totp_secret IS NOT NULL"))
+    one, two = kept.enrolled, other
+
+    # Two people's TOTP seeds swapped: neither can sign in with either seed, nor see their 2FA status.
+    await _set_seed(server, one.id, seeds[two.id])
+    await _set_seed(server, two.id, seeds[one.id])
+    for person, secret in ((one, other_secret), (one, kept.totp_secret), (two, kept.totp_secret)):
+        await _refused(RestApi(server.url).login(person.user["username"], PASSWORD, code=totp_code(secret, 1)))
+    await _refused(two.rest.two_factor())
+    # A pending seed moved into the enabled column of the same person.
+    pending = (await run_sql(server, "SELECT pending_secret FROM two_factor WHERE user_id = :u",
+                             u=kept.enrolling.id))[0][0]
+    await _set_seed(server, one.id, pending)
+    await _refused(RestApi(server.url).login(one.user["username"], PASSWORD, code=totp_code(kept.pending_secret, 1)))
+    await _set_seed(server, one.id, seeds[one.id])
+    await _set_seed(server, two.id, seeds[two.id])
+    await RestApi(server.url).login(two.user["username"], PASSWORD, code=totp_code(other_secret, 1))
+
+    # The LDAP bind password and the OIDC client secret swapped.
+    secrets = dict(await run_sql(server, "SELECT kind, secret FROM sso_providers"))
+    for kind, secret in (("ldap", secrets["oidc"]), ("oidc", secrets["ldap"])):
+        await run_sql(server, "UPDATE sso_providers SET secret = :s WHERE kind = :k", s=secret, k=kind)
+    await _refused(admin.request("GET", "/admin/sso"))
+    for kind, secret in secrets.items():
+        await run_sql(server, "UPDATE sso_providers SET secret = :s WHERE kind = :k", s=secret, k=kind)
+    assert (await admin.request("GET", "/admin/sso"))["ldap"]["has_bind_password"] is True
+
+
+async def _set_seed(server: ServerProcess, user_id: str, sealed: str) -> None:
+    await run_sql(server, "UPDATE two_factor SET totp_secret = :s WHERE user_id = :u", s=sealed, u=user_id)
 
 
 async def _swap_texts(server: ServerProcess, a: str, text_a: str, b: str, text_b: str) -> None:

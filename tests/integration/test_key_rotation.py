@@ -15,10 +15,18 @@ from typing import Any
 import pytest
 
 from axon.client.rest import RestApi
-from tests.support.at_rest import key_ids_in_use, make_it_an_older_install, master_key_of, raw_stored, run_sql
+from tests.support.at_rest import (
+    as_before_sealed_secrets,
+    key_ids_in_use,
+    make_it_an_older_install,
+    master_key_of,
+    raw_stored,
+    run_sql,
+)
 from tests.support.audit_rows import entries
 from tests.support.people import admin_rest, new_person
 from tests.support.server import ServerProcess
+from tests.support.stored_secrets import keep_secrets, secrets_still_work
 
 # No AXON_MASTER_KEY: these nodes generate theirs in the data folder, as `make run` does.
 FAST_KEYS = {"AXON_KEY_REFRESH_INTERVAL": "0.2", "AXON_RESEAL_BATCH_ROWS": "20", "AXON_MASTER_KEY": ""}
@@ -66,9 +74,11 @@ async def test_an_older_install_is_sealed_in_the_background_while_it_serves(serv
     for i in range(60):
         await ann.rest.send(conv["id"], f"m{i}", f"ZQV-legacy-{i}")
     await ann.rest.put_draft(conv["id"], "ZQV-legacy-draft")
+    kept = await keep_secrets(server.url, admin)
     server.stop()
     await make_it_an_older_install(server)
-    assert b"ZQV-legacy-59" in await raw_stored(server)  # really plaintext now
+    plaintext = await raw_stored(server)
+    assert b"ZQV-legacy-59" in plaintext and kept.totp_secret.encode() in plaintext  # really plaintext now
 
     server.start()
     admin = await admin_rest(server.url)
@@ -82,8 +92,42 @@ async def test_an_older_install_is_sealed_in_the_background_while_it_serves(serv
     texts = [m["text"] for m in (await ann.rest.history(conv["id"], limit=100))["items"]]
     assert texts == [f"ZQV-legacy-{i}" for i in range(60)]
     assert await key_ids_in_use(server) == {active_key(status)}
+    await secrets_still_work(server.url, admin, kept)
     server.stop()
-    assert b"ZQV-legacy" not in await raw_stored(server)
+    sealed = await raw_stored(server)
+    assert b"ZQV-legacy" not in sealed
+    assert not [secret for secret in kept.values if secret.encode() in sealed]
+
+
+async def test_secrets_stored_in_clear_before_they_were_sealed_keep_working_and_get_sealed(
+        server: ServerProcess) -> None:
+    admin = await admin_rest(server.url)
+    kept = await keep_secrets(server.url, admin)
+    assert (await encryption(admin))["reencryption"] is None  # a new organisation: all sealed from the start
+    server.stop()
+    await as_before_sealed_secrets(server, _parent_of("0016"))
+    assert kept.totp_secret.encode() in await raw_stored(server)
+
+    server.start()  # migrates: the plaintext secrets are accepted again, and a job seals them
+    admin = await admin_rest(server.url)
+    status = await until(lambda: _finished(admin, "legacy"))
+    assert await key_ids_in_use(server) == {active_key(status)}
+    await secrets_still_work(server.url, admin, kept)
+    server.stop()
+    assert not [secret for secret in kept.values if secret.encode() in await raw_stored(server)]
+
+
+def _parent_of(revision: str) -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from axon.store.migrate import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    parent = ScriptDirectory.from_config(config).get_revision(revision).down_revision
+    assert isinstance(parent, str)
+    return parent
 
 
 async def _finished(admin: RestApi, reason: str) -> dict[str, Any] | None:
@@ -98,6 +142,7 @@ async def test_a_data_key_is_replaced_and_every_row_re_encrypted_while_the_node_
     conv = await ann.rest.create_conversation("group", "Rotate", topic="ZQU-topic")
     for i in range(150):
         await ann.rest.send(conv["id"], f"m{i}", f"ZQU-{i}")
+    kept = await keep_secrets(server.url, admin)
     old = active_key(await encryption(admin))
     slug = (await run_sql(server, "SELECT slug FROM orgs"))[0][0]
 
@@ -115,6 +160,7 @@ async def test_a_data_key_is_replaced_and_every_row_re_encrypted_while_the_node_
     assert await key_ids_in_use(server) == {new}  # sends during the rotation too
     texts = [m["text"] for m in (await ann.rest.history(conv["id"], limit=200))["items"]]
     assert texts == [f"ZQU-{i}" for i in range(150)] + sent
+    await secrets_still_work(server.url, admin, kept)  # TOTP seeds and providers' secrets re-encrypted too
     assert (await run_sql(server, "SELECT wrapped FROM data_keys WHERE id = :i", i=old)) == [("",)]
     org_id = (await run_sql(server, "SELECT id FROM orgs"))[0][0]
     logged = [(e["action"], e["target_id"], e["actor_address"]) for e in await entries(server, org_id)

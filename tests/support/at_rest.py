@@ -93,9 +93,12 @@ def _sealed_rows(conn: Connection) -> Iterator[tuple[SealedTable, str, dict[str,
             row = dict(found)
             if t is conversations or t is users:
                 org = (org_of_conv if t is conversations else org_of_user)[row["id"]]
+            elif "org_id" in row:
+                org = row["org_id"]
             else:
                 org = org_of_user[row["user_id"]] if spec.by_user else org_of_conv[row["conversation_id"]]
-            yield spec, org, row, {c: keyring.open(conn, org, spec.binding(org, c, row), row[c]) for c in spec.columns}
+            yield spec, org, row, {c: keyring.open(conn, org, spec.binding(org, c, row), row[c])
+                                    for c in spec.columns if row[c] is not None}
 
 
 def _open_all(conn: Connection) -> list[str]:
@@ -142,6 +145,25 @@ def _unseal_all(conn: Connection) -> None:
         conn.execute(t.update().where(*(t.c[k] == row[k] for k in spec.key)).values(**opened))
     conn.execute(text("DELETE FROM reseal_jobs"))
     conn.execute(text("DELETE FROM data_keys"))
+
+
+async def as_before_sealed_secrets(server: ServerProcess, revision: str) -> None:
+    """Turn a stopped node's database into one from before TOTP seeds and providers' secrets were
+    sealed (at ``revision``, migration 0016's parent): those secrets back in plaintext, everything
+    else sealed, the organisation's data key marked all sealed and its job finished."""
+    db = open_database(sqlite_url(server))
+    db.keyring = Keyring(master_key_of(server))
+    try:
+        def unseal(conn: Connection) -> None:
+            for spec, _, row, opened in list(_sealed_rows(conn)):
+                if spec.table.name in ("two_factor", "sso_providers"):
+                    t = spec.table
+                    conn.execute(t.update().where(*(t.c[k] == row[k] for k in spec.key)).values(**opened))
+            assert conn.execute(text("SELECT count(*) FROM data_keys WHERE all_sealed_at IS NULL")).scalar() == 0
+            conn.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
+        await db.write(unseal)
+    finally:
+        await db.close()
 
 
 async def key_ids_in_use(server: ServerProcess) -> set[str | None]:
