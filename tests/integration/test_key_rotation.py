@@ -105,7 +105,7 @@ async def test_secrets_stored_in_clear_before_they_were_sealed_keep_working_and_
     kept = await keep_secrets(server.url, admin)
     assert (await encryption(admin))["reencryption"] is None  # a new organisation: all sealed from the start
     server.stop()
-    await as_before_sealed_secrets(server, _parent_of("0016"))
+    await as_before_sealed_secrets(server, _parent_of("0015"))
     assert kept.totp_secret.encode() in await raw_stored(server)
 
     server.start()  # migrates: the plaintext secrets are accepted again, and a job seals them

@@ -149,7 +149,7 @@ def _unseal_all(conn: Connection) -> None:
 
 async def as_before_sealed_secrets(server: ServerProcess, revision: str) -> None:
     """Turn a stopped node's database into one from before TOTP seeds and providers' secrets were
-    sealed (at ``revision``, migration 0016's parent): those secrets back in plaintext, everything
+    sealed (at ``revision``, migration 0015's parent): those secrets back in plaintext, everything
     else sealed, the organisation's data key marked all sealed and its job finished."""
     db = open_database(sqlite_url(server))
     db.keyring = Keyring(master_key_of(server))

@@ -7,7 +7,7 @@ the refusal is lifted and a re-encryption job is (re)opened, which seals them in
 and then marks the organisation all sealed again (``store/reseal.py``). An organisation without
 a key gets its "legacy" job when a node starts, as with migration 0013.
 
-Revision ID: 0016
+Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-07 11:10:00
 """
@@ -19,7 +19,7 @@ import time
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0016'
+revision = '0015'
 down_revision = '0014'
 branch_labels = None
 depends_on = None
