@@ -37,7 +37,14 @@ STORAGE_LEFT = """async () => {
 
 
 def fill_storage(page: Page) -> None:
-    page.wait_for_function("async () => (await caches.keys()).some((k) => k.startsWith('axon-shell-'))")
+    # The service worker's shell cache, filled: `cache.addAll` stores every entry or none, and the key
+    # exists as soon as the install opens it, so wait for its entries, not for its name.
+    page.wait_for_function("""async () => {
+      for (const key of await caches.keys()) {
+        if (key.startsWith('axon-shell-') && (await (await caches.open(key)).keys()).length > 0) return true;
+      }
+      return false;
+    }""")
     page.evaluate(FILL_STORAGE)
     left = page.evaluate(STORAGE_LEFT)
     assert left["local"] > 0 and left["session"] > 0 and left["databases"] and left["cached"] > 1
