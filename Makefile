@@ -13,7 +13,7 @@ PG_REQUIRED ?= $(filter true 1 yes,$(CI))
 PG_SKIP_NOTE ?= test-artifacts/postgres-skipped.txt
 PYTEST_ARGS ?=
 
-.PHONY: run test test-stores test-sqlite test-postgres test-postgres-or-skip test-browser screenshots lint bench bench-peers install clean
+.PHONY: run test test-sqlite test-postgres test-postgres-or-skip test-browser screenshots lint bench bench-peers install clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -48,18 +48,13 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/axon serve --host $(HOST) --port $(PORT)
 
-# The browser tests run beside the rest (lint, then the SQLite and PostgreSQL passes): each side
-# keeps about one core busy (a test and its server subprocess, or chromium, wait on each other), so
-# together they use both; each side's output is printed whole when it ends.
+# Everything runs at once: lint, the SQLite and PostgreSQL passes and the browser tests. Each pass
+# keeps under one core busy (a test and its server subprocess, or chromium, wait on each other), so
+# together they use both cores; each prints its output whole when it ends.
 test: $(TEST_STAMP)
-	$(MAKE) --no-print-directory -j2 --output-sync=recurse test-browser test-stores
-	@# Said again at the end: the browser tests' output may have scrolled it away.
+	$(MAKE) --no-print-directory -j4 --output-sync=recurse lint test-sqlite test-postgres-or-skip test-browser
+	@# Said again at the end: the other passes' output may have scrolled it away.
 	@if [ -f $(PG_SKIP_NOTE) ]; then cat $(PG_SKIP_NOTE) >&2; fi
-
-test-stores: $(TEST_STAMP)
-	$(MAKE) --no-print-directory lint
-	$(MAKE) --no-print-directory test-sqlite
-	$(MAKE) --no-print-directory test-postgres-or-skip
 
 test-sqlite: $(TEST_STAMP)
 	$(BIN)/python -m pytest -q -m "not browser and not postgres" $(PYTEST_ARGS)
