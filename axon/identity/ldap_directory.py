@@ -100,7 +100,7 @@ class LdapDirectory:
         entry = entries[0]
         try:
             with self._bound(config, entry["dn"], password):
-                pass
+                pass  # the bind itself is the password check: the directory accepted it
         except LDAPInvalidCredentialsResult:
             return None
         except LDAPException as exc:

@@ -3,8 +3,6 @@ join, and the joining itself, done in the write that creates the account."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -119,17 +117,6 @@ async def test_history_can_ask_for_membership_events_only(server: ServerProcess)
 
 
 # --- on the services, against the real store ----------------------------------------------
-
-
-@pytest.fixture
-async def svc(database_url: str) -> AsyncIterator[Services]:
-    services = build_services(Settings(database_url=database_url, argon2_memory_kib=1024, argon2_time_cost=1,
-                                       argon2_parallelism=1))
-    writer = asyncio.create_task(services.core.writer.run())
-    yield services
-    services.core.writer.stop()
-    await writer
-    await services.core.db.close()
 
 
 async def test_a_failed_join_creates_no_account(svc: Services, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,28 +3,13 @@ follow the presence of, and who may list the directory as an administrator."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-
 import msgspec
 import pytest
 
-from axon.app import Services, build_services
-from axon.config import Settings
+from axon.app import Services
 from axon.domain.errors import Forbidden
 from axon.domain.model import Actor, OrgRole
 from axon.services.people import NewUser
-
-
-@pytest.fixture
-async def svc(database_url: str) -> AsyncIterator[Services]:
-    services = build_services(Settings(database_url=database_url, argon2_memory_kib=1024, argon2_time_cost=1,
-                                       argon2_parallelism=1))
-    writer = asyncio.create_task(services.core.writer.run())
-    yield services
-    services.core.writer.stop()
-    await writer
-    await services.core.db.close()
 
 
 async def _member(svc: Services, org_id: str, name: str, role: OrgRole = OrgRole.MEMBER) -> Actor:
