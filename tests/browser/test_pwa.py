@@ -79,7 +79,9 @@ def test_service_worker_opens_the_shell_offline_and_never_answers_the_api(axon, 
     # Online: the shell's code comes from the worker's cache, every API call from the server.
     responses = []
     page.on("response", lambda r: responses.append((r.url.split("/", 3)[3], r.from_service_worker)))
-    page.reload()
+    # The socket can be live before the first REST answer has arrived (a busy machine): wait for one.
+    with page.expect_response(lambda r: r.url.split("/", 3)[3].startswith("api/")):
+        page.reload()
     expect(page.locator("html")).to_have_attribute("data-conn", "live")
     assert ("js/main.js", True) in responses
     api = [(url, sw) for url, sw in responses if url.startswith("api/")]
