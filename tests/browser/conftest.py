@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.support.mailbox import MailDrop, running_mail_drop
 from tests.support.server import free_port
@@ -218,6 +219,25 @@ class Session:
 
     def message(self, text: str) -> Any:
         return self.page.get_by_test_id("timeline").locator('[data-testid="message"]', has_text=text)
+
+    def message_action(self, message: Any, action: str) -> None:
+        """Hover a message and click one of its hover actions (``act-reply``, ``act-edit``…).
+
+        The actions show only while the pointer is over the message; a message that moves
+        under a still pointer (a new message, the unread divider going away) loses the hover,
+        as it would for a person, who would simply point again — so this points again.
+        """
+        if isinstance(message, str):
+            message = self.message(message)
+        button = message.get_by_test_id(action)
+        for _ in range(10):
+            message.hover()
+            try:
+                button.click(timeout=2_000)
+                return
+            except PlaywrightTimeoutError:
+                continue
+        button.click()
 
     def conv_item(self, conv_id: str) -> Any:
         return self.page.locator(f'[data-testid="conv-item"][data-conv-id="{conv_id}"]')

@@ -157,8 +157,7 @@ def test_reactions_edits_deletes_and_pins_show_live(axon, open_app):
     expect(b.message("Original text")).to_be_visible()
 
     # Bob reacts through the emoji picker; Alice sees it and adds her own.
-    b.message("Original text").hover()
-    b.message("Original text").get_by_test_id("act-react").click()
+    b.message_action("Original text", "act-react")
     b.page.get_by_test_id("emoji-picker").locator('[data-emoji="🎉"]').click()
     reaction_a = a.message("Original text").locator('[data-testid="reaction"][data-emoji="🎉"]')
     expect(reaction_a).to_contain_text("1")
@@ -166,21 +165,18 @@ def test_reactions_edits_deletes_and_pins_show_live(axon, open_app):
     expect(b.message("Original text").locator('[data-testid="reaction"][data-emoji="🎉"]')).to_contain_text("2")
 
     # Alice edits; Bob sees the new text and the edited marker.
-    a.message("Original text").hover()
-    a.message("Original text").get_by_test_id("act-edit").click()
+    a.message_action("Original text", "act-edit")
     box = a.page.get_by_test_id("edit-box")
     box.fill("Edited text")
     box.press("Enter")
     expect(b.message("Edited text")).to_contain_text("(edited)")
 
     # Pin, visible on the other side's pin list.
-    a.message("Edited text").hover()
-    a.message("Edited text").get_by_test_id("act-pin").click()
+    a.message_action("Edited text", "act-pin")
     expect(b.message("Edited text").locator(".pin-mark")).to_be_visible()
 
     # Delete: a tombstone on both sides.
-    a.message("Edited text").hover()
-    a.message("Edited text").get_by_test_id("act-delete").click()
+    a.message_action("Edited text", "act-delete")
     a.page.get_by_test_id("confirm-ok").click()
     for s in (a, b):
         expect(s.message("This message was deleted.")).to_be_visible()
@@ -197,8 +193,7 @@ def test_thread_replies_in_side_panel(axon, open_app):
     a.send("Which logo do we ship?")
     root_b = b.message("Which logo")
     expect(root_b).to_be_visible()
-    root_b.hover()
-    root_b.get_by_test_id("act-reply").click()
+    b.message_action(root_b, "act-reply")
     thread_box = b.page.get_by_test_id("thread-composer")
     thread_box.fill("The blue one")
     thread_box.press("Enter")

@@ -111,8 +111,7 @@ def test_deleted_and_unsent_messages_show_no_null(axon, open_app):
     a.open_conversation(dm)
     a.send("soon gone")
     expect(a.message("soon gone")).to_have_attribute("data-state", "sent")
-    a.message("soon gone").hover()
-    a.message("soon gone").get_by_test_id("act-delete").click()
+    a.message_action("soon gone", "act-delete")
     a.page.get_by_test_id("confirm-ok").click()
     expect(a.message("This message was deleted.")).to_be_visible()
 

@@ -75,8 +75,7 @@ def test_reactions_use_the_same_picker_with_search_and_skin_tones(axon, open_app
     a = open_app(ann, locale=locale)
     a.open_conversation(room)
     message = a.message("react to me")
-    message.hover()
-    message.get_by_test_id("act-react").click()
+    a.message_action(message, "act-react")
     picker = a.page.get_by_test_id("emoji-picker")
     expect(picker).to_have_attribute("aria-label", "添加表情回应" if ZH[locale] else "Add reaction")
     picker.get_by_test_id("emoji-search").fill("庆祝" if ZH[locale] else "party")
@@ -84,8 +83,7 @@ def test_reactions_use_the_same_picker_with_search_and_skin_tones(axon, open_app
     expect(message.locator('[data-testid="reaction"][data-emoji="🎉"]')).to_contain_text("1")
 
     # A skin tone chosen once applies to every emoji that has tones, and is remembered.
-    message.hover()
-    message.get_by_test_id("act-react").click()
+    a.message_action(message, "act-react")
     picker.get_by_test_id("emoji-skin").click()
     picker.get_by_test_id("emoji-search").fill("thumbsup")
     picker.locator('.emoji-btn[data-emoji="👍🏻"]').click()
@@ -107,15 +105,13 @@ def test_quote_fills_the_composer_and_forward_links_only_for_readers(axon, open_
     a.open_conversation(source)
     original = a.message("The launch is on Friday")
 
-    original.hover()
-    original.get_by_test_id("act-quote").click()
+    a.message_action(original, "act-quote")
     expect(a.page.get_by_test_id("composer")).to_have_value(
         f"> **HC Bob Q {locale}**\n> The launch is on **Friday**\n> bring cake\n\n")
     expect(a.page.get_by_test_id("composer")).to_be_focused()
     a.page.get_by_test_id("composer").fill("")
 
-    original.hover()
-    original.get_by_test_id("act-forward").click()
+    a.message_action(original, "act-forward")
     dialog = a.page.get_by_test_id("forward-dialog")
     expect(dialog.locator("h2")).to_have_text("转发消息" if ZH[locale] else "Forward message")
     dialog.get_by_test_id("forward-search").fill(f"hc-target-{locale}")

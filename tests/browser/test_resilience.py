@@ -32,8 +32,7 @@ def test_offline_then_back_catches_up_without_duplicates(axon, open_app):
     for i in range(6):
         a.send(f"missed {i}")
     expect(a.message("missed 5")).to_have_attribute("data-state", "sent")
-    a.message("before the drop").hover()
-    a.message("before the drop").get_by_test_id("act-edit").click()
+    a.message_action("before the drop", "act-edit")
     a.page.get_by_test_id("edit-box").fill("before the drop (edited)")
     a.page.get_by_test_id("edit-box").press("Enter")
     expect(a.message("before the drop (edited)")).to_be_visible()
