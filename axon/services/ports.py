@@ -12,9 +12,12 @@ with the other ports.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
+from ..domain.media import MediaInfo
 from ..domain.sealing import MasterKey as MasterKey  # the data keys' wrapper (declared in the domain)
 from ..domain.sso import DirectoryUser, LdapConfig, OidcConfig
 
@@ -33,18 +36,53 @@ class Signals(Protocol):
         ...
 
 
-class BlobStore(Protocol):
-    """File contents, addressed by what they contain.
+class BlobMissing(Exception):
+    """No object is stored under the key asked for."""
 
-    A declared slot, not yet used or implemented: the issue that adds file uploads
-    fills it (local disk first, encrypted at rest; see the architecture note).
+
+class BlobStore(Protocol):
+    """Opaque objects by key: where file contents live (``axon/blobs``: the local disk by default,
+    an S3-compatible service for clusters).
+
+    The store sees ciphertext only: encryption, content addressing and reference counting are the
+    file service's. Keys are ``/``-separated segments of ``[a-z0-9_.-]`` (never ``..``), so every
+    adapter can map them to paths or object names without escaping.
     """
 
-    async def put(self, data: bytes) -> str:
-        """Store ``data`` and return its address (the same bytes always get the same address)."""
+    async def put_file(self, key: str, path: Path) -> None:
+        """Publish the content of the local file ``path`` under ``key``, atomically: a reader sees
+        no object (or the previous one) or the whole new one, never a part. ``path`` may be
+        consumed (moved); the caller must not use it afterwards."""
         ...
 
-    async def get(self, address: str) -> bytes: ...
+    def read(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+        """The object's bytes ``[start, end)`` (to the end when ``end`` is None), in chunks of at most
+        1 MiB, so a reader's memory stays flat whatever the size. Raises ``BlobMissing``."""
+        ...
+
+    async def size(self, key: str) -> int | None:
+        """The object's size in bytes, or None if there is none."""
+        ...
+
+    async def delete(self, key: str) -> None:
+        """Remove the object; removing a missing one is not an error."""
+        ...
+
+    def keys(self, prefix: str) -> AsyncIterator[str]:
+        """Every key under ``prefix`` (for sweeping what nothing refers to any more)."""
+        ...
+
+
+class MediaAnalyser(Protocol):
+    """Reads an upload's content (``axon/media``): real type, dimensions, duration, waveform,
+    thumbnail. CPU-bound and synchronous: callers run it in a worker thread."""
+
+    def analyse(self, path: Path, name: str, voice: bool) -> MediaInfo:
+        """What ``path`` holds. ``name`` is the (already sanitised) file name, a hint only: the
+        content decides. ``voice`` marks a recorded voice message, which must be audio. Raises
+        ``MediaRefused`` for content refused outright (an image over the pixel limit, a voice
+        message that is not audio)."""
+        ...
 
 
 class SearchIndex(Protocol):
