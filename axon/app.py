@@ -20,6 +20,7 @@ from .bus.memory import MemoryBus
 from .config import Settings
 from .container import Services
 from .domain.clock import Clock, SystemClock
+from .domain.link_preview import parse_allow_list
 from .domain.model import OrgRole
 from .gateway.gateway import Gateway
 from .gateway.signals import BusSignals
@@ -27,6 +28,7 @@ from .identity.ldap_directory import LdapDirectory
 from .identity.oidc_client import OidcClient
 from .keys import master as master_keys
 from .keys.master import LocalMasterKey
+from .linkpreview import LinkPreviewer
 from .mail.smtp import NoMailer, SmtpMailer
 from .services.activity import Activity, OrgActivityCounter
 from .services.audit import AnchorKeeper, AuditTrail
@@ -40,6 +42,7 @@ from .services.default_channels import DefaultChannels
 from .services.devices import Devices, RevokedDevices
 from .services.directory_sync import DirectorySync
 from .services.encryption import Encryption
+from .services.link_previews import LinkPreviews
 from .services.markers import Markers
 from .services.messages import Messages
 from .services.org_settings import OrgSettingsService
@@ -138,8 +141,14 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
                         encryption=Encryption(core, keyring, batch_rows=settings.reseal_batch_rows,
                                               refresh_interval=settings.key_refresh_interval),
                         org_settings=OrgSettingsService(core))
+    services.link_previews = build_link_previews(settings, core)
     register_consumers(services)
     return services
+
+
+def build_link_previews(settings: Settings, core: Core) -> LinkPreviews:
+    fetcher = LinkPreviewer(parse_allow_list(settings.link_preview_allow), settings.link_preview_timeout)
+    return LinkPreviews(core, fetcher, cache_ms=int(settings.link_preview_cache_hours * 3_600_000))
 
 
 def load_master_key(settings: Settings) -> LocalMasterKey:
@@ -157,6 +166,8 @@ def register_consumers(services: Services) -> None:
     spine.add_after_commit("bus", publish)
     revocations = RevokedDevices(core)
     spine.add_after_commit(revocations.name, revocations)
+    if services.link_previews is not None and services.settings.link_previews:
+        spine.add_after_commit(services.link_previews.name, services.link_previews)
     for consumer in (OrgActivityCounter(),):
         runner = DurableRunner(consumer, core.db, core.writer, core.clock, services.gateway.node_id,
                                poll_interval=services.settings.spine_poll_interval)
@@ -226,6 +237,8 @@ class Runtime:
             ("revocations", svc.gateway.run_revocation_watch()), ("directory-sync", svc.directory_sync.run())]
         if svc.encryption is not None:
             jobs.append(("encryption", svc.encryption.run()))
+        if svc.link_previews is not None and svc.settings.link_previews:
+            jobs.append(("link-previews", svc.link_previews.run()))
         jobs += [(f"consumer-{r.consumer.name}", r.run()) for r in svc.durable]
         jobs.append(("audit-anchors", build_anchor_keeper(svc).run()))
         jobs.append(("retention", svc.retention.run(svc.settings.retention_interval)))

@@ -91,6 +91,15 @@ class Settings(BaseSettings):
         1.0, description="Seconds between durable consumers' looks at the outbox for other nodes' commits."
     )
 
+    # --- link previews (files-previews) ---
+    link_previews: bool = Field(True, description="Fetch previews of links in messages (each organisation can "
+                                "also switch them off); false: never fetch anything.")
+    link_preview_allow: str = Field(
+        "", description="Comma-separated addresses or networks that previews may be fetched from although they "
+        "are not public (an intranet); empty = public addresses only (loopback and private ranges refused).")
+    link_preview_timeout: float = Field(8.0, description="Seconds one preview fetch may take, redirects included.")
+    link_preview_cache_hours: float = Field(24.0, description="Hours a fetched preview is reused for the same URL.")
+
     group_commit_max_batch: int = Field(512, description="Most writes committed in one transaction.")
     sqlite_synchronous: str = Field("FULL", description="SQLite synchronous pragma (FULL = durable acks).")
     db_pool_size: int = Field(8, description="Database connections for reads.")

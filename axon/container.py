@@ -22,6 +22,7 @@ from .services.default_channels import DefaultChannels
 from .services.devices import Devices
 from .services.directory_sync import DirectorySync
 from .services.encryption import Encryption
+from .services.link_previews import LinkPreviews
 from .services.markers import Markers
 from .services.messages import Messages
 from .services.org_settings import OrgSettingsService
@@ -63,3 +64,4 @@ class Services:
     org_settings: OrgSettingsService
     durable: list[DurableRunner] = field(default_factory=list)
     encryption: Encryption | None = None  # set by the composition root (app.build_services)
+    link_previews: LinkPreviews | None = None  # set by the composition root (app.build_services)

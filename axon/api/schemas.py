@@ -149,6 +149,7 @@ class SendBody(Body):
     text: str = Field("", description="Required, except with forward_of (then empty or left out).")
     reply_to: str | None = None
     forward_of: ForwardOfBody | None = Field(None, description="Forward that message: its text is copied.")
+    preview: StrictBool = Field(True, description="false: no link preview for this message.")
 
 
 class EditBody(Body):
@@ -212,6 +213,7 @@ class PolicyBody(Body):
     members_delete_own: StrictBool | None = None
     manage_integrations: Literal["everyone", "admins"] | None = None
     export: Literal["admins", "owners"] | None = None
+    link_previews: StrictBool | None = None
 
     def changes(self) -> dict[str, Any]:
         """The fields the request gave: a window given as null means "no limit", others as null change nothing."""

@@ -59,6 +59,7 @@ class OrgPolicy:
     members_delete_own: bool = True
     manage_integrations: Who = Who.ADMINS
     export: Who = Who.ADMINS
+    link_previews: bool = True  # previews of links in messages (fetched by the server)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (v.value if isinstance(v, Who) else v) for k, v in asdict(self).items()}
@@ -87,9 +88,9 @@ def policy_changes(current: OrgPolicy, changes: dict[str, Any]) -> OrgPolicy:
             values[name] = _who(name, value)
         elif name in _WINDOWS:
             values[name] = _window(name, value)
-        elif name == "members_delete_own":
+        elif name in ("members_delete_own", "link_previews"):
             if not isinstance(value, bool):
-                raise ValidationFailed("members_delete_own must be true or false.", field=name)
+                raise ValidationFailed(f"{name} must be true or false.", field=name)
             values[name] = value
         else:
             raise ValidationFailed(f"Unknown policy setting {name!r}.", field=name)

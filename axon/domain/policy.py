@@ -380,6 +380,17 @@ def check_can_delete_message(actor: Actor, conv: Conversation | None, member: Me
           Circumstances(message_age_minutes=age_minutes))
 
 
+def check_can_remove_preview(actor: Actor, conv: Conversation | None, member: Membership | None, sender_id: str,
+                             deleted: bool, *, settings: OrgSettings = DEFAULT_SETTINGS) -> None:
+    """Removing a message's link preview: its sender (a member still), or whoever may delete others'
+    messages there (conversation and organisation admins)."""
+    check_member(actor, conv, member)
+    if deleted:
+        raise NotFound("Message not found.")
+    if sender_id != actor.user_id:
+        check(actor, Action.DELETE_ANY, conv, member, settings)
+
+
 def check_org_admin(actor: Actor) -> None:
     check_org(actor, Action.ADMINISTER)
 

@@ -46,6 +46,7 @@ class Send(Frame, tag="send"):
     text: str  # "" with ``forward_of`` (the server copies the source's text)
     reply_to: str | None = None
     forward_of: ForwardOf | None = None
+    preview: bool = True  # false: no link preview for this message
 
 
 class Read(Frame, tag="read"):

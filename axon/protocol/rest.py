@@ -90,6 +90,7 @@ class OrgPolicy(Shape):
     members_delete_own: bool
     manage_integrations: Literal["everyone", "admins"]
     export: Literal["admins", "owners"]
+    link_previews: Annotated[bool, msgspec.Meta(description="Previews of links in messages (default on).")] = True
 
 
 class Modules(Shape):
@@ -249,6 +250,22 @@ class Forwarded(Shape):
     sender_id: str
 
 
+class LinkPreviewImage(Shape):
+    width: int
+    height: int
+
+
+class LinkPreview(Shape):
+    """What the first link of a message shows, fetched by the server (``docs/files.md``, Link previews).
+    The picture, if any, is our re-encoded copy at ``GET …/messages/{id}/preview-image``."""
+
+    url: str
+    title: str
+    description: str
+    site_name: str
+    image: LinkPreviewImage | None
+
+
 class Message(Shape):
     id: str
     conversation_id: str
@@ -267,6 +284,7 @@ class Message(Shape):
     deleted: bool
     created_at: Timestamp
     forwarded: Annotated[Forwarded | None, msgspec.Meta(description="The source of a forwarded message.")] = None
+    preview: Annotated[LinkPreview | None, msgspec.Meta(description="The preview of its first link.")] = None
 
 
 class SendResult(Shape):

@@ -17,7 +17,7 @@ from ..domain.model import Actor, Conversation, Membership
 from ..domain.receipts import tally_receipts
 from ..protocol.codec import encode_str
 from ..protocol.rest import Message
-from ..store import accounts
+from ..store import accounts, link_previews
 from ..store import conversations as convs
 from ..store import messages as msgs
 from ..store.database import Conn
@@ -54,11 +54,12 @@ class SendMessage(WriteOp):
     """One send; all sends of a group-commit batch are applied together by ``apply_many``."""
 
     __slots__ = ("actor", "conversation_id", "client_msg_id", "text", "reply_to", "hash", "message_id",
-                 "forward_of", "forwarded")
+                 "forward_of", "forwarded", "preview")
 
     def __init__(self, actor: Actor, conversation_id: str, client_msg_id: str, text: str, reply_to: str | None,
-                 message_id: str, forward_of: ForwardOf | None = None) -> None:
+                 message_id: str, forward_of: ForwardOf | None = None, preview: bool = True) -> None:
         self.actor = actor
+        self.preview = preview  # False: the sender wants no link preview
         self.conversation_id = conversation_id
         self.client_msg_id = client_msg_id
         self.text = text  # a forward's text is copied from its source when the batch applies it
@@ -167,6 +168,8 @@ class _SendBatch:
                 tx.conversation_event(conv_id, "message.new", op.actor.user_id, {"message": view}, seq=row["seq"])
                 results[i] = SendResult(view, duplicate=False)
         msgs.insert_many(tx.conn, list(rows.values()))
+        link_previews.refuse_many(tx.conn, [{"message_id": op.message_id, "conversation_id": op.conversation_id,
+                                             "created_at": tx.now_ms} for _, op, _ in accepted if not op.preview])
         msgs.insert_mentions(tx.conn, mention_rows)
         msgs.bump_reply_counts(tx.conn, replies, tx.now_ms)
         return rows
@@ -200,13 +203,15 @@ class Messages:
         self.send_limits = send_limits  # None: unlimited (tests of the store and services alone)
 
     async def send(self, actor: Actor, conversation_id: str, client_msg_id: Any, text: Any,
-                   reply_to: str | None = None, forward_of: ForwardOf | None = None) -> SendResult:
+                   reply_to: str | None = None, forward_of: ForwardOf | None = None, *,
+                   preview: bool = True) -> SendResult:
         result: SendResult = await self.enqueue_send(actor, conversation_id, client_msg_id, text, reply_to,
-                                                     forward_of)
+                                                     forward_of, preview=preview)
         return result
 
     def enqueue_send(self, actor: Actor, conversation_id: str, client_msg_id: Any, text: Any,
-                     reply_to: str | None = None, forward_of: ForwardOf | None = None) -> asyncio.Future[SendResult]:
+                     reply_to: str | None = None, forward_of: ForwardOf | None = None, *,
+                     preview: bool = True) -> asyncio.Future[SendResult]:
         """Validate and queue a send now; the future resolves once it is durably committed.
 
         Queueing is synchronous so that sends from one connection are committed
@@ -223,7 +228,7 @@ class Messages:
         elif text not in (None, ""):
             raise ValidationFailed("A forward copies its source's text: leave text out.", field="text")
         op = SendMessage(actor, conversation_id, validate_client_msg_id(client_msg_id), text or "", reply_to,
-                         new_id("message", self.core.clock.now_ms()), forward_of)
+                         new_id("message", self.core.clock.now_ms()), forward_of, preview is not False)
         return self.core.writer.enqueue(op)
 
     @staticmethod
@@ -257,7 +262,7 @@ class Messages:
             msgs.update_message(tx.conn, row, values)
             msgs.rewrite_text_in_events(tx.conn, conversation_id, message_id, int(row["seq"]), text, mentioned,
                                         refs.everyone)  # earlier versions are not kept readable
-            row.update(values)
+            row.update(values, preview=(link_previews.get(tx.conn, message_id) or {}).get("data"))
             msgs.replace_mentions(tx.conn, row, [u for u in mentioned if u != actor.user_id])
             view = message_view(row, msgs.reactions_for(tx.conn, [message_id]).get(message_id))
             tx.conversation_event(conversation_id, "message.edited", actor.user_id, {
@@ -375,6 +380,9 @@ class Messages:
 
 def with_reactions(conn: Conn, rows: list[Row]) -> list[Row]:
     reactions = msgs.reactions_for(conn, [r["id"] for r in rows])
+    previews = link_previews.data_for(conn, [r["id"] for r in rows])
+    for row in rows if previews else ():
+        row["preview"] = previews.get(row["id"])
     return [message_view(r, reactions.get(r["id"])) for r in rows]
 
 
@@ -390,4 +398,5 @@ def erase_message(tx: Tx, row: Row, actor_id: str | None) -> None:
     msgs.rewrite_text_in_events(tx.conn, conversation_id, message_id, int(row["seq"]), "", [], False)
     msgs.replace_mentions(tx.conn, row, [])
     msgs.remove_all_reactions(tx.conn, message_id)
+    link_previews.remove(tx.conn, message_id)
     tx.conversation_event(conversation_id, "message.deleted", actor_id, {"message_id": message_id})

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..domain.link_preview import FetchedPreview
 from ..domain.media import MediaInfo
 from ..domain.sealing import MasterKey as MasterKey  # the data keys' wrapper (declared in the domain)
 from ..domain.sso import DirectoryUser, LdapConfig, OidcConfig
@@ -83,6 +84,17 @@ class MediaAnalyser(Protocol):
         ``MediaRefused`` for content refused outright (an image over the pixel limit, a voice
         message that is not audio)."""
         ...
+
+
+# --- link previews (files-previews) -------------------------------------------------------------
+
+
+class PreviewFetcher(Protocol):
+    """Fetches what a web page says about itself (``axon/linkpreview``), never from an address that
+    is not public (SSRF rules in ``docs/security.md``). Raises an exception when there is nothing
+    to show (refused address, not HTML, unreachable, timeout...): callers treat any as "no preview"."""
+
+    async def preview(self, url: str) -> FetchedPreview: ...
 
 
 class SearchIndex(Protocol):

@@ -14,7 +14,19 @@ from ..domain.clock import iso_from_ms
 from ..domain.devices import device_status
 from ..domain.org_settings import BUILT_MODULES, DEFAULT_SETTINGS, Module, OrgSettings
 from ..protocol.codec import decode
-from ..protocol.rest import Conversation, Device, Forwarded, Invite, Message, Modules, Org, OrgPolicy, Reaction, User
+from ..protocol.rest import (
+    Conversation,
+    Device,
+    Forwarded,
+    Invite,
+    LinkPreview,
+    Message,
+    Modules,
+    Org,
+    OrgPolicy,
+    Reaction,
+    User,
+)
 
 Row = dict[str, Any]
 
@@ -137,6 +149,7 @@ def message_view(row: Row, reactions: list[Row] | None = None) -> Message:
         deleted,
         iso_from_ms(row["created_at"]),
         _forwarded(row.get("forwarded")),
+        None if deleted or not row.get("preview") else msgspec.json.decode(row["preview"], type=LinkPreview),
     )
 
 

@@ -542,3 +542,35 @@ org_settings = Table(
     Column("updated_at", BigInteger, nullable=False),
     Column("updated_by", String(32), nullable=False),
 )
+
+# --- link previews (files-previews) ------------------------------------------------------------
+
+# The preview shown under a message: ``data`` is the wire LinkPreview (JSON) and ``image`` our small
+# re-encoded copy of its picture. ``data`` NULL: no preview wanted (sent with "preview": false, or
+# removed by its sender or an admin), which later edits respect.
+message_previews = Table(
+    "message_previews",
+    metadata,
+    Column("message_id", String(32), primary_key=True),
+    Column("conversation_id", String(32), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("data", Text),
+    Column("image", LargeBinary),
+    Column("image_mime", String(32)),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+# What a URL showed when this organisation last fetched it (one organisation never sees another's
+# links). ``data`` NULL: nothing to show (refused, unreachable, not a page). Refetched once expired.
+link_preview_cache = Table(
+    "link_preview_cache",
+    metadata,
+    Column("org_id", String(32), primary_key=True),
+    Column("url_hash", String(64), primary_key=True),  # SHA-256 of the URL (URLs may be long)
+    Column("url", Text, nullable=False),
+    Column("data", Text),
+    Column("image", LargeBinary),
+    Column("image_mime", String(32)),
+    Column("fetched_at", BigInteger, nullable=False),
+    Index("ix_link_preview_cache_fetched", "fetched_at"),
+)
