@@ -163,7 +163,9 @@ def axon(tmp_path_factory: pytest.TempPathFactory, mail_drop: tuple[MailDrop, in
            "AXON_PUBLIC_URL": f"http://127.0.0.1:{port}",
            # Tests post history pages through the API far faster than a person sends.
            "AXON_SEND_RATE_PER_USER": "100000", "AXON_SEND_BURST_PER_USER": "100000",
-           "AXON_SEND_RATE_PER_DEVICE": "100000", "AXON_SEND_BURST_PER_DEVICE": "100000"}
+           "AXON_SEND_RATE_PER_DEVICE": "100000", "AXON_SEND_BURST_PER_DEVICE": "100000",
+           # Link previews may be fetched from the tests' web site (tests/support/web_site.py) only.
+           "AXON_LINK_PREVIEW_ALLOW": "127.0.0.2/32"}
     env.pop("AXON_DATABASE_URL", None)
     with log_path.open("wb") as log:
         process = subprocess.Popen(

@@ -87,8 +87,9 @@ const RULES = {
     Object.assign(m, { text: d.text, mentions: d.mentions || [], mentions_all: !!d.mentions_all, edited_at: d.edited_at });
   }),
   "message.deleted": (tl, d) => update(tl, d.message_id, (m) => {
-    Object.assign(m, { deleted: true, text: "", reactions: [], pinned: false });
+    Object.assign(m, { deleted: true, text: "", reactions: [], pinned: false, preview: null });
   }),
+  "message.preview": (tl, d) => update(tl, d.message_id, (m) => { m.preview = d.preview; }),
   "reaction.added": (tl, d) => update(tl, d.message_id, (m) => react(m, d.emoji, d.user_id, true)),
   "reaction.removed": (tl, d) => update(tl, d.message_id, (m) => react(m, d.emoji, d.user_id, false)),
   "message.pinned": (tl, d) => update(tl, d.message_id, (m) => { m.pinned = true; }),

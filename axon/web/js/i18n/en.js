@@ -726,4 +726,8 @@ export default {
   "error.announcement_only": "Only the channel's owners and admins post here; reply in a thread instead.",
   "error.window_closed": "The time allowed to change this message has passed.",
   "error.last_owner": "The organisation needs at least one owner: make someone else an owner first.",
+  // files-previews: link previews
+  "preview.remove": "Remove preview",
+  "policy.link_previews": "Show previews of links",
+  "policy.link_previews_help": "The server fetches the title, description and picture of the first link in a message; readers' browsers never contact the linked site. When off, nothing is fetched.",
 };

@@ -718,4 +718,8 @@ export default {
   "error.announcement_only": "只有频道的所有者和管理员可以在这里发言，请在话题中回复。",
   "error.window_closed": "已超过允许修改这条消息的时限。",
   "error.last_owner": "组织至少需要一位所有者：请先将其他人设为所有者。",
+  // files-previews: link previews
+  "preview.remove": "移除预览",
+  "policy.link_previews": "显示链接预览",
+  "policy.link_previews_help": "由服务器获取消息中第一个链接的标题、描述和图片，读者的浏览器不会访问被链接的网站。关闭后不获取任何内容。",
 };

@@ -42,6 +42,7 @@ function drawPermissions(body, org) {
     value: policy[name] === null ? "" : String(policy[name]), "data-testid": `policy-${name}`,
   })]));
   const deleteOwn = h("input", { type: "checkbox", checked: policy.members_delete_own, "data-testid": "policy-members_delete_own" });
+  const previews = h("input", { type: "checkbox", checked: policy.link_previews !== false, "data-testid": "policy-link_previews" });
   const field = (name, control, slot = false) => h("div", { class: "policy-row" },
     h("label", { for: `policy-${name}` }, t(`policy.${name}`), slot ? h("span", { class: "tag" }, t("modules.later")) : null),
     control, h("p", { class: "dim policy-help" }, t(`policy.${name}_help`)));
@@ -53,6 +54,8 @@ function drawPermissions(body, org) {
     field("delete_window_minutes", windows.delete_window_minutes),
     h("div", { class: "policy-row" }, h("label", { class: "check" }, deleteOwn, t("policy.members_delete_own")),
       h("p", { class: "dim policy-help" }, t("policy.members_delete_own_help"))),
+    h("div", { class: "policy-row" }, h("label", { class: "check" }, previews, t("policy.link_previews")),
+      h("p", { class: "dim policy-help" }, t("policy.link_previews_help"))),
     field("manage_integrations", selects.manage_integrations, true),
     field("export", selects.export, true),
     h("div", { class: "form-actions" }, h("button", { type: "submit", class: "btn primary", "data-testid": "policy-save" }, t("action.save"))));
@@ -61,6 +64,7 @@ function drawPermissions(body, org) {
     const change = Object.fromEntries(Object.entries(selects).map(([k, s]) => [k, s.value]));
     for (const [k, input] of Object.entries(windows)) change[k] = input.value ? Number(input.value) : null;
     change.members_delete_own = deleteOwn.checked;
+    change.link_previews = previews.checked;
     try {
       adopt(await api.patch("/admin/org/policy", change));
       toast(t("policy.saved"));

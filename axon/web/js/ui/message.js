@@ -10,13 +10,14 @@ import { renderMarkdown } from "./markdown.js";
 import { mentionNames, mentionSignature, toDisplay, toWire } from "./mentions.js";
 import { userName } from "./names.js";
 import { forwardSignature, forwardedLine } from "./forward.js";
+import { linkPreview, previewSignature } from "./link_preview.js";
 import { canDelete, canEdit, isGuest, postBlock } from "../core/permissions.js";
 
 /** Everything a message row depends on, for the timeline's keyed update. */
 export function messageSignature(m, view) {
   return JSON.stringify([m.id, m.seq, m.text, m.edited_at, m.deleted, m.pinned, m.reply_count, m.reactions,
     m.pending, m.error, m.provisional, view.grouped, view.editing, view.seenBy, view.mode, view.highlight, userName(m.sender_id),
-    mentionSignature(m.text, mentionNames(m)), forwardSignature(m)]);
+    mentionSignature(m.text, mentionNames(m)), forwardSignature(m), previewSignature(m)]);
 }
 
 export function renderMessage(m, view, on) {
@@ -47,6 +48,7 @@ export function renderMessage(m, view, on) {
       view.grouped ? null : header(m),
       forwardedLine(m),
       view.editing ? editor(m, on) : body(m),
+      linkPreview(m),
       reactions(m, on),
       threadLink(m, view, on),
       status(m, on),
