@@ -8,6 +8,7 @@ from sqlalchemy import Connection, delete, insert, select
 
 from .errors import duplicate_key_on_integrity_error
 from .schema import link_preview_cache, message_previews
+from .sealed_columns import open_cached_preview, open_previews, seal_cached_preview, seal_preview
 
 Row = dict[str, Any]
 
@@ -17,7 +18,7 @@ def get(conn: Connection, message_id: str) -> Row | None:
     t = message_previews
     row = conn.execute(select(t.c.message_id, t.c.conversation_id, t.c.url, t.c.data, t.c.image_mime)
                        .where(t.c.message_id == message_id)).first()
-    return dict(row._mapping) if row is not None else None
+    return open_previews(conn, [dict(row._mapping)])[0] if row is not None else None
 
 
 def data_for(conn: Connection, message_ids: list[str]) -> dict[str, str]:
@@ -25,9 +26,9 @@ def data_for(conn: Connection, message_ids: list[str]) -> dict[str, str]:
     if not message_ids:
         return {}
     t = message_previews
-    rows = conn.execute(select(t.c.message_id, t.c.data)
-                        .where(t.c.message_id.in_(message_ids), t.c.data.is_not(None))).all()
-    return {r.message_id: r.data for r in rows}
+    rows = conn.execute(select(t.c.message_id, t.c.conversation_id, t.c.data)
+                        .where(t.c.message_id.in_(message_ids), t.c.data.is_not(None))).mappings().all()
+    return {r["message_id"]: r["data"] for r in open_previews(conn, [dict(r) for r in rows])}
 
 
 def image(conn: Connection, message_id: str) -> tuple[bytes, str] | None:
@@ -40,7 +41,7 @@ def image(conn: Connection, message_id: str) -> tuple[bytes, str] | None:
 def put(conn: Connection, row: Row) -> None:
     """Set the message's preview row (replacing any): keys of ``message_previews``."""
     conn.execute(delete(message_previews).where(message_previews.c.message_id == row["message_id"]))
-    conn.execute(insert(message_previews).values(**row))
+    conn.execute(insert(message_previews).values(**seal_preview(conn, row)))
 
 
 def refuse_many(conn: Connection, rows: list[Row]) -> None:
@@ -58,7 +59,7 @@ def cached(conn: Connection, org_id: str, url_hash: str) -> Row | None:
     t = link_preview_cache
     row = conn.execute(select(t.c.url, t.c.data, t.c.image, t.c.image_mime, t.c.fetched_at)
                        .where(t.c.org_id == org_id, t.c.url_hash == url_hash)).first()
-    return dict(row._mapping) if row is not None else None
+    return open_cached_preview(conn, org_id, url_hash, dict(row._mapping)) if row is not None else None
 
 
 def cache_put(conn: Connection, row: Row) -> None:
@@ -67,7 +68,7 @@ def cache_put(conn: Connection, row: Row) -> None:
     t = link_preview_cache
     conn.execute(delete(t).where(t.c.org_id == row["org_id"], t.c.url_hash == row["url_hash"]))
     with duplicate_key_on_integrity_error():
-        conn.execute(insert(t).values(**row))
+        conn.execute(insert(t).values(**seal_cached_preview(conn, row)))
 
 
 def cache_sweep(conn: Connection, fetched_before: int) -> int:

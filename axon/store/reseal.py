@@ -21,12 +21,26 @@ from sqlalchemy import Connection, Table, and_, select, tuple_, update
 
 from ..domain.sealing import key_id_of
 from . import data_keys
-from .schema import conversations, drafts, events, messages, sso_providers, two_factor, user_events, users
+from .schema import (
+    conversations,
+    drafts,
+    events,
+    link_preview_cache,
+    message_previews,
+    messages,
+    sso_providers,
+    two_factor,
+    user_events,
+    users,
+)
 from .sealed_columns import (
+    PREVIEW_COLUMNS,
     TOTP_COLUMNS,
+    cache_binding,
     draft_binding,
     event_binding,
     message_binding,
+    preview_binding,
     profile_binding,
     provider_secret_binding,
     topic_binding,
@@ -65,6 +79,11 @@ SEALED_TABLES: tuple[SealedTable, ...] = (
                 lambda org, column, r: totp_binding(column, org, r["user_id"]), by_user=True),
     SealedTable(sso_providers, ("org_id", "kind"), ("secret",),
                 lambda org, _, r: provider_secret_binding(org, r["kind"]), by_user=False),
+    SealedTable(message_previews, ("message_id",), PREVIEW_COLUMNS,
+                lambda org, column, r: preview_binding(column, org, r["conversation_id"], r["message_id"]),
+                by_user=False),
+    SealedTable(link_preview_cache, ("org_id", "url_hash"), PREVIEW_COLUMNS,
+                lambda org, column, r: cache_binding(column, org, r["url_hash"]), by_user=False),
 )
 
 
@@ -114,7 +133,8 @@ def _rows_after(conn: Connection, spec: SealedTable, org_id: str, cursor: list[A
     t = spec.table
     key_cols = [t.c[k] for k in spec.key]
     stmt = select(*key_cols, *(t.c[c] for c in spec.columns),
-                  *([t.c.conversation_id] if t is messages else [])).where(_belongs(spec, org_id))
+                  *([t.c.conversation_id] if t in (messages, message_previews) else [])).where(
+                      _belongs(spec, org_id))
     if cursor is not None:
         stmt = stmt.where(tuple_(*key_cols) > tuple_(*cursor) if len(key_cols) > 1 else key_cols[0] > cursor[0])
     stmt = stmt.order_by(*key_cols).limit(limit)

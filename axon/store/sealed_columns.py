@@ -11,6 +11,8 @@ are sealed on the way in and opened on the way out (``store/sealing.py`` does th
 | users.title, users.status_text | organisation, user |
 | two_factor.totp_secret, two_factor.pending_secret (TOTP seeds) | organisation, user |
 | sso_providers.secret (LDAP bind password, OIDC client secret) | organisation, provider kind |
+| message_previews.url, message_previews.data (link previews) | organisation, conversation, message id |
+| link_preview_cache.url, link_preview_cache.data | organisation, URL hash |
 
 Names (people's, channels') and e-mail addresses stay plaintext: they are looked up and searched
 by the database (sign-in, mentions, the directory, channel browsing), see docs/security.md.
@@ -223,3 +225,61 @@ def open_provider_secret(conn: Connection, row: Row) -> Row:
     row["secret"] = keyring_of(conn).open(conn, row["org_id"], provider_secret_binding(row["org_id"], row["kind"]),
                                           row["secret"])
     return row
+
+
+# --- link previews ---------------------------------------------------------------------------
+# The URL and the card's texts (title, description...) are sealed; the small re-encoded picture is not
+# (binary, and a page's public picture: docs/security.md).
+
+PREVIEW_COLUMNS = ("url", "data")
+
+
+def preview_binding(column: str, org_id: str, conversation_id: str, message_id: str) -> bytes:
+    return row_binding(f"message_previews.{column}", org_id, conversation_id, message_id)
+
+
+def cache_binding(column: str, org_id: str, url_hash: str) -> bytes:
+    return row_binding(f"link_preview_cache.{column}", org_id, url_hash)
+
+
+def seal_preview(conn: Connection, row: Row) -> Row:
+    """A ``message_previews`` row with its URL and card sealed (a copy); ``data`` None stays None."""
+    keyring = keyring_of(conn)
+    if not keyring.enabled:
+        return row
+    org = keyring.org_of_conversation(conn, row["conversation_id"])
+    return {k: keyring.seal(conn, org, preview_binding(k, org, row["conversation_id"], row["message_id"]), v)
+            if k in PREVIEW_COLUMNS and v is not None else v for k, v in row.items()}
+
+
+def open_previews(conn: Connection, rows: list[Row]) -> list[Row]:
+    """Opens the sealed columns present in ``rows`` (with ``conversation_id`` and ``message_id``), in place."""
+    keyring = keyring_of(conn)
+    columns = [c for c in PREVIEW_COLUMNS if rows and c in rows[0]]
+    if not rows or keyring.plain_only(r[c] for r in rows for c in columns if r[c] is not None):
+        return rows
+    orgs = keyring.orgs_of_conversations(conn, {r["conversation_id"] for r in rows})
+    for r in rows:
+        org = orgs[r["conversation_id"]]
+        for c in columns:
+            if r[c] is not None:
+                r[c] = keyring.open(conn, org, preview_binding(c, org, r["conversation_id"], r["message_id"]), r[c])
+    return rows
+
+
+def seal_cached_preview(conn: Connection, row: Row) -> Row:
+    keyring = keyring_of(conn)
+    if not keyring.enabled:
+        return row
+    org, url_hash = row["org_id"], row["url_hash"]
+    return {k: keyring.seal(conn, org, cache_binding(k, org, url_hash), v) if k in PREVIEW_COLUMNS and v is not None
+            else v for k, v in row.items()}
+
+
+def open_cached_preview(conn: Connection, org_id: str, url_hash: str, row: Row) -> Row:
+    keyring = keyring_of(conn)
+    for c in PREVIEW_COLUMNS:
+        if row.get(c) is not None:
+            row[c] = keyring.open(conn, org_id, cache_binding(c, org_id, url_hash), row[c])
+    return row
+

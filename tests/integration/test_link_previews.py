@@ -17,6 +17,7 @@ import pytest
 
 from axon.client import ApiError, RestApi
 from tests.integration.test_realtime import Raw
+from tests.support.at_rest import raw_stored
 from tests.support.people import Person, admin_rest, new_person
 from tests.support.server import ServerProcess
 from tests.support.web_site import SITE_ADDRESS, Answer, Site, page, png, web_site
@@ -95,6 +96,8 @@ async def test_a_link_gets_its_card_live_in_history_and_its_picture_from_us(node
     assert got.headers["x-content-type-options"] == "nosniff"
     outsider = await new_person(node.url, admin)
     assert (await picture(node, outsider.token, conv, sent["id"])).status_code == 404
+    stored = await raw_stored(node)  # the card and its URL are sealed at rest like the message's text
+    assert b"About Rust 2026" not in stored and url.encode() not in stored
     await raw.close()
 
 
