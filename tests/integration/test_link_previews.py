@@ -104,8 +104,13 @@ async def test_a_link_gets_its_card_live_in_history_and_its_picture_from_us(node
 async def test_no_card_when_refused_in_code_or_switched_off(node: ServerProcess, site: Site) -> None:
     admin, ann, bob, conv = await room(node)
     raw, _ = await Raw.open(node, bob.token)
-    refused_url, code_url, off_url = (article(site, name) for name in ("Refused", "In code", "Org off"))
+    refused_url, code_url, off_url, socket_url = (article(site, name) for name in (
+        "Refused", "In code", "Org off", "Refused on the socket"))
     refused = await send(ann, conv, f"no card please {refused_url}", preview=False)
+    ann_raw, _ = await Raw.open(node, ann.token)
+    await ann_raw.send({"t": "send", "id": f"ws-{next(_ids)}", "conv": conv, "text": socket_url, "preview": False})
+    by_socket = {"id": (await ann_raw.until("ack"))["message_id"]}
+    await ann_raw.close()
     in_code = await send(ann, conv, f"`{code_url}`")
     await admin.request("PATCH", "/admin/org/policy", {"link_previews": False})
     try:
@@ -116,8 +121,8 @@ async def test_no_card_when_refused_in_code_or_switched_off(node: ServerProcess,
     sentinel = await send(ann, conv, article(site, "Sentinel"))
     await preview_event(raw, sentinel["id"])  # queued after the others, so they were decided before it
     shown = await previews_in(bob.rest, conv)
-    assert [shown[m["id"]] for m in (refused, in_code, switched_off)] == [None, None, None]
-    assert [site.hits.get(u.removeprefix(site.url)) for u in (refused_url, code_url, off_url)] == [None] * 3
+    assert [shown[m["id"]] for m in (refused, by_socket, in_code, switched_off)] == [None] * 4
+    assert [site.hits.get(u.removeprefix(site.url)) for u in (refused_url, socket_url, code_url, off_url)] == [None] * 4
     with pytest.raises(ApiError) as bad:
         await send(ann, conv, "x https://example.com", preview="no")
     assert (bad.value.status, bad.value.code) == (422, "validation_failed")
