@@ -31,6 +31,7 @@ from .identity.oidc_client import OidcClient
 from .keys import master as master_keys
 from .keys.master import LocalMasterKey
 from .mail.smtp import NoMailer, SmtpMailer
+from .media.analyser import MediaProbe
 from .services.activity import Activity, OrgActivityCounter
 from .services.audit import AnchorKeeper, AuditTrail
 from .services.audit_log import AuditLog
@@ -155,13 +156,8 @@ def build_blob_store(settings: Settings) -> BlobStore:
     return LocalBlobStore(settings.data_dir / "blobs")
 
 
-def build_media_analyser() -> MediaAnalyser | None:
-    try:
-        from .media.analyser import Analyser  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:  # the media analyser is not in this build: files are stored as opaque "file"s
-        return None
-    analyser: MediaAnalyser = Analyser()
-    return analyser
+def build_media_analyser() -> MediaAnalyser:
+    return MediaProbe()
 
 
 def build_files(services: Services, master_key: bytes) -> None:
