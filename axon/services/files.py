@@ -39,7 +39,7 @@ from ..domain.files import (
     validate_size,
 )
 from ..domain.ids import new_id
-from ..domain.media import FileKind, MediaInfo
+from ..domain.media import FileKind, MediaInfo, MediaRefused
 from ..domain.model import Actor
 from ..protocol.codec import encode_str
 from ..protocol.rest import Upload
@@ -209,7 +209,12 @@ class Uploads:
         try:
             plain = work / "content"
             digest = await self._assemble(row, parts, plain)
-            info = await self._analyse(plain, row)
+            try:
+                info = await self._analyse(plain, row)
+            except MediaRefused:  # refused content is not kept, not even staged
+                for part in await self.core.write(lambda tx: stored.delete_upload(tx.conn, upload_id)):
+                    await self._forget(part)
+                raise
             content = info.cleaned if info.cleaned is not None else plain
             if info.cleaned is not None:
                 digest = await asyncio.to_thread(_sha256_of, content)
