@@ -68,9 +68,9 @@ class RangeNotSatisfiable(AxonError):
 def sanitise_name(name: Any) -> str:
     """A file name safe to store, show and offer as a download name, whatever the client sent.
 
-    Path separators become ``_`` (a name never names a folder; ``..`` and ``.`` parts go), control characters and invisible
-    bidirectional or zero-width characters go, whitespace is collapsed, leading dots are dropped (no
-    ``..``, no hidden files), and the result is cut to ``MAX_NAME_CHARS`` keeping its extension. A
+    Path separators become ``_`` (a name never names a folder; ``..`` and ``.`` parts go), control
+    characters and invisible bidirectional or zero-width characters go, whitespace is collapsed,
+    leading dots are dropped (no hidden files), and the result is cut to ``MAX_NAME_CHARS`` keeping its extension. A
     name with nothing left (empty, only dots) becomes "file".
     """
     if not isinstance(name, str):

@@ -94,7 +94,7 @@ class Uploads:
         if mime is not None and (not isinstance(mime, str) or len(mime) > 255):
             raise ValidationFailed("mime must be a media type.", field="mime")
         now = self.core.clock.now_ms()
-        row = {"id": new_id("upload", now), "org_id": actor.org_id, "conversation_id": conversation_id,
+        row: Row = {"id": new_id("upload", now), "org_id": actor.org_id, "conversation_id": conversation_id,
                "user_id": actor.user_id, "name": clean, "mime": (mime or "")[:255], "voice": bool(voice),
                "received": 0, "key": vault.BlobKey.new().encode(), "file_id": None, "created_at": now,
                "expires_at": now + UPLOAD_TTL_MS}
@@ -212,8 +212,8 @@ class Uploads:
             try:
                 info = await self._analyse(plain, row)
             except MediaRefused:  # refused content is not kept, not even staged
-                for part in await self.core.write(lambda tx: stored.delete_upload(tx.conn, upload_id)):
-                    await self._forget(part)
+                for staged in await self.core.write(lambda tx: stored.delete_upload(tx.conn, upload_id)):
+                    await self._forget(staged)
                 raise
             content = info.cleaned if info.cleaned is not None else plain
             if info.cleaned is not None:

@@ -49,7 +49,8 @@ async def test_upload_send_download_with_range_and_signed_urls(server: ServerPro
     (ann, bob), conv = await group(server)
     data = os.urandom(CHUNK_BYTES + 300_000)  # two chunks
     seen: list[int] = []
-    info = await ann.rest.upload(conv["id"], write(tmp_path, "report.bin", data), on_progress=lambda a, b: seen.append(a))
+    info = await ann.rest.upload(conv["id"], write(tmp_path, "report.bin", data),
+                                 on_progress=lambda done, total: seen.append(done))
     assert seen[0] == 0 and seen[-1] == len(data) and info["size"] == len(data) and info["message_id"] is None
     sent = await ann.rest.send(conv["id"], "m1", "the report", attachments=[info["id"]])
     assert [a["id"] for a in sent["message"]["attachments"]] == [info["id"]]
