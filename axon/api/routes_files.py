@@ -24,7 +24,8 @@ _CHUNK_BODY = {"requestBody": {"required": True, "content": {
     "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}
 _CONTENT: dict[int | str, dict[str, Any]] = {200: {"description": "The content (or the asked range: 206)", "content": {
     "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
-    206: {"description": "Partial content (Range)"}, **errors(401, 404, 416)}
+    206: {"description": "Partial content (Range)", "content": {
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}, **errors(401, 404, 416)}
 
 
 @router.post("/conversations/{conversation_id}/uploads", status_code=201,
