@@ -22,6 +22,9 @@ from .services.default_channels import DefaultChannels
 from .services.devices import Devices
 from .services.directory_sync import DirectorySync
 from .services.encryption import Encryption
+from .services.file_reads import FileReads
+from .services.file_sweeper import FileSweeper
+from .services.files import Uploads
 from .services.link_previews import LinkPreviews
 from .services.markers import Markers
 from .services.messages import Messages
@@ -65,3 +68,7 @@ class Services:
     durable: list[DurableRunner] = field(default_factory=list)
     encryption: Encryption | None = None  # set by the composition root (app.build_services)
     link_previews: LinkPreviews | None = None  # set by the composition root (app.build_services)
+    # Files: set by the composition root (``app.build_files``) once the BlobStore is built.
+    uploads: Uploads = field(init=False)
+    file_reads: FileReads = field(init=False)
+    file_sweeper: FileSweeper = field(init=False)

@@ -47,7 +47,7 @@ async def send(conversation_id: str, body: SendBody, actor: CurrentActor, svc: S
     source = body.forward_of
     forward_of = ForwardOf(source.conversation_id, source.seq) if source is not None else None
     result = await svc.messages.send(actor, conversation_id, body.client_msg_id, body.text, body.reply_to, forward_of,
-                                     preview=body.preview)
+                                     body.attachments or None, preview=body.preview)
     answer = SendResult(result.message, result.duplicate)
     return fast_json(answer, 200 if result.duplicate else 201)
 

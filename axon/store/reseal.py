@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Table, and_, select, tuple_, update
 from ..domain.sealing import key_id_of
 from . import data_keys
 from .schema import (
+    blobs,
     conversations,
     drafts,
     events,
@@ -30,12 +31,14 @@ from .schema import (
     messages,
     sso_providers,
     two_factor,
+    uploads,
     user_events,
     users,
 )
 from .sealed_columns import (
     PREVIEW_COLUMNS,
     TOTP_COLUMNS,
+    blob_key_binding,
     cache_binding,
     draft_binding,
     event_binding,
@@ -45,6 +48,7 @@ from .sealed_columns import (
     provider_secret_binding,
     topic_binding,
     totp_binding,
+    upload_key_binding,
     user_event_binding,
 )
 from .sealing import keyring_of
@@ -79,6 +83,9 @@ SEALED_TABLES: tuple[SealedTable, ...] = (
                 lambda org, column, r: totp_binding(column, org, r["user_id"]), by_user=True),
     SealedTable(sso_providers, ("org_id", "kind"), ("secret",),
                 lambda org, _, r: provider_secret_binding(org, r["kind"]), by_user=False),
+    SealedTable(blobs, ("org_id", "sha256"), ("key",), lambda org, _, r: blob_key_binding(org, r["sha256"]),
+                by_user=False),
+    SealedTable(uploads, ("id",), ("key",), lambda org, _, r: upload_key_binding(org, r["id"]), by_user=False),
     SealedTable(message_previews, ("message_id",), PREVIEW_COLUMNS,
                 lambda org, column, r: preview_binding(column, org, r["conversation_id"], r["message_id"]),
                 by_user=False),

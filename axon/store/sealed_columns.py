@@ -11,6 +11,8 @@ are sealed on the way in and opened on the way out (``store/sealing.py`` does th
 | users.title, users.status_text | organisation, user |
 | two_factor.totp_secret, two_factor.pending_secret (TOTP seeds) | organisation, user |
 | sso_providers.secret (LDAP bind password, OIDC client secret) | organisation, provider kind |
+| blobs.key (a stored file's content key) | organisation, SHA-256 |
+| uploads.key (an upload's staging key) | organisation, upload id |
 | message_previews.url, message_previews.data (link previews) | organisation, conversation, message id |
 | link_preview_cache.url, link_preview_cache.data | organisation, URL hash |
 
@@ -283,3 +285,21 @@ def open_cached_preview(conn: Connection, org_id: str, url_hash: str, row: Row) 
             row[c] = keyring.open(conn, org_id, cache_binding(c, org_id, url_hash), row[c])
     return row
 
+
+# --- files: per-blob and per-upload content keys ----------------------------------------------
+
+
+def blob_key_binding(org_id: str, sha256: str) -> bytes:
+    return row_binding("blobs.key", org_id, sha256)
+
+
+def upload_key_binding(org_id: str, upload_id: str) -> bytes:
+    return row_binding("uploads.key", org_id, upload_id)
+
+
+def seal_file_key(conn: Connection, org_id: str, binding: bytes, key: str) -> str:
+    return keyring_of(conn).seal(conn, org_id, binding, key)
+
+
+def open_file_key(conn: Connection, org_id: str, binding: bytes, stored: str) -> str:
+    return keyring_of(conn).open(conn, org_id, binding, stored)
