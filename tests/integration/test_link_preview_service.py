@@ -9,7 +9,7 @@ import itertools
 
 import pytest
 
-from axon.app import Services
+from axon.app import Services, build_services
 from axon.domain.errors import Forbidden
 from axon.domain.link_preview import FetchedPreview, PreviewImage
 from axon.domain.model import Actor, OrgRole
@@ -137,3 +137,18 @@ async def test_the_sink_queues_new_and_edited_messages_and_skips_the_rest(svc: S
     events = await svc.sync.conversation_events(ann, conv, 0, 100, None, ())
     previews(Committed(conversation_events=events["items"]))
     assert previews.queue.qsize() == 1 and previews.queue.get_nowait() == PreviewJob(conv, mid)
+
+
+async def test_a_full_queue_drops_the_job_and_the_node_switch_registers_nothing(
+        svc: Services, caplog: pytest.LogCaptureFixture) -> None:
+    assert "link-previews" in svc.spine.sink_names  # on by default
+    previews = LinkPreviews(svc.core, PagesInMemory(), queue_size=1)
+    ann, _, conv = await room(svc)
+    for text in ("https://example.com/1", "https://example.com/2"):
+        await send(svc, ann, conv, text)
+    events = await svc.sync.conversation_events(ann, conv, 0, 100, None, ("message.new",))
+    previews(Committed(conversation_events=events["items"]))  # never blocks the commit that called it
+    assert previews.queue.qsize() == 1 and "queue full" in caplog.text
+    off = build_services(svc.settings.model_copy(update={"link_previews": False}))
+    assert "link-previews" not in off.spine.sink_names
+    await off.core.db.close()
