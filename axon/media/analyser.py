@@ -9,6 +9,7 @@ FFmpeg can decode (``MediaRefused`` otherwise), and an image over the pixel limi
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,12 +27,22 @@ _NOT_RASTER = ("image/svg+xml",)
 
 
 class MediaProbe:
-    """Reads uploads with libmagic, Pillow, PDFium and FFmpeg; see the package's docstring."""
+    """Reads uploads with libmagic, Pillow, PDFium and FFmpeg; see the package's docstring.
 
-    def __init__(self, strip_gps: bool = True) -> None:
+    At most ``parallel`` analyses run at once, whatever number of worker threads call in: each may
+    hold a decoded image (up to ``images.MAX_PIXELS`` x 4 bytes), so this bounds the node's memory
+    when many uploads finish together. The others wait their turn in their threads.
+    """
+
+    def __init__(self, strip_gps: bool = True, parallel: int = 2) -> None:
         self.strip_gps = strip_gps  # remove the EXIF GPS position of photos (the default)
+        self._slots = threading.BoundedSemaphore(parallel)
 
     def analyse(self, path: Path, name: str, voice: bool) -> MediaInfo:
+        with self._slots:
+            return self._analyse(path, name, voice)
+
+    def _analyse(self, path: Path, name: str, voice: bool) -> MediaInfo:
         mime = sniff(read_head(path), name)
         if voice:
             return self._voice(path, mime)

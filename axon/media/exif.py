@@ -14,6 +14,7 @@ dropped whole. Other formats (TIFF, HEIC) are stored as they came; ``docs/files.
 
 from __future__ import annotations
 
+import re
 import struct
 import zlib
 from collections.abc import Iterator
@@ -72,7 +73,7 @@ def xmp_has_gps(data: bytes) -> bool:
     return any(word in data for word in _GPS_IN_XMP)
 
 
-# -- JPEG: markers and segments up to the start of scan, then the entropy-coded data as it is ---------
+# -- JPEG: marker segments up to the first scan, the image data as it is, nothing after its end -------
 
 def _jpeg(source: BinaryIO, out: BinaryIO | None) -> bool:
     if source.read(2) != b"\xff\xd8":
@@ -87,9 +88,73 @@ def _jpeg(source: BinaryIO, out: BinaryIO | None) -> bool:
             body = replacement
         if out is not None and body:  # an empty replacement drops the segment
             out.write(struct.pack(">BBH", 0xFF, marker, len(body) + 2) + body)
-    if out is not None:
-        _copy_rest(source, out)
-    return changed
+    trailer = _copy_to_end_of_image(source, out)
+    return changed or trailer
+
+
+def _copy_to_end_of_image(source: BinaryIO, out: BinaryIO | None) -> bool:
+    """Copy the scans up to and with the end-of-image marker; say whether anything follows it.
+
+    What follows a JPEG's end is not part of its picture: an MPO's other images (each with its own
+    EXIF, position included), a motion photo's video, an editor's leftovers. It is never copied.
+    In the entropy-coded data ``FF`` is followed by ``00`` (a stuffed byte), a restart marker or
+    fill; any other marker between scans (tables, the next scan's header) has a length to skip.
+    """
+    reader = _Scans(source, out)
+    while (code := reader.next_marker()) != 0xD9:
+        if code not in _NO_LENGTH:
+            reader.skip_segment()
+    return reader.finish()
+
+
+_MARKER = re.compile(rb"\xff[^\x00\xff]")  # FF 00 is a stuffed data byte, FF FF fill before a marker
+_NO_LENGTH = frozenset([0x01, *range(0xD0, 0xD8)])  # TEM and the restart markers have no length
+
+
+class _Scans:
+    """A JPEG's image data, read in blocks; what has been passed over is copied out at each refill."""
+
+    def __init__(self, source: BinaryIO, out: BinaryIO | None) -> None:
+        self.source, self.out = source, out
+        self.buffer = b""
+        self.pos = 0  # bytes before it are passed over
+
+    def next_marker(self) -> int:
+        """Pass over everything up to the next marker (``FF`` then neither ``00`` nor fill); return its code."""
+        while True:
+            found = _MARKER.search(self.buffer, self.pos)
+            if found is not None:
+                self.pos = found.end()
+                return self.buffer[self.pos - 1]
+            self.pos = len(self.buffer) - 1 if self.buffer.endswith(b"\xff") else len(self.buffer)
+            self._more()
+
+    def skip_segment(self) -> None:
+        self._need(2)
+        length = struct.unpack(">H", self.buffer[self.pos:self.pos + 2])[0]
+        if length < 2:
+            raise Malformed("broken JPEG segment length")
+        self._need(length)
+        self.pos += length
+
+    def finish(self) -> bool:
+        """Copy out what was passed over; say whether more follows."""
+        if self.out is not None:
+            self.out.write(memoryview(self.buffer)[:self.pos])
+        return self.pos < len(self.buffer) or bool(self.source.read(1))
+
+    def _need(self, count: int) -> None:
+        while len(self.buffer) - self.pos < count:
+            self._more()
+
+    def _more(self) -> None:
+        block = self.source.read(_COPY_CHUNK)
+        if not block:
+            raise Malformed("JPEG without an end")
+        if self.out is not None:
+            self.out.write(memoryview(self.buffer)[:self.pos])
+        self.buffer = self.buffer[self.pos:] + block
+        self.pos = 0
 
 
 def _jpeg_segments(source: BinaryIO) -> Iterator[tuple[int, bytes]]:
@@ -111,7 +176,9 @@ def _jpeg_segments(source: BinaryIO) -> Iterator[tuple[int, bytes]]:
 
 
 def _jpeg_replacement(marker: int, body: bytes) -> bytes | None:
-    """The new body of an APP1 segment that gives away a position (b"" to drop it), else None."""
+    """The new body of a segment that gives away a position (b"" to drop it), else None."""
+    if marker == 0xE2 and body.startswith(b"MPF\x00"):
+        return b""  # the index of an MPO's other images, which are not copied
     if marker != 0xE1:
         return None
     if body.startswith(_EXIF_HEADER):
@@ -249,6 +316,3 @@ def _copy(source: BinaryIO, out: BinaryIO, count: int) -> None:
         count -= len(block)
 
 
-def _copy_rest(source: BinaryIO, out: BinaryIO) -> None:
-    while block := source.read(_COPY_CHUNK):
-        out.write(block)

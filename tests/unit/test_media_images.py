@@ -101,6 +101,45 @@ def test_an_animated_webp_is_marked(tmp_path: Path) -> None:
     assert probe.analyse(tmp_path / "a.webp", "a.webp", voice=False).animated
 
 
+def test_an_animated_png_is_marked(tmp_path: Path) -> None:
+    frames = [Image.new("RGB", (20, 20), (0, i * 100, 0)) for i in range(3)]
+    frames[0].save(tmp_path / "a.png", "PNG", save_all=True, append_images=frames[1:], duration=50)
+    info = probe.analyse(tmp_path / "a.png", "a.png", voice=False)
+    assert (info.mime, info.animated) == ("image/png", True)
+
+
+def test_the_other_images_of_an_mpo_go_with_their_position(tmp_path: Path) -> None:
+    # A phone's multi-picture JPEG: the second image (a depth map, a preview) has its own EXIF.
+    primary, depth = gradient(40, 30), Image.new("RGB", (40, 30), "blue")
+    primary.save(tmp_path / "p.jpg", "MPO", save_all=True, append_images=[depth], exif=photo_exif(gps=False))
+    photo = tmp_path / "p.jpg"
+    assert photo.read_bytes().count(b"\xff\xd8") >= 2
+    info = probe.analyse(photo, "p.jpg", voice=False)
+    assert (info.mime, info.animated, info.width) == ("image/jpeg", False, 40)
+    assert info.cleaned is not None
+    with Image.open(info.cleaned) as cleaned:
+        assert cleaned.format == "JPEG" and getattr(cleaned, "n_frames", 1) == 1
+    assert _pixels(info.cleaned) == _pixels(photo)
+
+
+def test_a_motion_photo_loses_the_video_appended_to_it(tmp_path: Path) -> None:
+    photo = save_image(tmp_path / "p.jpg", gradient(32, 32), "JPEG", exif=photo_exif(gps=False))
+    with photo.open("ab") as appended:
+        appended.write(b"\x00\x00\x00\x18ftypmp42 a video that knows where it was filmed")
+    info = probe.analyse(photo, "p.jpg", voice=False)
+    assert info.cleaned is not None and info.cleaned.read_bytes().endswith(b"\xff\xd9")
+    assert _pixels(info.cleaned) == _pixels(photo)
+
+
+def test_a_progressive_jpeg_is_copied_whole(tmp_path: Path) -> None:
+    # Several scans with tables between them: the copy must pass over each marker segment.
+    photo = save_image(tmp_path / "p.jpg", gradient(300, 200), "JPEG", exif=photo_exif(), progressive=True,
+                       restart_marker_blocks=1)
+    info = probe.analyse(photo, "p.jpg", voice=False)
+    assert info.cleaned is not None
+    assert _after_start_of_scan(info.cleaned.read_bytes()) == _after_start_of_scan(photo.read_bytes())
+
+
 def test_a_still_png_is_not_animated(tmp_path: Path) -> None:
     path = save_image(tmp_path / "s.png", gradient(20, 10), "PNG")
     info = probe.analyse(path, "s.png", voice=False)
