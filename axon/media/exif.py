@@ -65,7 +65,10 @@ def clean_exif(data: bytes) -> bytes | None:
     if GPS_IFD not in exif:
         return None
     del exif[GPS_IFD]
-    cleaned = exif.tobytes()  # with the Exif\0\0 header
+    try:
+        cleaned = exif.tobytes()  # with the Exif\0\0 header
+    except (ValueError, OSError, struct.error, KeyError, TypeError) as exc:
+        raise Malformed("EXIF that cannot be written back") from exc
     return cleaned if data.startswith(_EXIF_HEADER) else cleaned[len(_EXIF_HEADER):]
 
 
@@ -160,19 +163,28 @@ class _Scans:
 def _jpeg_segments(source: BinaryIO) -> Iterator[tuple[int, bytes]]:
     """Each segment before the start of scan; the stream is then left at the SOS marker."""
     while True:
-        head = source.read(4)
-        if len(head) < 4 or head[0] != 0xFF:
-            raise Malformed("broken JPEG segment")
-        marker, length = head[1], struct.unpack(">H", head[2:])[0]
-        if marker == 0xDA:  # start of scan: the rest is image data, copied verbatim
-            source.seek(-4, 1)
+        marker = _jpeg_marker(source)
+        if marker == 0xDA:  # start of scan: image data follows
+            source.seek(-2, 1)
             return
+        size = source.read(2)
+        length = struct.unpack(">H", size)[0] if len(size) == 2 else 0
         if length < 2:
             raise Malformed("broken JPEG segment length")
         body = source.read(length - 2)
         if len(body) < length - 2:
             raise Malformed("truncated JPEG segment")
         yield marker, body
+
+
+def _jpeg_marker(source: BinaryIO) -> int:
+    if source.read(1) != b"\xff":
+        raise Malformed("broken JPEG segment")
+    while (code := source.read(1)) == b"\xff":
+        pass  # fill bytes before a marker
+    if not code:
+        raise Malformed("truncated JPEG")
+    return code[0]
 
 
 def _jpeg_replacement(marker: int, body: bytes) -> bytes | None:
@@ -191,6 +203,7 @@ def _jpeg_replacement(marker: int, body: bytes) -> bytes | None:
 # -- PNG: chunks of length, type, data, CRC ---------------------------------------------------------
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_RAW_PROFILES = (b"Raw profile type exif\x00", b"Raw profile type APP1\x00", b"Raw profile type xmp\x00")
 
 
 def _png(source: BinaryIO, out: BinaryIO | None) -> bool:
@@ -219,7 +232,7 @@ def _png(source: BinaryIO, out: BinaryIO | None) -> bool:
 
 
 def _png_replacement(source: BinaryIO, kind: bytes, length: int) -> bytes | None:
-    if kind not in (b"eXIf", b"iTXt") or length > _MAX_METADATA:
+    if kind not in (b"eXIf", b"iTXt", b"tEXt", b"zTXt") or length > _MAX_METADATA:
         return None
     start = source.tell()
     data = source.read(length)
@@ -227,6 +240,8 @@ def _png_replacement(source: BinaryIO, kind: bytes, length: int) -> bytes | None
     replacement: bytes | None = None
     if kind == b"eXIf":
         replacement = clean_exif(data)
+    elif data.startswith(_RAW_PROFILES):
+        replacement = b""  # EXIF or XMP as hex text (ImageMagick's way), maybe compressed: dropped unread
     elif data.startswith(b"XML:com.adobe.xmp\x00") and xmp_has_gps(data):
         replacement = b""
     if replacement is None:

@@ -20,7 +20,7 @@ from ..domain.media import FileKind, MediaInfo, MediaRefused, Thumbnail
 MAX_PIXELS = 50_000_000  # a 48-megapixel phone photo passes; decoding more is an attack, not a picture
 THUMBNAIL_EDGE = 720  # the thumbnail's long side at most, in pixels
 THUMBNAIL_MIME = "image/webp"
-FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF", "ICO", "AVIF")
+FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF", "AVIF")
 _ANIMATABLE = ("GIF", "PNG", "WEBP")  # an MPO's or a TIFF's several frames are not an animation
 _ORIENTATION = 0x0112
 _TURNED = (5, 6, 7, 8)  # EXIF orientations that swap width and height

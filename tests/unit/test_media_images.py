@@ -12,7 +12,7 @@ from axon.domain.media import FileKind, MediaRefused
 from axon.media import MediaProbe
 from axon.media.images import MAX_PIXELS, THUMBNAIL_EDGE
 
-from .media_samples import animated_gif, gradient, photo_exif, png_bomb, save_image, xmp_with_gps
+from .media_samples import animated_gif, gradient, jpeg_bytes, photo_exif, png_bomb, save_image, xmp_with_gps
 
 probe = MediaProbe()
 
@@ -84,6 +84,29 @@ def test_png_and_webp_lose_their_position_without_losing_a_pixel(tmp_path: Path,
     exif = _exif(info.cleaned)
     assert ExifTags.IFD.GPSInfo not in exif and exif[ExifTags.Base.Orientation] == 8
     assert _pixels(info.cleaned) == _pixels(path)
+
+
+def test_a_png_with_exif_as_a_text_profile_loses_it(tmp_path: Path) -> None:
+    from PIL import PngImagePlugin
+
+    text = PngImagePlugin.PngInfo()
+    raw = photo_exif().tobytes()  # Exif\0\0 and the TIFF structure, GPS included, written as hex text
+    text.add_text("Raw profile type exif", f"\nexif\n{len(raw):8d}\n{raw.hex()}\n", zip=True)
+    text.add_text("Comment", "kept")
+    path = save_image(tmp_path / "p.png", gradient(20, 20), "PNG", pnginfo=text)
+    info = probe.analyse(path, "p.png", voice=False)
+    assert info.cleaned is not None
+    with Image.open(info.cleaned) as cleaned:
+        assert "Raw profile type exif" not in cleaned.info and cleaned.info["Comment"] == "kept"
+    assert _pixels(info.cleaned) == _pixels(path)
+
+
+def test_fill_bytes_before_a_jpeg_marker_are_understood(tmp_path: Path) -> None:
+    data = jpeg_bytes(gradient(32, 32), exif=photo_exif())
+    (tmp_path / "f.jpg").write_bytes(data[:2] + b"\xff\xff" + data[2:])  # FF FF FF E1: fill, then APP1
+    info = probe.analyse(tmp_path / "f.jpg", "f.jpg", voice=False)
+    assert info.cleaned is not None and ExifTags.IFD.GPSInfo not in _exif(info.cleaned)
+    assert _pixels(info.cleaned) == _pixels(tmp_path / "f.jpg")
 
 
 def test_an_animated_gif_is_marked_and_its_thumbnail_is_the_first_frame(tmp_path: Path) -> None:
