@@ -34,6 +34,7 @@ def analyse_image(path: Path, mime: str) -> MediaInfo | None:
             check_pixels(image.width, image.height)
             width, height = upright_size(image)
             animated = image.format in _ANIMATABLE and bool(getattr(image, "is_animated", False))
+            check_pixels(image.width, image.height)  # a GIF frame past the first may have grown the canvas
             thumbnail = _thumbnail(image)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise _too_many_pixels() from exc

@@ -9,7 +9,8 @@ recording still shows its shape. The decoded sample count gives the exact durati
 
 Bounded time: longer than ``SAMPLED_AFTER_MS`` (when the container says so), the stream is not
 decoded whole: each bar is the peak of ``SAMPLE_MS`` decoded after a seek to the bar's middle.
-A full decode that passes ``DECODE_BUDGET_S`` stops and gives no waveform.
+A full decode that passes ``DECODE_BUDGET_S`` stops and gives no waveform. A stream damaged after
+some audio decoded gives the waveform and duration of the part before the damage.
 """
 
 from __future__ import annotations
@@ -95,10 +96,15 @@ def decode_waveform(container: InputContainer, stream: AudioStream, known_ms: in
         return Decoded(_sampled(container, stream, known_ms), None)
     windows = PeakWindows()
     deadline = time.monotonic() + DECODE_BUDGET_S
-    for samples in _mono(container.decode(stream)):
-        windows.add(samples)
-        if time.monotonic() > deadline:
-            return Decoded(None, None)
+    try:
+        for samples in _mono(container.decode(stream)):
+            windows.add(samples)
+            if time.monotonic() > deadline:
+                return Decoded(None, None)
+    except av.FFmpegError:
+        if not windows.samples:
+            raise
+        # Damaged past some point: what played until there is what a browser will play too.
     return Decoded(windows.bars(), windows.samples * 1000 // RATE)
 
 

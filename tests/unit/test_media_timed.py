@@ -125,6 +125,23 @@ def test_a_voice_message_that_is_not_audio_is_refused(tmp_path: Path, name: str)
     assert refused.value.code == "media_refused"
 
 
+def test_a_recording_cut_short_is_the_part_that_arrived(tmp_path: Path) -> None:
+    whole = audio(tmp_path / "v.webm", "webm", "libopus", seconds=2.0, live=True).read_bytes()
+    (tmp_path / "cut.webm").write_bytes(whole[:len(whole) // 2])
+    info = probe.analyse(tmp_path / "cut.webm", "cut.webm", voice=True)
+    assert info.kind == FileKind.VOICE and info.waveform is not None
+    assert info.duration_ms is not None and 700 <= info.duration_ms <= 1300
+
+
+def test_damage_in_the_middle_keeps_what_came_before(tmp_path: Path) -> None:
+    whole = bytearray(audio(tmp_path / "v.ogg", "ogg", "libopus", seconds=2.0).read_bytes())
+    middle = len(whole) // 2
+    whole[middle:middle + 400] = bytes(range(200)) * 2
+    (tmp_path / "damaged.ogg").write_bytes(bytes(whole))
+    info = probe.analyse(tmp_path / "damaged.ogg", "damaged.ogg", voice=True)
+    assert info.kind == FileKind.VOICE and info.waveform is not None and info.duration_ms is not None
+
+
 def test_media_that_fails_to_decode_is_a_file_or_refused_as_voice(tmp_path: Path) -> None:
     whole = audio(tmp_path / "v.ogg", "ogg", "libopus").read_bytes()
     broken = tmp_path / "broken.ogg"
