@@ -50,8 +50,7 @@ class MediaProbe:
             return analyse_pdf(path)
         if mime.startswith("image/") and mime not in _NOT_RASTER:
             image = analyse_image(path, mime)
-            if image is not None:
-                return self._without_position(path, image)
+            return self._without_position(path, image or MediaInfo(mime=mime, kind=FileKind.FILE))
         if mime in DEMUXERS:
             timed = analyse_timed(path, mime, voice=False)
             if timed is not None:
@@ -70,7 +69,7 @@ class MediaProbe:
         target = path.with_name(path.name + CLEANED_SUFFIX)
         try:
             rewritten = strip_gps(path, info.mime, target)
-        except Malformed as exc:  # Pillow read it, its structure did not parse: stored as it came
+        except Malformed as exc:  # its structure did not parse: stored as it came
             log.warning("GPS not removed from an upload: %s", exc)
             return info
         if not rewritten:

@@ -8,8 +8,11 @@ the compressed image data above all, is copied byte for byte, so no quality is l
 orientation tag and camera details stay. Re-serialising the EXIF drops its embedded thumbnail (IFD1)
 too, which is just as well: an editor may have left the uncropped original there.
 
-XMP can carry the position as well (``exif:GPSLatitude``): an XMP packet that mentions GPS is
-dropped whole. Other formats (TIFF, HEIC) are stored as they came; ``docs/files.md`` says so.
+EXIF that cannot be parsed is dropped whole. XMP can carry the position as well
+(``exif:GPSLatitude``): an XMP packet that mentions GPS is dropped whole, and so are the EXIF and XMP
+profiles some tools write into PNG text chunks. A JPEG is copied up to its end-of-image marker
+only: an MPO's other images and a motion photo's video follow it, with positions of their own.
+Other formats (TIFF, HEIC) are stored as they came; ``docs/files.md`` says so.
 """
 
 from __future__ import annotations
@@ -56,20 +59,40 @@ def strip_gps(path: Path, mime: str, target: Path) -> bool:
 
 def clean_exif(data: bytes) -> bytes | None:
     """``data`` (TIFF-structured EXIF, with or without the ``Exif\\0\\0`` header) without its GPS IFD,
-    in the same form; None when it has none."""
+    in the same form; None when it has none; b"" (drop it) when it cannot be read or written back,
+    since nobody can then tell whether it holds a position."""
+    tiff = data[len(_EXIF_HEADER):] if data.startswith(_EXIF_HEADER) else data
+    tags = ifd0_tags(tiff)
+    if tags is None:
+        return b""
+    if GPS_IFD not in tags:
+        return None
     exif = Image.Exif()
     try:
-        exif.load(data)
-    except (ValueError, OSError, SyntaxError, struct.error, KeyError, IndexError) as exc:
-        raise Malformed("unreadable EXIF") from exc
-    if GPS_IFD not in exif:
-        return None
-    del exif[GPS_IFD]
-    try:
+        exif.load(tiff)
+        if GPS_IFD not in exif:  # Pillow read less than is there
+            return b""
+        del exif[GPS_IFD]
         cleaned = exif.tobytes()  # with the Exif\0\0 header
-    except (ValueError, OSError, struct.error, KeyError, TypeError) as exc:
-        raise Malformed("EXIF that cannot be written back") from exc
+    except (ValueError, OSError, SyntaxError, struct.error, KeyError, IndexError, TypeError):
+        return b""
     return cleaned if data.startswith(_EXIF_HEADER) else cleaned[len(_EXIF_HEADER):]
+
+
+def ifd0_tags(tiff: bytes) -> set[int] | None:
+    """The tags of a TIFF structure's first directory (where the GPS IFD is linked), read by hand so
+    that a corrupt one is seen as such; None when it is not a readable TIFF directory."""
+    if len(tiff) < 8 or tiff[:4] not in (b"II*\x00", b"MM\x00*"):
+        return None
+    order = "<" if tiff[:2] == b"II" else ">"
+    offset = struct.unpack(order + "I", tiff[4:8])[0]
+    if offset < 8 or offset + 2 > len(tiff):
+        return None
+    count = struct.unpack(order + "H", tiff[offset:offset + 2])[0]
+    end = offset + 2 + 12 * count
+    if end > len(tiff):
+        return None
+    return {struct.unpack(order + "H", tiff[entry:entry + 2])[0] for entry in range(offset + 2, end, 12)}
 
 
 def xmp_has_gps(data: bytes) -> bool:
@@ -104,14 +127,21 @@ def _copy_to_end_of_image(source: BinaryIO, out: BinaryIO | None) -> bool:
     fill; any other marker between scans (tables, the next scan's header) has a length to skip.
     """
     reader = _Scans(source, out)
-    while (code := reader.next_marker()) != 0xD9:
-        if code not in _NO_LENGTH:
-            reader.skip_segment()
+    try:
+        while (code := reader.next_marker()) != 0xD9:
+            if code not in _NO_LENGTH:
+                reader.skip_segment()
+    except _Truncated:  # no end marker: the file ends where it ends, copied whole
+        reader.pos = len(reader.buffer)
     return reader.finish()
 
 
 _MARKER = re.compile(rb"\xff[^\x00\xff]")  # FF 00 is a stuffed data byte, FF FF fill before a marker
 _NO_LENGTH = frozenset([0x01, *range(0xD0, 0xD8)])  # TEM and the restart markers have no length
+
+
+class _Truncated(Exception):
+    """The image data ends without an end-of-image marker."""
 
 
 class _Scans:
@@ -153,7 +183,7 @@ class _Scans:
     def _more(self) -> None:
         block = self.source.read(_COPY_CHUNK)
         if not block:
-            raise Malformed("JPEG without an end")
+            raise _Truncated()
         if self.out is not None:
             self.out.write(memoryview(self.buffer)[:self.pos])
         self.buffer = self.buffer[self.pos:] + block
@@ -255,7 +285,7 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
 
 # -- WebP: a RIFF container of chunks (FourCC, little-endian size, data, a pad byte when odd) ----------
 
-_VP8X_XMP = 0x04  # the VP8X flag that announces an XMP chunk
+_VP8X_FLAGS = {b"EXIF": 0x08, b"XMP ": 0x04}  # the VP8X flags announcing these chunks
 
 
 def _webp(source: BinaryIO, out: BinaryIO | None) -> bool:
@@ -266,7 +296,7 @@ def _webp(source: BinaryIO, out: BinaryIO | None) -> bool:
     if out is not None:
         out.write(head)
     changed = False
-    dropped_xmp = False
+    dropped = 0  # the VP8X flags of chunks no longer there
     while source.tell() < end:
         chunk = source.read(8)
         if len(chunk) < 8:
@@ -276,7 +306,7 @@ def _webp(source: BinaryIO, out: BinaryIO | None) -> bool:
         replacement = _webp_replacement(source, kind, size, padded)
         if replacement is not None:
             changed = True
-            dropped_xmp = dropped_xmp or (kind == b"XMP " and not replacement)
+            dropped |= _VP8X_FLAGS[kind] if not replacement else 0
             if out is not None and replacement:
                 out.write(kind + struct.pack("<I", len(replacement)) + replacement + b"\x00" * (len(replacement) & 1))
         elif out is not None:
@@ -285,7 +315,7 @@ def _webp(source: BinaryIO, out: BinaryIO | None) -> bool:
         else:
             source.seek(padded, 1)
     if out is not None:
-        _finish_webp(out, dropped_xmp)
+        _finish_webp(out, dropped)
     return changed
 
 
@@ -305,18 +335,18 @@ def _webp_replacement(source: BinaryIO, kind: bytes, size: int, padded: int) -> 
     return replacement
 
 
-def _finish_webp(out: BinaryIO, dropped_xmp: bool) -> None:
-    """The RIFF size of what was written; the VP8X flag of an XMP chunk no longer there cleared."""
+def _finish_webp(out: BinaryIO, dropped: int) -> None:
+    """The RIFF size of what was written; the VP8X flags of chunks no longer there cleared."""
     total = out.tell()
     out.seek(4)
     out.write(struct.pack("<I", total - 8))
-    if dropped_xmp:
+    if dropped:
         out.seek(12)
         if out.read(4) == b"VP8X":
             out.seek(20)
             flags = out.read(1)[0]
             out.seek(20)
-            out.write(bytes([flags & ~_VP8X_XMP]))
+            out.write(bytes([flags & ~dropped]))
     out.seek(total)
 
 

@@ -79,6 +79,8 @@ def _audio(container: InputContainer, stream: AudioStream, mime: str, voice: boo
 
 
 def _video(container: InputContainer, stream: VideoStream, mime: str) -> MediaInfo | None:
+    if stream.codec_context.width * stream.codec_context.height > MAX_PIXELS:
+        return None  # not a film anyone shot (8K is 33 megapixels): not decoded, a plain file
     duration = stated_duration_ms(container, stream)
     poster = _first_frame(container, stream)
     if poster is None:
@@ -109,7 +111,7 @@ def _first_frame(container: InputContainer, stream: VideoStream) -> tuple[av.Vid
 
 
 def _poster(frame: av.VideoFrame) -> Thumbnail | None:
-    if frame.width * frame.height > MAX_PIXELS:
+    if frame.width * frame.height > MAX_PIXELS:  # the stream's size changed at its first frame
         return None
     image = frame.to_image()  # type: ignore[no-untyped-call]  # PyAV leaves it unannotated
     if frame.rotation % 360:

@@ -17,9 +17,11 @@ GPS_POSITION = {ExifTags.GPS.GPSLatitudeRef: "N", ExifTags.GPS.GPSLatitude: (48.
 
 
 def gradient(width: int, height: int) -> Image.Image:
-    image = Image.new("RGB", (width, height))
-    image.putdata([(x * 255 // width, y * 255 // height, 128) for y in range(height) for x in range(width)])
-    return image
+    """Red grows from left to right, green from top to bottom: every orientation looks different."""
+    down = Image.linear_gradient("L")  # 256 x 256, black at the top
+    across = down.transpose(Image.Transpose.ROTATE_90)  # black on the left
+    return Image.merge("RGB", (across.resize((width, height)), down.resize((width, height)),
+                               Image.new("L", (width, height), 128)))
 
 
 def photo_exif(orientation: int = 1, gps: bool = True) -> Image.Exif:

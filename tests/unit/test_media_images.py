@@ -41,6 +41,8 @@ def test_a_turned_photo_is_measured_and_thumbnailed_upright(tmp_path: Path) -> N
     with Image.open(io.BytesIO(info.thumbnail.data)) as thumbnail:
         assert thumbnail.format == "WEBP" and thumbnail.size == (540, THUMBNAIL_EDGE)
         assert not thumbnail.getexif()  # the thumbnail carries no metadata
+        top, bottom = thumbnail.convert("RGB").getpixel((270, 5)), thumbnail.convert("RGB").getpixel((270, 714))
+    assert top[0] < 60 and bottom[0] > 190  # orientation 6: the stored left edge (dark red) shown on top
 
 
 def test_the_gps_position_goes_and_every_pixel_and_other_tag_stays(tmp_path: Path) -> None:
@@ -183,8 +185,32 @@ def test_just_under_the_limit_is_not_a_bomb(tmp_path: Path) -> None:
     assert (info.mime, info.kind) == ("image/png", FileKind.FILE)
 
 
-def test_a_truncated_jpeg_is_a_file_not_an_error(tmp_path: Path) -> None:
-    whole = save_image(tmp_path / "w.jpg", gradient(64, 64), "JPEG").read_bytes()
-    (tmp_path / "t.jpg").write_bytes(whole[:300])
+def test_a_truncated_jpeg_is_a_file_and_still_loses_its_position(tmp_path: Path) -> None:
+    whole = jpeg_bytes(gradient(64, 64), exif=photo_exif())
+    (tmp_path / "t.jpg").write_bytes(whole[:len(whole) - 200])
     info = probe.analyse(tmp_path / "t.jpg", "t.jpg", voice=False)
-    assert info.mime == "image/jpeg" and info.kind in (FileKind.FILE, FileKind.IMAGE)
+    assert (info.mime, info.kind, info.thumbnail) == ("image/jpeg", FileKind.FILE, None)
+    assert info.cleaned is not None and b"GPS" not in info.cleaned.read_bytes()
+    assert _after_start_of_scan(info.cleaned.read_bytes()) == _after_start_of_scan(whole[:len(whole) - 200])
+
+
+@pytest.mark.filterwarnings("ignore:Corrupt EXIF data")  # Pillow's complaint when it reads the photo
+def test_exif_nobody_can_read_is_dropped_whole(tmp_path: Path) -> None:
+    corrupt = b"Exif\x00\x00II*\x00\xff\xff\xff\x7f" + b"GPS?" * 8  # its first directory points past the end
+    data = jpeg_bytes(gradient(32, 32))
+    segment = b"\xff\xe1" + (len(corrupt) + 2).to_bytes(2, "big") + corrupt
+    (tmp_path / "c.jpg").write_bytes(data[:2] + segment + data[2:])
+    info = probe.analyse(tmp_path / "c.jpg", "c.jpg", voice=False)
+    assert info.kind == FileKind.IMAGE and info.cleaned is not None
+    assert b"GPS?" not in info.cleaned.read_bytes() and _pixels(info.cleaned) == _pixels(tmp_path / "c.jpg")
+
+
+@pytest.mark.filterwarnings("ignore:Corrupt EXIF data")
+def test_a_webp_whose_exif_goes_whole_no_longer_announces_it(tmp_path: Path) -> None:
+    path = save_image(tmp_path / "w.webp", gradient(16, 16), "WEBP", lossless=True, exif=b"Exif\x00\x00II*\x00junk")
+    info = probe.analyse(path, "w.webp", voice=False)
+    assert info.cleaned is not None
+    data = info.cleaned.read_bytes()
+    assert b"EXIF" not in data and data[12:16] == b"VP8X" and not data[20] & 0x08
+    assert int.from_bytes(data[4:8], "little") == len(data) - 8
+    assert _pixels(info.cleaned) == _pixels(path)
