@@ -114,6 +114,8 @@ def _jpeg(source: BinaryIO, out: BinaryIO | None) -> bool:
             body = replacement
         if out is not None and body:  # an empty replacement drops the segment
             out.write(struct.pack(">BBH", 0xFF, marker, len(body) + 2) + body)
+    if changed and out is None:
+        return True  # no need to read the image data to know the file is to be rewritten
     trailer = _copy_to_end_of_image(source, out)
     return changed or trailer
 
