@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import math
+import struct
 from pathlib import Path
 
 import av
@@ -68,6 +70,16 @@ def test_a_decode_over_its_time_budget_gives_no_waveform_but_the_stated_duration
     info = probe.analyse(audio(tmp_path / "v.ogg", "ogg", "libopus"), "v.ogg", voice=True)
     assert (info.kind, info.waveform) == (FileKind.VOICE, None)
     assert info.duration_ms is not None and abs(info.duration_ms - 2000) <= 60
+
+
+def test_a_whisper_is_drawn_low_not_blown_up(tmp_path: Path) -> None:
+    path = tmp_path / "hiss.wav"
+    with av.open(str(path), "w", format="wav") as container:
+        stream = container.add_stream("pcm_s16le", rate=8_000, layout="mono")
+        hiss = [round(200 * math.sin(2 * math.pi * 440 * i / 8_000)) for i in range(800)]  # about -44 dBFS
+        encode_audio(container, stream, [struct.pack("<800h", *hiss)] * 10, 8_000)
+    info = probe.analyse(path, "hiss.wav", voice=True)
+    assert info.waveform is not None and max(info.waveform) <= 60
 
 
 def test_silence_is_a_flat_waveform(tmp_path: Path) -> None:
