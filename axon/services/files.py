@@ -252,9 +252,20 @@ class Uploads:
         return digest.hexdigest()
 
     async def _analyse(self, path: Path, row: Row) -> MediaInfo:
+        """What the content is. An analyser failure other than a refusal (a bug, a library crash on a
+        strange file) makes the upload an opaque file served as a download, never a failed upload;
+        a voice message must be understood as audio, so it is refused instead."""
         if self.analyser is None:
             return MediaInfo("application/octet-stream", FileKind.FILE)
-        return await asyncio.to_thread(self.analyser.analyse, path, row["name"], bool(row["voice"]))
+        try:
+            return await asyncio.to_thread(self.analyser.analyse, path, row["name"], bool(row["voice"]))
+        except MediaRefused:
+            raise
+        except Exception:
+            log.exception("the media analyser failed on upload %s; stored as an opaque file", row["id"])
+            if row["voice"]:
+                raise MediaRefused("The voice message could not be read as audio.") from None
+            return MediaInfo("application/octet-stream", FileKind.FILE)
 
     async def _store(self, actor: Actor, upload: Row, content: Path, digest: str, info: MediaInfo,
                      work: Path) -> Row:
