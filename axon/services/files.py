@@ -82,6 +82,9 @@ class Uploads:
         self.core = core
         self.where = where
         self.analyser = analyser  # None: no analyser wired (every file is kind "file", type unknown)
+        # A finalisation asked again while one runs on this node (a client that timed out and
+        # retried) waits for it instead of doing the work twice; across nodes ``_claim`` decides.
+        self._finalising: dict[str, asyncio.Lock] = {}
         where.temp_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     # --- starting ------------------------------------------------------------------
@@ -198,6 +201,15 @@ class Uploads:
     # --- finalisation ----------------------------------------------------------------
 
     async def finalise(self, actor: Actor, upload_id: str) -> Upload:
+        lock = self._finalising.setdefault(upload_id, asyncio.Lock())
+        try:
+            async with lock:
+                return await self._finalise(actor, upload_id)
+        finally:
+            if not lock.locked() and self._finalising.get(upload_id) is lock:
+                del self._finalising[upload_id]
+
+    async def _finalise(self, actor: Actor, upload_id: str) -> Upload:
         row = await self.core.read(lambda c: _own_upload(c, actor, upload_id))
         if row["file_id"] is not None:
             return await self._view(row)
@@ -240,9 +252,20 @@ class Uploads:
         return digest.hexdigest()
 
     async def _analyse(self, path: Path, row: Row) -> MediaInfo:
+        """What the content is. An analyser failure other than a refusal (a bug, a library crash on a
+        strange file) makes the upload an opaque file served as a download, never a failed upload;
+        a voice message must be understood as audio, so it is refused instead."""
         if self.analyser is None:
             return MediaInfo("application/octet-stream", FileKind.FILE)
-        return await asyncio.to_thread(self.analyser.analyse, path, row["name"], bool(row["voice"]))
+        try:
+            return await asyncio.to_thread(self.analyser.analyse, path, row["name"], bool(row["voice"]))
+        except MediaRefused:
+            raise
+        except Exception:
+            log.exception("the media analyser failed on upload %s; stored as an opaque file", row["id"])
+            if row["voice"]:
+                raise MediaRefused("The voice message could not be read as audio.") from None
+            return MediaInfo("application/octet-stream", FileKind.FILE)
 
     async def _store(self, actor: Actor, upload: Row, content: Path, digest: str, info: MediaInfo,
                      work: Path) -> Row:
