@@ -10,7 +10,7 @@ from urllib.parse import unquote, urlsplit
 from ..domain.link_preview import MAX_SITE_NAME, MAX_TITLE, FetchedPreview, IPNetwork, PreviewImage, clip
 from .fetch import Fetched, FetchRefused, Resolver, SafeFetcher, system_resolver
 from .image import shrink
-from .parse import charset_from_content_type, decode_page, parse_page
+from .parse import PageMeta, charset_from_content_type, decode_page, parse_page
 
 log = logging.getLogger("axon.linkpreview")
 
@@ -43,8 +43,7 @@ class LinkPreviewer:
             return await self._image_link(url, page)
         if page.content_type not in HTML_TYPES:
             raise FetchRefused("type", page.content_type)
-        html = decode_page(page.body, charset_from_content_type(page.content_type_header))
-        meta = parse_page(html, page.url)
+        meta = await asyncio.to_thread(_read_page, page)  # CPU: never on the node's event loop
         image = await self._picture(meta.image_url) if meta.image_url else None
         found = FetchedPreview(meta.url, meta.title, meta.description, meta.site_name, image)
         if found.empty:
@@ -69,3 +68,8 @@ class LinkPreviewer:
             log.info("preview image %s not fetched: %s", image_url, refused)
             return None
         return await asyncio.to_thread(shrink, fetched.body)
+
+
+def _read_page(page: Fetched) -> PageMeta:
+    return parse_page(decode_page(page.body, charset_from_content_type(page.content_type_header)), page.url)
+

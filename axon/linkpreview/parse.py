@@ -86,8 +86,8 @@ def _declared_charset(body: bytes) -> str | None:
 
 
 class _MetaParser(HTMLParser):
-    """Collects ``<meta property|name=… content=…>`` and the first ``<title>``; stops caring at ``<body>``
-    content only for the title (a page may put its meta tags anywhere)."""
+    """Collects ``<meta property|name=… content=…>`` and the first ``<title>``, up to the ``<body>``
+    (where the head ends: what comes after is content, not what the page says about itself)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -95,9 +95,12 @@ class _MetaParser(HTMLParser):
         self.title_parts: list[str] = []
         self.in_title = False
         self.title_done = False
+        self.in_body = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "title" and not self.title_done:
+        if tag == "body":
+            self.in_body = True
+        elif tag == "title" and not self.title_done:
             self.in_title = True
         elif tag == "meta":
             values = {k.lower(): (v or "") for k, v in attrs}
@@ -115,10 +118,19 @@ class _MetaParser(HTMLParser):
             self.title_parts.append(data)
 
 
+FEED_CHARS = 16 * 1024
+
+
 def parse_page(html: str, page_url: str) -> PageMeta:
+    """What the page says about itself. Fed a piece at a time and stopped at ``<body>``, so a 1 MiB
+    page costs what its head costs (a whole one took ~0.5 s of CPU)."""
     parser = _MetaParser()
-    parser.feed(html)
-    parser.close()
+    for start in range(0, len(html), FEED_CHARS):
+        parser.feed(html[start:start + FEED_CHARS])
+        if parser.in_body:
+            break
+    else:
+        parser.close()
     meta = parser.meta
 
     def first(*keys: str) -> str:

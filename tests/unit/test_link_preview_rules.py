@@ -113,3 +113,11 @@ def test_a_picture_is_re_encoded_small_and_a_bomb_is_refused() -> None:
     out = io.BytesIO()
     Image.new("1", (8000, 6000)).save(out, "PNG")  # 48 million pixels in a few kilobytes
     assert len(out.getvalue()) < 100_000 and shrink(out.getvalue()) is None
+
+
+def test_reading_stops_at_the_body_so_a_big_page_costs_its_head() -> None:
+    filler = "<p>text <b>and</b> more</p>" * 40_000  # about 1 MB of content
+    html = (page("Head title", head='<meta property="og:description" content="In the head">').decode()
+            .replace("<body></body>", f"<body>{filler}<meta property=\"og:title\" content=\"In the body\"></body>"))
+    meta = parse_page(html, "https://x.example/")
+    assert (meta.title, meta.description) == ("Head title", "In the head")
