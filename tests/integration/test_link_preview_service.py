@@ -152,3 +152,16 @@ async def test_a_full_queue_drops_the_job_and_the_node_switch_registers_nothing(
     off = build_services(svc.settings.model_copy(update={"link_previews": False}))
     assert "link-previews" not in off.spine.sink_names
     await off.core.db.close()
+
+
+async def test_the_organisation_switch_is_read_when_the_job_runs(svc: Services) -> None:
+    """Off: nothing is fetched for the organisation's messages; the job that ran while it was off
+    is not redone when previews come back on (an edit's new link would be)."""
+    previews, pages = await setting(svc)
+    ann, bob, conv = await room(svc)
+    boss = await person(svc, ann.org_id, OrgRole.ADMIN)
+    await svc.org_settings.update_policy(boss, {"link_previews": False})
+    mid = await send(svc, ann, conv, "https://example.com/off")
+    await previews.handle(PreviewJob(conv, mid))
+    await svc.org_settings.update_policy(boss, {"link_previews": True})
+    assert pages.fetched == [] and await preview_of(svc, bob, conv, mid) is None

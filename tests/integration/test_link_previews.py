@@ -17,6 +17,7 @@ import pytest
 
 from axon.client import ApiError, RestApi
 from tests.integration.test_realtime import Raw
+from tests.integration.test_security import run_cli
 from tests.support.at_rest import raw_stored
 from tests.support.people import Person, admin_rest, new_person
 from tests.support.server import ServerProcess
@@ -104,29 +105,47 @@ async def test_a_link_gets_its_card_live_in_history_and_its_picture_from_us(node
 async def test_no_card_when_refused_in_code_or_switched_off(node: ServerProcess, site: Site) -> None:
     admin, ann, bob, conv = await room(node)
     raw, _ = await Raw.open(node, bob.token)
-    refused_url, code_url, off_url, socket_url = (article(site, name) for name in (
-        "Refused", "In code", "Org off", "Refused on the socket"))
+    refused_url, code_url, socket_url = (article(site, name) for name in ("Refused", "In code",
+                                                                           "Refused on the socket"))
     refused = await send(ann, conv, f"no card please {refused_url}", preview=False)
     ann_raw, _ = await Raw.open(node, ann.token)
     await ann_raw.send({"t": "send", "id": f"ws-{next(_ids)}", "conv": conv, "text": socket_url, "preview": False})
     by_socket = {"id": (await ann_raw.until("ack"))["message_id"]}
     await ann_raw.close()
     in_code = await send(ann, conv, f"`{code_url}`")
-    await admin.request("PATCH", "/admin/org/policy", {"link_previews": False})
-    try:
-        switched_off = await send(ann, conv, f"org said no {off_url}")
-    finally:
-        org = await admin.request("PATCH", "/admin/org/policy", {"link_previews": True})
-    assert org["policy"]["link_previews"] is True
     sentinel = await send(ann, conv, article(site, "Sentinel"))
     await preview_event(raw, sentinel["id"])  # queued after the others, so they were decided before it
     shown = await previews_in(bob.rest, conv)
-    assert [shown[m["id"]] for m in (refused, by_socket, in_code, switched_off)] == [None] * 4
-    assert [site.hits.get(u.removeprefix(site.url)) for u in (refused_url, socket_url, code_url, off_url)] == [None] * 4
+    assert [shown[m["id"]] for m in (refused, by_socket, in_code)] == [None] * 3
+    assert [site.hits.get(u.removeprefix(site.url)) for u in (refused_url, socket_url, code_url)] == [None] * 3
     with pytest.raises(ApiError) as bad:
         await send(ann, conv, "x https://example.com", preview="no")
     assert (bad.value.status, bad.value.code) == (422, "validation_failed")
     await raw.close()
+
+
+async def test_an_organisation_with_previews_switched_off_gets_none(node: ServerProcess, site: Site) -> None:
+    """Another organisation switches previews off (and stays off); ours keeps them."""
+    env = {**node.env, "AXON_DATA_DIR": str(node.data_dir), "AXON_NEW_USER_PASSWORD": "quiet-pass-1"}
+    await run_cli(env, "create-org", "Quiet Co", "--slug", "quiet")
+    await run_cli(env, "create-user", "quinn", "--display-name", "Quinn", "--admin", "--org", "quiet")
+    quinn = RestApi(node.url)
+    await quinn.login("quinn", "quiet-pass-1", org="quiet")
+    org = await quinn.request("PATCH", "/admin/org/policy", {"link_previews": False})
+    assert org["policy"]["link_previews"] is False
+    quiet_room = (await quinn.create_conversation("group", "Quiet"))["id"]
+    quiet_url = article(site, "Never fetched")
+    quiet = (await quinn.request("POST", f"/conversations/{quiet_room}/messages",
+                                 {"client_msg_id": "q-1", "text": f"org said no {quiet_url}"}))["message"]
+    admin, ann, bob, conv = await room(node)
+    assert (await admin.request("GET", "/org"))["policy"]["link_previews"] is True  # ours is untouched
+    raw, _ = await Raw.open(node, bob.token)
+    sentinel = await send(ann, conv, article(site, "Ours still"))
+    await preview_event(raw, sentinel["id"])  # queued after Quinn's, so that one was decided before
+    assert (await previews_in(quinn, quiet_room))[quiet["id"]] is None
+    assert site.hits.get(quiet_url.removeprefix(site.url)) is None
+    await raw.close()
+    await quinn.close()
 
 
 async def test_the_sender_removes_a_card_for_good_and_an_edit_refetches(node: ServerProcess, site: Site) -> None:
