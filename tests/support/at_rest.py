@@ -82,17 +82,13 @@ async def _opened(url: str, master: LocalMasterKey) -> list[str]:
         await db.close()
 
 
-def _sealed_rows(conn: Connection, only: frozenset[str] | None = None,
-                 ) -> Iterator[tuple[SealedTable, str, dict[str, Any], dict[str, str]]]:
-    """Every row of every sealed table (or of the tables named in ``only``) with its organisation
-    and its sealed columns opened."""
+def _sealed_rows(conn: Connection) -> Iterator[tuple[SealedTable, str, dict[str, Any], dict[str, str]]]:
+    """Every row of every sealed table with its organisation and its sealed columns opened."""
     keyring = keyring_of(conn)
     org_of_conv = dict(conn.execute(select(conversations.c.id, conversations.c.org_id)).all())
     org_of_user = dict(conn.execute(select(users.c.id, users.c.org_id)).all())
     for spec in SEALED_TABLES:
         t = spec.table
-        if only is not None and t.name not in only:
-            continue
         extra = [t.c.conversation_id] if "conversation_id" in t.c and "conversation_id" not in spec.key else []
         stmt = select(*(t.c[k] for k in spec.key), *(t.c[c] for c in spec.columns), *extra)
         for found in conn.execute(stmt).mappings().all():
@@ -156,16 +152,15 @@ def _unseal_all(conn: Connection) -> None:
 async def as_before_sealed_secrets(server: ServerProcess, revision: str) -> None:
     """Turn a stopped node's database into one from before TOTP seeds and providers' secrets were
     sealed (at ``revision``, migration 0015's parent): those secrets back in plaintext, everything
-    else sealed, the organisation's data key marked all sealed and its job finished. The migrations
-    after 0015 are undone first (their tables did not exist then)."""
-    _downgrade(sqlite_url(server), "0015")
+    else sealed, the organisation's data key marked all sealed and its job finished."""
     db = open_database(sqlite_url(server))
     db.keyring = Keyring(master_key_of(server))
     try:
         def unseal(conn: Connection) -> None:
-            for spec, _, row, opened in list(_sealed_rows(conn, frozenset({"two_factor", "sso_providers"}))):
-                t = spec.table
-                conn.execute(t.update().where(*(t.c[k] == row[k] for k in spec.key)).values(**opened))
+            for spec, _, row, opened in list(_sealed_rows(conn)):
+                if spec.table.name in ("two_factor", "sso_providers"):
+                    t = spec.table
+                    conn.execute(t.update().where(*(t.c[k] == row[k] for k in spec.key)).values(**opened))
             assert conn.execute(text("SELECT count(*) FROM data_keys WHERE all_sealed_at IS NULL")).scalar() == 0
             command.downgrade(migration_config(conn), "0015")  # later revisions' schema goes, as before them
             conn.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
@@ -184,24 +179,3 @@ async def key_ids_in_use(server: ServerProcess) -> set[str | None]:
         return await db.read(load)
     finally:
         await db.close()
-
-
-def _downgrade(url: str, revision: str) -> None:
-    """Undo the migrations after ``revision`` (SQLite: the tests that rewrite history run on it)."""
-    from alembic import command
-    from alembic.config import Config
-    from sqlalchemy import create_engine
-
-    from axon.store.migrate import MIGRATIONS
-
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            config = Config()
-            config.set_main_option("script_location", str(MIGRATIONS))
-            config.attributes["connection"] = conn
-            command.downgrade(config, revision)
-            conn.commit()
-    finally:
-        engine.dispose()
-
