@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 READ_CHUNK = 1024 * 1024  # the port's promise: chunks of at most 1 MiB
 PART_SIZE = 8 * 1024 * 1024  # the smallest part sent (S3's own minimum is 5 MiB)
 MAX_PARTS = 10_000  # S3's limit on the parts of one object
-PARTS_IN_FLIGHT = 4  # parts sent at once: at most this many parts' bytes in memory
+PARTS_IN_FLIGHT = 2  # parts sent at once: at most this many parts' bytes in memory
 
 _SEGMENT = re.compile(r"[a-z0-9_.-]+")
 _MISSING = {"NoSuchKey", "404", "NotFound"}
