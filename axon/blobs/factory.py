@@ -31,14 +31,22 @@ def build_blob_store(settings: Settings, data_dir: Path) -> BlobStore:
     return LocalBlobStore(data_dir / "blobs")
 
 
+async def close_blob_store(store: BlobStore) -> None:
+    """Let go of the store's connections at shutdown (the S3 client's; the local disk holds none)."""
+    close = getattr(store, "close", None)
+    if close is not None:
+        await close()
+
+
 def s3_config(settings: Settings) -> S3Config:
-    from .s3 import S3Config, check_prefix
+    from . import check_key
+    from .s3 import S3Config
 
     if not settings.s3_bucket:
         raise BlobStoreConfigError("AXON_BLOB_STORE=s3 needs AXON_S3_BUCKET")
     if settings.s3_prefix:
         try:
-            check_prefix(settings.s3_prefix)
+            check_key(settings.s3_prefix, prefix=True)
         except ValueError:
             raise BlobStoreConfigError(f"AXON_S3_PREFIX {settings.s3_prefix!r}: only lower-case letters, digits, "
                                        "'_', '.', '-' and '/'-separated segments (e.g. axon/)") from None

@@ -17,7 +17,6 @@ import asyncio
 import contextlib
 import logging
 import math
-import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from aiobotocore.session import get_session
 from botocore.exceptions import ClientError
 
 from ..services.ports import BlobMissing
+from . import check_key
 
 log = logging.getLogger(__name__)
 
@@ -36,24 +36,7 @@ PART_SIZE = 8 * 1024 * 1024  # the smallest part sent (S3's own minimum is 5 MiB
 MAX_PARTS = 10_000  # S3's limit on the parts of one object
 PARTS_IN_FLIGHT = 2  # parts sent at once: at most this many parts' bytes in memory
 
-_SEGMENT = re.compile(r"[a-z0-9_.-]+")
 _MISSING = {"NoSuchKey", "404", "NotFound"}
-
-
-def check_key(key: str) -> str:
-    """``key`` if it is ``/``-separated segments of ``[a-z0-9_.-]``, none of them ``.`` or ``..``;
-    else ``ValueError`` (a key is never taken from a user as it is, so this is a programming error)."""
-    segments = key.split("/")
-    if not all(_SEGMENT.fullmatch(s) and s not in (".", "..") for s in segments):
-        raise ValueError(f"invalid blob key {key!r}")
-    return key
-
-
-def check_prefix(prefix: str) -> str:
-    """``prefix`` if it is empty or a valid key (with or without a trailing ``/``); else ``ValueError``."""
-    if prefix:
-        check_key(prefix.removesuffix("/"))
-    return prefix
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +61,7 @@ class S3BlobStore:
 
     def __init__(self, config: S3Config, part_size: int = PART_SIZE) -> None:
         if config.prefix:
-            check_prefix(config.prefix)
+            check_key(config.prefix, prefix=True)
         if part_size < 5 * 1024 * 1024:
             raise ValueError("S3 refuses parts under 5 MiB")
         self.config = config
@@ -205,7 +188,7 @@ class S3BlobStore:
     async def keys(self, prefix: str) -> AsyncIterator[str]:
         base = self.config.prefix
         pages = (await self._s3()).get_paginator("list_objects_v2").paginate(
-            Bucket=self.config.bucket, Prefix=base + check_prefix(prefix),
+            Bucket=self.config.bucket, Prefix=base + check_key(prefix, prefix=True),
             PaginationConfig={"PageSize": self.config.list_page_size})
         async for page in pages:
             for item in page.get("Contents", ()):
