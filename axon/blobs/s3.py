@@ -2,9 +2,9 @@
 ``aiobotocore``: what a cluster of nodes shares instead of one node's disk.
 
 Atomicity comes from S3 itself: a ``PutObject`` and a ``CompleteMultipartUpload`` publish the whole
-object at once (readers see the previous object, or none, until then). A file of at least one part
-(8 MiB) goes up in parts, a few at a time, each read from the local file when it is sent, so memory
-stays bounded whatever the size; if anything fails (or the caller is cancelled) the multipart upload
+object at once (readers see the previous object, or none, until then). A file over 16 MiB goes up
+in parts of 8 MiB, two at a time, each read from the local file when it is sent, so memory stays
+bounded whatever the size; if anything fails (or the caller is cancelled) the multipart upload
 is aborted, so its parts neither show nor linger. Reads are ranged ``GetObject`` requests streamed
 in chunks of at most 1 MiB.
 
@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 
 READ_CHUNK = 1024 * 1024  # the port's promise: chunks of at most 1 MiB
 PART_SIZE = 8 * 1024 * 1024  # the smallest part sent (S3's own minimum is 5 MiB)
+# Up to this size one PutObject (the bytes in memory once): an upload's staged chunks (8 MiB and the
+# vault's few bytes of framing) then go up in one request rather than as two parts and three more calls.
+SINGLE_PUT_MAX = 16 * 1024 * 1024
 MAX_PARTS = 10_000  # S3's limit on the parts of one object
 PARTS_IN_FLIGHT = 2  # parts sent at once: at most this many parts' bytes in memory
 
@@ -103,7 +106,7 @@ class S3BlobStore:
     async def put_file(self, key: str, path: Path) -> None:
         name = self._name(key)
         size = (await asyncio.to_thread(path.stat)).st_size
-        if size < self.part_size:
+        if size <= max(SINGLE_PUT_MAX, self.part_size):
             body = await asyncio.to_thread(path.read_bytes)
             await (await self._s3()).put_object(Bucket=self.config.bucket, Key=name, Body=body)
         else:
