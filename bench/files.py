@@ -58,7 +58,12 @@ def run(args: Any) -> dict[str, Any]:
         for store in stores:
             with _store_env(store) as env, session.node_for(args, env=env) as node:
                 print(f"files: {store} store, node {node.url} (pid {node.pid})", flush=True)
-                results[store] = asyncio.run(_measure(args, node, large))
+                try:
+                    results[store] = asyncio.run(_measure(args, node, large))
+                finally:
+                    data_dir = node.data_dir
+            if data_dir:  # the node's blobs: a gigabyte and more
+                shutil.rmtree(data_dir, ignore_errors=True)
     return {**session.meta(args, "files", None), "stores": results}
 
 
@@ -166,15 +171,8 @@ async def _measure(args: Any, node: Any, large: tuple[Path, str] | None) -> dict
     phases: list[dict[str, Any]] = []
     try:
         await api.upload_bytes("warm-up.bin", os.urandom(args.small_size))  # first-use costs out of the figures
-        small = args.small_size
-        ids = await _phase(phases, sampler, "1 MB upload, one at a time", args.small_count, small, 1,
-                           lambda i: api.upload_bytes(f"small-{i}.bin", os.urandom(small)))
-        await _phase(phases, sampler, "1 MB download, one at a time", len(ids), small, 1,
-                     lambda i: _checked_size(api.download(ids[i]), small))
-        ids = await _phase(phases, sampler, f"1 MB upload, {args.concurrency} at once", args.small_count, small,
-                           args.concurrency, lambda i: api.upload_bytes(f"par-{i}.bin", os.urandom(small)))
-        await _phase(phases, sampler, f"1 MB download, {args.concurrency} at once", len(ids), small,
-                     args.concurrency, lambda i: _checked_size(api.download(ids[i]), small))
+        if args.small_count:
+            await _small_phases(phases, sampler, api, args)
         if large is not None:
             path, digest = large
             size = args.large_size
@@ -189,6 +187,19 @@ async def _measure(args: Any, node: Any, large: tuple[Path, str] | None) -> dict
         await api.close()
     return {"phases": phases, "rss_series": [(round(t, 2), r) for (t, r, _c) in sampler.samples],
             "node": node.describe()}
+
+
+async def _small_phases(phases: list[dict[str, Any]], sampler: Sampler, api: Api, args: Any) -> None:
+    """Small files (fresh random content each) up, then down: one at a time, then ``concurrency`` at once."""
+    small, label = args.small_size, _label(args.small_size)
+    ids = await _phase(phases, sampler, f"{label} upload, one at a time", args.small_count, small, 1,
+                       lambda i: api.upload_bytes(f"small-{i}.bin", os.urandom(small)))
+    await _phase(phases, sampler, f"{label} download, one at a time", len(ids), small, 1,
+                 lambda i: _checked_size(api.download(ids[i]), small))
+    ids = await _phase(phases, sampler, f"{label} upload, {args.concurrency} at once", args.small_count, small,
+                       args.concurrency, lambda i: api.upload_bytes(f"par-{i}.bin", os.urandom(small)))
+    await _phase(phases, sampler, f"{label} download, {args.concurrency} at once", len(ids), small,
+                 args.concurrency, lambda i: _checked_size(api.download(ids[i]), small))
 
 
 async def _checked_size(download: Any, size: int) -> int:

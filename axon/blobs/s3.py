@@ -57,6 +57,9 @@ class S3Config:
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
     list_page_size: int = 1000  # keys per ListObjectsV2 answer (1000 is S3's most)
+    # A download holds one connection while its client reads (botocore's default pool is 10: the 11th
+    # concurrent download would wait for the first to finish).
+    max_connections: int = 64
 
 
 class S3BlobStore:
@@ -85,7 +88,7 @@ class S3BlobStore:
         aio_config = AioConfig(
             s3={"addressing_style": c.addressing_style},
             retries={"mode": "standard", "max_attempts": 3},
-            connect_timeout=c.connect_timeout, read_timeout=c.read_timeout,
+            connect_timeout=c.connect_timeout, read_timeout=c.read_timeout, max_pool_connections=c.max_connections,
             # Only the checksums every S3-compatible service knows (Content-MD5 where S3 requires one):
             # the newer CRC trailers are refused by some of them.
             request_checksum_calculation="when_required", response_checksum_validation="when_required",
