@@ -268,9 +268,20 @@ async def test_s3_a_missing_bucket_is_an_error_not_a_missing_object(s3_server: S
 
 # A node configured with S3: what an upload leaves in the bucket, seen directly.
 
-async def test_a_node_on_s3_stores_uploads_there_sealed_and_serves_them_back(s3_server: S3Server, bucket: str,
-                                                                              tmp_path: Path) -> None:
+@pytest.fixture
+def s3_node(s3_server: S3Server, bucket: str, tmp_path: Path) -> Iterator[ServerProcess]:
+    """A node storing its files in ``bucket`` under the prefix ``axon/`` (made outside the test's event
+    loop: on PostgreSQL it creates its database with ``asyncio.run``)."""
     node = ServerProcess(tmp_path / "node", env=s3_server.env(bucket, prefix="axon/")).start()
+    yield node
+    assert node.stop() in (0, -signal.SIGTERM)
+    assert "Traceback" not in node.log()  # a clean shutdown, the S3 client closed with the node
+
+
+async def test_a_node_on_s3_stores_uploads_there_sealed_and_serves_them_back(s3_server: S3Server, bucket: str,
+                                                                              s3_node: ServerProcess,
+                                                                              tmp_path: Path) -> None:
+    node = s3_node
     admin = await admin_rest(node.url)
     try:
         conversation = await admin.create_conversation("group", "s3 files")
@@ -304,5 +315,3 @@ async def test_a_node_on_s3_stores_uploads_there_sealed_and_serves_them_back(s3_
         assert left == names  # a cancelled upload's staged part is removed from the bucket
     finally:
         await admin.close()
-        assert node.stop() in (0, -signal.SIGTERM)
-    assert "Traceback" not in node.log()  # a clean shutdown, the S3 client closed with the node
