@@ -110,7 +110,7 @@ class S3BlobStore:
         name = self._name(key)
         size = (await asyncio.to_thread(path.stat)).st_size
         if size <= max(SINGLE_PUT_MAX, self.part_size):
-            body = await asyncio.to_thread(path.read_bytes)
+            body = await asyncio.to_thread(_read_part, path, 0, size)
             await (await self._s3()).put_object(Bucket=self.config.bucket, Key=name, Body=body)
         else:
             await self._put_in_parts(name, path, size)
@@ -137,14 +137,18 @@ class S3BlobStore:
 
         async def send(index: int) -> None:
             async with slots:
-                body = await asyncio.to_thread(_read_part, path, index * part_size, part_size)
+                offset = index * part_size
+                body = await asyncio.to_thread(_read_part, path, offset, min(part_size, size - offset))
                 answer = await s3.upload_part(Bucket=self.config.bucket, Key=name, UploadId=upload_id,
                                               PartNumber=index + 1, Body=body)
                 etags[index] = answer["ETag"]
 
-        async with asyncio.TaskGroup() as group:
-            for index in range(count):
-                group.create_task(send(index), name=f"s3-part-{index + 1}")
+        try:
+            async with asyncio.TaskGroup() as group:
+                for index in range(count):
+                    group.create_task(send(index), name=f"s3-part-{index + 1}")
+        except BaseExceptionGroup as failed:  # the first failure, as a single put would raise it
+            raise failed.exceptions[0] from None
         return [{"PartNumber": i + 1, "ETag": etag} for i, etag in enumerate(etags)]
 
     async def _abort(self, s3: Any, name: str, upload_id: str) -> None:
@@ -202,9 +206,14 @@ class S3BlobStore:
 
 
 def _read_part(path: Path, offset: int, length: int) -> bytes:
+    """``length`` bytes of ``path`` from ``offset``; ``OSError`` if there are fewer (the file shrank under
+    the put: a short last part would otherwise complete as a shorter object)."""
     with path.open("rb") as fh:
         fh.seek(offset)
-        return fh.read(length)
+        data = fh.read(length)
+        if len(data) != length:
+            raise OSError(f"{path} changed while it was being stored")
+        return data
 
 
 def _code(error: ClientError) -> str:

@@ -241,6 +241,23 @@ async def test_s3_a_put_cancelled_mid_upload_is_aborted(s3_server: S3Server, buc
     assert admin.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
 
 
+async def test_s3_a_put_failing_mid_upload_is_aborted(s3_server: S3Server, bucket: str, source: Any) -> None:
+    store = S3BlobStore(s3_config(s3_server, bucket))
+    admin = s3_admin(s3_server)
+    path = source(os.urandom(40 * MiB))
+    try:
+        put = asyncio.create_task(store.put_file("org1/shrunk", path))
+        await eventually(lambda: bool(sent_parts(admin, bucket)), every=0.005)
+        os.truncate(path, 5 * MiB)  # the parts still to be read are no longer there
+        with pytest.raises(OSError, match="changed while it was being stored"):
+            await put
+    finally:
+        await store.close()
+
+    assert admin.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    assert admin.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
+
+
 async def test_s3_keys_follow_every_page_and_stay_under_the_prefix(s3_server: S3Server, bucket: str,
                                                                     source: Any) -> None:
     admin = s3_admin(s3_server)
