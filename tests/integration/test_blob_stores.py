@@ -13,6 +13,8 @@ import hashlib
 import os
 import secrets
 import signal
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,7 @@ from axon.blobs.s3 import S3BlobStore, S3Config
 from axon.services.ports import BlobMissing, BlobStore
 from tests.support.people import admin_rest, eventually
 from tests.support.s3_server import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, S3Server
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, free_port
 
 MiB = 1024 * 1024
 
@@ -332,3 +334,14 @@ async def test_a_node_on_s3_stores_uploads_there_sealed_and_serves_them_back(s3_
         assert left == names  # a cancelled upload's staged part is removed from the bucket
     finally:
         await admin.close()
+
+
+def test_a_node_refuses_to_start_with_an_incomplete_s3_configuration(tmp_path: Path) -> None:
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("AXON_")}, "AXON_BLOB_STORE": "s3",
+           "AXON_S3_ACCESS_KEY_ID": "key-id"}
+    served = subprocess.run([sys.executable, "-m", "axon", "serve", "--port", str(free_port()), "--data-dir",
+                             str(tmp_path / "data")], env=env, capture_output=True, text=True, timeout=60)
+
+    assert served.returncode == 2
+    assert "File storage: AXON_BLOB_STORE=s3 needs AXON_S3_BUCKET." in served.stderr
+    assert "Traceback" not in served.stderr and not (tmp_path / "data").exists()
