@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from .api.http import create_app
-from .blobs.local import LocalBlobStore
+from .blobs.factory import build_blob_store, close_blob_store
 from .bus.base import Bus
 from .bus.envelopes import envelopes_for
 from .bus.memory import MemoryBus
@@ -55,7 +55,7 @@ from .services.messages import Messages
 from .services.org_settings import OrgSettingsService
 from .services.passwords import Passwords
 from .services.people import NewUser, People
-from .services.ports import BlobStore, MediaAnalyser
+from .services.ports import MediaAnalyser
 from .services.preferences import Drafts, UserPreferences
 from .services.retention import Retention
 from .services.send_limits import SendLimits, SendRates
@@ -161,10 +161,6 @@ def build_link_previews(settings: Settings, core: Core) -> LinkPreviews:
     return LinkPreviews(core, fetcher, cache_ms=int(settings.link_preview_cache_hours * 3_600_000))
 
 
-def build_blob_store(settings: Settings) -> BlobStore:
-    return LocalBlobStore(settings.data_dir / "blobs")
-
-
 def build_media_analyser() -> MediaAnalyser:
     return MediaProbe()
 
@@ -173,7 +169,7 @@ def build_files(services: Services, master_key: bytes) -> None:
     """Uploads, downloads and the sweeper over the configured BlobStore; signed download URLs use a
     key derived from the master key (the same on every node)."""
     settings, core = services.settings, services.core
-    blobs = build_blob_store(settings)
+    blobs = build_blob_store(settings, settings.data_dir)
     url_key = hmac.new(master_key, b"axon file urls", hashlib.sha256).digest()
     services.uploads = Uploads(core, Stored(blobs, settings.data_dir / "tmp"), build_media_analyser())
     services.file_reads = FileReads(core, blobs, url_key)
@@ -257,6 +253,8 @@ class Runtime:
                 await writer
         await svc.bus.close()
         await svc.core.db.close()
+        if svc.file_reads is not None:
+            await close_blob_store(svc.file_reads.blobs)
 
     def _background(self) -> list[tuple[str, Coroutine[Any, Any, None]]]:
         svc = self.services

@@ -70,6 +70,7 @@ def serve(
     settings = _settings(host=host, port=port, data_dir=data_dir, tls_cert=tls_cert, tls_key=tls_key,
                          tls_self_signed=tls_self_signed)
     _require_free_address(settings.host, settings.port)
+    _require_usable_blob_store(settings)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     private_directory(settings.data_dir)
@@ -124,6 +125,18 @@ def _serving_certificate(settings: Settings) -> Any:
             typer.echo(f"Cannot read the TLS certificate {settings.tls_cert}: {exc}", err=True)
             raise typer.Exit(2) from None
     return None
+
+
+def _require_usable_blob_store(settings: Settings) -> None:
+    """Exit with the reason when AXON_BLOB_STORE=s3 is configured incompletely (before anything is created)."""
+    from .blobs.factory import BlobStoreConfigError, s3_config
+
+    if settings.blob_store == "s3":
+        try:
+            s3_config(settings)
+        except BlobStoreConfigError as exc:
+            typer.echo(f"File storage: {exc}.", err=True)
+            raise typer.Exit(2) from None
 
 
 def _require_free_address(host: str, port: int) -> None:

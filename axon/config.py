@@ -133,6 +133,24 @@ class Settings(BaseSettings):
         5.0, description="Seconds between a node's looks for data keys rotated elsewhere (another node, the shell).")
     reseal_batch_rows: int = Field(500, description="Rows re-encrypted per transaction by a key rotation.")
 
+    # Where file contents are stored (issue 11, files-s3: axon/blobs/factory.py; docs/operations.md).
+    blob_store: Literal["local", "s3"] = Field(
+        "local", description="local (under <data_dir>/blobs; one node) or s3 (an S3-compatible service; clusters).")
+    s3_endpoint: str | None = Field(None, description="URL of the S3-compatible service (e.g. https://minio:9000); "
+                                    "none = AWS S3 of s3_region.")
+    s3_bucket: str | None = Field(None, description="Bucket holding the files (it must exist); needed with s3.")
+    s3_region: str = Field("us-east-1", description="Region of the bucket (signs the requests).")
+    s3_access_key_id: str | None = Field(None, description="Access key id; unset with its _file too: the usual AWS "
+                                         "chain (AWS_* variables, an instance role).")
+    s3_access_key_id_file: Path | None = Field(None, description="File holding the access key id (a mounted secret).")
+    s3_secret_access_key: SecretStr | None = Field(None, description="Secret access key.")
+    s3_secret_access_key_file: Path | None = Field(
+        None, description="File holding the secret access key (a mounted secret).")
+    s3_prefix: str = Field("", description="Prefix of Axon's object names, to share a bucket (e.g. axon/).")
+    s3_addressing_style: Literal["path", "virtual", "auto"] = Field(
+        "path", description="path (bucket in the URL path: MinIO, Ceph, Garage), virtual (bucket as host name) or "
+        "auto (botocore decides).")
+
     @classmethod
     def settings_customise_sources(
         cls,

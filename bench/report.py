@@ -28,6 +28,10 @@ def _rows(header: list[str], rows: list[list[Any]]) -> str:
 
 
 def table(name: str, result: dict[str, Any]) -> str:
+    if name == "files":
+        from .files import table as files_table
+
+        return files_table(result)
     if "servers" in result:
         return multi_table(name, result)
     return {"w1": _w1, "w2": _fanout, "w3": _fanout, "w2-rooms": _rooms, "w4": _w4, "w5": _w5, "w6": _w6}[name](result)
@@ -187,8 +191,10 @@ def chart(name: str, result: dict[str, Any], path: str) -> str | None:
         return None
     wide = name == "w2-rooms"
     fig, axes = plt.subplots(1, 3 if wide else 2, figsize=(17 if wide else 12, 4.5))
+    from .files import chart as _chart_files
+
     {"w1": _chart_w1, "w2": _chart_fanout, "w3": _chart_fanout, "w2-rooms": _chart_rooms, "w4": _chart_w4,
-     "w5": _chart_w5, "w6": _chart_w6}[name](result, axes)
+     "w5": _chart_w5, "w6": _chart_w6, "files": _chart_files}[name](result, axes)
     servers = " vs ".join(_by_server(result)) if name in ("w1", "w2", "w3", "w2-rooms") else "axon"
     fig.suptitle(f"{servers} {name.upper()} — {result.get('started', '')} — {result.get('cpu_split', '')}",
                  fontsize=9)
@@ -303,7 +309,8 @@ def _chart_w6(r: dict[str, Any], ax: Any) -> None:
 
 def render_all() -> None:
     same_run_peers = False
-    for path in sorted(glob.glob(os.path.join(RESULTS_DIR, "w*.json"))):
+    for path in sorted(glob.glob(os.path.join(RESULTS_DIR, "w*.json")) + glob.glob(os.path.join(RESULTS_DIR,
+                                                                                                "files*.json"))):
         with open(path) as fh:
             result = json.load(fh)
         name = result.get("workload") or os.path.basename(path).split(".")[0].split("-")[0]
