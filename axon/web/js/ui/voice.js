@@ -160,7 +160,7 @@ export function voiceRecorder({ onRecorded, onState = () => {} }) {
 
   const setPhase = (next) => {
     phase = next;
-    button.classList.toggle("recording", next !== "idle");
+    button.classList.toggle("rec-on", next !== "idle");
     button.setAttribute("aria-pressed", String(next !== "idle"));
     bar.hidden = next === "idle";
     onState(next !== "idle");
