@@ -20,6 +20,8 @@ $(BIN)/python:
 	$(BIN)/pip install -q --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
+	@# libmagic (Debian's libmagic1) tells an upload's real type (axon/media/sniff.py, through python-magic).
+	ldconfig -p | grep -q 'libmagic\.so\.1 ' || { apt-get update -qq && apt-get install -y -qq libmagic1; }
 	$(BIN)/pip install -q -e .
 	touch $@
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import hashlib
+import hmac
 import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Coroutine
@@ -14,6 +16,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from .api.http import create_app
+from .blobs.local import LocalBlobStore
 from .bus.base import Bus
 from .bus.envelopes import envelopes_for
 from .bus.memory import MemoryBus
@@ -28,6 +31,7 @@ from .identity.oidc_client import OidcClient
 from .keys import master as master_keys
 from .keys.master import LocalMasterKey
 from .mail.smtp import NoMailer, SmtpMailer
+from .media.analyser import MediaProbe
 from .services.activity import Activity, OrgActivityCounter
 from .services.audit import AnchorKeeper, AuditTrail
 from .services.audit_log import AuditLog
@@ -40,11 +44,15 @@ from .services.default_channels import DefaultChannels
 from .services.devices import Devices, RevokedDevices
 from .services.directory_sync import DirectorySync
 from .services.encryption import Encryption
+from .services.file_reads import FileReads
+from .services.file_sweeper import FileSweeper
+from .services.files import Stored, Uploads
 from .services.markers import Markers
 from .services.messages import Messages
 from .services.org_settings import OrgSettingsService
 from .services.passwords import Passwords
 from .services.people import NewUser, People
+from .services.ports import BlobStore, MediaAnalyser
 from .services.preferences import Drafts, UserPreferences
 from .services.retention import Retention
 from .services.send_limits import SendLimits, SendRates
@@ -100,7 +108,8 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     clock = clock or SystemClock()
     db = db or open_database(settings.effective_database_url, synchronous=settings.sqlite_synchronous,
                              pool_size=settings.db_pool_size)
-    keyring = db.keyring = Keyring(load_master_key(settings))
+    master = load_master_key(settings)
+    keyring = db.keyring = Keyring(master)
     bus = build_bus(settings, clock)
     spine = EventSpine()
     writer = GroupCommitWriter(db, clock, spine.after_commit, settings.group_commit_max_batch, spine.in_commit)
@@ -138,8 +147,28 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
                         encryption=Encryption(core, keyring, batch_rows=settings.reseal_batch_rows,
                                               refresh_interval=settings.key_refresh_interval),
                         org_settings=OrgSettingsService(core))
+    build_files(services, master.key)
     register_consumers(services)
     return services
+
+
+def build_blob_store(settings: Settings) -> BlobStore:
+    return LocalBlobStore(settings.data_dir / "blobs")
+
+
+def build_media_analyser() -> MediaAnalyser:
+    return MediaProbe()
+
+
+def build_files(services: Services, master_key: bytes) -> None:
+    """Uploads, downloads and the sweeper over the configured BlobStore; signed download URLs use a
+    key derived from the master key (the same on every node)."""
+    settings, core = services.settings, services.core
+    blobs = build_blob_store(settings)
+    url_key = hmac.new(master_key, b"axon file urls", hashlib.sha256).digest()
+    services.uploads = Uploads(core, Stored(blobs, settings.data_dir / "tmp"), build_media_analyser())
+    services.file_reads = FileReads(core, blobs, url_key)
+    services.file_sweeper = FileSweeper(core, blobs, services.gateway.node_id)
 
 
 def load_master_key(settings: Settings) -> LocalMasterKey:
@@ -229,6 +258,8 @@ class Runtime:
         jobs += [(f"consumer-{r.consumer.name}", r.run()) for r in svc.durable]
         jobs.append(("audit-anchors", build_anchor_keeper(svc).run()))
         jobs.append(("retention", svc.retention.run(svc.settings.retention_interval)))
+        if svc.file_sweeper is not None:
+            jobs.append(("file-sweeper", svc.file_sweeper.run(svc.settings.file_sweep_interval)))
         limits = svc.messages.send_limits
         if svc.settings.redis_url and limits is not None:  # several nodes: one send limit across them
             from .bus.redis_usage import RedisUsage

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     retention_interval: float = Field(
         3600.0, description="Seconds between rounds of the retention job (one node at a time applies it).")
     retention_batch: int = Field(200, description="Most messages the retention job erases in one transaction.")
+    file_sweep_interval: float = Field(
+        600.0, description="Seconds between rounds of the file sweeper (expired uploads, unused blobs; one node "
+        "at a time).")
 
     max_text_bytes: int = Field(16 * 1024, description="Largest message text in UTF-8 bytes.")
     max_frame_bytes: int = Field(64 * 1024, description="Largest WebSocket frame accepted.")

@@ -22,6 +22,9 @@ from .services.default_channels import DefaultChannels
 from .services.devices import Devices
 from .services.directory_sync import DirectorySync
 from .services.encryption import Encryption
+from .services.file_reads import FileReads
+from .services.file_sweeper import FileSweeper
+from .services.files import Uploads
 from .services.markers import Markers
 from .services.messages import Messages
 from .services.org_settings import OrgSettingsService
@@ -63,3 +66,6 @@ class Services:
     org_settings: OrgSettingsService
     durable: list[DurableRunner] = field(default_factory=list)
     encryption: Encryption | None = None  # set by the composition root (app.build_services)
+    uploads: Uploads | None = None  # files (set by the composition root)
+    file_reads: FileReads | None = None
+    file_sweeper: FileSweeper | None = None

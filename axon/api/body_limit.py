@@ -14,6 +14,7 @@ import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..domain.files import CHUNK_BYTES
 from ..protocol.codec import encode
 from ..protocol.rest import ErrorResponse
 from ..protocol.server import ErrorBody
@@ -23,6 +24,7 @@ DEFAULT_LIMIT = 64 * 1024
 # (method, path pattern, limit): routes whose bodies may be larger than the default.
 LARGER_BODIES: list[tuple[str, re.Pattern[str], int]] = [
     ("PUT", re.compile(r"/api/v1/me/avatar"), MAX_UPLOAD_BYTES),  # an image, re-encoded small by the server
+    ("PUT", re.compile(r"/api/v1/uploads/[^/]+"), CHUNK_BYTES),  # a chunk of an upload, streamed to the store
 ]
 
 

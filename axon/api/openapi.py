@@ -17,7 +17,8 @@ from ..protocol.rest import SHAPES, ErrorResponse
 
 _REF = "#/components/schemas/{name}"
 _ERROR_TEXT = {400: "Invalid input", 401: "Not authenticated", 403: "Not allowed", 404: "Not found or not visible",
-               409: "Conflict", 410: "Gone", 413: "Too large", 422: "Invalid input", 429: "Rate limited",
+               409: "Conflict", 410: "Gone", 413: "Too large",
+               416: "Range not satisfiable", 422: "Invalid input", 429: "Rate limited",
                500: "Server error; nothing was applied", 503: "Not ready"}
 
 Responses = dict[int | str, dict[str, Any]]

@@ -46,7 +46,8 @@ async def send(conversation_id: str, body: SendBody, actor: CurrentActor, svc: S
     Returns only after the message is durably committed."""
     source = body.forward_of
     forward_of = ForwardOf(source.conversation_id, source.seq) if source is not None else None
-    result = await svc.messages.send(actor, conversation_id, body.client_msg_id, body.text, body.reply_to, forward_of)
+    result = await svc.messages.send(actor, conversation_id, body.client_msg_id, body.text, body.reply_to, forward_of,
+                                     body.attachments or None)
     answer = SendResult(result.message, result.duplicate)
     return fast_json(answer, 200 if result.duplicate else 201)
 

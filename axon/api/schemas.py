@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
 
 class Body(BaseModel):
@@ -146,7 +146,9 @@ class ForwardOfBody(Body):
 
 class SendBody(Body):
     client_msg_id: str = Field(min_length=1, max_length=64, description="Idempotency key chosen by the client.")
-    text: str = Field("", description="Required, except with forward_of (then empty or left out).")
+    text: str = Field("", description="Required, except with forward_of or attachments (then may be empty).")
+    attachments: list[str] = Field([], max_length=10, description="Ids of files the sender uploaded into this "
+                                    "conversation and not yet attached (at most 10).")
     reply_to: str | None = None
     forward_of: ForwardOfBody | None = Field(None, description="Forward that message: its text is copied.")
 
@@ -212,11 +214,16 @@ class PolicyBody(Body):
     members_delete_own: StrictBool | None = None
     manage_integrations: Literal["everyone", "admins"] | None = None
     export: Literal["admins", "owners"] | None = None
+    max_file_bytes: StrictInt | None = Field(None, ge=1, description="The largest file members may upload.")
+    org_quota_bytes: StrictInt | None = Field(None, ge=1, description="null: unlimited.")
+    user_quota_bytes: StrictInt | None = Field(None, ge=1, description="null: unlimited.")
 
     def changes(self) -> dict[str, Any]:
-        """The fields the request gave: a window given as null means "no limit", others as null change nothing."""
+        """The fields the request gave: a window or quota given as null means "no limit", others as null
+        change nothing."""
         given = {name: getattr(self, name) for name in self.model_fields_set}
-        return {k: v for k, v in given.items() if v is not None or k.endswith("_window_minutes")}
+        return {k: v for k, v in given.items()
+                if v is not None or k.endswith("_window_minutes") or k.endswith("_quota_bytes")}
 
 
 class ModulesBody(Body):
@@ -309,3 +316,15 @@ class OidcFinishBody(Body):
     state: str = Field(max_length=128)
     binding: str = Field(max_length=128)
     device_name: str = Field("", max_length=200)
+
+
+class UploadBody(Body):
+    name: str = Field(max_length=4096, description="The file's name (sanitised by the server).")
+    size: StrictInt = Field(ge=0, description="Bytes the upload will carry (0: an empty file).")
+    mime: str | None = Field(None, max_length=255, description="What the client believes it is: a hint only.")
+    voice: StrictBool = Field(False, description="A recorded voice message (must be audio).")
+
+
+class FileUrlsBody(Body):
+    ids: list[str] = Field(max_length=200, description="File ids (at most 200); those the caller cannot read "
+                                                       "are left out of the answer.")

@@ -187,15 +187,16 @@ class AxonClient:
 
     def send_nowait(self, conv: str, text: str, *, reply_to: str | None = None,
                     client_msg_id: str | None = None, forward_of: tuple[str, int] | None = None,
-                    ) -> asyncio.Future[Ack]:
+                    attachments: list[str] | None = None) -> asyncio.Future[Ack]:
         """Queue a message; the future resolves with the durable ack (retried across reconnects).
 
-        ``forward_of`` (conversation id, seq) forwards that message instead (``text`` then "")."""
+        ``forward_of`` (conversation id, seq) forwards that message instead (``text`` then "").
+        ``attachments``: ids of files uploaded into ``conv`` (``RestApi.upload``); ``text`` may be ""."""
         if self.fatal:
             raise ClientClosed(self.fatal)
         msg_id = client_msg_id or str(uuid.uuid4())
         source = ForwardOf(*forward_of) if forward_of else None
-        frame = Send(msg_id, conv, text, reply_to or None, source)
+        frame = Send(msg_id, conv, text, reply_to or None, source, list(attachments or []))
         existing = self._outbox.get(msg_id)
         if existing is not None:
             return existing.future
@@ -206,9 +207,10 @@ class AxonClient:
         return pending.future
 
     async def send(self, conv: str, text: str, *, reply_to: str | None = None,
-                   client_msg_id: str | None = None, forward_of: tuple[str, int] | None = None) -> Ack:
+                   client_msg_id: str | None = None, forward_of: tuple[str, int] | None = None,
+                   attachments: list[str] | None = None) -> Ack:
         return await self.send_nowait(conv, text, reply_to=reply_to, client_msg_id=client_msg_id,
-                                      forward_of=forward_of)
+                                      forward_of=forward_of, attachments=attachments)
 
     @property
     def unacked(self) -> int:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
+from . import files
 from .tls import TrustOptions, ssl_context
 
 Json = dict[str, Any]
@@ -23,6 +27,15 @@ class ApiError(Exception):
         self.code = code
         self.message = message
         self.details = details or {}
+
+
+def _raise_for_error(response: httpx.Response) -> None:
+    if response.status_code >= 400:
+        try:
+            error = response.json()["error"]
+        except (ValueError, KeyError, TypeError):
+            error = {"code": "http_error", "message": response.text[:200]}
+        raise ApiError(response.status_code, error.get("code", "?"), error.get("message", ""), error.get("details"))
 
 
 class SecondFactorRequired(Exception):
@@ -78,15 +91,51 @@ class RestApi:
         clean = {k: v for k, v in (params or {}).items() if v is not None}
         http = await self._client()
         response = await http.request(method, path, json=body, params=clean, headers=headers)
-        if response.status_code >= 400:
-            try:
-                error = response.json()["error"]
-            except (ValueError, KeyError, TypeError):
-                error = {"code": "http_error", "message": response.text[:200]}
-            raise ApiError(response.status_code, error.get("code", "?"), error.get("message", ""), error.get("details"))
+        _raise_for_error(response)
         if response.status_code == 204 or not response.content:
             return None
         return response.json()
+
+    async def raw(self, method: str, path: str, *, content: bytes, params: Json | None = None,
+                  headers: dict[str, str] | None = None) -> Any:
+        """A request with a raw body (an upload's chunk); JSON answer, errors as ``ApiError``."""
+        auth = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        http = await self._client()
+        response = await http.request(method, path, content=content, params=params, headers={**auth, **(headers or {})})
+        _raise_for_error(response)
+        return response.json() if response.content else None
+
+    @contextlib.asynccontextmanager
+    async def stream(self, method: str, path: str, params: Json | None = None) -> AsyncIterator[httpx.Response]:
+        """A streamed answer (a download), its status checked before the body is read."""
+        auth = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        http = await self._client()
+        async with http.stream(method, path, params=params, headers=auth) as response:
+            if response.status_code >= 400:
+                await response.aread()
+                _raise_for_error(response)
+            yield response
+
+    # --- files -------------------------------------------------------------------
+
+    async def upload(self, conversation_id: str, path: str | Path, voice: bool = False,
+                     on_progress: Callable[[int, int], None] | None = None, **options: Any) -> Json:
+        """Upload a file (chunked, resumable: see ``axon.client.files.upload``); its ``FileInfo``."""
+        return await files.upload(self, conversation_id, path, voice=voice, on_progress=on_progress, **options)
+
+    async def download(self, file_id: str, dest: str | Path, thumbnail: bool = False) -> str:
+        """Save a file to ``dest``; returns its SHA-256."""
+        return await files.download(self, file_id, dest, thumbnail=thumbnail)
+
+    async def file(self, file_id: str) -> Json:
+        return await self.request("GET", f"/files/{file_id}")  # type: ignore[no-any-return]
+
+    async def file_urls(self, file_ids: list[str]) -> Json:
+        return await self.request("POST", "/files/urls", {"ids": file_ids})  # type: ignore[no-any-return]
+
+    async def conversation_files(self, conversation_id: str, **filters: Any) -> Json:
+        return await self.request("GET", f"/conversations/{conversation_id}/files",  # type: ignore[no-any-return]
+                                  params=filters)
 
     # --- account -----------------------------------------------------------------
 
@@ -206,8 +255,11 @@ class RestApi:
 
     # --- messages ----------------------------------------------------------------
 
-    async def send(self, conversation_id: str, client_msg_id: str, text: str, reply_to: str | None = None) -> Json:
-        body = {"client_msg_id": client_msg_id, "text": text, "reply_to": reply_to}
+    async def send(self, conversation_id: str, client_msg_id: str, text: str, reply_to: str | None = None,
+                   attachments: list[str] | None = None) -> Json:
+        body: Json = {"client_msg_id": client_msg_id, "text": text, "reply_to": reply_to}
+        if attachments:
+            body["attachments"] = attachments
         return await self.request("POST", f"/conversations/{conversation_id}/messages", body)  # type: ignore
 
     async def forward(self, conversation_id: str, client_msg_id: str, source_conversation_id: str,

@@ -18,14 +18,17 @@ from .errors import ValidationFailed
 MAX_CLIENT_MSG_ID = 64
 
 
-def content_hash(conversation_id: str, text: str, reply_to: str | None, forward_of: str = "") -> str:
+def content_hash(conversation_id: str, text: str, reply_to: str | None, forward_of: str = "",
+                 attachments: tuple[str, ...] = ()) -> str:
     """The fingerprint a retry must match: hex SHA-256 of the parts joined by NUL.
 
-    ``forward_of`` ("<conversation id>:<seq>" of a forward's source) is added only when
-    given, so the fingerprints of plain messages stored before forwarding existed still match.
+    ``forward_of`` ("<conversation id>:<seq>" of a forward's source) and ``attachments`` (the file
+    ids, in order) are added only when given, so the fingerprints of plain messages stored before
+    forwarding or files existed still match.
     """
     forward = f"\x00{forward_of}" if forward_of else ""
-    return hashlib.sha256(f"{conversation_id}\x00{reply_to or ''}\x00{text}{forward}".encode()).hexdigest()
+    files = "\x00files:" + ",".join(attachments) if attachments else ""
+    return hashlib.sha256(f"{conversation_id}\x00{reply_to or ''}\x00{text}{forward}{files}".encode()).hexdigest()
 
 
 def validate_client_msg_id(value: Any) -> str:

@@ -22,6 +22,10 @@ PREFIXES = {
     "message": "m",
     "invite": "i",
     "hold": "h",  # a legal hold
+    "file": "f",
+    "upload": "up",
+    "part": "p",
+    "blob": "b",
 }
 
 
@@ -54,3 +58,17 @@ def new_id(kind: str, now_ms: int) -> str:
 def new_token() -> str:
     """A bearer secret: 256 random bits, URL-safe."""
     return secrets.token_urlsafe(32)
+
+
+_DIGITS = {c: i for i, c in enumerate(_ALPHABET)}
+
+
+def timestamp_ms(value: str) -> int | None:
+    """When the id ``value`` was made (its first 48 bits); None if it is not an id."""
+    _, _, body = value.partition("_")
+    if len(body) != 23 or any(c not in _DIGITS for c in body):
+        return None
+    number = 0
+    for c in body:
+        number = number * 32 + _DIGITS[c]
+    return number >> 64

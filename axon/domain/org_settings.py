@@ -36,7 +36,7 @@ class Module(StrEnum):
 
 # Modules that exist in this version. The others are slots for later work: listed, always off,
 # and switching one on is refused, so an organisation never believes it has a feature it has not.
-BUILT_MODULES = frozenset({Module.PUBLIC_CHANNELS, Module.GUESTS, Module.MESSAGE_EDITING})
+BUILT_MODULES = frozenset({Module.PUBLIC_CHANNELS, Module.GUESTS, Module.MESSAGE_EDITING, Module.FILES})
 
 # The choices each ``Who`` field offers (exporting everything may be kept to owners).
 _WHO_CHOICES: dict[str, frozenset[Who]] = {
@@ -47,6 +47,9 @@ _WHO_CHOICES: dict[str, frozenset[Who]] = {
     "export": frozenset({Who.ADMINS, Who.OWNERS}),
 }
 _WINDOWS = ("edit_window_minutes", "delete_window_minutes")
+_FILE_BYTES = 1024 ** 3  # the default largest file: 1 GiB (``domain/files.py``)
+_MAX_FILE_BYTES_LIMIT = 64 * 1024 ** 3
+_QUOTAS = ("org_quota_bytes", "user_quota_bytes")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +62,9 @@ class OrgPolicy:
     members_delete_own: bool = True
     manage_integrations: Who = Who.ADMINS
     export: Who = Who.ADMINS
+    max_file_bytes: int = _FILE_BYTES  # the largest file a member may upload
+    org_quota_bytes: int | None = None  # None: unlimited
+    user_quota_bytes: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (v.value if isinstance(v, Who) else v) for k, v in asdict(self).items()}
@@ -87,6 +93,10 @@ def policy_changes(current: OrgPolicy, changes: dict[str, Any]) -> OrgPolicy:
             values[name] = _who(name, value)
         elif name in _WINDOWS:
             values[name] = _window(name, value)
+        elif name == "max_file_bytes":
+            values[name] = _bytes(name, value, nullable=False)
+        elif name in _QUOTAS:
+            values[name] = _bytes(name, value, nullable=True)
         elif name == "members_delete_own":
             if not isinstance(value, bool):
                 raise ValidationFailed("members_delete_own must be true or false.", field=name)
@@ -110,6 +120,17 @@ def _window(name: str, value: Any) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_WINDOW_MINUTES:
         raise ValidationFailed(f"{name} must be null (no limit) or 1 to {MAX_WINDOW_MINUTES} minutes.", field=name)
     return value
+
+
+def _bytes(name: str, value: Any, *, nullable: bool) -> int | None:
+    if value is None and nullable:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= _MAX_FILE_BYTES_LIMIT * 1024:
+        allowed = "null (unlimited) or " if nullable else ""
+        raise ValidationFailed(f"{name} must be {allowed}a number of bytes from 1.", field=name)
+    if name == "max_file_bytes" and value > _MAX_FILE_BYTES_LIMIT:
+        raise ValidationFailed(f"max_file_bytes may be at most {_MAX_FILE_BYTES_LIMIT} bytes.", field=name)
+    return int(value)
 
 
 def module_changes(current: frozenset[Module], changes: dict[str, Any]) -> frozenset[Module]:

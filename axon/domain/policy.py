@@ -310,6 +310,29 @@ def check_can_post(actor: Actor, conv: Conversation | None, member: Membership |
     return _as_member(actor, Action.REPLY if reply else Action.POST, conv, member)
 
 
+def check_files_on(settings: OrgSettings) -> None:
+    """Files can be uploaded, attached and downloaded only while the ``files`` module is on."""
+    if not settings.enabled(Module.FILES):
+        raise _module_off(Module.FILES)
+
+
+def check_can_upload(actor: Actor, conv: Conversation | None, member: Membership | None,
+                     settings: OrgSettings) -> Membership:
+    """Uploading into a conversation (and attaching there) is posting in it, with the files module on."""
+    member = _as_member(actor, Action.POST, conv, member, settings)
+    check_files_on(settings)
+    return member
+
+
+def check_can_read_files(actor: Actor, conv: Conversation | None, member: Membership | None) -> Membership:
+    """A file's content and details are for the conversation's members only (visitors of a public
+    channel see that a message carries a file, not the file). Anyone else: not found."""
+    check_visible(actor, conv, member)
+    if member is None:
+        raise NotFound("File not found.")
+    return member
+
+
 def check_can_join(actor: Actor, conv: Conversation | None, member: Membership | None,
                    settings: OrgSettings = DEFAULT_SETTINGS) -> None:
     check(actor, Action.JOIN, conv, member, settings)

@@ -46,6 +46,7 @@ class Send(Frame, tag="send"):
     text: str  # "" with ``forward_of`` (the server copies the source's text)
     reply_to: str | None = None
     forward_of: ForwardOf | None = None
+    attachments: list[str] = []  # ids of files the sender uploaded into ``conv`` (at most 10)
 
 
 class Read(Frame, tag="read"):

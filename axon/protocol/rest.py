@@ -90,6 +90,11 @@ class OrgPolicy(Shape):
     members_delete_own: bool
     manage_integrations: Literal["everyone", "admins"]
     export: Literal["admins", "owners"]
+    max_file_bytes: Annotated[int, msgspec.Meta(description="The largest file members may upload (default 1 GiB).")] = (
+        1024 ** 3)
+    org_quota_bytes: Annotated[int | None, msgspec.Meta(description="Files of the organisation; null: unlimited.")] = (
+        None)
+    user_quota_bytes: Annotated[int | None, msgspec.Meta(description="Files of each user; null: unlimited.")] = None
 
 
 class Modules(Shape):
@@ -249,6 +254,117 @@ class Forwarded(Shape):
     sender_id: str
 
 
+class Thumb(Shape):
+    width: int
+    height: int
+
+
+FileKindName = Literal["image", "video", "audio", "voice", "pdf", "file"]
+
+
+class Attachment(Shape):
+    """A file a message carries (``FileInfo`` without what the message already says)."""
+
+    id: str
+    name: Annotated[str, msgspec.Meta(description="Sanitised by the server (no path, controls or bidi overrides).")]
+    size: int
+    mime: Annotated[str, msgspec.Meta(description="Sniffed from the content, never the client's claim.")]
+    kind: FileKindName
+    width: int | None
+    height: int | None
+    duration_ms: int | None
+    waveform: Annotated[list[int] | None, msgspec.Meta(description="64 peaks 0..255 (audio and voice).")]
+    animated: bool
+    thumbnail: Annotated[Thumb | None, msgspec.Meta(
+        description="Size of GET /files/{id}/thumbnail; null when there is none.")]
+    created_at: Timestamp
+
+
+class FileInfo(Shape):
+    id: str
+    conversation_id: str
+    message_id: Annotated[str | None, msgspec.Meta(description="null until a message attaches the file.")]
+    uploader_id: str
+    name: str
+    size: int
+    mime: str
+    kind: FileKindName
+    width: int | None
+    height: int | None
+    duration_ms: int | None
+    waveform: list[int] | None
+    animated: bool
+    thumbnail: Thumb | None
+    created_at: Timestamp
+
+
+class Upload(Shape):
+    """A resumable upload: PUT chunks at ``offset`` until it reaches ``size``; then ``file`` is set."""
+
+    id: str
+    conversation_id: str
+    name: str
+    size: int
+    offset: Annotated[int, msgspec.Meta(description="Bytes received so far: the next chunk starts here.")]
+    chunk_size: Annotated[int, msgspec.Meta(description="The most bytes one PUT may carry.")]
+    expires_at: Timestamp
+    file: FileInfo | None
+
+
+class FileUrl(Shape):
+    content: str
+    thumbnail: str | None
+
+
+class FileUrls(Shape):
+    """Signed URLs (bound to the caller, valid until ``expires_at``) for elements that cannot send a token."""
+
+    urls: dict[str, FileUrl]
+    expires_at: Timestamp
+
+
+class FilePage(Shape):
+    items: list[FileInfo]
+    next: Annotated[str | None, msgspec.Meta(description="Give as before= for the next (older) page.")]
+
+
+class PlayedFiles(Shape):
+    file_ids: list[str]
+
+
+class UserFileUsage(Shape):
+    user_id: str
+    files: int
+    bytes: int
+
+
+class FileUsage(Shape):
+    """Storage used by the organisation's files (sizes as uploaded; stored_bytes after dedupe)."""
+
+    files_bytes: int
+    stored_bytes: int
+    stored_blobs: int
+    max_file_bytes: int
+    org_quota_bytes: int | None
+    user_quota_bytes: int | None
+    users: list[UserFileUsage]
+
+
+class LinkPreviewImage(Shape):
+    width: int
+    height: int
+
+
+class LinkPreview(Shape):
+    """The first link of a message, as the server fetched it (link previews)."""
+
+    url: str
+    title: str
+    description: str
+    site_name: str
+    image: LinkPreviewImage | None
+
+
 class Message(Shape):
     id: str
     conversation_id: str
@@ -267,6 +383,8 @@ class Message(Shape):
     deleted: bool
     created_at: Timestamp
     forwarded: Annotated[Forwarded | None, msgspec.Meta(description="The source of a forwarded message.")] = None
+    attachments: Annotated[list[Attachment], msgspec.Meta(description="The files the message carries.")] = []
+    preview: Annotated[LinkPreview | None, msgspec.Meta(description="Preview of the first link, or null.")] = None
 
 
 class SendResult(Shape):
@@ -548,4 +666,6 @@ SHAPES: tuple[Any, ...] = (
     LdapSettings, OidcSettings, SsoSettings, LdapTestResult, SignInOptions, OidcStart, LoginChallenge, TotpEnrolment,
     RecoveryCodes, EnrolledSession, TwoFactorStatus, DataKey, Reencryption, EncryptionStatus,
     AuditEntry, AuditPage, LegalHold, ConversationRetention, ExportedMember, ConversationExport, UserExport,
+    Thumb, Attachment, FileInfo, Upload, FileUrl, FileUrls, FilePage, PlayedFiles, UserFileUsage, FileUsage,
+    LinkPreviewImage, LinkPreview,
 )

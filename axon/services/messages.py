@@ -11,18 +11,20 @@ from typing import Any
 from ..domain import policy
 from ..domain.content import parse_mentions, validate_emoji, validate_text
 from ..domain.errors import AxonError, Conflict, NotFound, ValidationFailed
+from ..domain.files import validate_attachment_ids
 from ..domain.idempotency import content_hash, validate_client_msg_id
 from ..domain.ids import new_id
 from ..domain.model import Actor, Conversation, Membership
 from ..domain.receipts import tally_receipts
 from ..protocol.codec import encode_str
-from ..protocol.rest import Message
+from ..protocol.rest import Attachment, Message
 from ..store import accounts
 from ..store import conversations as convs
 from ..store import messages as msgs
 from ..store.database import Conn
 from ..store.tx import Tx
 from ..store.writer import Failed, WriteOp
+from .attachments import attach, attachments_for, check_attachable, copies_for_forward, release_files
 from .core import Core
 from .org_settings import check_readable, settings_for
 from .preferences import clear_sent_drafts
@@ -54,10 +56,10 @@ class SendMessage(WriteOp):
     """One send; all sends of a group-commit batch are applied together by ``apply_many``."""
 
     __slots__ = ("actor", "conversation_id", "client_msg_id", "text", "reply_to", "hash", "message_id",
-                 "forward_of", "forwarded")
+                 "forward_of", "forwarded", "attachments", "files")
 
     def __init__(self, actor: Actor, conversation_id: str, client_msg_id: str, text: str, reply_to: str | None,
-                 message_id: str, forward_of: ForwardOf | None = None) -> None:
+                 message_id: str, forward_of: ForwardOf | None = None, attachments: tuple[str, ...] = ()) -> None:
         self.actor = actor
         self.conversation_id = conversation_id
         self.client_msg_id = client_msg_id
@@ -65,7 +67,9 @@ class SendMessage(WriteOp):
         self.reply_to = reply_to
         self.forward_of = forward_of
         self.forwarded: str | None = None  # the stored source of a forward, set with its text
-        self.hash = content_hash(conversation_id, text, reply_to, forward_of.key if forward_of else "")
+        self.attachments = attachments  # file ids; checked and loaded into ``files`` when the batch applies it
+        self.files: list[Row] = []
+        self.hash = content_hash(conversation_id, text, reply_to, forward_of.key if forward_of else "", attachments)
         self.message_id = message_id
 
     def apply(self, tx: Tx) -> Any:
@@ -81,10 +85,12 @@ class _SendBatch:
         self.tx = tx
         self.ops = ops
         self.access: dict[tuple[str, str], tuple[Conversation | None, Membership | None]] = {}
+        self.existing_files: dict[str, list[Attachment]] = {}
 
     def run(self) -> list[Any]:
         conn = self.tx.conn
         existing = msgs.by_client_ids(conn, [(op.actor.device_id, op.client_msg_id) for op in self.ops])
+        self.existing_files = attachments_for(conn, list(existing.values()))  # no query unless one has files
         # Every (conversation, sender) of the batch is authorised from one read, not one per message.
         self.access = convs.access_many(conn, {(op.conversation_id, op.actor.user_id) for op in self.ops})
         results: list[Any] = [None] * len(self.ops)
@@ -94,7 +100,7 @@ class _SendBatch:
             key = (op.actor.device_id, op.client_msg_id)
             try:
                 if key in existing:
-                    results[i] = _duplicate(existing[key], op)
+                    results[i] = _duplicate(existing[key], op, self.existing_files)
                 elif key in claimed:
                     continue  # resolved after insertion, from the first claimant
                 else:
@@ -107,7 +113,7 @@ class _SendBatch:
         for i, op in enumerate(self.ops):
             key = (op.actor.device_id, op.client_msg_id)
             if results[i] is None and key in claimed:
-                results[i] = _duplicate(rows[claimed[key]], op)
+                results[i] = _duplicate(rows[claimed[key]], op, attachments_for(conn, [rows[claimed[key]]]))
         return results
 
     def _drafted(self, accepted: list[tuple[int, SendMessage, str | None]]) -> list[tuple[str, str, str]]:
@@ -123,6 +129,8 @@ class _SendBatch:
     def _check(self, op: SendMessage) -> str | None:
         conv, member = self.access[(op.conversation_id, op.actor.user_id)]
         policy.check_can_post(op.actor, conv, member, reply=op.reply_to is not None)
+        if op.attachments:
+            op.files = check_attachable(self.tx.conn, op.actor, op.conversation_id, op.attachments)
         if op.forward_of is not None:
             self._copy_forwarded(op, op.forward_of)
         if op.reply_to is None:
@@ -141,6 +149,7 @@ class _SendBatch:
         if row is None or row["deleted_at"] is not None:
             raise NotFound("The message to forward was not found.", field="forward_of")
         op.text = row["text"]
+        op.files = copies_for_forward(self.tx, op.actor, op.conversation_id, row)
         op.forwarded = encode_str({"conversation_id": source.conversation_id, "seq": source.seq,
                                    "sender_id": row["sender_id"]})
 
@@ -163,7 +172,7 @@ class _SendBatch:
                                   "message_id": row["id"]} for u in mentioned]
                 if root is not None:
                     replies[root] += 1
-                view = message_view(row)
+                view = message_view(row, None, attach(tx, row["id"], op.files) if op.files else None)
                 tx.conversation_event(conv_id, "message.new", op.actor.user_id, {"message": view}, seq=row["seq"])
                 results[i] = SendResult(view, duplicate=False)
         msgs.insert_many(tx.conn, list(rows.values()))
@@ -182,16 +191,16 @@ class _SendBatch:
             "text": op.text, "reply_to": root, "reply_count": 0, "last_reply_at": None,
             "mentions": encode_str(mentioned), "mentions_all": refs.everyone, "pinned_at": None,
             "pinned_by": None, "edited_at": None, "deleted_at": None, "created_at": self.tx.now_ms,
-            "forwarded": op.forwarded,
+            "forwarded": op.forwarded, "file_count": len(op.files),
         }
         return row, [u for u in mentioned if u != op.actor.user_id]
 
 
-def _duplicate(row: Row, op: SendMessage) -> Any:
+def _duplicate(row: Row, op: SendMessage, files: dict[str, list[Attachment]]) -> Any:
     if row["content_hash"] != op.hash:
         return Failed(Conflict("This client_msg_id was already used for a different message.",
                                code="idempotency_key_reused", client_msg_id=op.client_msg_id))
-    return SendResult(message_view(row), duplicate=True)
+    return SendResult(message_view(row, None, files.get(row["id"])), duplicate=True)
 
 
 class Messages:
@@ -200,13 +209,15 @@ class Messages:
         self.send_limits = send_limits  # None: unlimited (tests of the store and services alone)
 
     async def send(self, actor: Actor, conversation_id: str, client_msg_id: Any, text: Any,
-                   reply_to: str | None = None, forward_of: ForwardOf | None = None) -> SendResult:
+                   reply_to: str | None = None, forward_of: ForwardOf | None = None,
+                   attachments: Any = None) -> SendResult:
         result: SendResult = await self.enqueue_send(actor, conversation_id, client_msg_id, text, reply_to,
-                                                     forward_of)
+                                                     forward_of, attachments)
         return result
 
     def enqueue_send(self, actor: Actor, conversation_id: str, client_msg_id: Any, text: Any,
-                     reply_to: str | None = None, forward_of: ForwardOf | None = None) -> asyncio.Future[SendResult]:
+                     reply_to: str | None = None, forward_of: ForwardOf | None = None,
+                     attachments: Any = None) -> asyncio.Future[SendResult]:
         """Validate and queue a send now; the future resolves once it is durably committed.
 
         Queueing is synchronous so that sends from one connection are committed
@@ -218,12 +229,16 @@ class Messages:
             raise ValidationFailed("reply_to must be a message id.", field="reply_to")
         if self.send_limits is not None:
             self.send_limits.take(actor)
-        if forward_of is None:
+        files = validate_attachment_ids(attachments)
+        if files and forward_of is not None:
+            raise ValidationFailed("A forward carries its source's files: leave attachments out.",
+                                   field="attachments")
+        if forward_of is None and not (files and text in (None, "")):
             text = validate_text(text, self.core.limits.max_text_bytes)
         elif text not in (None, ""):
             raise ValidationFailed("A forward copies its source's text: leave text out.", field="text")
         op = SendMessage(actor, conversation_id, validate_client_msg_id(client_msg_id), text or "", reply_to,
-                         new_id("message", self.core.clock.now_ms()), forward_of)
+                         new_id("message", self.core.clock.now_ms()), forward_of, files)
         return self.core.writer.enqueue(op)
 
     @staticmethod
@@ -259,7 +274,7 @@ class Messages:
                                         refs.everyone)  # earlier versions are not kept readable
             row.update(values)
             msgs.replace_mentions(tx.conn, row, [u for u in mentioned if u != actor.user_id])
-            view = message_view(row, msgs.reactions_for(tx.conn, [message_id]).get(message_id))
+            view = with_reactions(tx.conn, [row])[0]
             tx.conversation_event(conversation_id, "message.edited", actor.user_id, {
                 "message_id": message_id, "text": text, "mentions": mentioned, "mentions_all": refs.everyone,
                 "edited_at": view.edited_at})
@@ -374,8 +389,10 @@ class Messages:
 
 
 def with_reactions(conn: Conn, rows: list[Row]) -> list[Row]:
+    """Message views with their reactions and files (files only looked for when a row has some)."""
     reactions = msgs.reactions_for(conn, [r["id"] for r in rows])
-    return [message_view(r, reactions.get(r["id"])) for r in rows]
+    files = attachments_for(conn, rows)
+    return [message_view(r, reactions.get(r["id"]), files.get(r["id"])) for r in rows]
 
 
 def erase_message(tx: Tx, row: Row, actor_id: str | None) -> None:
@@ -386,8 +403,10 @@ def erase_message(tx: Tx, row: Row, actor_id: str | None) -> None:
     message_id, conversation_id = row["id"], row["conversation_id"]
     msgs.update_message(tx.conn, row, {"deleted_at": tx.now_ms, "text": "", "mentions": "[]",
                                               "mentions_all": False, "pinned_at": None, "pinned_by": None,
-                                              "forwarded": None})
-    msgs.rewrite_text_in_events(tx.conn, conversation_id, message_id, int(row["seq"]), "", [], False)
+                                              "forwarded": None, "file_count": 0})
+    msgs.rewrite_text_in_events(tx.conn, conversation_id, message_id, int(row["seq"]), "", [], False,
+                                erase_files=bool(row.get("file_count")))
     msgs.replace_mentions(tx.conn, row, [])
+    release_files(tx, row)
     msgs.remove_all_reactions(tx.conn, message_id)
     tx.conversation_event(conversation_id, "message.deleted", actor_id, {"message_id": message_id})

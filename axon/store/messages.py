@@ -101,13 +101,14 @@ def update_message(conn: Connection, message: Row, values: Row) -> None:
 
 
 def rewrite_text_in_events(conn: Connection, conversation_id: str, message_id: str, message_seq: int,
-                           text: str, mentions: list[str], mentions_all: bool) -> int:
+                           text: str, mentions: list[str], mentions_all: bool, *, erase_files: bool = False) -> int:
     """Give every stored event that carries this message's text the one given, and its mentions.
 
     The event log keeps what happened, not what was said before: after an edit, the
     ``message.new`` event and earlier ``message.edited`` events carry the current text; after a
     delete, none. (Its edits come after the message, so only its own seq and later edit events are
-    read.) Returns how many events were rewritten.
+    read.) ``erase_files``: the message's files go from its ``message.new`` too (a delete).
+    Returns how many events were rewritten.
     """
     found = open_conversation_events(conn, [ConversationEvent(*row) for row in conn.execute(
         select(events.c.conversation_id, events.c.seq, events.c.type, events.c.actor_id, events.c.created_at,
@@ -123,6 +124,8 @@ def rewrite_text_in_events(conn: Connection, conversation_id: str, message_id: s
         if not isinstance(carrier, dict) or carrier.get(id_field) != message_id:
             continue
         carrier.update(text=text, mentions=mentions, mentions_all=mentions_all)
+        if erase_files and "attachments" in carrier:
+            carrier["attachments"] = []
         changed.append(replace(event, data_json=encode_str(body)))
     for event, data in zip(changed, seal_conversation_events(conn, changed), strict=True):
         conn.execute(update(events).where(events.c.conversation_id == conversation_id, events.c.seq == event.seq)

@@ -21,9 +21,21 @@ from sqlalchemy import Connection, Table, and_, select, tuple_, update
 
 from ..domain.sealing import key_id_of
 from . import data_keys
-from .schema import conversations, drafts, events, messages, sso_providers, two_factor, user_events, users
+from .schema import (
+    blobs,
+    conversations,
+    drafts,
+    events,
+    messages,
+    sso_providers,
+    two_factor,
+    uploads,
+    user_events,
+    users,
+)
 from .sealed_columns import (
     TOTP_COLUMNS,
+    blob_key_binding,
     draft_binding,
     event_binding,
     message_binding,
@@ -31,6 +43,7 @@ from .sealed_columns import (
     provider_secret_binding,
     topic_binding,
     totp_binding,
+    upload_key_binding,
     user_event_binding,
 )
 from .sealing import keyring_of
@@ -65,6 +78,9 @@ SEALED_TABLES: tuple[SealedTable, ...] = (
                 lambda org, column, r: totp_binding(column, org, r["user_id"]), by_user=True),
     SealedTable(sso_providers, ("org_id", "kind"), ("secret",),
                 lambda org, _, r: provider_secret_binding(org, r["kind"]), by_user=False),
+    SealedTable(blobs, ("org_id", "sha256"), ("key",), lambda org, _, r: blob_key_binding(org, r["sha256"]),
+                by_user=False),
+    SealedTable(uploads, ("id",), ("key",), lambda org, _, r: upload_key_binding(org, r["id"]), by_user=False),
 )
 
 

@@ -202,6 +202,9 @@ messages = Table(
     Column("created_at", BigInteger, nullable=False),
     # A forward's source as JSON {"conversation_id", "seq", "sender_id"}; null for other messages.
     Column("forwarded", Text),
+    # How many files the message carries (``files.message_id``): reads look for attachments only
+    # when a row says it has some, so a page of plain messages costs no extra query.
+    Column("file_count", Integer, nullable=False, default=0, server_default="0"),
     # The idempotency key: never expires, so a retry days later still dedupes.
     UniqueConstraint("device_id", "client_msg_id", name="uq_messages_device_cmid"),
     UniqueConstraint("conversation_id", "seq", name="uq_messages_conv_seq"),
@@ -541,4 +544,96 @@ org_settings = Table(
     Column("modules", Text, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
     Column("updated_by", String(32), nullable=False),
+)
+
+# --- files (services/files.py, docs/files.md) -------------------------------------------------
+
+# Stored contents, once per organisation and SHA-256 (dedupe). ``object`` names the encrypted
+# object in the BlobStore (unique per store attempt, so two uploads of the same content racing
+# never overwrite each other's object); ``key`` is the per-blob content key and nonce prefixes,
+# sealed by the organisation's data key. ``refs`` counts the ``files`` rows pointing here; at 0,
+# ``released_at`` says since when, and the sweeper removes the blob after a grace period.
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("org_id", String(32), ForeignKey("orgs.id"), primary_key=True),
+    Column("sha256", String(64), primary_key=True),
+    Column("object", String(160), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("key", Text, nullable=False),  # sealed (store/sealed_columns.py)
+    Column("thumb_mime", String(32)),
+    Column("thumb_size", BigInteger),
+    Column("refs", Integer, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("released_at", BigInteger),
+    Index("ix_blobs_released", "released_at"),
+)
+
+# Resumable uploads: ``received`` bytes so far, in ``upload_parts`` (each an encrypted object in
+# the BlobStore under ``staging/``, so any node can continue it). ``file_id`` once finalised.
+uploads = Table(
+    "uploads",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("org_id", String(32), ForeignKey("orgs.id"), nullable=False),
+    Column("conversation_id", String(32), ForeignKey("conversations.id"), nullable=False),
+    Column("user_id", String(32), ForeignKey("users.id"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("mime", String(255), nullable=False),  # what the client claimed: a hint, never trusted
+    Column("voice", Boolean, nullable=False, default=False),
+    Column("received", BigInteger, nullable=False),
+    Column("key", Text, nullable=False),  # sealed staging key (store/sealed_columns.py)
+    Column("file_id", String(32)),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False, index=True),
+    Index("ix_uploads_org_user", "org_id", "user_id"),
+)
+
+upload_parts = Table(
+    "upload_parts",
+    metadata,
+    Column("upload_id", String(32), ForeignKey("uploads.id"), primary_key=True),
+    Column("start", BigInteger, primary_key=True),
+    Column("length", BigInteger, nullable=False),
+    Column("object", String(160), nullable=False),
+)
+
+# A file shared in a conversation: one row per attachment (a forward makes a new row on the same
+# blob). ``message_id`` is null until a send attaches it; deleting the message deletes the row.
+files = Table(
+    "files",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("org_id", String(32), ForeignKey("orgs.id"), nullable=False),
+    Column("conversation_id", String(32), ForeignKey("conversations.id"), nullable=False),
+    Column("uploader_id", String(32), ForeignKey("users.id"), nullable=False),
+    Column("message_id", String(32), index=True),
+    Column("sha256", String(64), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("mime", String(255), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("width", Integer),
+    Column("height", Integer),
+    Column("duration_ms", BigInteger),
+    Column("waveform", Text),  # JSON list of peaks
+    Column("animated", Boolean, nullable=False, default=False),
+    Column("thumb_width", Integer),
+    Column("thumb_height", Integer),
+    Column("created_at", BigInteger, nullable=False),
+    Index("ix_files_conversation", "conversation_id", "created_at"),
+    Index("ix_files_org_uploader", "org_id", "uploader_id"),
+    Index("ix_files_blob", "org_id", "sha256"),
+)
+
+# Voice messages a user has played (the unplayed marker).
+voice_plays = Table(
+    "voice_plays",
+    metadata,
+    Column("user_id", String(32), ForeignKey("users.id"), primary_key=True),
+    Column("file_id", String(32), primary_key=True),
+    Column("conversation_id", String(32), nullable=False),
+    Column("played_at", BigInteger, nullable=False),
+    Index("ix_voice_plays_file", "file_id"),
 )

@@ -11,6 +11,8 @@ are sealed on the way in and opened on the way out (``store/sealing.py`` does th
 | users.title, users.status_text | organisation, user |
 | two_factor.totp_secret, two_factor.pending_secret (TOTP seeds) | organisation, user |
 | sso_providers.secret (LDAP bind password, OIDC client secret) | organisation, provider kind |
+| blobs.key (a stored file's content key) | organisation, SHA-256 |
+| uploads.key (an upload's staging key) | organisation, upload id |
 
 Names (people's, channels') and e-mail addresses stay plaintext: they are looked up and searched
 by the database (sign-in, mentions, the directory, channel browsing), see docs/security.md.
@@ -223,3 +225,22 @@ def open_provider_secret(conn: Connection, row: Row) -> Row:
     row["secret"] = keyring_of(conn).open(conn, row["org_id"], provider_secret_binding(row["org_id"], row["kind"]),
                                           row["secret"])
     return row
+
+
+# --- files: per-blob and per-upload content keys ----------------------------------------------
+
+
+def blob_key_binding(org_id: str, sha256: str) -> bytes:
+    return row_binding("blobs.key", org_id, sha256)
+
+
+def upload_key_binding(org_id: str, upload_id: str) -> bytes:
+    return row_binding("uploads.key", org_id, upload_id)
+
+
+def seal_file_key(conn: Connection, org_id: str, binding: bytes, key: str) -> str:
+    return keyring_of(conn).seal(conn, org_id, binding, key)
+
+
+def open_file_key(conn: Connection, org_id: str, binding: bytes, stored: str) -> str:
+    return keyring_of(conn).open(conn, org_id, binding, stored)

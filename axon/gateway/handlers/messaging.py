@@ -32,7 +32,7 @@ class Messaging:
             source = frame.forward_of
             forward_of = ForwardOf(source.conversation_id, source.seq) if source is not None else None
             future = self._messages.enqueue_send(ctx.actor, frame.conv, frame.id, frame.text, frame.reply_to,
-                                                 forward_of)
+                                                 forward_of, frame.attachments or None)
         except AxonError as exc:
             ctx.reply(error_frame(exc.code, exc.message, send_id=frame.id, details=exc.details or None))
             return
