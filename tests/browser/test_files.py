@@ -159,7 +159,7 @@ def test_a_dropped_file_shows_its_progress_and_arrives_intact(axon, open_app, lo
     assert any(s["state"] == "uploading" and 0 < s["value"] < s["max"] for s in seen), seen
     assert seen[-1]["value"] == size
     a.page.get_by_test_id("send").click()  # no caption: the file alone
-
+    b.open_conversation(dm)
     card = b.page.get_by_test_id("att-file").filter(has_text="dataset.bin")
     expect(card).to_be_visible()
     file_id = card.get_attribute("data-file-id")

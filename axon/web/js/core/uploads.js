@@ -27,7 +27,7 @@ const MAX_ATTEMPTS = 12; // transient failures in a row before the upload says i
 /** The organisation's largest accepted file, as `GET /org` says (1 GiB when it says nothing). */
 export function maxFileBytes() {
   const org = (state.session && state.session.org) || {};
-  const limit = org.max_file_bytes ?? (org.policy && org.policy.max_file_bytes) ?? (org.files && org.files.max_file_bytes);
+  const limit = org.policy && org.policy.max_file_bytes;
   return typeof limit === "number" && limit > 0 ? limit : DEFAULT_MAX_FILE_BYTES;
 }
 

@@ -808,6 +808,8 @@ export default {
   "files_admin.used": "Stored",
   "files_admin.used_of": "{used} of {quota}",
   "files_admin.count": "Files",
+  "files_admin.stored.one": "On disk after removing duplicates: {stored} in {n} blob",
+  "files_admin.stored.other": "On disk after removing duplicates: {stored} in {n} blobs",
   "files_admin.nobody": "Nobody has shared a file yet.",
   "error.file_too_large": "That file is larger than this organisation accepts.",
   "error.quota_exceeded": "The storage quota is used up.",

@@ -797,6 +797,7 @@ export default {
   "files_admin.used": "已存储",
   "files_admin.used_of": "{used} / {quota}",
   "files_admin.count": "文件数",
+  "files_admin.stored.other": "去重后实际占用：{stored}，共 {n} 个数据块",
   "files_admin.nobody": "还没有人分享过文件。",
   "error.file_too_large": "该文件超过了本组织允许的大小。",
   "error.quota_exceeded": "存储配额已用完。",

@@ -16,8 +16,8 @@ const MB = 1024 ** 2;
 const GB = 1024 ** 3;
 const fail = (err) => toast(errorText(err), "error");
 
-/** Where the organisation keeps its file settings (`policy`, as other settings; top level tolerated). */
-const fileSetting = (org, name) => (org.policy && name in org.policy ? org.policy[name] : org[name] ?? null);
+/** A file setting of the organisation's policy (null: unlimited). */
+const fileSetting = (org, name) => (org.policy ? org.policy[name] ?? null : null);
 
 export function filesAdminPage(body) {
   const settings = h("section", { class: "card" }, h("h3", null, t("admin.files")), h("p", { class: "dim" }, t("files_admin.intro")));
@@ -70,7 +70,7 @@ async function loadUsage(card) {
   if (!card) return;
   try {
     const usage = await api.get("/admin/files/usage");
-    const people = usage.users || usage.items || [];
+    const people = usage.users || [];
     await ensureUsers(people.map((u) => u.user_id));
     card.replaceChildren(h("h3", null, t("files_admin.usage")), totals(usage), usageTable(people, usage));
   } catch (err) {
@@ -79,24 +79,26 @@ async function loadUsage(card) {
 }
 
 function totals(usage) {
-  const used = usage.total_bytes ?? usage.bytes ?? 0;
-  const quota = usage.org_quota_bytes ?? fileSetting(state.session.org || {}, "org_quota_bytes");
+  const used = usage.files_bytes || 0;
+  const quota = usage.org_quota_bytes;
+  const count = (usage.users || []).reduce((sum, u) => sum + (u.files || 0), 0);
   const text = quota ? t("files_admin.total_of", { used: formatBytes(used), quota: formatBytes(quota) })
     : t("files_admin.total", { used: formatBytes(used) });
-  const files = usage.file_count ?? usage.files;
   return h("div", { class: "usage-total" },
-    h("p", { "data-testid": "files-usage-total" }, text, files !== undefined ? ` · ${t("files_admin.files", { n: files })}` : ""),
-    quota ? h("progress", { class: "usage-bar", max: String(quota), value: String(Math.min(used, quota)) }) : null);
+    h("p", { "data-testid": "files-usage-total" }, text, ` · ${t("files_admin.files", { n: count })}`),
+    quota ? h("progress", { class: "usage-bar", max: String(quota), value: String(Math.min(used, quota)) }) : null,
+    h("p", { class: "dim usage-stored", "data-testid": "files-usage-stored" },
+      t("files_admin.stored", { stored: formatBytes(usage.stored_bytes || 0), n: usage.stored_blobs || 0 })));
 }
 
 function usageTable(people, usage) {
   if (!people.length) return h("p", { class: "dim" }, t("files_admin.nobody"));
-  const quota = usage.user_quota_bytes ?? fileSetting(state.session.org || {}, "user_quota_bytes");
+  const quota = usage.user_quota_bytes;
   const sorted = [...people].sort((a, b) => (b.bytes || 0) - (a.bytes || 0));
   return h("div", { class: "table-scroll" }, h("table", { class: "grid", "data-testid": "files-usage-table" },
     h("thead", null, h("tr", null, ["admin.name", "files_admin.used", "files_admin.count"].map((k) => h("th", null, t(k))))),
     h("tbody", null, sorted.map((u) => h("tr", { "data-user-id": u.user_id },
       h("td", null, userName(u.user_id)),
       h("td", null, quota ? t("files_admin.used_of", { used: formatBytes(u.bytes || 0), quota: formatBytes(quota) }) : formatBytes(u.bytes || 0)),
-      h("td", null, String(u.files ?? u.file_count ?? "")))))));
+      h("td", null, String(u.files)))))));
 }

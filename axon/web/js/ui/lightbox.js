@@ -55,8 +55,10 @@ export function openLightbox(convId, fileId, images = null) {
     name.textContent = a.name;
     counter.textContent = list.length > 1 ? t("files.position", { n: index + 1, total: list.length }) : "";
     who.textContent = a.sender_id ? userName(a.sender_id) : "";
+    const focused = document.activeElement;
     prev.disabled = index === 0;
     next.disabled = index === list.length - 1;
+    if (focused && focused.disabled) (focused === next ? prev : next).focus();
     dialog.dataset.fileId = a.id;
     img.alt = a.name;
     img.removeAttribute("src");
@@ -95,20 +97,23 @@ export function openLightbox(convId, fileId, images = null) {
     show();
   }
 
-  dialog.addEventListener("keydown", (ev) => {
+  // On the document, not the dialog: a button that just became disabled (the last image) drops the focus.
+  const onKey = (ev) => {
     const keys = { ArrowLeft: () => move(-1), ArrowRight: () => move(1), "+": () => setZoom(zoom + 1), "=": () => setZoom(zoom + 1),
       "-": () => setZoom(zoom - 1), 0: () => setZoom(0) };
     if (keys[ev.key] && !ev.altKey && !ev.ctrlKey && !ev.metaKey) {
       ev.preventDefault();
       keys[ev.key]();
     }
-  });
+  };
+  document.addEventListener("keydown", onKey);
   img.addEventListener("click", () => setZoom(zoom ? 0 : 2));
   stage.addEventListener("click", (ev) => { if (ev.target === stage) dialog.close(); });
   const resized = () => layout();
   window.addEventListener("resize", resized);
   dialog.addEventListener("close", () => {
     window.removeEventListener("resize", resized);
+    document.removeEventListener("keydown", onKey);
     dialog.remove();
     if (opener && opener.isConnected && opener !== document.body) opener.focus();
   });
