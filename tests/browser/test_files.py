@@ -9,7 +9,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
 import os
+import re
 from typing import Any
 
 import httpx
@@ -183,9 +185,9 @@ def test_an_upload_interrupted_by_a_reload_resumes_when_the_same_file_is_picked_
                  lambda route: route.continue_() if "offset=0" in route.request.url else route.abort())
     a.page.get_by_test_id("file-input").set_input_files(str(path))
     expect(a.page.get_by_test_id("upload-progress")).to_have_js_property("value", CHUNK)
-    a.page.unroute("**/api/v1/uploads/*?offset=*")
-    a.page.reload()
+    a.page.reload()  # still refusing the second chunk: a retry must not finish it before the page is gone
     expect(a.page.locator("html")).to_have_attribute("data-conn", "live")
+    a.page.unroute("**/api/v1/uploads/*?offset=*")
     a.open_conversation(dm)
     a.page.evaluate(WATCH_TRAY)
 
@@ -344,11 +346,23 @@ def test_a_non_member_cannot_fetch_the_file_or_its_url(axon, open_app):
     expect(img).to_have_js_property("complete", True)
     url = img.get_attribute("src")
     file_id = b.page.get_by_test_id("att-image").get_attribute("data-file-id")
-    assert url and url.startswith("/api/v1/files/")
-    # Bob's signed URL works for Bob; Eve, signed in but not a member, gets nothing from it or of her own.
-    assert b.page.evaluate("(u) => fetch(u).then((r) => r.status)", url) == 200
-    assert e.page.evaluate("(u) => fetch(u).then((r) => r.status)", url) in {403, 404}
-    with httpx.Client(base_url=f"{axon.base_url}/api/v1", headers={"Authorization": f"Bearer {eve.token}"}) as api:
-        assert file_id not in api.post("/files/urls", json={"ids": [file_id]}).json()["urls"]
-        assert api.get(f"/files/{file_id}").status_code == 404
-        assert api.get(f"/files/{file_id}/content").status_code == 404
+    assert url and url.startswith(f"/api/v1/files/{file_id}/")
+    status = "(u) => fetch(u).then((r) => r.status)"
+    assert b.page.evaluate(status, url) == 200
+
+    # Eve, signed in but not a member: no URL for her, nothing with her token, and Bob's URL made hers fails.
+    with_token = """([path, body]) => fetch('/api/v1' + path, { method: body ? 'POST' : 'GET',
+        headers: { 'Content-Type': 'application/json',
+                   Authorization: 'Bearer ' + JSON.parse(localStorage.getItem('axon.session')).token },
+        body: body ? JSON.stringify(body) : undefined }).then(async (r) => [r.status, await r.text()])"""
+    code, body = e.page.evaluate(with_token, ["/files/urls", {"ids": [file_id]}])
+    assert code == 200 and file_id not in json.loads(body)["urls"]
+    assert e.page.evaluate(with_token, [f"/files/{file_id}/content", None])[0] == 404
+    assert e.page.evaluate(with_token, [f"/files/{file_id}", None])[0] == 404
+    forged = re.sub(r"([?&]u=)[^&]+", lambda m: m.group(1) + eve.id, url)
+    assert forged != url
+    assert e.page.evaluate(status, forged) in {403, 404}
+
+    # Membership is checked again on every request: once Bob is removed, his own URL stops working.
+    axon.call(ann, "DELETE", f"/conversations/{room}/members/{bob.id}")
+    assert b.page.evaluate(status, url) in {403, 404}

@@ -81,7 +81,7 @@ export class FileUpload {
     if (this.state !== UPLOAD.QUEUED) return this.info;
     const refused = refuseBeforeUpload(this.file);
     if (refused) return this.fail(refused);
-    this.set(UPLOAD.UPLOADING);
+    this.state = UPLOAD.UPLOADING; // shown once it is known whether it resumes (the row says "waiting" till then)
     try {
       await this.run();
     } catch (err) {

@@ -175,8 +175,9 @@ export function voiceRecorder({ onRecorded, onState = () => {} }) {
       const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
       const [type, ext] = TYPES.find(([candidate]) => MediaRecorder.isTypeSupported(candidate)) || ["", "webm"];
       const recorder = new MediaRecorder(stream, type ? { mimeType: type } : undefined);
-      rec = { recorder, stream, chunks: [], started: performance.now(), ext };
-      recorder.addEventListener("dataavailable", (ev) => { if (ev.data.size) rec.chunks.push(ev.data); });
+      const chunks = []; // the last piece arrives after stop(), when `rec` is already cleared
+      rec = { recorder, stream, chunks, started: performance.now(), ext };
+      recorder.addEventListener("dataavailable", (ev) => { if (ev.data.size) chunks.push(ev.data); });
       recorder.start(250);
       setPhase("recording");
       showHint();
