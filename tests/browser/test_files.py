@@ -85,6 +85,12 @@ def drop(page: Page, specs: list[dict[str, Any]], target: str = ".conversation")
     expect(page.get_by_test_id("drop-zone")).to_be_hidden()
 
 
+def loaded_width(img: Any) -> int:
+    """Waits until the <img> has its (signed) URL and the picture is decoded; its natural width."""
+    expect(img).to_have_attribute("src", re.compile(r"^/api/v1/files/"))
+    return int(img.evaluate("(i) => i.decode().then(() => i.naturalWidth)"))
+
+
 def file_message(session: Any, name: str) -> Any:
     return session.page.get_by_test_id("timeline").locator('[data-testid="message"]', has=session.page.locator(
         f'[data-testid="attachments"] :is(img[alt="{name}"], [data-testid="att-name"]:text-is("{name}"))'))
@@ -118,8 +124,7 @@ def test_paste_and_drop_images_with_a_caption_then_browse_them_in_the_lightbox(a
     for i, (w, h) in enumerate([(640, 360), (300, 600), (900, 300)]):
         box = images.nth(i).locator("img").bounding_box()
         assert box and abs(box["width"] / box["height"] - w / h) < 0.03, (i, box)
-    expect(images.nth(0).locator("img")).to_have_js_property("complete", True)
-    assert images.nth(0).locator("img").evaluate("img => img.naturalWidth") > 0
+    assert loaded_width(images.nth(0).locator("img")) > 0
     assert len(b.page.get_by_test_id("timeline").locator('[data-testid="message"]').all()) == 1
     screenshot(b.page, f"files-image{'-zh' if locale == 'zh-CN' else ''}")
 
@@ -137,8 +142,7 @@ def test_paste_and_drop_images_with_a_caption_then_browse_them_in_the_lightbox(a
     expect(b.page.get_by_test_id("lightbox-name")).to_have_text(a.page.get_by_test_id("timeline").get_by_test_id("att-image").first.get_attribute("title"))
     b.page.get_by_test_id("lightbox-zoom-in").click()
     expect(box).to_have_attribute("data-zoom", "1.5")
-    expect(b.page.get_by_test_id("lightbox-image")).to_have_js_property("complete", True)
-    assert b.page.get_by_test_id("lightbox-image").evaluate("img => img.naturalWidth") == 640  # the original
+    assert loaded_width(b.page.get_by_test_id("lightbox-image")) == 640  # the original, not the thumbnail
     href = b.page.get_by_test_id("lightbox-download").get_attribute("href")
     assert href and "download=1" in href
     b.page.keyboard.press("Escape")
@@ -343,11 +347,11 @@ def test_a_non_member_cannot_fetch_the_file_or_its_url(axon, open_app):
     a.page.get_by_test_id("send").click()
     b.open_conversation(room)
     img = b.page.get_by_test_id("att-image").locator("img")
-    expect(img).to_have_js_property("complete", True)
+    loaded_width(img)
     url = img.get_attribute("src")
     file_id = b.page.get_by_test_id("att-image").get_attribute("data-file-id")
     assert url and url.startswith(f"/api/v1/files/{file_id}/")
-    status = "(u) => fetch(u).then((r) => r.status)"
+    status = "(u) => fetch(u, { cache: 'no-store' }).then((r) => r.status)"  # never the HTTP cache
     assert b.page.evaluate(status, url) == 200
 
     # Eve, signed in but not a member: no URL for her, nothing with her token, and Bob's URL made hers fails.
