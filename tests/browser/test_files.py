@@ -370,3 +370,29 @@ def test_a_non_member_cannot_fetch_the_file_or_its_url(axon, open_app):
     # Membership is checked again on every request: once Bob is removed, his own URL stops working.
     axon.call(ann, "DELETE", f"/conversations/{room}/members/{bob.id}")
     assert b.page.evaluate(status, url) in {403, 404}
+
+
+def test_files_fit_a_phone_screen(axon, open_app):
+    ann, bob = axon.create_user("fw_pat", "FW Pat"), axon.create_user("fw_quy", "FW Quy")
+    dm = axon.direct(ann, bob)
+    a = open_app(ann, locale="zh-CN")
+    a.open_conversation(dm)
+    drop(a.page, [spec("panorama.png", "image/png", png(1600, 400, "#5f3dc4")),
+                  spec("a-very-long-file-name-for-the-quarterly-report-2026.csv", "text/csv", b"q,r\n")])
+    expect(a.page.get_by_test_id("upload-item").filter(has_text="2026")).to_have_attribute("data-state", "done")
+    expect(a.page.get_by_test_id("upload-item").first).to_have_attribute("data-state", "done")
+    a.send("FW 手机上看")
+    phone = open_app(bob, locale="zh-CN", viewport={"width": 390, "height": 844})
+    phone.page.locator(f'[data-testid="conv-item"][data-conv-id="{dm}"]').click()
+    message = phone.message("FW 手机上看")
+    expect(message.get_by_test_id("att-file")).to_be_visible()
+    image = message.get_by_test_id("att-image").locator("img")
+    assert loaded_width(image) > 0
+    box = image.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390 and abs(box["width"] / box["height"] - 4) < 0.05
+    card = message.get_by_test_id("att-file").bounding_box()
+    assert card and card["x"] + card["width"] <= 390
+    assert phone.page.evaluate("document.scrollingElement.scrollWidth") <= 390
+    for control in ("composer-attach", "composer-mic", "send"):
+        expect(phone.page.get_by_test_id(control)).to_be_visible()
+    screenshot(phone.page, "files-phone")
