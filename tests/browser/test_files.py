@@ -20,6 +20,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import screenshot
+from tests.unit import media_samples
 
 pytestmark = pytest.mark.browser
 
@@ -396,3 +397,35 @@ def test_files_fit_a_phone_screen(axon, open_app):
     for control in ("composer-attach", "composer-mic", "send"):
         expect(phone.page.get_by_test_id(control)).to_be_visible()
     screenshot(phone.page, "files-phone")
+
+
+def test_video_audio_pdf_and_animated_images_play_inline(axon, open_app, tmp_path):
+    ann, bob = axon.create_user("fw_ray", "FW Ray"), axon.create_user("fw_sue", "FW Sue")
+    dm = axon.direct(ann, bob)
+    paths = [media_samples.video(tmp_path / "clip.webm", "webm", "libvpx", size=(96, 64), frames=20),
+             media_samples.audio(tmp_path / "song.ogg", "ogg", "libopus"),
+             media_samples.pdf(tmp_path / "slides.pdf", pages=3),
+             media_samples.animated_gif(tmp_path / "dance.gif")]
+    a, b = open_app(ann), open_app(bob)
+    a.open_conversation(dm)
+    a.page.get_by_test_id("file-input").set_input_files([str(p) for p in paths])
+    expect(a.page.get_by_test_id("upload-status").filter(has_text="Ready to send")).to_have_count(4)
+    a.send("FW media")
+    b.open_conversation(dm)
+    message = b.message("FW media")
+    video = message.get_by_test_id("att-video")
+    expect(video).to_have_attribute("src", re.compile(r"^/api/v1/files/.+/content\?"))
+    assert video.evaluate("(v) => new Promise((ok) => v.readyState >= 1 ? ok(v.videoWidth)"
+                          " : v.addEventListener('loadedmetadata', () => ok(v.videoWidth)))") == 96
+    box = video.bounding_box()
+    assert box and abs(box["width"] / box["height"] - 96 / 64) < 0.03
+    audio = message.get_by_test_id("att-audio")
+    expect(audio).to_have_attribute("src", re.compile(r"^/api/v1/files/"))
+    seconds = audio.evaluate("(el) => new Promise((ok) => el.readyState >= 1 ? ok(el.duration)"
+                             " : el.addEventListener('loadedmetadata', () => ok(el.duration)))")
+    assert seconds == pytest.approx(2.0, abs=0.2)
+    pdf = message.get_by_test_id("att-file").filter(has_text="slides.pdf")
+    assert loaded_width(pdf.locator("img.att-pdf-page")) > 0
+    expect(pdf.locator(".att-card-main")).to_have_attribute("target", "_blank")
+    gif = message.get_by_test_id("att-image").locator("img")
+    expect(gif).to_have_attribute("src", re.compile(r"/content\?"))  # the original: thumbnails are stills

@@ -104,7 +104,7 @@ export function showUrl(el, attr, fileId, pick) {
   const apply = (fresh) => fileUrls(fileId, { fresh }).then((u) => {
     const url = u && pick(u);
     if (url) el.setAttribute(attr, url);
-    else if (!u) el.classList.add("unavailable");
+    else if (!u) el.classList.add("att-unavailable");
   });
   if (attr === "src") {
     el.addEventListener("error", () => {
