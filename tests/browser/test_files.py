@@ -12,6 +12,7 @@ import io
 import json
 import os
 import re
+import uuid
 from typing import Any
 
 import httpx
@@ -429,3 +430,42 @@ def test_video_audio_pdf_and_animated_images_play_inline(axon, open_app, tmp_pat
     expect(pdf.locator(".att-card-main")).to_have_attribute("target", "_blank")
     gif = message.get_by_test_id("att-image").locator("img")
     expect(gif).to_have_attribute("src", re.compile(r"/content\?"))  # the original: thumbnails are stills
+
+
+@pytest.mark.parametrize(("locale", "saved"), [("en-US", "File settings saved."), ("zh-CN", "文件设置已保存。")])
+def test_admin_sets_the_file_limits_and_sees_who_stores_what(axon, open_app, locale, saved):
+    kim, lee = axon.create_user("fw_tom", "FW Tom"), axon.create_user("fw_uma", "FW Uma")
+    dm = axon.direct(kim, lee)
+    upload = axon.call(kim, "POST", f"/conversations/{dm}/uploads", json={"name": "notes.txt", "size": 5000})
+    with axon.api(kim.token) as api:
+        done = api.put(f"/uploads/{upload['id']}", params={"offset": 0}, content=b"n" * 5000,
+                       headers={"Content-Type": "application/octet-stream"}).json()
+    axon.call(kim, "POST", f"/conversations/{dm}/messages",
+              json={"client_msg_id": str(uuid.uuid4()), "text": "", "attachments": [done["file"]["id"]]})
+    before = axon.call(axon.admin, "GET", "/org")["policy"]
+    try:
+        admin = open_app(axon.admin, locale=locale)
+        admin.page.goto(f"{axon.base_url}/#/admin/files")
+        field = admin.page.get_by_test_id("files-max_file_bytes")
+        expect(field).to_have_value(str(before["max_file_bytes"] // 1024 ** 2))
+        field.fill("5")
+        admin.page.get_by_test_id("files-org_quota_bytes").fill("10")
+        admin.page.get_by_test_id("files-user_quota_bytes").fill("0.5")
+        admin.page.get_by_test_id("files-admin-save").click()
+        expect(admin.page.get_by_test_id("toast").filter(has_text=saved)).to_be_visible()
+        policy = axon.call(axon.admin, "GET", "/org")["policy"]
+        assert (policy["max_file_bytes"], policy["org_quota_bytes"], policy["user_quota_bytes"]) == (
+            5 * 1024 ** 2, 10 * 1024 ** 3, 1024 ** 3 // 2)
+        row = admin.page.get_by_test_id("files-usage-table").locator(f'tr[data-user-id="{kim.id}"]')
+        expect(row).to_contain_text("FW Tom")
+        expect(row).to_contain_text("4.9 KB")
+        expect(admin.page.get_by_test_id("files-usage-total")).to_contain_text("10 GB")
+        screenshot(admin.page, f"files-admin{'-zh' if locale == 'zh-CN' else ''}")
+        # An emptied quota means no limit.
+        admin.page.get_by_test_id("files-org_quota_bytes").fill("")
+        admin.page.get_by_test_id("files-admin-save").click()
+        expect(admin.page.get_by_test_id("files-usage-total")).not_to_contain_text("10 GB")
+        assert axon.call(axon.admin, "GET", "/org")["policy"]["org_quota_bytes"] is None
+    finally:
+        axon.call(axon.admin, "PATCH", "/admin/org/policy", json={
+            k: before[k] for k in ("max_file_bytes", "org_quota_bytes", "user_quota_bytes")})

@@ -263,6 +263,7 @@ export function voiceRecorder({ onRecorded, onState = () => {} }) {
     if (phase === "idle") start("click");
     else finish(true);
   });
+  button.addEventListener("contextmenu", (ev) => ev.preventDefault()); // a long press on a touch screen
   cancelBtn.addEventListener("click", () => finish(false));
   sendBtn.addEventListener("click", () => finish(true));
   const onKey = (ev) => {
