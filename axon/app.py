@@ -258,8 +258,7 @@ class Runtime:
         jobs += [(f"consumer-{r.consumer.name}", r.run()) for r in svc.durable]
         jobs.append(("audit-anchors", build_anchor_keeper(svc).run()))
         jobs.append(("retention", svc.retention.run(svc.settings.retention_interval)))
-        if svc.file_sweeper is not None:
-            jobs.append(("file-sweeper", svc.file_sweeper.run(svc.settings.file_sweep_interval)))
+        jobs.append(("file-sweeper", svc.file_sweeper.run(svc.settings.file_sweep_interval)))
         limits = svc.messages.send_limits
         if svc.settings.redis_url and limits is not None:  # several nodes: one send limit across them
             from .bus.redis_usage import RedisUsage

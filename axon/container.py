@@ -66,6 +66,7 @@ class Services:
     org_settings: OrgSettingsService
     durable: list[DurableRunner] = field(default_factory=list)
     encryption: Encryption | None = None  # set by the composition root (app.build_services)
-    uploads: Uploads | None = None  # files (set by the composition root)
-    file_reads: FileReads | None = None
-    file_sweeper: FileSweeper | None = None
+    # Files: set by the composition root (``app.build_files``) once the BlobStore is built.
+    uploads: Uploads = field(init=False)
+    file_reads: FileReads = field(init=False)
+    file_sweeper: FileSweeper = field(init=False)

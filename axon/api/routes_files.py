@@ -4,7 +4,7 @@ for the browser, a conversation's Files tab, voice messages played, and usage fo
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
@@ -22,9 +22,10 @@ router = APIRouter(tags=["files"])
 
 _CHUNK_BODY = {"requestBody": {"required": True, "content": {
     "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}
-_CONTENT = {200: {"description": "The content (or the asked range: 206)", "content": {
+_CONTENT: dict[int | str, dict[str, Any]] = {200: {"description": "The content (or the asked range: 206)", "content": {
     "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
-    206: {"description": "Partial content (Range)"}, **errors(401, 404, 416)}
+    206: {"description": "Partial content (Range)", "content": {
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}, **errors(401, 404, 416)}
 
 
 @router.post("/conversations/{conversation_id}/uploads", status_code=201,

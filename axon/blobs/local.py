@@ -110,7 +110,8 @@ def _fsync_dir(folder: Path) -> None:
 
 def _walk(root: Path, prefix: str) -> list[str]:
     keys = []
-    for folder, _, names in os.walk(root):
+    start = root / prefix.rsplit("/", 1)[0] if "/" in prefix else root  # only the folder the prefix names
+    for folder, _, names in os.walk(start):
         for name in names:
             if name.startswith(_TEMP_MARK):
                 continue

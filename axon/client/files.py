@@ -67,8 +67,9 @@ async def _put(api: RestApi, upload_id: str, source: Path, offset: int, chunk_si
     length = min(chunk_size, size - offset)
     data = await asyncio.to_thread(_read_at, source, offset, length)
     try:
-        return await api.raw("PUT", f"/uploads/{upload_id}", content=data, params={"offset": offset},
-                             headers={"Content-Type": "application/octet-stream"})
+        answer: Json = await api.raw("PUT", f"/uploads/{upload_id}", content=data, params={"offset": offset},
+                                     headers={"Content-Type": "application/octet-stream"})
+        return answer
     except ApiError as error:
         if error.code in ("upload_offset_mismatch", "upload_incomplete") or error.status >= 500:
             raise _Retry() from error

@@ -68,17 +68,17 @@ class RangeNotSatisfiable(AxonError):
 def sanitise_name(name: Any) -> str:
     """A file name safe to store, show and offer as a download name, whatever the client sent.
 
-    Path separators become ``_`` (a name never names a folder), control characters and invisible
-    bidirectional or zero-width characters go, whitespace is collapsed, leading dots are dropped (no
-    ``..``, no hidden files), and the result is cut to ``MAX_NAME_CHARS`` keeping its extension. A
+    Path separators become ``_`` (a name never names a folder; ``..`` and ``.`` parts go), control
+    characters and invisible bidirectional or zero-width characters go, whitespace is collapsed,
+    leading dots are dropped (no hidden files), and the result is cut to ``MAX_NAME_CHARS`` keeping its extension. A
     name with nothing left (empty, only dots) becomes "file".
     """
     if not isinstance(name, str):
         raise ValidationFailed("name must be a string.", field="name")
     text = unicodedata.normalize("NFC", name)
     text = "".join(c for c in text if c not in _INVISIBLE and unicodedata.category(c)[0] != "C")
-    text = _SEPARATORS.sub("_", text)
-    text = " ".join(text.split()).lstrip(". ").rstrip(". ")
+    parts = [p for p in _SEPARATORS.split(text) if p.strip(". ")]  # no folder, no "..", no "."
+    text = " ".join("_".join(parts).split()).lstrip(". ").rstrip(". ")
     if not text.strip("._- "):
         return _FALLBACK_NAME
     return _shorten(text)

@@ -278,6 +278,9 @@ class Attachment(Shape):
     thumbnail: Annotated[Thumb | None, msgspec.Meta(
         description="Size of GET /files/{id}/thumbnail; null when there is none.")]
     created_at: Timestamp
+    # Left out (not null) everywhere but compliance exports, which list what each file was.
+    sha256: Annotated[str | msgspec.UnsetType, msgspec.Meta(
+        description="SHA-256 of the content (hex); only in compliance exports.")] = msgspec.UNSET
 
 
 class FileInfo(Shape):

@@ -68,12 +68,13 @@ def copies_for_forward(tx: Tx, actor: Actor, conversation_id: str, source: Row) 
     return copies
 
 
-def attachments_for(conn: Conn, rows: list[Row]) -> dict[str, list[Attachment]]:
+def attachments_for(conn: Conn, rows: list[Row], *, with_hash: bool = False) -> dict[str, list[Attachment]]:
     """The attachments of the messages among ``rows`` that have files (no query when none has)."""
     ids = [r["id"] for r in rows if r.get("file_count") and r.get("deleted_at") is None]
     if not ids:
         return {}
-    return {mid: [attachment_view(f) for f in found] for mid, found in stored.of_messages(conn, ids).items()}
+    return {mid: [attachment_view(f, with_hash=with_hash) for f in found]
+            for mid, found in stored.of_messages(conn, ids).items()}
 
 
 def release_files(tx: Tx, message: Row) -> None:

@@ -2,7 +2,8 @@
 
 Streamed page by page (never built in memory), and recorded in the audit log (``export.conversation``,
 ``export.user``) before the first byte is sent. Deleted messages appear as their tombstones: what
-was erased is not recoverable, by design.
+was erased is not recoverable, by design. Messages list their files (name, size, type and SHA-256
+of each attachment), not the contents: an admin fetches those separately if needed.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ class ComplianceExport:
         for pager in pagers:
             after = 0
             while True:
-                rows = await self.core.read(lambda c, a=after, p=pager: with_reactions(c, p(c, a)))
+                rows = await self.core.read(lambda c, a=after, p=pager: with_reactions(c, p(c, a), with_hashes=True))
                 if not rows:
                     break
                 chunk = b",".join(encode(r) for r in rows)

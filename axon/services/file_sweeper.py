@@ -4,7 +4,7 @@ Three kinds of leftovers, each found from the database first and removed from th
 after the row that named it is gone (so no node ever serves a row whose object was deleted):
 
 - expired uploads (not finished within ``UPLOAD_TTL_MS``, or finished ones past that age): rows and
-  staged parts;
+  staged parts; files no message attached within that time (their blobs lose a reference);
 - blobs no file refers to (``refs`` 0) for longer than ``BLOB_GRACE_MS``: the row is deleted only
   if still unreferenced (a finalisation may have claimed it meanwhile), then its objects;
 - orphaned objects a crash left between publishing an object and committing its row: staged parts
@@ -49,10 +49,11 @@ class FileSweeper:
 
     async def sweep(self) -> dict[str, int]:
         """One round, if this node holds the lease: how many uploads, blobs and orphans went."""
-        done = {"uploads": 0, "blobs": 0, "orphans": 0}
+        done = {"uploads": 0, "unsent": 0, "blobs": 0, "orphans": 0}
         if not await self._hold_lease():
             return done
         done["uploads"] = await self._expired_uploads()
+        done["unsent"] = await self._unsent_files()
         done["blobs"] = await self._released_blobs()
         done["orphans"] = await self._orphans()
         return done
@@ -78,6 +79,18 @@ class FileSweeper:
             for obj in await self.core.write(expire):
                 await self._delete(obj)
             if count - before < _BATCH:
+                return count
+
+    async def _unsent_files(self) -> int:
+        def expire(tx: Tx) -> int:
+            found = stored.unsent_files(tx.conn, tx.now_ms - UPLOAD_TTL_MS, _BATCH)
+            return len(stored.delete_unsent(tx.conn, found, tx.now_ms))
+
+        count = 0
+        while True:
+            done = await self.core.write(expire)
+            count += done
+            if done < _BATCH:
                 return count
 
     async def _released_blobs(self) -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from ..domain.clock import iso_from_ms
 from ..protocol.codec import decode
 from ..protocol.rest import Attachment, FileInfo, Thumb
@@ -28,7 +30,8 @@ def file_view(row: Row) -> FileInfo:
                     _waveform(row), bool(row["animated"]), _thumb(row), iso_from_ms(row["created_at"]))
 
 
-def attachment_view(row: Row) -> Attachment:
+def attachment_view(row: Row, *, with_hash: bool = False) -> Attachment:
+    """A message's file; ``with_hash``: with its SHA-256 (compliance exports)."""
     return Attachment(row["id"], row["name"], int(row["size"]), row["mime"], row["kind"], row["width"],
                       row["height"], row["duration_ms"], _waveform(row), bool(row["animated"]), _thumb(row),
-                      iso_from_ms(row["created_at"]))
+                      iso_from_ms(row["created_at"]), row["sha256"] if with_hash else msgspec.UNSET)

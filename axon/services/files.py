@@ -39,7 +39,7 @@ from ..domain.files import (
     validate_size,
 )
 from ..domain.ids import new_id
-from ..domain.media import FileKind, MediaInfo
+from ..domain.media import FileKind, MediaInfo, MediaRefused
 from ..domain.model import Actor
 from ..protocol.codec import encode_str
 from ..protocol.rest import Upload
@@ -94,7 +94,7 @@ class Uploads:
         if mime is not None and (not isinstance(mime, str) or len(mime) > 255):
             raise ValidationFailed("mime must be a media type.", field="mime")
         now = self.core.clock.now_ms()
-        row = {"id": new_id("upload", now), "org_id": actor.org_id, "conversation_id": conversation_id,
+        row: Row = {"id": new_id("upload", now), "org_id": actor.org_id, "conversation_id": conversation_id,
                "user_id": actor.user_id, "name": clean, "mime": (mime or "")[:255], "voice": bool(voice),
                "received": 0, "key": vault.BlobKey.new().encode(), "file_id": None, "created_at": now,
                "expires_at": now + UPLOAD_TTL_MS}
@@ -209,7 +209,12 @@ class Uploads:
         try:
             plain = work / "content"
             digest = await self._assemble(row, parts, plain)
-            info = await self._analyse(plain, row)
+            try:
+                info = await self._analyse(plain, row)
+            except MediaRefused:  # refused content is not kept, not even staged
+                for staged in await self.core.write(lambda tx: stored.delete_upload(tx.conn, upload_id)):
+                    await self._forget(staged)
+                raise
             content = info.cleaned if info.cleaned is not None else plain
             if info.cleaned is not None:
                 digest = await asyncio.to_thread(_sha256_of, content)

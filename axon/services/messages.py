@@ -388,10 +388,11 @@ class Messages:
         return await self.core.read(load)
 
 
-def with_reactions(conn: Conn, rows: list[Row]) -> list[Row]:
-    """Message views with their reactions and files (files only looked for when a row has some)."""
+def with_reactions(conn: Conn, rows: list[Row], *, with_hashes: bool = False) -> list[Row]:
+    """Message views with their reactions and files (files only looked for when a row has some;
+    ``with_hashes``: each file with its SHA-256, for compliance exports)."""
     reactions = msgs.reactions_for(conn, [r["id"] for r in rows])
-    files = attachments_for(conn, rows)
+    files = attachments_for(conn, rows, with_hash=with_hashes)
     return [message_view(r, reactions.get(r["id"]), files.get(r["id"])) for r in rows]
 
 

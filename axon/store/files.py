@@ -175,6 +175,24 @@ def delete_files(conn: Connection, rows: list[Row]) -> None:
     conn.execute(delete(voice_plays).where(voice_plays.c.file_id.in_(ids)))
 
 
+def unsent_files(conn: Connection, before_ms: int, limit: int) -> list[Row]:
+    """Files no message attached, uploaded before ``before_ms`` (abandoned after their upload)."""
+    stmt = (select(files).where(files.c.message_id.is_(None), files.c.created_at < before_ms)
+            .order_by(files.c.created_at).limit(limit))
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def delete_unsent(conn: Connection, rows: list[Row], now_ms: int) -> list[Row]:
+    """Delete those of ``rows`` still unsent (a send may have attached one meanwhile); the deleted."""
+    gone = []
+    for row in rows:
+        done = conn.execute(delete(files).where(files.c.id == row["id"], files.c.message_id.is_(None)))
+        if done.rowcount == 1:
+            gone.append(row)
+            release_refs(conn, row["org_id"], {row["sha256"]: 1}, now_ms)
+    return gone
+
+
 def conversation_files(conn: Connection, conversation_id: str, kind: str | None, sender: str | None,
                        query: str | None, before: str | None, limit: int) -> list[Row]:
     """Files attached to (undeleted) messages, newest first; ``before`` a file id (the page cursor)."""

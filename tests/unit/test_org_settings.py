@@ -24,7 +24,7 @@ def test_the_defaults_are_what_axon_did_before_there_was_a_policy() -> None:
     assert policy.members_delete_own is True
     assert DEFAULT_SETTINGS.modules == BUILT_MODULES
     assert DEFAULT_SETTINGS.modules_dict() == {"public_channels": True, "guests": True, "message_editing": True,
-                                               "files": False, "calls": False, "integrations": False,
+                                               "files": True, "calls": False, "integrations": False,
                                                "ai_helpers": False}
 
 
@@ -52,7 +52,8 @@ def test_bad_policy_values_are_refused_naming_the_field(changes: dict[str, objec
 def test_modules_switch_on_and_off_but_unbuilt_ones_only_off() -> None:
     off = module_changes(BUILT_MODULES, {"guests": False})
     assert off == BUILT_MODULES - {Module.GUESTS}
-    assert module_changes(off, {"guests": True, "files": False}) == BUILT_MODULES
+    assert module_changes(off, {"guests": True, "calls": False}) == BUILT_MODULES
+    assert module_changes(BUILT_MODULES, {"files": False}) == BUILT_MODULES - {Module.FILES}
     for unbuilt in set(Module) - BUILT_MODULES:
         with pytest.raises(ValidationFailed):
             module_changes(BUILT_MODULES, {unbuilt.value: True})
@@ -62,7 +63,7 @@ def test_modules_switch_on_and_off_but_unbuilt_ones_only_off() -> None:
 
 def test_stored_settings_from_another_version_load_what_this_one_knows() -> None:
     loaded = settings_from_stored({"invite_guests": "everyone", "from_the_future": 1},
-                                  {"guests": False, "files": True, "teleport": True})
+                                  {"guests": False, "calls": True, "teleport": True})
     assert loaded.policy.invite_guests is Who.EVERYONE
-    assert loaded.modules == BUILT_MODULES - {Module.GUESTS}  # files is not built here: stays off
+    assert loaded.modules == BUILT_MODULES - {Module.GUESTS}  # calls is not built here: stays off
     assert settings_from_stored(loaded.policy.to_dict(), loaded.modules_dict()) == loaded

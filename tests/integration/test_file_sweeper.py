@@ -1,0 +1,75 @@
+"""The file sweeper on a real store and the local BlobStore, with a fake clock: expired uploads,
+files never sent, contents no file refers to any more, and orphans of a crash go; what is still in
+use stays."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from axon.app import build_services
+from axon.config import Settings
+from axon.domain.model import Actor, OrgRole
+from axon.services.people import NewUser
+from axon.store import accounts
+from axon.testing.clock import FakeClock
+
+
+async def body(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+async def keys(services, prefix: str) -> list[str]:  # type: ignore[no-untyped-def]
+    return [k async for k in services.file_sweeper.blobs.keys(prefix)]
+
+
+async def test_the_sweeper_removes_only_what_nothing_uses(database_url: str, tmp_path: Path) -> None:
+    clock = FakeClock()
+    services = build_services(Settings(database_url=database_url, data_dir=tmp_path / "data", argon2_memory_kib=1024,
+                                       argon2_time_cost=1, argon2_parallelism=1), clock=clock)
+    writer = asyncio.create_task(services.core.writer.run())
+    try:
+        await services.encryption.start()
+        org = await services.people.create_org("Sweep", admin=NewUser("boss", "Boss", "a-long-password-1",
+                                                                       role=OrgRole.ADMIN))
+        user = await services.core.read(lambda c: accounts.get_user_by_username(c, org.id, "boss"))
+        actor = Actor(user["id"], org.id, "d_test", OrgRole.ADMIN)
+        conv = await services.conversations.create(actor, "group", "Sweep", "", [])
+        uploads = services.uploads
+
+        async def upload(data: bytes) -> dict:
+            started = await uploads.start(actor, conv["id"], "f.bin", len(data), None, False)
+            return (await uploads.put(actor, started.id, 0, len(data), body(data))).file
+
+        kept = await upload(b"kept" * 1000)
+        await services.messages.send(actor, conv["id"], "k1", "", attachments=[kept.id])
+        deleted = await upload(b"deleted" * 1000)
+        sent = await services.messages.send(actor, conv["id"], "d1", "", attachments=[deleted.id])
+        await services.messages.delete(actor, conv["id"], sent.message.id)
+        unsent = await upload(b"unsent" * 1000)
+        partial = await uploads.start(actor, conv["id"], "p.bin", 100, None, False)
+        await uploads.put(actor, partial.id, 0, 40, body(b"p" * 40))
+        assert len(await keys(services, "staging/")) == 1
+        assert len(await keys(services, "blobs/")) == 3
+
+        assert (await services.file_sweeper.sweep())["blobs"] == 0  # released just now: kept for a grace period
+        clock.advance(11 * 60)
+        assert (await services.file_sweeper.sweep())["blobs"] == 1  # only the deleted message's content
+        assert len(await keys(services, "blobs/")) == 2
+        clock.advance(25 * 3600)
+        swept = await services.file_sweeper.sweep()
+        assert swept["uploads"] >= 1 and swept["unsent"] == 1
+        assert await keys(services, "staging/") == []
+        clock.advance(3600)
+        await services.file_sweeper.sweep()
+        remaining = await keys(services, "blobs/")
+        assert len(remaining) == 1 and hashlib.sha256(b"kept" * 1000).hexdigest() in remaining[0]
+        info = await services.file_reads.info(actor, kept.id)
+        assert info.message_id is not None
+        assert unsent.id != kept.id
+    finally:
+        services.core.writer.stop()
+        await writer
+        await services.core.db.close()
