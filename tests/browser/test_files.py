@@ -34,8 +34,9 @@ LOCALES = list(TEXT)
 
 
 def png(width: int, height: int, colour: str) -> bytes:
+    """A picture of that shape: a gradient tinted with `colour` (so the screenshots show pictures)."""
     out = io.BytesIO()
-    Image.new("RGB", (width, height), colour).save(out, "PNG")
+    Image.blend(media_samples.gradient(width, height), Image.new("RGB", (width, height), colour), 0.55).save(out, "PNG")
     return out.getvalue()
 
 

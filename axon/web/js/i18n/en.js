@@ -813,5 +813,7 @@ export default {
   "files_admin.nobody": "Nobody has shared a file yet.",
   "error.file_too_large": "That file is larger than this organisation accepts.",
   "error.quota_exceeded": "The storage quota is used up.",
+  "error.upload_incomplete": "The upload is not complete yet.",
+  "error.media_refused": "This file was refused: an image too large to open safely, or a voice message that is not audio.",
   "error.upload_offset_mismatch": "The upload went out of step; it continues from where the server is.",
 };

@@ -801,5 +801,7 @@ export default {
   "files_admin.nobody": "还没有人分享过文件。",
   "error.file_too_large": "该文件超过了本组织允许的大小。",
   "error.quota_exceeded": "存储配额已用完。",
+  "error.upload_incomplete": "上传尚未完成。",
+  "error.media_refused": "该文件被拒绝：图片过大无法安全打开，或语音消息不是音频。",
   "error.upload_offset_mismatch": "上传进度不一致，将从服务器记录的位置继续。",
 };
