@@ -123,8 +123,17 @@ function fileRow(conv, f, listed) {
     download);
 }
 
-function showMessage(conv, f) {
+/** Shows the file's message: in the conversation, or in its thread for a reply. */
+async function showMessage(conv, f) {
   if (!f.message_id) return;
-  focusMessage(conv, f.message_id, null);
-  if (matchMedia("(max-width: 700px)").matches) location.hash = convHref(conv); // the panel covers the conversation
+  let root = null;
+  try {
+    root = (await api.get(`/conversations/${seg(conv)}/messages/${seg(f.message_id)}`)).reply_to || null;
+  } catch (err) {
+    toast(errorText(err), "error");
+    return;
+  }
+  focusMessage(conv, f.message_id, root);
+  if (root) location.hash = convHref(conv, "thread", root);
+  else if (matchMedia("(max-width: 700px)").matches) location.hash = convHref(conv); // the panel covers the conversation
 }
