@@ -470,3 +470,22 @@ def test_admin_sets_the_file_limits_and_sees_who_stores_what(axon, open_app, loc
     finally:
         axon.call(axon.admin, "PATCH", "/admin/org/policy", json={
             k: before[k] for k in ("max_file_bytes", "org_quota_bytes", "user_quota_bytes")})
+
+
+def test_switching_the_files_module_off_hides_files_at_once(axon, open_app):
+    ann, bob = axon.create_user("fw_vic", "FW Vic"), axon.create_user("fw_wes", "FW Wes")
+    room = axon.room(ann, "group", "fw-module", [bob])
+    a = open_app(ann)
+    a.open_conversation(room)
+    expect(a.page.get_by_test_id("composer-attach")).to_be_visible()
+    expect(a.page.get_by_test_id("open-files")).to_be_visible()
+    try:
+        axon.call(axon.admin, "PATCH", "/admin/org/modules", json={"files": False})
+        for control in ("composer-attach", "composer-mic", "open-files"):
+            expect(a.page.get_by_test_id(control)).to_be_hidden()
+        paste(a.page, spec("image.png", "image/png", png(40, 30, "#000000")))
+        expect(a.page.get_by_test_id("upload-item")).to_have_count(0)
+    finally:
+        axon.call(axon.admin, "PATCH", "/admin/org/modules", json={"files": True})
+    expect(a.page.get_by_test_id("composer-attach")).to_be_visible()
+    expect(a.page.get_by_test_id("composer-mic")).to_be_enabled()

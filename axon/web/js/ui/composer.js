@@ -48,24 +48,22 @@ export function mountComposer(el, convId, replyTo) {
   }, icon("smile", 20));
   const blockedNote = h("p", { class: "composer-blocked", role: "status", hidden: true,
     "data-testid": replyTo ? "thread-composer-blocked" : "composer-blocked" });
-  // Files (the files module): attach, drop, paste, voice; the tray sits above the box.
-  const files = moduleOn("files") ? composerFiles({
+  // Files: attach, drop, paste, voice; the tray sits above the box. Shown while the files module is on.
+  const files = composerFiles({
     convId, dropTarget: el.parentElement, onReady: () => send(),
     sendVoice: (info) => engine.outbox.add(convId, "", replyTo, [info]),
     onRecording: (on) => box.classList.toggle("is-recording", on),
-  }) : null;
-  const box = h("div", { class: "composer" }, popup, files && files.attach, emojiBtn, area, files && files.recordingBar,
-    files && files.mic, sendBtn);
-  el.append(files ? files.tray : null, box, blockedNote);
-  if (files) el.append(files.picker);
-  if (files) area.addEventListener("paste", files.paste);
+  });
+  const box = h("div", { class: "composer" }, popup, files.attach, emojiBtn, area, files.recordingBar, files.mic, sendBtn);
+  el.append(files.tray, box, blockedNote, files.picker);
+  area.addEventListener("paste", files.paste);
   // Archived, read-only, or an announcement conversation one does not run: the composer says why.
   const syncArchived = () => {
     const blocked = postBlock(state.conversations.get(convId), { reply: Boolean(replyTo) });
     area.disabled = Boolean(blocked);
     sendBtn.disabled = Boolean(blocked);
     emojiBtn.disabled = Boolean(blocked);
-    if (files) files.setDisabled(Boolean(blocked));
+    files.setAvailable(moduleOn("files"), !blocked); // an admin's switch applies at once (org.updated)
     // Archived: the placeholder says so (as the header does); otherwise the note under the composer explains.
     const archived = blocked === "composer.archived";
     area.placeholder = archived ? t(blocked) : blocked ? "" : placeholder;
@@ -107,7 +105,7 @@ export function mountComposer(el, convId, replyTo) {
 
   function send() {
     const text = toWire(area.value, names);
-    const withFiles = Boolean(files && files.hasFiles());
+    const withFiles = files.hasFiles();
     if (!text.trim() && !withFiles) return;
     const limit = (state.session.max_text_bytes || 16384);
     if (new TextEncoder().encode(text).length > limit) {
@@ -253,7 +251,7 @@ export function mountComposer(el, convId, replyTo) {
     stopArchived();
     stopQuote();
     stopDrafts();
-    if (files) files.destroy();
+    files.destroy();
     saveDraftNow(convId, replyTo);
   };
 }

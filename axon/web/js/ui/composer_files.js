@@ -161,9 +161,12 @@ export function composerFiles({ convId, dropTarget, onReady, sendVoice, onRecord
       draw();
       return infos;
     },
-    setDisabled(disabled) {
-      attach.disabled = disabled;
-      recorder.button.disabled = disabled;
+    /** `on`: the files module is on (else the buttons are hidden); `allowed`: the user may post here. */
+    setAvailable(on, allowed) {
+      attach.hidden = !on;
+      recorder.button.hidden = !on;
+      attach.disabled = !on || !allowed;
+      recorder.button.disabled = !on || !allowed;
     },
     destroy() {
       recorder.stop();
