@@ -21,6 +21,11 @@ from .schema import meta
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def config_for(connection: Connection) -> Config:
+    """Alembic's configuration running on ``connection`` (tests rewind a database with it)."""
+    return _config(connection)
+
+
 def _config(connection: Connection) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))

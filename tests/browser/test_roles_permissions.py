@@ -16,7 +16,7 @@ from .conftest import AxonServer, User, screenshot, sign_up_through
 DEFAULT_POLICY = {"create_public_channels": "everyone", "create_private_groups": "everyone",
                   "invite_guests": "admins", "edit_window_minutes": None, "delete_window_minutes": None,
                   "members_delete_own": True, "manage_integrations": "admins", "export": "admins"}
-ALL_BUILT_ON = {"public_channels": True, "guests": True, "message_editing": True, "files": True}
+ALL_BUILT_ON = {"public_channels": True, "guests": True, "message_editing": True}
 
 
 def _tag() -> str:
@@ -65,8 +65,6 @@ def test_switching_public_channels_off_hides_them_and_unbuilt_modules_cannot_be_
     admin = open_app(axon.admin, locale=locale, dark=locale == "zh-CN")
     admin.page.get_by_test_id("admin-link").click()
     admin.page.get_by_test_id("admin-tab-modules").click()
-    expect(admin.page.get_by_test_id("module-files")).to_be_enabled()  # built (issue 11), on by default
-    expect(admin.page.get_by_test_id("module-files")).to_be_checked()
     for unbuilt in ("calls", "integrations", "ai_helpers"):
         expect(admin.page.get_by_test_id(f"module-{unbuilt}")).to_be_disabled()
         expect(admin.page.get_by_test_id(f"module-{unbuilt}-later")).to_have_text(later)

@@ -13,11 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from alembic import command
 from sqlalchemy import Connection, select, text
 
 from axon.domain.sealing import key_id_of
 from axon.keys.master import DEFAULT_FILE_NAME, LocalMasterKey, parse_text
 from axon.store.database import open_database
+from axon.store.migrate import config_for as migration_config
 from axon.store.reseal import SEALED_TABLES, SealedTable
 from axon.store.schema import conversations, metadata, users
 from axon.store.sealing import Keyring, keyring_of
@@ -160,6 +162,7 @@ async def as_before_sealed_secrets(server: ServerProcess, revision: str) -> None
                     t = spec.table
                     conn.execute(t.update().where(*(t.c[k] == row[k] for k in spec.key)).values(**opened))
             assert conn.execute(text("SELECT count(*) FROM data_keys WHERE all_sealed_at IS NULL")).scalar() == 0
+            command.downgrade(migration_config(conn), "0015")  # later revisions' schema goes, as before them
             conn.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
         await db.write(unseal)
     finally:
