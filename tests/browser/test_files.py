@@ -21,6 +21,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import screenshot
+from tests.browser.test_a11y import axe_violations
 from tests.unit import media_samples
 
 pytestmark = pytest.mark.browser
@@ -130,6 +131,7 @@ def test_paste_and_drop_images_with_a_caption_then_browse_them_in_the_lightbox(a
     assert loaded_width(images.nth(0).locator("img")) > 0
     assert len(b.page.get_by_test_id("timeline").locator('[data-testid="message"]').all()) == 1
     screenshot(b.page, f"files-image{'-zh' if locale == 'zh-CN' else ''}")
+    problems = axe_violations(b.page, "images in the timeline")
 
     # The lightbox: the original, next and previous with the buttons and the arrows, Esc closes.
     images.nth(1).click()
@@ -148,8 +150,10 @@ def test_paste_and_drop_images_with_a_caption_then_browse_them_in_the_lightbox(a
     assert loaded_width(b.page.get_by_test_id("lightbox-image")) == 640  # the original, not the thumbnail
     href = b.page.get_by_test_id("lightbox-download").get_attribute("href")
     assert href and "download=1" in href
+    problems += axe_violations(b.page, "lightbox")
     b.page.keyboard.press("Escape")
     expect(box).to_have_count(0)
+    assert not problems
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -265,6 +269,7 @@ def test_a_voice_message_recorded_played_and_marked_played_on_the_other_device(a
     duration = theirs.get_by_test_id("voice-time").inner_text()
     assert duration in {"0:01", "0:02", "0:03"}, duration
     screenshot(b.page, f"files-voice{'-zh' if locale == 'zh-CN' else ''}-dark")
+    assert not axe_violations(b.page, "voice message")
 
     # Playing it: the marker goes, here and on Bob's other device; progress is drawn over the bars.
     theirs.get_by_test_id("voice-speed").click()
@@ -321,6 +326,7 @@ def test_the_files_tab_lists_filters_and_searches_and_opens_files(axon, open_app
     expect(names).to_have_count(3)
     expect(names.first).to_have_text("budget.csv")  # newest first
     screenshot(a.page, f"files-tab{'-zh' if locale == 'zh-CN' else ''}")
+    assert not axe_violations(a.page, "files tab")
     panel.get_by_test_id("files-kind").select_option("image")
     expect(names).to_have_text(["chart.png"])
     panel.get_by_test_id("files-kind").select_option("")

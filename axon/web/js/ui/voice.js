@@ -32,7 +32,9 @@ export function voicePlayer(m, a) {
   }, bars);
   const playBtn = h("button", { type: "button", class: "voice-play", "data-testid": "voice-play", "aria-label": t("voice.play"), title: t("voice.play") }, icon("play", 16));
   const time = h("span", { class: "voice-time", "data-testid": "voice-time" }, formatDuration(total));
-  const speed = h("button", { type: "button", class: "voice-speed", "data-testid": "voice-speed", title: t("voice.speed"), "aria-label": t("voice.speed") }, "1×");
+  // The name includes what it shows ("Playback speed 1.5×"), as a visible label must be part of it.
+  const speed = h("button", { type: "button", class: "voice-speed", "data-testid": "voice-speed", title: t("voice.speed"),
+    "aria-label": `${t("voice.speed")} 1×` }, "1×");
   const dot = h("span", { class: "voice-unplayed", "data-testid": "voice-unplayed", title: t("voice.unplayed"), hidden: true });
   const el = h("div", { class: "voice", "data-testid": "voice", "data-file-id": a.id, "data-voice-file": a.id, "data-state": "paused" },
     playBtn, wave, h("div", { class: "voice-side" }, time, speed), dot);
@@ -84,6 +86,7 @@ export function voicePlayer(m, a) {
     const next = SPEEDS[(SPEEDS.indexOf(Number(speed.dataset.rate || 1)) + 1) % SPEEDS.length];
     speed.dataset.rate = String(next);
     speed.textContent = `${next}×`;
+    speed.setAttribute("aria-label", `${t("voice.speed")} ${next}×`);
     audio.playbackRate = next;
   });
   const seekTo = (frac) => {
