@@ -495,3 +495,59 @@ def test_switching_the_files_module_off_hides_files_at_once(axon, open_app):
         axon.call(axon.admin, "PATCH", "/admin/org/modules", json={"files": True})
     expect(a.page.get_by_test_id("composer-attach")).to_be_visible()
     expect(a.page.get_by_test_id("composer-mic")).to_be_enabled()
+
+
+def test_a_message_with_files_is_sent_once_through_a_lost_ack_and_a_reload(axon, open_app):
+    """The outbox carries the attachments: the resend after a reload has the same id and files,
+    the server answers duplicate, and there is one message with one file."""
+    ann, bob = axon.create_user("fw_xia", "FW Xia"), axon.create_user("fw_yan", "FW Yan")
+    dm = axon.direct(ann, bob)
+    sends: list[dict[str, Any]] = []
+    acks: list[dict[str, Any]] = []
+    connections = {"n": 0}
+
+    def route(ws: Any) -> None:
+        connections["n"] += 1
+        deaf = connections["n"] == 1  # the first connection never hears a reply after a send
+        server = ws.connect_to_server()
+        heard_send = {"yes": False}
+
+        def from_client(message: str) -> None:
+            frame = json.loads(message)
+            if frame.get("t") == "send":
+                sends.append(frame)
+                heard_send["yes"] = True
+            server.send(message)
+
+        def from_server(message: str) -> None:
+            if json.loads(message).get("t") == "ack":
+                acks.append(json.loads(message))
+            if not (deaf and heard_send["yes"]):
+                ws.send(message)
+
+        ws.on_message(from_client)
+        server.on_message(from_server)
+
+    a = open_app(ann, ws_route=route)
+    a.open_conversation(dm)
+    drop(a.page, [spec("once.png", "image/png", png(120, 80, "#0b7285"))])
+    expect(a.page.get_by_test_id("upload-item")).to_have_attribute("data-state", "done")
+    a.send("FW exactly once, with its file")
+    pending = a.message("FW exactly once, with its file")
+    expect(pending).to_have_attribute("data-state", "inflight")
+    expect(pending.get_by_test_id("att-image")).to_be_visible()  # shown while it is on its way
+    while not acks:  # committed on the server; the client has not been told
+        a.page.wait_for_timeout(20)
+    a.page.reload()
+    expect(a.page.locator("html")).to_have_attribute("data-conn", "live")
+    a.open_conversation(dm)
+    sent = a.message("FW exactly once, with its file")
+    expect(sent).to_have_attribute("data-state", "sent")
+    expect(sent).to_have_count(1)
+    while len(acks) < 2:
+        a.page.wait_for_timeout(20)
+    assert len(sends) == 2 and sends[0]["id"] == sends[1]["id"] and sends[0]["attachments"] == sends[1]["attachments"]
+    assert acks[1]["duplicate"] is True and acks[0]["message_id"] == acks[1]["message_id"]
+    history = axon.call(ann, "GET", f"/conversations/{dm}/messages")["items"]
+    assert [(m["text"], [f["name"] for f in m["attachments"]]) for m in history] == [
+        ("FW exactly once, with its file", ["once.png"])]
