@@ -62,7 +62,7 @@ export function composerFiles({ convId, dropTarget, onReady, sendVoice, onRecord
     tray.hidden = false;
     upload.start().then((info) => {
       if (!info) return; // the row shows why
-      upload.row.el.remove();
+      upload.row.dispose();
       draw();
       sendVoice(info);
     });
@@ -71,7 +71,6 @@ export function composerFiles({ convId, dropTarget, onReady, sendVoice, onRecord
   function changed(upload) {
     upload.row.update();
     if (upload.state === UPLOAD.CANCELLED) {
-      upload.row.el.remove();
       if (!upload.voice) uploads.splice(uploads.indexOf(upload), 1);
     }
     draw();
@@ -156,7 +155,7 @@ export function composerFiles({ convId, dropTarget, onReady, sendVoice, onRecord
     /** The finished files' FileInfo, emptying the tray (the message is being sent). */
     take() {
       const infos = uploads.map((u) => u.info);
-      for (const u of uploads) u.row.el.remove();
+      for (const u of uploads) u.row.dispose();
       uploads.length = 0;
       draw();
       return infos;
@@ -213,10 +212,14 @@ function trayRow(upload) {
     retry.hidden = upload.state !== UPLOAD.FAILED || upload.error?.code === "file_too_large";
     cancel.hidden = upload.state === UPLOAD.DONE && upload.voice;
     cancel.title = upload.state === UPLOAD.DONE ? t("files.remove") : t("files.cancel_upload");
-    if (upload.state === UPLOAD.CANCELLED && preview.tagName === "IMG") URL.revokeObjectURL(preview.src);
+    if (upload.state === UPLOAD.CANCELLED) dispose();
+  };
+  const dispose = () => {
+    if (preview.tagName === "IMG") URL.revokeObjectURL(preview.src);
+    el.remove();
   };
   update();
-  return { el, update };
+  return { el, update, dispose };
 }
 
 function statusText(upload, pct) {

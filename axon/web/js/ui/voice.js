@@ -13,7 +13,32 @@ import { icon } from "./icons.js";
 import { formatDuration } from "./attachments.js";
 
 const SPEEDS = [1, 1.5, 2];
-let current = null; // the player that is playing: starting another pauses it
+let current = null; // the audio that is playing: starting another pauses it
+// One audio element per voice file, shared by every view of it: a message row redrawn (a reaction,
+// an edit) while it plays keeps playing, and the new row shows where it is.
+const audios = new Map();
+
+on("signed-out", () => {
+  for (const audio of audios.values()) audio.pause();
+  audios.clear();
+  current = null;
+});
+
+function audioFor(fileId) {
+  let audio = audios.get(fileId);
+  if (audio) return audio;
+  audio = new Audio();
+  audio.preload = "none";
+  audio.addEventListener("error", async () => {
+    // The signed URL may have expired while the page stayed open: ask for a fresh one, once.
+    if (audio.dataset.retried) return;
+    audio.dataset.retried = "1";
+    const u = await fileUrls(fileId, { fresh: true });
+    if (u) audio.src = u.content;
+  });
+  audios.set(fileId, audio);
+  return audio;
+}
 
 // The dot follows the played set wherever the player is on screen (live events, other devices).
 on("played", () => {
@@ -23,8 +48,8 @@ on("played", () => {
 export function voicePlayer(m, a) {
   const mine = isMe(m.sender_id);
   const total = a.duration_ms || 0;
-  const audio = new Audio();
-  audio.preload = "none";
+  const audio = audioFor(a.id);
+  const rate = () => audio.defaultPlaybackRate || 1;
   const bars = waveformBars(a.waveform);
   const wave = h("div", {
     class: "voice-wave", role: "slider", tabindex: "0", "data-testid": "voice-wave",
@@ -34,7 +59,7 @@ export function voicePlayer(m, a) {
   const time = h("span", { class: "voice-time", "data-testid": "voice-time" }, formatDuration(total));
   // The name includes what it shows ("Playback speed 1.5×"), as a visible label must be part of it.
   const speed = h("button", { type: "button", class: "voice-speed", "data-testid": "voice-speed", title: t("voice.speed"),
-    "aria-label": `${t("voice.speed")} 1×` }, "1×");
+    "aria-label": `${t("voice.speed")} ${rate()}×` }, `${rate()}×`);
   const dot = h("span", { class: "voice-unplayed", "data-testid": "voice-unplayed", title: t("voice.unplayed"), hidden: true });
   const el = h("div", { class: "voice", "data-testid": "voice", "data-file-id": a.id, "data-voice-file": a.id, "data-state": "paused" },
     playBtn, wave, h("div", { class: "voice-side" }, time, speed), dot);
@@ -72,7 +97,7 @@ export function voicePlayer(m, a) {
     if (current && current !== audio) current.pause();
     current = audio;
     if (at !== null) audio.currentTime = at;
-    audio.playbackRate = Number(speed.dataset.rate || 1);
+    audio.playbackRate = rate();
     try {
       await audio.play();
     } catch (err) {
@@ -83,10 +108,10 @@ export function voicePlayer(m, a) {
   };
   playBtn.addEventListener("click", () => (audio.paused ? play() : audio.pause()));
   speed.addEventListener("click", () => {
-    const next = SPEEDS[(SPEEDS.indexOf(Number(speed.dataset.rate || 1)) + 1) % SPEEDS.length];
-    speed.dataset.rate = String(next);
+    const next = SPEEDS[(SPEEDS.indexOf(rate()) + 1) % SPEEDS.length];
     speed.textContent = `${next}×`;
     speed.setAttribute("aria-label", `${t("voice.speed")} ${next}×`);
+    audio.defaultPlaybackRate = next; // kept by a new source
     audio.playbackRate = next;
   });
   const seekTo = (frac) => {
@@ -104,18 +129,19 @@ export function voicePlayer(m, a) {
     ev.preventDefault();
     seekTo((audio.currentTime + step) / (duration() / 1000 || 1));
   });
-  audio.addEventListener("play", () => setPlaying(true));
-  audio.addEventListener("pause", () => setPlaying(false));
-  audio.addEventListener("ended", () => { setPlaying(false); progress(); });
-  audio.addEventListener("timeupdate", progress);
-  audio.addEventListener("loadedmetadata", progress);
-  audio.addEventListener("error", async () => {
-    // The signed URL may have expired while the page stayed open: ask for a fresh one, once.
-    if (audio.dataset.retried) return;
-    audio.dataset.retried = "1";
-    const u = await fileUrls(a.id, { fresh: true });
-    if (u) audio.src = u.content;
-  });
+  // This view follows the shared audio until it leaves the page (a redrawn row replaces it).
+  const listening = new AbortController();
+  const follow = (type, fn) => audio.addEventListener(type, () => {
+    if (el.isConnected) fn();
+    else listening.abort();
+  }, { signal: listening.signal });
+  follow("play", () => setPlaying(true));
+  follow("pause", () => setPlaying(false));
+  follow("ended", () => { setPlaying(false); progress(); });
+  follow("timeupdate", progress);
+  follow("loadedmetadata", progress);
+  if (!audio.paused) setPlaying(true);
+  if (audio.currentTime > 0) progress();
   return el;
 }
 
