@@ -9,6 +9,7 @@ FFmpeg can decode (``MediaRefused`` otherwise), and an image over the pixel limi
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,12 +27,22 @@ _NOT_RASTER = ("image/svg+xml",)
 
 
 class MediaProbe:
-    """Reads uploads with libmagic, Pillow, PDFium and FFmpeg; see the package's docstring."""
+    """Reads uploads with libmagic, Pillow, PDFium and FFmpeg; see the package's docstring.
 
-    def __init__(self, strip_gps: bool = True) -> None:
+    At most ``parallel`` analyses run at once, whatever number of worker threads call in: each may
+    hold a decoded image (up to ``images.MAX_PIXELS`` x 4 bytes), so this bounds the node's memory
+    when many uploads finish together. The others wait their turn in their threads.
+    """
+
+    def __init__(self, strip_gps: bool = True, parallel: int = 2) -> None:
         self.strip_gps = strip_gps  # remove the EXIF GPS position of photos (the default)
+        self._slots = threading.BoundedSemaphore(parallel)
 
     def analyse(self, path: Path, name: str, voice: bool) -> MediaInfo:
+        with self._slots:
+            return self._analyse(path, name, voice)
+
+    def _analyse(self, path: Path, name: str, voice: bool) -> MediaInfo:
         mime = sniff(read_head(path), name)
         if voice:
             return self._voice(path, mime)
@@ -39,8 +50,7 @@ class MediaProbe:
             return analyse_pdf(path)
         if mime.startswith("image/") and mime not in _NOT_RASTER:
             image = analyse_image(path, mime)
-            if image is not None:
-                return self._without_position(path, image)
+            return self._without_position(path, image or MediaInfo(mime=mime, kind=FileKind.FILE))
         if mime in DEMUXERS:
             timed = analyse_timed(path, mime, voice=False)
             if timed is not None:
@@ -59,7 +69,7 @@ class MediaProbe:
         target = path.with_name(path.name + CLEANED_SUFFIX)
         try:
             rewritten = strip_gps(path, info.mime, target)
-        except Malformed as exc:  # Pillow read it, its structure did not parse: stored as it came
+        except Malformed as exc:  # its structure did not parse: stored as it came
             log.warning("GPS not removed from an upload: %s", exc)
             return info
         if not rewritten:

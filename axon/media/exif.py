@@ -8,12 +8,16 @@ the compressed image data above all, is copied byte for byte, so no quality is l
 orientation tag and camera details stay. Re-serialising the EXIF drops its embedded thumbnail (IFD1)
 too, which is just as well: an editor may have left the uncropped original there.
 
-XMP can carry the position as well (``exif:GPSLatitude``): an XMP packet that mentions GPS is
-dropped whole. Other formats (TIFF, HEIC) are stored as they came; ``docs/files.md`` says so.
+EXIF that cannot be parsed is dropped whole. XMP can carry the position as well
+(``exif:GPSLatitude``): an XMP packet that mentions GPS is dropped whole, and so are the EXIF and XMP
+profiles some tools write into PNG text chunks. A JPEG is copied up to its end-of-image marker
+only: an MPO's other images and a motion photo's video follow it, with positions of their own.
+Other formats (TIFF, HEIC) are stored as they came; ``docs/files.md`` says so.
 """
 
 from __future__ import annotations
 
+import re
 import struct
 import zlib
 from collections.abc import Iterator
@@ -55,24 +59,47 @@ def strip_gps(path: Path, mime: str, target: Path) -> bool:
 
 def clean_exif(data: bytes) -> bytes | None:
     """``data`` (TIFF-structured EXIF, with or without the ``Exif\\0\\0`` header) without its GPS IFD,
-    in the same form; None when it has none."""
+    in the same form; None when it has none; b"" (drop it) when it cannot be read or written back,
+    since nobody can then tell whether it holds a position."""
+    tiff = data[len(_EXIF_HEADER):] if data.startswith(_EXIF_HEADER) else data
+    tags = ifd0_tags(tiff)
+    if tags is None:
+        return b""
+    if GPS_IFD not in tags:
+        return None
     exif = Image.Exif()
     try:
-        exif.load(data)
-    except (ValueError, OSError, SyntaxError, struct.error, KeyError, IndexError) as exc:
-        raise Malformed("unreadable EXIF") from exc
-    if GPS_IFD not in exif:
-        return None
-    del exif[GPS_IFD]
-    cleaned = exif.tobytes()  # with the Exif\0\0 header
+        exif.load(tiff)
+        if GPS_IFD not in exif:  # Pillow read less than is there
+            return b""
+        del exif[GPS_IFD]
+        cleaned = exif.tobytes()  # with the Exif\0\0 header
+    except (ValueError, OSError, SyntaxError, struct.error, KeyError, IndexError, TypeError):
+        return b""
     return cleaned if data.startswith(_EXIF_HEADER) else cleaned[len(_EXIF_HEADER):]
+
+
+def ifd0_tags(tiff: bytes) -> set[int] | None:
+    """The tags of a TIFF structure's first directory (where the GPS IFD is linked), read by hand so
+    that a corrupt one is seen as such; None when it is not a readable TIFF directory."""
+    if len(tiff) < 8 or tiff[:4] not in (b"II*\x00", b"MM\x00*"):
+        return None
+    order = "<" if tiff[:2] == b"II" else ">"
+    offset = struct.unpack(order + "I", tiff[4:8])[0]
+    if offset < 8 or offset + 2 > len(tiff):
+        return None
+    count = struct.unpack(order + "H", tiff[offset:offset + 2])[0]
+    end = offset + 2 + 12 * count
+    if end > len(tiff):
+        return None
+    return {struct.unpack(order + "H", tiff[entry:entry + 2])[0] for entry in range(offset + 2, end, 12)}
 
 
 def xmp_has_gps(data: bytes) -> bool:
     return any(word in data for word in _GPS_IN_XMP)
 
 
-# -- JPEG: markers and segments up to the start of scan, then the entropy-coded data as it is ---------
+# -- JPEG: marker segments up to the first scan, the image data as it is, nothing after its end -------
 
 def _jpeg(source: BinaryIO, out: BinaryIO | None) -> bool:
     if source.read(2) != b"\xff\xd8":
@@ -87,21 +114,93 @@ def _jpeg(source: BinaryIO, out: BinaryIO | None) -> bool:
             body = replacement
         if out is not None and body:  # an empty replacement drops the segment
             out.write(struct.pack(">BBH", 0xFF, marker, len(body) + 2) + body)
-    if out is not None:
-        _copy_rest(source, out)
-    return changed
+    if changed and out is None:
+        return True  # no need to read the image data to know the file is to be rewritten
+    trailer = _copy_to_end_of_image(source, out)
+    return changed or trailer
+
+
+def _copy_to_end_of_image(source: BinaryIO, out: BinaryIO | None) -> bool:
+    """Copy the scans up to and with the end-of-image marker; say whether anything follows it.
+
+    What follows a JPEG's end is not part of its picture: an MPO's other images (each with its own
+    EXIF, position included), a motion photo's video, an editor's leftovers. It is never copied.
+    In the entropy-coded data ``FF`` is followed by ``00`` (a stuffed byte), a restart marker or
+    fill; any other marker between scans (tables, the next scan's header) has a length to skip.
+    """
+    reader = _Scans(source, out)
+    try:
+        while (code := reader.next_marker()) != 0xD9:
+            if code not in _NO_LENGTH:
+                reader.skip_segment()
+    except _Truncated:  # no end marker: the file ends where it ends, copied whole
+        reader.pos = len(reader.buffer)
+    return reader.finish()
+
+
+_MARKER = re.compile(rb"\xff[^\x00\xff]")  # FF 00 is a stuffed data byte, FF FF fill before a marker
+_NO_LENGTH = frozenset([0x01, *range(0xD0, 0xD8)])  # TEM and the restart markers have no length
+
+
+class _Truncated(Exception):
+    """The image data ends without an end-of-image marker."""
+
+
+class _Scans:
+    """A JPEG's image data, read in blocks; what has been passed over is copied out at each refill."""
+
+    def __init__(self, source: BinaryIO, out: BinaryIO | None) -> None:
+        self.source, self.out = source, out
+        self.buffer = b""
+        self.pos = 0  # bytes before it are passed over
+
+    def next_marker(self) -> int:
+        """Pass over everything up to the next marker (``FF`` then neither ``00`` nor fill); return its code."""
+        while True:
+            found = _MARKER.search(self.buffer, self.pos)
+            if found is not None:
+                self.pos = found.end()
+                return self.buffer[self.pos - 1]
+            self.pos = len(self.buffer) - 1 if self.buffer.endswith(b"\xff") else len(self.buffer)
+            self._more()
+
+    def skip_segment(self) -> None:
+        self._need(2)
+        length = struct.unpack(">H", self.buffer[self.pos:self.pos + 2])[0]
+        if length < 2:
+            raise Malformed("broken JPEG segment length")
+        self._need(length)
+        self.pos += length
+
+    def finish(self) -> bool:
+        """Copy out what was passed over; say whether more follows."""
+        if self.out is not None:
+            self.out.write(memoryview(self.buffer)[:self.pos])
+        return self.pos < len(self.buffer) or bool(self.source.read(1))
+
+    def _need(self, count: int) -> None:
+        while len(self.buffer) - self.pos < count:
+            self._more()
+
+    def _more(self) -> None:
+        block = self.source.read(_COPY_CHUNK)
+        if not block:
+            raise _Truncated()
+        if self.out is not None:
+            self.out.write(memoryview(self.buffer)[:self.pos])
+        self.buffer = self.buffer[self.pos:] + block
+        self.pos = 0
 
 
 def _jpeg_segments(source: BinaryIO) -> Iterator[tuple[int, bytes]]:
     """Each segment before the start of scan; the stream is then left at the SOS marker."""
     while True:
-        head = source.read(4)
-        if len(head) < 4 or head[0] != 0xFF:
-            raise Malformed("broken JPEG segment")
-        marker, length = head[1], struct.unpack(">H", head[2:])[0]
-        if marker == 0xDA:  # start of scan: the rest is image data, copied verbatim
-            source.seek(-4, 1)
+        marker = _jpeg_marker(source)
+        if marker == 0xDA:  # start of scan: image data follows
+            source.seek(-2, 1)
             return
+        size = source.read(2)
+        length = struct.unpack(">H", size)[0] if len(size) == 2 else 0
         if length < 2:
             raise Malformed("broken JPEG segment length")
         body = source.read(length - 2)
@@ -110,8 +209,20 @@ def _jpeg_segments(source: BinaryIO) -> Iterator[tuple[int, bytes]]:
         yield marker, body
 
 
+def _jpeg_marker(source: BinaryIO) -> int:
+    if source.read(1) != b"\xff":
+        raise Malformed("broken JPEG segment")
+    while (code := source.read(1)) == b"\xff":
+        pass  # fill bytes before a marker
+    if not code:
+        raise Malformed("truncated JPEG")
+    return code[0]
+
+
 def _jpeg_replacement(marker: int, body: bytes) -> bytes | None:
-    """The new body of an APP1 segment that gives away a position (b"" to drop it), else None."""
+    """The new body of a segment that gives away a position (b"" to drop it), else None."""
+    if marker == 0xE2 and body.startswith(b"MPF\x00"):
+        return b""  # the index of an MPO's other images, which are not copied
     if marker != 0xE1:
         return None
     if body.startswith(_EXIF_HEADER):
@@ -124,6 +235,7 @@ def _jpeg_replacement(marker: int, body: bytes) -> bytes | None:
 # -- PNG: chunks of length, type, data, CRC ---------------------------------------------------------
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_RAW_PROFILES = (b"Raw profile type exif\x00", b"Raw profile type APP1\x00", b"Raw profile type xmp\x00")
 
 
 def _png(source: BinaryIO, out: BinaryIO | None) -> bool:
@@ -152,7 +264,7 @@ def _png(source: BinaryIO, out: BinaryIO | None) -> bool:
 
 
 def _png_replacement(source: BinaryIO, kind: bytes, length: int) -> bytes | None:
-    if kind not in (b"eXIf", b"iTXt") or length > _MAX_METADATA:
+    if kind not in (b"eXIf", b"iTXt", b"tEXt", b"zTXt") or length > _MAX_METADATA:
         return None
     start = source.tell()
     data = source.read(length)
@@ -160,6 +272,8 @@ def _png_replacement(source: BinaryIO, kind: bytes, length: int) -> bytes | None
     replacement: bytes | None = None
     if kind == b"eXIf":
         replacement = clean_exif(data)
+    elif data.startswith(_RAW_PROFILES):
+        replacement = b""  # EXIF or XMP as hex text (ImageMagick's way), maybe compressed: dropped unread
     elif data.startswith(b"XML:com.adobe.xmp\x00") and xmp_has_gps(data):
         replacement = b""
     if replacement is None:
@@ -173,7 +287,7 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
 
 # -- WebP: a RIFF container of chunks (FourCC, little-endian size, data, a pad byte when odd) ----------
 
-_VP8X_XMP = 0x04  # the VP8X flag that announces an XMP chunk
+_VP8X_FLAGS = {b"EXIF": 0x08, b"XMP ": 0x04}  # the VP8X flags announcing these chunks
 
 
 def _webp(source: BinaryIO, out: BinaryIO | None) -> bool:
@@ -184,7 +298,7 @@ def _webp(source: BinaryIO, out: BinaryIO | None) -> bool:
     if out is not None:
         out.write(head)
     changed = False
-    dropped_xmp = False
+    dropped = 0  # the VP8X flags of chunks no longer there
     while source.tell() < end:
         chunk = source.read(8)
         if len(chunk) < 8:
@@ -194,7 +308,7 @@ def _webp(source: BinaryIO, out: BinaryIO | None) -> bool:
         replacement = _webp_replacement(source, kind, size, padded)
         if replacement is not None:
             changed = True
-            dropped_xmp = dropped_xmp or (kind == b"XMP " and not replacement)
+            dropped |= _VP8X_FLAGS[kind] if not replacement else 0
             if out is not None and replacement:
                 out.write(kind + struct.pack("<I", len(replacement)) + replacement + b"\x00" * (len(replacement) & 1))
         elif out is not None:
@@ -203,7 +317,7 @@ def _webp(source: BinaryIO, out: BinaryIO | None) -> bool:
         else:
             source.seek(padded, 1)
     if out is not None:
-        _finish_webp(out, dropped_xmp)
+        _finish_webp(out, dropped)
     return changed
 
 
@@ -223,18 +337,18 @@ def _webp_replacement(source: BinaryIO, kind: bytes, size: int, padded: int) -> 
     return replacement
 
 
-def _finish_webp(out: BinaryIO, dropped_xmp: bool) -> None:
-    """The RIFF size of what was written; the VP8X flag of an XMP chunk no longer there cleared."""
+def _finish_webp(out: BinaryIO, dropped: int) -> None:
+    """The RIFF size of what was written; the VP8X flags of chunks no longer there cleared."""
     total = out.tell()
     out.seek(4)
     out.write(struct.pack("<I", total - 8))
-    if dropped_xmp:
+    if dropped:
         out.seek(12)
         if out.read(4) == b"VP8X":
             out.seek(20)
             flags = out.read(1)[0]
             out.seek(20)
-            out.write(bytes([flags & ~_VP8X_XMP]))
+            out.write(bytes([flags & ~dropped]))
     out.seek(total)
 
 
@@ -249,6 +363,3 @@ def _copy(source: BinaryIO, out: BinaryIO, count: int) -> None:
         count -= len(block)
 
 
-def _copy_rest(source: BinaryIO, out: BinaryIO) -> None:
-    while block := source.read(_COPY_CHUNK):
-        out.write(block)

@@ -20,7 +20,8 @@ from ..domain.media import FileKind, MediaInfo, MediaRefused, Thumbnail
 MAX_PIXELS = 50_000_000  # a 48-megapixel phone photo passes; decoding more is an attack, not a picture
 THUMBNAIL_EDGE = 720  # the thumbnail's long side at most, in pixels
 THUMBNAIL_MIME = "image/webp"
-FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF", "ICO", "AVIF")
+FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF", "AVIF")
+_ANIMATABLE = ("GIF", "PNG", "WEBP")  # an MPO's or a TIFF's several frames are not an animation
 _ORIENTATION = 0x0112
 _TURNED = (5, 6, 7, 8)  # EXIF orientations that swap width and height
 _DECODE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError)
@@ -32,7 +33,8 @@ def analyse_image(path: Path, mime: str) -> MediaInfo | None:
         with Image.open(path, formats=FORMATS) as image:
             check_pixels(image.width, image.height)
             width, height = upright_size(image)
-            animated = bool(getattr(image, "is_animated", False))
+            animated = image.format in _ANIMATABLE and bool(getattr(image, "is_animated", False))
+            check_pixels(image.width, image.height)  # a GIF frame past the first may have grown the canvas
             thumbnail = _thumbnail(image)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise _too_many_pixels() from exc

@@ -79,13 +79,14 @@ def _audio(container: InputContainer, stream: AudioStream, mime: str, voice: boo
 
 
 def _video(container: InputContainer, stream: VideoStream, mime: str) -> MediaInfo | None:
+    if stream.codec_context.width * stream.codec_context.height > MAX_PIXELS:
+        return None  # not a film anyone shot (8K is 33 megapixels): not decoded, a plain file
+    duration = stated_duration_ms(container, stream)
     poster = _first_frame(container, stream)
     if poster is None:
         return None
     frame, thumbnail = poster
     width, height = (frame.height, frame.width) if frame.rotation % 180 else (frame.width, frame.height)
-    container.seek(0)
-    duration = stated_duration_ms(container, stream)
     if duration is None:
         duration = _demuxed_duration_ms(container, stream)
     return MediaInfo(mime=mime, kind=FileKind.VIDEO, width=width, height=height, duration_ms=duration,
@@ -110,7 +111,7 @@ def _first_frame(container: InputContainer, stream: VideoStream) -> tuple[av.Vid
 
 
 def _poster(frame: av.VideoFrame) -> Thumbnail | None:
-    if frame.width * frame.height > MAX_PIXELS:
+    if frame.width * frame.height > MAX_PIXELS:  # the stream's size changed at its first frame
         return None
     image = frame.to_image()  # type: ignore[no-untyped-call]  # PyAV leaves it unannotated
     if frame.rotation % 360:
@@ -119,17 +120,22 @@ def _poster(frame: av.VideoFrame) -> Thumbnail | None:
 
 
 def _demuxed_duration_ms(container: InputContainer, stream: VideoStream) -> int | None:
-    """The end of the last packet, for containers that do not state their duration."""
+    """The end of the last packet, for containers that do not state their duration (a recording
+    written as a live stream); None when reading the packets takes too long or fails."""
     if stream.time_base is None:
         return None
     end = None
     deadline = time.monotonic() + DEMUX_BUDGET_S
-    for packet in container.demux(stream):
-        if packet.pts is not None:
-            end = max(end or 0, packet.pts + (packet.duration or 0))
-        if time.monotonic() > deadline:
-            return None
-    return None if end is None else int(end * stream.time_base * 1000)
+    try:
+        container.seek(0)
+        for packet in container.demux(stream):
+            if packet.pts is not None:
+                end = max(end or 0, packet.pts + (packet.duration or 0))
+            if time.monotonic() > deadline:
+                return None
+    except _ERRORS:
+        return None
+    return None if end is None else int((end - (stream.start_time or 0)) * stream.time_base * 1000)
 
 
 def _is_cover(stream: VideoStream) -> bool:

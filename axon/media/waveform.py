@@ -5,11 +5,13 @@ resampler, and the peak of each short window is kept. The windows double in leng
 peaks merged) whenever ``MAX_WINDOWS`` would be passed, so memory stays flat for any length and the
 total need not be known in advance (a browser's MediaRecorder writes WebM without a duration). At
 the end the windows are grouped into the bars, and the bars scaled so the loudest is 255: a quiet
-recording still shows its shape. The decoded sample count gives the exact duration as a by-product.
+recording still shows its shape (but near-silence, under ``QUIET``, stays low instead of becoming noise
+at full height). The decoded sample count gives the exact duration as a by-product.
 
 Bounded time: longer than ``SAMPLED_AFTER_MS`` (when the container says so), the stream is not
 decoded whole: each bar is the peak of ``SAMPLE_MS`` decoded after a seek to the bar's middle.
-A full decode that passes ``DECODE_BUDGET_S`` stops and gives no waveform.
+A full decode that passes ``DECODE_BUDGET_S`` stops and gives no waveform. A stream damaged after
+some audio decoded gives the waveform and duration of the part before the damage.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ MAX_WINDOWS = 4096
 SAMPLED_AFTER_MS = 15 * 60 * 1000
 SAMPLE_MS = 250
 DECODE_BUDGET_S = 30.0
+QUIET = 1_000  # about -30 dBFS: a recording quieter than that is drawn low, not blown up to full height
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +87,8 @@ def group(peaks: list[int], bars: int) -> list[int]:
 
 
 def scale(peaks: list[int]) -> tuple[int, ...]:
-    loudest = max(peaks, default=0)
-    if loudest <= 0:
-        return tuple(0 for _ in peaks)
+    """0..255, the loudest peak at 255, unless the whole recording is quieter than ``QUIET``."""
+    loudest = max(*peaks, QUIET)
     return tuple(min(255, round(peak * 255 / loudest)) for peak in peaks)
 
 
@@ -95,10 +97,15 @@ def decode_waveform(container: InputContainer, stream: AudioStream, known_ms: in
         return Decoded(_sampled(container, stream, known_ms), None)
     windows = PeakWindows()
     deadline = time.monotonic() + DECODE_BUDGET_S
-    for samples in _mono(container.decode(stream)):
-        windows.add(samples)
-        if time.monotonic() > deadline:
-            return Decoded(None, None)
+    try:
+        for samples in _mono(container.decode(stream)):
+            windows.add(samples)
+            if time.monotonic() > deadline:
+                return Decoded(None, None)
+    except av.FFmpegError:
+        if not windows.samples:
+            raise
+        # Damaged past some point: what played until there is what a browser will play too.
     return Decoded(windows.bars(), windows.samples * 1000 // RATE)
 
 

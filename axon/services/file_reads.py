@@ -195,12 +195,19 @@ def _readable_file(conn: Conn, actor: Actor, file_id: str) -> Row:
 
 
 def _readable_files(conn: Conn, actor: Actor, file_ids: list[str]) -> list[Row]:
+    """The files among ``file_ids`` the actor may read: one query for the files, one for the
+    actor's access to all their conversations (a history page asks for dozens at once)."""
+    rows = [r for r in stored.get_files(conn, file_ids).values() if r["org_id"] == actor.org_id]
+    access = convs.access_many(conn, {(r["conversation_id"], actor.user_id) for r in rows})
     found = []
-    for row in stored.get_files(conn, file_ids).values():
+    for row in rows:
+        conv, member = access[(row["conversation_id"], actor.user_id)]
         try:
-            found.append(_readable_file(conn, actor, row["id"]))
+            policy.check_can_read_files(actor, conv, member)
         except (NotFound, Forbidden):
             continue
+        if row["message_id"] is not None or row["uploader_id"] == actor.user_id:
+            found.append(row)
     return found
 
 

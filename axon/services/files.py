@@ -82,6 +82,9 @@ class Uploads:
         self.core = core
         self.where = where
         self.analyser = analyser  # None: no analyser wired (every file is kind "file", type unknown)
+        # A finalisation asked again while one runs on this node (a client that timed out and
+        # retried) waits for it instead of doing the work twice; across nodes ``_claim`` decides.
+        self._finalising: dict[str, asyncio.Lock] = {}
         where.temp_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     # --- starting ------------------------------------------------------------------
@@ -198,6 +201,15 @@ class Uploads:
     # --- finalisation ----------------------------------------------------------------
 
     async def finalise(self, actor: Actor, upload_id: str) -> Upload:
+        lock = self._finalising.setdefault(upload_id, asyncio.Lock())
+        try:
+            async with lock:
+                return await self._finalise(actor, upload_id)
+        finally:
+            if not lock.locked() and self._finalising.get(upload_id) is lock:
+                del self._finalising[upload_id]
+
+    async def _finalise(self, actor: Actor, upload_id: str) -> Upload:
         row = await self.core.read(lambda c: _own_upload(c, actor, upload_id))
         if row["file_id"] is not None:
             return await self._view(row)

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from .schema import (
+    blobs,
     conversations,
     data_keys,
     drafts,
@@ -22,6 +23,7 @@ from .schema import (
     reseal_jobs,
     sso_providers,
     two_factor,
+    uploads,
     user_events,
     users,
 )
@@ -149,6 +151,6 @@ def count_rows(conn: Connection, org_id: str) -> int:
         total += int(conn.execute(select(func.count()).select_from(table).where(column.in_(ids))).scalar_one())
     total += int(conn.execute(select(func.count()).select_from(conversations)
                               .where(conversations.c.org_id == org_id)).scalar_one())
-    for table in (users, sso_providers):
+    for table in (users, sso_providers, blobs, uploads):
         total += int(conn.execute(select(func.count()).select_from(table).where(table.c.org_id == org_id)).scalar_one())
     return total

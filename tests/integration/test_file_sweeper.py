@@ -73,3 +73,32 @@ async def test_the_sweeper_removes_only_what_nothing_uses(database_url: str, tmp
         services.core.writer.stop()
         await writer
         await services.core.db.close()
+
+
+async def test_retention_erases_messages_with_their_files(database_url: str, tmp_path: Path) -> None:
+    clock = FakeClock()
+    services = build_services(Settings(database_url=database_url, data_dir=tmp_path / "data", argon2_memory_kib=1024,
+                                       argon2_time_cost=1, argon2_parallelism=1), clock=clock)
+    writer = asyncio.create_task(services.core.writer.run())
+    try:
+        await services.encryption.start()
+        org = await services.people.create_org("Keep", admin=NewUser("boss", "Boss", "a-long-password-1",
+                                                                      role=OrgRole.ADMIN))
+        user = await services.core.read(lambda c: accounts.get_user_by_username(c, org.id, "boss"))
+        actor = Actor(user["id"], org.id, "d_test", OrgRole.ADMIN)
+        conv = await services.conversations.create(actor, "group", "Keep", "", [])
+        started = await services.uploads.start(actor, conv["id"], "old.bin", 3, None, False)
+        file = (await services.uploads.put(actor, started.id, 0, 3, body(b"old"))).file
+        await services.messages.send(actor, conv["id"], "old", "old news", attachments=[file.id])
+        await services.core.write(lambda tx: accounts.update_org(tx.conn, org.id, {"retention_days": 1}))
+        clock.advance(2 * 86400)
+        assert await services.retention.apply_policies() == 1
+        page = await services.file_reads.conversation_files(actor, conv["id"], None, None, None, None, 50)
+        assert page.items == []
+        clock.advance(3600)
+        assert (await services.file_sweeper.sweep())["blobs"] == 1
+        assert await keys(services, "blobs/") == []
+    finally:
+        services.core.writer.stop()
+        await writer
+        await services.core.db.close()

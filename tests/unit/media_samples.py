@@ -17,9 +17,11 @@ GPS_POSITION = {ExifTags.GPS.GPSLatitudeRef: "N", ExifTags.GPS.GPSLatitude: (48.
 
 
 def gradient(width: int, height: int) -> Image.Image:
-    image = Image.new("RGB", (width, height))
-    image.putdata([(x * 255 // width, y * 255 // height, 128) for y in range(height) for x in range(width)])
-    return image
+    """Red grows from left to right, green from top to bottom: every orientation looks different."""
+    down = Image.linear_gradient("L")  # 256 x 256, black at the top
+    across = down.transpose(Image.Transpose.ROTATE_90)  # black on the left
+    return Image.merge("RGB", (across.resize((width, height)), down.resize((width, height)),
+                               Image.new("L", (width, height), 128)))
 
 
 def photo_exif(orientation: int = 1, gps: bool = True) -> Image.Exif:
@@ -79,14 +81,14 @@ def tone(seconds: float, rate: int = 48_000, loud_after: float | None = None) ->
 
 
 def audio(path: Path, fmt: str, codec: str, seconds: float = 2.0, loud_after: float | None = None,
-          rate: int = 48_000) -> Path:
-    with av.open(str(path), "w", format=fmt) as container:
+          rate: int = 48_000, live: bool = False) -> Path:
+    with av.open(str(path), "w", format=fmt, options={"live": "1"} if live else {}) as container:
         stream = container.add_stream(codec, rate=rate, layout="mono")
-        _encode_audio(container, stream, tone(seconds, rate, loud_after), rate)
+        encode_audio(container, stream, tone(seconds, rate, loud_after), rate)
     return path
 
 
-def _encode_audio(container: av.container.OutputContainer, stream: av.audio.stream.AudioStream,
+def encode_audio(container: av.container.OutputContainer, stream: av.audio.stream.AudioStream,
                   frames: list[bytes], rate: int) -> None:
     pts = 0
     for data in frames:
@@ -102,10 +104,14 @@ def _encode_audio(container: av.container.OutputContainer, stream: av.audio.stre
 
 
 def video(path: Path, fmt: str, codec: str, size: tuple[int, int] = (64, 48), frames: int = 10,
-          with_audio: bool = False) -> Path:
-    with av.open(str(path), "w", format=fmt) as container:
+          with_audio: bool = False, rotation: int = 0, live: bool = False) -> Path:
+    """``rotation``: the display rotation (counter-clockwise degrees) a phone records in the container;
+    ``live``: a WebM written as a stream, without its duration (as a browser's MediaRecorder does)."""
+    with av.open(str(path), "w", format=fmt, options={"live": "1"} if live else {}) as container:
         stream = container.add_stream(codec, rate=10)
         stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        if rotation:
+            stream.set_display_rotation(rotation)
         sound = container.add_stream("libopus" if fmt == "webm" else "aac", rate=48_000, layout="mono") \
             if with_audio else None
         for index in range(frames):
@@ -116,7 +122,7 @@ def video(path: Path, fmt: str, codec: str, size: tuple[int, int] = (64, 48), fr
         for packet in stream.encode(None):
             container.mux(packet)
         if sound is not None:
-            _encode_audio(container, sound, tone(frames / 10), 48_000)
+            encode_audio(container, sound, tone(frames / 10), 48_000)
     return path
 
 

@@ -73,3 +73,20 @@ def test_a_malformed_pdf_is_a_pdf_without_thumbnail(tmp_path: Path) -> None:
     (tmp_path / "bad.pdf").write_bytes(b"%PDF-1.7\n1 0 obj <</Type /Catalog>> garbage\n" + bytes(range(256)))
     info = probe.analyse(tmp_path / "bad.pdf", "bad.pdf", voice=False)
     assert (info.mime, info.kind, info.thumbnail) == ("application/pdf", FileKind.PDF, None)
+
+
+def test_a_pdf_thumbnail_shows_the_page(tmp_path: Path) -> None:
+    info = probe.analyse(pdf(tmp_path / "doc.pdf", pages=1), "doc.pdf", voice=False)
+    assert info.thumbnail is not None
+    with Image.open(io.BytesIO(info.thumbnail.data)) as thumbnail:
+        left, right = thumbnail.convert("RGB").getpixel((5, 360)), thumbnail.convert("RGB").getpixel((530, 360))
+    assert left[0] < 40 and right[0] > 200  # the gradient drawn on the page, not a blank sheet
+
+
+def test_a_page_that_takes_too_long_to_draw_gets_no_thumbnail(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from axon.media import pdf as pdf_reader
+
+    monkeypatch.setattr(pdf_reader, "RENDER_BUDGET_S", -1.0)  # every drawing step is already too late
+    info = probe.analyse(pdf(tmp_path / "doc.pdf", pages=2), "doc.pdf", voice=False)
+    assert (info.kind, info.pages, info.thumbnail) == (FileKind.PDF, 2, None)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import io
+import math
+import struct
 from pathlib import Path
 
+import av
 import pytest
 from PIL import Image
 
 from axon.domain.media import WAVEFORM_BARS, FileKind, MediaRefused
-from axon.media import MediaProbe
+from axon.media import MediaProbe, waveform
 
-from .media_samples import audio, gradient, save_image, video
+from .media_samples import audio, encode_audio, gradient, save_image, video
 
 probe = MediaProbe()
 
@@ -42,18 +45,50 @@ def test_the_same_audio_sent_as_a_file_is_audio(tmp_path: Path) -> None:
     assert (info.kind, info.mime) == (FileKind.AUDIO, "audio/ogg") and info.waveform is not None
 
 
-def test_a_webm_without_a_stated_duration_is_measured_by_decoding(tmp_path: Path) -> None:
+def test_a_recording_without_a_stated_duration_is_measured_by_decoding(tmp_path: Path) -> None:
     # A browser's MediaRecorder writes WebM as a live stream: no duration in the header.
-    path = tmp_path / "live.webm"
-    import av
-
-    with av.open(str(path), "w", format="webm", options={"live": "1"}) as container:
-        from .media_samples import _encode_audio, tone
-
-        stream = container.add_stream("libopus", rate=48_000, layout="mono")
-        _encode_audio(container, stream, tone(1.5), 48_000)
+    path = audio(tmp_path / "live.webm", "webm", "libopus", seconds=1.5, live=True)
+    with av.open(str(path)) as container:
+        assert container.duration is None and container.streams.audio[0].duration is None
     info = probe.analyse(path, "live.webm", voice=True)
     assert info.kind == FileKind.VOICE and info.duration_ms is not None and abs(info.duration_ms - 1500) <= 60
+
+
+def test_a_long_recording_is_sampled_and_still_follows_the_sound(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(waveform, "SAMPLED_AFTER_MS", 1_000)  # so a 4 s file counts as long
+    path = audio(tmp_path / "talk.ogg", "ogg", "libopus", seconds=4.0, loud_after=2.0)
+    info = probe.analyse(path, "talk.ogg", voice=False)
+    assert info.kind == FileKind.AUDIO and info.duration_ms is not None and abs(info.duration_ms - 4000) <= 60
+    assert info.waveform is not None and len(info.waveform) == WAVEFORM_BARS
+    assert max(info.waveform[2:WAVEFORM_BARS // 2 - 2]) < 60 and min(info.waveform[WAVEFORM_BARS // 2 + 2:]) > 200
+
+
+def test_a_decode_over_its_time_budget_gives_no_waveform_but_the_stated_duration(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(waveform, "DECODE_BUDGET_S", -1.0)
+    info = probe.analyse(audio(tmp_path / "v.ogg", "ogg", "libopus"), "v.ogg", voice=True)
+    assert (info.kind, info.waveform) == (FileKind.VOICE, None)
+    assert info.duration_ms is not None and abs(info.duration_ms - 2000) <= 60
+
+
+def test_a_whisper_is_drawn_low_not_blown_up(tmp_path: Path) -> None:
+    path = tmp_path / "hiss.wav"
+    with av.open(str(path), "w", format="wav") as container:
+        stream = container.add_stream("pcm_s16le", rate=8_000, layout="mono")
+        hiss = [round(200 * math.sin(2 * math.pi * 440 * i / 8_000)) for i in range(800)]  # about -44 dBFS
+        encode_audio(container, stream, [struct.pack("<800h", *hiss)] * 10, 8_000)
+    info = probe.analyse(path, "hiss.wav", voice=True)
+    assert info.waveform is not None and max(info.waveform) <= 60
+
+
+def test_silence_is_a_flat_waveform(tmp_path: Path) -> None:
+    path = tmp_path / "silence.wav"
+    with av.open(str(path), "w", format="wav") as container:
+        stream = container.add_stream("pcm_s16le", rate=8_000, layout="mono")
+        encode_audio(container, stream, [b"\x00\x00" * 800] * 10, 8_000)
+    info = probe.analyse(path, "silence.wav", voice=True)
+    assert info.waveform == (0,) * WAVEFORM_BARS and info.duration_ms == 1000
 
 
 @pytest.mark.parametrize("name, fmt, codec, mime", [("clip.webm", "webm", "libvpx", "video/webm"),
@@ -69,6 +104,25 @@ def test_a_video_has_its_size_duration_and_a_poster_frame(tmp_path: Path, name: 
         assert poster.format == "WEBP" and poster.size == (96, 64)
 
 
+def test_a_phone_video_is_measured_and_postered_upright(tmp_path: Path) -> None:
+    # Recorded in landscape pixels, to be shown turned a quarter counter-clockwise (the container says so).
+    path = video(tmp_path / "phone.mp4", "mp4", "libx264", size=(64, 48), rotation=90)
+    info = probe.analyse(path, "phone.mp4", voice=False)
+    assert (info.width, info.height) == (48, 64)
+    assert info.thumbnail is not None and (info.thumbnail.width, info.thumbnail.height) == (48, 64)
+    with Image.open(io.BytesIO(info.thumbnail.data)) as poster:
+        top, bottom = poster.convert("RGB").getpixel((24, 2)), poster.convert("RGB").getpixel((24, 61))
+    assert top[0] > 180 and bottom[0] < 60  # the frame's red right edge is now at the top
+
+
+def test_a_live_video_without_a_stated_duration_is_measured_from_its_packets(tmp_path: Path) -> None:
+    path = video(tmp_path / "cam.webm", "webm", "libvpx", frames=15, live=True)
+    with av.open(str(path)) as container:
+        assert container.duration is None
+    info = probe.analyse(path, "cam.webm", voice=False)
+    assert info.kind == FileKind.VIDEO and info.duration_ms is not None and abs(info.duration_ms - 1500) <= 120
+
+
 def test_a_video_is_not_a_voice_message(tmp_path: Path) -> None:
     path = video(tmp_path / "clip.webm", "webm", "libvpx", with_audio=True)
     with pytest.raises(MediaRefused):
@@ -81,6 +135,23 @@ def test_a_voice_message_that_is_not_audio_is_refused(tmp_path: Path, name: str)
     with pytest.raises(MediaRefused) as refused:
         probe.analyse(path, name, voice=True)
     assert refused.value.code == "media_refused"
+
+
+def test_a_recording_cut_short_is_the_part_that_arrived(tmp_path: Path) -> None:
+    whole = audio(tmp_path / "v.webm", "webm", "libopus", seconds=2.0, live=True).read_bytes()
+    (tmp_path / "cut.webm").write_bytes(whole[:len(whole) // 2])
+    info = probe.analyse(tmp_path / "cut.webm", "cut.webm", voice=True)
+    assert info.kind == FileKind.VOICE and info.waveform is not None
+    assert info.duration_ms is not None and 700 <= info.duration_ms <= 1300
+
+
+def test_damage_in_the_middle_keeps_what_came_before(tmp_path: Path) -> None:
+    whole = bytearray(audio(tmp_path / "v.ogg", "ogg", "libopus", seconds=2.0).read_bytes())
+    middle = len(whole) // 2
+    whole[middle:middle + 400] = bytes(range(200)) * 2
+    (tmp_path / "damaged.ogg").write_bytes(bytes(whole))
+    info = probe.analyse(tmp_path / "damaged.ogg", "damaged.ogg", voice=True)
+    assert info.kind == FileKind.VOICE and info.waveform is not None and info.duration_ms is not None
 
 
 def test_media_that_fails_to_decode_is_a_file_or_refused_as_voice(tmp_path: Path) -> None:
