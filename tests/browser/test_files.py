@@ -83,10 +83,10 @@ def drop(page: Page, specs: list[dict[str, Any]], target: str = ".conversation")
     dt = page.evaluate_handle(DATA_TRANSFER, specs)
     zone = page.locator(target)
     zone.dispatch_event("dragenter", {"dataTransfer": dt})
-    expect(page.get_by_test_id("drop-zone")).to_be_visible()
+    expect(zone.get_by_test_id("drop-zone")).to_be_visible()
     zone.dispatch_event("dragover", {"dataTransfer": dt})
     zone.dispatch_event("drop", {"dataTransfer": dt})
-    expect(page.get_by_test_id("drop-zone")).to_be_hidden()
+    expect(zone.get_by_test_id("drop-zone")).to_be_hidden()
 
 
 def loaded_width(img: Any) -> int:
@@ -551,3 +551,26 @@ def test_a_message_with_files_is_sent_once_through_a_lost_ack_and_a_reload(axon,
     history = axon.call(ann, "GET", f"/conversations/{dm}/messages")["items"]
     assert [(m["text"], [f["name"] for f in m["attachments"]]) for m in history] == [
         ("FW exactly once, with its file", ["once.png"])]
+
+
+def test_files_dropped_on_a_thread_go_into_the_reply(axon, open_app, tmp_path):
+    ann, bob = axon.create_user("fw_zed", "FW Zed"), axon.create_user("fw_abe", "FW Abe")
+    room = axon.room(ann, "group", "fw-thread", [bob])
+    axon.post(bob, room, "FW the root")
+    a = open_app(ann, locale="zh-CN")
+    a.open_conversation(room)
+    a.message_action("FW the root", "act-reply")
+    thread = a.page.get_by_test_id("thread")
+    expect(thread).to_be_visible()
+    pdf = media_samples.pdf(tmp_path / "reply.pdf").read_bytes()
+    drop(a.page, [spec("reply.pdf", "application/pdf", pdf)], target=".panel-body")
+    row = a.page.get_by_test_id("panel").get_by_test_id("upload-item")
+    expect(row).to_have_attribute("data-state", "done")
+    expect(a.page.locator(".conversation").get_by_test_id("upload-item")).to_have_count(0)  # not the main composer's
+    box = a.page.get_by_test_id("thread-composer")
+    box.fill("FW in the thread")
+    box.press("Enter")
+    reply = a.page.get_by_test_id("thread-timeline").locator('[data-testid="message"]', has_text="FW in the thread")
+    expect(reply.get_by_test_id("att-file")).to_contain_text("reply.pdf")
+    history = axon.call(bob, "GET", f"/conversations/{room}/messages")["items"]
+    assert [m["reply_count"] for m in history if m["text"] == "FW the root"] == [1]
