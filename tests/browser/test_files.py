@@ -574,3 +574,24 @@ def test_files_dropped_on_a_thread_go_into_the_reply(axon, open_app, tmp_path):
     expect(reply.get_by_test_id("att-file")).to_contain_text("reply.pdf")
     history = axon.call(bob, "GET", f"/conversations/{room}/messages")["items"]
     assert [m["reply_count"] for m in history if m["text"] == "FW the root"] == [1]
+
+
+def test_uploads_go_on_while_another_conversation_is_open(axon, open_app):
+    ann, bob = axon.create_user("fw_bea", "FW Bea"), axon.create_user("fw_cid", "FW Cid")
+    dm, other = axon.direct(ann, bob), axon.room(ann, "group", "fw-elsewhere", [bob])
+    a = open_app(ann)
+    a.open_conversation(dm)
+    drop(a.page, [spec("big-one.bin", "application/octet-stream", size=CHUNK + 500_000)])
+    a.page.get_by_test_id("composer").fill("FW sent when it is done")
+    a.page.get_by_test_id("composer").press("Enter")  # waits for its file
+    a.open_conversation(other)
+    expect(a.page.get_by_test_id("upload-item")).to_have_count(0)  # that tray belongs to the other one
+    a.open_conversation(dm)
+    row = a.page.get_by_test_id("upload-item").filter(has_text="big-one.bin")
+    message = a.message("FW sent when it is done")
+    expect(message.or_(row)).to_have_count(1)  # still in the tray, or already sent
+    expect(message.get_by_test_id("att-file")).to_contain_text("big-one.bin")
+    expect(a.page.get_by_test_id("upload-item")).to_have_count(0)
+    history = axon.call(bob, "GET", f"/conversations/{dm}/messages")["items"]
+    assert [(m["text"], [f["size"] for f in m["attachments"]]) for m in history] == [
+        ("FW sent when it is done", [CHUNK + 500_000])]

@@ -50,8 +50,7 @@ export function mountComposer(el, convId, replyTo) {
     "data-testid": replyTo ? "thread-composer-blocked" : "composer-blocked" });
   // Files: attach, drop, paste, voice; the tray sits above the box. Shown while the files module is on.
   const files = composerFiles({
-    convId, dropTarget: el.parentElement, onReady: () => send(),
-    sendVoice: (info) => engine.outbox.add(convId, "", replyTo, [info]),
+    convId, replyTo, dropTarget: el.parentElement, onReady: () => send(),
     onRecording: (on) => box.classList.toggle("is-recording", on),
   });
   const box = h("div", { class: "composer" }, popup, files.attach, emojiBtn, area, files.recordingBar, files.mic, sendBtn);

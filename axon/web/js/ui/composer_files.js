@@ -4,9 +4,11 @@
 // Every file uploads at once (core/uploads.js); the message that carries them is sent only when
 // all are finished, through the outbox like any other (so the retry and idempotency rules hold).
 // A voice message (ui/voice.js) uploads in the same tray and sends itself when it is done.
+// Leaving the conversation does not stop the uploads: the tray is kept (below) and shown again.
 
 import { errorText, t } from "../core/i18n.js";
-import { state } from "../core/store.js";
+import { engine } from "../core/engine.js";
+import { on, state } from "../core/store.js";
 import { FileUpload, UPLOAD } from "../core/uploads.js";
 import { conversationTitle } from "./names.js";
 import { h } from "./dom.js";
@@ -17,16 +19,100 @@ import { voiceRecorder } from "./voice.js";
 
 export const MAX_ATTACHMENTS = 10;
 
+// The tray of each composer (conversation, or thread) lives on while the user is elsewhere: its
+// uploads keep going, and it is there again, with its rows, when the composer comes back (another
+// conversation opened meanwhile, or the language switched, which rebuilds the screen).
+const trays = new Map(); // "conv|root" -> Tray
+
+on("signed-out", () => {
+  for (const kept of trays.values()) kept.stop();
+  trays.clear();
+});
+
+class Tray {
+  constructor(convId, replyTo) {
+    Object.assign(this, { convId, replyTo });
+    this.uploads = []; // FileUpload of the next message, in the order added (voice messages are not here)
+    this.voices = 0; // voice messages still uploading (they send themselves)
+    this.waiting = false; // Send was pressed while files were still uploading
+    this.onReady = null; // the composer on screen: sends when everything is finished
+    this.list = h("ul", { class: "tray-list" });
+    this.note = h("p", { class: "tray-note", role: "status", "data-testid": "tray-note" });
+    this.el = h("div", { class: "tray", hidden: true, "data-testid": "upload-tray", "aria-label": t("files.tray") }, this.list, this.note);
+  }
+
+  add(files, { pasted = false } = {}) {
+    const room = MAX_ATTACHMENTS - this.uploads.length;
+    if (files.length > room) toast(t("files.too_many", { n: MAX_ATTACHMENTS }), "error");
+    for (const raw of files.slice(0, Math.max(0, room))) {
+      const upload = this.track(new FileUpload(this.convId, pasted ? renamePasted(raw) : raw, { onChange: () => this.changed(upload) }));
+      this.uploads.push(upload);
+      upload.start();
+    }
+    this.draw();
+  }
+
+  /** A recorded voice message: uploaded, then sent as a message of its own (even if the composer is gone). */
+  addVoice(file) {
+    const upload = this.track(new FileUpload(this.convId, file, { voice: true, onChange: () => this.changed(upload) }));
+    this.voices += 1;
+    this.draw();
+    upload.start().then((info) => {
+      this.voices -= 1;
+      if (!info) return; // the row shows why (or it was cancelled)
+      upload.row.dispose();
+      this.draw();
+      engine.outbox.add(this.convId, "", this.replyTo, [info]);
+    });
+  }
+
+  track(upload) {
+    upload.row = trayRow(upload);
+    this.list.append(upload.row.el);
+    return upload;
+  }
+
+  changed(upload) {
+    upload.row.update();
+    if (upload.state === UPLOAD.CANCELLED && !upload.voice) this.uploads.splice(this.uploads.indexOf(upload), 1);
+    this.draw();
+  }
+
+  draw() {
+    this.el.hidden = !this.list.childElementCount;
+    if (this.waiting && this.uploads.some((u) => u.state === UPLOAD.FAILED)) this.waiting = false;
+    this.note.textContent = this.waiting ? t("files.send_when_done") : "";
+    if (this.waiting && this.ready() && this.onReady) {
+      this.waiting = false;
+      queueMicrotask(this.onReady);
+    }
+  }
+
+  /** True when there are files and every one of them is finished. */
+  ready() {
+    return this.uploads.length > 0 && this.uploads.every((u) => u.state === UPLOAD.DONE);
+  }
+
+  /** Nothing left to show: the tray may be forgotten. */
+  idle() {
+    return !this.uploads.length && !this.voices;
+  }
+
+  /** Signed out: the transfers stop (the server keeps them; picking the files again continues them). */
+  stop() {
+    for (const u of [...this.uploads]) u.pause();
+  }
+}
+
 /**
- * `dropTarget`: the element files may be dropped on (the conversation, or the thread panel).
- * `onReady()`: every file of a pending send is finished. `sendVoice(info)`: a voice message is uploaded.
+ * The composer's file controls. `dropTarget`: the element files may be dropped on (the conversation,
+ * or the thread panel). `onReady()`: every file of a pending send is finished.
  */
-export function composerFiles({ convId, dropTarget, onReady, sendVoice, onRecording }) {
-  const uploads = []; // FileUpload, in the order added (the caption's files; voice ones are separate)
-  let waiting = false; // Send was pressed while files were still uploading
-  const list = h("ul", { class: "tray-list" });
-  const note = h("p", { class: "tray-note", role: "status", "data-testid": "tray-note" });
-  const tray = h("div", { class: "tray", hidden: true, "data-testid": "upload-tray", "aria-label": t("files.tray") }, list, note);
+export function composerFiles({ convId, replyTo, dropTarget, onReady, onRecording }) {
+  const key = `${convId}|${replyTo || ""}`;
+  if (!trays.has(key)) trays.set(key, new Tray(convId, replyTo));
+  const tray = trays.get(key);
+  tray.onReady = onReady;
   const picker = h("input", { type: "file", multiple: true, hidden: true, "data-testid": "file-input", tabindex: "-1" });
   const attach = h("button", {
     type: "button", class: "icon-btn composer-attach", "data-testid": "composer-attach", title: t("files.attach"),
@@ -36,61 +122,12 @@ export function composerFiles({ convId, dropTarget, onReady, sendVoice, onRecord
     add([...picker.files]);
     picker.value = "";
   });
+  const add = (files, options) => tray.add(files, options);
   const recorder = voiceRecorder({
-    onRecorded: (file, problem) => (file ? addVoice(file) : problem && toast(t(problem), "error")),
+    onRecorded: (file, problem) => (file ? tray.addVoice(file) : problem && toast(t(problem), "error")),
     onState: (recording) => onRecording(recording),
   });
-
-  function add(files, { pasted = false } = {}) {
-    const room = MAX_ATTACHMENTS - uploads.filter((u) => u.state !== UPLOAD.CANCELLED).length;
-    if (files.length > room) toast(t("files.too_many", { n: MAX_ATTACHMENTS }), "error");
-    for (const raw of files.slice(0, Math.max(0, room))) {
-      const file = pasted ? renamePasted(raw) : raw;
-      const upload = new FileUpload(convId, file, { onChange: () => changed(upload) });
-      upload.row = trayRow(upload);
-      uploads.push(upload);
-      list.append(upload.row.el);
-      upload.start();
-    }
-    draw();
-  }
-
-  function addVoice(file) {
-    const upload = new FileUpload(convId, file, { voice: true, onChange: () => changed(upload) });
-    upload.row = trayRow(upload);
-    list.append(upload.row.el);
-    tray.hidden = false;
-    upload.start().then((info) => {
-      if (!info) return; // the row shows why
-      upload.row.dispose();
-      draw();
-      sendVoice(info);
-    });
-  }
-
-  function changed(upload) {
-    upload.row.update();
-    if (upload.state === UPLOAD.CANCELLED) {
-      if (!upload.voice) uploads.splice(uploads.indexOf(upload), 1);
-    }
-    draw();
-  }
-
-  function draw() {
-    tray.hidden = !list.childElementCount;
-    const failed = uploads.some((u) => u.state === UPLOAD.FAILED);
-    if (waiting && failed) waiting = false;
-    note.textContent = waiting ? t("files.send_when_done") : "";
-    if (waiting && ready()) {
-      waiting = false;
-      queueMicrotask(onReady);
-    }
-  }
-
-  /** True when there are files and every one of them is finished. */
-  function ready() {
-    return uploads.length > 0 && uploads.every((u) => u.state === UPLOAD.DONE);
-  }
+  queueMicrotask(() => tray.draw()); // a send that waited while the composer was away goes now
 
   // ----- drop and paste ------------------------------------------------------------------------
 
@@ -139,25 +176,25 @@ export function composerFiles({ convId, dropTarget, onReady, sendVoice, onRecord
   }
 
   return {
-    tray, picker, attach, mic: recorder.button, recordingBar: recorder.bar, paste,
+    tray: tray.el, picker, attach, mic: recorder.button, recordingBar: recorder.bar, paste,
     /** Whether the composer has files (so an empty caption may still send). */
-    hasFiles: () => uploads.length > 0,
+    hasFiles: () => tray.uploads.length > 0,
     /** Files not finished yet: sending waits for them (and says so). */
-    busy: () => uploads.length > 0 && !ready(),
+    busy: () => tray.uploads.length > 0 && !tray.ready(),
     waitThenSend() {
-      if (uploads.some((u) => u.state === UPLOAD.FAILED)) {
+      if (tray.uploads.some((u) => u.state === UPLOAD.FAILED)) {
         toast(t("files.fix_failed"), "error");
         return;
       }
-      waiting = true;
-      draw();
+      tray.waiting = true;
+      tray.draw();
     },
     /** The finished files' FileInfo, emptying the tray (the message is being sent). */
     take() {
-      const infos = uploads.map((u) => u.info);
-      for (const u of uploads) u.row.dispose();
-      uploads.length = 0;
-      draw();
+      const infos = tray.uploads.map((u) => u.info);
+      for (const u of tray.uploads) u.row.dispose();
+      tray.uploads.length = 0;
+      tray.draw();
       return infos;
     },
     /** `on`: the files module is on (else the buttons are hidden); `allowed`: the user may post here. */
@@ -169,9 +206,8 @@ export function composerFiles({ convId, dropTarget, onReady, sendVoice, onRecord
     },
     destroy() {
       recorder.stop();
-      // Leaving the conversation stops the transfers but keeps them on the server: attaching the
-      // same files again continues where they stopped.
-      for (const u of [...uploads]) u.pause();
+      if (tray.onReady === onReady) tray.onReady = null;
+      if (tray.idle()) trays.delete(key);
       if (dropTarget) {
         overlay.remove();
         dropTarget.removeEventListener("dragenter", onEnter);
