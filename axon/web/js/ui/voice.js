@@ -69,7 +69,7 @@ export function voicePlayer(m, a) {
     dot.hidden = !unplayed;
     el.classList.toggle("unplayed", unplayed);
   };
-  if (!playedKnown(m.conversation_id)) loadPlayed(m.conversation_id).catch(() => {});
+  if (!mine && !playedKnown(m.conversation_id)) loadPlayed(m.conversation_id).catch(() => {});
   el._syncPlayed();
 
   const duration = () => (Number.isFinite(audio.duration) && audio.duration > 0 ? audio.duration * 1000 : total);
