@@ -73,13 +73,19 @@ export function playedKnown(convId) {
   return playedLoaded.has(convId);
 }
 
+const playedLoading = new Map(); // conv id -> the request in flight (many players ask at once)
+
 /** GET /conversations/{id}/played, once per conversation and page load. */
-export async function loadPlayed(convId) {
-  if (playedLoaded.has(convId)) return;
-  const answer = await api.get(`/conversations/${seg(convId)}/played`);
-  for (const id of answer.file_ids || []) played.add(id);
-  playedLoaded.add(convId);
-  emit("played", null);
+export function loadPlayed(convId) {
+  if (playedLoaded.has(convId)) return Promise.resolve();
+  if (!playedLoading.has(convId)) {
+    playedLoading.set(convId, api.get(`/conversations/${seg(convId)}/played`).then((answer) => {
+      for (const id of answer.file_ids || []) played.add(id);
+      playedLoaded.add(convId);
+      emit("played", null);
+    }).finally(() => playedLoading.delete(convId)));
+  }
+  return playedLoading.get(convId);
 }
 
 /** The user started a voice message: remember it here and tell the server (and so the other devices). */
@@ -101,4 +107,5 @@ export function forgetFiles() {
   urls.clear();
   played.clear();
   playedLoaded.clear();
+  playedLoading.clear();
 }
