@@ -35,8 +35,8 @@ from ..store.database import Conn
 from ..store.tx import Tx
 from . import vault
 from .core import Core
+from .file_contents import blob_binding
 from .file_views import file_view
-from .files import blob_binding
 from .org_settings import settings_for
 from .ports import BlobStore
 

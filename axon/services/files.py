@@ -41,7 +41,6 @@ from ..domain.files import (
 from ..domain.ids import new_id
 from ..domain.media import FileKind, MediaInfo, MediaRefused
 from ..domain.model import Actor
-from ..protocol.codec import encode_str
 from ..protocol.rest import Upload
 from ..store import conversations as convs
 from ..store import files as stored
@@ -49,6 +48,7 @@ from ..store.database import Conn
 from ..store.tx import Tx
 from . import vault
 from .core import Core
+from .file_contents import Contents
 from .file_views import file_view
 from .org_settings import settings_for
 from .ports import BlobStore, MediaAnalyser
@@ -65,16 +65,8 @@ class Stored:
     temp_dir: Path
 
 
-def blob_binding(org_id: str, sha256: str, rendition: str) -> bytes:
-    return f"axon blob\x1f{org_id}\x1f{sha256}\x1f{rendition}".encode()
-
-
 def part_binding(upload_id: str, start: int) -> bytes:
     return f"axon upload part\x1f{upload_id}\x1f{start}".encode()
-
-
-def blob_object(org_id: str, sha256: str, now_ms: int) -> str:
-    return f"blobs/{org_id}/{sha256[:2]}/{sha256}.{new_id('blob', now_ms)}"
 
 
 class Uploads:
@@ -85,6 +77,7 @@ class Uploads:
         # A finalisation asked again while one runs on this node (a client that timed out and
         # retried) waits for it instead of doing the work twice; across nodes ``_claim`` decides.
         self._finalising: dict[str, asyncio.Lock] = {}
+        self.contents = Contents(core, where)
         where.temp_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     # --- starting ------------------------------------------------------------------
@@ -230,7 +223,7 @@ class Uploads:
             content = info.cleaned if info.cleaned is not None else plain
             if info.cleaned is not None:
                 digest = await asyncio.to_thread(_sha256_of, content)
-            file_row = await self._store(actor, row, content, digest, info, work)
+            file_row = await self.contents.store(actor, row, content, digest, info, work)
         finally:
             await asyncio.to_thread(_remove_tree, work)
             if info is not None:
@@ -252,79 +245,20 @@ class Uploads:
         return digest.hexdigest()
 
     async def _analyse(self, path: Path, row: Row) -> MediaInfo:
+        """What the content is. An analyser failure other than a refusal (a bug, a library crash on a
+        strange file) makes the upload an opaque file served as a download, never a failed upload;
+        a voice message must be understood as audio, so it is refused instead."""
         if self.analyser is None:
             return MediaInfo("application/octet-stream", FileKind.FILE)
-        return await asyncio.to_thread(self.analyser.analyse, path, row["name"], bool(row["voice"]))
-
-    async def _store(self, actor: Actor, upload: Row, content: Path, digest: str, info: MediaInfo,
-                     work: Path) -> Row:
-        """Point a new file at the organisation's blob of this content, storing it if it is new."""
-        org_id, now = actor.org_id, self.core.clock.now_ms()
-        size = (await asyncio.to_thread(content.stat)).st_size
-        file_row = _file_row(upload, digest, size, info, now)
-        blob = await self.core.read(lambda c: stored.get_blob(c, org_id, digest))
-        if blob is not None:
-            done = await self.core.write(lambda tx: self._claim(tx, upload, file_row, None))
-            if done is not None:
-                return done
-        new_blob, objects = await self._put_blob(org_id, digest, size, content, info, work, now)
         try:
-            done = await self.core.write(lambda tx: self._claim(tx, upload, file_row, new_blob))
-        except BaseException:
-            for key in objects:
-                await self._forget(key)
+            return await asyncio.to_thread(self.analyser.analyse, path, row["name"], bool(row["voice"]))
+        except MediaRefused:
             raise
-        if done is None or new_blob.get("lost"):
-            for key in objects:
-                await self._forget(key)
-        return done if done is not None else await self._finished_file(actor, upload["id"])
-
-    def _claim(self, tx: Tx, upload: Row, file_row: Row, new_blob: Row | None) -> Row | None:
-        """The transaction that makes the file: the upload is marked done (once), and the blob gains a
-        reference, or is inserted. None: the blob vanished (swept) or the upload was finished by another."""
-        current = stored.get_upload(tx.conn, upload["id"])
-        if current is None:
-            raise NotFound("Upload not found.")
-        if current["file_id"] is not None:
-            return stored.get_file(tx.conn, current["file_id"])
-        if not stored.add_ref(tx.conn, upload["org_id"], file_row["sha256"]):
-            if new_blob is None:
-                return None
-            stored.insert_blob(tx.conn, new_blob)
-        elif new_blob is not None:
-            new_blob["lost"] = True  # another upload stored the same content first: ours goes
-        stored.complete_upload(tx.conn, upload["id"], file_row["id"])
-        stored.insert_files(tx.conn, [file_row])
-        return file_row
-
-    async def _finished_file(self, actor: Actor, upload_id: str) -> Row:
-        row = await self.core.read(lambda c: _own_upload(c, actor, upload_id))
-        file = await self.core.read(lambda c: stored.get_file(c, row["file_id"])) if row["file_id"] else None
-        if file is None:
-            raise UploadIncomplete("The upload could not be finalised; try again.", offset=row["received"])
-        return file
-
-    async def _put_blob(self, org_id: str, digest: str, size: int, content: Path, info: MediaInfo, work: Path,
-                        now: int) -> tuple[Row, list[str]]:
-        key = vault.BlobKey.new()
-        obj = blob_object(org_id, digest, now)
-        sealed = work / "sealed"
-        await asyncio.to_thread(vault.seal_file, content, sealed, key.key, key.content_prefix,
-                                blob_binding(org_id, digest, "content"))
-        await self.where.blobs.put_file(obj, sealed)
-        objects = [obj]
-        thumb = info.thumbnail
-        if thumb is not None:
-            thumb_path = work / "thumb"
-            data = vault.seal_bytes(thumb.data, key.key, key.thumb_prefix, blob_binding(org_id, digest, "thumb"))
-            await asyncio.to_thread(thumb_path.write_bytes, data)
-            await self.where.blobs.put_file(obj + ".thumb", thumb_path)
-            objects.append(obj + ".thumb")
-        row = {"org_id": org_id, "sha256": digest, "object": obj, "size": size, "key": key.encode(),
-               "thumb_mime": thumb.mime if thumb else None, "thumb_size": len(thumb.data) if thumb else None,
-               "refs": 1, "created_at": now, "released_at": None}
-        return row, objects
-
+        except Exception:
+            log.exception("the media analyser failed on upload %s; stored as an opaque file", row["id"])
+            if row["voice"]:
+                raise MediaRefused("The voice message could not be read as audio.") from None
+            return MediaInfo("application/octet-stream", FileKind.FILE)
 
 def _check_quotas(conn: Conn, actor: Actor, size: int, org_quota: int | None, user_quota: int | None) -> None:
     if org_quota is not None:
@@ -346,18 +280,6 @@ def _own_upload(conn: Conn, actor: Actor, upload_id: str) -> Row:
         conv, member = convs.get_with_membership(conn, row["conversation_id"], actor.user_id)
         policy.check_can_upload(actor, conv, member, settings_for(conn, actor.org_id))
     return row
-
-
-def _file_row(upload: Row, digest: str, size: int, info: MediaInfo, now: int) -> Row:
-    thumb = info.thumbnail
-    kind = info.kind.value
-    return {"id": new_id("file", now), "org_id": upload["org_id"], "conversation_id": upload["conversation_id"],
-            "uploader_id": upload["user_id"], "message_id": None, "sha256": digest, "name": upload["name"],
-            "size": size, "mime": info.mime, "kind": kind, "width": info.width, "height": info.height,
-            "duration_ms": info.duration_ms,
-            "waveform": encode_str(list(info.waveform)) if info.waveform is not None else None,
-            "animated": info.animated, "thumb_width": thumb.width if thumb else None,
-            "thumb_height": thumb.height if thumb else None, "created_at": now}
 
 
 def _upload_view(row: Row, file: Row | None) -> Upload:
