@@ -201,8 +201,13 @@ def test_an_upload_interrupted_by_a_reload_resumes_when_the_same_file_is_picked_
     a.page.unroute("**/api/v1/uploads/*?offset=*")
     a.open_conversation(dm)
     a.page.evaluate(WATCH_TRAY)
+    # The tray says what was left half-way, and how to go on.
+    offer = a.page.get_by_test_id("upload-unfinished")
+    expect(offer).to_have_attribute("data-name", "archive.bin")
+    expect(offer).to_contain_text("80%")
 
     a.page.get_by_test_id("file-input").set_input_files(str(path))
+    expect(offer).to_have_count(0)
     row = a.page.get_by_test_id("upload-item")
     expect(row).to_have_attribute("data-state", "done")
     expect(row).to_have_attribute("data-resumed", "true")

@@ -53,6 +53,25 @@ function remember(conv, file, id) {
   prefs.setUploads(userId, map);
 }
 
+/** Uploads of this conversation left unfinished (a reload, a crash): {key, id, name, size}. */
+export function unfinishedUploads(conv) {
+  if (!state.session) return [];
+  return Object.entries(prefs.uploads(state.session.user.id)).flatMap(([key, saved]) => {
+    const parts = key.split("|");
+    if (parts[0] !== conv || parts.length < 4) return [];
+    return [{ key, id: saved.id, name: parts.slice(1, -2).join("|"), size: Number(parts[parts.length - 2]) }];
+  });
+}
+
+/** Gives an unfinished upload up: the server drops it, and it is no longer offered. */
+export function forgetUnfinished(entry, { cancel = true } = {}) {
+  const userId = state.session.user.id;
+  const map = prefs.uploads(userId);
+  delete map[entry.key];
+  prefs.setUploads(userId, map);
+  if (cancel) api.del(`/uploads/${seg(entry.id)}`).catch(() => {});
+}
+
 let localIds = 0;
 
 export class FileUpload {

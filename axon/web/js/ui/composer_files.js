@@ -9,7 +9,9 @@
 import { errorText, t } from "../core/i18n.js";
 import { engine } from "../core/engine.js";
 import { on, state } from "../core/store.js";
-import { FileUpload, UPLOAD } from "../core/uploads.js";
+import { FileUpload, UPLOAD, forgetUnfinished, unfinishedUploads } from "../core/uploads.js";
+import { api } from "../core/engine.js";
+import { seg } from "../core/api.js";
 import { conversationTitle } from "./names.js";
 import { h } from "./dom.js";
 import { icon } from "./icons.js";
@@ -39,9 +41,45 @@ class Tray {
     this.list = h("ul", { class: "tray-list" });
     this.note = h("p", { class: "tray-note", role: "status", "data-testid": "tray-note" });
     this.el = h("div", { class: "tray", hidden: true, "data-testid": "upload-tray", "aria-label": t("files.tray") }, this.list, this.note);
+    this.unfinished = new Map(); // "name|size" -> the row offering to continue it
+    if (!replyTo) this.offerUnfinished();
+  }
+
+  /** After a reload: the uploads left half-way here, with where they stand; picking the file again continues it. */
+  async offerUnfinished() {
+    for (const entry of unfinishedUploads(this.convId)) {
+      let upload;
+      try {
+        upload = await api.get(`/uploads/${seg(entry.id)}`);
+      } catch (err) {
+        if (!err.transient) forgetUnfinished(entry, { cancel: false }); // expired or gone
+        continue;
+      }
+      if (upload.file) continue; // finished: nothing to offer
+      const offer = `${entry.name}|${entry.size}`;
+      const row = unfinishedRow(entry, upload, {
+        choose: () => this.choose(),
+        drop: () => {
+          forgetUnfinished(entry);
+          this.withdraw(offer);
+        },
+      });
+      this.unfinished.set(offer, row);
+      this.list.append(row);
+      this.draw();
+    }
+  }
+
+  withdraw(offer) {
+    const row = this.unfinished.get(offer);
+    if (!row) return;
+    row.remove();
+    this.unfinished.delete(offer);
+    this.draw();
   }
 
   add(files, { pasted = false } = {}) {
+    for (const file of files) this.withdraw(`${file.name}|${file.size}`); // picked again: it continues below
     const room = MAX_ATTACHMENTS - this.uploads.length;
     if (files.length > room) toast(t("files.too_many", { n: MAX_ATTACHMENTS }), "error");
     for (const raw of files.slice(0, Math.max(0, room))) {
@@ -113,6 +151,7 @@ export function composerFiles({ convId, replyTo, dropTarget, onReady, onRecordin
   if (!trays.has(key)) trays.set(key, new Tray(convId, replyTo));
   const tray = trays.get(key);
   tray.onReady = onReady;
+  tray.choose = () => picker.click();
   const picker = h("input", { type: "file", multiple: true, hidden: true, "data-testid": "file-input", tabindex: "-1" });
   const attach = h("button", {
     type: "button", class: "icon-btn composer-attach", "data-testid": "composer-attach", title: t("files.attach"),
@@ -217,6 +256,21 @@ export function composerFiles({ convId, replyTo, dropTarget, onReady, onRecordin
       }
     },
   };
+}
+
+/** An upload left unfinished before a reload: where it stands, and how to continue it. */
+function unfinishedRow(entry, upload, { choose, drop }) {
+  const pct = Math.floor((upload.offset / Math.max(1, upload.size)) * 100);
+  return h("li", { class: "tray-item unfinished", "data-testid": "upload-unfinished", "data-name": entry.name },
+    h("span", { class: "tray-thumb icon" }, icon("file", 18)),
+    h("div", { class: "tray-main" },
+      h("div", { class: "tray-line" }, h("span", { class: "tray-name", title: entry.name }, entry.name),
+        h("span", { class: "dim tray-size" }, formatBytes(entry.size))),
+      h("progress", { class: "tray-progress", max: String(Math.max(1, upload.size)), value: String(upload.offset) }),
+      h("div", { class: "tray-line" }, h("span", { class: "tray-status" }, t("files.unfinished", { pct })),
+        h("button", { type: "button", class: "link", "data-testid": "upload-choose-again", onclick: choose }, t("files.choose_again")))),
+    h("button", { type: "button", class: "icon-btn small", "data-testid": "upload-forget", title: t("files.forget_upload"),
+      "aria-label": t("files.forget_named", { name: entry.name }), onclick: drop }, icon("close", 14)));
 }
 
 /** One file in the tray: a preview or an icon, the name, the bar, what is happening, cancel/retry. */
