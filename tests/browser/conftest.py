@@ -37,6 +37,8 @@ CHROMIUM = os.environ.get("AXON_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    # Voice messages (test_files.py): a fake microphone (a tone), allowed without a prompt.
+    "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
 ]
 DOC_SCREENSHOTS = ROOT / "docs" / "screenshots"  # tracked: rewritten only on request (make screenshots)
 ARTIFACT_SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"  # ignored: a test run leaves the tree clean

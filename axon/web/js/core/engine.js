@@ -14,6 +14,7 @@ import { applyToSummary, applyToMembers } from "./summary.js";
 import { prefs } from "./prefs.js";
 import { adoptPreferences, loadPreferences } from "./preferences.js";
 import { applyDraftEvent, loadDrafts } from "./drafts.js";
+import { applyPlayedEvent } from "./files.js";
 import { state, emit, isMe } from "./store.js";
 
 export const api = new Api();
@@ -261,6 +262,7 @@ class Engine {
       emit("conversations");
     }
     if (ev.type === "draft.updated") applyDraftEvent(d);
+    if (ev.type === "voice.played") applyPlayedEvent(d);
     // Told of its own revocation before the socket closes: a wipe order must not pass for a sign-out.
     if (ev.type === "device.revoked" && d.device_id === state.session.device_id) this.hooks.fatal(d.wipe ? 4004 : 4003);
     emit("devices");

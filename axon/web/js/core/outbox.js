@@ -27,9 +27,10 @@ export class Outbox {
     }
   }
 
-  add(conv, text, replyTo = null) {
+  /** `attachments`: the FileInfo of every finished upload the message carries (sent as their ids). */
+  add(conv, text, replyTo = null, attachments = []) {
     const entry = {
-      id: crypto.randomUUID(), conv, text, reply_to: replyTo,
+      id: crypto.randomUUID(), conv, text, reply_to: replyTo, attachments,
       state: "pending", error: null, created_at: new Date().toISOString(),
     };
     this.entries.set(entry.id, entry);
@@ -48,6 +49,7 @@ export class Outbox {
       if (entry.state !== "pending") continue;
       const frame = { t: "send", id: entry.id, conv: entry.conv, text: entry.text };
       if (entry.reply_to) frame.reply_to = entry.reply_to;
+      if (entry.attachments && entry.attachments.length) frame.attachments = entry.attachments.map((a) => a.id);
       if (!this.transmit(frame)) return;
       entry.state = "inflight";
       this.timers.set(entry.id, setTimeout(() => this.timedOut(entry.id), ACK_TIMEOUT_MS));

@@ -45,6 +45,11 @@ export const prefs = {
   outbox: (userId) => read(`outbox.${userId}`, []),
   setOutbox: (userId, entries) => write(`outbox.${userId}`, entries),
 
+  // files-web: unfinished uploads, "conv|name|size|lastModified" -> {id, at}, so that picking the
+  // same file again after a reload continues it (core/uploads.js)
+  uploads: (userId) => read(`uploads.${userId}`, {}),
+  setUploads: (userId, map) => write(`uploads.${userId}`, Object.keys(map).length ? map : null),
+
   stream: (deviceId) => read(`stream.${deviceId}`, { epoch: null, user_seq: 0 }),
   setStream: (deviceId, stream) => write(`stream.${deviceId}`, stream),
 
@@ -53,5 +58,6 @@ export const prefs = {
     write("session", null);
     write(`stream.${deviceId}`, null);
     write(`outbox.${userId}`, null);
+    write(`uploads.${userId}`, null);
   },
 };

@@ -26,7 +26,7 @@ export class Timeline {
     if (this.messages.has(ack.message_id)) return;
     this.messages.set(ack.message_id, normalise({
       id: ack.message_id, conversation_id: this.convId, seq: ack.seq, sender_id: senderId,
-      client_msg_id: entry.id, text: entry.text, reply_to: entry.reply_to || null,
+      client_msg_id: entry.id, text: entry.text, reply_to: entry.reply_to || null, attachments: entry.attachments || [],
       created_at: ack.at, provisional: true,
     }));
   }
@@ -122,7 +122,7 @@ export function react(message, emoji, userId, add) {
 function normalise(message) {
   return {
     reply_to: null, reply_count: 0, last_reply_at: null, mentions: [], mentions_all: false,
-    pinned: false, edited_at: null, deleted: false, version: 0,
+    pinned: false, edited_at: null, deleted: false, version: 0, attachments: [],
     ...message,
     reactions: (message.reactions || []).map((r) => ({ ...r, user_ids: [...(r.user_ids || [])] })),
   };

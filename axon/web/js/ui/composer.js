@@ -10,7 +10,7 @@ import { draftBusy, draftSent, draftText, draftKey, saveDraft as saveDraftNow, s
 import { language, t } from "../core/i18n.js";
 import { loadMembers } from "../core/history.js";
 import { on, state } from "../core/store.js";
-import { postBlock } from "../core/permissions.js";
+import { moduleOn, postBlock } from "../core/permissions.js";
 import { h } from "./dom.js";
 import { avatar } from "./avatar.js";
 import { conversationTitle, userName } from "./names.js";
@@ -19,6 +19,7 @@ import { claimLabel, mentionLabel, toDisplay, toWire } from "./mentions.js";
 import { icon } from "./icons.js";
 import { openEmojiPicker } from "./emoji.js";
 import { loadEmoji, rememberEmoji, searchEmoji, shortcodeFor, skinTone, withSkin } from "./emoji-data.js";
+import { composerFiles } from "./composer_files.js";
 
 const TYPING_EVERY_MS = 3000;
 // What is being typed after an @: letters of any script, so "@张" finds 张伟.
@@ -47,13 +48,21 @@ export function mountComposer(el, convId, replyTo) {
   }, icon("smile", 20));
   const blockedNote = h("p", { class: "composer-blocked", role: "status", hidden: true,
     "data-testid": replyTo ? "thread-composer-blocked" : "composer-blocked" });
-  el.append(h("div", { class: "composer" }, popup, emojiBtn, area, sendBtn), blockedNote);
+  // Files: attach, drop, paste, voice; the tray sits above the box. Shown while the files module is on.
+  const files = composerFiles({
+    convId, replyTo, dropTarget: el.parentElement, onReady: () => send(),
+    onRecording: (on) => box.classList.toggle("is-recording", on),
+  });
+  const box = h("div", { class: "composer" }, popup, files.attach, emojiBtn, area, files.recordingBar, files.mic, sendBtn);
+  el.append(files.tray, box, blockedNote, files.picker);
+  area.addEventListener("paste", files.paste);
   // Archived, read-only, or an announcement conversation one does not run: the composer says why.
   const syncArchived = () => {
     const blocked = postBlock(state.conversations.get(convId), { reply: Boolean(replyTo) });
     area.disabled = Boolean(blocked);
     sendBtn.disabled = Boolean(blocked);
     emojiBtn.disabled = Boolean(blocked);
+    files.setAvailable(moduleOn("files"), !blocked); // an admin's switch applies at once (org.updated)
     // Archived: the placeholder says so (as the header does); otherwise the note under the composer explains.
     const archived = blocked === "composer.archived";
     area.placeholder = archived ? t(blocked) : blocked ? "" : placeholder;
@@ -95,13 +104,16 @@ export function mountComposer(el, convId, replyTo) {
 
   function send() {
     const text = toWire(area.value, names);
-    if (!text.trim()) return;
+    const withFiles = files.hasFiles();
+    if (!text.trim() && !withFiles) return;
     const limit = (state.session.max_text_bytes || 16384);
     if (new TextEncoder().encode(text).length > limit) {
       toast(t("error.message_too_large"), "error");
       return;
     }
-    engine.outbox.add(convId, text, replyTo);
+    // The caption goes with its files in one message, once every file is uploaded.
+    if (withFiles && files.busy()) return files.waitThenSend();
+    engine.outbox.add(convId, text.trim() ? text : "", replyTo, withFiles ? files.take() : []);
     area.value = "";
     names.clear();
     draftSent(convId, replyTo); // the server clears it in the same write as the message
@@ -238,6 +250,7 @@ export function mountComposer(el, convId, replyTo) {
     stopArchived();
     stopQuote();
     stopDrafts();
+    files.destroy();
     saveDraftNow(convId, replyTo);
   };
 }

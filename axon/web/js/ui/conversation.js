@@ -16,7 +16,7 @@ import { mountTimeline } from "./timeline.js";
 import { mountComposer } from "./composer.js";
 import { openMenu, promptText, confirmAction, toast } from "./dialogs.js";
 import { errorText, formatList } from "../core/i18n.js";
-import { isManager, postBlock } from "../core/permissions.js";
+import { isManager, moduleOn, postBlock } from "../core/permissions.js";
 
 export function mountConversation(el, convId) {
   const conv = state.conversations.get(convId);
@@ -82,6 +82,7 @@ function headerActions(c) {
     { id: "star-toggle", label: starred ? t("conv.unstar") : t("conv.star"), icon: "star", pressed: starred,
       class: "star-btn", run: () => setFavourite(c.id, !starred).catch((err) => toast(errorText(err), "error")) },
     { id: "open-pins", label: t("conv.pins"), icon: "pin", href: convHref(c.id, "pins"), secondary: true },
+    moduleOn("files") && { id: "open-files", label: t("conv.files"), icon: "files", href: convHref(c.id, "files"), secondary: true },
     room && { id: "open-members", label: t("conv.members"), icon: "users", href: convHref(c.id, "members"), count: c.member_count, class: "members-btn" },
     { id: "mute-toggle", label: muted ? t("conv.unmute") : t("conv.mute"), icon: muted ? "bellOff" : "bell", pressed: muted,
       run: () => setMuted(c.id, !muted), secondary: true },

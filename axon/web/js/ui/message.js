@@ -12,12 +12,13 @@ import { userName } from "./names.js";
 import { forwardSignature, forwardedLine } from "./forward.js";
 import { linkPreview, previewSignature } from "./link_preview.js";
 import { canDelete, canEdit, isGuest, postBlock } from "../core/permissions.js";
+import { attachmentsSignature, renderAttachments } from "./attachments.js";
 
 /** Everything a message row depends on, for the timeline's keyed update. */
 export function messageSignature(m, view) {
   return JSON.stringify([m.id, m.seq, m.text, m.edited_at, m.deleted, m.pinned, m.reply_count, m.reactions,
     m.pending, m.error, m.provisional, view.grouped, view.editing, view.seenBy, view.mode, view.highlight, userName(m.sender_id),
-    mentionSignature(m.text, mentionNames(m)), forwardSignature(m), previewSignature(m)]);
+    mentionSignature(m.text, mentionNames(m)), forwardSignature(m), attachmentsSignature(m), previewSignature(m)]);
 }
 
 export function renderMessage(m, view, on) {
@@ -48,6 +49,7 @@ export function renderMessage(m, view, on) {
       view.grouped ? null : header(m),
       forwardedLine(m),
       view.editing ? editor(m, on) : body(m),
+      renderAttachments(m),
       linkPreview(m),
       reactions(m, on),
       threadLink(m, view, on),
@@ -70,6 +72,7 @@ function header(m) {
 
 function body(m) {
   if (m.deleted) return h("div", { class: "msg-body tombstone" }, t("msg.deleted"));
+  if (!m.text && m.attachments && m.attachments.length && !m.edited_at) return null; // files without a caption
   const content = h("div", { class: "msg-body markdown" }, renderMarkdown(m.text, state.session.user.username, mentionNames(m)));
   if (m.edited_at) inlineEnd(content).append(h("span", { class: "edited", title: formatDateTime(m.edited_at) }, t("msg.edited")));
   return content;

@@ -36,7 +36,8 @@ export function notifyMessage(convId, message) {
   const title = conv.kind === "direct"
     ? userName(message.sender_id)
     : t("notify.mention", { user: userName(message.sender_id), conv: conversationTitle(conv) });
-  const note = new Notification(title, { body: plainText(withNames(message.text, mentionNames(message))), tag: convId });
+  const body = message.text ? plainText(withNames(message.text, mentionNames(message))) : attachmentsLine(message); // files-web
+  const note = new Notification(title, { body, tag: convId });
   note.onclick = () => {
     window.focus();
     go("c", convId);
@@ -73,4 +74,11 @@ export function startTitle() {
   update();
   const stops = [on("conversations", update), on("session", update)]; // "session": the organisation was renamed
   return () => stops.forEach((stop) => stop());
+}
+
+// files-web: a message of files only (a voice message, a picture) says what it carries.
+function attachmentsLine(message) {
+  const files = message.attachments || [];
+  if (files.length === 1 && files[0].kind === "voice") return t("voice.message");
+  return files.map((f) => `📎 ${f.name}`).join(", ");
 }

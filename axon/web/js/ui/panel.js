@@ -17,16 +17,18 @@ import { convHref } from "./router.js";
 import { modal, openUserPicker, toast, confirmAction } from "./dialogs.js";
 import { formatDateTime } from "../core/i18n.js";
 import { canInviteGuests, isGuest, isManager, isOrgAdmin } from "../core/permissions.js";
+import { mountFilesPanel } from "./files_panel.js";
 
 export function mountPanel(el, route) {
   const body = h("div", { class: "panel-body" });
-  const title = { thread: "panel.thread", members: "panel.members", pins: "panel.pins" }[route.panel] || "panel.thread";
+  const title = { thread: "panel.thread", members: "panel.members", pins: "panel.pins", files: "panel.files" }[route.panel] || "panel.thread";
   el.append(h("header", { class: "panel-head" },
     h("h3", null, t(title)),
     h("a", { class: "icon-btn", href: convHref(route.conv), title: t("action.close"), "aria-label": t("action.close"), "data-testid": "close-panel" }, icon("close"))), body);
   if (route.panel === "thread" && route.panelId) return mountThread(body, route.conv, route.panelId);
   if (route.panel === "members") return mountMembers(body, route.conv);
   if (route.panel === "pins") return mountPins(body, route.conv);
+  if (route.panel === "files") return mountFilesPanel(body, route.conv);
   return () => {};
 }
 

@@ -3,6 +3,7 @@
 import { api, engine } from "../core/engine.js";
 import { loadDirectory } from "../core/history.js";
 import { prefs } from "../core/prefs.js";
+import { forgetFiles } from "../core/files.js";
 import { state, emit, on, resetState } from "../core/store.js";
 import { mountApp, unmountApp } from "./app.js";
 import { mountSignedOut } from "./login.js";
@@ -84,6 +85,7 @@ function stopApp() {
   if (stopSaving) stopSaving();
   unmountApp();
   resetState();
+  forgetFiles();
 }
 
 export function showSignedOut(container, reason = null) {

@@ -114,7 +114,8 @@ class TimelineView {
     const me = state.session.user.id;
     return known.concat(pending.filter((e) => !sentIds.has(e.id)).map((e) => ({
       id: `p:${e.id}`, client_msg_id: e.id, sender_id: me, text: e.text, created_at: e.created_at,
-      reply_to: e.reply_to, pending: e.state, error: e.error, reactions: [], seq: Infinity,
+      reply_to: e.reply_to, pending: e.state, error: e.error, reactions: [], seq: Infinity, attachments: e.attachments || [],
+      conversation_id: this.convId,
     })));
   }
 
