@@ -46,6 +46,8 @@ async def test_an_image_has_its_size_and_a_thumbnail(server: ServerProcess, tmp_
         assert Image.open(io.BytesIO(thumb.content)).size == (info["thumbnail"]["width"], info["thumbnail"]["height"])
         whole = await client.get(f"/files/{info['id']}/content")
         assert whole.headers["content-disposition"].startswith("inline;")
+        cached = await client.get(f"/files/{info['id']}/content", headers={"If-None-Match": whole.headers["etag"]})
+        assert cached.status_code == 304 and cached.content == b""
         forced = await client.get(f"/files/{info['id']}/content", params={"download": 1})
         assert forced.headers["content-disposition"].startswith("attachment;")
         urls = (await client.post("/files/urls", json={"ids": [info["id"]]})).json()["urls"][info["id"]]
