@@ -24,6 +24,7 @@ _CHUNK_BODY = {"requestBody": {"required": True, "content": {
     "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}
 _CONTENT: dict[int | str, dict[str, Any]] = {200: {"description": "The content (or the asked range: 206)", "content": {
     "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+    304: {"description": "Not modified (If-None-Match matched the ETag)"},
     206: {"description": "Partial content (Range)", "content": {
         "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}, **errors(401, 404, 416)}
 
@@ -81,6 +82,11 @@ async def _reader(request: Request, file_id: str, what: str, svc: Svc, token: Be
 
 async def _download(svc: Svc, actor: Actor, file_id: str, what: str, request: Request, download: bool) -> Response:
     found = await svc.file_reads.content(actor, file_id, what, request.headers.get("range"), download)
+    etag = found.headers.get("ETag")
+    if found.status == 200 and etag and request.headers.get("if-none-match", "").strip() in (etag, f"W/{etag}"):
+        # The content of a file never changes: what the browser has is current.
+        kept = {k: v for k, v in found.headers.items() if k not in ("Content-Length", "Content-Type")}
+        return Response(status_code=304, headers=kept)
     return await _stream(found)
 
 

@@ -318,8 +318,10 @@ def check_files_on(settings: OrgSettings) -> None:
 
 def check_can_upload(actor: Actor, conv: Conversation | None, member: Membership | None,
                      settings: OrgSettings) -> Membership:
-    """Uploading into a conversation (and attaching there) is posting in it, with the files module on."""
-    member = _as_member(actor, Action.POST, conv, member, settings)
+    """Uploading into a conversation is writing in it, with the files module on. A thread reply is
+    enough (in an announcement channel members attach files to replies); whether the message that
+    carries the file may be posted where it goes is the send's own check."""
+    member = _as_member(actor, Action.REPLY, conv, member, settings)
     check_files_on(settings)
     return member
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
 
 from ..domain.files import BLOB_GRACE_MS, UPLOAD_TTL_MS
 from ..domain.ids import timestamp_ms
@@ -108,24 +109,40 @@ class FileSweeper:
         return count
 
     async def _orphans(self) -> int:
+        """Objects older than a day that no row names, looked up a page of keys at a time."""
         old = self.core.clock.now_ms() - UPLOAD_TTL_MS
         count = 0
-        async for key in self.blobs.keys("staging/"):
-            upload_id = key.split("/")[1] if key.count("/") >= 2 else ""
-            if _made_before(key, old) and not await self.core.read(lambda c, u=upload_id: stored.upload_exists(c, u)):
-                await self._delete(key)
-                count += 1
-        async for key in self.blobs.keys("blobs/"):
-            content = key.removesuffix(".thumb")
-            if _made_before(content, old) and not await self.core.read(
-                    lambda c, k=content: bool(stored.known_objects(c, [k]))):
-                await self._delete(key)
-                count += 1
+        for prefix, named in (("staging/", _upload_of), ("blobs/", lambda key: key.removesuffix(".thumb"))):
+            page: list[str] = []
+            async for key in self.blobs.keys(prefix):
+                if _made_before(named(key), old):
+                    page.append(key)
+                if len(page) == _BATCH:
+                    count += await self._delete_unnamed(page, prefix, named)
+                    page = []
+            count += await self._delete_unnamed(page, prefix, named)
         return count
+
+    async def _delete_unnamed(self, keys: list[str], prefix: str, named: Callable[[str], str]) -> int:
+        if not keys:
+            return 0
+        names = [named(k) for k in keys]
+        lookup = stored.known_uploads if prefix == "staging/" else stored.known_objects
+        known = await self.core.read(lambda c: lookup(c, names))
+        gone = [key for key, name in zip(keys, names, strict=True) if name not in known]
+        for key in gone:
+            await self._delete(key)
+        return len(gone)
 
     async def _delete(self, key: str) -> None:
         with contextlib.suppress(Exception):
             await self.blobs.delete(key)
+
+
+def _upload_of(key: str) -> str:
+    """The upload a staged part belongs to (``staging/<upload>/<offset>.<part id>``)."""
+    parts = key.split("/")
+    return parts[1] if len(parts) == 3 else ""
 
 
 def _made_before(key: str, cutoff_ms: int) -> bool:

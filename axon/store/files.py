@@ -68,8 +68,11 @@ def expired_uploads(conn: Connection, now_ms: int, limit: int) -> list[str]:
     return list(conn.execute(stmt).scalars())
 
 
-def upload_exists(conn: Connection, upload_id: str) -> bool:
-    return conn.execute(select(uploads.c.id).where(uploads.c.id == upload_id)).first() is not None
+def known_uploads(conn: Connection, upload_ids: list[str]) -> set[str]:
+    """Those of ``upload_ids`` that exist."""
+    if not upload_ids:
+        return set()
+    return set(conn.execute(select(uploads.c.id).where(uploads.c.id.in_(upload_ids))).scalars())
 
 
 def pending_bytes(conn: Connection, org_id: str, user_id: str | None = None) -> int:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from axon.app import build_services
 from axon.config import Settings
+from axon.domain.ids import new_id
 from axon.domain.model import Actor, OrgRole
 from axon.services.people import NewUser
 from axon.store import accounts
@@ -53,14 +54,19 @@ async def test_the_sweeper_removes_only_what_nothing_uses(database_url: str, tmp
         await uploads.put(actor, partial.id, 0, 40, body(b"p" * 40))
         assert len(await keys(services, "staging/")) == 1
         assert len(await keys(services, "blobs/")) == 3
+        # what a node killed between publishing an object and committing its row leaves behind
+        for orphan in (f"staging/{new_id('upload', clock.now_ms())}/000000000000000.{new_id('part', clock.now_ms())}",
+                       f"blobs/{org.id}/ab/{'ab' * 32}.{new_id('blob', clock.now_ms())}"):
+            (tmp_path / "orphan").write_bytes(b"left behind")
+            await services.file_sweeper.blobs.put_file(orphan, tmp_path / "orphan")
 
-        assert (await services.file_sweeper.sweep())["blobs"] == 0  # released just now: kept for a grace period
+        assert (await services.file_sweeper.sweep()) == {"uploads": 0, "unsent": 0, "blobs": 0, "orphans": 0}
         clock.advance(11 * 60)
         assert (await services.file_sweeper.sweep())["blobs"] == 1  # only the deleted message's content
-        assert len(await keys(services, "blobs/")) == 2
+        assert len(await keys(services, "blobs/")) == 3  # two in use, and the orphan (too young to tell)
         clock.advance(25 * 3600)
         swept = await services.file_sweeper.sweep()
-        assert swept["uploads"] >= 1 and swept["unsent"] == 1
+        assert swept["uploads"] >= 1 and swept["unsent"] == 1 and swept["orphans"] == 2
         assert await keys(services, "staging/") == []
         clock.advance(3600)
         await services.file_sweeper.sweep()

@@ -272,3 +272,22 @@ async def test_files_module_off_refuses_uploads(server: ServerProcess) -> None:
             assert refused.status_code == 403 and refused.json()["error"]["code"] == "module_disabled"
     finally:
         await admin.request("PATCH", "/admin/org/modules", {"files": True})
+
+
+async def test_contents_are_sealed_on_disk_and_tampering_is_refused(server: ServerProcess, tmp_path: Path) -> None:
+    (ann, _), conv = await group(server)
+    secret = b"the launch is on the 14th " * 4000
+    info = await ann.rest.upload(conv["id"], write(tmp_path, "plan.txt", secret))
+    await ann.rest.send(conv["id"], "sealed", "", attachments=[info["id"]])
+    stored = [p for p in (server.data_dir / "blobs").rglob("*") if p.is_file()]
+    assert stored and not [p for p in stored if b"the launch is on" in p.read_bytes()]
+    digest = hashlib.sha256(secret).hexdigest()
+    mine = next(p for p in stored if p.name.startswith(digest))
+    raw = bytearray(mine.read_bytes())
+    raw[100] ^= 1
+    mine.write_bytes(bytes(raw))
+    async with http(server, ann) as client:
+        refused = await client.get(f"/files/{info['id']}/content", headers={"Range": "bytes=0-99"})
+        assert refused.status_code == 500 and refused.json()["error"]["code"] == "stored_data_tampered"
+        later = await client.get(f"/files/{info['id']}/content", headers={"Range": "bytes=70000-70099"})
+        assert later.status_code == 206 and later.content == secret[70000:70100]  # other segments still open

@@ -46,6 +46,8 @@ async def test_an_image_has_its_size_and_a_thumbnail(server: ServerProcess, tmp_
         assert Image.open(io.BytesIO(thumb.content)).size == (info["thumbnail"]["width"], info["thumbnail"]["height"])
         whole = await client.get(f"/files/{info['id']}/content")
         assert whole.headers["content-disposition"].startswith("inline;")
+        cached = await client.get(f"/files/{info['id']}/content", headers={"If-None-Match": whole.headers["etag"]})
+        assert cached.status_code == 304 and cached.content == b""
         forced = await client.get(f"/files/{info['id']}/content", params={"download": 1})
         assert forced.headers["content-disposition"].startswith("attachment;")
         urls = (await client.post("/files/urls", json={"ids": [info["id"]]})).json()["urls"][info["id"]]
@@ -186,3 +188,16 @@ async def test_a_compliance_export_lists_each_file(server: ServerProcess, tmp_pa
     assert listed == [{**{k: v for k, v in info.items() if k not in ("conversation_id", "message_id",
                                                                          "uploader_id")},
                        "sha256": hashlib.sha256(data).hexdigest()}]
+
+
+async def test_in_an_announcement_channel_members_attach_files_to_replies_only(server: ServerProcess,
+                                                                              tmp_path: Path) -> None:
+    (ann, bob), conv = await group(server)
+    await ann.rest.request("PATCH", f"/conversations/{conv['id']}", {"announcement": True})
+    root = await ann.rest.send(conv["id"], "news", "the news")
+    info = await bob.rest.upload(conv["id"], write(tmp_path, "reply.txt", b"my answer"))
+    with pytest.raises(ApiError) as top_level:
+        await bob.rest.send(conv["id"], "top", "", attachments=[info["id"]])
+    assert top_level.value.code == "announcement_only"
+    reply = await bob.rest.send(conv["id"], "reply", "", reply_to=root["message"]["id"], attachments=[info["id"]])
+    assert reply["message"]["attachments"][0]["id"] == info["id"]

@@ -83,3 +83,25 @@ def test_bodies_are_bounded_as_the_node_bounds_them(proxied: tuple[ServerProcess
         picture = http.put("/api/v1/me/avatar", content=b"not an image" * 10_000,
                            headers={"Authorization": f"Bearer {token}", "Content-Type": "image/png"})
         assert picture.json()["error"]["code"] == "invalid_image"  # 120 kB: through nginx to the node
+
+
+def test_a_file_goes_up_in_8_mib_chunks_and_comes_back_with_range_through_nginx(
+        proxied: tuple[ServerProcess, NginxProcess]) -> None:
+    import os
+
+    _, nginx = proxied
+    data = os.urandom(8 * 1024 * 1024 + 1000)
+    with client_of(nginx) as http:
+        token = http.post("/api/v1/auth/login", json={"login": "admin", "password": ADMIN_PASSWORD}).json()["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        conv = http.post("/api/v1/conversations", json={"kind": "group", "name": "Via nginx", "member_ids": []},
+                         headers=auth).json()
+        upload = http.post(f"/api/v1/conversations/{conv['id']}/uploads", json={"name": "big.bin", "size": len(data)},
+                           headers=auth).json()
+        first = http.put(f"/api/v1/uploads/{upload['id']}", params={"offset": 0}, content=data[:8 * 1024 * 1024],
+                         headers=auth)
+        assert first.status_code == 200, first.text
+        done = http.put(f"/api/v1/uploads/{upload['id']}", params={"offset": 8 * 1024 * 1024},
+                        content=data[8 * 1024 * 1024:], headers=auth).json()
+        part = http.get(f"/api/v1/files/{done['file']['id']}/content", headers={**auth, "Range": "bytes=-1000"})
+        assert part.status_code == 206 and part.content == data[-1000:]
