@@ -119,7 +119,7 @@ def test_group_chat_mentions_notify_and_badge(axon, open_app):
     # Carol is elsewhere: mention badge, unread badge, a desktop notification.
     expect(c.conv_item(group).get_by_test_id("mention-badge")).to_have_text("@1")
     expect(c.conv_item(group).get_by_test_id("unread-badge")).to_have_text("1")
-    c.page.wait_for_function("window.__notifications.length > 0")
+    c.page.wait_for_function("() => window.__notifications.length > 0")
     note = c.notifications()[0]
     assert "mentioned you" in note["title"] and "Morning" in note["body"]
 

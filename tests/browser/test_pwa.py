@@ -54,7 +54,8 @@ def test_manifest_and_icons_are_served_and_valid(axon):
 
 
 def wait_for_worker(page):
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    # A function, not an expression: Playwright polls an expression with eval, which the CSP refuses.
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     return page.evaluate("""async () => {
         const names = await caches.keys();
         const urls = [];

@@ -135,7 +135,7 @@ def test_muting_from_the_sidebar_keeps_only_mentions_on_every_device(axon, open_
     dm = axon.direct(bob, ann)
     axon.post(bob, dm, "HB a direct word")
     expect(laptop.conv_item(dm).get_by_test_id("unread-badge")).to_have_text("1")
-    laptop.page.wait_for_function(f"window.__notifications.some((n) => n.tag === '{dm}')")
+    laptop.page.wait_for_function(f"() => window.__notifications.some((n) => n.tag === '{dm}')")
     assert not [n for n in laptop.notifications() if n["tag"] == noisy]
     # The header's mute button shows the same state, and unmutes for every device.
     desktop.open_conversation(noisy)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from alembic import command
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, inspect, select, text
 
 from axon.domain.sealing import key_id_of
 from axon.keys.master import DEFAULT_FILE_NAME, LocalMasterKey, parse_text
@@ -48,7 +48,9 @@ async def _postgres_rows(url: str) -> str:
     db = open_database(url)
     try:
         def dump(conn: Connection) -> str:
-            return "\n".join(row[0] for table in metadata.sorted_tables
+            # Only the tables there are: a database rewound to an older revision lacks later ones.
+            present = set(inspect(conn).get_table_names())
+            return "\n".join(row[0] for table in metadata.sorted_tables if table.name in present
                              for row in conn.execute(text(f'SELECT t::text FROM "{table.name}" t')))
         return await db.read(dump)
     finally:
