@@ -212,6 +212,12 @@ def _readable_files(conn: Conn, actor: Actor, file_ids: list[str]) -> list[Row]:
 
 
 def _headers(mime: str, kind: str, name: str, etag: str) -> dict[str, str]:
-    # X-Content-Type-Options: nosniff and the CSP come with every answer (api/http.py's security headers).
-    return {"Content-Type": mime, "Content-Disposition": content_disposition(kind, name),
-            "Cache-Control": "private, max-age=600", "Accept-Ranges": "bytes", "ETag": f'"{etag}"'}
+    # X-Content-Type-Options: nosniff and the app's CSP come with every answer (api/http.py's security
+    # headers). A file opened on its own is also sandboxed (no script, no same-origin access, even if a
+    # browser rendered it as a page despite the above); not PDFs, which Chromium's viewer then refuses
+    # to show, and which run no page script.
+    headers = {"Content-Type": mime, "Content-Disposition": content_disposition(kind, name),
+               "Cache-Control": "private, max-age=600", "Accept-Ranges": "bytes", "ETag": f'"{etag}"'}
+    if mime != "application/pdf":
+        headers["Content-Security-Policy"] = "sandbox"
+    return headers

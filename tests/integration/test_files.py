@@ -238,6 +238,8 @@ async def test_bad_input_gets_a_clear_answer(server: ServerProcess, tmp_path: Pa
         served = await client.get(f"/files/{page['id']}/content")
         assert served.headers["content-disposition"].startswith("attachment;")
         assert served.headers["x-content-type-options"] == "nosniff"
+        # opened on its own it is sandboxed too: no script runs with the app's origin
+        assert "sandbox" in served.headers.get_list("content-security-policy")
         # a decompression bomb is refused, and nothing of it is kept
         bomb = png_bomb(tmp_path / "bomb.png").read_bytes()
         upload = (await start(client, conv["id"], "bomb.png", len(bomb))).json()
