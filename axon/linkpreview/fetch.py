@@ -27,13 +27,16 @@ import ipaddress
 import socket
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 
 from ..domain.link_preview import IPAddress, IPNetwork, address_allowed
 
 USER_AGENT = "Mozilla/5.0 (compatible; AxonLinkPreview/1.0)"
+# A query keeps its reserved characters and escapes; only what is not ASCII (a Chinese search term) is
+# percent-encoded, as a browser sends it.
+_QUERY_SAFE = "!#$%&'()*+,/:;=?@[]~"
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 
@@ -112,7 +115,7 @@ class SafeFetcher:
             raise FetchRefused("resolve", "bad host name") from None
         address = await self._checked_address(host, port)
         pinned = httpx.URL(scheme=parts.scheme, host=str(address), port=port, path=parts.path or "/",
-                           query=parts.query.encode("ascii", "ignore"))
+                           query=quote(parts.query, safe=_QUERY_SAFE).encode("ascii"))
         host_header = host if parts.port is None else f"{host}:{port}"
         if ":" in host and parts.port is None:
             host_header = f"[{host}]"

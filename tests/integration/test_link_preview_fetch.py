@@ -43,6 +43,13 @@ async def test_a_page_gives_its_opengraph_card_and_our_copy_of_its_picture(site:
     assert found.image.data[:4] == b"RIFF" and found.image.mime == "image/webp"
 
 
+async def test_a_query_in_chinese_reaches_the_site_as_a_browser_sends_it(site: Site) -> None:
+    url = site.html("/search", page("搜索结果"))
+    found = await previewer().preview(url + "?q=发布日期&lang=zh")
+    assert found.title == "搜索结果"
+    assert site.targets[-1] == "/search?q=%E5%8F%91%E5%B8%83%E6%97%A5%E6%9C%9F&lang=zh"
+
+
 async def test_a_link_to_a_picture_is_previewed_as_that_picture(site: Site) -> None:
     url = site.at("/photos/cat.png", Answer(headers={"Content-Type": "image/png"}, body=png(300, 500)))
     found = await previewer().preview(url)

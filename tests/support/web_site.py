@@ -43,6 +43,7 @@ class Site:
     hits: dict[str, int]
     sent: dict[str, int]  # bytes written per path (a huge body must stop early)
     host_headers: list[str]
+    targets: list[str]  # request targets as sent, query included
 
     def at(self, path: str, answer: Answer) -> str:
         self.answers[path] = answer
@@ -61,6 +62,7 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
             path = self.path.split("?")[0]
             site.hits[path] = site.hits.get(path, 0) + 1
             site.host_headers.append(self.headers.get("Host", ""))
+            site.targets.append(self.path)
             answer = site.answers.get(path, Answer(404, {"Content-Type": "text/plain"}, b"no such page"))
             self.send_response(answer.status)
             for name, value in answer.headers.items():
@@ -88,7 +90,7 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
 
 @contextmanager
 def web_site() -> Iterator[Site]:
-    site = Site("", {}, {}, {}, [])
+    site = Site("", {}, {}, {}, [], [])
     server = ThreadingHTTPServer((SITE_ADDRESS, 0), _handler(site))
     server.daemon_threads = True
     site.url = f"http://{SITE_ADDRESS}:{server.server_address[1]}"
