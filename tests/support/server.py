@@ -20,10 +20,14 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.zygote import Forked, Zygote
+
 ADMIN_PASSWORD = "admin-password-1"
 # Nodes that share a database must share the master key of encryption at rest (docs/security.md);
 # test nodes all use this one. A test of the generated default key sets AXON_MASTER_KEY to "".
 TEST_MASTER_KEY = "dGVzdCBtYXN0ZXIga2V5IG9mIGF4b24ncyB0ZXN0cyE="
+# Nodes are forked from a process that imported Axon once (tests/support/zygote.py); 0: new interpreters.
+USE_ZYGOTE = os.environ.get("AXON_TEST_ZYGOTE", "1") != "0"
 FAST_HASH_ENV = {"AXON_ARGON2_MEMORY_KIB": "1024", "AXON_ARGON2_TIME_COST": "1", "AXON_ARGON2_PARALLELISM": "1"}
 
 
@@ -71,17 +75,19 @@ class ServerProcess:
                     "AXON_MASTER_KEY": TEST_MASTER_KEY, **(env or {})}
         if self.database_url:
             self.env["AXON_DATABASE_URL"] = self.database_url
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.proc: subprocess.Popen[bytes] | Forked | None = None
         self.log_path = data_dir / "server.log"
 
     def start(self, timeout: float = 30.0) -> ServerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "axon", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--data-dir", str(self.data_dir), *self.serve_args],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT,
-        )
+        args = ["serve", "--host", "127.0.0.1", "--port", str(self.port), "--data-dir", str(self.data_dir),
+                *self.serve_args]
+        if USE_ZYGOTE:
+            self.proc = Zygote.shared().spawn(args, self.env, self.log_path, Path.cwd())
+        else:
+            with open(self.log_path, "ab") as log:  # the child keeps its own copy of the descriptor
+                self.proc = subprocess.Popen([sys.executable, "-m", "axon", *args], env=self.env, stdout=log,
+                                             stderr=subprocess.STDOUT)
         self.wait_ready(timeout)
         return self
 
