@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,13 +25,23 @@ def database_url(tmp_path: Path) -> str:
     return url
 
 
+@contextlib.asynccontextmanager
+async def running_services(database_url: str, clock: Any = None, **settings: Any) -> AsyncIterator[Services]:
+    """The services on the store at ``database_url``, their writer running (``settings`` and ``clock``
+    as ``Settings`` and ``build_services`` take them); stopped and closed at the end."""
+    services = build_services(Settings(database_url=database_url, argon2_memory_kib=1024, argon2_time_cost=1,
+                                       argon2_parallelism=1, **settings), clock=clock)
+    writer = asyncio.create_task(services.core.writer.run())
+    try:
+        yield services
+    finally:
+        services.core.writer.stop()
+        await writer
+        await services.core.db.close()
+
+
 @pytest.fixture
 async def svc(database_url: str) -> AsyncIterator[Services]:
     """The services on a fresh store, their writer running: use cases driven without HTTP."""
-    services = build_services(Settings(database_url=database_url, argon2_memory_kib=1024, argon2_time_cost=1,
-                                       argon2_parallelism=1))
-    writer = asyncio.create_task(services.core.writer.run())
-    yield services
-    services.core.writer.stop()
-    await writer
-    await services.core.db.close()
+    async with running_services(database_url) as services:
+        yield services

@@ -4,22 +4,30 @@ use stays."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from axon.app import build_services
-from axon.config import Settings
+from axon.app import Services
 from axon.domain.ids import new_id
 from axon.domain.model import Actor, OrgRole
 from axon.services.people import NewUser
 from axon.store import accounts
 from axon.testing.clock import FakeClock
+from tests.integration.conftest import running_services
 
 
 async def body(data: bytes) -> AsyncIterator[bytes]:
     yield data
+
+
+async def boss_and_group(services: Services, name: str) -> tuple[str, Actor, dict]:
+    """A new organisation's admin and a group of theirs: (organisation id, the admin, the group)."""
+    await services.encryption.start()
+    org = await services.people.create_org(name, admin=NewUser("boss", "Boss", "a-long-password-1", role=OrgRole.ADMIN))
+    user = await services.core.read(lambda c: accounts.get_user_by_username(c, org.id, "boss"))
+    actor = Actor(user["id"], org.id, "d_test", OrgRole.ADMIN)
+    return org.id, actor, await services.conversations.create(actor, "group", name, "", [])
 
 
 async def keys(services, prefix: str) -> list[str]:  # type: ignore[no-untyped-def]
@@ -28,16 +36,8 @@ async def keys(services, prefix: str) -> list[str]:  # type: ignore[no-untyped-d
 
 async def test_the_sweeper_removes_only_what_nothing_uses(database_url: str, tmp_path: Path) -> None:
     clock = FakeClock()
-    services = build_services(Settings(database_url=database_url, data_dir=tmp_path / "data", argon2_memory_kib=1024,
-                                       argon2_time_cost=1, argon2_parallelism=1), clock=clock)
-    writer = asyncio.create_task(services.core.writer.run())
-    try:
-        await services.encryption.start()
-        org = await services.people.create_org("Sweep", admin=NewUser("boss", "Boss", "a-long-password-1",
-                                                                       role=OrgRole.ADMIN))
-        user = await services.core.read(lambda c: accounts.get_user_by_username(c, org.id, "boss"))
-        actor = Actor(user["id"], org.id, "d_test", OrgRole.ADMIN)
-        conv = await services.conversations.create(actor, "group", "Sweep", "", [])
+    async with running_services(database_url, clock, data_dir=tmp_path / "data") as services:
+        org_id, actor, conv = await boss_and_group(services, "Sweep")
         uploads = services.uploads
 
         async def upload(data: bytes) -> dict:
@@ -56,7 +56,7 @@ async def test_the_sweeper_removes_only_what_nothing_uses(database_url: str, tmp
         assert len(await keys(services, "blobs/")) == 3
         # what a node killed between publishing an object and committing its row leaves behind
         for orphan in (f"staging/{new_id('upload', clock.now_ms())}/000000000000000.{new_id('part', clock.now_ms())}",
-                       f"blobs/{org.id}/ab/{'ab' * 32}.{new_id('blob', clock.now_ms())}"):
+                       f"blobs/{org_id}/ab/{'ab' * 32}.{new_id('blob', clock.now_ms())}"):
             (tmp_path / "orphan").write_bytes(b"left behind")
             await services.file_sweeper.blobs.put_file(orphan, tmp_path / "orphan")
 
@@ -75,28 +75,16 @@ async def test_the_sweeper_removes_only_what_nothing_uses(database_url: str, tmp
         info = await services.file_reads.info(actor, kept.id)
         assert info.message_id is not None
         assert unsent.id != kept.id
-    finally:
-        services.core.writer.stop()
-        await writer
-        await services.core.db.close()
 
 
 async def test_retention_erases_messages_with_their_files(database_url: str, tmp_path: Path) -> None:
     clock = FakeClock()
-    services = build_services(Settings(database_url=database_url, data_dir=tmp_path / "data", argon2_memory_kib=1024,
-                                       argon2_time_cost=1, argon2_parallelism=1), clock=clock)
-    writer = asyncio.create_task(services.core.writer.run())
-    try:
-        await services.encryption.start()
-        org = await services.people.create_org("Keep", admin=NewUser("boss", "Boss", "a-long-password-1",
-                                                                      role=OrgRole.ADMIN))
-        user = await services.core.read(lambda c: accounts.get_user_by_username(c, org.id, "boss"))
-        actor = Actor(user["id"], org.id, "d_test", OrgRole.ADMIN)
-        conv = await services.conversations.create(actor, "group", "Keep", "", [])
+    async with running_services(database_url, clock, data_dir=tmp_path / "data") as services:
+        org_id, actor, conv = await boss_and_group(services, "Keep")
         started = await services.uploads.start(actor, conv["id"], "old.bin", 3, None, False)
         file = (await services.uploads.put(actor, started.id, 0, 3, body(b"old"))).file
         await services.messages.send(actor, conv["id"], "old", "old news", attachments=[file.id])
-        await services.core.write(lambda tx: accounts.update_org(tx.conn, org.id, {"retention_days": 1}))
+        await services.core.write(lambda tx: accounts.update_org(tx.conn, org_id, {"retention_days": 1}))
         clock.advance(2 * 86400)
         assert await services.retention.apply_policies() == 1
         page = await services.file_reads.conversation_files(actor, conv["id"], None, None, None, None, 50)
@@ -104,7 +92,3 @@ async def test_retention_erases_messages_with_their_files(database_url: str, tmp
         clock.advance(3600)
         assert (await services.file_sweeper.sweep())["blobs"] == 1
         assert await keys(services, "blobs/") == []
-    finally:
-        services.core.writer.stop()
-        await writer
-        await services.core.db.close()
