@@ -50,6 +50,15 @@ def _b32(value: int, length: int) -> str:
 _random = random.Random(os.urandom(32))
 
 
+def _reseed() -> None:
+    _random.seed(os.urandom(32))
+
+
+# A forked process (worker processes sharing one start-up, the tests' node zygote) must not replay its
+# parent's sequence: two nodes forked from one parent made the same ids and collided on insert.
+os.register_at_fork(after_in_child=_reseed)
+
+
 def new_id(kind: str, now_ms: int) -> str:
     body = (now_ms & ((1 << 48) - 1)) << 64 | _random.getrandbits(64)
     return f"{PREFIXES[kind]}_{_b32(body, 23)}"

@@ -65,3 +65,22 @@ def test_a_known_id_body_is_unchanged() -> None:
 
     # Stored ids must keep their form: this is what the per-digit encoder produced.
     assert _b32((1_780_000_000_000 << 64) | 0x0123456789ABCDEF, 23) == "00sww24h00028t5cy4tqkff"
+
+
+def test_a_forked_process_makes_other_ids_than_its_parent() -> None:
+    # Nodes forked from one parent (worker processes, the tests' zygote) must not replay its random
+    # sequence: they would make the same ids at the same millisecond and collide on insert.
+    import os
+
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next ids, then gone without running the parent's clean-up
+        os.close(read)
+        os.write(write, ",".join(new_id("invite", 0) for _ in range(5)).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        child = pipe.read().decode().split(",")
+    os.waitpid(pid, 0)
+    parent = [new_id("invite", 0) for _ in range(5)]
+    assert len(child) == 5 and not set(child) & set(parent)
