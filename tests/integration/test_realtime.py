@@ -124,6 +124,7 @@ async def test_a_member_removed_amid_a_burst_of_sends_gets_none_sent_after_the_r
     admin = await admin_rest(server.url)
     ann, bob = [await new_person(server.url, admin) for _ in range(2)]
     raw, _ = await Raw.open(server, bob.token)
+    raced = 0  # trials in which some sends were committed after the removal (the case under test)
     for trial in range(8):
         conv = await ann.rest.create_conversation("group", f"Race {trial}", [bob.id])
         sends = [ann.rest.send(conv["id"], f"race-{trial}-{i}", f"message {i}") for i in range(24)]
@@ -137,8 +138,11 @@ async def test_a_member_removed_amid_a_burst_of_sends_gets_none_sent_after_the_r
         (left,) = [e for e in events if e["type"] == "member.left"]
         sent_after = [r["message"]["seq"] for r in results if r and r["message"]["seq"] > left["seq"]]
         leaked = [e["seq"] for e in events if e["seq"] > left["seq"]]
-        assert sent_after and leaked == [], f"trial {trial}: {leaked} reached bob after his removal at {left['seq']}"
+        assert leaked == [], f"trial {trial}: {leaked} reached bob after his removal at {left['seq']}"
         assert any(f["t"] == "user_event" and f["type"] == "conversation.left" for f in frames)
+        raced += bool(sent_after)
+    # Which way each race goes is the scheduler's; most trials put sends on both sides of the removal.
+    assert raced >= 2, f"only {raced} of 8 trials had sends after the removal: the race was not run"
     await raw.close()
 
 
