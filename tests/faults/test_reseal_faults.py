@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sqlite3
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,7 +24,8 @@ MESSAGES = 300
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    proc = ServerProcess(tmp_path / "node", env={"AXON_RESEAL_BATCH_ROWS": "3",
+    # One row per batch: the first walk lasts hundreds of commits, so the test's poll sees it under way.
+    proc = ServerProcess(tmp_path / "node", env={"AXON_RESEAL_BATCH_ROWS": "1",
                                                  "AXON_KEY_REFRESH_INTERVAL": "0.2"}).start()
     yield proc
     proc.kill()
@@ -62,11 +65,31 @@ async def test_a_rotation_killed_mid_way_resumes_and_finishes(server: ServerProc
 
 
 async def _job_under_way(server: ServerProcess) -> tuple[str, int, str, int]:
-    """Wait until the job has done some batches of the event log, and has most of it left."""
-    deadline = asyncio.get_running_loop().time() + 60
-    while asyncio.get_running_loop().time() < deadline:
-        rows = await run_sql(server, "SELECT key_id, step, cursor, done FROM reseal_jobs WHERE finished_at IS NULL")
-        if rows and rows[0][3] >= 30:
-            return tuple(rows[0])  # type: ignore[return-value]
-        await asyncio.sleep(0.005)
-    raise AssertionError("the re-encryption never got under way")
+    """Wait until the job has done some batches of its first walk, and has most of it left.
+
+    Polled through one open connection (on SQLite, the standard library's, read-only): opening a
+    database per poll took long enough for the whole first walk to slip past unseen."""
+    query = "SELECT key_id, step, cursor, done, passes FROM reseal_jobs WHERE finished_at IS NULL"
+    if server.database_url is None:
+        conn = sqlite3.connect(f"file:{server.data_dir / 'axon.db'}?mode=ro", uri=True, timeout=5)
+
+        async def poll() -> list[Any]:
+            return conn.execute(query).fetchall()
+    else:
+        conn = None
+
+        async def poll() -> list[Any]:
+            return await run_sql(server, query)
+    try:
+        deadline = asyncio.get_running_loop().time() + 60
+        while asyncio.get_running_loop().time() < deadline:
+            rows = await poll()
+            if rows and rows[0][4] > 0:  # already walking again to prove nothing is left: too late to test
+                raise AssertionError(f"the first walk ended before the test could stop it: {rows[0]}")
+            if rows and rows[0][3] >= 30:
+                return tuple(rows[0][:4])  # type: ignore[return-value]
+            await asyncio.sleep(0.001)
+        raise AssertionError("the re-encryption never got under way")
+    finally:
+        if conn is not None:
+            conn.close()
