@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from ..domain.link_preview import FetchedPreview
 from ..domain.media import MediaInfo
 from ..domain.sealing import MasterKey as MasterKey  # the data keys' wrapper (declared in the domain)
+from ..domain.search_terms import QueryTerm
 from ..domain.sso import DirectoryUser, LdapConfig, OidcConfig
 
 
@@ -97,17 +98,70 @@ class PreviewFetcher(Protocol):
     async def preview(self, url: str) -> FetchedPreview: ...
 
 
+@dataclass(frozen=True, slots=True)
+class IndexQuery:
+    """What the keyword index is asked, every name already resolved and authorised by the search
+    service (``services/search.py``): the index answers for ``conversation_ids`` and nothing else."""
+
+    org_id: str
+    conversation_ids: tuple[str, ...]  # readable by the searcher now
+    terms: tuple[QueryTerm, ...] = ()  # each must match (by its term, or by all of its parts); () = filters only
+    excluded: tuple[str, ...] = ()  # index terms that must not occur (``-word``)
+    sender_ids: tuple[str, ...] = ()  # ``from:``: any of them
+    after_ms: int | None = None  # created_at >= after_ms
+    before_ms: int | None = None  # created_at < before_ms
+    in_threads: bool = False  # ``is:thread``: thread replies, and roots that have replies
+    has: frozenset[str] = frozenset()  # ``has:``: each of "file", "image", "link", "voice"
+    mentioning: str | None = None  # ``mentions:me``: a user id mentioned by name (or by @all/@here)
+    newest_first: bool = False  # sort by date instead of relevance
+    limit: int = 20
+    offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class IndexHit:
+    message_id: str
+    conversation_id: str
+    seq: int
+    score: float  # higher is better; comparable only within one answer
+
+
 class SearchIndex(Protocol):
-    """Finding messages by words.
+    """Finding messages by words (``services/search_index.py``: SQLite FTS5 or PostgreSQL full text,
+    over plain or blind terms). Callers authorise first: the index answers for the conversations
+    it is given and checks nothing else."""
 
-    A declared slot, not yet used or implemented: the issue that adds message search
-    fills it. Callers authorise first: the index answers for the conversations it is given.
-    """
+    async def search(self, query: IndexQuery) -> list[IndexHit]:
+        """The best matches (or the newest, with ``newest_first``), ``offset`` skipped, at most ``limit``."""
+        ...
 
-    async def add(self, conversation_id: str, message_id: str, text: str) -> None: ...
 
-    async def search(self, conversation_ids: list[str], query: str, limit: int) -> list[str]:
-        """Ids of the best-matching messages in ``conversation_ids``, best first."""
+@dataclass(frozen=True, slots=True)
+class SemanticHit:
+    message_id: str
+    conversation_id: str
+    similarity: float  # cosine, -1..1
+
+
+class Embedder(Protocol):
+    """Sentence vectors that put texts of the same meaning close together, across Chinese and
+    English (``axon/embeddings``). Synchronous CPU work: callers run it in worker threads."""
+
+    dimensions: int
+
+    def embed(self, texts: list[str]) -> list[bytes]:
+        """One unit-length float32 vector per text (little-endian, ``dimensions`` × 4 bytes)."""
+        ...
+
+
+class SemanticIndex(Protocol):
+    """Nearest messages by meaning (``services/semantic.py``). Like ``SearchIndex``, it answers
+    for the conversations it is given and authorises nothing."""
+
+    enabled: bool  # False when the node runs without semantic search (then ``nearest`` finds nothing)
+
+    async def nearest(self, org_id: str, conversation_ids: tuple[str, ...], text: str, limit: int) -> list[SemanticHit]:
+        """The ``limit`` messages closest in meaning to ``text``, closest first."""
         ...
 
 

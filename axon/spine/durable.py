@@ -11,6 +11,13 @@ With several nodes each runs the consumer, but only one at a time makes progress
 cursor row carries a lease (renewed by every move) and the move is conditional on the
 position read, so a node that lost the race applies nothing and backs off.
 
+A consumer with work that needs no transaction (cutting text into words, computing vectors)
+implements ``PreparingConsumer`` instead: the runner awaits ``prepare(page)`` first, outside the
+writer, and hands its result to ``apply_prepared`` inside the transaction. The writer — which every
+send waits for — then runs only the consumer's statements. Preparation must depend on the page
+alone (committed events never change), so preparing a page again after a crash or a lost race
+gives the same effect.
+
 A consumer whose effect lies outside the database (a webhook, a push) cannot commit it
 with the cursor; such consumers belong on the same runner with at-least-once delivery
 (effect first, then the move) and idempotent receivers — added with the first of them.
@@ -21,6 +28,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from typing import Protocol
+
+from typing_extensions import TypeIs
 
 from ..domain.clock import Clock
 from ..store import event_log
@@ -40,24 +49,43 @@ class DurableConsumer(Protocol):
         """Apply the page's effect inside the transaction that moves the cursor past it."""
 
 
+class PreparingConsumer(Protocol):
+    name: str
+
+    async def prepare(self, page: CommittedPage) -> object:
+        """The page's effect worked out off the writer (in a worker thread if it is CPU work)."""
+
+    def apply_prepared(self, tx: Tx, page: CommittedPage, prepared: object) -> None:
+        """Write what ``prepare`` worked out, inside the transaction that moves the cursor."""
+
+
+def _prepares(consumer: DurableConsumer | PreparingConsumer) -> TypeIs[PreparingConsumer]:
+    return hasattr(consumer, "apply_prepared")
+
+
 class CursorMoved(Exception):
     """Another node holds the consumer's lease or moved its cursor first."""
 
 
 class _Advance(WriteOp):
-    __slots__ = ("runner", "expected", "page")
+    __slots__ = ("runner", "expected", "page", "prepared")
 
-    def __init__(self, runner: DurableRunner, expected: int, page: CommittedPage) -> None:
+    def __init__(self, runner: DurableRunner, expected: int, page: CommittedPage, prepared: object) -> None:
         self.runner = runner
         self.expected = expected
         self.page = page
+        self.prepared = prepared
 
     def apply(self, tx: Tx) -> int:
         r = self.runner
         if not event_log.advance_cursor(tx.conn, r.consumer.name, self.expected, self.page.last_pos, r.node_id,
                                         tx.now_ms, int(r.lease * 1000)):
             raise CursorMoved(r.consumer.name)
-        r.consumer.apply(tx, self.page)
+        consumer = r.consumer
+        if _prepares(consumer):
+            consumer.apply_prepared(tx, self.page, self.prepared)
+        else:
+            consumer.apply(tx, self.page)
         event_log.prune(tx.conn, r.prune_with)
         return self.page.last_pos
 
@@ -75,8 +103,8 @@ class _OpenCursor(WriteOp):
 class DurableRunner:
     """Runs one durable consumer: owned by the node's runtime, cancelled on shutdown."""
 
-    def __init__(self, consumer: DurableConsumer, db: Database, writer: GroupCommitWriter, clock: Clock,
-                 node_id: str, *, page_size: int = 32, poll_interval: float = 1.0, lease: float = 10.0,
+    def __init__(self, consumer: DurableConsumer | PreparingConsumer, db: Database, writer: GroupCommitWriter,
+                 clock: Clock, node_id: str, *, page_size: int = 32, poll_interval: float = 1.0, lease: float = 10.0,
                  linger: float = 0.25) -> None:
         self.consumer = consumer
         self.node_id = node_id
@@ -146,7 +174,9 @@ class DurableRunner:
         if page is None:
             return False
         self._page_was_full = page.last_pos - page.first_pos + 1 >= self._page_size
-        self.position = await self._writer.submit(_Advance(self, after, page))
+        consumer = self.consumer
+        prepared = await consumer.prepare(page) if _prepares(consumer) else None
+        self.position = await self._writer.submit(_Advance(self, after, page, prepared))
         self.applied_pages += 1
         for pos in [p for p in self._recent if p <= page.last_pos]:
             del self._recent[pos]

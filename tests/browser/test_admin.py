@@ -66,7 +66,7 @@ def test_devices_list_revoke_and_sign_out(axon, open_app):
     laptop.page.get_by_test_id("old-password").fill("not my password")
     laptop.page.get_by_test_id("new-password").fill("another password 1")
     laptop.page.get_by_test_id("change-password").click()
-    expect(laptop.page.get_by_test_id("toast")).to_contain_text("The current password is wrong.")
+    expect(laptop.page.get_by_test_id("toast").filter(has_text="The current password is wrong.")).to_be_visible()
     expect(laptop.page.locator("html")).to_have_attribute("data-conn", "live")
     devices = laptop.page.get_by_test_id("device-list").locator("li")
     expect(devices).to_have_count(3)  # the two browsers and the API login of the test setup

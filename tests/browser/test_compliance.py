@@ -25,7 +25,7 @@ def test_admin_sets_retention_places_holds_and_exports(axon, open_app, tmp_path)
 
     page.get_by_test_id("org-retention-days").fill("365")
     page.get_by_test_id("org-retention-save").click()
-    expect(page.get_by_test_id("toast")).to_contain_text("Saved.")
+    expect(page.get_by_test_id("toast").filter(has_text="Saved.")).to_be_visible()
     assert axon.call(axon.admin, "GET", "/org")["retention_days"] == 365
 
     page.get_by_test_id("hold-target").select_option(room)

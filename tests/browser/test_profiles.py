@@ -71,7 +71,7 @@ def test_settings_edit_title_status_emoji_and_time_zone(axon, open_app, locale):
     expect(settings.get_by_test_id("status-emoji")).to_have_text("🎧")
     settings.get_by_test_id("profile-timezone").select_option("Asia/Tokyo")
     settings.get_by_test_id("profile-save").click()
-    expect(a.page.get_by_test_id("toast")).to_have_text("已保存。" if ZH[locale] else "Saved.")
+    expect(a.page.get_by_test_id("toast").filter(has_text="已保存。" if ZH[locale] else "Saved.")).to_be_visible()
     me = axon.call(ann, "GET", "/me")
     assert (me["title"], me["status_text"], me["status_emoji"], me["timezone"]) == (
         "Designer", "Heads down", "🎧", "Asia/Tokyo")
@@ -154,6 +154,6 @@ def test_a_file_that_is_not_an_image_is_refused_in_the_browser(axon, open_app, t
     with a.page.expect_file_chooser() as chooser:
         a.page.get_by_test_id("avatar-change").click()
     chooser.value.set_files(str(fake))
-    expect(a.page.get_by_test_id("toast")).to_have_text("该文件不是 PNG、JPEG、WebP 或 GIF 图片。")
+    expect(a.page.get_by_test_id("toast").filter(has_text="该文件不是 PNG、JPEG、WebP 或 GIF 图片。")).to_be_visible()
     expect(a.page.get_by_test_id("avatar-dialog")).to_have_count(0)
     assert axon.call(ann, "GET", "/me")["avatar"] is None

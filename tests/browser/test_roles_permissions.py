@@ -43,7 +43,7 @@ def test_admins_keep_channel_creation_to_themselves_and_members_see_it_at_once(a
     admin.page.get_by_test_id("policy-create_public_channels").select_option("admins")
     admin.page.get_by_test_id("policy-edit_window_minutes").fill("15")
     admin.page.get_by_test_id("policy-save").click()
-    expect(admin.page.get_by_test_id("toast")).to_contain_text(saved)
+    expect(admin.page.get_by_test_id("toast").filter(has_text=saved)).to_be_visible()
     if locale == "en-US":
         screenshot(admin.page, "admin-permissions-light")
     policy = axon.call(axon.admin, "GET", "/org")["policy"]

@@ -89,7 +89,7 @@ def test_admin_chooses_the_default_channels(axon, open_app):
     expect(admin.page.get_by_test_id("default-channel-general")).to_be_checked()
     admin.page.get_by_test_id(f"default-channel-ha-news-{tag}").check()
     admin.page.get_by_test_id("default-channels-save").click()
-    expect(admin.page.get_by_test_id("toast")).to_contain_text("Default channels saved.")
+    expect(admin.page.get_by_test_id("toast").filter(has_text="Default channels saved.")).to_be_visible()
     try:
         newcomer = axon.create_user(f"ha_dc_{tag}", f"HA Default {tag}")
         names = {c["id"] for c in axon.call(newcomer, "GET", "/conversations")}
@@ -151,7 +151,7 @@ def test_promote_demote_and_the_last_admin_is_kept(axon, open_app, locale, admin
     me = admin.page.locator('tr[data-username="admin"]')
     expect(me.get_by_test_id("user-role")).to_have_text(owner_label)
     me.get_by_test_id("user-role-select").select_option("member")
-    expect(admin.page.get_by_test_id("toast")).to_contain_text(refusal)
+    expect(admin.page.get_by_test_id("toast").filter(has_text=refusal)).to_be_visible()
     expect(me.get_by_test_id("user-role")).to_have_text(owner_label)
     expect(me.get_by_test_id("user-role-select")).to_have_value("owner")
 

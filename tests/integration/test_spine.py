@@ -462,3 +462,47 @@ async def test_the_activity_consumer_counts_later_pages_and_conversations_create
         return sum(d.messages for d in days.values())
 
     assert (await messages("o_1"), await messages("o_2")) == (3, 4)
+
+
+class PreparingCounter:
+    """Works out its effect before the transaction (``prepare``), from the page alone, and records
+    where each step ran: preparation must not take the writer's thread or transaction."""
+
+    name = "preparing"
+
+    def __init__(self) -> None:
+        self.prepared_in: list[bool] = []  # was the writer's transaction open while preparing?
+        self.in_transaction = False
+        self.fail_after_effect = 0
+
+    async def prepare(self, page: CommittedPage) -> object:
+        self.prepared_in.append(self.in_transaction)
+        return {("o_1", "2026-12-01"): DayCounts(messages=len(page.conversation_events))}
+
+    def apply_prepared(self, tx: Tx, page: CommittedPage, prepared: object) -> None:
+        self.in_transaction = True
+        try:
+            activity.add(tx.conn, prepared)  # type: ignore[arg-type]
+            if self.fail_after_effect:
+                self.fail_after_effect -= 1
+                raise RuntimeError("consumer crashed mid-page")
+        finally:
+            self.in_transaction = False
+
+
+async def test_a_preparing_consumer_works_out_each_page_off_the_writer_and_commits_it_with_the_cursor(
+        store: Any) -> None:
+    db, writer, spine = store
+    consumer = PreparingCounter()
+    runner = _runner(consumer, db, writer, spine, page_size=3)
+    await _open(runner, writer)
+    for i in range(7):
+        await writer.submit(Emit("c_1", 1 + i))
+    consumer.fail_after_effect = 1
+    with pytest.raises(RuntimeError, match="mid-page"):
+        await runner.step()
+    assert await _counted(db) == 0 and runner.position == 0  # prepared, failed: nothing committed
+    await _drain(runner)
+    assert await _counted(db) == 7  # the failed page prepared again and applied once
+    assert consumer.prepared_in == [False] * 4
+    assert await db.read(lambda c: event_log.cursor(c, "preparing")) == 7
