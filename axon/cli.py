@@ -32,6 +32,8 @@ app.add_typer(config_app, name="config")
 app.add_typer(admin_app, name="admin")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
+search_app = typer.Typer(help="The search index.", no_args_is_help=True)
+app.add_typer(search_app, name="search")
 console = Console()
 T = TypeVar("T")
 
@@ -502,6 +504,46 @@ def _rotate_data_key(org_slug: str) -> None:
 
     job = _with_services(run)
     console.print(f"Every row is sealed under data key {job.key_id}; the previous key is retired.")
+
+
+# --- search ----------------------------------------------------------------------
+
+
+@search_app.command("reindex")
+def search_reindex(
+    org: str | None = typer.Option(None, "--org", help="Organisation slug (default: every organisation)."),
+) -> None:
+    """Rebuild the keyword index from the stored messages, online: the nodes keep serving and
+    indexing; pages of a few hundred messages go through the writer."""
+    from rich.progress import MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .store import accounts
+
+    async def run(s: Any) -> int:
+        await s.search_words.load()  # cut as the nodes cut: with the organisations' own words
+        found = await s.core.read(accounts.list_orgs)
+        chosen = [o for o in found if org is None or o["slug"] == org]
+        if not chosen:
+            console.print(f"[red]not_found[/red]: no organisation with slug {org!r}.")
+            raise typer.Exit(1)
+        total = 0
+        columns = (*Progress.get_default_columns(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+                   TimeElapsedColumn())
+        with Progress(*columns, console=console) as bar:
+            for o in chosen:
+                task = bar.add_task(f"reindexing {o['slug']}", total=None, rate="")
+
+                def show(p: Any, task: Any = task) -> None:
+                    rate = f"{p.done / p.seconds:,.0f} msg/s" if p.seconds > 0 else ""
+                    bar.update(task, completed=p.done, total=p.total, rate=rate)
+
+                done = await s.search_reindexer.reindex(o["id"], show)
+                bar.update(task, completed=done, total=max(done, 1))
+                total += done
+        return total
+
+    count = _with_services(run)
+    console.print(f"{count} message(s) re-indexed.")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -674,3 +674,16 @@ SHAPES: tuple[Any, ...] = (
     Thumb, Attachment, FileInfo, Upload, FileUrl, FileUrls, FilePage, PlayedFiles, UserFileUsage, FileUsage,
     LinkPreviewImage, LinkPreview,
 )
+
+
+# --- search-index: an organisation's own words (GET/PUT /admin/search/words) ---
+
+
+class SearchWords(Shape):
+    """Words the Chinese segmenter keeps whole (product names, team jargon), sorted."""
+
+    words: Annotated[list[str], msgspec.Meta(description="2–32 characters each (letters, digits, - _ . + #); "
+                                                         "at most 500.")]
+
+
+SHAPES += (SearchWords,)

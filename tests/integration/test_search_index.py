@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import text, update
 
 from axon.container import Services
+from axon.domain.errors import Forbidden, ValidationFailed
 from axon.domain.model import Actor, OrgRole
 from axon.domain.retention import DAY_MS
 from axon.domain.search_terms import QueryTerm, index_terms, query_terms
@@ -303,3 +304,29 @@ async def test_a_reindex_while_messages_are_sent_misses_none(world: World) -> No
     assert len(everyone) == len(set(everyone)) == 80
     assert set(during) <= set(everyone)
     assert len(await w.find("common", limit=100)) == 80
+
+
+async def test_an_organisation_word_reindexes_what_was_cut_across_it(world: World) -> None:
+    w = world
+    sent = await w.send(w.ann, "我们的星火协作台写好了")  # cut 星火 / 协作 / 台写 before the word is known
+    await w.drain()
+    assert await w.find("星火协作台") == []
+    assert await w.svc.search_words.set_words(w.ann, ["星火协作台", " Axon-X "]) == ["Axon-X", "星火协作台"]
+    await w.svc.search_words.settled()
+    assert await w.find("星火协作台") == [sent["id"]]
+    assert await w.svc.search_words.words(w.ann) == ["Axon-X", "星火协作台"]
+
+
+async def test_organisation_words_are_checked(world: World) -> None:
+    bad: list[Any] = [["x"], ["a" * 33], ["two words"], ["semi;colon"], [3], "星火", [f"w{i}" for i in range(501)]]
+    for words in bad:
+        with pytest.raises(ValidationFailed) as refused:
+            await world.svc.search_words.set_words(world.ann, words)
+        assert refused.value.details == {"field": "words"}, words
+    assert await world.svc.search_words.words(world.ann) == []  # nothing was stored
+
+
+async def test_only_admins_see_and_change_organisation_words(world: World) -> None:
+    for call in (world.svc.search_words.words(world.bob), world.svc.search_words.set_words(world.bob, ["星火"])):
+        with pytest.raises(Forbidden):
+            await call
