@@ -281,6 +281,7 @@ class Runtime:
         if svc.link_previews is not None and svc.settings.link_previews:
             jobs.append(("link-previews", svc.link_previews.run()))
         jobs += [(f"consumer-{r.consumer.name}", r.run()) for r in svc.durable]
+        jobs.append(("search-words", svc.search_words.run()))
         jobs.append(("audit-anchors", build_anchor_keeper(svc).run()))
         jobs.append(("retention", svc.retention.run(svc.settings.retention_interval)))
         jobs.append(("file-sweeper", svc.file_sweeper.run(svc.settings.file_sweep_interval)))

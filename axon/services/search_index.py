@@ -54,6 +54,7 @@ _KEY_BYTES = 32
 MAX_WORDS = 500
 MIN_WORD_CHARS = 2
 MAX_WORD_CHARS = 32
+WORDS_REFRESH_SECONDS = 10.0
 REINDEX_PAGE = 300  # messages a reindex transaction writes
 _ORGS_REMEMBERED = 100_000
 
@@ -384,11 +385,23 @@ class SearchWords:
         self.core = core
         self.reindexer = reindexer
         self._tasks: set[asyncio.Task[int]] = set()
+        self._known: set[str] = set()  # words the segmenter was given
 
     async def load(self) -> None:
-        """At node start: every organisation's words into the segmenter."""
-        words = await self.core.read(store.all_words)
-        await asyncio.to_thread(add_words, words)
+        """Every organisation's words into the segmenter (at node start, then every few seconds:
+        words another node took). The segmenter only learns: a removed word stays until a restart."""
+        words = set(await self.core.read(store.all_words))
+        if words - self._known:
+            await asyncio.to_thread(add_words, sorted(words - self._known))
+            self._known |= words
+
+    async def run(self, interval: float = WORDS_REFRESH_SECONDS) -> None:
+        while True:
+            await self.core.clock.sleep(interval)
+            try:
+                await self.load()
+            except Exception:  # a lost database must not end the node's task group: next round
+                log.exception("loading organisation words failed")
 
     async def words(self, actor: Actor) -> list[str]:
         policy.check_org_admin(actor)
@@ -399,6 +412,7 @@ class SearchWords:
         clean = validate_words(words)
         await self.core.write(lambda tx: store.set_words(tx.conn, actor.org_id, clean))
         await asyncio.to_thread(add_words, clean)
+        self._known |= set(clean)
         task = asyncio.create_task(self.reindexer.reindex(actor.org_id))
         self._tasks.add(task)
         task.add_done_callback(self._done)

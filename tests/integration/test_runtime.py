@@ -15,7 +15,7 @@ from tests.support.people import eventually
 
 EXPECTED_TASKS = {"axon-writer", "axon-markers", "axon-heartbeats", "axon-bus", "axon-reconcile", "axon-signals",
                   "axon-revocations",
-                  "axon-consumer-org_activity"}
+                  "axon-consumer-org_activity", "axon-consumer-search_index", "axon-search-words"}
 
 
 def _settings(tmp_path: Path) -> Settings:

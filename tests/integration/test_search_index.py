@@ -330,3 +330,11 @@ async def test_only_admins_see_and_change_organisation_words(world: World) -> No
     for call in (world.svc.search_words.words(world.bob), world.svc.search_words.set_words(world.bob, ["星火"])):
         with pytest.raises(Forbidden):
             await call
+
+
+async def test_words_another_node_took_are_learnt_at_the_next_load(world: World) -> None:
+    word = "云帆智联台"
+    assert [t.term for t in query_terms(word)] != [word]
+    await world.svc.core.write(lambda tx: store.set_words(tx.conn, world.org_id, [word]))  # as another node did
+    await world.svc.search_words.load()
+    assert [t.term for t in query_terms(word)] == [word]
