@@ -278,7 +278,7 @@ def match(conn: Connection, q: MatchQuery) -> list[Hit]:
     where: list[ColumnElement[bool]] = [d.conversation_id.in_(q.conversation_ids), d.org_id == q.org_id,
                                         messages.c.deleted_at.is_(None)]
     score: ColumnElement[Any]
-    fts = literal_column("search_fts")
+    fts: ColumnElement[Any] = literal_column("search_fts")
     if q.terms:
         if postgres:
             tsq = _tsquery(tsquery_expression(q.terms), "q")

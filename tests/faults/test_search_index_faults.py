@@ -48,6 +48,8 @@ async def test_every_sent_message_is_indexed_once_across_kills(fresh_server: Ser
         await eventually(caught_up, timeout=30)
         found = await docs()
         assert len(found) == len(set(found)) == 320 and set(found) == sent
+        if fresh_server.database_url is not None:
+            return  # PostgreSQL keeps the terms in the doc's row: one row per message is all there is
         [(doc_rows, fts_rows, joined)] = await run_sql(
             fresh_server, "SELECT (SELECT count(*) FROM search_docs), (SELECT count(*) FROM search_fts), "
                           "(SELECT count(*) FROM search_docs JOIN search_fts ON search_fts.rowid = search_docs.id)")
