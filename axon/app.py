@@ -58,7 +58,7 @@ from .services.people import NewUser, People
 from .services.ports import MediaAnalyser
 from .services.preferences import Drafts, UserPreferences
 from .services.retention import Retention
-from .services.search_index import KeywordIndex, Reindexer, SearchIndexer, SearchKeys, SearchWords
+from .services.search_index import Backfill, KeywordIndex, Reindexer, SearchIndexer, SearchKeys, SearchWords
 from .services.send_limits import SendLimits, SendRates
 from .services.sso import SsoSettings
 from .services.sso_login import SsoLogin
@@ -270,6 +270,14 @@ class Runtime:
         if svc.file_reads is not None:
             await close_blob_store(svc.file_reads.blobs)
 
+    async def _backfill(self) -> None:
+        """History sent before the search index existed: indexed once, then this task ends."""
+        try:
+            await self.services.search_words.load()  # cut as the live indexer will
+            await Backfill(self.services.core, self.services.search_reindexer, self.services.gateway.node_id).run()
+        except Exception:  # retried at the next start; the node serves meanwhile
+            log.exception("search backfill failed")
+
     def _background(self) -> list[tuple[str, Coroutine[Any, Any, None]]]:
         svc = self.services
         jobs: list[tuple[str, Coroutine[Any, Any, None]]] = [
@@ -282,6 +290,7 @@ class Runtime:
             jobs.append(("link-previews", svc.link_previews.run()))
         jobs += [(f"consumer-{r.consumer.name}", r.run()) for r in svc.durable]
         jobs.append(("search-words", svc.search_words.run()))
+        jobs.append(("search-backfill", self._backfill()))
         jobs.append(("audit-anchors", build_anchor_keeper(svc).run()))
         jobs.append(("retention", svc.retention.run(svc.settings.retention_interval)))
         jobs.append(("file-sweeper", svc.file_sweeper.run(svc.settings.file_sweep_interval)))

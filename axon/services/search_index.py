@@ -41,6 +41,7 @@ from ..domain.search_terms import QueryTerm, add_words, index_terms
 from ..store import search_index as store
 from ..store.activity import conversation_orgs
 from ..store.event_log import CommittedPage
+from ..store.retention import claim_lease
 from ..store.search_index import Doc
 from ..store.tx import Tx
 from .attachments import attachments_for
@@ -372,6 +373,39 @@ class Reindexer:
             if on_page is not None:
                 on_page(ReindexProgress(org_id, done, max(total, done), time.monotonic() - started))
         return done
+
+
+class Backfill:
+    """The history sent before the index existed: each organisation is re-indexed once, in the
+    background, at node start (one node at a time, under a lease; another node taking over
+    repeats at most one organisation's work, which upserts make harmless). An organisation
+    created later is backfilled at the next start: cheap, its messages are indexed already."""
+
+    LEASE = "search-backfill"
+
+    def __init__(self, core: Core, reindexer: Reindexer, node_id: str, lease_seconds: float = 600.0) -> None:
+        self.core = core
+        self.reindexer = reindexer
+        self.node_id = node_id
+        self.lease_ms = int(lease_seconds * 1000)
+
+    async def run(self) -> int:
+        """Backfill every organisation not done yet; returns how many this node did."""
+        done = 0
+        while True:
+            waiting = await self.core.read(store.orgs_to_backfill)
+            if not waiting:
+                return done
+            if not await self.core.write(lambda tx: claim_lease(tx.conn, self.LEASE, self.node_id, tx.now_ms,
+                                                                 tx.now_ms + self.lease_ms)):
+                await self.core.clock.sleep(self.lease_ms / 2000)  # another node is at it
+                continue
+            org_id = waiting[0]
+            count = await self.reindexer.reindex(org_id)
+            await self.core.write(lambda tx, org_id=org_id: store.mark_backfilled(tx.conn, org_id))
+            if count:
+                log.info("search: indexed the %d earlier messages of organisation %s", count, org_id)
+            done += 1
 
 
 def _cut_all(sources: list[_Source], blinder: Blinder | None) -> list[Doc]:

@@ -45,7 +45,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSQUERY
 
 from ..domain.search_terms import QueryTerm
-from .schema import conversations, mentions, messages, search_docs, search_keys, search_words
+from .schema import conversations, mentions, messages, meta, orgs, search_docs, search_keys, search_words
 from .sealed_columns import open_message_texts
 
 MAX_LIMIT = 100
@@ -396,3 +396,21 @@ def message_rows(conn: Connection, message_ids: list[str]) -> list[dict[str, Any
         chunk = message_ids[start:start + _CHUNK]
         found += [dict(r) for r in conn.execute(select(messages).where(messages.c.id.in_(chunk))).mappings()]
     return open_message_texts(conn, found)
+
+
+# --- the one backfill of each organisation's history --------------------------------------------
+
+_BACKFILLED = "search_backfilled:"
+
+
+def orgs_to_backfill(conn: Connection) -> list[str]:
+    """Organisations whose history was never indexed as a whole, oldest first."""
+    done = set(conn.execute(select(meta.c.key).where(meta.c.key.startswith(_BACKFILLED))).scalars())
+    found = conn.execute(select(orgs.c.id).order_by(orgs.c.created_at, orgs.c.id)).scalars()
+    return [org_id for org_id in found if _BACKFILLED + org_id not in done]
+
+
+def mark_backfilled(conn: Connection, org_id: str) -> None:
+    key = _BACKFILLED + org_id
+    if conn.execute(select(meta.c.key).where(meta.c.key == key)).first() is None:
+        conn.execute(insert(meta).values(key=key, value="1"))

@@ -21,7 +21,7 @@ from axon.domain.retention import DAY_MS
 from axon.domain.search_terms import QueryTerm, index_terms, query_terms
 from axon.services.people import NewUser
 from axon.services.ports import IndexQuery
-from axon.services.search_index import Reindexer, ReindexProgress
+from axon.services.search_index import Backfill, Reindexer, ReindexProgress
 from axon.spine.durable import DurableRunner, _OpenCursor
 from axon.store import accounts
 from axon.store import search_index as store
@@ -338,3 +338,15 @@ async def test_words_another_node_took_are_learnt_at_the_next_load(world: World)
     await world.svc.core.write(lambda tx: store.set_words(tx.conn, world.org_id, [word]))  # as another node did
     await world.svc.search_words.load()
     assert [t.term for t in query_terms(word)] == [word]
+
+
+async def test_the_history_before_the_index_is_backfilled_once(world: World) -> None:
+    w = world
+    old = [(await w.send(w.ann, f"history {i} from before"))["id"] for i in range(5)]
+    await w.svc.core.write(lambda tx: store.remove_org(tx.conn, w.org_id))  # as before the upgrade
+    backfill = Backfill(w.svc.core, w.svc.search_reindexer, "n_test")
+    assert await backfill.run() >= 1
+    assert sorted(await w.find("history", limit=100)) == sorted(old)
+    await w.svc.core.write(lambda tx: store.remove_org(tx.conn, w.org_id))
+    assert await backfill.run() == 0  # done once: every organisation is marked
+    assert await w.find("history") == []
