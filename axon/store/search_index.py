@@ -42,6 +42,7 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import TSQUERY
 
 from ..domain.search_terms import QueryTerm
@@ -338,10 +339,12 @@ def key_of(conn: Connection, org_id: str) -> dict[str, Any] | None:
 
 
 def add_key(conn: Connection, org_id: str, wrapped: str, master_key_id: str, now_ms: int) -> None:
-    """Store the organisation's key unless it has one already (two nodes may race to make it)."""
-    if key_of(conn, org_id) is None:
-        conn.execute(insert(search_keys).values(org_id=org_id, wrapped=wrapped, master_key_id=master_key_id,
-                                                created_at=now_ms))
+    """Store the organisation's key unless it has one already (two nodes may race to make it: the
+    first commit wins, and the other reads it back)."""
+    dialect: Any = postgresql if _postgres(conn) else sqlite
+    conn.execute(dialect.insert(search_keys).values(org_id=org_id, wrapped=wrapped, master_key_id=master_key_id,
+                                                    created_at=now_ms).on_conflict_do_nothing(
+                                                        index_elements=[search_keys.c.org_id]))
 
 
 def all_keys(conn: Connection) -> list[dict[str, Any]]:
