@@ -21,11 +21,14 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
     Connection,
     Integer,
+    String,
     Text,
     and_,
+    any_,
     bindparam,
     cast,
     column,
@@ -270,14 +273,18 @@ def match(conn: Connection, q: MatchQuery) -> list[Hit]:
     ts_rank_cd), or newest first; ``terms == ()``: filters only, newest first."""
     if not q.conversation_ids:
         return []
+    postgres = _postgres(conn)
     limit = max(0, min(q.limit, MAX_LIMIT))
     offset = max(0, min(q.offset, MAX_OFFSET))
     if limit == 0:
         return []
     d = search_docs.c
-    postgres = _postgres(conn)
-    where: list[ColumnElement[bool]] = [d.conversation_id.in_(q.conversation_ids), d.org_id == q.org_id,
-                                        messages.c.deleted_at.is_(None)]
+    # PostgreSQL: one array parameter, however many conversations the searcher may read (an IN
+    # list would be a parameter each, and asyncpg takes at most 32767).
+    readable = (d.conversation_id == any_(bindparam("conversations", list(q.conversation_ids),
+                                                    type_=ARRAY(String(32))))
+                if postgres else d.conversation_id.in_(q.conversation_ids))
+    where: list[ColumnElement[bool]] = [readable, d.org_id == q.org_id, messages.c.deleted_at.is_(None)]
     score: ColumnElement[Any]
     fts: ColumnElement[Any] = literal_column("search_fts")
     if q.terms:

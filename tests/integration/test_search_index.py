@@ -350,3 +350,10 @@ async def test_the_history_before_the_index_is_backfilled_once(world: World) -> 
     await w.svc.core.write(lambda tx: store.remove_org(tx.conn, w.org_id))
     assert await backfill.run() == 0  # done once: every organisation is marked
     assert await w.find("history") == []
+
+
+async def test_a_searcher_with_thousands_of_conversations_is_answered(world: World) -> None:
+    sent = await world.send(world.ann, "needle in many rooms")
+    await world.drain()
+    many = tuple(f"c_{i:020d}" for i in range(40_000)) + (world.room,)
+    assert await world.find("needle", conversations=many) == [sent["id"]]
