@@ -58,6 +58,7 @@ from .services.people import NewUser, People
 from .services.ports import MediaAnalyser
 from .services.preferences import Drafts, UserPreferences
 from .services.retention import Retention
+from .services.search import Search
 from .services.send_limits import SendLimits, SendRates
 from .services.sso import SsoSettings
 from .services.sso_login import SsoLogin
@@ -152,6 +153,8 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
                         org_settings=OrgSettingsService(core))
     build_files(services, master.key)
     services.link_previews = build_link_previews(settings, core)
+    # The keyword and semantic indexes (search-index, search-semantic) are passed here once built.
+    services.search = Search(core)
     register_consumers(services)
     return services
 

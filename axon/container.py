@@ -32,6 +32,7 @@ from .services.org_settings import OrgSettingsService
 from .services.people import People
 from .services.preferences import Drafts, UserPreferences
 from .services.retention import Retention
+from .services.search import Search
 from .services.sso import SsoSettings
 from .services.sso_login import SsoLogin
 from .services.sync import Sync
@@ -72,3 +73,5 @@ class Services:
     uploads: Uploads = field(init=False)
     file_reads: FileReads = field(init=False)
     file_sweeper: FileSweeper = field(init=False)
+    # Search: set by the composition root (``app.build_services``).
+    search: Search = field(init=False)

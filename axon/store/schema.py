@@ -669,3 +669,15 @@ voice_plays = Table(
     Column("played_at", BigInteger, nullable=False),
     Index("ix_voice_plays_file", "file_id"),
 )
+
+# A person's last searches run from the search box (``services/search.py``), newest kept; the query
+# text is sealed at rest (``sealed_columns.py``): what people look for says as much as what they write.
+search_recent = Table(
+    "search_recent",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("user_id", String(32), ForeignKey("users.id"), nullable=False),
+    Column("query", Text, nullable=False),
+    Column("searched_at", BigInteger, nullable=False),
+    Index("ix_search_recent_user", "user_id", "searched_at"),
+)
