@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from axon.client import ApiError, RestApi
-from tests.support.people import PASSWORD, Person, admin_rest, new_person
+from tests.support.people import PASSWORD, Person, admin_rest, eventually, new_person
 from tests.support.server import ServerProcess
 
 
@@ -173,3 +173,128 @@ async def test_bad_input_is_refused_with_stable_codes(server: ServerProcess) -> 
     await refused(ann.rest.search("x", limit=0), 422, "validation_failed")
     await refused(ann.rest.search("x", cursor="not-a-cursor"), 400, "validation_failed")
     await refused(RestApi(server.url).search("x"), 401, "unauthenticated")
+
+
+# --- results -------------------------------------------------------------------------------
+
+
+async def found(person: Person, q: str, **options: Any) -> list[str]:
+    return [hit["message"]["text"] for hit in (await person.rest.search(q, **options))["items"]]
+
+
+async def indexed(person: Person, q: str, expected: int) -> None:
+    """Wait until the indexer (a durable consumer, off the send path) has caught up with ``q``'s matches."""
+    await eventually(lambda: _count(person, q, expected))
+
+
+async def _count(person: Person, q: str, expected: int) -> bool:
+    return len((await person.rest.search(q, limit=100))["items"]) >= expected
+
+
+async def test_search_finds_words_stems_and_chinese_inside_phrases_with_snippets(server: ServerProcess) -> None:
+    admin = await admin_rest(server.url)
+    tag = uuid.uuid4().hex[:6]
+    ann, bob = [await new_person(server.url, admin) for _ in range(2)]
+    conv = await ann.rest.create_conversation("group", f"sa-find{tag}", [bob.id])
+    root = (await ann.rest.send(conv["id"], cmid(), f"{tag} the release is PLANNED for March 3"))["message"]
+    await ann.rest.send(conv["id"], cmid(), f"{tag} 明天下午开需求评审会")
+    reply = (await bob.rest.send(conv["id"], cmid(), f"{tag} plans look good", reply_to=root["id"]))["message"]
+    await indexed(bob, tag, 3)
+
+    answer = await bob.rest.search(f"{tag} plans")
+    hits = {h["message"]["id"]: h for h in answer["items"]}
+    assert set(hits) == {root["id"], reply["id"]}
+    assert [f["text"] for f in hits[root["id"]]["fragments"] if f["match"]] == [tag, "PLANNED"]
+    assert hits[reply["id"]]["thread_root_id"] == root["id"] and hits[root["id"]]["thread_root_id"] is None
+    assert all(h["match"] == "keyword" and h["conversation_id"] == conv["id"] for h in answer["items"])
+    assert await found(bob, f"{tag} 需求") == [f"{tag} 明天下午开需求评审会"]
+    assert await found(bob, f"{tag} 评审") == [f"{tag} 明天下午开需求评审会"]
+
+
+async def test_filters_phrases_and_exclusions(server: ServerProcess) -> None:
+    admin = await admin_rest(server.url)
+    tag = uuid.uuid4().hex[:6]
+    ann, bob = [await new_person(server.url, admin) for _ in range(2)]
+    conv = await ann.rest.create_conversation("group", f"sa-filters{tag}", [bob.id])
+    other = await ann.rest.create_conversation("group", f"sa-other{tag}", [bob.id])
+    await ann.rest.send(conv["id"], cmid(), f"{tag} release date moved, see https://example.com/plan")
+    await bob.rest.send(conv["id"], cmid(), f"{tag} the date of release is fixed @{ann.user['username']}")
+    await ann.rest.send(other["id"], cmid(), f"{tag} release draft")
+    await indexed(bob, tag, 3)
+
+    assert await found(bob, f'{tag} "release date"') == [f"{tag} release date moved, see https://example.com/plan"]
+    assert await found(bob, f"{tag} release -draft", sort="date") == [
+        f"{tag} the date of release is fixed @{ann.user['username']}",
+        f"{tag} release date moved, see https://example.com/plan"]
+    assert await found(bob, f"{tag} in:#sa-other{tag}") == [f"{tag} release draft"]
+    assert await found(bob, f"{tag} from:me") == [f"{tag} the date of release is fixed @{ann.user['username']}"]
+    assert await found(bob, f"{tag} from:@{ann.user['username']} has:link") == [
+        f"{tag} release date moved, see https://example.com/plan"]
+    assert await found(ann, f"{tag} mentions:me") == [f"{tag} the date of release is fixed @{ann.user['username']}"]
+    assert await found(bob, f"{tag} is:thread") == []
+    assert await found(bob, f"{tag} before:2000-01-01") == []
+    assert len(await found(bob, f"{tag} after:2000-01-01")) == 3
+
+
+async def test_paging_by_cursor_and_sort_by_date(server: ServerProcess) -> None:
+    admin = await admin_rest(server.url)
+    tag = uuid.uuid4().hex[:6]
+    ann = await new_person(server.url, admin)
+    conv = await ann.rest.create_conversation("group", f"sa-paging{tag}")
+    for i in range(7):
+        await ann.rest.send(conv["id"], cmid(), f"{tag} item {i}")
+    await indexed(ann, tag, 7)
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = await ann.rest.search(tag, sort="date", limit=3, cursor=cursor)
+        seen += [h["message"]["text"] for h in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [f"{tag} item {i}" for i in reversed(range(7))]
+
+
+async def test_members_only_removed_members_see_nothing_late_joiners_see_public_history(server: ServerProcess) -> None:
+    admin = await admin_rest(server.url)
+    tag = uuid.uuid4().hex[:6]
+    ann, bob, cat = [await new_person(server.url, admin) for _ in range(3)]
+    group = await ann.rest.create_conversation("group", f"sa-perm{tag}", [bob.id])
+    channel = await ann.rest.create_conversation("channel", f"sa-open{tag}")
+    await ann.rest.send(group["id"], cmid(), f"{tag} group secret")
+    await ann.rest.send(channel["id"], cmid(), f"{tag} channel history")
+    await indexed(ann, tag, 2)
+
+    assert await found(bob, tag) == [f"{tag} group secret"]
+    assert await found(cat, tag) == []  # not a member of either: the public channel only when named
+    assert await found(cat, f"{tag} in:#sa-open{tag}") == [f"{tag} channel history"]
+    await cat.rest.join(channel["id"])  # a late joiner finds the channel's earlier history, as history shows it
+    assert await found(cat, tag) == [f"{tag} channel history"]
+
+    await ann.rest.remove_member(group["id"], bob.id)  # removed: nothing old...
+    assert await found(bob, tag) == []
+    await ann.rest.send(group["id"], cmid(), f"{tag} after removal")
+    await indexed(ann, f"{tag} removal", 1)
+    assert await found(bob, tag) == []  # ...nor new
+    await refused(bob.rest.search(f"{tag} in:#sa-perm{tag}"), 400, "validation_failed")
+
+    guest = await guest_of(server, admin, (await admin.create_conversation("group", f"sa-g{tag}"))["id"])
+    assert await found(guest, tag) == []
+    await refused(guest.rest.search(f"{tag} in:#sa-open{tag}"), 400, "validation_failed")
+
+
+async def test_edited_and_deleted_messages_are_found_as_they_are_now(server: ServerProcess) -> None:
+    admin = await admin_rest(server.url)
+    tag = uuid.uuid4().hex[:6]
+    ann = await new_person(server.url, admin)
+    conv = await ann.rest.create_conversation("group", f"sa-edit{tag}")
+    first = (await ann.rest.send(conv["id"], cmid(), f"{tag} banana"))["message"]
+    second = (await ann.rest.send(conv["id"], cmid(), f"{tag} cherry"))["message"]
+    await indexed(ann, tag, 2)
+    await ann.rest.delete(conv["id"], first["id"])
+    await ann.rest.edit(conv["id"], second["id"], f"{tag} mango")
+    assert await found(ann, f"{tag} banana") == []  # gone at once, even before the index hears of it
+    assert await found(ann, f"{tag} cherry") == []
+    await indexed(ann, f"{tag} mango", 1)
+    hit = (await ann.rest.search(f"{tag} mango"))["items"][0]
+    assert hit["message"]["edited_at"] is not None
