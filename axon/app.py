@@ -25,6 +25,7 @@ from .container import Services
 from .domain.clock import Clock, SystemClock
 from .domain.link_preview import parse_allow_list
 from .domain.model import OrgRole
+from .embeddings.usem import UsemEmbedder
 from .gateway.gateway import Gateway
 from .gateway.signals import BusSignals
 from .identity.ldap_directory import LdapDirectory
@@ -55,15 +56,17 @@ from .services.messages import Messages
 from .services.org_settings import OrgSettingsService
 from .services.passwords import Passwords
 from .services.people import NewUser, People
-from .services.ports import MediaAnalyser
+from .services.ports import Embedder, MediaAnalyser
 from .services.preferences import Drafts, UserPreferences
 from .services.retention import Retention
+from .services.semantic import SemanticIndexer
+from .services.semantic_index import NearestMessages
 from .services.send_limits import SendLimits, SendRates
 from .services.sso import SsoSettings
 from .services.sso_login import SsoLogin
 from .services.sync import Sync
 from .services.two_factor import CodeLimits, TwoFactor
-from .spine.durable import DurableRunner
+from .spine.durable import DurableConsumer, DurableRunner, PreparingConsumer
 from .spine.spine import EventSpine
 from .store import accounts
 from .store.audit_anchors import ANCHORS_FILE, append_anchors
@@ -152,6 +155,8 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
                         org_settings=OrgSettingsService(core))
     build_files(services, master.key)
     services.link_previews = build_link_previews(settings, core)
+    if settings.semantic_search:
+        services.semantic_index = NearestMessages(core.read, build_embedder())
     register_consumers(services)
     return services
 
@@ -159,6 +164,10 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
 def build_link_previews(settings: Settings, core: Core) -> LinkPreviews:
     fetcher = LinkPreviewer(parse_allow_list(settings.link_preview_allow), settings.link_preview_timeout)
     return LinkPreviews(core, fetcher, cache_ms=int(settings.link_preview_cache_hours * 3_600_000))
+
+
+def build_embedder() -> Embedder:
+    return UsemEmbedder()
 
 
 def build_media_analyser() -> MediaAnalyser:
@@ -193,7 +202,10 @@ def register_consumers(services: Services) -> None:
     spine.add_after_commit(revocations.name, revocations)
     if services.link_previews is not None and services.settings.link_previews:
         spine.add_after_commit(services.link_previews.name, services.link_previews)
-    for consumer in (OrgActivityCounter(),):
+    durable: list[DurableConsumer | PreparingConsumer] = [OrgActivityCounter()]
+    if isinstance(services.semantic_index, NearestMessages):
+        durable.append(SemanticIndexer(services.semantic_index.embedder))
+    for consumer in durable:
         runner = DurableRunner(consumer, core.db, core.writer, core.clock, services.gateway.node_id,
                                poll_interval=services.settings.spine_poll_interval)
         spine.add_durable_listener(runner.offer)

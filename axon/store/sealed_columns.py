@@ -15,6 +15,7 @@ are sealed on the way in and opened on the way out (``store/sealing.py`` does th
 | uploads.key (an upload's staging key) | organisation, upload id |
 | message_previews.url, message_previews.data (link previews) | organisation, conversation, message id |
 | link_preview_cache.url, link_preview_cache.data | organisation, URL hash |
+| search_vectors.vector (a message's sentence vector: it reveals meaning) | organisation, conversation, message id |
 
 Names (people's, channels') and e-mail addresses stay plaintext: they are looked up and searched
 by the database (sign-in, mentions, the directory, channel browsing), see docs/security.md.
@@ -22,6 +23,7 @@ by the database (sign-in, mentions, the directory, channel browsing), see docs/s
 
 from __future__ import annotations
 
+import binascii
 from dataclasses import replace
 from typing import Any
 
@@ -303,3 +305,22 @@ def seal_file_key(conn: Connection, org_id: str, binding: bytes, key: str) -> st
 
 def open_file_key(conn: Connection, org_id: str, binding: bytes, stored: str) -> str:
     return keyring_of(conn).open(conn, org_id, binding, stored)
+
+
+# --- search vectors -------------------------------------------------------------------------
+
+
+def vector_binding(org_id: str, conversation_id: str, message_id: str) -> bytes:
+    return row_binding("search_vectors.vector", org_id, conversation_id, message_id)
+
+
+def seal_vector(conn: Connection, org_id: str, conversation_id: str, message_id: str, raw: bytes) -> str:
+    """``raw`` as stored: its base64 text, sealed when sealing is on (a text column, so that key
+    rotation and first sealing re-seal it like any other value: ``store/reseal.py``)."""
+    text = binascii.b2a_base64(raw, newline=False).decode("ascii")
+    return keyring_of(conn).seal(conn, org_id, vector_binding(org_id, conversation_id, message_id), text)
+
+
+def open_vector(conn: Connection, org_id: str, conversation_id: str, message_id: str, stored: str) -> bytes:
+    return binascii.a2b_base64(keyring_of(conn).open(conn, org_id, vector_binding(org_id, conversation_id, message_id),
+                                                     stored))
