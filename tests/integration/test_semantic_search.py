@@ -130,9 +130,7 @@ async def test_a_message_erased_by_retention_loses_its_vector(database_url: str)
 
 
 async def test_vectors_are_sealed_at_rest(semantic: Services, database_url: str) -> None:
-    """A stolen disk shows neither the vector's bytes nor its base64 text, only the sealed format."""
-    if not database_url.startswith("sqlite"):
-        pytest.skip("reads the SQLite files")
+    """A stolen disk (SQLite: the files) shows neither the vector nor its base64 text, only the sealed format."""
     svc = semantic
     ann, _, general, _ = await team(svc)
     text = "the release is planned for March 3"
@@ -140,9 +138,29 @@ async def test_vectors_are_sealed_at_rest(semantic: Services, database_url: str)
     await index_everything(svc)
     assert isinstance(svc.semantic_index, NearestMessages)
     stored = to_stored(svc.semantic_index.embedder.embed([text])[0])
-    raw = sqlite_files(Path(database_url.removeprefix("sqlite:///")).parent)
     row = await svc.core.read(lambda c: c.exec_driver_sql("SELECT vector FROM search_vectors").scalar_one())
+    raw = (sqlite_files(Path(database_url.removeprefix("sqlite:///")).parent) if database_url.startswith("sqlite")
+           else row.encode())  # PostgreSQL: the column as stored
     assert row.startswith("\x1e1") and row.encode() in raw  # the sealed value is what the files hold
     assert stored[:64] not in raw and base64.b64encode(stored)[:64] not in raw
     # and the node opens it back to the vector it wrote
     assert (await svc.core.read(lambda c: search_vectors.changed_since(c, ann.org_id, -1)))[0].vector == stored
+
+
+async def test_a_message_indexed_through_one_node_is_found_through_another(database_url: str) -> None:
+    """Two nodes on one database (PostgreSQL in the cluster pass): B's copy of the vectors, built
+    before A indexed anything, picks up A's rows and A's deletes by version on its next query."""
+    async with running_services(database_url, semantic_search=True) as a, \
+            running_services(database_url, semantic_search=True) as b:  # the same master key
+        await start_indexing(a)
+        ann, _, general, _ = await team(a)
+        await send(a, ann, general, "Lunch at the noodle place?")
+        await index_everything(a)
+        assert await b.semantic_index.nearest(ann.org_id, (general,), "发布日期", 5) == []
+        release = await send(a, ann, general, "the release is planned for March 3")
+        await index_everything(a)
+        assert [h.message_id for h in await b.semantic_index.nearest(ann.org_id, (general,), "发布日期", 5)] == [
+            release]
+        await a.messages.delete(ann, general, release)
+        await index_everything(a)
+        assert await b.semantic_index.nearest(ann.org_id, (general,), "发布日期", 5) == []
