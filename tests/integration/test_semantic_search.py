@@ -12,6 +12,7 @@ import pytest
 
 from axon.app import Services
 from axon.domain.model import Actor, OrgRole
+from axon.domain.sealing import key_id_of
 from axon.services.semantic import to_stored
 from axon.services.semantic_index import NearestMessages
 from axon.store import search_vectors
@@ -164,3 +165,20 @@ async def test_a_message_indexed_through_one_node_is_found_through_another(datab
         await a.messages.delete(ann, general, release)
         await index_everything(a)
         assert await b.semantic_index.nearest(ann.org_id, (general,), "发布日期", 5) == []
+
+
+async def test_a_key_rotation_re_seals_the_vectors(database_url: str) -> None:
+    """Vectors are re-sealed under the new key like every sealed value, and still open afterwards."""
+    async with running_services(database_url, semantic_search=True, key_refresh_interval=0.05) as svc:
+        await start_indexing(svc)
+        ann, _, general, _ = await team(svc)
+        release = await send(svc, ann, general, "the release is planned for March 3")
+        await index_everything(svc)
+        assert svc.encryption is not None
+        job = await svc.encryption.rotate_data_key(ann)
+        await svc.encryption.finish_job(ann.org_id)
+        stored = await svc.core.read(lambda c: c.exec_driver_sql("SELECT vector FROM search_vectors").scalar_one())
+        assert key_id_of(stored) == job.key_id
+    async with running_services(database_url, semantic_search=True) as fresh:  # opens them from the database
+        hits = await fresh.semantic_index.nearest(ann.org_id, (general,), "发布日期", 5)
+        assert [h.message_id for h in hits] == [release]
