@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import hashlib
 import hmac
@@ -166,7 +167,9 @@ def build_link_previews(settings: Settings, core: Core) -> LinkPreviews:
     return LinkPreviews(core, fetcher, cache_ms=int(settings.link_preview_cache_hours * 3_600_000))
 
 
+@functools.cache
 def build_embedder() -> Embedder:
+    """One per process: the model (150 MiB once loaded) is shared by every services object built here."""
     return UsemEmbedder()
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from axon.app import Services
+from axon.config import Settings
 from axon.domain.model import Actor, OrgRole
 from axon.domain.sealing import key_id_of
 from axon.services.semantic import to_stored
@@ -182,3 +183,13 @@ async def test_a_key_rotation_re_seals_the_vectors(database_url: str) -> None:
     async with running_services(database_url, semantic_search=True) as fresh:  # opens them from the database
         hits = await fresh.semantic_index.nearest(ann.org_id, (general,), "发布日期", 5)
         assert [h.message_id for h in hits] == [release]
+
+
+async def test_off_means_no_consumer_no_model_and_nothing_near(svc: Services) -> None:
+    """Test nodes run with it off (tests/conftest.py); the product's default is on."""
+    assert Settings.model_fields["semantic_search"].default is True
+    assert not svc.settings.semantic_search and not svc.semantic_index.enabled
+    assert [r.consumer.name for r in svc.durable] == ["org_activity"]
+    ann, _, general, _ = await team(svc)
+    await send(svc, ann, general, "the release is planned for March 3")
+    assert await svc.semantic_index.nearest(ann.org_id, (general,), "the release is planned for March 3", 5) == []
