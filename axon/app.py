@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import hashlib
 import hmac
@@ -25,6 +26,7 @@ from .container import Services
 from .domain.clock import Clock, SystemClock
 from .domain.link_preview import parse_allow_list
 from .domain.model import OrgRole
+from .embeddings.usem import UsemEmbedder
 from .gateway.gateway import Gateway
 from .gateway.signals import BusSignals
 from .identity.ldap_directory import LdapDirectory
@@ -55,11 +57,13 @@ from .services.messages import Messages
 from .services.org_settings import OrgSettingsService
 from .services.passwords import Passwords
 from .services.people import NewUser, People
-from .services.ports import MediaAnalyser
+from .services.ports import Embedder, MediaAnalyser
 from .services.preferences import Drafts, UserPreferences
 from .services.retention import Retention
 from .services.search import Search
 from .services.search_index import Backfill, KeywordIndex, Reindexer, SearchIndexer, SearchKeys, SearchWords
+from .services.semantic import SemanticIndexer
+from .services.semantic_index import NearestMessages
 from .services.send_limits import SendLimits, SendRates
 from .services.sso import SsoSettings
 from .services.sso_login import SsoLogin
@@ -155,8 +159,9 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     build_files(services, master.key)
     services.link_previews = build_link_previews(settings, core)
     build_search(services)
-    # The semantic index (search-semantic) is passed here once built.
-    services.search = Search(core, services.search_index)
+    if settings.semantic_search:
+        services.semantic_index = NearestMessages(core.read, build_embedder())
+    services.search = Search(core, services.search_index, services.semantic_index)
     register_consumers(services)
     return services
 
@@ -174,6 +179,12 @@ def build_search(services: Services) -> None:
     services.search_indexer = SearchIndexer(core, keys)
     services.search_reindexer = Reindexer(core, keys)
     services.search_words = SearchWords(core, services.search_reindexer)
+
+
+@functools.cache
+def build_embedder() -> Embedder:
+    """One per process: the model (150 MiB once loaded) is shared by every services object built here."""
+    return UsemEmbedder()
 
 
 def build_media_analyser() -> MediaAnalyser:
@@ -208,8 +219,10 @@ def register_consumers(services: Services) -> None:
     spine.add_after_commit(revocations.name, revocations)
     if services.link_previews is not None and services.settings.link_previews:
         spine.add_after_commit(services.link_previews.name, services.link_previews)
-    consumers: tuple[DurableConsumer | PreparingConsumer, ...] = (OrgActivityCounter(), services.search_indexer)
-    for consumer in consumers:
+    durable: list[DurableConsumer | PreparingConsumer] = [OrgActivityCounter(), services.search_indexer]
+    if isinstance(services.semantic_index, NearestMessages):
+        durable.append(SemanticIndexer(services.semantic_index.embedder))
+    for consumer in durable:
         runner = DurableRunner(consumer, core.db, core.writer, core.clock, services.gateway.node_id,
                                poll_interval=services.settings.spine_poll_interval)
         spine.add_durable_listener(runner.offer)

@@ -103,6 +103,11 @@ class Settings(BaseSettings):
     link_preview_timeout: float = Field(8.0, description="Seconds one preview fetch may take, redirects included.")
     link_preview_cache_hours: float = Field(24.0, description="Hours a fetched preview is reused for the same URL.")
 
+    # --- semantic search (search-semantic) ---
+    semantic_search: bool = Field(
+        True, description="Find messages by meaning, across Chinese and English (a sentence vector per message, "
+        "~150 MiB and a second of CPU once per node, then ~1 ms per message; docs/search.md); false: words only.")
+
     group_commit_max_batch: int = Field(512, description="Most writes committed in one transaction.")
     sqlite_synchronous: str = Field("FULL", description="SQLite synchronous pragma (FULL = durable acks).")
     db_pool_size: int = Field(8, description="Database connections for reads.")

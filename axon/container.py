@@ -30,11 +30,12 @@ from .services.markers import Markers
 from .services.messages import Messages
 from .services.org_settings import OrgSettingsService
 from .services.people import People
-from .services.ports import SearchIndex
+from .services.ports import SearchIndex, SemanticIndex
 from .services.preferences import Drafts, UserPreferences
 from .services.retention import Retention
 from .services.search import Search
 from .services.search_index import Reindexer, SearchIndexer, SearchKeys, SearchWords
+from .services.semantic_index import NoSemanticSearch
 from .services.sso import SsoSettings
 from .services.sso_login import SsoLogin
 from .services.sync import Sync
@@ -71,6 +72,8 @@ class Services:
     durable: list[DurableRunner] = field(default_factory=list)
     encryption: Encryption | None = None  # set by the composition root (app.build_services)
     link_previews: LinkPreviews | None = None  # set by the composition root (app.build_services)
+    # Nearest messages by meaning; ``enabled`` False when the node runs without semantic search.
+    semantic_index: SemanticIndex = field(default_factory=NoSemanticSearch)
     # Files: set by the composition root (``app.build_files``) once the BlobStore is built.
     uploads: Uploads = field(init=False)
     file_reads: FileReads = field(init=False)

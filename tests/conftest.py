@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.server import ServerProcess
+
+# Nodes and services built by tests run without semantic search unless a test turns it on
+# (``semantic_search=True``, or AXON_SEMANTIC_SEARCH=1 in a node's env): the sentence model costs
+# about a second of CPU and 150 MiB per node, and the suite builds hundreds. The product's default is on.
+os.environ.setdefault("AXON_SEMANTIC_SEARCH", "0")
 
 
 @pytest.fixture(scope="module")

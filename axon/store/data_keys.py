@@ -21,6 +21,7 @@ from .schema import (
     messages,
     orgs,
     reseal_jobs,
+    search_vectors,
     sso_providers,
     two_factor,
     uploads,
@@ -151,6 +152,6 @@ def count_rows(conn: Connection, org_id: str) -> int:
         total += int(conn.execute(select(func.count()).select_from(table).where(column.in_(ids))).scalar_one())
     total += int(conn.execute(select(func.count()).select_from(conversations)
                               .where(conversations.c.org_id == org_id)).scalar_one())
-    for table in (users, sso_providers, blobs, uploads):
+    for table in (users, sso_providers, blobs, uploads, search_vectors):
         total += int(conn.execute(select(func.count()).select_from(table).where(table.c.org_id == org_id)).scalar_one())
     return total

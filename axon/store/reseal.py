@@ -30,6 +30,7 @@ from .schema import (
     message_previews,
     messages,
     search_recent,
+    search_vectors,
     sso_providers,
     two_factor,
     uploads,
@@ -52,6 +53,7 @@ from .sealed_columns import (
     totp_binding,
     upload_key_binding,
     user_event_binding,
+    vector_binding,
 )
 from .sealing import keyring_of
 
@@ -95,6 +97,8 @@ SEALED_TABLES: tuple[SealedTable, ...] = (
                 lambda org, column, r: cache_binding(column, org, r["url_hash"]), by_user=False),
     SealedTable(search_recent, ("id",), ("query",),
                 lambda org, _, r: recent_search_binding(org, r["user_id"], r["id"]), by_user=True),
+    SealedTable(search_vectors, ("message_id",), ("vector",),
+                lambda org, _, r: vector_binding(org, r["conversation_id"], r["message_id"]), by_user=False),
 )
 
 
@@ -144,7 +148,7 @@ def _rows_after(conn: Connection, spec: SealedTable, org_id: str, cursor: list[A
     t = spec.table
     key_cols = [t.c[k] for k in spec.key]
     stmt = select(*key_cols, *(t.c[c] for c in spec.columns),
-                  *([t.c.conversation_id] if t in (messages, message_previews) else [])).where(
+                  *([t.c.conversation_id] if t in (messages, message_previews, search_vectors) else [])).where(
                       _belongs(spec, org_id))
     if cursor is not None:
         stmt = stmt.where(tuple_(*key_cols) > tuple_(*cursor) if len(key_cols) > 1 else key_cols[0] > cursor[0])

@@ -725,3 +725,20 @@ search_recent = Table(
     Column("searched_at", BigInteger, nullable=False),
     Index("ix_search_recent_user", "user_id", "searched_at"),
 )
+
+# One sentence vector per message for semantic search (``services/semantic.py``), written by a
+# durable consumer. ``version`` is the outbox position of the page that wrote the row: it only
+# grows, in commit order, so each node reads what changed since its last look. ``vector`` NULL:
+# the message was deleted or has nothing to embed any more (nodes drop it from memory). The
+# vector is float16 little-endian in base64, sealed when encryption at rest is on (it reveals meaning).
+search_vectors = Table(
+    "search_vectors",
+    metadata,
+    Column("message_id", String(32), primary_key=True),
+    Column("org_id", String(32), nullable=False),
+    Column("conversation_id", String(32), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Column("vector", Text),
+    Index("ix_search_vectors_org_version", "org_id", "version"),
+)

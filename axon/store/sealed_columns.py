@@ -16,6 +16,7 @@ are sealed on the way in and opened on the way out (``store/sealing.py`` does th
 | message_previews.url, message_previews.data (link previews) | organisation, conversation, message id |
 | link_preview_cache.url, link_preview_cache.data | organisation, URL hash |
 | search_recent.query (a person's recent searches) | organisation, user, row id |
+| search_vectors.vector (a message's sentence vector: it reveals meaning) | organisation, conversation, message id |
 
 Names (people's, channels') and e-mail addresses stay plaintext: they are looked up and searched
 by the database (sign-in, mentions, the directory, channel browsing), see docs/security.md.
@@ -23,6 +24,7 @@ by the database (sign-in, mentions, the directory, channel browsing), see docs/s
 
 from __future__ import annotations
 
+import binascii
 from dataclasses import replace
 from typing import Any
 
@@ -329,3 +331,20 @@ def open_recent_searches(conn: Connection, user_id: str, rows: list[Row]) -> lis
     for r in rows:
         r["query"] = keyring.open(conn, org, recent_search_binding(org, user_id, r["id"]), r["query"])
     return rows
+# --- search vectors -------------------------------------------------------------------------
+
+
+def vector_binding(org_id: str, conversation_id: str, message_id: str) -> bytes:
+    return row_binding("search_vectors.vector", org_id, conversation_id, message_id)
+
+
+def seal_vector(conn: Connection, org_id: str, conversation_id: str, message_id: str, raw: bytes) -> str:
+    """``raw`` as stored: its base64 text, sealed when sealing is on (a text column, so that key
+    rotation and first sealing re-seal it like any other value: ``store/reseal.py``)."""
+    text = binascii.b2a_base64(raw, newline=False).decode("ascii")
+    return keyring_of(conn).seal(conn, org_id, vector_binding(org_id, conversation_id, message_id), text)
+
+
+def open_vector(conn: Connection, org_id: str, conversation_id: str, message_id: str, stored: str) -> bytes:
+    return binascii.a2b_base64(keyring_of(conn).open(conn, org_id, vector_binding(org_id, conversation_id, message_id),
+                                                     stored))

@@ -72,7 +72,8 @@ class ServerProcess:
                     # Tests send in bursts far beyond a person's limit (test_send_limits sets its own).
                     "AXON_SEND_RATE_PER_USER": "100000", "AXON_SEND_BURST_PER_USER": "100000",
                     "AXON_SEND_RATE_PER_DEVICE": "100000", "AXON_SEND_BURST_PER_DEVICE": "100000",
-                    "AXON_MASTER_KEY": TEST_MASTER_KEY, **(env or {})}
+                    "AXON_MASTER_KEY": TEST_MASTER_KEY,
+                    "AXON_SEMANTIC_SEARCH": "0", **(env or {})}  # tests/conftest.py says why
         if self.database_url:
             self.env["AXON_DATABASE_URL"] = self.database_url
         self.proc: subprocess.Popen[bytes] | Forked | None = None

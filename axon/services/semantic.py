@@ -1,0 +1,115 @@
+"""Semantic search, the writing side: a durable consumer that keeps one sentence vector per message.
+
+``SemanticIndexer`` (consumer ``search_vectors``) embeds the texts of ``message.new`` and
+``message.edited`` in ``prepare`` — in worker threads, off the group-commit writer that every send
+waits for — and ``apply_prepared`` writes them with the cursor move; ``message.deleted`` (a delete,
+or retention's erasure, which is the same ``erase_message``) empties the row. Committed events never
+change, so preparing a page again after a crash gives the same rows. The reading side, the
+nearest-neighbour search, is ``services/semantic_index.py``. See docs/search.md, "Semantic search".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass, field
+
+import msgspec
+import numpy as np
+
+from ..store import search_vectors as store
+from ..store.event_log import CommittedPage
+from ..store.search_vectors import NewVector
+from ..store.tx import Tx
+from .ports import Embedder
+
+EMBED_BATCH = 256  # texts per worker-thread call: a query waiting for CPU waits for at most one batch
+_LINK = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)
+_MENTION = re.compile(r"@[\w.-]+")
+
+
+def meaningful(text: str) -> bool:
+    """Does ``text`` say something in words? Not when it is empty, only links, only emoji,
+    punctuation or mentions: their vectors would sit near everything and match nothing."""
+    rest = _MENTION.sub(" ", _LINK.sub(" ", text))
+    return any(ch.isalpha() for ch in rest)
+
+
+class _New(msgspec.Struct):
+    class _Message(msgspec.Struct):
+        id: str
+        text: str = ""
+
+    message: _Message
+
+
+class _Edited(msgspec.Struct):
+    message_id: str
+    text: str = ""
+
+
+class _Deleted(msgspec.Struct):
+    message_id: str
+
+
+_new, _edited, _deleted = (msgspec.json.Decoder(t) for t in (_New, _Edited, _Deleted))
+
+
+@dataclass(frozen=True, slots=True)
+class _Change:
+    conversation_id: str
+    created_at: int
+    text: str  # "" : forget the message
+
+
+def latest_texts(page: CommittedPage) -> dict[str, _Change]:
+    """Each message's last text in the page (an edit after its send, a delete after both)."""
+    found: dict[str, _Change] = {}
+    for e in page.conversation_events:
+        if e.type == "message.new":
+            m = _new.decode(e.data_json).message
+            found[m.id] = _Change(e.conversation_id, e.created_at, m.text)
+        elif e.type == "message.edited":
+            ed = _edited.decode(e.data_json)
+            found[ed.message_id] = _Change(e.conversation_id, e.created_at, ed.text)
+        elif e.type == "message.deleted":
+            found[_deleted.decode(e.data_json).message_id] = _Change(e.conversation_id, e.created_at, "")
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedVectors:
+    put: list[NewVector] = field(default_factory=list)
+    forget: list[str] = field(default_factory=list)
+
+
+class SemanticIndexer:
+    name = "search_vectors"
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+
+    async def prepare(self, page: CommittedPage) -> PreparedVectors:
+        changes = latest_texts(page)
+        if not changes:
+            return PreparedVectors()
+        keep = [(mid, c) for mid, c in changes.items() if meaningful(c.text)]
+        vectors: list[bytes] = []
+        for start in range(0, len(keep), EMBED_BATCH):
+            texts = [c.text for _, c in keep[start:start + EMBED_BATCH]]
+            vectors += await asyncio.to_thread(self.embedder.embed, texts)
+        kept = {mid for mid, _ in keep}
+        return PreparedVectors(
+            put=[NewVector(mid, c.conversation_id, c.created_at, to_stored(v))
+                 for (mid, c), v in zip(keep, vectors, strict=True)],
+            forget=[mid for mid in changes if mid not in kept])
+
+    def apply_prepared(self, tx: Tx, page: CommittedPage, prepared: object) -> None:
+        assert isinstance(prepared, PreparedVectors)
+        store.forget_many(tx.conn, prepared.forget, page.last_pos)
+        store.put_many(tx.conn, prepared.put, page.last_pos)
+
+
+def to_stored(vector: bytes) -> bytes:
+    """A float32 vector as stored: float16 (half the disk, cosines off by < 0.001; docs/search.md)."""
+    return np.frombuffer(vector, dtype="<f4").astype("<f2").tobytes()

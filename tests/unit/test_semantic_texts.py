@@ -1,0 +1,34 @@
+"""What the semantic indexer embeds: words, not bare links, emoji or mentions; each message's last
+text in a page (an edit after the send, a delete after both)."""
+
+from __future__ import annotations
+
+import json
+
+from axon.domain.events import ConversationEvent
+from axon.services.semantic import latest_texts, meaningful
+from axon.store.event_log import CommittedPage
+
+
+def test_only_texts_with_words_are_worth_a_vector() -> None:
+    for text in ("发布日期", "ok", "see https://example.com/x about the release", "@ann 明天见"):
+        assert meaningful(text), text
+    for text in ("", "   ", "https://example.com/a?b=c", "www.example.com", "👍🎉", "@ann @bob", "!!! 123 ???"):
+        assert not meaningful(text), text
+
+
+def event(seq: int, type_: str, data: dict[str, object]) -> ConversationEvent:
+    return ConversationEvent("c1", seq, type_, "u1", 1000 + seq, json.dumps(data))
+
+
+def test_each_message_keeps_its_last_text_of_the_page() -> None:
+    page = CommittedPage(1, 4, [
+        event(1, "message.new", {"message": {"id": "m1", "text": "first"}}),
+        event(2, "message.new", {"message": {"id": "m2", "text": "second"}}),
+        event(3, "message.edited", {"message_id": "m1", "text": "first, edited"}),
+        event(4, "message.deleted", {"message_id": "m2"}),
+        event(5, "reaction.added", {"message_id": "m1", "emoji": "👍"}),
+    ], [])
+    found = latest_texts(page)
+    assert {m: c.text for m, c in found.items()} == {"m1": "first, edited", "m2": ""}
+    assert found["m1"].created_at == 1003 and found["m1"].conversation_id == "c1"
