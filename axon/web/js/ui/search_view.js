@@ -50,8 +50,15 @@ export function mountSearchView(el) {
     setQuery(input.value, route.sort, true);
   });
 
+  let controlsKey = null;
   const drawControls = () => {
     const q = route.q;
+    // Redrawn only when something shown changed (live events come often), keeping the focused control.
+    const key = JSON.stringify([q, route.sort, [...state.conversations.values()].map((c) => [c.id, conversationTitle(c)]),
+      state.users.size]);
+    if (key === controlsKey) return;
+    controlsKey = key;
+    const focused = controls.contains(document.activeElement) ? document.activeElement.dataset.testid : null;
     const f = filtersOf(q);
     const chip = (testid, label, pressed, next) => h("button", {
       type: "button", class: ["search-chip", pressed && "on"], "aria-pressed": String(pressed), "data-testid": testid,
@@ -91,6 +98,7 @@ export function mountSearchView(el) {
         h("span", { class: "grow" }),
         h("div", { class: "search-segmented", role: "group", "aria-label": t("search.order") },
           sort("relevance", t("search.by_conversation")), sort("date", t("search.by_date")))));
+    if (focused) controls.querySelector(`[data-testid="${focused}"]`)?.focus();
   };
 
   const drawResults = (semantic) => {

@@ -211,7 +211,8 @@ class TimelineView {
 
   /** "Seen by N" goes under my latest sent message of the main timeline. */
   seenBy(messages) {
-    if (this.mode !== "main") return { id: null };
+    // Not in an older window: my latest message there is not my latest message.
+    if (this.mode !== "main" || this.detached()) return { id: null };
     const mine = messages.filter((m) => !m.pending && !m.provisional && isMe(m.sender_id) && !m.deleted);
     const last = mine[mine.length - 1];
     if (!last) return { id: null };
