@@ -231,22 +231,29 @@ def test_jump_to_present_and_scrolling_down_reaches_the_live_end(axon, open_app,
     present = page.get_by_test_id("jump-present")
     expect(present).to_be_visible()
     expect(present).to_contain_text(TEXT[locale]["present"])
-    # Scrolling down pages forward (after_seq) until the newest message: the pill goes.
     timeline = page.get_by_test_id("timeline")
-    for _ in range(40):
-        timeline.evaluate("(el) => { el.scrollTop = el.scrollHeight; }")
-        if page.get_by_test_id("timeline").locator('[data-testid="message"]', has_text="later 129").count():
-            break
-        page.wait_for_timeout(100)  # lets the next page arrive between scrolls, as a reader would
-    expect(timeline.locator('[data-testid="message"]', has_text="later 129")).to_be_attached()
+    newest = timeline.locator('[data-testid="message"]', has_text="later 129")
+    expect(newest).to_have_count(0)
+    # The button goes straight to the newest messages (and leaves the old window).
+    present.click()
+    expect(newest).to_be_in_viewport()
     expect(present).to_be_hidden()
-    # And again from the result: the button goes straight to the newest.
+    expect(timeline.locator(f'[data-message-id="{target["id"]}"]')).to_have_count(0)
+    # Again from the result: scrolling down pages forward (after_seq) until the newest message.
     page.go_back()
     page.get_by_test_id("search-hit").first.click()
     expect(present).to_be_visible()
-    present.click()
-    expect(timeline.locator('[data-testid="message"]', has_text="later 129")).to_be_in_viewport()
+    for _ in range(60):
+        if newest.count():
+            break
+        timeline.evaluate("(el) => { el.scrollTop = el.scrollHeight; }")
+        page.wait_for_timeout(100)  # lets the next page arrive between scrolls, as a reader would
+    expect(newest).to_be_attached()
     expect(present).to_be_hidden()
+    # Every message between is there once, in order: the window joined the live end without a gap.
+    seqs = timeline.locator('[data-testid="message"]').evaluate_all("(els) => els.map((e) => e.textContent)")
+    laters = [int(m.group(1)) for text in seqs if (m := re.search(r"later (\d+)", text))]
+    assert laters == list(range(laters[0], 130)), laters
 
 
 @pytest.mark.parametrize("locale", LOCALES)

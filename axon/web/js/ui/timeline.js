@@ -84,8 +84,17 @@ class TimelineView {
   }
 
   load() {
-    // Opening a conversation shows its newest messages, unless a message far back is wanted.
-    const back = this.mode === "main" && this.detached() && !(wanted && wanted.convId === this.convId);
+    // Opening a conversation shows its newest messages, unless a message far back is wanted: then
+    // the window around it is loaded instead (showWanted), and nothing is read on the way there.
+    const mine = this.mode === "main" && wanted && wanted.convId === this.convId && !wanted.rootId;
+    const tl = state.timelines.get(this.convId);
+    const far = mine && wanted.seq !== null && wanted.seq !== undefined && !tl?.messages.get(wanted.messageId);
+    if (far) {
+      this.seeking = true;
+      this.loaded = Promise.resolve();
+      return;
+    }
+    const back = this.mode === "main" && this.detached() && !mine;
     const work = this.mode === "main" ? (back ? jumpToPresent(this.convId) : loadLatest(this.convId)) : loadThread(this.convId, this.rootId);
     this.loaded = work.catch((err) => toast(errorText(err), "error"));
   }
@@ -98,7 +107,9 @@ class TimelineView {
     await this.loaded;
     const found = this.mode === "main" ? await this.reach(w).catch(() => false)
       : Boolean(state.timelines.get(this.convId)?.messages.has(w.messageId));
+    this.seeking = false;
     if (this.destroyed) return;
+    if (!found && !state.timelines.get(this.convId)?.loaded) this.load(); // the window failed: the newest page then
     // Part of the row's view (not a class set from outside), so a redraw keeps it.
     this.highlight = found ? w.messageId : null;
     this.draw();
@@ -118,8 +129,8 @@ class TimelineView {
     const tl = engine.timeline(this.convId);
     if (tl.messages.has(w.messageId) && !tl.messages.get(w.messageId).reply_to) return true;
     if (w.seq === null || w.seq === undefined) return loadBackTo(this.convId, w.messageId);
-    await loadAround(this.convId, w.seq);
     this.firstRender = false; // the wanted message is scrolled to, not the end
+    await loadAround(this.convId, w.seq);
     return tl.messages.has(w.messageId);
   }
 
@@ -285,7 +296,7 @@ class TimelineView {
   newestSeen() {
     // Not before the newest page is in: an empty list is "at the bottom" but shows nothing.
     const tl = state.timelines.get(this.convId);
-    if (!tl || !tl.loaded || tl.detached) return false;
+    if (!tl || !tl.loaded || tl.detached || this.seeking) return false;
     if (this.atBottom()) return true;
     const last = this.list.lastElementChild;
     if (!last) return true;
