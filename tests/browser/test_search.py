@@ -165,6 +165,7 @@ def test_a_chinese_word_inside_a_phrase_is_found_highlighted_and_filters_narrow(
     page.get_by_test_id("search-from").select_option(bob.username)
     expect(hits).to_have_count(1)
     expect(hits.first).to_have_attribute("data-message-id", theirs["id"])
+    screenshot(page, f"search-filters{SUFFIX[locale]}")
     # A date range before today finds nothing: the empty state, in the user's language.
     page.get_by_test_id("search-from").select_option("")
     page.get_by_test_id("search-before").fill("2020-01-01")
@@ -173,10 +174,14 @@ def test_a_chinese_word_inside_a_phrase_is_found_highlighted_and_filters_narrow(
     expect(hits).to_have_count(2)
     page.get_by_test_id("search-has-file").click()
     expect(page.get_by_test_id("search-empty")).to_be_visible()
-    screenshot(page, f"search-filters{SUFFIX[locale]}")
     # No message matched by meaning only: no semantic label; the mode says "words" and explains itself.
     expect(page.get_by_test_id("search-semantic")).to_have_count(0)
     expect(page.get_by_test_id("search-mode")).to_contain_text(TEXT[locale]["mode"])
+    # A query the server refuses (an unknown has: value): the error state, with the server's reason.
+    page.get_by_test_id("search-page-input").fill("has:banana")
+    page.get_by_test_id("search-submit").click()
+    expect(page.get_by_test_id("search-error")).to_be_visible()
+    expect(page.get_by_test_id("search-hit")).to_have_count(0)
 
 
 @pytest.mark.parametrize("locale", LOCALES)

@@ -145,7 +145,9 @@ export function mountSearchBox(el) {
       pick(items[active]);
       return;
     }
+    latest += 1; // suggestions still on their way are not shown over the results
     close();
+    input.blur();
     runSearch(input.value);
   });
   return () => {
