@@ -139,6 +139,60 @@ def test_the_query_filters_helpers(axon, open_app) -> None:
 
 
 @pytest.mark.parametrize("locale", LOCALES)
+def test_a_result_found_by_meaning_is_labelled_and_fragments_are_text(axon, open_app, locale) -> None:
+    """Semantic search is off on test nodes (AXON_SEMANTIC_SEARCH, branch search-semantic), so the label is
+    checked on the results page's own row renderer with a hit as GET /search returns it."""
+    alice = axon.create_user("alice", "Alice Meaning")
+    page = open_app(alice, locale=locale).page
+    got = page.evaluate("""async (me) => {
+      const { renderHit } = await import("/js/ui/search_view.js");
+      const hit = { conversation_id: "c_x", thread_root_id: null, match: "semantic", score: 0.5,
+        message: { id: "m_x", conversation_id: "c_x", seq: 7, sender_id: me, text: "x",
+          created_at: new Date().toISOString() },
+        fragments: [{ text: "the release is planned for ", match: false },
+          { text: "<img src=x onerror=alert(1)>", match: true }] };
+      const row = renderHit(hit, true);
+      document.body.append(row);
+      const label = row.querySelector('[data-testid="search-semantic"]');
+      const out = { label: label && label.textContent, tip: label && label.title,
+        img: row.querySelectorAll("img").length, mark: row.querySelector("mark").textContent,
+        keyword: renderHit({ ...hit, match: "keyword" }, true)
+          .querySelectorAll('[data-testid="search-semantic"]').length };
+      row.remove();
+      return out;
+    }""", alice.id)
+    assert got["label"] == ("语义相近" if locale == "zh-CN" else "Similar meaning")
+    assert got["tip"]
+    assert got["mark"] == "<img src=x onerror=alert(1)>"
+    assert got["img"] == 0 and got["keyword"] == 0
+
+
+def test_the_timeline_rules_of_a_detached_window(axon, open_app) -> None:
+    """core/timeline.js: while a window far back is shown, a new top-level message is counted, not added after
+    the gap; a thread reply and edits still apply; leaving the window (dropTop) keeps the loaded threads."""
+    page = open_app(axon.create_user("dora")).page
+    got = page.evaluate("""async () => {
+      const { Timeline } = await import("/js/core/timeline.js");
+      const tl = new Timeline("c_1");
+      const msg = (id, seq, extra = {}) => ({ id, seq, conversation_id: "c_1", sender_id: "u", text: id,
+        created_at: new Date(1e12 + seq).toISOString(), ...extra });
+      tl.merge([msg("a", 10), msg("b", 11)]);
+      tl.nextBeforeSeq = 10;
+      tl.nextAfterSeq = 11;
+      tl.threads.add("a");
+      tl.apply({ type: "message.new", seq: 500, data: { message: msg("live", 500) } });
+      tl.apply({ type: "message.new", seq: 501, data: { message: msg("r", 501, { reply_to: "a" }) } });
+      tl.apply({ type: "message.edited", seq: 502, data: { message_id: "b", text: "b2" } });
+      const detached = { top: tl.top().map((m) => m.id), missed: tl.missedLive, replies: tl.replies("a").length,
+        edited: tl.messages.get("b").text, count: tl.messages.get("a").reply_count };
+      tl.dropTop();
+      return { detached, after: [...tl.messages.keys()].sort(), loaded: tl.loaded, isDetached: tl.detached };
+    }""")
+    assert got["detached"] == {"top": ["a", "b"], "missed": 1, "replies": 1, "edited": "b2", "count": 1}
+    assert got["after"] == ["a", "r"] and got["loaded"] is False and got["isDetached"] is False
+
+
+@pytest.mark.parametrize("locale", LOCALES)
 def test_a_chinese_word_inside_a_phrase_is_found_highlighted_and_filters_narrow(axon, open_app, locale) -> None:
     alice = axon.create_user("alice", "Alice Zhang")
     bob = axon.create_user("bob", "Bob Li")
@@ -280,6 +334,12 @@ def test_a_thread_reply_result_opens_its_thread_and_recent_searches(axon, open_a
     hit.click()
     thread = page.get_by_test_id("thread-timeline")
     expect(thread.locator(f'[data-message-id="{reply["id"]}"]')).to_be_visible()
+    # Suggestions as you type: the person, by name.
+    box = page.get_by_test_id("search-input")
+    box.fill("Bob Thr")
+    person = page.get_by_test_id("search-suggestion").filter(has_text=f"@{bob.username}")
+    expect(person).to_be_visible()
+    expect(person).to_have_attribute("data-kind", "person")
     # Recent searches: listed when the box is focused empty, then cleared.
     box = page.get_by_test_id("search-input")
     box.fill("")

@@ -104,7 +104,7 @@ export function mountSearchView(el) {
   const drawResults = (semantic) => {
     clear(results);
     if (route.sort === "date") {
-      results.append(h("ol", { class: "search-list" }, hits.map((hit) => hitRow(hit, true))));
+      results.append(h("ol", { class: "search-list" }, hits.map((hit) => renderHit(hit, true))));
       return;
     }
     // Grouped by conversation, the groups in the order of their best result.
@@ -117,7 +117,7 @@ export function mountSearchView(el) {
       const title = convTitle(conv);
       results.append(h("section", { class: "search-group", "data-testid": "search-group", "data-conv-id": conv },
         h("h3", { class: "search-group-title" }, title),
-        h("ol", { class: "search-list" }, list.map((hit) => hitRow(hit, false)))));
+        h("ol", { class: "search-list" }, list.map((hit) => renderHit(hit, false)))));
     }
     results.dataset.semantic = String(Boolean(semantic));
   };
@@ -226,7 +226,7 @@ function drawChannels(el, list) {
 }
 
 /** One result: a button that opens the conversation (or the thread) at the message. */
-function hitRow(hit, showConversation) {
+export function renderHit(hit, showConversation) {
   const m = hit.message || {};
   const conv = hit.conversation_id || m.conversation_id;
   const root = hit.thread_root_id || m.reply_to || null;
