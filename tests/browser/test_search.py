@@ -42,7 +42,8 @@ def indexed(axon: AxonServer, user: User, q: str, message_id: str, timeout_s: fl
     """Wait until the indexer (a spine consumer, off the send path) has made the message findable."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if any(hit["message"]["id"] == message_id for hit in search_api(axon, user, q, mode="keyword")["items"]):
+        items = search_api(axon, user, q, mode="keyword", limit=50)["items"]
+        if any(hit["message"]["id"] == message_id for hit in items):
             return
         time.sleep(0.1)  # poll interval, not a wait for an outcome
     raise AssertionError(f"{message_id} not found by {q!r} after {timeout_s}s")
@@ -353,6 +354,40 @@ def test_a_thread_reply_result_opens_its_thread_and_recent_searches(axon, open_a
         r.raise_for_status()
         body = r.json()
         assert (body if isinstance(body, list) else body["items"]) == []
+
+
+def test_load_more_newest_first_and_matching_channels(axon, open_app) -> None:
+    alice = axon.create_user("alice", "Alice Paging")
+    needs_search_api(axon, alice)
+    tag = uuid.uuid4().hex[:6]
+    conv = axon.room(alice, "channel", f"roadmap{tag}", [])
+    posted = post_many(axon, alice, conv, [f"roadmap item {i} {tag}" for i in range(25)])
+    indexed(axon, alice, f"item {tag}", posted[-1]["id"])
+    indexed(axon, alice, f"item {tag}", posted[0]["id"])
+    page = open_app(alice).page
+    run_search(page, f"item {tag}")
+    hits = page.get_by_test_id("search-hit")
+    expect(hits).to_have_count(20)
+    expect(page.get_by_test_id("search-count")).to_contain_text("20+")
+    page.get_by_test_id("search-more").click()
+    expect(hits).to_have_count(25)
+    expect(page.get_by_test_id("search-more")).to_be_hidden()
+    expect(page.get_by_test_id("search-count")).to_contain_text("25 results")
+    # Newest first: one flat list, in time order, each row naming its conversation.
+    page.get_by_test_id("search-sort-date").click()
+    expect(page.get_by_test_id("search-group")).to_have_count(0)
+    expect(hits.first).to_have_attribute("data-message-id", posted[-1]["id"])
+    expect(hits.first).to_contain_text(f"roadmap{tag}")
+    page.get_by_test_id("search-more").click()
+    expect(hits).to_have_count(25)
+    ids = hits.evaluate_all("(els) => els.map((e) => e.dataset.messageId)")
+    assert ids == [m["id"] for m in reversed(posted)]
+    # A channel whose name matches is offered above the messages.
+    run_search(page, f"roadmap{tag}")
+    channel = page.get_by_test_id("search-channel")
+    expect(channel).to_have_count(1)
+    channel.click()
+    expect(page.locator(f'.conversation[data-conv-id="{conv}"]')).to_be_visible()
 
 
 @pytest.mark.parametrize("locale", LOCALES)
