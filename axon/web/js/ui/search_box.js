@@ -5,7 +5,7 @@
 
 import { errorText, t } from "../core/i18n.js";
 import { clearRecent, freeText, recentSearches, suggest } from "../core/search.js";
-import { state } from "../core/store.js";
+import { emit, state } from "../core/store.js";
 import { h, debounce } from "./dom.js";
 import { icon } from "./icons.js";
 import { avatarWithPresence } from "./avatar.js";
@@ -29,7 +29,9 @@ export function runSearch(q, sort = "relevance") {
   const text = q.trim();
   if (!text) return;
   sessionStorage.setItem("axon.search.record", text);
-  location.hash = searchHref(text, sort);
+  const target = searchHref(text, sort);
+  if (location.hash === target) emit("search-again"); // the same search again: fresh results
+  else location.hash = target;
 }
 
 export function mountSearchBox(el) {

@@ -43,7 +43,9 @@ export function mountSearchView(el) {
 
   const setQuery = (q, sort = route.sort, record = false) => {
     if (record) sessionStorage.setItem("axon.search.record", q.trim());
-    location.hash = searchHref(q.trim(), sort);
+    const target = searchHref(q.trim(), sort);
+    if (location.hash === target) run(false);
+    else location.hash = target;
   };
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
@@ -183,6 +185,7 @@ export function mountSearchView(el) {
   const stops = [
     on("route", () => state.route.name === "search" && (state.route.q !== route.q || state.route.sort !== route.sort) && show()),
     on("conversations", drawControls),
+    on("search-again", () => run(false)),
   ];
   return () => {
     latest += 1;
