@@ -169,13 +169,14 @@ def test_question_mark_opens_the_shortcuts_sheet_which_traps_and_restores_focus(
     zh = locale == "zh-CN"
     expect(sheet.locator("h2")).to_have_text("键盘快捷键" if zh else "Keyboard shortcuts")
     rows = sheet.get_by_test_id("shortcut")
-    expect(rows).to_have_count(10)
+    expect(rows).to_have_count(11)
     for text in (["快速跳转到会话或联系人", "将所有会话标记为已读", "编辑你的上一条消息（输入框为空时）"] if zh else
                  ["quick switcher", "Mark all conversations as read", "Edit your last message"]):
         expect(sheet).to_contain_text(text)
     expect(rows.nth(0).locator("kbd")).to_have_text(["Ctrl", "K"])
-    expect(rows.nth(2).locator("kbd")).to_have_text(["Alt", "Shift", "↑", "Alt", "Shift", "↓"])
-    expect(rows.nth(3).locator("kbd")).to_have_text(["Shift", "Esc"])
+    expect(rows.nth(1).locator("kbd")).to_have_text(["/", "Ctrl", "Shift", "F"])
+    expect(rows.nth(3).locator("kbd")).to_have_text(["Alt", "Shift", "↑", "Alt", "Shift", "↓"])
+    expect(rows.nth(4).locator("kbd")).to_have_text(["Shift", "Esc"])
     screenshot(page, f"shortcuts-{locale}")
 
     # Focus stays inside the sheet, both ways round.

@@ -69,6 +69,87 @@ async function loadNotices(conv, timeline, fromSeq, beforeSeq) {
 }
 
 /**
+ * Show the messages around `seq` (a search result far back): GET …/messages?around_seq. When the
+ * window reaches the newest message it joins the loaded pages; otherwise the timeline becomes a
+ * detached window (timeline.js), paged back with before_seq and forward with after_seq (loadNewer).
+ */
+export async function loadAround(conv, seq) {
+  const timeline = engine.timeline(conv);
+  if (timeline.busy) await timeline.busy;
+  const work = fetchAround(conv, timeline, seq);
+  timeline.busy = work.catch(() => {}).finally(() => { timeline.busy = null; });
+  return work;
+}
+
+async function fetchAround(conv, timeline, seq) {
+  timeline.loading = true;
+  emit("timeline", conv);
+  const p0 = engine.position(conv);
+  try {
+    const page = await api.get(`/conversations/${seg(conv)}/messages`, { around_seq: seq, limit: PAGE });
+    const items = page.items || [];
+    const nextAfter = page.next_after_seq ?? null;
+    if (nextAfter === null && timeline.loaded && !timeline.detached) {
+      // Reaches the live end: the loaded pages and the window overlap, so together they stay contiguous.
+      const oldest = Math.min(...timeline.top().map((m) => m.seq));
+      timeline.merge(items);
+      if (items.length && items[0].seq < oldest) timeline.nextBeforeSeq = page.next_before_seq ?? null;
+    } else {
+      timeline.dropTop();
+      timeline.merge(items);
+      timeline.nextBeforeSeq = page.next_before_seq ?? null;
+      timeline.nextAfterSeq = nextAfter;
+    }
+    await Promise.all([ensureUsers(items.map((m) => m.sender_id)),
+      loadNotices(conv, timeline, page.next_before_seq ?? 0, nextAfter === null ? undefined : nextAfter + 1)]);
+    await catchUp(conv, timeline, p0);
+  } finally {
+    timeline.loading = false;
+    emit("timeline", conv);
+  }
+}
+
+/** The next page forward of a detached window; when it reaches the newest message, the window is live again. */
+export async function loadNewer(conv) {
+  const timeline = engine.timeline(conv);
+  if (!timeline.detached || timeline.loading) return false;
+  const work = fetchNewer(conv, timeline);
+  timeline.busy = work.catch(() => {}).finally(() => { timeline.busy = null; });
+  await work;
+  return true;
+}
+
+async function fetchNewer(conv, timeline) {
+  timeline.loading = true;
+  emit("timeline", conv);
+  const p0 = engine.position(conv);
+  const from = timeline.nextAfterSeq;
+  try {
+    const page = await api.get(`/conversations/${seg(conv)}/messages`, { after_seq: from, limit: PAGE });
+    const items = page.items || [];
+    timeline.merge(items);
+    timeline.nextAfterSeq = page.next_after_seq ?? null;
+    if (!timeline.detached) timeline.missedLive = 0;
+    const upTo = timeline.nextAfterSeq === null ? undefined : timeline.nextAfterSeq + 1;
+    await Promise.all([ensureUsers(items.map((m) => m.sender_id)), loadNotices(conv, timeline, from + 1, upTo)]);
+    // Events during the request: a message sent after the page was read arrives here, now the window is live.
+    await catchUp(conv, timeline, p0);
+  } finally {
+    timeline.loading = false;
+    emit("timeline", conv);
+  }
+}
+
+/** Leave a detached window for the newest page ("Jump to present"). */
+export async function jumpToPresent(conv) {
+  const timeline = engine.timeline(conv);
+  if (timeline.busy) await timeline.busy;
+  timeline.dropTop();
+  emit("timeline", conv);
+  await loadLatest(conv);
+}
+
+/**
  * Load history pages back from the newest until this message is in (e.g. a pin far up);
  * pages stay contiguous, so paging and catch-up work as usual. False if it was not found.
  */

@@ -2,7 +2,8 @@
 //
 // Topics: "session", "connection", "conversations", "timeline" (conv id),
 // "thread" (root id), "members" (conv id), "users", "presence", "typing" (conv id),
-// "receipts" (conv id), "outbox", "route", "language", "toast", "preferences", "drafts" (draft key).
+// "receipts" (conv id), "outbox", "route", "language", "toast", "preferences", "drafts" (draft key),
+// "focus-message", "search-again" (the same search run again from the box).
 
 export const state = {
   session: null, // {token, user, org, device_id}

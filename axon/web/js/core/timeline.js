@@ -11,6 +11,26 @@ export class Timeline {
     this.loading = false;
     this.threads = new Set(); // roots whose replies were loaded
     this.notices = new Map(); // seq -> a membership event shown as a system line (see NOTICE_TYPES)
+    // A detached window (opened around an older message, e.g. from search): the seq to page forward
+    // from, or null when the loaded messages reach the live end. While detached, new top-level
+    // messages are not added (they would sit after a gap); they are counted in `missedLive`.
+    this.nextAfterSeq = null;
+    this.missedLive = 0;
+  }
+
+  get detached() {
+    return this.nextAfterSeq !== null;
+  }
+
+  /** Forget the top-level messages and system lines (the roots of loaded threads stay). */
+  dropTop() {
+    for (const [id, m] of this.messages) {
+      if (!m.reply_to && !this.threads.has(id)) this.messages.delete(id);
+    }
+    this.notices.clear();
+    this.nextBeforeSeq = undefined;
+    this.nextAfterSeq = null;
+    this.missedLive = 0;
   }
 
   get loaded() {
@@ -23,7 +43,7 @@ export class Timeline {
 
   /** A sent message the server acknowledged but whose event has not arrived yet. */
   insertProvisional(entry, ack, senderId) {
-    if (this.messages.has(ack.message_id)) return;
+    if (this.messages.has(ack.message_id) || (this.detached && !entry.reply_to)) return;
     this.messages.set(ack.message_id, normalise({
       id: ack.message_id, conversation_id: this.convId, seq: ack.seq, sender_id: senderId,
       client_msg_id: entry.id, text: entry.text, reply_to: entry.reply_to || null, attachments: entry.attachments || [],
@@ -72,6 +92,10 @@ const RULES = {
   "message.new": (tl, { message }) => {
     const existing = tl.messages.get(message.id);
     if (existing && !existing.provisional) return [];
+    if (tl.detached && !message.reply_to && !existing) {
+      tl.missedLive += 1;
+      return [];
+    }
     tl.messages.set(message.id, normalise(message));
     const root = message.reply_to ? tl.messages.get(message.reply_to) : null;
     // The root's reply_count from a history page may already include this reply:

@@ -12,6 +12,7 @@ import { mountPanel } from "./panel.js";
 import { mountSettings } from "./settings.js";
 import { mountAdmin } from "./admin.js";
 import { mountHome } from "./home.js";
+import { mountSearchView } from "./search_view.js";
 import { startShortcuts } from "./shortcuts.js";
 import { startPresence } from "./presence.js";
 import { startTitle } from "./notify.js";
@@ -93,6 +94,7 @@ function mountMain(r) {
   if (r.name === "conversation") return mountConversation(nodes.main, r.conv);
   if (r.name === "settings") return mountSettings(nodes.main);
   if (r.name === "admin") return mountAdmin(nodes.main, r.tab);
+  if (r.name === "search") return mountSearchView(nodes.main);
   return mountHome(nodes.main);
 }
 

@@ -2,9 +2,15 @@
 // #/c/<conv>/pins, #/settings, #/admin, #/invite/<token>, #/signup, #/confirm/<token> (the link
 // of an open sign-up's confirmation mail), #/login/<org> (an organisation's sign-in page, with its
 // single sign-on), #/sso/<state> and #/sso-failed/<code> (back from an OpenID Connect provider),
-// and #/ (home).
+// #/search?q=<query>&sort=date (message search: the URL holds the query, so back/forward and reload
+// show the same results), and #/ (home).
 
 export function parseRoute(hash) {
+  const [path, search] = hash.split("?", 2);
+  if (path === "#/search" || path === "#search") {
+    const params = new URLSearchParams(search || "");
+    return { name: "search", q: params.get("q") || "", sort: params.get("sort") === "date" ? "date" : "relevance" };
+  }
   const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
   const [head, id, panel, panelId] = parts;
   if (head === "c" && id) return { name: "conversation", conv: id, panel: panel || null, panelId: panelId || null };
@@ -28,3 +34,10 @@ export function go(...parts) {
 }
 
 export const convHref = (conv, ...rest) => href("c", conv, ...rest);
+
+/** The results page of a search (sort "relevance" groups by conversation; "date" lists newest first). */
+export function searchHref(q, sort = "relevance") {
+  const params = new URLSearchParams({ q });
+  if (sort === "date") params.set("sort", "date");
+  return `#/search?${params.toString()}`;
+}

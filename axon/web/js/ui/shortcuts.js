@@ -8,12 +8,14 @@ import { h } from "./dom.js";
 import { modal } from "./dialogs.js";
 import { openSwitcher } from "./switcher.js";
 import { markAllRead } from "./sidebar.js";
+import { focusSearchBox } from "./search_box.js";
 
 const MOD = typeof navigator !== "undefined" && navigator.platform.includes("Mac") ? "⌘" : "Ctrl";
 
 /** Every shortcut, in the order the help sheet lists them. Each entry: key combinations, description key. */
 export const SHORTCUTS = [
   { keys: [[MOD, "K"]], what: "shortcuts.switcher" },
+  { keys: [["/"], [MOD, "Shift", "F"]], what: "shortcuts.search" },
   { keys: [["Alt", "↑"], ["Alt", "↓"]], what: "shortcuts.conversation" },
   { keys: [["Alt", "Shift", "↑"], ["Alt", "Shift", "↓"]], what: "shortcuts.unread" },
   { keys: [["Shift", "Esc"]], what: "shortcuts.mark_all_read" },
@@ -44,6 +46,11 @@ function onKey(ev) {
   if (mod && !ev.altKey && ev.key.toLowerCase() === "k") {
     ev.preventDefault();
     openSwitcher();
+  } else if (((ev.key === "/" && !mod && !ev.altKey && !isTextField(ev.target))
+    || (mod && ev.shiftKey && !ev.altKey && ev.key.toLowerCase() === "f")) && !modalOpen()) {
+    // The search box; on a phone (no box on screen) the results page, with its own box.
+    ev.preventDefault();
+    if (!focusSearchBox()) location.hash = "#/search";
   } else if (arrow && ev.altKey && !mod && !modalOpen()) {
     ev.preventDefault();
     moveTo(arrow, ev.shiftKey);

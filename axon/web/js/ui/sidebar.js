@@ -18,6 +18,7 @@ import { conversationTitle, userName } from "./names.js";
 import { isMuted, setMuted, permission, askPermission } from "./notify.js";
 import { convHref } from "./router.js";
 import { openSwitcher } from "./switcher.js";
+import { mountSearchBox } from "./search_box.js";
 import { openNewConversation, openBrowseChannels } from "./create.js";
 import { openMenu, toast, toastError } from "./dialogs.js";
 import { canBrowseChannels, canCreateChannel, canCreateGroup, isOrgAdmin } from "../core/permissions.js";
@@ -44,7 +45,10 @@ export function mountSidebar(el) {
   const empty = h("p", { class: "sidebar-empty", "data-testid": "no-unread", hidden: true }, t("sidebar.no_unread"));
   for (const s of sections) s.el = sectionEl(s);
   const foot = h("div", { class: "sidebar-foot" });
-  el.append(head, h("nav", { class: "sidebar-body", "aria-label": t("sidebar.conversations") },
+  // Mounted once, outside the head (which is redrawn): typing in it must not be interrupted.
+  const searchEl = h("div", { class: "sidebar-search" });
+  const stopSearch = mountSearchBox(searchEl);
+  el.append(head, searchEl, h("nav", { class: "sidebar-body", "aria-label": t("sidebar.conversations") },
     sections.map((s) => s.el), empty), foot);
 
   const render = batched(() => {
@@ -62,6 +66,7 @@ export function mountSidebar(el) {
     "connection"].map((topic) => on(topic, render));
   return () => {
     render.cancel();
+    stopSearch();
     stops.forEach((stop) => stop());
   };
 }

@@ -5,7 +5,9 @@
 import { api, engine } from "../core/engine.js";
 import { seg } from "../core/api.js";
 import { dayKey, errorText, formatDay, t } from "../core/i18n.js";
-import { loadBackTo, loadLatest, loadOlder, loadReceipts, loadThread } from "../core/history.js";
+import {
+  jumpToPresent, loadAround, loadBackTo, loadLatest, loadNewer, loadOlder, loadReceipts, loadThread,
+} from "../core/history.js";
 import { on, emit, state, isMe } from "../core/store.js";
 import { h, reconcile, batched, debounce } from "./dom.js";
 import { renderMessage, messageSignature } from "./message.js";
@@ -25,12 +27,13 @@ export function mountTimeline(el, convId, { mode, rootId = null }) {
   return () => view.destroy();
 }
 
-// A request to show one message (from the pins panel). Kept until the timeline that holds
-// the message (the main one, or the thread of `rootId`) is mounted and has shown it.
+// A request to show one message (from the pins panel or a search result). Kept until the timeline
+// that holds the message (the main one, or the thread of `rootId`) is mounted and has shown it.
+// With its `seq`, a message not loaded is shown in a window around it (GET …/messages?around_seq).
 let wanted = null;
 
-export function focusMessage(convId, messageId, rootId = null) {
-  wanted = { convId, messageId, rootId };
+export function focusMessage(convId, messageId, rootId = null, seq = null) {
+  wanted = { convId, messageId, rootId, seq };
   emit("focus-message");
 }
 
@@ -47,8 +50,10 @@ class TimelineView {
       class: ["timeline", mode === "thread" && "in-thread"], "data-testid": mode === "main" ? "timeline" : "thread-timeline", tabindex: "0",
     }, this.top, this.list);
     this.jump = h("button", { class: "pill pill-top", hidden: true, "data-testid": "jump-unread", onclick: () => this.jumpToUnread() }, t("timeline.jump_unread"));
-    this.below = h("button", { class: "pill pill-bottom", hidden: true, "data-testid": "new-below", onclick: () => this.scrollToBottom() }, t("timeline.new_below"));
-    el.append(this.scroller, this.jump, this.below);
+    this.below = h("button", { class: "pill pill-bottom", hidden: true, "data-testid": "new-below", onclick: () => this.belowClicked() }, t("timeline.new_below"));
+    // Shown while an older window is open (a search result far back): back to the newest messages.
+    this.present = h("button", { class: "pill pill-bottom", hidden: true, "data-testid": "jump-present", onclick: () => this.toPresent() }, t("search.jump_present"));
+    el.append(this.scroller, this.jump, this.below, this.present);
     this.render = batched(() => this.draw());
     this.scroller.addEventListener("scroll", () => this.scrolled(), { passive: true });
     this.onVisible = () => this.maybeRead();
@@ -58,7 +63,7 @@ class TimelineView {
       on("outbox", this.render), on("users", this.render),
       on("receipts", (id) => id === this.convId && this.render()),
       on("reload", (id) => id === this.convId && this.load()),
-      on("sent", (s) => s.conv === this.convId && this.scrollToBottom()),
+      on("sent", (s) => s.conv === this.convId && (this.detached() ? this.toPresent() : this.scrollToBottom())),
       on("synced", () => this.maybeRead()), // a read sent while offline may not have reached the server
       on("focus-message", () => this.showWanted()),
       on("edit-last", (req) => this.editLast(req)),
@@ -79,7 +84,18 @@ class TimelineView {
   }
 
   load() {
-    const work = this.mode === "main" ? loadLatest(this.convId) : loadThread(this.convId, this.rootId);
+    // Opening a conversation shows its newest messages, unless a message far back is wanted: then
+    // the window around it is loaded instead (showWanted), and nothing is read on the way there.
+    const mine = this.mode === "main" && wanted && wanted.convId === this.convId && !wanted.rootId;
+    const tl = state.timelines.get(this.convId);
+    const far = mine && wanted.seq !== null && wanted.seq !== undefined && !tl?.messages.get(wanted.messageId);
+    if (far) {
+      this.seeking = true;
+      this.loaded = Promise.resolve();
+      return;
+    }
+    const back = this.mode === "main" && this.detached() && !mine;
+    const work = this.mode === "main" ? (back ? jumpToPresent(this.convId) : loadLatest(this.convId)) : loadThread(this.convId, this.rootId);
     this.loaded = work.catch((err) => toast(errorText(err), "error"));
   }
 
@@ -89,9 +105,11 @@ class TimelineView {
     if (!w || w.convId !== this.convId || (w.rootId || null) !== (this.mode === "thread" ? this.rootId : null)) return;
     wanted = null;
     await this.loaded;
-    const found = this.mode === "main" ? await loadBackTo(this.convId, w.messageId).catch(() => false)
+    const found = this.mode === "main" ? await this.reach(w).catch(() => false)
       : Boolean(state.timelines.get(this.convId)?.messages.has(w.messageId));
+    this.seeking = false;
     if (this.destroyed) return;
+    if (!found && !state.timelines.get(this.convId)?.loaded) this.load(); // the window failed: the newest page then
     // Part of the row's view (not a class set from outside), so a redraw keeps it.
     this.highlight = found ? w.messageId : null;
     this.draw();
@@ -104,6 +122,40 @@ class TimelineView {
     clearTimeout(this.highlightTimer);
     this.highlightTimer = setTimeout(() => { this.highlight = null; this.render(); }, HIGHLIGHT_MS);
     this.updatePills();
+  }
+
+  /** Loads what is needed for the wanted message to be in the main timeline; true when it is. */
+  async reach(w) {
+    const tl = engine.timeline(this.convId);
+    if (tl.messages.has(w.messageId) && !tl.messages.get(w.messageId).reply_to) return true;
+    if (w.seq === null || w.seq === undefined) return loadBackTo(this.convId, w.messageId);
+    this.firstRender = false; // the wanted message is scrolled to, not the end
+    await loadAround(this.convId, w.seq);
+    return tl.messages.has(w.messageId);
+  }
+
+  /** An older window is shown, not the newest messages (core/timeline.js). */
+  detached() {
+    return this.mode === "main" && Boolean(state.timelines.get(this.convId)?.detached);
+  }
+
+  async toPresent() {
+    this.present.hidden = true;
+    this.below.hidden = true;
+    try {
+      await jumpToPresent(this.convId);
+    } catch (err) {
+      toast(errorText(err), "error");
+      return;
+    }
+    if (this.destroyed) return;
+    this.draw();
+    this.scrollToBottom();
+  }
+
+  belowClicked() {
+    if (this.detached()) this.toPresent();
+    else this.scrollToBottom();
   }
 
   messages() {
@@ -170,7 +222,8 @@ class TimelineView {
 
   /** "Seen by N" goes under my latest sent message of the main timeline. */
   seenBy(messages) {
-    if (this.mode !== "main") return { id: null };
+    // Not in an older window: my latest message there is not my latest message.
+    if (this.mode !== "main" || this.detached()) return { id: null };
     const mine = messages.filter((m) => !m.pending && !m.provisional && isMe(m.sender_id) && !m.deleted);
     const last = mine[mine.length - 1];
     if (!last) return { id: null };
@@ -186,7 +239,8 @@ class TimelineView {
 
   draw() {
     const tl = state.timelines.get(this.convId);
-    const wasAtBottom = this.atBottom();
+    // In an older window, newer pages are added below what is read: the view stays where it is.
+    const wasAtBottom = this.atBottom() && !this.detached();
     const anchor = wasAtBottom ? null : this.anchor();
     const before = this.list.childElementCount;
     reconcile(this.list, this.rows());
@@ -242,7 +296,7 @@ class TimelineView {
   newestSeen() {
     // Not before the newest page is in: an empty list is "at the bottom" but shows nothing.
     const tl = state.timelines.get(this.convId);
-    if (!tl || !tl.loaded) return false;
+    if (!tl || !tl.loaded || tl.detached || this.seeking) return false;
     if (this.atBottom()) return true;
     const last = this.list.lastElementChild;
     if (!last) return true;
@@ -253,14 +307,27 @@ class TimelineView {
 
   scrolled() {
     if (this.scroller.scrollTop < LOAD_MORE_PX && this.mode === "main") this.older();
+    if (this.detached() && this.nearEnd()) this.newer();
     if (this.newestSeen()) this.below.hidden = true;
     this.updatePills();
     this.maybeRead();
   }
 
-  /** Keep loading older pages while the list does not fill the view. */
+  /** Keep loading older pages (and newer ones, in an older window) while the list does not fill the view. */
   fillViewport(tl) {
-    if (this.mode === "main" && tl && tl.loaded && !tl.loading && this.scroller.scrollHeight <= this.scroller.clientHeight + LOAD_MORE_PX) this.older();
+    if (this.mode === "main" && tl && tl.loaded && !tl.loading && this.scroller.scrollHeight <= this.scroller.clientHeight + LOAD_MORE_PX) {
+      this.older();
+      if (tl.detached) this.newer();
+    }
+  }
+
+  nearEnd() {
+    const s = this.scroller;
+    return s.scrollHeight - s.scrollTop - s.clientHeight < LOAD_MORE_PX;
+  }
+
+  newer() {
+    loadNewer(this.convId).catch((err) => toast(errorText(err), "error"));
   }
 
   older() {
@@ -272,6 +339,14 @@ class TimelineView {
     const above = marker ? marker.getBoundingClientRect().bottom <= this.scroller.getBoundingClientRect().top
       : this.markerSeq !== null && !this.placeable && Boolean(state.timelines.get(this.convId)?.loaded);
     this.jump.hidden = !above;
+    const tl = state.timelines.get(this.convId);
+    if (this.detached()) {
+      // New messages arrived after the window: "new messages below" takes the user to them.
+      this.below.hidden = !tl.missedLive;
+      this.present.hidden = Boolean(tl.missedLive);
+    } else {
+      this.present.hidden = true;
+    }
   }
 
   /** Load older pages until the first unread message is in, then show it. */
