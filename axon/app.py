@@ -58,12 +58,13 @@ from .services.people import NewUser, People
 from .services.ports import MediaAnalyser
 from .services.preferences import Drafts, UserPreferences
 from .services.retention import Retention
+from .services.search_index import KeywordIndex, Reindexer, SearchIndexer, SearchKeys, SearchWords
 from .services.send_limits import SendLimits, SendRates
 from .services.sso import SsoSettings
 from .services.sso_login import SsoLogin
 from .services.sync import Sync
 from .services.two_factor import CodeLimits, TwoFactor
-from .spine.durable import DurableRunner
+from .spine.durable import DurableConsumer, DurableRunner, PreparingConsumer
 from .spine.spine import EventSpine
 from .store import accounts
 from .store.audit_anchors import ANCHORS_FILE, append_anchors
@@ -152,6 +153,7 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
                         org_settings=OrgSettingsService(core))
     build_files(services, master.key)
     services.link_previews = build_link_previews(settings, core)
+    build_search(services)
     register_consumers(services)
     return services
 
@@ -159,6 +161,16 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
 def build_link_previews(settings: Settings, core: Core) -> LinkPreviews:
     fetcher = LinkPreviewer(parse_allow_list(settings.link_preview_allow), settings.link_preview_timeout)
     return LinkPreviews(core, fetcher, cache_ms=int(settings.link_preview_cache_hours * 3_600_000))
+
+
+def build_search(services: Services) -> None:
+    """The keyword index: its keys, the consumer that keeps it, the reindexer and organisations' words."""
+    core = services.core
+    keys = services.search_keys = SearchKeys(core)
+    services.search_index = KeywordIndex(core, keys)
+    services.search_indexer = SearchIndexer(core, keys)
+    services.search_reindexer = Reindexer(core, keys)
+    services.search_words = SearchWords(core, services.search_reindexer)
 
 
 def build_media_analyser() -> MediaAnalyser:
@@ -193,7 +205,8 @@ def register_consumers(services: Services) -> None:
     spine.add_after_commit(revocations.name, revocations)
     if services.link_previews is not None and services.settings.link_previews:
         spine.add_after_commit(services.link_previews.name, services.link_previews)
-    for consumer in (OrgActivityCounter(),):
+    consumers: tuple[DurableConsumer | PreparingConsumer, ...] = (OrgActivityCounter(), services.search_indexer)
+    for consumer in consumers:
         runner = DurableRunner(consumer, core.db, core.writer, core.clock, services.gateway.node_id,
                                poll_interval=services.settings.spine_poll_interval)
         spine.add_durable_listener(runner.offer)
@@ -242,6 +255,7 @@ class Runtime:
             try:
                 assert svc.encryption is not None
                 await svc.encryption.start()  # every data key unwrapped before anything is served
+                await svc.search_words.load()  # organisations' own words, before any text is cut
                 yield await bootstrap(svc)
             finally:
                 svc.gateway.close_all()

@@ -30,8 +30,10 @@ from .services.markers import Markers
 from .services.messages import Messages
 from .services.org_settings import OrgSettingsService
 from .services.people import People
+from .services.ports import SearchIndex
 from .services.preferences import Drafts, UserPreferences
 from .services.retention import Retention
+from .services.search_index import Reindexer, SearchIndexer, SearchKeys, SearchWords
 from .services.sso import SsoSettings
 from .services.sso_login import SsoLogin
 from .services.sync import Sync
@@ -72,3 +74,9 @@ class Services:
     uploads: Uploads = field(init=False)
     file_reads: FileReads = field(init=False)
     file_sweeper: FileSweeper = field(init=False)
+    # Search: set by the composition root (``app.build_search``).
+    search_keys: SearchKeys = field(init=False)
+    search_index: SearchIndex = field(init=False)  # the keyword index (the port the search service takes)
+    search_indexer: SearchIndexer = field(init=False)
+    search_reindexer: Reindexer = field(init=False)
+    search_words: SearchWords = field(init=False)

@@ -669,3 +669,47 @@ voice_plays = Table(
     Column("played_at", BigInteger, nullable=False),
     Index("ix_voice_plays_file", "file_id"),
 )
+
+# --- search (store/search_index.py, docs/search.md) ---------------------------------------------
+
+# One row per indexed message: what the filters need, so a search reads neither ``messages`` nor
+# events for them. Its terms live beside it: an FTS5 table ``search_fts`` (rowid = ``id``) on SQLite,
+# a ``terms`` tsvector column with a GIN index on PostgreSQL; both made by migration 0018 only
+# (neither is expressible here for both dialects). ``blind``: the terms are keyed hashes.
+search_docs = Table(
+    "search_docs",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("message_id", String(32), nullable=False, unique=True),
+    Column("org_id", String(32), nullable=False),
+    Column("conversation_id", String(32), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("sender_id", String(32), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("reply_to", String(32)),
+    Column("has_file", Boolean, nullable=False, default=False),
+    Column("has_image", Boolean, nullable=False, default=False),
+    Column("has_link", Boolean, nullable=False, default=False),
+    Column("has_voice", Boolean, nullable=False, default=False),
+    Column("blind", Boolean, nullable=False, default=False),
+    Index("ix_search_docs_conversation", "conversation_id", "created_at"),
+    Index("ix_search_docs_org", "org_id", "id"),
+)
+
+# An organisation's own words for the Chinese segmenter (product names, jargon): admins edit them.
+search_words = Table(
+    "search_words",
+    metadata,
+    Column("org_id", String(32), ForeignKey("orgs.id"), primary_key=True),
+    Column("word", String(32), primary_key=True),
+)
+
+# Each organisation's key for blind terms (HMAC-SHA256), stored only wrapped by the master key.
+search_keys = Table(
+    "search_keys",
+    metadata,
+    Column("org_id", String(32), ForeignKey("orgs.id"), primary_key=True),
+    Column("wrapped", Text, nullable=False),  # base64 of nonce + AES-256-GCM(key) under the master key
+    Column("master_key_id", String(16), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)

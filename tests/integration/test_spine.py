@@ -286,7 +286,7 @@ async def test_registered_consumers_run_in_a_known_order(tmp_path: Path) -> None
     services = build_services(Settings(database_url=f"sqlite:///{tmp_path / 'axon.db'}"))
     try:
         assert services.spine.sink_names == ["event_log", "bus", "revocations", "link-previews"]
-        assert [r.consumer.name for r in services.durable] == ["org_activity"]
+        assert [r.consumer.name for r in services.durable] == ["org_activity", "search_index"]
     finally:
         await services.core.db.close()
 
