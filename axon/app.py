@@ -58,6 +58,7 @@ from .services.people import NewUser, People
 from .services.ports import MediaAnalyser
 from .services.preferences import Drafts, UserPreferences
 from .services.retention import Retention
+from .services.search import Search
 from .services.search_index import KeywordIndex, Reindexer, SearchIndexer, SearchKeys, SearchWords
 from .services.send_limits import SendLimits, SendRates
 from .services.sso import SsoSettings
@@ -154,6 +155,8 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     build_files(services, master.key)
     services.link_previews = build_link_previews(settings, core)
     build_search(services)
+    # The semantic index (search-semantic) is passed here once built.
+    services.search = Search(core, services.search_index)
     register_consumers(services)
     return services
 

@@ -33,6 +33,7 @@ from .services.people import People
 from .services.ports import SearchIndex
 from .services.preferences import Drafts, UserPreferences
 from .services.retention import Retention
+from .services.search import Search
 from .services.search_index import Reindexer, SearchIndexer, SearchKeys, SearchWords
 from .services.sso import SsoSettings
 from .services.sso_login import SsoLogin
@@ -80,3 +81,4 @@ class Services:
     search_indexer: SearchIndexer = field(init=False)
     search_reindexer: Reindexer = field(init=False)
     search_words: SearchWords = field(init=False)
+    search: Search = field(init=False)

@@ -6,6 +6,7 @@ from typing import Any
 
 import msgspec
 from fastapi import APIRouter, Query, Response
+from fastapi.exceptions import RequestValidationError
 
 from ..domain.events import ConversationEvent, UserEvent
 from ..domain.sequence import MAX_SEQ
@@ -33,9 +34,23 @@ MSG = CONV + "/messages/{message_id}"
 @router.get(CONV + "/messages", responses=returns(MessagePage, 401, 404, 422))
 async def history(conversation_id: str, actor: CurrentActor, svc: Svc,
                   before_seq: int | None = Query(None, ge=1, le=MAX_SEQ),
+                  after_seq: int | None = Query(None, ge=0, le=MAX_SEQ),
+                  around_seq: int | None = Query(None, ge=1, le=MAX_SEQ),
                   limit: int = Query(50, ge=1, le=200)) -> Response:
-    """Top-level messages before ``before_seq`` (newest page first; items ascending by seq)."""
-    return fast_json(MessagePage(**await svc.messages.history(actor, conversation_id, before_seq, limit)))
+    """Top-level messages, items ascending by seq: before ``before_seq`` (the newest page without any
+    of the three), after ``after_seq`` (paging forward), or around ``around_seq`` (about half before,
+    the rest from it on; a thread reply's seq centres on its root). At most one of the three."""
+    if sum(v is not None for v in (before_seq, after_seq, around_seq)) > 1:
+        raise RequestValidationError([{"loc": ("query", "around_seq"), "type": "value_error",
+                                       "msg": "Give at most one of before_seq, after_seq and around_seq."}])
+    messages = svc.messages
+    if around_seq is not None:
+        page = await messages.history_around(actor, conversation_id, around_seq, limit)
+    elif after_seq is not None:
+        page = await messages.history_after(actor, conversation_id, after_seq, limit)
+    else:
+        page = await messages.history(actor, conversation_id, before_seq, limit)
+    return fast_json(MessagePage(**page))
 
 
 @router.post(CONV + "/messages", status_code=201,

@@ -273,6 +273,35 @@ class RestApi:
         return await self.request("GET", f"/conversations/{conversation_id}/messages",  # type: ignore
                                   params={"before_seq": before_seq, "limit": limit})
 
+    async def messages_around(self, conversation_id: str, seq: int, limit: int = 50) -> Json:
+        """The top-level messages around ``seq`` (a reply's seq: around its root), ascending: where a
+        search result opens. ``next_before_seq``/``next_after_seq`` page outwards."""
+        return await self.request("GET", f"/conversations/{conversation_id}/messages",  # type: ignore
+                                  params={"around_seq": seq, "limit": limit})
+
+    async def messages_after(self, conversation_id: str, after_seq: int, limit: int = 50) -> Json:
+        """Top-level messages after ``after_seq``, ascending (paging forward from a window)."""
+        return await self.request("GET", f"/conversations/{conversation_id}/messages",  # type: ignore
+                                  params={"after_seq": after_seq, "limit": limit})
+
+    # --- search ------------------------------------------------------------------
+
+    async def search(self, q: str, *, mode: str | None = None, sort: str | None = None, limit: int | None = None,
+                     cursor: str | None = None, record: bool = False) -> Json:
+        """``SearchResults`` for ``q`` (the query language of docs/search.md)."""
+        params = {"q": q, "mode": mode, "sort": sort, "limit": limit, "cursor": cursor,
+                  "record": "true" if record else None}
+        return await self.request("GET", "/search", params=params)  # type: ignore[no-any-return]
+
+    async def search_suggest(self, q: str) -> Json:
+        return await self.request("GET", "/search/suggest", params={"q": q})  # type: ignore[no-any-return]
+
+    async def recent_searches(self) -> list[Json]:
+        return await self.request("GET", "/search/recent")  # type: ignore[no-any-return]
+
+    async def clear_recent_searches(self) -> None:
+        await self.request("DELETE", "/search/recent")
+
     async def events(self, conversation_id: str, after_seq: int = 0, limit: int = 500) -> Json:
         return await self.request("GET", f"/conversations/{conversation_id}/events",  # type: ignore
                                   params={"after_seq": after_seq, "limit": limit})

@@ -26,6 +26,7 @@ PREFIXES = {
     "upload": "up",
     "part": "p",
     "blob": "b",
+    "search": "s",  # a recent search
 }
 
 

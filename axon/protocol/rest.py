@@ -400,6 +400,8 @@ class SendResult(Shape):
 class MessagePage(Shape):
     items: list[Message]
     next_before_seq: int | None
+    next_after_seq: Annotated[int | None, msgspec.Meta(
+        description="Pass as after_seq for the next newer page; null when the page reaches the newest message.")] = None
 
 
 class Thread(Shape):

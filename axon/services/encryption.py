@@ -29,6 +29,7 @@ from ..store.sealing import Keyring, wrap_context
 from ..store.tx import Tx
 from .core import Core
 from .ports import MasterKey
+from .search_index import rewrap_search_keys
 
 log = logging.getLogger("axon.encryption")
 
@@ -163,7 +164,10 @@ class Encryption:
                 old = self.keyring.unwrap(row)
                 wrapped = base64.b64encode(new_master.wrap(old, context)).decode()
                 data_keys.rewrap(tx.conn, row["id"], wrapped, new_master.key_id)
-            self.core.audit.record(tx, event.with_details(data_keys=len(rows)))
+            searched = 0
+            if self.keyring.master is not None:
+                searched = rewrap_search_keys(tx, self.keyring.master, new_master)
+            self.core.audit.record(tx, event.with_details(data_keys=len(rows), search_keys=searched))
             return len(rows)
 
         return await self.core.write(rewrap)

@@ -340,8 +340,39 @@ class Messages:
             rows = msgs.history(conn, conversation_id, before_seq, limit + 1)
             more = len(rows) > limit
             rows = list(reversed(rows[:limit]))
+            newer = before_seq is not None and rows and msgs.after(conn, conversation_id, rows[-1]["seq"], 1)
             return {"items": with_reactions(conn, rows),
-                    "next_before_seq": rows[0]["seq"] if more and rows else None}
+                    "next_before_seq": rows[0]["seq"] if more and rows else None,
+                    "next_after_seq": rows[-1]["seq"] if newer else None}
+
+        return await self.core.read(load)
+
+    async def history_after(self, actor: Actor, conversation_id: str, after_seq: int, limit: int) -> Row:
+        """Top-level messages after ``after_seq``, ascending: paging forward from a history window."""
+        def load(conn: Conn) -> Row:
+            self._readable(conn, actor, conversation_id)
+            rows = msgs.after(conn, conversation_id, after_seq, limit + 1)
+            more = len(rows) > limit
+            rows = rows[:limit]
+            return {"items": with_reactions(conn, rows), "next_before_seq": None,
+                    "next_after_seq": rows[-1]["seq"] if more else None}
+
+        return await self.core.read(load)
+
+    async def history_around(self, actor: Actor, conversation_id: str, seq: int, limit: int) -> Row:
+        """The top-level messages around ``seq`` (about half older, the rest from it on), ascending: where
+        a search result opens. A thread reply's seq opens the window around its root."""
+        def load(conn: Conn) -> Row:
+            self._readable(conn, actor, conversation_id)
+            anchor = _window_anchor(conn, conversation_id, seq)
+            older = msgs.history(conn, conversation_id, anchor, limit // 2 + 1)
+            shown_older = older[:limit // 2]
+            newer = msgs.after(conn, conversation_id, anchor - 1, limit - len(shown_older) + 1)
+            shown_newer = newer[:limit - len(shown_older)]
+            rows = [*reversed(shown_older), *shown_newer]
+            return {"items": with_reactions(conn, rows),
+                    "next_before_seq": rows[0]["seq"] if len(older) > len(shown_older) else None,
+                    "next_after_seq": rows[-1]["seq"] if len(newer) > len(shown_newer) else None}
 
         return await self.core.read(load)
 
@@ -390,6 +421,16 @@ class Messages:
                     "member_count": total, "recipient_count": max(total - 1, 0)}
 
         return await self.core.read(load)
+
+
+def _window_anchor(conn: Conn, conversation_id: str, seq: int) -> int:
+    """The seq a history window is centred on: ``seq`` itself, or its thread's root for a reply."""
+    row = msgs.by_seq(conn, conversation_id, seq)
+    if row is not None and row["reply_to"]:
+        root = msgs.get(conn, row["reply_to"])
+        if root is not None:
+            return int(root["seq"])
+    return seq
 
 
 def with_reactions(conn: Conn, rows: list[Row], *, with_hashes: bool = False) -> list[Row]:

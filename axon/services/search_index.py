@@ -36,6 +36,7 @@ from ..domain import policy
 from ..domain.errors import ValidationFailed
 from ..domain.link_preview import first_link
 from ..domain.model import Actor
+from ..domain.sealing import MasterKey
 from ..domain.search_terms import QueryTerm, add_words, index_terms
 from ..store import search_index as store
 from ..store.activity import conversation_orgs
@@ -123,13 +124,19 @@ class SearchKeys:
         assert master is not None
         return master.unwrap(base64.b64decode(row["wrapped"]), key_context(row["org_id"]))
 
-    def rewrap_all(self, tx: Tx, new_master: Any) -> int:
-        """Wrap every search key under ``new_master`` (in the master key rotation's transaction)."""
-        rows = store.all_keys(tx.conn)
-        for row in rows:
-            wrapped = base64.b64encode(new_master.wrap(self._unwrap(row), key_context(row["org_id"]))).decode()
-            store.rewrap_key(tx.conn, row["org_id"], wrapped, new_master.key_id)
-        return len(rows)
+
+
+def rewrap_search_keys(tx: Tx, old_master: MasterKey, new_master: MasterKey) -> int:
+    """Wrap every organisation's search key under ``new_master`` (in the transaction of the master
+    key's rotation, ``axon keys rotate --to``); returns how many. The keys themselves do not change:
+    that would need every organisation re-indexed."""
+    rows = store.all_keys(tx.conn)
+    for row in rows:
+        context = key_context(row["org_id"])
+        key = old_master.unwrap(base64.b64decode(row["wrapped"]), context)
+        store.rewrap_key(tx.conn, row["org_id"], base64.b64encode(new_master.wrap(key, context)).decode(),
+                         new_master.key_id)
+    return len(rows)
 
 
 # --- what the events say ------------------------------------------------------------------------

@@ -204,6 +204,14 @@ def _history_sql(dialect: Dialect, bounded: bool) -> str:
             f"ORDER BY seq DESC LIMIT {marks[-1]}")
 
 
+def after(conn: Connection, conversation_id: str, after_seq: int, limit: int) -> list[Row]:
+    """Top-level messages after ``after_seq``, oldest first (paging forward, the history window)."""
+    marks = placeholders(conn.dialect, 3)
+    sql = (f"SELECT {_COLUMN_LIST} FROM messages WHERE conversation_id = {marks[0]} AND reply_to IS NULL "
+           f"AND seq > {marks[1]} ORDER BY seq LIMIT {marks[2]}")
+    return _message_rows(conn, conn.exec_driver_sql(sql, (conversation_id, after_seq, limit)))
+
+
 def _message_rows(conn: Connection, result: Any) -> list[Row]:
     rows = []
     for values in result:

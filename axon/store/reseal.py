@@ -29,6 +29,7 @@ from .schema import (
     link_preview_cache,
     message_previews,
     messages,
+    search_recent,
     sso_providers,
     two_factor,
     uploads,
@@ -46,6 +47,7 @@ from .sealed_columns import (
     preview_binding,
     profile_binding,
     provider_secret_binding,
+    recent_search_binding,
     topic_binding,
     totp_binding,
     upload_key_binding,
@@ -91,6 +93,8 @@ SEALED_TABLES: tuple[SealedTable, ...] = (
                 by_user=False),
     SealedTable(link_preview_cache, ("org_id", "url_hash"), PREVIEW_COLUMNS,
                 lambda org, column, r: cache_binding(column, org, r["url_hash"]), by_user=False),
+    SealedTable(search_recent, ("id",), ("query",),
+                lambda org, _, r: recent_search_binding(org, r["user_id"], r["id"]), by_user=True),
 )
 
 

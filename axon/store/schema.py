@@ -713,3 +713,15 @@ search_keys = Table(
     Column("master_key_id", String(16), nullable=False),
     Column("created_at", BigInteger, nullable=False),
 )
+
+# A person's last searches run from the search box (``services/search.py``), newest kept; the query
+# text is sealed at rest (``sealed_columns.py``): what people look for says as much as what they write.
+search_recent = Table(
+    "search_recent",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("user_id", String(32), ForeignKey("users.id"), nullable=False),
+    Column("query", Text, nullable=False),
+    Column("searched_at", BigInteger, nullable=False),
+    Index("ix_search_recent_user", "user_id", "searched_at"),
+)

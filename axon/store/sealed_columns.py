@@ -15,6 +15,7 @@ are sealed on the way in and opened on the way out (``store/sealing.py`` does th
 | uploads.key (an upload's staging key) | organisation, upload id |
 | message_previews.url, message_previews.data (link previews) | organisation, conversation, message id |
 | link_preview_cache.url, link_preview_cache.data | organisation, URL hash |
+| search_recent.query (a person's recent searches) | organisation, user, row id |
 
 Names (people's, channels') and e-mail addresses stay plaintext: they are looked up and searched
 by the database (sign-in, mentions, the directory, channel browsing), see docs/security.md.
@@ -303,3 +304,28 @@ def seal_file_key(conn: Connection, org_id: str, binding: bytes, key: str) -> st
 
 def open_file_key(conn: Connection, org_id: str, binding: bytes, stored: str) -> str:
     return keyring_of(conn).open(conn, org_id, binding, stored)
+
+
+# --- recent searches ------------------------------------------------------------------------
+
+
+def recent_search_binding(org_id: str, user_id: str, row_id: str) -> bytes:
+    return row_binding("search_recent.query", org_id, user_id, row_id)
+
+
+def seal_recent_search(conn: Connection, user_id: str, row_id: str, query: str) -> str:
+    keyring = keyring_of(conn)
+    if not keyring.enabled:
+        return query
+    org = keyring.org_of_user(conn, user_id)
+    return keyring.seal(conn, org, recent_search_binding(org, user_id, row_id), query)
+
+
+def open_recent_searches(conn: Connection, user_id: str, rows: list[Row]) -> list[Row]:
+    keyring = keyring_of(conn)
+    if not rows or keyring.plain_only(r["query"] for r in rows):
+        return rows
+    org = keyring.org_of_user(conn, user_id)
+    for r in rows:
+        r["query"] = keyring.open(conn, org, recent_search_binding(org, user_id, r["id"]), r["query"])
+    return rows

@@ -24,7 +24,7 @@ from tests.support.at_rest import (
     run_sql,
 )
 from tests.support.audit_rows import entries
-from tests.support.people import admin_rest, new_person
+from tests.support.people import admin_rest, eventually, new_person
 from tests.support.server import ServerProcess
 from tests.support.stored_secrets import keep_secrets, secrets_still_work
 
@@ -185,6 +185,12 @@ async def test_the_master_key_is_rotated_and_the_node_restarts_on_it(server: Ser
     conv = await ann.rest.create_conversation("group", "Master")
     await ann.rest.send(conv["id"], "m", "ZQT-before")
     old_master = master_key_of(server).key_id
+
+    async def search_key_made() -> bool:  # by the indexer, for the message just sent
+        return bool(await run_sql(server, "SELECT org_id FROM search_keys"))
+
+    await eventually(search_key_made)
+    indexed = len(await run_sql(server, "SELECT id FROM search_docs"))
     code, generated = await axon_cli(server, "keys", "generate")
     assert code == 0
     new_file = tmp_path / "new.key"
@@ -196,9 +202,15 @@ async def test_the_master_key_is_rotated_and_the_node_restarts_on_it(server: Ser
     new_master = master_key_of(server).key_id  # the default key file in the data folder was replaced
     assert new_master != old_master
     assert {row[0] for row in await run_sql(server, "SELECT master_key_id FROM data_keys")} == {new_master}
+    assert {row[0] for row in await run_sql(server, "SELECT master_key_id FROM search_keys")} == {new_master}
     [entry] = [e for e in await entries(server, "") if e["action"] == "keys.master_rotated"]
     assert entry["target_id"] == new_master and f'"previous":"{old_master}"' in entry["details"]
 
     server.restart()
     await ann.rest.send(conv["id"], "n", "ZQT-after")
     assert [m["text"] for m in (await ann.rest.history(conv["id"]))["items"]][-2:] == ["ZQT-before", "ZQT-after"]
+
+    async def indexed_after_restart() -> bool:  # the search key opened under the new master key
+        return len(await run_sql(server, "SELECT id FROM search_docs")) == indexed + 1
+
+    await eventually(indexed_after_restart)

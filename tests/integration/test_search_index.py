@@ -6,22 +6,26 @@ tests at the end ask the same questions of plain terms."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import text, update
 
 from axon.container import Services
 from axon.domain.model import Actor, OrgRole
+from axon.domain.retention import DAY_MS
 from axon.domain.search_terms import QueryTerm, index_terms, query_terms
 from axon.services.people import NewUser
 from axon.services.ports import IndexQuery
+from axon.services.search_index import Reindexer, ReindexProgress
 from axon.spine.durable import DurableRunner, _OpenCursor
 from axon.store import accounts
 from axon.store import search_index as store
 from axon.store.database import open_database
+from axon.store.schema import messages, orgs
 from axon.store.search_index import Doc
 
 from .test_files_send_cost import body, statements
@@ -232,3 +236,70 @@ async def test_the_store_matches_plain_terms_by_term_or_by_all_parts(database_ur
         assert await found(QueryTerm("chang")) == ["m_1"]
     finally:
         await db.close()
+
+
+async def test_messages_erased_by_retention_leave_the_index(world: World) -> None:
+    w = world
+    old = await w.send(w.ann, "quarterly numbers old")
+    new = await w.send(w.ann, "quarterly numbers new")
+    await w.drain()
+    await w.svc.core.db.write(lambda c: c.execute(
+        update(messages).where(messages.c.id == old["id"]).values(created_at=messages.c.created_at - 40 * DAY_MS)))
+    await w.svc.core.db.write(lambda c: c.execute(update(orgs).where(orgs.c.id == w.org_id).values(retention_days=30)))
+    assert await w.svc.retention.apply_policies() == 1
+    await w.drain()
+    assert await w.find("quarterly") == [new["id"]]
+    assert await w.svc.core.read(lambda c: store.indexed_message_ids(c, w.org_id)) == [new["id"]]
+
+
+QUERIES = ["需求", "评审会", "plans", "release notes", "预算", "falcon", "", "机密 launch"]
+
+
+async def _answers(w: World) -> dict[str, list[str]]:
+    return {q: await w.find(q, limit=100) for q in QUERIES}
+
+
+async def test_a_reindex_answers_exactly_what_the_live_index_answered(world: World) -> None:
+    w = world
+    texts = ["需求评审会 明天", "We planned the release notes", "release notes v2", "机密项目 Falcon launch",
+             "nothing to see", "发布 falcon 需求"]
+    sent = [await w.send(w.ann if i % 2 else w.bob, t) for i, t in enumerate(texts * 3)]
+    await w.svc.messages.edit(w.ann, w.room, sent[1]["id"], "plans changed again")
+    await w.svc.messages.delete(w.bob, w.room, sent[0]["id"])
+    await w.drain()
+    live = await _answers(w)
+    assert live["plans"] and live["需求"] and live["机密 launch"]
+    await w.svc.core.write(lambda tx: store.remove_org(tx.conn, w.org_id))
+    assert await w.find("release") == []
+    progress: list[ReindexProgress] = []
+    done = await Reindexer(w.svc.core, w.svc.search_keys, page=4).reindex(w.org_id, progress.append)
+    assert done == len(sent) - 1 and progress[-1].done == progress[-1].total == done
+    assert await _answers(w) == live
+
+
+async def test_a_reindex_while_messages_are_sent_misses_none(world: World) -> None:
+    w = world
+    for i in range(40):
+        await w.send(w.ann, f"before{i} common")
+    await w.drain()
+    await w.svc.core.write(lambda tx: store.remove_org(tx.conn, w.org_id))
+    stop = asyncio.Event()
+
+    async def keep_indexing() -> None:
+        while not stop.is_set():
+            if not await w.runner.step():
+                await asyncio.sleep(0.005)
+
+    async def keep_sending() -> list[str]:
+        return [(await w.send(w.bob, f"during{i} common"))["id"] for i in range(40)]
+
+    live = asyncio.create_task(keep_indexing())
+    during, _ = await asyncio.gather(keep_sending(), Reindexer(w.svc.core, w.svc.search_keys, page=7)
+                                     .reindex(w.org_id))
+    stop.set()
+    await live
+    await w.drain()
+    everyone = await w.svc.core.read(lambda c: store.indexed_message_ids(c, w.org_id))
+    assert len(everyone) == len(set(everyone)) == 80
+    assert set(during) <= set(everyone)
+    assert len(await w.find("common", limit=100)) == 80
