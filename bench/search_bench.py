@@ -140,7 +140,7 @@ def _fill(db_path: str, world: dict[str, Any], count: int) -> dict[str, Any]:
                                f"{bodies[(done + i) % len(bodies)]}{done + i}", None, new_id("message", now_ms))
                    for i in range(n)]
             with engine.begin() as conn:
-                results, _ = apply_all(conn, now_ms, ops)
+                results, _ = apply_all(conn, now_ms, ops, _outbox)
             failed = [r for r in results if isinstance(r, Failed)]
             if failed:
                 raise RuntimeError(f"fill: {len(failed)} sends refused: {failed[0].error}")
@@ -151,6 +151,14 @@ def _fill(db_path: str, world: dict[str, Any], count: int) -> dict[str, Any]:
         engine.dispose()
     elapsed = time.monotonic() - t0
     return {"stored": done, "s": round(elapsed, 1), "msgs_per_s": round(done / elapsed)}
+
+
+def _outbox(tx: Any, committed: Any) -> None:
+    """What the spine does in the writer's transaction: the committed events into the event log, which
+    the durable consumers (the indexers) read."""
+    from axon.store import event_log
+
+    committed.log_pos = event_log.append(tx.conn, tx.now_ms, committed.conversation_events, committed.user_events)
 
 
 def _file_size(db_path: str) -> int:
