@@ -72,6 +72,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--burst", type=int, default=20_000, help="sends of the burst (0: none)")
     p.add_argument("--window", type=int, default=512, help="sends in flight during the burst")
     p.add_argument("--vectors", type=int, default=100_000, help="messages embedded for the semantic figures (0: none)")
+    p.add_argument("--batch", type=int, default=BATCH,
+                   help="sends per fill transaction: one event-log position each, and a consumer page holds 32 "
+                        "positions (512 = the writer's largest batch, as on a busy node)")
     p.add_argument("--keep", default="", help="keep the store in this folder (default: a temporary one)")
 
 
@@ -126,7 +129,7 @@ async def _setup(url: str, data_dir: Path, conversations: int, searcher_in: int,
         return {"org_id": org.id, "users": users, "conversations": convs, "searcher_in": searcher_in}
 
 
-def _fill(db_path: str, world: dict[str, Any], count: int) -> dict[str, Any]:
+def _fill(db_path: str, world: dict[str, Any], count: int, batch: int = BATCH) -> dict[str, Any]:
     """Store ``count`` messages (from alice, bob and dave, round the conversations) in big transactions."""
     from sqlalchemy import create_engine, event
 
@@ -151,7 +154,7 @@ def _fill(db_path: str, world: dict[str, Any], count: int) -> dict[str, Any]:
     done = 0
     try:
         while done < count:
-            n = min(BATCH, count - done)
+            n = min(batch, count - done)
             now_ms = int(time.time() * 1000)
             ops = [SendMessage(actors[(done + i) % 3], convs[(done + i) % len(convs)], f"fill-{done + i}",
                                f"{bodies[(done + i) % len(bodies)]}{done + i}", None, new_id("message", now_ms))
@@ -162,7 +165,7 @@ def _fill(db_path: str, world: dict[str, Any], count: int) -> dict[str, Any]:
             if failed:
                 raise RuntimeError(f"fill: {len(failed)} sends refused: {failed[0].error}")
             done += n
-            if done % 100_000 == 0:
+            if done // 100_000 != (done - n) // 100_000:
                 print(f"  fill: {done:,} stored ({done / (time.monotonic() - t0):,.0f} msg/s)", flush=True)
     finally:
         engine.dispose()
@@ -295,12 +298,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         upgrade(url)
         world = asyncio.run(_setup(url, data_dir, args.conversations, args.searcher_conversations, False))
         print(f"fill: {args.messages:,} messages over {args.conversations} conversations", flush=True)
-        fill = _fill(db_path, world, args.messages)
+        fill = _fill(db_path, world, args.messages, args.batch)
         result = {"fill": fill, **asyncio.run(_measure(url, data_dir, world, args, db_path))}
         if args.vectors:
             result["semantic"] = _semantic_pass(args, data_dir / "semantic")
         result["params"] = {k: v for k, v in vars(args).items() if k in (
-            "messages", "conversations", "searcher_conversations", "queries", "burst", "window", "vectors")}
+            "messages", "conversations", "searcher_conversations", "queries", "burst", "window", "vectors", "batch")}
         return result
 
 
@@ -315,7 +318,7 @@ def _semantic_pass(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
     upgrade(url)
     world = asyncio.run(_setup(url, data_dir, args.conversations, args.searcher_conversations, True))
     print(f"semantic: {args.vectors:,} messages", flush=True)
-    fill = _fill(db_path, world, args.vectors)
+    fill = _fill(db_path, world, args.vectors, args.batch)
     measured = asyncio.run(_measure(url, data_dir, world, args, db_path, semantic=True))
     return {"fill": fill, **measured}
 
