@@ -13,7 +13,7 @@ import sys
 import time
 from typing import Any
 
-from . import files, report, session
+from . import files, report, search_bench, search_quality, session
 from .workloads import catchup, durable, fanout, history, rooms, w1_idle
 
 WORKLOADS: dict[str, tuple[Any, Any]] = {
@@ -25,6 +25,8 @@ WORKLOADS: dict[str, tuple[Any, Any]] = {
     "w5": (catchup.add_arguments, catchup.run),
     "w6": (history.add_arguments, history.run),
     "files": (files.add_arguments, files.run),
+    "search-quality": (search_quality.add_arguments, search_quality.run),
+    "search": (search_bench.add_arguments, search_bench.run),
 }
 MULTI_SERVER = {"w1", "w2", "w2-rooms", "w3"}
 
@@ -93,7 +95,7 @@ def main(argv: list[str] | None = None) -> None:
     session.pin_loadgen(args)
     if args.workload == "all":
         for name, (add_args, _run) in WORKLOADS.items():
-            if name == "files":  # its own run: 1 GB files on two stores
+            if name in ("files", "search-quality", "search"):  # their own runs (1 GB files; search)
                 continue
             defaults = argparse.ArgumentParser()
             add_args(defaults)

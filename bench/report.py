@@ -32,6 +32,14 @@ def table(name: str, result: dict[str, Any]) -> str:
         from .files import table as files_table
 
         return files_table(result)
+    if name == "search-quality":
+        from .search_quality import table as search_quality_table
+
+        return search_quality_table(result)
+    if name == "search":
+        from .search_bench import table as search_table
+
+        return search_table(result)
     if "servers" in result:
         return multi_table(name, result)
     return {"w1": _w1, "w2": _fanout, "w3": _fanout, "w2-rooms": _rooms, "w4": _w4, "w5": _w5, "w6": _w6}[name](result)
@@ -182,6 +190,8 @@ def _by_server(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def chart(name: str, result: dict[str, Any], path: str) -> str | None:
+    if name.startswith("search"):  # tables only
+        return None
     try:
         import matplotlib
 
