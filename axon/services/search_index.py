@@ -10,7 +10,7 @@ whose docs are durable, so no message is missed or indexed twice.
 
 Blind terms (``SearchKeys``): when encryption at rest is on, each organisation's terms are stored as
 HMAC-SHA256 under a random per-organisation key (wrapped by the master key), truncated to 80
-bits, base32: the index holds no word. Queries hash their terms the same way.
+bits, in hex: the index holds no word. Queries hash their terms the same way.
 
 ``KeywordIndex`` answers ``SearchIndex.search`` from the store; ``SearchWords`` keeps organisations'
 own words for the segmenter and re-indexes an organisation when they change; ``Reindexer``
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import hashlib
 import hmac
 import logging
 import os
@@ -50,7 +49,7 @@ from .ports import IndexHit, IndexQuery
 
 log = logging.getLogger("axon.search")
 
-BLIND_BYTES = 10  # 80 bits of HMAC-SHA256: 16 base32 characters a term
+BLIND_BYTES = 10  # 80 bits of HMAC-SHA256: 20 hex digits a term
 _KEY_BYTES = 32
 MAX_WORDS = 500
 MIN_WORD_CHARS = 2
@@ -77,8 +76,7 @@ class Blinder:
     def term(self, term: str) -> str:
         hashed = self._cache.get(term)
         if hashed is None:
-            digest = hmac.new(self._key, term.encode(), hashlib.sha256).digest()[:BLIND_BYTES]
-            hashed = base64.b32encode(digest).decode("ascii").lower().rstrip("=")
+            hashed = hmac.digest(self._key, term.encode(), "sha256")[:BLIND_BYTES].hex()
             if len(self._cache) > 200_000:
                 self._cache.clear()
             self._cache[term] = hashed

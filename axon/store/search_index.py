@@ -5,7 +5,8 @@ already hashed: this module stores and matches opaque words and never parses use
 term is quoted into the FTS5 / tsquery expression, so nothing a person types is query syntax.
 
 - SQLite: the FTS5 table ``search_fts`` (rowid = ``search_docs.id``) holds the terms joined by
-  spaces; ranked by ``bm25``.
+  spaces, and a term naming the conversation (``conversation_term``: a query names the searcher's
+  conversations inside the FTS5 expression); ranked by ``bm25``.
 - PostgreSQL: ``search_docs.terms`` is a tsvector written from the terms as a literal (positions
   included), never through a text-search parser, so what is stored does not depend on the
   server's locale or dictionaries; ranked by ``ts_rank_cd``.
@@ -56,6 +57,9 @@ MAX_LIMIT = 100
 MAX_OFFSET = 1000
 _MAX_POSITION = 16383  # PostgreSQL's largest tsvector position
 _CHUNK = 500
+# Up to this many readable conversations are named inside the FTS5 expression; beyond, the join's
+# filter alone keeps the answer to them (an OR of thousands of terms costs more than it saves).
+_CONVERSATIONS_IN_MATCH = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,22 +129,53 @@ def _upsert_postgres(conn: Connection, docs: list[Doc]) -> None:
     conn.execute(sql, [{**d.columns(), "terms": tsvector_literal(d.terms)} for d in docs])
 
 
+_DOC_COLUMNS = [n for n in search_docs.c.keys() if n != "id"]
+_INSERT_DOCS_SQLITE = (f"INSERT INTO search_docs (id, {', '.join(_DOC_COLUMNS)}) "
+                       f"VALUES ({', '.join('?' * (len(_DOC_COLUMNS) + 1))})")
+_UPDATE_DOCS_SQLITE = (f"UPDATE search_docs SET {', '.join(f'{n} = ?' for n in _DOC_COLUMNS if n != 'message_id')} "
+                       "WHERE id = ?")
+assert _DOC_COLUMNS[0] == "message_id"
+
+
+def _values(doc: Doc) -> tuple[Any, ...]:
+    columns = doc.columns()
+    return tuple(columns[n] for n in _DOC_COLUMNS)
+
+
+def conversation_term(conversation_id: str) -> str:
+    """The FTS5 term naming a doc's conversation ("zz" + the id's letters and digits: no word term
+    starts so — blind terms are hex —, and the ascii tokenizer would split at the underscore)."""
+    return "zz" + conversation_id.replace("_", "")
+
+
+def _fts_text(doc: Doc) -> str:
+    # The conversation is a term too, so that a query joins the searcher's conversations inside
+    # FTS5 (posting lists merged in C) instead of ranking every match of a common word in the
+    # whole organisation and throwing most of them away afterwards.
+    return " ".join(doc.terms) + " " + conversation_term(doc.conversation_id)
+
+
+_INSERT_FTS = "INSERT INTO search_fts (rowid, terms) VALUES (?, ?)"
+_DELETE_FTS = "DELETE FROM search_fts WHERE rowid = ?"
+
+
 def _upsert_sqlite(conn: Connection, docs: list[Doc]) -> None:
+    # Driver SQL with positional rows, and ids handed out here: a busy node indexes thousands of
+    # messages a second, and building one SQLAlchemy INSERT … RETURNING per doc cost most of the
+    # indexer's time in the writer. The writer is the only one writing, so MAX(id) + 1… is free.
     existing = _ids_of(conn, [d.message_id for d in docs])
-    fresh = [d for d in docs if d.message_id not in existing]
     known = [d for d in docs if d.message_id in existing]
+    fresh = [d for d in docs if d.message_id not in existing]
     if known:
-        names = [n for n in search_docs.c.keys() if n not in ("id", "message_id")]
-        conn.execute(update(search_docs).where(search_docs.c.id == bindparam("doc_id"))
-                     .values({n: bindparam(f"v_{n}") for n in names}),
-                     [{"doc_id": existing[d.message_id], **{f"v_{n}": v for n, v in d.columns().items() if n in names}}
-                      for d in known])
-        conn.execute(text("DELETE FROM search_fts WHERE rowid = :id"), [{"id": existing[d.message_id]} for d in known])
-    rows = [{"id": existing[d.message_id], "terms": " ".join(d.terms)} for d in known]
-    for d in fresh:
-        doc_id = conn.execute(insert(search_docs).values(d.columns()).returning(search_docs.c.id)).scalar_one()
-        rows.append({"id": doc_id, "terms": " ".join(d.terms)})
-    conn.execute(text("INSERT INTO search_fts (rowid, terms) VALUES (:id, :terms)"), rows)
+        conn.exec_driver_sql(_UPDATE_DOCS_SQLITE, [
+            (*_values(d)[1:], existing[d.message_id]) for d in known])
+        conn.exec_driver_sql(_DELETE_FTS, [(existing[d.message_id],) for d in known])
+    rows = [(existing[d.message_id], _fts_text(d)) for d in known]
+    if fresh:
+        first = int(conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) + 1 FROM search_docs").scalar_one())
+        conn.exec_driver_sql(_INSERT_DOCS_SQLITE, [(first + i, *_values(d)) for i, d in enumerate(fresh)])
+        rows += [(first + i, _fts_text(d)) for i, d in enumerate(fresh)]
+    conn.exec_driver_sql(_INSERT_FTS, rows)
 
 
 def _ids_of(conn: Connection, message_ids: list[str]) -> dict[str, int]:
@@ -150,23 +185,6 @@ def _ids_of(conn: Connection, message_ids: list[str]) -> dict[str, int]:
         stmt = select(search_docs.c.message_id, search_docs.c.id).where(search_docs.c.message_id.in_(chunk))
         found.update({mid: int(i) for mid, i in conn.execute(stmt)})
     return found
-
-
-def update_terms(conn: Connection, message_id: str, terms: Sequence[str], has_link: bool) -> bool:
-    """An edited message's new terms (the rest of its doc stays); False if it is not indexed."""
-    if _postgres(conn):
-        result = conn.execute(text("UPDATE search_docs SET terms = CAST(:terms AS tsvector), has_link = :has_link "
-                                   "WHERE message_id = :message_id"),
-                              {"terms": tsvector_literal(terms), "has_link": has_link, "message_id": message_id})
-        return bool(result.rowcount)
-    doc_id = _ids_of(conn, [message_id]).get(message_id)
-    if doc_id is None:
-        return False
-    conn.execute(update(search_docs).where(search_docs.c.id == doc_id).values(has_link=has_link))
-    conn.execute(text("DELETE FROM search_fts WHERE rowid = :id"), {"id": doc_id})
-    conn.execute(text("INSERT INTO search_fts (rowid, terms) VALUES (:id, :terms)"),
-                 {"id": doc_id, "terms": " ".join(terms)})
-    return True
 
 
 def remove(conn: Connection, message_ids: Iterable[str]) -> int:
@@ -293,7 +311,11 @@ def match(conn: Connection, q: MatchQuery) -> list[Hit]:
             where.append(literal_column("search_docs.terms").op("@@")(tsq))
             score = func.ts_rank_cd(literal_column("search_docs.terms"), tsq)
         else:
-            where.append(fts.op("MATCH")(bindparam("match", fts_expression(q.terms), type_=Text())))
+            expression = fts_expression(q.terms)
+            if len(q.conversation_ids) <= _CONVERSATIONS_IN_MATCH:
+                expression = f"({expression}) AND (" + " OR ".join(
+                    _fts_phrase(conversation_term(c)) for c in q.conversation_ids) + ")"
+            where.append(fts.op("MATCH")(bindparam("match", expression, type_=Text())))
             score = -func.bm25(fts)
     else:
         score = literal_column("0.0")
