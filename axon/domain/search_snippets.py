@@ -66,7 +66,8 @@ def matches(text: str, terms: Iterable[QueryTerm], phrases: Iterable[str] = ()) 
 
 
 def contains_phrase(text: str, phrase: str) -> bool:
-    """Is ``phrase`` written in ``text`` (case and width folded, any run of spaces between words)?"""
+    """Is ``phrase`` written in ``text`` (case and width folded; between its words any run of spaces
+    or punctuation: "design system" is in design-system-v1.2.pdf)?"""
     return _phrase_pattern(phrase).search(_width_folded(text)) is not None
 
 
@@ -80,7 +81,7 @@ def _width_folded(text: str) -> str:
 
 def _phrase_pattern(phrase: str) -> re.Pattern[str]:
     words = unicodedata.normalize("NFKC", phrase).split()
-    return re.compile(r"\s+".join(re.escape(w) for w in words), re.IGNORECASE)
+    return re.compile(r"[\W_]+".join(re.escape(w) for w in words), re.IGNORECASE)
 
 
 def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -5,6 +5,7 @@ A text is cut into runs of one script, and each run into terms:
 - **Chinese** (Han characters, with kana and hangul cut the same way): ``rjieba`` (jieba's
   dictionary, the Rust port) in *search mode*, which gives every dictionary word inside a longer
   one as well: 需求评审会 → 需求, 评审, 评审会. So a document is found by any word inside its phrases.
+  Words that straddle the cut are indexed too (上报错 is cut 上报/错, and holds 报错).
 - **Everything else** (Latin, Cyrillic, digits...): words of letters and digits, NFKC-folded and
   case-folded (``Ｒｅｌｅａｓｅ`` → ``release``), English stop words dropped, and stemmed with the
   Snowball English stemmer (``planned`` → ``plan``), so "plans" finds "planned".
@@ -82,7 +83,9 @@ _cjk_cache: dict[str, str | None] = {}
 def _latin_term(word: str) -> str | None:
     term = _latin_cache.get(word, "")
     if term == "":
-        folded = _fold(word)
+        # An acronym's plural is the acronym: PRs, APIs, URLs (Snowball would keep "prs").
+        singular = word[:-1] if len(word) > 2 and word[-1] == "s" and word[:-1].isupper() else word
+        folded = _fold(singular)
         term = None if not folded or folded in ENGLISH_STOP_WORDS else (
             _stem(folded) if folded.isalpha() else folded)[:MAX_TERM_CHARS]
         if len(_latin_cache) >= _CACHE_LIMIT:
@@ -110,15 +113,32 @@ def spans(text: str) -> list[TermSpan]:
     for run in _RUNS.finditer(text):
         start = run.start()
         if run.group(1):
-            for word, begin, end in rjieba.tokenize(run.group(1), mode="search"):
+            cjk = run.group(1)
+            seen: set[str] = set()
+            for word, begin, end in rjieba.tokenize(cjk, mode="search"):
                 term = _cjk_term(word)
                 if term:
+                    seen.add(word)
                     found.append(TermSpan(term, start + begin, start + end))
+            at = 0
+            for word in _overlapping(cjk, seen):
+                at = cjk.index(word, at)  # cut_all gives words by where they start
+                term = _cjk_term(word)
+                if term:
+                    found.append(TermSpan(term, start + at, start + at + len(word)))
         else:
             term = _latin_term(run.group(2))
             if term:
                 found.append(TermSpan(term, start, run.end()))
     return found
+
+
+def _overlapping(cjk: str, seen: set[str]) -> list[str]:
+    """Dictionary words of two or more characters that straddle the cut: 系统上报错误 is cut
+    上报/错误, and 报错 — a word people search for — lies across the two. Indexed too (after the
+    cut's words, so the cut's order stays first), at the price of rare false friends (市长 in
+    南京市长江大桥)."""
+    return [w for w in rjieba.cut_all(cjk) if len(w) > 1 and w not in seen]
 
 
 def index_terms(text: str) -> list[str]:
@@ -128,7 +148,8 @@ def index_terms(text: str) -> list[str]:
     for cjk, other in _RUNS.findall(text):
         if cjk:
             cjk_get = _cjk_cache.get
-            for word in rjieba.cut_for_search(cjk):
+            words = rjieba.cut_for_search(cjk)
+            for word in words + _overlapping(cjk, set(words)):
                 term = cjk_get(word, "")
                 if term == "":
                     term = _cjk_term(word)

@@ -57,3 +57,9 @@ def test_cuts_never_split_an_emoji_sequence() -> None:
 def test_phrases_match_across_width_and_case() -> None:
     assert contains_phrase("Ｒｅｌｅａｓｅ plan", "release PLAN")
     assert not contains_phrase("release the plan", "release plan")
+
+
+def test_a_phrase_matches_across_punctuation_between_its_words() -> None:
+    assert contains_phrase("design-system-v1.2.pdf", "design system")
+    assert contains_phrase("the design_system doc", "Design System")
+    assert not contains_phrase("designsystem", "design system")

@@ -43,3 +43,16 @@ def test_a_word_added_later_is_one_query_word_that_still_finds_text_indexed_befo
 
 def test_repeated_query_words_are_asked_once() -> None:
     assert [t.term for t in query_terms("deploy Deploy DEPLOY")] == ["deploy"]
+
+
+def test_an_acronym_plural_is_the_acronym() -> None:
+    assert index_terms("3 PRs, two APIs") == ["3", "pr", "two", "api"]
+    assert [t.term for t in query_terms("PR")] == ["pr"]
+
+
+def test_a_word_across_the_cut_is_indexed_too() -> None:
+    terms = index_terms("CI 上报错误很多")
+    assert {"上报", "错误"} <= set(terms)  # the cut
+    assert "报错" in terms  # lies across it: a search for 报错 finds this message
+    text = "CI 上报错误很多"
+    assert [text[s.start:s.end] for s in spans(text) if s.term == "报错"] == ["报错"]
