@@ -16,7 +16,7 @@ router = APIRouter(tags=["search"])
 
 
 @router.get("/search", responses=returns(SearchResults, 400, 401, 422))
-async def search(actor: CurrentActor, svc: Svc, q: str = Query(..., max_length=2000),
+async def search(actor: CurrentActor, svc: Svc, q: str = Query(...),
                  mode: Literal["hybrid", "keyword", "semantic"] = "hybrid",
                  sort: Literal["relevance", "date"] = "relevance",
                  limit: int = Query(20, ge=1, le=100), cursor: str | None = Query(None, max_length=200),

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ..domain import policy
 from ..domain.errors import Forbidden, NotFound, ValidationFailed
 from ..domain.ids import new_id
+from ..domain.link_preview import first_link
 from ..domain.model import Actor, ConversationKind
 from ..domain.names import normalise_query
 from ..domain.search_query import ME, SearchQuery, parse
@@ -303,8 +304,8 @@ def _filters_pass(iq: IndexQuery, m: Message) -> bool:
 
 
 def _carries(m: Message, kind: str) -> bool:
-    if kind == "link":
-        return m.preview is not None or any(w in m.text for w in ("http://", "https://", "www."))
+    if kind == "link":  # as the index decides it: an http(s) link outside code
+        return first_link(m.text) is not None
     if kind == "file":
         return bool(m.attachments)
     return any(a.kind == kind for a in m.attachments)

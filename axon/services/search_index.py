@@ -411,7 +411,7 @@ def _cut_all(sources: list[_Source], blinder: Blinder | None) -> list[Doc]:
 
 
 class SearchWords:
-    """Organisations' own words for the Chinese segmenter (Admin › Search)."""
+    """Organisations' own words for the Chinese segmenter (set by admins over REST; no web page yet)."""
 
     def __init__(self, core: Core, reindexer: Reindexer) -> None:
         self.core = core

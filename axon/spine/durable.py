@@ -14,9 +14,10 @@ position read, so a node that lost the race applies nothing and backs off.
 A consumer with work that needs no transaction (cutting text into words, computing vectors)
 implements ``PreparingConsumer`` instead: the runner awaits ``prepare(page)`` first, outside the
 writer, and hands its result to ``apply_prepared`` inside the transaction. The writer — which every
-send waits for — then runs only the consumer's statements. Preparation must depend on the page
-alone (committed events never change), so preparing a page again after a crash or a lost race
-gives the same effect.
+send waits for — then runs only the consumer's statements. Preparing a page again after a crash
+or a lost race must give the same effect: so preparation depends on the page (committed events
+never change), or on current state that a later page corrects (the keyword index re-reads an
+edited message and upserts what it is now; a newer edit brings its own page).
 
 A consumer whose effect lies outside the database (a webhook, a push) cannot commit it
 with the cursor; such consumers belong on the same runner with at-least-once delivery
