@@ -248,7 +248,7 @@ export default {
   "sidebar.new_channel": "New channel",
   "sidebar.new_group": "New group",
   "sidebar.new_direct": "New direct message",
-  "sidebar.search": "Search",
+  "sidebar.search": "Jump to…",
   "sidebar.browse": "Browse channels",
   "sidebar.enable_notifications": "Enable notifications",
   "sidebar.admin": "Admin",

@@ -245,7 +245,7 @@ export default {
   "sidebar.new_channel": "新建频道",
   "sidebar.new_group": "新建群组",
   "sidebar.new_direct": "新建私信",
-  "sidebar.search": "搜索",
+  "sidebar.search": "跳转到…",
   "sidebar.browse": "浏览频道",
   "sidebar.enable_notifications": "开启通知",
   "sidebar.admin": "管理",
