@@ -106,8 +106,9 @@ class SemanticIndexer:
 
     def apply_prepared(self, tx: Tx, page: CommittedPage, prepared: object) -> None:
         assert isinstance(prepared, PreparedVectors)
-        store.forget_many(tx.conn, prepared.forget, page.last_pos)
-        store.put_many(tx.conn, prepared.put, page.last_pos)
+        version = store.page_version(page.last_pos)
+        store.forget_many(tx.conn, prepared.forget, version)
+        store.put_many(tx.conn, prepared.put, version)
 
 
 def to_stored(vector: bytes) -> bytes:
