@@ -63,6 +63,7 @@ from .services.retention import Retention
 from .services.search import Search
 from .services.search_index import Backfill, KeywordIndex, Reindexer, SearchIndexer, SearchKeys, SearchWords
 from .services.semantic import SemanticIndexer
+from .services.semantic_backfill import SemanticBackfill
 from .services.semantic_index import NearestMessages
 from .services.send_limits import SendLimits, SendRates
 from .services.sso import SsoSettings
@@ -294,6 +295,13 @@ class Runtime:
         except Exception:  # retried at the next start; the node serves meanwhile
             log.exception("search backfill failed")
 
+    async def _semantic_backfill(self, index: NearestMessages) -> None:
+        """Vectors for the messages stored before semantic search was on: embedded, then this task ends."""
+        try:
+            await SemanticBackfill(self.services.core, index.embedder, self.services.gateway.node_id).run()
+        except Exception:  # retried at the next start; the node serves meanwhile
+            log.exception("semantic search backfill failed")
+
     def _background(self) -> list[tuple[str, Coroutine[Any, Any, None]]]:
         svc = self.services
         jobs: list[tuple[str, Coroutine[Any, Any, None]]] = [
@@ -307,6 +315,8 @@ class Runtime:
         jobs += [(f"consumer-{r.consumer.name}", r.run()) for r in svc.durable]
         jobs.append(("search-words", svc.search_words.run()))
         jobs.append(("search-backfill", self._backfill()))
+        if isinstance(svc.semantic_index, NearestMessages):
+            jobs.append(("semantic-backfill", self._semantic_backfill(svc.semantic_index)))
         jobs.append(("audit-anchors", build_anchor_keeper(svc).run()))
         jobs.append(("retention", svc.retention.run(svc.settings.retention_interval)))
         jobs.append(("file-sweeper", svc.file_sweeper.run(svc.settings.file_sweep_interval)))

@@ -130,15 +130,20 @@ async def _setup(url: str, data_dir: Path, conversations: int, searcher_in: int,
 
 
 def _fill(db_path: str, world: dict[str, Any], count: int, batch: int = BATCH) -> dict[str, Any]:
-    """Store ``count`` messages (from alice, bob and dave, round the conversations) in big transactions."""
+    """Store ``count`` messages (from alice, bob and dave, round the conversations) in big transactions,
+    sealed as the node seals them (its master key, in the store's folder): an organisation whose rows
+    are all sealed refuses a plaintext one when it is read (``SealBroken``)."""
     from sqlalchemy import create_engine, event
 
     from axon.domain.ids import new_id
     from axon.domain.model import Actor, OrgRole
+    from axon.keys import master as master_keys
     from axon.services.messages import SendMessage
+    from axon.store.sealing import Keyring, attach
     from axon.store.writer import Failed, apply_all
 
     engine = create_engine(f"sqlite:///{db_path}")
+    keyring = Keyring(master_keys.load(None, None, Path(db_path).parent))
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -160,6 +165,9 @@ def _fill(db_path: str, world: dict[str, Any], count: int, batch: int = BATCH) -
                                f"{bodies[(done + i) % len(bodies)]}{done + i}", None, new_id("message", now_ms))
                    for i in range(n)]
             with engine.begin() as conn:
+                attach(conn, keyring)
+                if not done:
+                    keyring.load_all(conn)
                 results, _ = apply_all(conn, now_ms, ops, _outbox)
             failed = [r for r in results if isinstance(r, Failed)]
             if failed:

@@ -30,6 +30,15 @@ Read = Callable[[Callable[[Conn], T]], Awaitable[T]]
 # across both) and 15 unrelated queries against 20 messages: unrelated queries' best match was at
 # most 0.245, related pairs' at least 0.256 but for one (0.187). See docs/search.md.
 SIMILARITY_FLOOR = 0.25
+# Pseudo-relevance feedback: a short query's vector is a poor description of what it asks (it lands
+# among short, generic messages such as "approved 👍" that sit near everything); moving it towards
+# its FEEDBACK best matches (Rocchio's q + w · mean) pulls in more of what those are about. It does
+# not rescue a query whose best matches are the generic ones ("发布日期": docs/search.md).
+# Textbook values, not tuned per query: on the quality corpus (62 queries) semantic P@5 / R@10 went
+# 0.38 / 0.56 → 0.43 / 0.66 and hybrid 0.46 / 0.67 → 0.48 / 0.74 (docs/search.md). It costs a second
+# matrix-vector product per query.
+FEEDBACK = 3
+FEEDBACK_WEIGHT = 0.5
 _MIN_CAPACITY = 1024
 _READ_PAGE = 10_000
 
@@ -65,23 +74,37 @@ class OrgVectors:
             self.version, self.after_id = change.version, change.message_id
 
     def nearest(self, query: np.ndarray, conversation_ids: Iterable[str], limit: int,
-                floor: float) -> list[SemanticHit]:
+                floor: float, feedback: int = 0) -> list[SemanticHit]:
         codes = [self._code_of[c] for c in conversation_ids if c in self._code_of]
         if not codes or limit <= 0:
             return []
         rows = np.flatnonzero(np.isin(self._conversation, np.asarray(codes, dtype=np.int32)))
         if not len(rows):
             return []
-        # A gather copies rows: for a small share of the organisation it beats the full product.
-        if len(rows) * 4 < len(self._conversation):
-            similarity = self._matrix[rows] @ query
-        else:
-            similarity = (self._matrix @ query)[rows]
+        similarity = self._similarity(rows, query)
+        if feedback:
+            # Pseudo-relevance feedback (Rocchio): the query moved towards its best few matches, if
+            # it has any above the floor (a query about nothing here still finds nothing).
+            f = min(feedback, len(rows))
+            top = np.argpartition(-similarity, f - 1)[:f]
+            top = top[similarity[top] >= floor]
+            if not len(top):
+                return []
+            moved = query + FEEDBACK_WEIGHT * self._matrix[rows[top]].mean(axis=0)
+            similarity = self._similarity(rows, (moved / np.linalg.norm(moved)).astype(np.float32))
         k = min(limit, len(rows))
         best = np.argpartition(-similarity, k - 1)[:k]
         best = best[np.argsort(-similarity[best], kind="stable")]
         return [SemanticHit(self._ids[r] or "", self._names[self._conversation[r]], float(similarity[i]))
                 for i, r in ((i, int(rows[i])) for i in best) if similarity[i] >= floor]
+
+    def _similarity(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
+        # A gather copies rows: for a small share of the organisation it beats the full product.
+        if len(rows) * 4 < len(self._conversation):
+            found: np.ndarray = self._matrix[rows] @ query
+            return found
+        everything: np.ndarray = (self._matrix @ query)[rows]
+        return everything
 
     def _put(self, message_id: str, conversation_id: str, stored: bytes) -> None:
         row = self._row_of.get(message_id)
@@ -125,10 +148,12 @@ class NearestMessages:
 
     enabled = True
 
-    def __init__(self, read: Read, embedder: Embedder, floor: float = SIMILARITY_FLOOR) -> None:
+    def __init__(self, read: Read, embedder: Embedder, floor: float = SIMILARITY_FLOOR,
+                 feedback: int = FEEDBACK) -> None:
         self._read = read
         self.embedder = embedder
         self.floor = floor
+        self.feedback = feedback
         self._orgs: dict[str, OrgVectors] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
@@ -139,7 +164,8 @@ class NearestMessages:
         lock = self._locks.setdefault(org_id, asyncio.Lock())
         async with lock:  # one refresh at a time, and no search while the matrix changes
             vectors = await self.refreshed(org_id)
-            return await asyncio.to_thread(vectors.nearest, query, conversation_ids, limit, self.floor)
+            return await asyncio.to_thread(vectors.nearest, query, conversation_ids, limit, self.floor,
+                                           self.feedback)
 
     async def refreshed(self, org_id: str) -> OrgVectors:
         """The organisation's vectors with every row written since the last look applied."""

@@ -15,6 +15,7 @@ from axon.config import Settings
 from axon.domain.model import Actor, OrgRole
 from axon.domain.sealing import key_id_of
 from axon.services.semantic import to_stored
+from axon.services.semantic_backfill import SemanticBackfill
 from axon.services.semantic_index import NearestMessages
 from axon.store import search_vectors
 from axon.testing.clock import FakeClock
@@ -193,3 +194,47 @@ async def test_off_means_no_consumer_no_model_and_nothing_near(svc: Services) ->
     ann, _, general, _ = await team(svc)
     await send(svc, ann, general, "the release is planned for March 3")
     assert await svc.semantic_index.nearest(ann.org_id, (general,), "the release is planned for March 3", 5) == []
+
+
+async def test_history_from_before_semantic_search_is_embedded_by_the_backfill(database_url: str) -> None:
+    """Messages sent while the setting was off have no vector: the consumer starts at the head of the
+    outbox. The backfill embeds them (not a deleted one), once: a second run finds nothing to do.
+    A node that had already read the consumer's newer rows still sees the backfilled ones."""
+    async with running_services(database_url) as off:  # semantic search off
+        org = await off.people.create_org("History")
+        ann = await person(off, org["id"], OrgRole.ADMIN)
+        general = (await off.conversations.create(ann, "group", "Team", "", []))["id"]
+        old = await send(off, ann, general, "the release is planned for March 3")
+        await send(off, ann, general, "👍🎉")
+        gone = await send(off, ann, general, "上线时间定在下周五")
+        await off.messages.delete(ann, general, gone)
+    async with running_services(database_url, semantic_search=True) as a, \
+            running_services(database_url, semantic_search=True) as b:
+        await start_indexing(a)
+        new = await send(a, ann, general, "Lunch at the noodle place?")
+        await index_everything(a)
+        assert [h.message_id for h in await b.semantic_index.nearest(ann.org_id, (general,), "发布日期", 5)] == []
+        assert [h.message_id for h in await b.semantic_index.nearest(ann.org_id, (general,), "lunch", 5)] == [new]
+
+        backfill = SemanticBackfill(a.core, a.semantic_index.embedder, "node-a", page=1)
+        assert await backfill.run() == 2  # the release and the emoji (a row without a vector: done)
+        assert [h.message_id for h in await b.semantic_index.nearest(ann.org_id, (general,), "发布日期", 5)] == [old]
+        assert [h.message_id for h in await a.semantic_index.nearest(ann.org_id, (general,), "发布日期", 5)] == [old]
+        assert await a.core.read(lambda c: search_vectors.backfilled_at(c, ann.org_id)) is not None
+        assert await backfill.run() == 0
+
+        # Not applied by the consumer yet: the backfill embeds it too, the consumer then rewrites it.
+        edited = await send(a, ann, general, "printer out of paper")
+        await a.messages.edit(ann, general, edited, "周末去爬山吗")
+        assert await backfill.run() == 1
+        await index_everything(a)
+        assert [h.message_id for h in await b.semantic_index.nearest(ann.org_id, (general,), "hiking this weekend",
+                                                                     1)] == [edited]
+
+
+async def test_another_node_holding_the_backfill_lease_makes_this_one_wait(database_url: str) -> None:
+    async with running_services(database_url, semantic_search=True) as svc:
+        backfill = SemanticBackfill(svc.core, svc.semantic_index.embedder, "node-a", lease_seconds=60)
+        other = SemanticBackfill(svc.core, svc.semantic_index.embedder, "node-b", lease_seconds=60)
+        assert await backfill.run() == 0
+        assert not await other._claim()

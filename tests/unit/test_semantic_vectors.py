@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from axon.services.semantic_index import OrgVectors
+from axon.services.semantic_index import FEEDBACK, OrgVectors
 from axon.store.search_vectors import StoredVector
 
 DIMS = 8
@@ -61,3 +61,20 @@ def test_grows_past_its_first_capacity_and_keeps_every_row() -> None:
     assert len(v) == 3000
     for i in (0, 1500, 2999):
         assert ids(v, vectors[i], (f"c{i % 3}",), limit=1, floor=0.99) == [f"m{i}"]
+
+
+def test_feedback_moves_a_short_query_towards_what_its_best_matches_are_about() -> None:
+    """A short query sits between a topic (its best matches, and one more message of the topic that
+    it matches only weakly) and a generic message near everything. Feedback from its best matches
+    (``FEEDBACK``, Rocchio) ranks the weak match of the topic above the generic one."""
+    v = OrgVectors(DIMS)
+    v.apply([row("topic-1", "c", 1, unit(1, 1, 0, 0.2)), row("topic-2", "c", 1, unit(1, 1, 0, -0.2)),
+             row("topic-3", "c", 1, unit(1, 1)),
+             row("topic-weak", "c", 1, unit(0.3, 1, 0, 0)), row("generic", "c", 1, unit(0.6, 0, 1, 0)),
+             row("other", "c", 1, unit(0, 0, 0, 1))])
+    query = unit(1, 0.2)
+    assert ids(v, query, ("c",), limit=4, floor=0.25)[3:] == ["generic"]
+    found = [h.message_id for h in v.nearest(query, ("c",), 4, 0.25, feedback=FEEDBACK)]
+    assert found[3:] == ["topic-weak"]
+    # Nothing above the floor: feedback invents nothing.
+    assert v.nearest(unit(0, 0, 0, 0, 1), ("c",), 3, 0.25, feedback=FEEDBACK) == []
