@@ -11,7 +11,6 @@ nearest-neighbour search, is ``services/semantic_index.py``. See docs/search.md,
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 from dataclasses import dataclass, field
 
@@ -25,9 +24,6 @@ from ..store.tx import Tx
 from .ports import Embedder
 
 EMBED_BATCH = 256  # texts per worker-thread call: a query waiting for CPU waits for at most one batch
-# Batches embedded at once: the forward pass is numpy on one BLAS thread (axon/__init__.py), so a page
-# of more than one batch (a backlog: catching up after a start, a burst) keeps every core busy.
-EMBED_WORKERS = min(2, os.cpu_count() or 1)
 _LINK = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)
 _MENTION = re.compile(r"@[\w.-]+")
 
@@ -90,21 +86,18 @@ class PreparedVectors:
 class SemanticIndexer:
     name = "search_vectors"
 
-    def __init__(self, embedder: Embedder, workers: int = EMBED_WORKERS) -> None:
+    def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
-        self.workers = max(1, workers)
 
     async def prepare(self, page: CommittedPage) -> PreparedVectors:
         changes = latest_texts(page)
         if not changes:
             return PreparedVectors()
         keep = [(mid, c) for mid, c in changes.items() if meaningful(c.text)]
-        batches = [[c.text for _, c in keep[start:start + EMBED_BATCH]] for start in range(0, len(keep), EMBED_BATCH)]
         vectors: list[bytes] = []
-        for first in range(0, len(batches), self.workers):  # a backlog: every core embeds one batch
-            for found in await asyncio.gather(*(asyncio.to_thread(self.embedder.embed, texts)
-                                                for texts in batches[first:first + self.workers])):
-                vectors += found
+        for start in range(0, len(keep), EMBED_BATCH):
+            texts = [c.text for _, c in keep[start:start + EMBED_BATCH]]
+            vectors += await asyncio.to_thread(self.embedder.embed, texts)
         kept = {mid for mid, _ in keep}
         return PreparedVectors(
             put=[NewVector(mid, c.conversation_id, c.created_at, to_stored(v))

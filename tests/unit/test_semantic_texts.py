@@ -4,13 +4,9 @@ text in a page (an edit after the send, a delete after both)."""
 from __future__ import annotations
 
 import json
-import threading
-import time
-
-import numpy as np
 
 from axon.domain.events import ConversationEvent
-from axon.services.semantic import EMBED_BATCH, SemanticIndexer, latest_texts, meaningful
+from axon.services.semantic import latest_texts, meaningful
 from axon.store.event_log import CommittedPage
 
 
@@ -36,33 +32,3 @@ def test_each_message_keeps_its_last_text_of_the_page() -> None:
     found = latest_texts(page)
     assert {m: c.text for m, c in found.items()} == {"m1": "first, edited", "m2": ""}
     assert found["m1"].created_at == 1003 and found["m1"].conversation_id == "c1"
-
-
-async def test_a_backlog_page_is_embedded_in_batches_on_every_worker() -> None:
-    """A page of many messages (a backlog) is embedded EMBED_BATCH texts per call, ``workers`` calls
-    at once, and each vector lands on its own message."""
-    class Recording:
-        dimensions = 4
-
-        def __init__(self) -> None:
-            self.sizes: list[int] = []
-            self.running = self.most = 0
-            self.lock = threading.Lock()
-
-        def embed(self, texts: list[str]) -> list[bytes]:
-            with self.lock:
-                self.sizes.append(len(texts))
-                self.running += 1
-                self.most = max(self.most, self.running)
-            time.sleep(0.05)
-            with self.lock:
-                self.running -= 1
-            return [np.array([float(t.split()[1]), 0, 0, 0], dtype="<f4").tobytes() for t in texts]
-
-    count = 2 * EMBED_BATCH + 10
-    page = CommittedPage(1, 1, [event(i, "message.new", {"message": {"id": f"m{i}", "text": f"message {i}"}})
-                                for i in range(count)], [])
-    embedder = Recording()
-    prepared = await SemanticIndexer(embedder, workers=2).prepare(page)
-    assert embedder.sizes == [EMBED_BATCH, EMBED_BATCH, 10] and embedder.most == 2
-    assert all(np.frombuffer(v.vector, dtype="<f2")[0] == float(v.message_id[1:]) for v in prepared.put)
