@@ -57,6 +57,11 @@ def _tighten(path: Path, mode: int) -> None:
     info = path.stat()
     if stat.S_IMODE(info.st_mode) & ~mode == 0:
         return
+    if stat.S_ISDIR(info.st_mode) and info.st_mode & stat.S_ISVTX:
+        # A shared folder (/tmp: sticky, everyone's): a database or a secret put there makes its own
+        # files private; the folder is not Axon's to close (tightening /tmp broke every other user).
+        log.warning("%s is a shared folder: left as it is (Axon's own files in it are private)", path)
+        return
     if info.st_uid != os.geteuid():
         log.warning("%s is readable by others and not ours to restrict (owner uid %d)", path, info.st_uid)
         return

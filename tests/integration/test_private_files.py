@@ -57,3 +57,16 @@ def test_an_older_install_with_open_permissions_is_tightened_on_start(tmp_path: 
         assert mode(data) == 0o700 and mode(data / "axon.db") == 0o600
     finally:
         node.stop()
+
+
+def test_a_database_in_a_shared_folder_leaves_the_folder_open(tmp_path: Path) -> None:
+    """A SQLite file put in /tmp (or any sticky, shared folder) once closed /tmp to everyone but root:
+    the search benchmark's store did, and the tests' directory server (run as nobody) could no longer
+    reach its folder."""
+    from axon.store.migrate import upgrade
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    upgrade(f"sqlite:///{shared / 'axon.db'}")
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
