@@ -46,8 +46,12 @@ def fill_storage(page: Page) -> None:
       return false;
     }""")
     page.evaluate(FILL_STORAGE)
-    left = page.evaluate(STORAGE_LEFT)
-    assert left["local"] > 0 and left["session"] > 0 and left["databases"] and left["cached"] > 1
+    # Awaited, not read once: on a loaded machine the service worker may still be replacing its shell
+    # cache (the old one deleted, the new one filling) when the test's own entries are written.
+    page.wait_for_function(f"""async () => {{
+      const left = await ({STORAGE_LEFT})();
+      return left.local > 0 && left.session > 0 && left.databases.length > 0 && left.cached > 1;
+    }}""")
 
 
 def expect_wiped(page: Page, reason: str) -> None:
