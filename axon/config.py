@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     semantic_search: bool = Field(
         True, description="Find messages by meaning, across Chinese and English (a sentence vector per message, "
         "~150 MiB and a second of CPU once per node, then ~1 ms per message; docs/search.md); false: words only.")
+    semantic_cpu_share: float = Field(
+        0.25, gt=0, le=1, description="Most of one core that embedding messages may use in the background "
+        "(the rest stays with the send path; vectors catch up when the node is quieter).")
 
     group_commit_max_batch: int = Field(512, description="Most writes committed in one transaction.")
     sqlite_synchronous: str = Field("FULL", description="SQLite synchronous pragma (FULL = durable acks).")

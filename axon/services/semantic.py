@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import msgspec
 import numpy as np
@@ -24,6 +27,32 @@ from ..store.tx import Tx
 from .ports import Embedder
 
 EMBED_BATCH = 256  # texts per worker-thread call: a query waiting for CPU waits for at most one batch
+CPU_SHARE = 0.25  # of one core, at most, for embedding in the background (AXON_SEMANTIC_CPU_SHARE)
+
+_T = TypeVar("_T")
+
+
+class CpuShare:
+    """Keeps background CPU work to a share of one core: after a piece of work that took t seconds, it
+    rests t · (1 − share) / share. Embedding costs about 1 ms a message: unthrottled, a burst of sends
+    made the consumer take the CPU the send path needed (W4 halved: 7.2k → 3.6k acked sends/s). With
+    a share, vectors fall behind under load and catch up when the node is quieter; words are indexed
+    at once by the keyword index meanwhile."""
+
+    def __init__(self, share: float = CPU_SHARE,
+                 rest: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        if not 0 < share <= 1:
+            raise ValueError("the CPU share is above 0 and at most 1")
+        self.share = share
+        self._rest = rest
+
+    async def run(self, work: Callable[[], _T]) -> _T:
+        """``work`` in a worker thread, then the rest its time calls for."""
+        began = time.perf_counter()
+        result = await asyncio.to_thread(work)
+        if self.share < 1:
+            await self._rest((time.perf_counter() - began) * (1 - self.share) / self.share)
+        return result
 _LINK = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)
 _MENTION = re.compile(r"@[\w.-]+")
 
@@ -86,8 +115,9 @@ class PreparedVectors:
 class SemanticIndexer:
     name = "search_vectors"
 
-    def __init__(self, embedder: Embedder) -> None:
+    def __init__(self, embedder: Embedder, cpu: CpuShare | None = None) -> None:
         self.embedder = embedder
+        self.cpu = cpu or CpuShare()
 
     async def prepare(self, page: CommittedPage) -> PreparedVectors:
         changes = latest_texts(page)
@@ -97,7 +127,7 @@ class SemanticIndexer:
         vectors: list[bytes] = []
         for start in range(0, len(keep), EMBED_BATCH):
             texts = [c.text for _, c in keep[start:start + EMBED_BATCH]]
-            vectors += await asyncio.to_thread(self.embedder.embed, texts)
+            vectors += await self.cpu.run(lambda texts=texts: self.embedder.embed(texts))
         kept = {mid for mid, _ in keep}
         return PreparedVectors(
             put=[NewVector(mid, c.conversation_id, c.created_at, to_stored(v))

@@ -18,7 +18,6 @@ are ordered with the consumer's in commit order.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -28,7 +27,7 @@ from ..store.search_vectors import Backfilled
 from ..store.tx import Tx
 from .core import Core
 from .ports import Embedder
-from .semantic import EMBED_BATCH, meaningful, to_stored
+from .semantic import EMBED_BATCH, CpuShare, meaningful, to_stored
 
 log = logging.getLogger("axon.search")
 
@@ -39,9 +38,10 @@ class SemanticBackfill:
     LEASE = "semantic-backfill"
 
     def __init__(self, core: Core, embedder: Embedder, node_id: str, *, page: int = BACKFILL_PAGE,
-                 lease_seconds: float = 600.0) -> None:
+                 lease_seconds: float = 600.0, cpu: CpuShare | None = None) -> None:
         self.core = core
         self.embedder = embedder
+        self.cpu = cpu or CpuShare()
         self.node_id = node_id
         self.page = page
         self.lease_ms = int(lease_seconds * 1000)
@@ -66,7 +66,7 @@ class SemanticBackfill:
             rows = await self.core.read(lambda c, after=after: store.missing_page(c, org_id, after, self.page))
             if not rows:
                 return written
-            found = await asyncio.to_thread(self._embedded, rows)
+            found = await self.cpu.run(lambda rows=rows: self._embedded(rows))
             if not await self._claim():
                 raise RuntimeError("semantic backfill: another node took the lease")
             written += await self.core.write(lambda tx, found=found: store.put_missing(tx.conn, found, org_id))

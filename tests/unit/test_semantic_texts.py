@@ -4,6 +4,7 @@ text in a page (an edit after the send, a delete after both)."""
 from __future__ import annotations
 
 import json
+import time
 
 from axon.domain.events import ConversationEvent
 from axon.services.semantic import latest_texts, meaningful
@@ -32,3 +33,23 @@ def test_each_message_keeps_its_last_text_of_the_page() -> None:
     found = latest_texts(page)
     assert {m: c.text for m, c in found.items()} == {"m1": "first, edited", "m2": ""}
     assert found["m1"].created_at == 1003 and found["m1"].conversation_id == "c1"
+
+
+async def test_background_embedding_rests_so_that_it_takes_at_most_its_share_of_a_core() -> None:
+    from axon.services.semantic import CpuShare
+
+    rests: list[float] = []
+
+    async def rest(seconds: float) -> None:
+        rests.append(seconds)
+
+    def work() -> str:
+        began = time.perf_counter()
+        while time.perf_counter() - began < 0.02:
+            pass
+        return "vectors"
+
+    assert await CpuShare(0.25, rest).run(work) == "vectors"
+    [rested] = rests
+    assert 3 * 0.02 <= rested < 3 * 0.2  # three times the work: the work is a quarter of the time
+    assert await CpuShare(1.0, rest).run(work) == "vectors" and len(rests) == 1  # a whole core: no rest
