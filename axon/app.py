@@ -62,7 +62,7 @@ from .services.preferences import Drafts, UserPreferences
 from .services.retention import Retention
 from .services.search import Search
 from .services.search_index import Backfill, KeywordIndex, Reindexer, SearchIndexer, SearchKeys, SearchWords
-from .services.semantic import CpuShare, SemanticIndexer
+from .services.semantic import CpuShare, SemanticIndexer, WriteRate
 from .services.semantic_backfill import SemanticBackfill
 from .services.semantic_index import NearestMessages
 from .services.send_limits import SendLimits, SendRates
@@ -222,8 +222,7 @@ def register_consumers(services: Services) -> None:
         spine.add_after_commit(services.link_previews.name, services.link_previews)
     durable: list[DurableConsumer | PreparingConsumer] = [OrgActivityCounter(), services.search_indexer]
     if isinstance(services.semantic_index, NearestMessages):
-        durable.append(SemanticIndexer(services.semantic_index.embedder,
-                                       CpuShare(services.settings.semantic_cpu_share)))
+        durable.append(SemanticIndexer(services.semantic_index.embedder, background_cpu(services)))
     for consumer in durable:
         runner = DurableRunner(consumer, core.db, core.writer, core.clock, services.gateway.node_id,
                                page_size=_PAGE_SIZES.get(consumer.name, 32),
@@ -233,6 +232,12 @@ def register_consumers(services: Services) -> None:
     names = [r.consumer.name for r in services.durable]
     for runner in services.durable:
         runner.prune_with = names
+
+
+def background_cpu(services: Services) -> CpuShare:
+    """How embedding shares the node: a share of one core, and a pause while the writer is busy."""
+    writer = services.core.writer
+    return CpuShare(services.settings.semantic_cpu_share, busy=WriteRate(lambda: writer.ops).busy)
 
 
 # Outbox positions per consumer transaction. A position is one writer batch (up to 512 sends), and
@@ -307,7 +312,7 @@ class Runtime:
         """Vectors for the messages stored before semantic search was on: embedded, then this task ends."""
         try:
             await SemanticBackfill(self.services.core, index.embedder, self.services.gateway.node_id,
-                                   cpu=CpuShare(self.services.settings.semantic_cpu_share)).run()
+                                   cpu=background_cpu(self.services)).run()
         except Exception:  # retried at the next start; the node serves meanwhile
             log.exception("semantic search backfill failed")
 

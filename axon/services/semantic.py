@@ -11,9 +11,14 @@ nearest-neighbour search, is ``services/semantic_index.py``. See docs/search.md,
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
+import os
 import re
+import threading
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -28,28 +33,65 @@ from .ports import Embedder
 
 EMBED_BATCH = 256  # texts per worker-thread call: a query waiting for CPU waits for at most one batch
 CPU_SHARE = 0.25  # of one core, at most, for embedding in the background (AXON_SEMANTIC_CPU_SHARE)
+BUSY_PAUSE = 0.5  # seconds between looks at whether the node is still busy writing
+BUSY_WRITES_PER_S = 500  # committed writes a second above which a node counts as busy (see WriteRate)
+BACKGROUND_NICENESS = 19  # the embedding thread's: it runs when the node has nothing more urgent
 
 _T = TypeVar("_T")
+
+
+def _lower_priority() -> None:
+    # Linux schedules threads one by one: this thread (and the BLAS work it runs without the GIL)
+    # gets a core's idle time first, and little of it while the send path keeps the core busy.
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)
+
+
+@functools.cache
+def _background_thread() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(1, thread_name_prefix="axon-embed", initializer=_lower_priority)
+
+
+class WriteRate:
+    """Is the node busy writing? Committed write operations per second since the last look, from the
+    group-commit writer's counter (a send is one). Embedding waits while it is above the threshold."""
+
+    def __init__(self, ops: Callable[[], int], threshold: float = BUSY_WRITES_PER_S) -> None:
+        self._ops = ops
+        self._threshold = threshold
+        self._last = (time.monotonic(), ops())
+
+    def busy(self) -> bool:
+        now, ops = time.monotonic(), self._ops()
+        then, before = self._last
+        self._last = (now, ops)
+        return (ops - before) / max(now - then, 1e-3) > self._threshold
 
 
 class CpuShare:
     """Keeps background CPU work to a share of one core: after a piece of work that took t seconds, it
     rests t · (1 − share) / share. Embedding costs about 1 ms a message: unthrottled, a burst of sends
     made the consumer take the CPU the send path needed (W4 halved: 7.2k → 3.6k acked sends/s). With
-    a share, vectors fall behind under load and catch up when the node is quieter; words are indexed
-    at once by the keyword index meanwhile."""
+    a share, a low priority (``BACKGROUND_NICENESS``) and a pause while the node is busy writing
+    (``busy``, a ``WriteRate``), vectors fall behind under load and catch up when the node is quieter;
+    words are indexed at once by the keyword index meanwhile."""
 
     def __init__(self, share: float = CPU_SHARE,
-                 rest: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+                 rest: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 busy: Callable[[], bool] = lambda: False) -> None:
         if not 0 < share <= 1:
             raise ValueError("the CPU share is above 0 and at most 1")
         self.share = share
         self._rest = rest
+        self._busy = busy
 
     async def run(self, work: Callable[[], _T]) -> _T:
-        """``work`` in a worker thread, then the rest its time calls for."""
+        """``work`` in the low-priority embedding thread once the node is not busy writing, then the
+        rest its time calls for."""
+        while self._busy():
+            await self._rest(BUSY_PAUSE)
         began = time.perf_counter()
-        result = await asyncio.to_thread(work)
+        result = await asyncio.get_running_loop().run_in_executor(_background_thread(), work)
         if self.share < 1:
             await self._rest((time.perf_counter() - began) * (1 - self.share) / self.share)
         return result

@@ -53,3 +53,21 @@ async def test_background_embedding_rests_so_that_it_takes_at_most_its_share_of_
     [rested] = rests
     assert 3 * 0.02 <= rested < 3 * 0.2  # three times the work: the work is a quarter of the time
     assert await CpuShare(1.0, rest).run(work) == "vectors" and len(rests) == 1  # a whole core: no rest
+
+
+async def test_background_embedding_waits_while_the_node_is_busy_writing() -> None:
+    from axon.services.semantic import BUSY_PAUSE, CpuShare, WriteRate
+
+    ops = [0]
+    rate = WriteRate(lambda: ops[0], threshold=100)
+    rests: list[float] = []
+
+    async def rest(seconds: float) -> None:
+        rests.append(seconds)
+        if len(rests) == 2:
+            return  # the burst has ended: no write since the last look
+        ops[0] += 1_000_000  # meanwhile, a burst of sends
+
+    ops[0] += 1_000_000
+    assert await CpuShare(1.0, rest, busy=rate.busy).run(lambda: "vectors") == "vectors"
+    assert rests == [BUSY_PAUSE, BUSY_PAUSE]  # waited while busy, ran once quiet
