@@ -251,3 +251,20 @@ def test_every_tab_stop_shows_a_focus_ring(axon, open_app, dark):
             missing.append(shown)
     assert len(seen) > 15, seen  # the sidebar, the header, the timeline, the composer…
     assert not missing, missing
+
+
+@pytest.mark.browser
+def test_focus_returns_to_the_opener_even_when_a_live_update_redrew_it(axon, open_app):
+    """The sidebar's head is redrawn by live updates (here: "unread only" switched on another device) —
+    under load one could land while the shortcuts sheet was open, and closing it lost the focus."""
+    ann = axon.create_user("hd_redraw", "HD Redraw")
+    page = open_app(ann).page
+    page.get_by_test_id("open-switcher").focus()
+    page.keyboard.press("?")
+    expect(page.get_by_test_id("shortcuts-help")).to_be_visible()
+    version = axon.call(ann, "GET", "/me/preferences")["version"]
+    axon.call(ann, "PATCH", "/me/preferences", json={"base_version": version, "unread_only": True})
+    expect(page.get_by_test_id("unread-only")).to_have_attribute("aria-pressed", "true")  # the head was redrawn
+    page.keyboard.press("Escape")
+    expect(page.get_by_test_id("shortcuts-help")).to_have_count(0)
+    assert focused_testid(page) == "open-switcher"

@@ -21,15 +21,20 @@ export function modal(title, content, { onClose = () => {}, wide = false, testid
       h("button", { type: "button", class: "icon-btn", "aria-label": t("action.close"), title: t("action.close"), onclick: () => close() }, icon("close"))),
     h("div", { class: "modal-body" }, content));
   let closed = false;
-  // Focus goes back where it was when the dialog closes (unless a press outside a modeless one took it).
+  // Focus goes back where it was when the dialog closes (unless a press outside a modeless one took it):
+  // to the same element, or — when a live update re-rendered it meanwhile (the sidebar's head, a
+  // message) — to the element that replaced it, found by the same test id.
   const opener = document.activeElement;
+  const openerId = opener && opener.getAttribute ? opener.getAttribute("data-testid") : null;
   const close = ({ restore = true } = {}) => {
     if (closed) return;
     closed = true;
     document.removeEventListener("pointerdown", outside, true);
     dialog.close();
     dialog.remove();
-    if (restore && opener && opener.isConnected && opener !== document.body) opener.focus();
+    const back = opener && opener.isConnected ? opener
+      : openerId && document.querySelector(`[data-testid="${CSS.escape(openerId)}"]`);
+    if (restore && back && back !== document.body) back.focus();
     onClose();
   };
   const outside = (ev) => { if (!dialog.contains(ev.target)) close({ restore: false }); };
