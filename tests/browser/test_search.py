@@ -31,13 +31,6 @@ def search_api(axon: AxonServer, user: User, q: str, **params: Any) -> dict[str,
     return dict(axon.call(user, "GET", "/search", params={"q": q, **params}))
 
 
-def needs_search_api(axon: AxonServer, user: User) -> None:
-    """The REST search comes from the search-api branch: without it these tests cannot say anything."""
-    with axon.api(user.token) as api:
-        if api.get("/search", params={"q": "x"}).status_code == 404:
-            pytest.skip("GET /api/v1/search is not on this build (branch search-api not merged yet)")
-
-
 def indexed(axon: AxonServer, user: User, q: str, message_id: str, timeout_s: float = 20) -> None:
     """Wait until the indexer (a spine consumer, off the send path) has made the message findable."""
     deadline = time.monotonic() + timeout_s
@@ -197,7 +190,6 @@ def test_the_timeline_rules_of_a_detached_window(axon, open_app) -> None:
 def test_a_chinese_word_inside_a_phrase_is_found_highlighted_and_filters_narrow(axon, open_app, locale) -> None:
     alice = axon.create_user("alice", "Alice Zhang")
     bob = axon.create_user("bob", "Bob Li")
-    needs_search_api(axon, alice)
     tag = uuid.uuid4().hex[:6]
     conv = axon.room(alice, "channel", f"req{tag}", [bob])
     mine = axon.post(alice, conv, f"明天下午的需求评审会改到三点 {tag}")
@@ -243,7 +235,6 @@ def test_a_chinese_word_inside_a_phrase_is_found_highlighted_and_filters_narrow(
 def test_a_result_far_back_opens_with_context_then_jump_to_present(axon, open_app, locale) -> None:
     alice = axon.create_user("alice", "Alice Far")
     bob = axon.create_user("bob", "Bob Far")
-    needs_search_api(axon, alice)
     tag = uuid.uuid4().hex[:6]
     conv = axon.room(alice, "channel", f"far{tag}", [bob])
     before = post_many(axon, bob, conv, [f"filler before {i}" for i in range(20)])
@@ -279,7 +270,6 @@ def test_a_result_far_back_opens_with_context_then_jump_to_present(axon, open_ap
 def test_jump_to_present_and_scrolling_down_reaches_the_live_end(axon, open_app, locale) -> None:
     alice = axon.create_user("alice", "Alice Scroll")
     bob = axon.create_user("bob", "Bob Scroll")
-    needs_search_api(axon, alice)
     tag = uuid.uuid4().hex[:6]
     conv = axon.room(alice, "channel", f"scroll{tag}", [bob])
     target = axon.post(bob, conv, f"an old decision about caching {tag}")
@@ -320,7 +310,6 @@ def test_jump_to_present_and_scrolling_down_reaches_the_live_end(axon, open_app,
 def test_a_thread_reply_result_opens_its_thread_and_recent_searches(axon, open_app, locale) -> None:
     alice = axon.create_user("alice", "Alice Thread")
     bob = axon.create_user("bob", "Bob Thread")
-    needs_search_api(axon, alice)
     tag = uuid.uuid4().hex[:6]
     conv = axon.room(alice, "channel", f"thr{tag}", [bob])
     root = axon.post(alice, conv, f"release checklist {tag}")
@@ -358,7 +347,6 @@ def test_a_thread_reply_result_opens_its_thread_and_recent_searches(axon, open_a
 
 def test_load_more_newest_first_and_matching_channels(axon, open_app) -> None:
     alice = axon.create_user("alice", "Alice Paging")
-    needs_search_api(axon, alice)
     tag = uuid.uuid4().hex[:6]
     conv = axon.room(alice, "channel", f"roadmap{tag}", [])
     posted = post_many(axon, alice, conv, [f"roadmap item {i} {tag}" for i in range(25)])
