@@ -26,7 +26,8 @@ from .container import Services
 from .domain.clock import Clock, SystemClock
 from .domain.link_preview import parse_allow_list
 from .domain.model import OrgRole
-from .embeddings.usem import UsemEmbedder
+from .embeddings.process import ProcessEmbedder
+from .embeddings.usem import DIMENSIONS, UsemEmbedder
 from .gateway.gateway import Gateway
 from .gateway.signals import BusSignals
 from .identity.ldap_directory import LdapDirectory
@@ -162,6 +163,7 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     build_search(services)
     if settings.semantic_search:
         services.semantic_index = NearestMessages(core.read, build_embedder())
+        services.background_embedder = build_background_embedder()
     services.search = Search(core, services.search_index, services.semantic_index)
     register_consumers(services)
     return services
@@ -184,8 +186,15 @@ def build_search(services: Services) -> None:
 
 @functools.cache
 def build_embedder() -> Embedder:
-    """One per process: the model (150 MiB once loaded) is shared by every services object built here."""
+    """Queries' embedder, in the node's process (a query is a few words: no pipe in its way). One per
+    process: the model (150 MiB once loaded) is shared by every services object built here."""
     return UsemEmbedder()
+
+
+def build_background_embedder() -> ProcessEmbedder:
+    """The indexer's and the backfill's embedder: a low-priority child process, so that embedding
+    history never holds the node's interpreter (see ``axon/embeddings/process.py``)."""
+    return ProcessEmbedder(UsemEmbedder, DIMENSIONS)
 
 
 def build_media_analyser() -> MediaAnalyser:
@@ -221,8 +230,8 @@ def register_consumers(services: Services) -> None:
     if services.link_previews is not None and services.settings.link_previews:
         spine.add_after_commit(services.link_previews.name, services.link_previews)
     durable: list[DurableConsumer | PreparingConsumer] = [OrgActivityCounter(), services.search_indexer]
-    if isinstance(services.semantic_index, NearestMessages):
-        durable.append(SemanticIndexer(services.semantic_index.embedder, background_cpu(services)))
+    if services.background_embedder is not None:
+        durable.append(SemanticIndexer(services.background_embedder, background_cpu(services)))
     for consumer in durable:
         runner = DurableRunner(consumer, core.db, core.writer, core.clock, services.gateway.node_id,
                                page_size=_PAGE_SIZES.get(consumer.name, 32),
@@ -297,6 +306,8 @@ class Runtime:
                 await writer
         await svc.bus.close()
         await svc.core.db.close()
+        if svc.background_embedder is not None:
+            await asyncio.to_thread(svc.background_embedder.close)
         if svc.file_reads is not None:
             await close_blob_store(svc.file_reads.blobs)
 
@@ -308,10 +319,10 @@ class Runtime:
         except Exception:  # retried at the next start; the node serves meanwhile
             log.exception("search backfill failed")
 
-    async def _semantic_backfill(self, index: NearestMessages) -> None:
+    async def _semantic_backfill(self, embedder: Embedder) -> None:
         """Vectors for the messages stored before semantic search was on: embedded, then this task ends."""
         try:
-            await SemanticBackfill(self.services.core, index.embedder, self.services.gateway.node_id,
+            await SemanticBackfill(self.services.core, embedder, self.services.gateway.node_id,
                                    cpu=background_cpu(self.services)).run()
         except Exception:  # retried at the next start; the node serves meanwhile
             log.exception("semantic search backfill failed")
@@ -329,8 +340,8 @@ class Runtime:
         jobs += [(f"consumer-{r.consumer.name}", r.run()) for r in svc.durable]
         jobs.append(("search-words", svc.search_words.run()))
         jobs.append(("search-backfill", self._backfill()))
-        if isinstance(svc.semantic_index, NearestMessages):
-            jobs.append(("semantic-backfill", self._semantic_backfill(svc.semantic_index)))
+        if svc.background_embedder is not None:
+            jobs.append(("semantic-backfill", self._semantic_backfill(svc.background_embedder)))
         jobs.append(("audit-anchors", build_anchor_keeper(svc).run()))
         jobs.append(("retention", svc.retention.run(svc.settings.retention_interval)))
         jobs.append(("file-sweeper", svc.file_sweeper.run(svc.settings.file_sweep_interval)))

@@ -30,7 +30,7 @@ from .services.markers import Markers
 from .services.messages import Messages
 from .services.org_settings import OrgSettingsService
 from .services.people import People
-from .services.ports import SearchIndex, SemanticIndex
+from .services.ports import BackgroundEmbedder, SearchIndex, SemanticIndex
 from .services.preferences import Drafts, UserPreferences
 from .services.retention import Retention
 from .services.search import Search
@@ -74,6 +74,8 @@ class Services:
     link_previews: LinkPreviews | None = None  # set by the composition root (app.build_services)
     # Nearest messages by meaning; ``enabled`` False when the node runs without semantic search.
     semantic_index: SemanticIndex = field(default_factory=NoSemanticSearch)
+    # What embeds new and earlier messages for it (the indexer and the backfill), when it is on.
+    background_embedder: BackgroundEmbedder | None = None
     # Files: set by the composition root (``app.build_files``) once the BlobStore is built.
     uploads: Uploads = field(init=False)
     file_reads: FileReads = field(init=False)

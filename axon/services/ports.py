@@ -154,6 +154,13 @@ class Embedder(Protocol):
         ...
 
 
+class BackgroundEmbedder(Embedder, Protocol):
+    """An ``Embedder`` holding a resource of its own (the indexer's child process): closed on shutdown."""
+
+    def close(self) -> None:
+        ...
+
+
 class SemanticIndex(Protocol):
     """Nearest messages by meaning (``services/semantic.py``). Like ``SearchIndex``, it answers
     for the conversations it is given and authorises nothing."""
