@@ -36,7 +36,8 @@ class Module(StrEnum):
 
 # Modules that exist in this version. The others are slots for later work: listed, always off,
 # and switching one on is refused, so an organisation never believes it has a feature it has not.
-BUILT_MODULES = frozenset({Module.PUBLIC_CHANNELS, Module.GUESTS, Module.MESSAGE_EDITING, Module.FILES})
+BUILT_MODULES = frozenset({Module.PUBLIC_CHANNELS, Module.GUESTS, Module.MESSAGE_EDITING, Module.FILES,
+                           Module.AI_HELPERS})
 
 # The choices each ``Who`` field offers (exporting everything may be kept to owners).
 _WHO_CHOICES: dict[str, frozenset[Who]] = {
@@ -50,6 +51,7 @@ _WINDOWS = ("edit_window_minutes", "delete_window_minutes")
 _FILE_BYTES = 1024 ** 3  # the default largest file: 1 GiB (``domain/files.py``)
 _MAX_FILE_BYTES_LIMIT = 64 * 1024 ** 3
 _QUOTAS = ("org_quota_bytes", "user_quota_bytes")
+AI_HELPER_SWITCHES = ("ai_event_suggestions", "ai_smart_replies", "ai_translation", "ai_assistant")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,11 @@ class OrgPolicy:
     max_file_bytes: int = _FILE_BYTES  # the largest file a member may upload
     org_quota_bytes: int | None = None  # None: unlimited
     user_quota_bytes: int | None = None
+    # The AI helpers, each on its own switch inside the ``ai_helpers`` module (docs/ai.md).
+    ai_event_suggestions: bool = True  # "Add to calendar" on messages that mention a time
+    ai_smart_replies: bool = True  # reply suggestions above the composer
+    ai_translation: bool = True  # "Translate" on messages
+    ai_assistant: bool = True  # the @axon assistant
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (v.value if isinstance(v, Who) else v) for k, v in asdict(self).items()}
@@ -98,7 +105,7 @@ def policy_changes(current: OrgPolicy, changes: dict[str, Any]) -> OrgPolicy:
             values[name] = _bytes(name, value, nullable=False)
         elif name in _QUOTAS:
             values[name] = _bytes(name, value, nullable=True)
-        elif name in ("members_delete_own", "link_previews"):
+        elif name in ("members_delete_own", "link_previews") or name in AI_HELPER_SWITCHES:
             if not isinstance(value, bool):
                 raise ValidationFailed(f"{name} must be true or false.", field=name)
             values[name] = value

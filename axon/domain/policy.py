@@ -50,6 +50,11 @@ class Action(StrEnum):
     MANAGE_OWNERS = "manage_owners"  # make or unmake owners; disable an owner
     MANAGE_INTEGRATIONS = "manage_integrations"
     EXPORT = "export"
+    # the AI helpers (module ai_helpers, each helper on its own policy switch)
+    SUGGEST_EVENTS = "suggest_events"
+    SUGGEST_REPLIES = "suggest_replies"
+    TRANSLATE = "translate"
+    ASK_ASSISTANT = "ask_assistant"
 
 
 _ALL_ACTIONS = list(Action)
@@ -142,8 +147,22 @@ def _in_organisation(org_role: OrgRole, action: Action, settings: OrgSettings,
         if not settings.enabled(Module.INTEGRATIONS):
             return _module_off(Module.INTEGRATIONS)
         return _by_policy(org_role, policy.manage_integrations, "manage integrations")
+    if action in _AI_SWITCHES:
+        if not settings.enabled(Module.AI_HELPERS):
+            return _module_off(Module.AI_HELPERS)
+        switch = _AI_SWITCHES[action]
+        if not getattr(policy, switch):
+            return Forbidden(f"This organisation has switched this AI helper off ({switch}).", code="module_disabled",
+                             module=Module.AI_HELPERS.value, setting=switch)
+        return None
     assert action is Action.EXPORT
     return _by_policy(org_role, policy.export, "export data")
+
+
+# Each AI helper's action and the policy switch that turns it off (guests may use them too: a helper
+# only ever works on what its user can read).
+_AI_SWITCHES = {Action.SUGGEST_EVENTS: "ai_event_suggestions", Action.SUGGEST_REPLIES: "ai_smart_replies",
+                Action.TRANSLATE: "ai_translation", Action.ASK_ASSISTANT: "ai_assistant"}
 
 
 def _by_policy(org_role: OrgRole, who: Who, doing: str) -> AxonError | None:

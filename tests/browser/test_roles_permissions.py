@@ -65,7 +65,7 @@ def test_switching_public_channels_off_hides_them_and_unbuilt_modules_cannot_be_
     admin = open_app(axon.admin, locale=locale, dark=locale == "zh-CN")
     admin.page.get_by_test_id("admin-link").click()
     admin.page.get_by_test_id("admin-tab-modules").click()
-    for unbuilt in ("calls", "integrations", "ai_helpers"):
+    for unbuilt in ("calls", "integrations"):
         expect(admin.page.get_by_test_id(f"module-{unbuilt}")).to_be_disabled()
         expect(admin.page.get_by_test_id(f"module-{unbuilt}-later")).to_have_text(later)
     toggle = admin.page.get_by_test_id("module-public_channels")

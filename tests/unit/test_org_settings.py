@@ -25,7 +25,7 @@ def test_the_defaults_are_what_axon_did_before_there_was_a_policy() -> None:
     assert DEFAULT_SETTINGS.modules == BUILT_MODULES
     assert DEFAULT_SETTINGS.modules_dict() == {"public_channels": True, "guests": True, "message_editing": True,
                                                "files": True, "calls": False, "integrations": False,
-                                               "ai_helpers": False}
+                                               "ai_helpers": True}
 
 
 def test_a_change_keeps_what_it_does_not_name() -> None:

@@ -720,7 +720,7 @@ export default {
   "modules.integrations": "Integrations",
   "modules.integrations_help": "Bots, webhooks and connected apps.",
   "modules.ai_helpers": "AI helpers",
-  "modules.ai_helpers_help": "Summaries and writing help.",
+  "modules.ai_helpers_help": "Meeting times to calendar events, smart replies, translation and the @axon assistant, on your own server.",
   "error.module_disabled": "That feature is switched off for this organisation.",
   "error.read_only": "You are a read-only member of this conversation.",
   "error.announcement_only": "Only the channel's owners and admins post here; reply in a thread instead.",

@@ -712,7 +712,7 @@ export default {
   "modules.integrations": "集成",
   "modules.integrations_help": "机器人、Webhook 和第三方应用。",
   "modules.ai_helpers": "AI 助手",
-  "modules.ai_helpers_help": "消息摘要和写作辅助。",
+  "modules.ai_helpers_help": "会议时间一键加入日历、智能回复、翻译和 @axon 助手，全部在自己的服务器上运行。",
   "error.module_disabled": "该功能已在本组织关闭。",
   "error.read_only": "你是此会话的只读成员。",
   "error.announcement_only": "只有频道的所有者和管理员可以在这里发言，请在话题中回复。",
