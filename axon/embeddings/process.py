@@ -10,8 +10,10 @@ Contract:
 - ``embed`` blocks its calling thread (never the event loop: callers run it in a worker thread, as
   for any ``Embedder``) and returns what the wrapped embedder would have returned.
 - The child starts on the first ``embed`` (spawned, never forked from a process with threads and an
-  event loop), builds the embedder there, and stays for the next calls. It dies with its parent
-  (``PR_SET_PDEATHSIG``), so a ``kill -9`` of the node leaves no orphan holding the model.
+  event loop), builds the embedder there, and stays for the next calls. It exits within a second of
+  its parent's death (a watchdog thread in the child), so a ``kill -9`` of the node leaves no orphan
+  holding the model. (Not ``PR_SET_PDEATHSIG``: it follows the thread that started the child, not the
+  process.)
 - If the child dies (out of memory, killed), the call that saw it fails and the next call starts a
   new child; the durable consumer retries its page, so no vector is lost.
 - ``close`` stops the child; an ``embed`` after it starts a new one.
@@ -20,11 +22,10 @@ Contract:
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import multiprocessing
 import os
-import signal
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -32,7 +33,7 @@ from concurrent.futures.process import BrokenProcessPool
 from ..services.ports import Embedder
 
 NICENESS = 19
-_PR_SET_PDEATHSIG = 1
+PARENT_CHECK_S = 1.0
 
 # The child's embedder, built once by the initializer (a module global: the child has nothing else).
 _embedder: Embedder | None = None
@@ -80,11 +81,14 @@ def _start_child(build: Callable[[], Embedder], parent_pid: int) -> None:
     global _embedder
     with contextlib.suppress(OSError):
         os.nice(NICENESS - os.nice(0))
-    with contextlib.suppress(OSError, AttributeError):  # Linux: die with the node
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    if os.getppid() != parent_pid:  # the node died before prctl took effect
-        os._exit(0)
+    threading.Thread(target=_exit_when_orphaned, args=(parent_pid,), name="parent-watch", daemon=True).start()
     _embedder = build()
+
+
+def _exit_when_orphaned(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_CHECK_S)
+    os._exit(0)  # the node is gone: nobody will ever read another vector
 
 
 def _embed(texts: list[str]) -> list[bytes]:

@@ -7,9 +7,12 @@ from __future__ import annotations
 import os
 import signal
 import struct
+import subprocess
+import sys
+import time
+from concurrent.futures.process import BrokenProcessPool
 
 import pytest
-from concurrent.futures.process import BrokenProcessPool
 
 from axon.embeddings.process import NICENESS, ProcessEmbedder
 
@@ -60,3 +63,31 @@ def test_close_stops_the_child(embedder):
     with pytest.raises(ProcessLookupError):  # shutdown(wait=True) joined (and reaped) it
         os.kill(pid, 0)
     assert _where(embedder.embed(["y"])[0])[0] != pid, "an embed after close starts a new child"
+
+
+def test_the_child_exits_when_the_node_dies():
+    # A stand-in node: a process that starts an embedding child, reports its pid, then is killed.
+    script = (
+        "import sys\n"
+        "from axon.embeddings.process import ProcessEmbedder\n"
+        "from tests.unit.test_embedder_process import WhereEmbedder, _where\n"
+        "e = ProcessEmbedder(WhereEmbedder, 3)\n"
+        "print(_where(e.embed(['x'])[0])[0], flush=True)\n"
+        "sys.stdin.read()\n")
+    node = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            cwd=os.getcwd(), text=True)
+    try:
+        child = int(node.stdout.readline())
+        os.kill(child, 0)  # alive while the node is
+        node.kill()
+        node.wait()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(child, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)  # polling a pid: there is no event to await for another process's exit
+        pytest.fail("the embedding child outlived its node")
+    finally:
+        node.kill()
