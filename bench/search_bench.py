@@ -216,8 +216,9 @@ async def _measure(url: str, data_dir: Path, world: dict[str, Any], args: argpar
     size_before = _file_size(db_path)
     async with running_services(url, **_settings(data_dir, semantic)) as services:
         names = [r.consumer.name for r in services.durable]
-        if semantic:  # warm the model up first: its one-off load is not a rate
-            await asyncio.to_thread(services.semantic_index.embedder.embed, ["warm up"])
+        if semantic:  # warm the indexer's model up first (in its child process): its one-off load is not a rate
+            assert services.background_embedder is not None
+            await asyncio.to_thread(services.background_embedder.embed, ["warm up"])
         out["consumers"] = names
         t0 = time.monotonic()
         runners = [asyncio.create_task(r.run()) for r in services.durable]
