@@ -62,7 +62,10 @@ from .services.ports import Embedder, MediaAnalyser
 from .services.preferences import Drafts, UserPreferences
 from .services.retention import Retention
 from .services.search import Search
-from .services.search_index import Backfill, KeywordIndex, Reindexer, SearchIndexer, SearchKeys, SearchWords
+from .services.search_index import KeywordIndex, SearchIndexer
+from .services.search_keys import SearchKeys
+from .services.search_reindex import Backfill, Reindexer
+from .services.search_words import SearchWords
 from .services.semantic import CpuShare, SemanticIndexer, WriteRate
 from .services.semantic_backfill import SemanticBackfill
 from .services.semantic_index import NearestMessages

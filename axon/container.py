@@ -34,7 +34,10 @@ from .services.ports import BackgroundEmbedder, SearchIndex, SemanticIndex
 from .services.preferences import Drafts, UserPreferences
 from .services.retention import Retention
 from .services.search import Search
-from .services.search_index import Reindexer, SearchIndexer, SearchKeys, SearchWords
+from .services.search_index import SearchIndexer
+from .services.search_keys import SearchKeys
+from .services.search_reindex import Reindexer
+from .services.search_words import SearchWords
 from .services.semantic_index import NoSemanticSearch
 from .services.sso import SsoSettings
 from .services.sso_login import SsoLogin

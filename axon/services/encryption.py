@@ -29,7 +29,7 @@ from ..store.sealing import Keyring, wrap_context
 from ..store.tx import Tx
 from .core import Core
 from .ports import MasterKey
-from .search_index import rewrap_search_keys
+from .search_keys import rewrap_search_keys
 
 log = logging.getLogger("axon.encryption")
 

@@ -22,13 +22,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-import msgspec
 import numpy as np
 
 from ..store import search_vectors as store
 from ..store.event_log import CommittedPage
 from ..store.search_vectors import NewVector
 from ..store.tx import Tx
+from . import message_events as events
 from .ports import Embedder
 
 EMBED_BATCH = 256  # texts per worker-thread call: a query waiting for CPU waits for at most one batch
@@ -106,26 +106,6 @@ def meaningful(text: str) -> bool:
     return any(ch.isalpha() for ch in rest)
 
 
-class _New(msgspec.Struct):
-    class _Message(msgspec.Struct):
-        id: str
-        text: str = ""
-
-    message: _Message
-
-
-class _Edited(msgspec.Struct):
-    message_id: str
-    text: str = ""
-
-
-class _Deleted(msgspec.Struct):
-    message_id: str
-
-
-_new, _edited, _deleted = (msgspec.json.Decoder(t) for t in (_New, _Edited, _Deleted))
-
-
 @dataclass(frozen=True, slots=True)
 class _Change:
     conversation_id: str
@@ -138,13 +118,13 @@ def latest_texts(page: CommittedPage) -> dict[str, _Change]:
     found: dict[str, _Change] = {}
     for e in page.conversation_events:
         if e.type == "message.new":
-            m = _new.decode(e.data_json).message
+            m = events.new.decode(e.data_json).message
             found[m.id] = _Change(e.conversation_id, e.created_at, m.text)
         elif e.type == "message.edited":
-            ed = _edited.decode(e.data_json)
+            ed = events.edited.decode(e.data_json)
             found[ed.message_id] = _Change(e.conversation_id, e.created_at, ed.text)
         elif e.type == "message.deleted":
-            found[_deleted.decode(e.data_json).message_id] = _Change(e.conversation_id, e.created_at, "")
+            found[events.deleted.decode(e.data_json).message_id] = _Change(e.conversation_id, e.created_at, "")
     return found
 
 

@@ -21,7 +21,7 @@ from axon.domain.retention import DAY_MS
 from axon.domain.search_terms import QueryTerm, index_terms, query_terms
 from axon.services.people import NewUser
 from axon.services.ports import IndexQuery
-from axon.services.search_index import Backfill, Reindexer, ReindexProgress
+from axon.services.search_reindex import Backfill, Reindexer, ReindexProgress
 from axon.spine.durable import DurableRunner, _OpenCursor
 from axon.store import accounts
 from axon.store import search_index as store

@@ -120,7 +120,25 @@ def expected_in_org(org: OrgRole, action: Action, settings: OrgSettings, facts: 
         return by(Who.OWNERS)
     if action is A.MANAGE_INTEGRATIONS:
         return "module_disabled" if Module.INTEGRATIONS not in on else by(p.manage_integrations)
+    if action in AI_SWITCHES:  # every role, guests included, while the module and the helper's switch are on
+        return "ok" if Module.AI_HELPERS in on and getattr(p, AI_SWITCHES[action]) else "module_disabled"
     return by(p.export)
+
+
+AI_SWITCHES = {A.SUGGEST_EVENTS: "ai_event_suggestions", A.SUGGEST_REPLIES: "ai_smart_replies",
+               A.TRANSLATE: "ai_translation", A.ASK_ASSISTANT: "ai_assistant"}
+
+
+@pytest.mark.parametrize("switch", sorted(AI_SWITCHES.values()))
+def test_an_ai_helper_switched_off_refuses_only_that_helper(switch: str) -> None:
+    settings = OrgSettings(replace(DEFAULT_SETTINGS.policy, **{switch: False}), DEFAULT_SETTINGS.modules)
+    for action, name in AI_SWITCHES.items():
+        refusal = decide(OrgRole.MEMBER, action, settings=settings)
+        if name == switch:
+            assert refusal is not None and refusal.code == "module_disabled"
+            assert refusal.details == {"module": "ai_helpers", "setting": switch}
+        else:
+            assert refusal is None, action
 
 
 def outcome(refusal: AxonError | None) -> str:

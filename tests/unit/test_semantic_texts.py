@@ -22,10 +22,16 @@ def event(seq: int, type_: str, data: dict[str, object]) -> ConversationEvent:
     return ConversationEvent("c1", seq, type_, "u1", 1000 + seq, json.dumps(data))
 
 
+def new_message(message_id: str, seq: int, text: str) -> dict[str, object]:
+    """A message as ``message.new`` carries it (protocol.md), the fields consumers read."""
+    return {"id": message_id, "conversation_id": "c1", "seq": seq, "sender_id": "u1", "text": text,
+            "reply_to": None, "deleted": False, "attachments": []}
+
+
 def test_each_message_keeps_its_last_text_of_the_page() -> None:
     page = CommittedPage(1, 4, [
-        event(1, "message.new", {"message": {"id": "m1", "text": "first"}}),
-        event(2, "message.new", {"message": {"id": "m2", "text": "second"}}),
+        event(1, "message.new", {"message": new_message("m1", 1, "first")}),
+        event(2, "message.new", {"message": new_message("m2", 2, "second")}),
         event(3, "message.edited", {"message_id": "m1", "text": "first, edited"}),
         event(4, "message.deleted", {"message_id": "m2"}),
         event(5, "reaction.added", {"message_id": "m1", "emoji": "👍"}),
