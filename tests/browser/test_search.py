@@ -20,8 +20,9 @@ from tests.browser.test_a11y import axe_violations
 pytestmark = pytest.mark.browser
 
 TEXT = {
-    "en-US": {"results": "result", "present": "Jump to present", "recent": "Recent search", "mode": "Words"},
-    "zh-CN": {"results": "条结果", "present": "回到最新", "recent": "最近搜索", "mode": "关键词"},
+    "en-US": {"results": "result", "present": "Jump to present", "recent": "Recent search", "mode": "Words",
+              "cancel": "Cancel"},
+    "zh-CN": {"results": "条结果", "present": "回到最新", "recent": "最近搜索", "mode": "关键词", "cancel": "取消"},
 }
 LOCALES = list(TEXT)
 SUFFIX = {"en-US": "", "zh-CN": "-zh"}
@@ -264,6 +265,37 @@ def test_a_result_far_back_opens_with_context_then_jump_to_present(axon, open_ap
     page.get_by_test_id("new-below").click()
     expect(s.message(f"live while away {tag}")).to_be_in_viewport()
     expect(page.get_by_test_id("jump-present")).to_be_hidden()
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_result_in_a_public_channel_not_joined_offers_to_join_then_opens_at_the_message(
+        axon, open_app, locale) -> None:
+    alice = axon.create_user("alice", "Alice Outside")
+    bob = axon.create_user("bob", "Bob Inside")
+    tag = uuid.uuid4().hex[:6]
+    name = f"pub{tag}"
+    conv = axon.room(bob, "channel", name, [])
+    target = axon.post(bob, conv, f"the vendor contract renewal {tag}")
+    indexed(axon, bob, f"renewal {tag}", target["id"])
+    s = open_app(alice, locale=locale)
+    page = s.page
+    run_search(page, f"renewal {tag} in:#{name}")
+    hit = page.get_by_test_id("search-hit")
+    expect(hit).to_have_count(1)
+    # Cancel: alice stays outside the channel and on the results.
+    hit.click()
+    dialog = page.get_by_test_id("confirm")
+    expect(dialog).to_contain_text(f"#{name}")
+    dialog.get_by_role("button", name=TEXT[locale]["cancel"]).click()
+    expect(page.get_by_test_id("search-page")).to_be_visible()
+    assert conv not in {c["id"] for c in axon.call(alice, "GET", "/conversations")}
+    # Join: the channel is joined and opens at the message.
+    hit.click()
+    page.get_by_test_id("confirm-ok").click()
+    shown = page.get_by_test_id("timeline").locator(f'[data-message-id="{target["id"]}"]')
+    expect(shown).to_be_in_viewport()
+    expect(shown).to_have_class(re.compile(r"\bhighlight\b"))
+    assert conv in {c["id"] for c in axon.call(alice, "GET", "/conversations")}
 
 
 @pytest.mark.parametrize("locale", LOCALES)

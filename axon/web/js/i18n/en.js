@@ -851,6 +851,7 @@ export default {
   "search.by_conversation": "By conversation",
   "search.by_date": "Newest first",
   "search.channels": "Channels",
+  "search.join_to_open": "This message is in #{name}, which you have not joined. Join the channel to read it in context?",
   "search.conversation": "Conversation",
   "search.hint": "Type words to find, or use the filters. Chinese words are found inside longer phrases.",
   "search.count.one": "{n} result",

@@ -839,6 +839,7 @@ export default {
   "search.by_conversation": "按会话",
   "search.by_date": "最新优先",
   "search.channels": "频道",
+  "search.join_to_open": "这条消息在你尚未加入的频道 #{name} 中。加入该频道并查看上下文？",
   "search.conversation": "会话",
   "search.hint": "输入要查找的词，或使用筛选。中文词语在长短语中也能找到。",
   "search.count.other": "{n} 条结果",

@@ -109,13 +109,16 @@ export function openBrowseChannels() {
   input.focus();
 }
 
-export async function join(channel, close = () => {}) {
+/** Join a public channel and (unless `open` is false) open it; true when joined. */
+export async function join(channel, close = () => {}, { open = true } = {}) {
   try {
     if (!channel.joined) await api.post(`/conversations/${seg(channel.id)}/join`);
     engine.addConversation(await api.get(`/conversations/${seg(channel.id)}`));
     close();
-    go("c", channel.id);
+    if (open) go("c", channel.id);
+    return true;
   } catch (err) {
     toastError(err);
+    return false;
   }
 }

@@ -16,6 +16,9 @@ import { conversationTitle, userName } from "./names.js";
 import { convHref, go, searchHref } from "./router.js";
 import { focusMessage } from "./timeline.js";
 import { join } from "./create.js";
+import { api } from "../core/engine.js";
+import { seg } from "../core/api.js";
+import { confirmAction, toastError } from "./dialogs.js";
 
 export function mountSearchView(el) {
   const input = h("input", {
@@ -228,6 +231,19 @@ function drawChannels(el, list) {
     }, icon("hash", 15), h("span", null, c.name), c.topic ? h("span", { class: "dim" }, c.topic) : null)))));
 }
 
+/** Offer to join the public channel a result is in; true once joined (the channel is then in the sidebar). */
+async function joinToOpen(convId) {
+  let channel;
+  try {
+    channel = await api.get(`/conversations/${seg(convId)}`);
+  } catch (err) {
+    toastError(err);
+    return false;
+  }
+  if (!(await confirmAction(t("search.join_to_open", { name: channel.name })))) return false;
+  return join(channel, () => {}, { open: false });
+}
+
 /** One result: a button that opens the conversation (or the thread) at the message. */
 export function renderHit(hit, showConversation) {
   const m = hit.message || {};
@@ -235,7 +251,9 @@ export function renderHit(hit, showConversation) {
   const root = hit.thread_root_id || m.reply_to || null;
   const fragments = (hit.fragments && hit.fragments.length ? hit.fragments : [{ text: m.text || "", match: false }])
     .map((f) => (f.match ? h("mark", null, f.text) : f.text));
-  const open = () => {
+  const open = async () => {
+    // A public channel the searcher is not in (found with in:#channel): joining is theirs to choose.
+    if (!state.conversations.has(conv) && !(await joinToOpen(conv))) return;
     focusMessage(conv, m.id, root, m.seq ?? null);
     if (root) location.hash = convHref(conv, "thread", root);
     else go("c", conv);
