@@ -24,7 +24,7 @@ WORDS_REFRESH_SECONDS = 10.0
 
 
 class SearchWords:
-    """Organisations' own words for the Chinese segmenter (set by admins over REST; no web page yet)."""
+    """Organisations' own words for the Chinese segmenter (set by admins: Admin › Search, or REST)."""
 
     def __init__(self, core: Core, reindexer: Reindexer) -> None:
         self.core = core
