@@ -1,15 +1,18 @@
 """The calendar over a real node: events with attendees and a conversation's event card, answers
 and edits that replace the card (``message.card``) and tell everyone (``calendar.event``),
-cancellation, who may see and change what, idempotent creation and refused input."""
+cancellation, who may see and change what, idempotent creation, refused input, .ics files, the
+secret feed and a reminder over the WebSocket (``calendar.reminder``)."""
 
 from __future__ import annotations
 
 import itertools
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import icalendar
 import pytest
 
 from tests.integration.test_realtime import Raw
@@ -202,3 +205,53 @@ async def test_malformed_bodies_and_answers_are_refused(node: ServerProcess) -> 
             ).status_code == 422
     assert (await call(node, None, "GET", "/calendar/events")).status_code == 401
     assert (await call(node, ann, "GET", "/calendar/events?start=soon")).status_code == 400
+
+
+async def test_ics_and_the_secret_feed(node: ServerProcess) -> None:
+    ann, bob, carol, _ = await team(node)
+    mine = await ok(node, ann, "POST", "/calendar/events", planned("Ann's", attendees=[bob.id]), status=201)
+    theirs = await ok(node, carol, "POST", "/calendar/events", planned("Carol's"), status=201)
+    one = await call(node, bob, "GET", f"/calendar/events/{mine['id']}/ics")
+    assert one.status_code == 200 and one.headers["content-type"].startswith("text/calendar")
+    [vevent] = icalendar.Calendar.from_ical(one.content).walk("VEVENT")
+    assert (str(vevent["uid"]), str(vevent["summary"])) == (f"{mine['id']}@axon", "Ann's")
+
+    assert await ok(node, bob, "GET", "/calendar/feed") == {"url": None, "created_at": None}
+    made = await ok(node, bob, "POST", "/calendar/feed")
+    url = made["url"]
+    token = url.rsplit("/", 1)[1].removesuffix(".ics")
+    assert url == f"{node.url}/api/v1/calendar/feed/{token}.ics" and len(token) >= 43  # 256 random bits
+    assert await ok(node, bob, "GET", "/calendar/feed") == made
+    async with httpx.AsyncClient() as http:
+        feed = await http.get(url)  # no sign-in: the URL is the key
+        assert feed.status_code == 200 and feed.headers["content-type"].startswith("text/calendar")
+        uids = {str(v["uid"]) for v in icalendar.Calendar.from_ical(feed.content).walk("VEVENT")}
+        assert uids == {f"{mine['id']}@axon"} and f"{theirs['id']}@axon" not in uids
+        for guess in (token[:-1] + ("A" if token[-1] != "A" else "B"), "x" * 43, "a"):
+            assert (await http.get(f"{node.url}/api/v1/calendar/feed/{guess}.ics")).status_code == 404
+        replaced = await ok(node, bob, "POST", "/calendar/feed")
+        assert replaced["url"] != url and (await http.get(url)).status_code == 404
+        assert (await http.get(replaced["url"])).status_code == 200
+        assert await ok(node, bob, "DELETE", "/calendar/feed") == {"url": None, "created_at": None}
+        assert (await http.get(replaced["url"])).status_code == 404
+        assert await ok(node, bob, "GET", "/calendar/feed") == {"url": None, "created_at": None}
+
+
+async def test_a_due_reminder_arrives_once_over_the_websocket(node: ServerProcess) -> None:
+    ann, bob, _, _ = await team(node)
+    bob_ws, _ = await Raw.open(node, bob.token)
+    now = datetime.now(UTC)
+
+    def starting_in(minutes: int, title: str) -> dict[str, Any]:
+        start = now + timedelta(minutes=minutes)
+        return planned(title, attendees=[bob.id], start=start.isoformat(),
+                       end=(start + timedelta(minutes=30)).isoformat(), reminders_minutes=[5])
+
+    first = await ok(node, ann, "POST", "/calendar/events", starting_in(3, "First"), status=201)
+    got = await until_user_event(bob_ws, "calendar.reminder", first["id"])
+    assert got["minutes_before"] == 5 and got["event"]["title"] == "First"
+    second = await ok(node, ann, "POST", "/calendar/events", starting_in(4, "Second"), status=201)
+    while (frame := await bob_ws.until("user_event"))["type"] != "calendar.reminder":
+        pass
+    assert frame["data"]["event"]["id"] == second["id"]  # rounds went by: the first was not sent again
+    await bob_ws.close()
