@@ -22,6 +22,7 @@ from .services.default_channels import DefaultChannels
 from .services.devices import Devices
 from .services.directory_sync import DirectorySync
 from .services.encryption import Encryption
+from .services.event_hints import EventHints
 from .services.file_reads import FileReads
 from .services.file_sweeper import FileSweeper
 from .services.files import Uploads
@@ -87,3 +88,5 @@ class Services:
     search_reindexer: Reindexer = field(init=False)
     search_words: SearchWords = field(init=False)
     search: Search = field(init=False)
+    # AI helpers, meeting times: the hints' consumer and reader (``app.build_event_hints``).
+    event_hints: EventHints = field(init=False)
