@@ -38,6 +38,7 @@ from .linkpreview import LinkPreviewer
 from .mail.smtp import NoMailer, SmtpMailer
 from .media.analyser import MediaProbe
 from .services.activity import Activity, OrgActivityCounter
+from .services.ai_settings import AiSettingsService
 from .services.audit import AnchorKeeper, AuditTrail
 from .services.audit_log import AuditLog
 from .services.auth import Auth, LoginLimits
@@ -70,6 +71,7 @@ from .services.send_limits import SendLimits, SendRates
 from .services.sso import SsoSettings
 from .services.sso_login import SsoLogin
 from .services.sync import Sync
+from .services.translation import Translations
 from .services.two_factor import CodeLimits, TwoFactor
 from .spine.durable import DurableConsumer, DurableRunner, PreparingConsumer
 from .spine.spine import EventSpine
@@ -80,6 +82,8 @@ from .store.database import Database, open_database
 from .store.private_files import write_secret
 from .store.sealing import Keyring
 from .store.writer import Committed, GroupCommitWriter
+from .translate.endpoints import ChatTranslator, LibreTranslate, OpenAiChat
+from .translate.gloss import Gloss
 
 log = logging.getLogger("axon")
 
@@ -161,6 +165,7 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     build_files(services, master.key)
     services.link_previews = build_link_previews(settings, core)
     build_search(services)
+    build_ai(services)
     if settings.semantic_search:
         services.semantic_index = NearestMessages(core.read, build_embedder())
         services.background_embedder = build_background_embedder()
@@ -172,6 +177,14 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
 def build_link_previews(settings: Settings, core: Core) -> LinkPreviews:
     fetcher = LinkPreviewer(parse_allow_list(settings.link_preview_allow), settings.link_preview_timeout)
     return LinkPreviews(core, fetcher, cache_ms=int(settings.link_preview_cache_hours * 3_600_000))
+
+
+def build_ai(services: Services) -> None:
+    """The AI helpers' endpoint settings and the translation providers (``docs/ai.md``)."""
+    core = services.core
+    services.ai_settings = AiSettingsService(core)
+    providers = (Gloss(), LibreTranslate(), ChatTranslator(OpenAiChat()))
+    services.translations = Translations(core, {p.provider: p for p in providers})
 
 
 def build_search(services: Services) -> None:

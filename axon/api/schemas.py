@@ -216,6 +216,10 @@ class PolicyBody(Body):
     manage_integrations: Literal["everyone", "admins"] | None = None
     export: Literal["admins", "owners"] | None = None
     link_previews: StrictBool | None = None
+    ai_event_suggestions: StrictBool | None = None
+    ai_smart_replies: StrictBool | None = None
+    ai_translation: StrictBool | None = None
+    ai_assistant: StrictBool | None = None
     max_file_bytes: StrictInt | None = Field(None, ge=1, description="The largest file members may upload.")
     org_quota_bytes: StrictInt | None = Field(None, ge=1, description="null: unlimited.")
     user_quota_bytes: StrictInt | None = Field(None, ge=1, description="null: unlimited.")
@@ -330,3 +334,25 @@ class UploadBody(Body):
 class FileUrlsBody(Body):
     ids: list[str] = Field(max_length=200, description="File ids (at most 200); those the caller cannot read "
                                                        "are left out of the answer.")
+
+
+# --- AI helpers: endpoints and translation (ai-translate) ----------------------------------------
+
+
+class AiEndpointBody(Body):
+    url: str | None = Field(None, max_length=500, description="Base URL: https://, or http:// to this machine.")
+    model: str = Field("", max_length=200)
+    api_key: str | None = Field(None, max_length=1000, description="Left out or null keeps the stored key; "
+                                "\"\" forgets it. Never returned.")
+    timeout_seconds: float = Field(15.0, ge=0.1, le=120)
+
+
+class AiSettingsBody(Body):
+    translation_provider: Literal["gloss", "libretranslate", "openai"] = "gloss"
+    chat_endpoint: AiEndpointBody = Field(default_factory=AiEndpointBody)
+    translation_endpoint: AiEndpointBody = Field(default_factory=AiEndpointBody)
+
+
+class TranslateBody(Body):
+    target: str | None = Field(None, max_length=16, description="A language code such as en or zh-CN "
+                               "(default: the reader's language).")

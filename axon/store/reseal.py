@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Table, and_, select, tuple_, update
 from ..domain.sealing import key_id_of
 from . import data_keys
 from .schema import (
+    ai_settings,
     blobs,
     conversations,
     drafts,
@@ -38,8 +39,10 @@ from .schema import (
     users,
 )
 from .sealed_columns import (
+    AI_KEY_COLUMNS,
     PREVIEW_COLUMNS,
     TOTP_COLUMNS,
+    ai_key_binding,
     blob_key_binding,
     cache_binding,
     draft_binding,
@@ -99,6 +102,8 @@ SEALED_TABLES: tuple[SealedTable, ...] = (
                 lambda org, _, r: recent_search_binding(org, r["user_id"], r["id"]), by_user=True),
     SealedTable(search_vectors, ("message_id",), ("vector",),
                 lambda org, _, r: vector_binding(org, r["conversation_id"], r["message_id"]), by_user=False),
+    SealedTable(ai_settings, ("org_id",), AI_KEY_COLUMNS, lambda org, column, _: ai_key_binding(column, org),
+                by_user=False),
 )
 
 

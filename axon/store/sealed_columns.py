@@ -17,6 +17,7 @@ are sealed on the way in and opened on the way out (``store/sealing.py`` does th
 | link_preview_cache.url, link_preview_cache.data | organisation, URL hash |
 | search_recent.query (a person's recent searches) | organisation, user, row id |
 | search_vectors.vector (a message's sentence vector: it reveals meaning) | organisation, conversation, message id |
+| ai_settings.chat_api_key, ai_settings.translation_api_key (AI endpoints' API keys) | organisation |
 
 Names (people's, channels') and e-mail addresses stay plaintext: they are looked up and searched
 by the database (sign-in, mentions, the directory, channel browsing), see docs/security.md.
@@ -348,3 +349,24 @@ def seal_vector(conn: Connection, org_id: str, conversation_id: str, message_id:
 def open_vector(conn: Connection, org_id: str, conversation_id: str, message_id: str, stored: str) -> bytes:
     return binascii.a2b_base64(keyring_of(conn).open(conn, org_id, vector_binding(org_id, conversation_id, message_id),
                                                      stored))
+
+
+# --- AI endpoints' API keys (ai_settings) ------------------------------------------------------
+
+AI_KEY_COLUMNS = ("chat_api_key", "translation_api_key")
+
+
+def ai_key_binding(column: str, org_id: str) -> bytes:
+    return row_binding(f"ai_settings.{column}", org_id)
+
+
+def seal_ai_key(conn: Connection, org_id: str, column: str, key: str) -> str:
+    return keyring_of(conn).seal(conn, org_id, ai_key_binding(column, org_id), key)
+
+
+def open_ai_keys(conn: Connection, row: Row) -> Row:
+    """Opens the API keys of an ``ai_settings`` row in place; returns it."""
+    keyring = keyring_of(conn)
+    for column in AI_KEY_COLUMNS:
+        row[column] = keyring.open(conn, row["org_id"], ai_key_binding(column, row["org_id"]), row[column])
+    return row
