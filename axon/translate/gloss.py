@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
+from collections.abc import Iterable
 from importlib import resources
 
 import rjieba
@@ -49,7 +50,7 @@ def _meaning(definitions: str) -> str | None:
     return "" if notes_only else None
 
 
-def parse_cedict(lines: list[str]) -> dict[str, str]:
+def parse_cedict(lines: Iterable[str]) -> dict[str, str]:
     """Simplified and traditional forms → a meaning. A common-word reading (lower-case pinyin) wins
     over a proper noun's (``Ming2``: the dynasty) and over a later reading of the same characters."""
     found: dict[str, tuple[bool, str]] = {}
@@ -79,7 +80,8 @@ def dictionary() -> dict[str, str]:
     with _lock:
         if _dictionary is None:
             source = resources.files(_DICTIONARY_FILE[0]).joinpath(_DICTIONARY_FILE[1])
-            _dictionary = parse_cedict(source.read_text(encoding="utf-8").splitlines())
+            with source.open(encoding="utf-8") as lines:  # streamed: the 9 MB file is never held whole
+                _dictionary = parse_cedict(lines)
         return _dictionary
 
 
