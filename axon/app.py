@@ -38,6 +38,7 @@ from .linkpreview import LinkPreviewer
 from .mail.smtp import NoMailer, SmtpMailer
 from .media.analyser import MediaProbe
 from .services.activity import Activity, OrgActivityCounter
+from .services.ai_settings import AiSettingsService
 from .services.audit import AnchorKeeper, AuditTrail
 from .services.audit_log import AuditLog
 from .services.auth import Auth, LoginLimits
@@ -77,6 +78,7 @@ from .services.send_limits import SendLimits, SendRates
 from .services.sso import SsoSettings
 from .services.sso_login import SsoLogin
 from .services.sync import Sync
+from .services.translation import Translations
 from .services.two_factor import CodeLimits, TwoFactor
 from .spine.durable import DurableConsumer, DurableRunner, PreparingConsumer
 from .spine.spine import EventSpine
@@ -88,6 +90,8 @@ from .store.private_files import write_secret
 from .store.sealing import Keyring
 from .store.writer import Committed, GroupCommitWriter
 from .timeparse import RecognizersExtractor
+from .translate.endpoints import ChatTranslator, LibreTranslate, OpenAiChat
+from .translate.gloss import Gloss
 
 log = logging.getLogger("axon")
 
@@ -169,6 +173,7 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     build_files(services, master.key)
     services.link_previews = build_link_previews(settings, core)
     build_search(services)
+    build_ai(services)
     if settings.semantic_search:
         services.semantic_index = NearestMessages(core.read, build_embedder())
         services.background_embedder = build_background_embedder()
@@ -190,6 +195,12 @@ def build_calendar(services: Services) -> None:
     services.calendar_feeds = CalendarFeeds(core)
     services.calendar_reminders = CalendarReminders(core, services.gateway.node_id,
                                                     services.settings.calendar_reminder_interval)
+def build_ai(services: Services) -> None:
+    """The AI helpers' endpoint settings and the translation providers (``docs/ai.md``)."""
+    core = services.core
+    services.ai_settings = AiSettingsService(core)
+    providers = (Gloss(), LibreTranslate(), ChatTranslator(OpenAiChat()))
+    services.translations = Translations(core, {p.provider: p for p in providers})
 
 
 def build_search(services: Services) -> None:

@@ -12,6 +12,7 @@ from .bus.base import Bus
 from .config import Settings
 from .gateway.gateway import Gateway
 from .services.activity import Activity
+from .services.ai_settings import AiSettingsService
 from .services.audit_log import AuditLog
 from .services.auth import Auth
 from .services.avatars import Avatars
@@ -46,6 +47,7 @@ from .services.semantic_index import NoSemanticSearch
 from .services.sso import SsoSettings
 from .services.sso_login import SsoLogin
 from .services.sync import Sync
+from .services.translation import Translations
 from .spine.durable import DurableRunner
 from .spine.spine import EventSpine
 
@@ -100,3 +102,6 @@ class Services:
     calendar_reminders: CalendarReminders = field(init=False)
     # AI helpers, meeting times: the hints' consumer and reader (``app.build_event_hints``).
     event_hints: EventHints = field(init=False)
+    # AI helpers' endpoint settings and translation: set by the composition root (``app.build_ai``).
+    ai_settings: AiSettingsService = field(init=False)
+    translations: Translations = field(init=False)

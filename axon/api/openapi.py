@@ -14,6 +14,7 @@ import msgspec
 from fastapi import FastAPI
 
 from ..protocol.rest import SHAPES, ErrorResponse
+from ..protocol.rest_ai import AI_SHAPES
 from ..protocol.rest_ai_events import EVENT_HINT_SHAPES
 from ..protocol.rest_search import SEARCH_SHAPES
 
@@ -21,7 +22,8 @@ _REF = "#/components/schemas/{name}"
 _ERROR_TEXT = {400: "Invalid input", 401: "Not authenticated", 403: "Not allowed", 404: "Not found or not visible",
                409: "Conflict", 410: "Gone", 413: "Too large",
                416: "Range not satisfiable", 422: "Invalid input", 429: "Rate limited",
-               500: "Server error; nothing was applied", 503: "Not ready"}
+               500: "Server error; nothing was applied", 502: "Bad gateway: an endpoint failed",
+               503: "Not ready", 504: "Gateway timeout: an endpoint did not answer in time"}
 
 Responses = dict[int | str, dict[str, Any]]
 
@@ -34,7 +36,8 @@ def schema_of(shape: Any) -> dict[str, Any]:
 
 def components() -> dict[str, Any]:
     """Every REST shape's schema, by name (the ``ErrorBody`` of ``protocol.server`` among them)."""
-    _, schemas = msgspec.json.schema_components(SHAPES + SEARCH_SHAPES + EVENT_HINT_SHAPES, ref_template=_REF)
+    _, schemas = msgspec.json.schema_components(SHAPES + SEARCH_SHAPES + EVENT_HINT_SHAPES + AI_SHAPES,
+                                                ref_template=_REF)
     return schemas
 
 

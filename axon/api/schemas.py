@@ -361,3 +361,23 @@ class CalendarEventBody(CalendarEventChangeBody):
 
 class CalendarResponseBody(Body):
     response: str = Field(description="accepted, declined or tentative.")
+# --- AI helpers: endpoints and translation (ai-translate) ----------------------------------------
+
+
+class AiEndpointBody(Body):
+    url: str | None = Field(None, max_length=500, description="Base URL: https://, or http:// to this machine.")
+    model: str = Field("", max_length=200)
+    api_key: str | None = Field(None, max_length=1000, description="Left out or null keeps the stored key; "
+                                "\"\" forgets it. Never returned.")
+    timeout_seconds: float = Field(15.0, ge=0.1, le=120)
+
+
+class AiSettingsBody(Body):
+    translation_provider: Literal["gloss", "libretranslate", "openai"] = "gloss"
+    chat_endpoint: AiEndpointBody = Field(default_factory=AiEndpointBody)
+    translation_endpoint: AiEndpointBody = Field(default_factory=AiEndpointBody)
+
+
+class TranslateBody(Body):
+    target: str | None = Field(None, max_length=16, description="A language code such as en or zh-CN "
+                               "(default: the reader's language).")

@@ -74,6 +74,9 @@ KEYS_ROTATED = "keys.rotated"  # a new data key for an organisation; its rows ar
 KEYS_SEALING_STARTED = "keys.sealing_started"  # an older install's organisation got its first data key
 KEYS_REENCRYPTED = "keys.reencrypted"  # a re-encryption finished: every row under the new key, old keys retired
 KEYS_MASTER_ROTATED = "keys.master_rotated"  # every data key re-wrapped under a new master key (system chain)
+# AI helpers (services/ai_settings.py, services/translation.py; docs/ai.md)
+AI_SETTINGS_CHANGED = "ai.settings_changed"  # details: the settings, which keys changed (never a key)
+AI_ENDPOINT_CALLED = "ai.endpoint_called"  # details {"purpose", "provider", "endpoint", "characters", "outcome"}
 
 
 @dataclass(frozen=True, slots=True)

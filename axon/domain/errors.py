@@ -12,7 +12,9 @@
     ├── Gone (410)                 expired or used-up invite
     ├── RateLimited (429)          too many attempts; ``retry_after`` seconds
     ├── SealBroken (500)           a value sealed at rest failed its integrity check (``domain.sealing``)
-    └── Unavailable (503)          a service Axon depends on (e.g. the SMTP server) failed
+    ├── Unavailable (503)          a service Axon depends on (e.g. the SMTP server) failed
+    ├── EndpointFailed (502)       an admin-configured AI endpoint failed or answered nonsense
+    └── EndpointTimeout (504)      an admin-configured AI endpoint did not answer in time
 
 Each class maps to an HTTP status and to the ``error.code`` of a WebSocket error
 frame in exactly one place (``status`` and ``code`` here). Services raise these;
@@ -92,6 +94,16 @@ class Unavailable(AxonError):
     code = "unavailable"
 
 
+class EndpointFailed(AxonError):
+    status = 502
+    code = "ai_endpoint_failed"
+
+
+class EndpointTimeout(AxonError):
+    status = 504
+    code = "ai_endpoint_timeout"
+
+
 class RateLimited(AxonError):
     status = 429
     code = "rate_limited"
@@ -165,4 +177,9 @@ ERROR_CODES: dict[str, str] = {
     "not_ready": "The session has not completed its hello.",
     "stored_data_tampered": "Stored data failed its integrity check (altered or moved in the database).",
     "internal_error": "The server failed; the request was not applied.",
+    # AI helpers (docs/ai.md)
+    "ai_endpoint_failed": "The organisation's AI endpoint failed or gave an answer that is not one.",
+    "ai_endpoint_timeout": "The organisation's AI endpoint did not answer in time.",
+    "translation_unsupported": "The translation provider cannot translate between these languages.",
+    "nothing_to_translate": "The message has no text to translate.",
 }

@@ -264,3 +264,63 @@ class EventExtractor(Protocol):
         the result is in that zone), or None when it names no (future) meeting time. ``lang_hint``
         ("zh-CN", "en"…) helps when the text alone does not tell its language."""
         ...
+# --- AI helpers: model endpoints and translation (docs/ai.md) -----------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointSettings:
+    """An admin-configured endpoint as an adapter calls it (``domain.ai_settings``): its base URL,
+    API key ("" for none), model name ("" where the API has none) and how long to wait."""
+
+    url: str
+    api_key: str = ""
+    model: str = ""
+    timeout_seconds: float = 15.0
+
+
+class EndpointFailure(Exception):
+    """The endpoint could not be reached, answered an error status, or answered something that is
+    not an answer of its API. The message says which, without the text sent."""
+
+
+class EndpointTimedOut(EndpointFailure):
+    """The endpoint did not answer within its ``timeout_seconds``."""
+
+
+class LanguagesUnsupported(Exception):
+    """The provider cannot translate between the request's languages (the gloss reads only Chinese)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    role: str  # "system", "user" or "assistant"
+    content: str
+
+
+class ChatModel(Protocol):
+    """An OpenAI-compatible chat endpoint (``axon/translate/endpoints.py``): translation uses it, the
+    assistant will. Raises ``EndpointFailure`` (``EndpointTimedOut`` after the endpoint's timeout)."""
+
+    async def complete(self, endpoint: EndpointSettings, messages: list[ChatMessage]) -> str:
+        """The model's reply to ``messages`` (temperature 0: the same question, the same answer)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class TranslationRequest:
+    text: str
+    source_lang: str  # detected: "zh", "en" or "und" (``domain.translation.detect_language``)
+    target: str  # normalised: "en", "zh-CN", ...
+    endpoint: EndpointSettings | None = None  # None for a provider that calls nothing (the gloss)
+
+
+class Translator(Protocol):
+    """One translation provider (``axon/translate``). ``provider`` is its name on the wire,
+    ``kind`` whether it translates or glosses word by word, ``remote`` whether it sends the text
+    to an endpoint (each such call is audited). Raises ``EndpointFailure`` and ``LanguagesUnsupported``."""
+
+    provider: str
+    kind: str  # "translation" or "gloss"
+    remote: bool
+
+    async def translate(self, request: TranslationRequest) -> str: ...

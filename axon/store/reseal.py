@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Table, and_, select, tuple_, update
 from ..domain.sealing import key_id_of
 from . import data_keys
 from .schema import (
+    ai_settings,
     blobs,
     calendar_events,
     calendar_feeds,
@@ -41,8 +42,10 @@ from .schema import (
 )
 from .sealed_columns import (
     CALENDAR_EVENT_COLUMNS,
+    AI_KEY_COLUMNS,
     PREVIEW_COLUMNS,
     TOTP_COLUMNS,
+    ai_key_binding,
     blob_key_binding,
     cache_binding,
     calendar_event_binding,
@@ -110,6 +113,8 @@ SEALED_TABLES: tuple[SealedTable, ...] = (
                 lambda org, column, r: calendar_event_binding(column, org, r["id"]), by_user=False),
     SealedTable(calendar_feeds, ("user_id",), ("token",), lambda org, _, r: feed_token_binding(org, r["user_id"]),
                 by_user=True),
+    SealedTable(ai_settings, ("org_id",), AI_KEY_COLUMNS, lambda org, column, _: ai_key_binding(column, org),
+                by_user=False),
 )
 
 

@@ -835,3 +835,18 @@ event_hints = Table(
     Column("updated_at", BigInteger, nullable=False),
     Index("ix_event_hints_conversation_seq", "conversation_id", "seq"),
 )
+
+
+# --- AI helpers: endpoints (ai-translate) -----------------------------------------------------
+# An organisation's AI endpoint settings (Admin › AI, ``domain/ai_settings.py``): which provider
+# translates and where the chat and LibreTranslate endpoints are (``config``, JSON). The API keys
+# are sealed at rest (``sealed_columns.py``) and never returned; "" is no key.
+ai_settings = Table(
+    "ai_settings",
+    metadata,
+    Column("org_id", String(32), ForeignKey("orgs.id"), primary_key=True),
+    Column("config", Text, nullable=False),
+    Column("chat_api_key", Text, nullable=False, default=""),
+    Column("translation_api_key", Text, nullable=False, default=""),
+    Column("updated_at", BigInteger, nullable=False),
+)

@@ -20,6 +20,7 @@ are sealed on the way in and opened on the way out (``store/sealing.py`` does th
 | search_vectors.vector (a message's sentence vector: it reveals meaning) | organisation, conversation, message id |
 | calendar_events.title, .description, .location | organisation, event id |
 | calendar_feeds.token (a calendar feed's secret, also stored as its SHA-256 for look-ups) | organisation, user |
+| ai_settings.chat_api_key, ai_settings.translation_api_key (AI endpoints' API keys) | organisation |
 
 Names (people's, channels') and e-mail addresses stay plaintext: they are looked up and searched
 by the database (sign-in, mentions, the directory, channel browsing), see docs/security.md.
@@ -410,3 +411,22 @@ def open_feed_token(conn: Connection, user_id: str, stored: str) -> str:
         return stored
     org = keyring.org_of_user(conn, user_id)
     return keyring.open(conn, org, feed_token_binding(org, user_id), stored)
+# --- AI endpoints' API keys (ai_settings) ------------------------------------------------------
+
+AI_KEY_COLUMNS = ("chat_api_key", "translation_api_key")
+
+
+def ai_key_binding(column: str, org_id: str) -> bytes:
+    return row_binding(f"ai_settings.{column}", org_id)
+
+
+def seal_ai_key(conn: Connection, org_id: str, column: str, key: str) -> str:
+    return keyring_of(conn).seal(conn, org_id, ai_key_binding(column, org_id), key)
+
+
+def open_ai_keys(conn: Connection, row: Row) -> Row:
+    """Opens the API keys of an ``ai_settings`` row in place; returns it."""
+    keyring = keyring_of(conn)
+    for column in AI_KEY_COLUMNS:
+        row[column] = keyring.open(conn, row["org_id"], ai_key_binding(column, row["org_id"]), row[column])
+    return row

@@ -20,9 +20,10 @@ import { isOrgAdmin, isOrgOwner, moduleOn } from "../core/permissions.js";
 import { modulesPage, permissionsPage } from "./admin_permissions.js";
 import { filesAdminPage } from "./admin_files.js";
 import { searchAdminPage } from "./admin_search.js";
+import { aiAdminPage } from "./admin_ai.js";
 
 const PAGES = { users: usersPage, invites: invitesPage, org: orgPage, signin: signInPage, permissions: permissionsPage,
-  modules: modulesPage, files: filesAdminPage, search: searchAdminPage, activity: activityPage, encryption: encryptionPage, audit: auditPage, compliance: compliancePage };
+  modules: modulesPage, files: filesAdminPage, search: searchAdminPage, ai: aiAdminPage, activity: activityPage, encryption: encryptionPage, audit: auditPage, compliance: compliancePage };
 
 export function mountAdmin(el, tab) {
   if (!isOrgAdmin()) {

@@ -48,6 +48,8 @@ const PATHS = {
   left: ["M15 18l-6-6 6-6"],
   right: ["M9 18l6-6-6-6"],
   megaphone: ["M3 11v2a1 1 0 0 0 1 1h3l6 4V6L7 10H4a1 1 0 0 0-1 1", "M17 9a3 3 0 0 1 0 6", "M8 14l1 5h2l-1-5"],
+  // ai-translate
+  translate: ["M4 5h8", "M8 3v2", "M5 9c1.5 3 4 5 6 6", "M11 5c-1 4-3.5 7-7 9", "M13 21l4-10 4 10", "M14.5 17.5h5"],
 };
 
 const NS = "http://www.w3.org/2000/svg";

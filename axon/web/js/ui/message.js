@@ -13,6 +13,7 @@ import { forwardSignature, forwardedLine } from "./forward.js";
 import { linkPreview, previewSignature } from "./link_preview.js";
 import { canDelete, canEdit, isGuest, postBlock } from "../core/permissions.js";
 import { attachmentsSignature, renderAttachments } from "./attachments.js";
+import { canTranslate, translateMessage, translationSlot } from "./translate.js";
 
 /** Everything a message row depends on, for the timeline's keyed update. */
 export function messageSignature(m, view) {
@@ -49,6 +50,7 @@ export function renderMessage(m, view, on) {
       view.grouped ? null : header(m),
       forwardedLine(m),
       view.editing ? editor(m, on) : body(m),
+      view.editing || m.deleted || pending ? null : translationSlot(m),
       renderAttachments(m),
       linkPreview(m),
       reactions(m, on),
@@ -160,5 +162,6 @@ function toolbar(m, mine, view, on) {
     mine && canEdit(m, summary) ? button(t("msg.edit"), icon("pencil", 16), () => on.edit(m), "act-edit") : null,
     canDelete(m, summary) ? button(t("msg.delete"), icon("trash", 16), () => on.remove(m), "act-delete") : null,
     button(t("msg.quote"), icon("quote", 16), () => on.quote(m), "act-quote"),
-    button(t("msg.forward"), icon("forward", 16), () => on.forward(m), "act-forward"));
+    button(t("msg.forward"), icon("forward", 16), () => on.forward(m), "act-forward"),
+    canTranslate(m) ? button(t("msg.translate"), icon("translate", 16), () => translateMessage(m), "act-translate") : null);
 }
