@@ -111,6 +111,11 @@ class Settings(BaseSettings):
         0.25, gt=0, le=1, description="Most of one core that embedding messages may use in the background "
         "(the rest stays with the send path; vectors catch up when the node is quieter).")
 
+    # --- smart replies (ai-replies) ---
+    smart_reply_learning: bool | None = Field(
+        None, description="Learn (message → reply) pairs for smart replies with the sentence model "
+        "(docs/ai/replies.md); unset: as semantic_search. Off: smart replies offer only their built-in replies.")
+
     group_commit_max_batch: int = Field(512, description="Most writes committed in one transaction.")
     sqlite_synchronous: str = Field("FULL", description="SQLite synchronous pragma (FULL = durable acks).")
     db_pool_size: int = Field(8, description="Database connections for reads.")

@@ -36,6 +36,7 @@ from .services.retention import Retention
 from .services.search import Search
 from .services.search_index import Reindexer, SearchIndexer, SearchKeys, SearchWords
 from .services.semantic_index import NoSemanticSearch
+from .services.smart_replies import SmartReplies
 from .services.sso import SsoSettings
 from .services.sso_login import SsoLogin
 from .services.sync import Sync
@@ -87,3 +88,5 @@ class Services:
     search_reindexer: Reindexer = field(init=False)
     search_words: SearchWords = field(init=False)
     search: Search = field(init=False)
+    # Smart replies: set by the composition root (``app.build_smart_replies``).
+    smart_replies: SmartReplies = field(init=False)

@@ -17,6 +17,7 @@ are sealed on the way in and opened on the way out (``store/sealing.py`` does th
 | link_preview_cache.url, link_preview_cache.data | organisation, URL hash |
 | search_recent.query (a person's recent searches) | organisation, user, row id |
 | search_vectors.vector (a message's sentence vector: it reveals meaning) | organisation, conversation, message id |
+| reply_pairs.vector, reply_pairs.reply_text (smart replies' learned pairs) | organisation, conversation, reply id |
 
 Names (people's, channels') and e-mail addresses stay plaintext: they are looked up and searched
 by the database (sign-in, mentions, the directory, channel browsing), see docs/security.md.
@@ -348,3 +349,29 @@ def seal_vector(conn: Connection, org_id: str, conversation_id: str, message_id:
 def open_vector(conn: Connection, org_id: str, conversation_id: str, message_id: str, stored: str) -> bytes:
     return binascii.a2b_base64(keyring_of(conn).open(conn, org_id, vector_binding(org_id, conversation_id, message_id),
                                                      stored))
+
+
+# --- smart replies' learned pairs -------------------------------------------------------------
+
+PAIR_COLUMNS = ("vector", "reply_text")
+
+
+def pair_binding(column: str, org_id: str, conversation_id: str, reply_id: str) -> bytes:
+    return row_binding(f"reply_pairs.{column}", org_id, conversation_id, reply_id)
+
+
+def seal_pair(conn: Connection, org_id: str, conversation_id: str, reply_id: str, vector: bytes,
+              reply_text: str) -> tuple[str, str]:
+    """The pair's vector (base64 text, as ``seal_vector``) and reply, sealed when sealing is on."""
+    keyring = keyring_of(conn)
+    text = binascii.b2a_base64(vector, newline=False).decode("ascii")
+    return (keyring.seal(conn, org_id, pair_binding("vector", org_id, conversation_id, reply_id), text),
+            keyring.seal(conn, org_id, pair_binding("reply_text", org_id, conversation_id, reply_id), reply_text))
+
+
+def open_pair(conn: Connection, org_id: str, conversation_id: str, reply_id: str, vector: str,
+              reply_text: str) -> tuple[bytes, str]:
+    keyring = keyring_of(conn)
+    raw = keyring.open(conn, org_id, pair_binding("vector", org_id, conversation_id, reply_id), vector)
+    return (binascii.a2b_base64(raw),
+            keyring.open(conn, org_id, pair_binding("reply_text", org_id, conversation_id, reply_id), reply_text))
