@@ -869,4 +869,8 @@ export default {
   "search.failed": "Search failed.",
   "search.retry": "Try again",
   "search.jump_present": "Jump to present ↓",
+  // ai-replies
+  "smart_replies.label": "Quick replies",
+  "smart_replies.fill": "Put this reply in the message box (it is not sent)",
+  "smart_replies.setting": "Suggest quick replies above the message box",
 };

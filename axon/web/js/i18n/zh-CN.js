@@ -855,4 +855,8 @@ export default {
   "search.failed": "搜索失败。",
   "search.retry": "重试",
   "search.jump_present": "回到最新 ↓",
+  // ai-replies
+  "smart_replies.label": "快捷回复",
+  "smart_replies.fill": "把这条回复填入输入框（不会发送）",
+  "smart_replies.setting": "在输入框上方推荐快捷回复",
 };
