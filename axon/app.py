@@ -65,6 +65,7 @@ from .services.passwords import Passwords
 from .services.people import NewUser, People
 from .services.ports import Embedder, EventExtractor, MediaAnalyser
 from .services.preferences import Drafts, UserPreferences
+from .services.reply_learning import ReplyLearner
 from .services.retention import Retention
 from .services.search import Search
 from .services.search_index import KeywordIndex, SearchIndexer
@@ -75,6 +76,7 @@ from .services.semantic import CpuShare, SemanticIndexer, WriteRate
 from .services.semantic_backfill import SemanticBackfill
 from .services.semantic_index import NearestMessages
 from .services.send_limits import SendLimits, SendRates
+from .services.smart_replies import LearnedReplies, SmartReplies
 from .services.sso import SsoSettings
 from .services.sso_login import SsoLogin
 from .services.sync import Sync
@@ -180,8 +182,22 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     services.search = Search(core, services.search_index, services.semantic_index)
     build_calendar(services)
     services.event_hints = EventHints(core, build_event_extractor(), background_cpu_of(core, settings))
+    build_smart_replies(services)
     register_consumers(services)
     return services
+
+
+def build_smart_replies(services: Services) -> None:
+    """Smart replies; with learning on (``smart_reply_learning``, by default as semantic search) the
+    pairs' consumer embeds in the background embedder and questions in the node's process."""
+    settings, core = services.settings, services.core
+    learning = settings.semantic_search if settings.smart_reply_learning is None else settings.smart_reply_learning
+    learned = None
+    if learning:
+        learned = LearnedReplies(core.read, build_embedder())
+        if services.background_embedder is None:
+            services.background_embedder = build_background_embedder()
+    services.smart_replies = SmartReplies(core, services.preferences, learned)
 
 
 def build_link_previews(settings: Settings, core: Core) -> LinkPreviews:
@@ -265,10 +281,12 @@ def register_consumers(services: Services) -> None:
     if services.link_previews is not None and services.settings.link_previews:
         spine.add_after_commit(services.link_previews.name, services.link_previews)
     durable: list[DurableConsumer | PreparingConsumer] = [OrgActivityCounter(), services.search_indexer]
-    if services.background_embedder is not None:
+    if services.background_embedder is not None and services.settings.semantic_search:
         durable.append(SemanticIndexer(services.background_embedder, background_cpu(services)))
     if services.settings.event_hints:
         durable.append(services.event_hints)
+    if services.background_embedder is not None and services.smart_replies.learned is not None:
+        durable.append(ReplyLearner(core.read, services.background_embedder, background_cpu(services)))
     for consumer in durable:
         runner = DurableRunner(consumer, core.db, core.writer, core.clock, services.gateway.node_id,
                                page_size=_PAGE_SIZES.get(consumer.name, 32),
@@ -295,7 +313,7 @@ def background_cpu_of(core: Core, settings: Settings) -> CpuShare:
 # Outbox positions per consumer transaction. A position is one writer batch (up to 512 sends), and
 # the search index writes every message's terms: 32 positions made a transaction of up to 16k docs that
 # held the writer — and every send behind it — for a fifth of a second under load (W4 ack p99).
-_PAGE_SIZES = {"search_index": 4, "search_vectors": 4, "event_hints": 4}
+_PAGE_SIZES = {"search_index": 4, "search_vectors": 4, "event_hints": 4, "reply_pairs": 4}
 
 
 @dataclass(frozen=True)
@@ -383,7 +401,7 @@ class Runtime:
         jobs += [(f"consumer-{r.consumer.name}", r.run()) for r in svc.durable]
         jobs.append(("search-words", svc.search_words.run()))
         jobs.append(("search-backfill", self._backfill()))
-        if svc.background_embedder is not None:
+        if svc.background_embedder is not None and svc.settings.semantic_search:
             jobs.append(("semantic-backfill", self._semantic_backfill(svc.background_embedder)))
         jobs.append(("audit-anchors", build_anchor_keeper(svc).run()))
         jobs.append(("retention", svc.retention.run(svc.settings.retention_interval)))

@@ -118,6 +118,10 @@ class Settings(BaseSettings):
         True, description="Run the event_hints consumer: meeting times in messages become \"Add to calendar\" hints "
         "(when the organisation has ai_helpers and ai_event_suggestions on; docs/ai/events.md). The recognizer "
         "loads on the first message that may name a time (~1.5 s of CPU, ~10 MiB per node).")
+    # --- smart replies (ai-replies) ---
+    smart_reply_learning: bool | None = Field(
+        None, description="Learn (message → reply) pairs for smart replies with the sentence model "
+        "(docs/ai/replies.md); unset: as semantic_search. Off: smart replies offer only their built-in replies.")
 
     group_commit_max_batch: int = Field(512, description="Most writes committed in one transaction.")
     sqlite_synchronous: str = Field("FULL", description="SQLite synchronous pragma (FULL = durable acks).")

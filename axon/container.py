@@ -44,6 +44,7 @@ from .services.search_keys import SearchKeys
 from .services.search_reindex import Reindexer
 from .services.search_words import SearchWords
 from .services.semantic_index import NoSemanticSearch
+from .services.smart_replies import SmartReplies
 from .services.sso import SsoSettings
 from .services.sso_login import SsoLogin
 from .services.sync import Sync
@@ -105,3 +106,5 @@ class Services:
     # AI helpers' endpoint settings and translation: set by the composition root (``app.build_ai``).
     ai_settings: AiSettingsService = field(init=False)
     translations: Translations = field(init=False)
+    # Smart replies: set by the composition root (``app.build_smart_replies``).
+    smart_replies: SmartReplies = field(init=False)

@@ -13,7 +13,7 @@ import sys
 import time
 from typing import Any
 
-from . import ai_events, files, report, search_bench, search_quality, session
+from . import ai_events, ai_replies, files, report, search_bench, search_quality, session
 from .workloads import catchup, durable, fanout, history, rooms, w1_idle
 
 WORKLOADS: dict[str, tuple[Any, Any]] = {
@@ -28,6 +28,7 @@ WORKLOADS: dict[str, tuple[Any, Any]] = {
     "search-quality": (search_quality.add_arguments, search_quality.run),
     "search": (search_bench.add_arguments, search_bench.run),
     "ai-events": (ai_events.add_arguments, ai_events.run),
+    "ai-replies": (ai_replies.add_arguments, ai_replies.run),
 }
 MULTI_SERVER = {"w1", "w2", "w2-rooms", "w3"}
 
@@ -96,7 +97,7 @@ def main(argv: list[str] | None = None) -> None:
     session.pin_loadgen(args)
     if args.workload == "all":
         for name, (add_args, _run) in WORKLOADS.items():
-            if name in ("files", "search-quality", "search", "ai-events"):  # their own runs (1 GB files; search; AI)
+            if name in ("files", "search-quality", "search", "ai-events", "ai-replies"):  # their own runs
                 continue
             defaults = argparse.ArgumentParser()
             add_args(defaults)

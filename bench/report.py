@@ -40,6 +40,10 @@ def table(name: str, result: dict[str, Any]) -> str:
         from .ai_events import table as ai_events_table
 
         return ai_events_table(result)
+    if name == "ai-replies":
+        from .ai_replies import table as ai_replies_table
+
+        return ai_replies_table(result)
     if name == "search":
         from .search_bench import table as search_table
 
@@ -194,7 +198,7 @@ def _by_server(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def chart(name: str, result: dict[str, Any], path: str) -> str | None:
-    if name.startswith("search") or name == "ai-events":  # tables only
+    if name.startswith(("search", "ai-")):  # tables only
         return None
     try:
         import matplotlib

@@ -26,10 +26,11 @@ class Preferences:
     collapsed: tuple[str, ...] = ()
     unread_only: bool = False
     muted: tuple[str, ...] = ()
+    smart_replies: bool = True  # reply suggestions above the composer (docs/ai/replies.md)
 
     def to_dict(self) -> dict[str, Any]:
         return {"version": self.version, "favourites": list(self.favourites), "collapsed": list(self.collapsed),
-                "unread_only": self.unread_only, "muted": list(self.muted)}
+                "unread_only": self.unread_only, "muted": list(self.muted), "smart_replies": self.smart_replies}
 
     def data(self) -> dict[str, Any]:
         """What is stored (everything but the version, which has its own column)."""
@@ -40,7 +41,8 @@ class Preferences:
 
 def from_stored(version: int, data: dict[str, Any]) -> Preferences:
     return Preferences(version, tuple(data.get("favourites", ())), tuple(data.get("collapsed", ())),
-                       bool(data.get("unread_only", False)), tuple(data.get("muted", ())))
+                       bool(data.get("unread_only", False)), tuple(data.get("muted", ())),
+                       bool(data.get("smart_replies", True)))
 
 
 def check_base_version(current: Preferences, base_version: Any) -> None:
@@ -64,6 +66,10 @@ def apply_changes(current: Preferences, changes: dict[str, Any]) -> Preferences:
         if not isinstance(changes["unread_only"], bool):
             raise ValidationFailed("unread_only must be true or false.", field="unread_only")
         updated = replace(updated, unread_only=changes["unread_only"])
+    if "smart_replies" in changes:
+        if not isinstance(changes["smart_replies"], bool):
+            raise ValidationFailed("smart_replies must be true or false.", field="smart_replies")
+        updated = replace(updated, smart_replies=changes["smart_replies"])
     return replace(updated, version=current.version + 1)
 
 

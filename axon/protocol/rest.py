@@ -508,6 +508,7 @@ class Preferences(Shape):
     unread_only: bool
     muted: Annotated[list[str], msgspec.Meta(description="Conversations without unread badges (mentions still count) "
                                                          "or desktop notifications.")]
+    smart_replies: Annotated[bool, msgspec.Meta(description="Reply suggestions above the composer (default true).")]
 
 
 class Draft(Shape):

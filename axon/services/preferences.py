@@ -143,4 +143,4 @@ def _departed(conn: Conn, user_id: str, prefs: rules.Preferences) -> set[str]:
 
 def _view(prefs: rules.Preferences) -> Preferences:
     return Preferences(prefs.version, list(prefs.favourites), list(prefs.collapsed),  # type: ignore[arg-type]
-                       prefs.unread_only, list(prefs.muted))
+                       prefs.unread_only, list(prefs.muted), prefs.smart_replies)

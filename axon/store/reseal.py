@@ -32,6 +32,7 @@ from .schema import (
     link_preview_cache,
     message_previews,
     messages,
+    reply_pairs,
     search_recent,
     search_vectors,
     sso_providers,
@@ -41,8 +42,9 @@ from .schema import (
     users,
 )
 from .sealed_columns import (
-    CALENDAR_EVENT_COLUMNS,
     AI_KEY_COLUMNS,
+    CALENDAR_EVENT_COLUMNS,
+    PAIR_COLUMNS,
     PREVIEW_COLUMNS,
     TOTP_COLUMNS,
     ai_key_binding,
@@ -54,6 +56,7 @@ from .sealed_columns import (
     event_binding,
     feed_token_binding,
     message_binding,
+    pair_binding,
     preview_binding,
     profile_binding,
     provider_secret_binding,
@@ -115,6 +118,8 @@ SEALED_TABLES: tuple[SealedTable, ...] = (
                 by_user=True),
     SealedTable(ai_settings, ("org_id",), AI_KEY_COLUMNS, lambda org, column, _: ai_key_binding(column, org),
                 by_user=False),
+    SealedTable(reply_pairs, ("reply_id",), PAIR_COLUMNS,
+                lambda org, column, r: pair_binding(column, org, r["conversation_id"], r["reply_id"]), by_user=False),
 )
 
 
@@ -163,9 +168,9 @@ def reseal_batch(conn: Connection, org_id: str, limit: int, now_ms: int, grace_m
 def _rows_after(conn: Connection, spec: SealedTable, org_id: str, cursor: list[Any] | None, limit: int) -> list[Row]:
     t = spec.table
     key_cols = [t.c[k] for k in spec.key]
+    by_conversation = t in (messages, message_previews, search_vectors, reply_pairs)
     stmt = select(*key_cols, *(t.c[c] for c in spec.columns),
-                  *([t.c.conversation_id] if t in (messages, message_previews, search_vectors) else [])).where(
-                      _belongs(spec, org_id))
+                  *([t.c.conversation_id] if by_conversation else [])).where(_belongs(spec, org_id))
     if cursor is not None:
         stmt = stmt.where(tuple_(*key_cols) > tuple_(*cursor) if len(key_cols) > 1 else key_cols[0] > cursor[0])
     stmt = stmt.order_by(*key_cols).limit(limit)

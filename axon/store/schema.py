@@ -850,3 +850,27 @@ ai_settings = Table(
     Column("translation_api_key", Text, nullable=False, default=""),
     Column("updated_at", BigInteger, nullable=False),
 )
+
+
+# --- smart replies (ai-replies) ---------------------------------------------------------------
+# One learned (message → reply) pair per reply message (``services/smart_replies.py``), written by a
+# durable consumer: the sentence vector of the message answered and the reply's words, both sealed at
+# rest (they reveal what people wrote). ``version`` is the outbox position of the page that wrote the
+# row (it only grows, in commit order: each node reads what changed since its last look); a NULL
+# vector is a removal (a delete, an edit, retention) that nodes must forget. ``conversation_id``
+# filters what a person may be suggested: only pairs of conversations they can read.
+reply_pairs = Table(
+    "reply_pairs",
+    metadata,
+    Column("reply_id", String(32), primary_key=True),
+    Column("prompt_id", String(32), nullable=False),
+    Column("org_id", String(32), nullable=False),
+    Column("conversation_id", String(32), nullable=False),
+    Column("lang", String(8), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Column("vector", Text),
+    Column("reply_text", Text),
+    Index("ix_reply_pairs_org_version", "org_id", "version"),
+    Index("ix_reply_pairs_prompt", "prompt_id"),
+)

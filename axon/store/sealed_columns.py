@@ -21,6 +21,7 @@ are sealed on the way in and opened on the way out (``store/sealing.py`` does th
 | calendar_events.title, .description, .location | organisation, event id |
 | calendar_feeds.token (a calendar feed's secret, also stored as its SHA-256 for look-ups) | organisation, user |
 | ai_settings.chat_api_key, ai_settings.translation_api_key (AI endpoints' API keys) | organisation |
+| reply_pairs.vector, reply_pairs.reply_text (smart replies' learned pairs) | organisation, conversation, reply id |
 
 Names (people's, channels') and e-mail addresses stay plaintext: they are looked up and searched
 by the database (sign-in, mentions, the directory, channel browsing), see docs/security.md.
@@ -430,3 +431,29 @@ def open_ai_keys(conn: Connection, row: Row) -> Row:
     for column in AI_KEY_COLUMNS:
         row[column] = keyring.open(conn, row["org_id"], ai_key_binding(column, row["org_id"]), row[column])
     return row
+
+
+# --- smart replies' learned pairs -------------------------------------------------------------
+
+PAIR_COLUMNS = ("vector", "reply_text")
+
+
+def pair_binding(column: str, org_id: str, conversation_id: str, reply_id: str) -> bytes:
+    return row_binding(f"reply_pairs.{column}", org_id, conversation_id, reply_id)
+
+
+def seal_pair(conn: Connection, org_id: str, conversation_id: str, reply_id: str, vector: bytes,
+              reply_text: str) -> tuple[str, str]:
+    """The pair's vector (base64 text, as ``seal_vector``) and reply, sealed when sealing is on."""
+    keyring = keyring_of(conn)
+    text = binascii.b2a_base64(vector, newline=False).decode("ascii")
+    return (keyring.seal(conn, org_id, pair_binding("vector", org_id, conversation_id, reply_id), text),
+            keyring.seal(conn, org_id, pair_binding("reply_text", org_id, conversation_id, reply_id), reply_text))
+
+
+def open_pair(conn: Connection, org_id: str, conversation_id: str, reply_id: str, vector: str,
+              reply_text: str) -> tuple[bytes, str]:
+    keyring = keyring_of(conn)
+    raw = keyring.open(conn, org_id, pair_binding("vector", org_id, conversation_id, reply_id), vector)
+    return (binascii.a2b_base64(raw),
+            keyring.open(conn, org_id, pair_binding("reply_text", org_id, conversation_id, reply_id), reply_text))

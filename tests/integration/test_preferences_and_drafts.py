@@ -31,12 +31,12 @@ async def test_preferences_change_on_one_device_reaches_the_others(server: Serve
     general = await ann.rest.create_conversation("channel", "hb-prefs-general", [bob.id])
     team = await ann.rest.create_conversation("group", "hb-prefs-team", [bob.id])
     assert await ann.rest.preferences() == {"version": 0, "favourites": [], "collapsed": [], "unread_only": False,
-                                           "muted": []}
+                                           "muted": [], "smart_replies": True}
     other_device = await ann.client(server.url).connect()
     try:
         first = await ann.rest.update_preferences(0, favourites=[team["id"], general["id"]], collapsed=["groups"])
         assert first == {"version": 1, "favourites": [team["id"], general["id"]], "collapsed": ["groups"],
-                         "unread_only": False, "muted": []}
+                         "unread_only": False, "muted": [], "smart_replies": True}
         assert await next_user_event(other_device, "preferences.updated") == first
         second = await ann.rest.update_preferences(1, favourites=[general["id"], team["id"]], unread_only=True,
                                                    muted=[team["id"]])
@@ -47,7 +47,7 @@ async def test_preferences_change_on_one_device_reaches_the_others(server: Serve
     # A device that was offline finds every change in the user stream (resume replays it).
     assert [e["version"] for e in await user_stream(ann, "preferences.updated")] == [1, 2]
     assert await bob.rest.preferences() == {"version": 0, "favourites": [], "collapsed": [], "unread_only": False,
-                                           "muted": []}
+                                           "muted": [], "smart_replies": True}
 
 
 async def test_a_stale_base_version_is_refused_with_the_current_preferences(server: ServerProcess) -> None:

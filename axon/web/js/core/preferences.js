@@ -8,7 +8,7 @@ import { api } from "./engine.js";
 import { prefs } from "./prefs.js";
 import { emit, state } from "./store.js";
 
-const EMPTY = Object.freeze({ version: 0, favourites: [], collapsed: [], unread_only: false, muted: [] });
+const EMPTY = Object.freeze({ version: 0, favourites: [], collapsed: [], unread_only: false, muted: [], smart_replies: true });
 const ATTEMPTS = 4;
 let queue = Promise.resolve();
 

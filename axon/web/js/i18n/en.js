@@ -915,4 +915,8 @@ export default {
   "ai_admin.key_forget": "Remove the stored key",
   "ai_admin.timeout": "Timeout (seconds)",
   "ai_admin.saved": "AI settings saved.",
+  // ai-replies
+  "smart_replies.label": "Quick replies",
+  "smart_replies.fill": "Put this reply in the message box (it is not sent)",
+  "smart_replies.setting": "Suggest quick replies above the message box",
 };

@@ -901,4 +901,8 @@ export default {
   "ai_admin.key_forget": "删除已保存的密钥",
   "ai_admin.timeout": "超时（秒）",
   "ai_admin.saved": "AI 设置已保存。",
+  // ai-replies
+  "smart_replies.label": "快捷回复",
+  "smart_replies.fill": "把这条回复填入输入框（不会发送）",
+  "smart_replies.setting": "在输入框上方推荐快捷回复",
 };

@@ -14,6 +14,7 @@ import { isFavourite, setFavourite } from "../core/preferences.js";
 import { convHref } from "./router.js";
 import { mountTimeline } from "./timeline.js";
 import { mountComposer } from "./composer.js";
+import { mountSmartReplies } from "./smart_replies.js";
 import { openMenu, promptText, confirmAction, toast } from "./dialogs.js";
 import { errorText, formatList } from "../core/i18n.js";
 import { isManager, moduleOn, postBlock } from "../core/permissions.js";
@@ -29,7 +30,9 @@ export function mountConversation(el, convId) {
   const timelineEl = h("div", { class: "timeline-wrap" });
   const typingEl = h("div", { class: "typing", "aria-live": "polite", "data-testid": "typing" });
   const composerEl = h("div", { class: "composer-wrap" });
-  el.append(h("section", { class: "conversation", "data-conv-id": convId }, header, timelineEl, typingEl, composerEl));
+  const repliesEl = h("div", { class: "smart-replies", "data-testid": "smart-replies" });
+  el.append(h("section", { class: "conversation", "data-conv-id": convId }, header, timelineEl, typingEl, repliesEl,
+    composerEl));
 
   const renderHeader = () => {
     const c = state.conversations.get(convId);
@@ -42,6 +45,7 @@ export function mountConversation(el, convId) {
   const stops = [
     mountTimeline(timelineEl, convId, { mode: "main" }),
     mountComposer(composerEl, convId, null),
+    mountSmartReplies(repliesEl, convId, composerEl),
     on("conversations", renderHeader),
     on("presence", renderHeader),
     on("users", renderHeader),

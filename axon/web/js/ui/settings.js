@@ -15,6 +15,7 @@ import { chooseAvatar, removeAvatar } from "./avatar-editor.js";
 import { deviceList } from "./devices.js";
 import { passwordMeter } from "./password_meter.js";
 import { securitySection } from "./settings_security.js";
+import { smartRepliesSetting } from "./smart_replies.js";
 
 export function mountSettings(el) {
   const devices = deviceList({
@@ -121,6 +122,7 @@ function preferencesSection() {
     h("div", { class: "stack" },
       h("label", null, t("settings.language"), lang),
       h("label", null, t("settings.theme"), theme),
+      smartRepliesSetting(),
       h("div", { class: "row" }, h("span", { class: "grow" }, t("settings.notifications"), ": ", t(`notifications.${notifications}`)),
         notifications === "default" ? h("button", { class: "btn small", onclick: async () => { await askPermission(); emit("language"); } }, t("settings.enable")) : null)));
 }
