@@ -223,10 +223,6 @@ class PolicyBody(Body):
     max_file_bytes: StrictInt | None = Field(None, ge=1, description="The largest file members may upload.")
     org_quota_bytes: StrictInt | None = Field(None, ge=1, description="null: unlimited.")
     user_quota_bytes: StrictInt | None = Field(None, ge=1, description="null: unlimited.")
-    ai_event_suggestions: StrictBool | None = None
-    ai_smart_replies: StrictBool | None = None
-    ai_translation: StrictBool | None = None
-    ai_assistant: StrictBool | None = None
 
     def changes(self) -> dict[str, Any]:
         """The fields the request gave: a window or quota given as null means "no limit", others as null
