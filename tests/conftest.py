@@ -5,8 +5,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from tests.support.server import ServerProcess
+
+# Property tests check behaviour, not speed: Hypothesis's per-example deadline (200 ms) made them fail
+# on a loaded machine (a full suite runs three passes at once on two cores). Speed is the benchmarks'.
+settings.register_profile("axon", deadline=None)
+settings.load_profile("axon")
 
 # Nodes and services built by tests run without semantic search unless a test turns it on
 # (``semantic_search=True``, or AXON_SEMANTIC_SEARCH=1 in a node's env): the sentence model costs
