@@ -155,7 +155,7 @@ async def test_an_openai_compatible_endpoint_translates_with_a_strict_prompt(roo
 
 
 @pytest.mark.parametrize("provider", ["libretranslate", "openai"])
-@pytest.mark.parametrize("behaviour", ["fail", "garbage"])
+@pytest.mark.parametrize("behaviour", ["fail", "garbage", "empty"])
 async def test_a_failing_or_nonsensical_endpoint_is_a_502(room: Room, stub: ModelStub, provider: str,
                                                           behaviour: Any) -> None:
     await room.settings(provider, stub)
