@@ -10,7 +10,8 @@ Switches (``behaviour``, reset with ``reset()``): ``"ok"``; ``"fail"`` answers H
 holds the request for ``hang_seconds`` before answering; ``"garbage"`` answers 200 with something
 that is not JSON; ``"empty"`` answers 200 with JSON that lacks the API's fields (``{}``).
 ``api_key``, when set, is required (else 403 from ``/translate``, as LibreTranslate answers, and 401
-from the chat endpoint). Every request is kept in ``requests`` (path, JSON body, Authorization header) so tests can check what was sent.
+from the chat endpoint). Every request is kept in ``requests`` (path, JSON body, Authorization
+header) so tests can check what was sent.
 
 Usage: ``with model_stub() as stub: stub.url ...`` (tests share one per module or session).
 """
