@@ -71,11 +71,13 @@ def validate_endpoint_url(value: Any, name: str) -> str | None:
         return None
     if not isinstance(value, str) or len(value) > MAX_URL:
         raise ValidationFailed(f"{name}.url must be a URL of at most {MAX_URL} characters.", field=f"{name}.url")
-    parts = urlsplit(value.strip())
+    if any(c.isspace() or ord(c) < 32 for c in value.strip()):
+        raise ValidationFailed(f"{name}.url is not a valid URL.", field=f"{name}.url")
     try:
+        parts = urlsplit(value.strip())
         parts.port  # noqa: B018 - a bad port raises here
     except ValueError:
-        raise ValidationFailed(f"{name}.url has an invalid port.", field=f"{name}.url") from None
+        raise ValidationFailed(f"{name}.url is not a valid URL.", field=f"{name}.url") from None
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise ValidationFailed(f"{name}.url must be an https:// URL with a host.", field=f"{name}.url")
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):

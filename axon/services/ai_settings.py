@@ -41,6 +41,7 @@ class OrgAi:
     config: AiConfig
     chat: EndpointSettings | None
     translation: EndpointSettings | None
+    version: int = 0  # when the settings last changed (ms): cached answers of older settings miss
 
 
 def _callable(endpoint: Endpoint, key: str) -> EndpointSettings | None:
@@ -56,7 +57,7 @@ def org_ai(conn: Conn, org_id: str) -> OrgAi:
         return OrgAi(DEFAULT_AI_CONFIG, None, None)
     config = ai_config_from_stored(row["config"])
     return OrgAi(config, _callable(config.chat_endpoint, row["chat_api_key"]),
-                 _callable(config.translation_endpoint, row["translation_api_key"]))
+                 _callable(config.translation_endpoint, row["translation_api_key"]), row["updated_at"])
 
 
 def settings_view(row: Row | None) -> AiSettings:

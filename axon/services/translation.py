@@ -8,8 +8,9 @@ an endpoint is audited (``ai.endpoint_called``: who, for what, how many characte
 never the text). An endpoint's failure is 502 ``ai_endpoint_failed``, its silence past the
 configured timeout 504 ``ai_endpoint_timeout``: a request never hangs.
 
-Answers are cached briefly per node, keyed by message, text hash, target and provider
-(``domain.translation.cache_key``): a second reader of the same message costs no second call.
+Answers are cached briefly per node, keyed by message, text hash, target, provider and the settings'
+version (``domain.translation.cache_key``): a second reader of the same message costs no second
+call, and an admin's change of endpoint or model is seen at once.
 Callable from Python with an ``Actor`` (the assistant will be).
 """
 
@@ -93,7 +94,7 @@ class Translations:
         target = normalise_target(target or source.reader_locale or "en")
         translator = self._translator(source.ai.config.translation_provider)
         text = source.text[:MAX_TRANSLATED_CHARS]
-        key = cache_key(message_id, text, target, translator.provider)
+        key = cache_key(message_id, text, target, f"{translator.provider}@{source.ai.version}")
         cached = self.cache.get(key)
         if cached is not None:
             return cached

@@ -126,12 +126,16 @@ async def test_libretranslate_translates_with_the_sealed_key_and_the_call_is_aud
     assert SECRET_KEY.encode() not in await raw_stored(node)  # sealed at rest
 
 
-async def test_a_second_reader_of_the_same_text_gets_the_cached_answer(room: Room, stub: ModelStub) -> None:
+async def test_a_second_reader_gets_the_cached_answer_until_the_settings_change(room: Room,
+                                                                               stub: ModelStub) -> None:
     await room.settings("libretranslate", stub)
     message = await room.say("你好")
     first = await translate(room.bob, message)
     assert await translate(room.ann, message) == first
     assert len(stub.requests) == 1
+    await room.settings("libretranslate", stub, timeout_seconds=9)  # any change of the settings misses
+    assert await translate(room.ann, message) == first
+    assert len(stub.requests) == 2
 
 
 async def test_an_openai_compatible_endpoint_translates_with_a_strict_prompt(room: Room, stub: ModelStub) -> None:
@@ -151,7 +155,7 @@ async def test_an_openai_compatible_endpoint_translates_with_a_strict_prompt(roo
 
 
 @pytest.mark.parametrize("provider", ["libretranslate", "openai"])
-@pytest.mark.parametrize("behaviour", ["fail", "garbage"])
+@pytest.mark.parametrize("behaviour", ["fail", "garbage", "empty"])
 async def test_a_failing_or_nonsensical_endpoint_is_a_502(room: Room, stub: ModelStub, provider: str,
                                                           behaviour: Any) -> None:
     await room.settings(provider, stub)

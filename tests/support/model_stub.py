@@ -8,8 +8,10 @@ through ``chat_reply`` (the assistant's tests set their own).
 
 Switches (``behaviour``, reset with ``reset()``): ``"ok"``; ``"fail"`` answers HTTP 500; ``"timeout"``
 holds the request for ``hang_seconds`` before answering; ``"garbage"`` answers 200 with something
-that is not the API's JSON. ``api_key``, when set, is required (401 without it). Every request is
-kept in ``requests`` (path, JSON body, Authorization header) so tests can check what was sent.
+that is not JSON; ``"empty"`` answers 200 with JSON that lacks the API's fields (``{}``).
+``api_key``, when set, is required (else 403 from ``/translate``, as LibreTranslate answers, and 401
+from the chat endpoint). Every request is kept in ``requests`` (path, JSON body, Authorization
+header) so tests can check what was sent.
 
 Usage: ``with model_stub() as stub: stub.url ...`` (tests share one per module or session).
 """
@@ -33,7 +35,7 @@ from starlette.routing import Route
 
 from tests.support.server import free_port
 
-Behaviour = Literal["ok", "fail", "timeout", "garbage"]
+Behaviour = Literal["ok", "fail", "timeout", "garbage", "empty"]
 
 # The stub's whole "model": a few words each way.
 WORDS = {"明天": "tomorrow", "下午": "afternoon", "开会": "meeting", "服务器": "server", "你好": "hello",
@@ -114,6 +116,8 @@ class ModelStub:
             return JSONResponse({"error": "the stub was told to fail"}, status_code=500)
         if self.behaviour == "garbage":
             return PlainTextResponse("<html>not json</html>")
+        if self.behaviour == "empty":
+            return JSONResponse({})
         return None
 
     async def translate(self, request: Request) -> Response:

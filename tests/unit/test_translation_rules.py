@@ -47,6 +47,7 @@ def test_the_cache_key_holds_no_text_and_changes_with_an_edit() -> None:
     ("http://10.0.0.5:5000", False), ("http://mt.example.com", False), ("ftp://127.0.0.1", False),
     ("https://u:p@mt.example.com", False), ("https://mt.example.com/?k=1", False), ("https://mt.example.com/#x", False),
     ("https://", False), ("https://h:99999", False), ("not a url", False),
+    ("http://[::1", False), ("https://exa mple.com", False),
 ])
 def test_endpoint_urls(url: str, ok: bool) -> None:
     if ok:
