@@ -238,7 +238,7 @@ def build_embedder() -> Embedder:
 
 def build_background_embedder() -> ProcessEmbedder:
     """The indexer's and the backfill's embedder: a low-priority child process, so that embedding
-    history never holds the node's interpreter (see ``axon/embeddings/process.py``)."""
+    history never holds the node's interpreter (see ``axon/child.py``)."""
     return ProcessEmbedder(UsemEmbedder, DIMENSIONS)
 
 

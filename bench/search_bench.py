@@ -1,9 +1,10 @@
 """Search speed: indexing throughput, index size, query latency at 1M messages, and whether the
 indexer keeps up with a burst of durable sends.
 
-1. A node on a temporary SQLite file gets an organisation, a searcher and ``--conversations``
-   groups (the searcher is in ``--searcher-conversations`` of them); the durable consumers open
-   their cursors, so everything stored afterwards is theirs to index.
+1. A node on a temporary SQLite file (or, with ``--db postgres``, a throw-away PostgreSQL database)
+   gets an organisation, a searcher and ``--conversations`` groups (the searcher is in
+   ``--searcher-conversations`` of them); the durable consumers open their cursors, so everything
+   stored afterwards is theirs to index.
 2. ``--messages`` are stored with the server's own ``SendMessage`` operations applied in this process,
    ``BATCH`` per transaction (as W6's bulk fill: the rows and events the server writes; only the
    WebSocket and the per-batch fsync are skipped). Texts are the corpus's Chinese, English and mixed
@@ -34,6 +35,7 @@ from typing import Any
 
 from .search_quality import AxonSearch, Loaded, caught_up, load_corpus, service_settings
 from .stats import percentiles
+from .workloads.durable import PgDatabase
 
 
 async def caught_up_each(services: Any, timeout: float) -> dict[str, float]:
@@ -75,7 +77,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch", type=int, default=BATCH,
                    help="sends per fill transaction: one event-log position each, and a consumer page holds 32 "
                         "positions (512 = the writer's largest batch, as on a busy node)")
-    p.add_argument("--keep", default="", help="keep the store in this folder (default: a temporary one)")
+    p.add_argument("--keep", default="", help="keep the store in this folder (default: a temporary one); "
+                   "on PostgreSQL the run's database is then kept too")
+    p.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite",
+                   help="the store of the keyword pass (the semantic pass runs on SQLite)")
+    p.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test",
+                   help="PostgreSQL server (any database on it) to create the run's database in")
 
 
 def texts(count: int, seed: int = 12) -> list[str]:
@@ -129,12 +136,11 @@ async def _setup(url: str, data_dir: Path, conversations: int, searcher_in: int,
         return {"org_id": org.id, "users": users, "conversations": convs, "searcher_in": searcher_in}
 
 
-def _fill(db_path: str, world: dict[str, Any], count: int, batch: int = BATCH) -> dict[str, Any]:
+def _fill(url: str, data_dir: Path, world: dict[str, Any], count: int, batch: int = BATCH) -> dict[str, Any]:
     """Store ``count`` messages (from alice, bob and dave, round the conversations) in big transactions,
     sealed as the node seals them (its master key, in the store's folder): an organisation whose rows
-    are all sealed refuses a plaintext one when it is read (``SealBroken``)."""
-    from sqlalchemy import create_engine, event
-
+    are all sealed refuses a plaintext one when it is read (``SealBroken``). On SQLite through a
+    synchronous engine; on PostgreSQL through asyncpg (``run_sync``), as the node reaches it."""
     from axon.domain.ids import new_id
     from axon.domain.model import Actor, OrgRole
     from axon.keys import master as master_keys
@@ -142,41 +148,69 @@ def _fill(db_path: str, world: dict[str, Any], count: int, batch: int = BATCH) -
     from axon.store.sealing import Keyring, attach
     from axon.store.writer import Failed, apply_all
 
-    engine = create_engine(f"sqlite:///{db_path}")
-    keyring = Keyring(master_keys.load(None, None, Path(db_path).parent))
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA busy_timeout=10000")
-        cur.execute("PRAGMA synchronous=OFF")
-        cur.close()
-
+    keyring = Keyring(master_keys.load(None, None, data_dir))
     actors = [Actor(world["users"][n], world["org_id"], f"d_{n}", OrgRole.MEMBER) for n in ("alice", "bob", "dave")]
     convs = world["conversations"]
     bodies = texts(min(count, 200_000))
     t0 = time.monotonic()
     done = 0
-    try:
-        while done < count:
-            n = min(batch, count - done)
-            now_ms = int(time.time() * 1000)
-            ops = [SendMessage(actors[(done + i) % 3], convs[(done + i) % len(convs)], f"fill-{done + i}",
-                               f"{bodies[(done + i) % len(bodies)]}{done + i}", None, new_id("message", now_ms))
-                   for i in range(n)]
-            with engine.begin() as conn:
-                attach(conn, keyring)
-                if not done:
-                    keyring.load_all(conn)
-                results, _ = apply_all(conn, now_ms, ops, _outbox)
-            failed = [r for r in results if isinstance(r, Failed)]
-            if failed:
-                raise RuntimeError(f"fill: {len(failed)} sends refused: {failed[0].error}")
-            done += n
-            if done // 100_000 != (done - n) // 100_000:
-                print(f"  fill: {done:,} stored ({done / (time.monotonic() - t0):,.0f} msg/s)", flush=True)
-    finally:
-        engine.dispose()
+
+    def store_batch(conn: Any, first: bool) -> None:
+        n = min(batch, count - done)
+        now_ms = int(time.time() * 1000)
+        ops = [SendMessage(actors[(done + i) % 3], convs[(done + i) % len(convs)], f"fill-{done + i}",
+                           f"{bodies[(done + i) % len(bodies)]}{done + i}", None, new_id("message", now_ms))
+               for i in range(n)]
+        attach(conn, keyring)
+        if first:
+            keyring.load_all(conn)
+        results, _ = apply_all(conn, now_ms, ops, _outbox)
+        failed = [r for r in results if isinstance(r, Failed)]
+        if failed:
+            raise RuntimeError(f"fill: {len(failed)} sends refused: {failed[0].error}")
+
+    def progress(n: int) -> None:
+        if done // 100_000 != (done - n) // 100_000:
+            print(f"  fill: {done:,} stored ({done / (time.monotonic() - t0):,.0f} msg/s)", flush=True)
+
+    if url.startswith("sqlite"):
+        from sqlalchemy import create_engine, event
+
+        engine = create_engine(url)
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA busy_timeout=10000")
+            cur.execute("PRAGMA synchronous=OFF")
+            cur.close()
+
+        try:
+            while done < count:
+                n = min(batch, count - done)
+                with engine.begin() as conn:
+                    store_batch(conn, done == 0)
+                done += n
+                progress(n)
+        finally:
+            engine.dispose()
+    else:
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        async def fill_pg() -> None:
+            nonlocal done
+            engine = create_async_engine(url)
+            try:
+                while done < count:
+                    n = min(batch, count - done)
+                    async with engine.begin() as conn:
+                        await conn.run_sync(store_batch, done == 0)
+                    done += n
+                    progress(n)
+            finally:
+                await engine.dispose()
+
+        asyncio.run(fill_pg())
     elapsed = time.monotonic() - t0
     return {"stored": done, "s": round(elapsed, 1), "msgs_per_s": round(done / elapsed)}
 
@@ -189,16 +223,26 @@ def _outbox(tx: Any, committed: Any) -> None:
     committed.log_pos = event_log.append(tx.conn, tx.now_ms, committed.conversation_events, committed.user_events)
 
 
-def _file_size(db_path: str) -> int:
-    with sqlite3.connect(db_path) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return os.path.getsize(db_path)
+def _store_size(url: str) -> int:
+    """Bytes the store takes: the SQLite file after a WAL checkpoint, or the PostgreSQL database."""
+    if url.startswith("sqlite"):
+        path = url.removeprefix("sqlite:///")
+        with sqlite3.connect(path) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return os.path.getsize(path)
+    rows = _pg_rows(url, "SELECT pg_database_size(current_database()) AS size")
+    return int(rows[0]["size"])
 
 
-def _table_sizes(db_path: str) -> dict[str, int]:
-    """Bytes per search table and its indexes (SQLite's dbstat), when this SQLite has dbstat."""
+def _table_sizes(url: str) -> dict[str, int]:
+    """Bytes per search table with its indexes (SQLite's dbstat, when it has it; PostgreSQL's
+    ``pg_total_relation_size``, TOAST included)."""
+    if not url.startswith("sqlite"):
+        rows = _pg_rows(url, "SELECT relname, pg_total_relation_size(oid) AS size FROM pg_class "
+                             "WHERE relname LIKE 'search%' AND relkind = 'r'")
+        return {r["relname"]: int(r["size"]) for r in rows}
     try:
-        with sqlite3.connect(db_path) as conn:
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
             rows = conn.execute(
                 "SELECT name, SUM(pgsize) FROM dbstat WHERE name LIKE 'search%' GROUP BY name").fetchall()
     except sqlite3.OperationalError:
@@ -206,14 +250,27 @@ def _table_sizes(db_path: str) -> dict[str, int]:
     return {name: int(size) for name, size in rows}
 
 
+def _pg_rows(url: str, sql: str) -> list[Any]:
+    import asyncpg
+
+    async def go() -> list[Any]:
+        conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            return list(await conn.fetch(sql))
+        finally:
+            await conn.close()
+
+    return asyncio.run(go())  # from a thread of its own when a loop runs (``asyncio.to_thread``)
+
+
 async def _measure(url: str, data_dir: Path, world: dict[str, Any], args: argparse.Namespace,
-                   db_path: str, semantic: bool = False) -> dict[str, Any]:
+                   semantic: bool = False) -> dict[str, Any]:
     from axon.domain.model import Actor, OrgRole
     from tests.integration.conftest import running_services
 
     out: dict[str, Any] = {}
     count = args.vectors if semantic else args.messages
-    size_before = _file_size(db_path)
+    size_before = await asyncio.to_thread(_store_size, url)
     async with running_services(url, **_settings(data_dir, semantic)) as services:
         names = [r.consumer.name for r in services.durable]
         if semantic:  # warm the indexer's model up first (in its child process): its one-off load is not a rate
@@ -230,8 +287,8 @@ async def _measure(url: str, data_dir: Path, world: dict[str, Any], args: argpar
                                "per_consumer_s": each,
                                "per_consumer_msgs_per_s": {n: round(count / max(t, 1e-9)) for n, t in each.items()}}
             print(f"  indexed {count:,}: {each} s", flush=True)
-            out["index_size"] = {"db_growth_bytes": _file_size(db_path) - size_before,
-                                 "tables": _table_sizes(db_path)}
+            out["index_size"] = {"db_growth_bytes": await asyncio.to_thread(_store_size, url) - size_before,
+                                 "tables": await asyncio.to_thread(_table_sizes, url)}
             loaded = Loaded(services, world["org_id"], user_ids=world["users"])
             loaded.actors[SEARCHER] = Actor(world["users"][SEARCHER], world["org_id"], "d_searcher", OrgRole.ADMIN)
             names_of = {f"team-{i}": c for i, c in enumerate(world["conversations"])}
@@ -302,17 +359,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="axon-search-bench-") as tmp:
         data_dir = keep or Path(tmp)
         data_dir.mkdir(parents=True, exist_ok=True)
-        db_path = str(data_dir / "axon.db")
-        url = f"sqlite:///{db_path}"
-        upgrade(url)
-        world = asyncio.run(_setup(url, data_dir, args.conversations, args.searcher_conversations, False))
-        print(f"fill: {args.messages:,} messages over {args.conversations} conversations", flush=True)
-        fill = _fill(db_path, world, args.messages, args.batch)
-        result = {"fill": fill, **asyncio.run(_measure(url, data_dir, world, args, db_path))}
+        pg = PgDatabase(args.pg_url).create() if args.db == "postgres" else None
+        try:
+            url = pg.url if pg is not None else f"sqlite:///{data_dir / 'axon.db'}"
+            upgrade(url)
+            world = asyncio.run(_setup(url, data_dir, args.conversations, args.searcher_conversations, False))
+            print(f"fill: {args.messages:,} messages over {args.conversations} conversations ({args.db})", flush=True)
+            fill = _fill(url, data_dir, world, args.messages, args.batch)
+            result = {"fill": fill, **asyncio.run(_measure(url, data_dir, world, args))}
+        finally:
+            if pg is not None and not args.keep:
+                pg.drop()
         if args.vectors:
             result["semantic"] = _semantic_pass(args, data_dir / "semantic")
         result["params"] = {k: v for k, v in vars(args).items() if k in (
-            "messages", "conversations", "searcher_conversations", "queries", "burst", "window", "vectors", "batch")}
+            "db", "messages", "conversations", "searcher_conversations", "queries", "burst", "window", "vectors",
+            "batch")}
         return result
 
 
@@ -322,13 +384,12 @@ def _semantic_pass(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
     from axon.store.migrate import upgrade
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    db_path = str(data_dir / "axon.db")
-    url = f"sqlite:///{db_path}"
+    url = f"sqlite:///{data_dir / 'axon.db'}"
     upgrade(url)
     world = asyncio.run(_setup(url, data_dir, args.conversations, args.searcher_conversations, True))
     print(f"semantic: {args.vectors:,} messages", flush=True)
-    fill = _fill(db_path, world, args.vectors, args.batch)
-    measured = asyncio.run(_measure(url, data_dir, world, args, db_path, semantic=True))
+    fill = _fill(url, data_dir, world, args.vectors, args.batch)
+    measured = asyncio.run(_measure(url, data_dir, world, args, semantic=True))
     return {"fill": fill, **measured}
 
 

@@ -156,6 +156,11 @@ class Embedder(Protocol):
         ...
 
 
+class ChildLost(RuntimeError):
+    """The background process running a model died during a call (``axon/child.py``); the next call
+    starts a new one. Consumers let it propagate, so their page is retried, never skipped."""
+
+
 class BackgroundEmbedder(Embedder, Protocol):
     """An ``Embedder`` holding a resource of its own (the indexer's child process): closed on shutdown."""
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import httpx
+import pytest
 
 from axon.store.migrate import head
 from tests.support.server import ADMIN_PASSWORD, FAST_HASH_ENV, ServerProcess
@@ -31,6 +32,9 @@ def test_config_show_prints_effective_settings_with_secrets_masked(tmp_path) -> 
     assert "super-secret-pw" not in shown.stdout and "dbpass" not in shown.stdout
 
 
+# Ten commands, each a process of its own that imports the whole server (~1.5 s quiet, 10–15 s while a
+# full suite runs three passes on two cores): more than the suite's 120 s per test on a loaded machine.
+@pytest.mark.timeout(400)
 def test_db_upgrade_and_admin_commands_work_on_a_new_database(tmp_path) -> None:
     env = {"PATH": "/usr/bin:/bin", "AXON_DATA_DIR": str(tmp_path), "AXON_ARGON2_MEMORY_KIB": "1024",
            "AXON_ARGON2_TIME_COST": "1", "AXON_NEW_USER_PASSWORD": "a-long-password"}

@@ -1,4 +1,4 @@
-"""The indexer's embedder runs in a low-priority child process (axon/embeddings/process.py): it must
+"""Background work in a low-priority child process (axon/child.py, through the indexer's embedder): it must
 answer what the embedder in it answers, out of the node's process, give way to the node, and come back
 after its child dies."""
 
@@ -10,11 +10,12 @@ import struct
 import subprocess
 import sys
 import time
-from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
-from axon.embeddings.process import NICENESS, ProcessEmbedder
+from axon.child import NICENESS
+from axon.embeddings.process import ProcessEmbedder
+from axon.services.ports import ChildLost
 
 
 class WhereEmbedder:
@@ -51,7 +52,7 @@ def test_texts_are_embedded_in_a_child_process_at_the_lowest_priority(embedder):
 def test_a_dead_child_fails_one_call_and_the_next_call_starts_another(embedder):
     pid = _where(embedder.embed(["x"])[0])[0]
     os.kill(pid, signal.SIGKILL)
-    with pytest.raises(BrokenProcessPool):
+    with pytest.raises(ChildLost):
         embedder.embed(["y"])
     after = _where(embedder.embed(["z"])[0])
     assert after[0] != pid and after[2] == 1
@@ -70,7 +71,7 @@ def test_the_child_exits_when_the_node_dies():
     script = (
         "import sys\n"
         "from axon.embeddings.process import ProcessEmbedder\n"
-        "from tests.unit.test_embedder_process import WhereEmbedder, _where\n"
+        "from tests.unit.test_child_process import WhereEmbedder, _where\n"
         "e = ProcessEmbedder(WhereEmbedder, 3)\n"
         "print(_where(e.embed(['x'])[0])[0], flush=True)\n"
         "sys.stdin.read()\n")
