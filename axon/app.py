@@ -63,7 +63,7 @@ from .services.messages import Messages
 from .services.org_settings import OrgSettingsService
 from .services.passwords import Passwords
 from .services.people import NewUser, People
-from .services.ports import Embedder, EventExtractor, MediaAnalyser
+from .services.ports import Embedder, MediaAnalyser
 from .services.preferences import Drafts, UserPreferences
 from .services.reply_learning import ReplyLearner
 from .services.retention import Retention
@@ -92,6 +92,7 @@ from .store.private_files import write_secret
 from .store.sealing import Keyring
 from .store.writer import Committed, GroupCommitWriter
 from .timeparse import RecognizersExtractor
+from .timeparse.process import ProcessExtractor
 from .translate.endpoints import ChatTranslator, LibreTranslate, OpenAiChat
 from .translate.gloss import Gloss
 
@@ -181,8 +182,12 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
         services.background_embedder = build_background_embedder()
     services.search = Search(core, services.search_index, services.semantic_index)
     build_calendar(services)
-    services.event_hints = EventHints(core, build_event_extractor(), background_cpu_of(core, settings))
+    extractor = build_event_extractor()
+    services.child_processes.append(extractor)
+    services.event_hints = EventHints(core, extractor, background_cpu_of(core, settings))
     build_smart_replies(services)
+    if services.background_embedder is not None:
+        services.child_processes.append(services.background_embedder)
     register_consumers(services)
     return services
 
@@ -243,9 +248,10 @@ def build_background_embedder() -> ProcessEmbedder:
 
 
 @functools.cache
-def build_event_extractor() -> EventExtractor:
-    """Meeting times in messages (``axon/timeparse``); its models load on first use, once per process."""
-    return RecognizersExtractor()
+def build_event_extractor() -> ProcessExtractor:
+    """Meeting times in messages (``axon/timeparse``), found in a low-priority child process: the
+    recognizers are pure Python (5–70 ms a message), and in a thread they held the node's GIL."""
+    return ProcessExtractor(RecognizersExtractor)
 
 
 def build_media_analyser() -> MediaAnalyser:
@@ -367,8 +373,8 @@ class Runtime:
                 await writer
         await svc.bus.close()
         await svc.core.db.close()
-        if svc.background_embedder is not None:
-            await asyncio.to_thread(svc.background_embedder.close)
+        for child in svc.child_processes:
+            await asyncio.to_thread(child.close)
         if svc.file_reads is not None:
             await close_blob_store(svc.file_reads.blobs)
 

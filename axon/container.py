@@ -35,7 +35,7 @@ from .services.markers import Markers
 from .services.messages import Messages
 from .services.org_settings import OrgSettingsService
 from .services.people import People
-from .services.ports import BackgroundEmbedder, SearchIndex, SemanticIndex
+from .services.ports import BackgroundEmbedder, Closeable, SearchIndex, SemanticIndex
 from .services.preferences import Drafts, UserPreferences
 from .services.retention import Retention
 from .services.search import Search
@@ -86,6 +86,8 @@ class Services:
     semantic_index: SemanticIndex = field(default_factory=NoSemanticSearch)
     # What embeds new and earlier messages for it (the indexer and the backfill), when it is on.
     background_embedder: BackgroundEmbedder | None = None
+    # Background models' child processes (``axon/child.py``), stopped when the node stops.
+    child_processes: list[Closeable] = field(default_factory=list)
     # Files: set by the composition root (``app.build_files``) once the BlobStore is built.
     uploads: Uploads = field(init=False)
     file_reads: FileReads = field(init=False)

@@ -42,7 +42,7 @@ from ..store.search_index import message_rows
 from ..store.tx import Tx
 from .core import Core
 from .org_settings import check_readable, settings_for
-from .ports import EventExtractor, ExtractedEvent
+from .ports import ChildLost, EventExtractor, ExtractedEvent
 from .semantic import CpuShare
 
 log = logging.getLogger("axon.ai.events")
@@ -150,6 +150,8 @@ class EventHints:
         now = datetime.fromtimestamp(m.written_at / 1000, tz=UTC).astimezone(zone)
         try:
             found = self.extractor.extract(m.text, now, None)
+        except ChildLost:  # the extractor's process died: the page is retried, no hint is skipped
+            raise
         except Exception:  # a recognizer's bug must not stop the consumer: this message gets no hint
             log.exception("event extraction failed for message %s", m.id)
             return None

@@ -161,6 +161,13 @@ class ChildLost(RuntimeError):
     starts a new one. Consumers let it propagate, so their page is retried, never skipped."""
 
 
+class Closeable(Protocol):
+    """Something holding a resource of its own (a background model's child process) until closed."""
+
+    def close(self) -> None:
+        ...
+
+
 class BackgroundEmbedder(Embedder, Protocol):
     """An ``Embedder`` holding a resource of its own (the indexer's child process): closed on shutdown."""
 

@@ -38,8 +38,8 @@ async def running_services(database_url: str, clock: Any = None, **settings: Any
         services.core.writer.stop()
         await writer
         await services.core.db.close()
-        if services.background_embedder is not None:
-            await asyncio.to_thread(services.background_embedder.close)
+        for child in services.child_processes:
+            await asyncio.to_thread(child.close)
 
 
 @pytest.fixture
