@@ -9,13 +9,16 @@ import itertools
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import icalendar
 import pytest
 
+from tests.integration.test_key_rotation import FAST_KEYS, axon_cli
 from tests.integration.test_realtime import Raw
+from tests.support.at_rest import key_ids_in_use, run_sql
 from tests.support.people import PASSWORD, Person, admin_rest, eventually, new_person
 from tests.support.server import ServerProcess
 
@@ -268,3 +271,26 @@ async def test_a_due_reminder_arrives_once_over_the_websocket(node: ServerProces
         pass
     assert frame["data"]["event"]["id"] == second["id"]  # rounds went by: the first was not sent again
     await bob_ws.close()
+
+
+async def test_a_key_rotation_re_seals_events_cards_and_feed_tokens(tmp_path: Path) -> None:
+    node = ServerProcess(tmp_path / "node", env=FAST_KEYS).start()
+    try:
+        ann, bob, _, conv = await team(node)
+        event = await ok(node, ann, "POST", "/calendar/events",
+                         planned("QZX planning", attendees=[bob.id], conversation_id=conv, location="QZX room"),
+                         status=201)
+        feed = await ok(node, bob, "POST", "/calendar/feed")
+        slug = (await run_sql(node, "SELECT slug FROM orgs"))[0][0]
+        old = await key_ids_in_use(node)
+        code, out = await axon_cli(node, "keys", "rotate", "--org", slug, "--reencrypt")
+        assert code == 0, out
+        new = await key_ids_in_use(node)
+        assert len(new) == 1 and None not in new and new != old  # every sealed value, the calendar's included
+        assert "QZX" not in str(await run_sql(node, "SELECT title, location FROM calendar_events"))
+        assert (await ok(node, bob, "GET", f"/calendar/events/{event['id']}"))["location"] == "QZX room"
+        assert await ok(node, bob, "GET", "/calendar/feed") == feed
+        card = (await ok(node, bob, "GET", f"/conversations/{conv}/messages/{event['card_message_id']}"))["card"]
+        assert card["event"]["title"] == "QZX planning"
+    finally:
+        node.kill()
