@@ -9,14 +9,17 @@ import itertools
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import icalendar
 import pytest
 
+from tests.integration.test_key_rotation import FAST_KEYS, axon_cli
 from tests.integration.test_realtime import Raw
-from tests.support.people import PASSWORD, Person, admin_rest, new_person
+from tests.support.at_rest import key_ids_in_use, run_sql
+from tests.support.people import PASSWORD, Person, admin_rest, eventually, new_person
 from tests.support.server import ServerProcess
 
 _n = itertools.count()
@@ -40,7 +43,7 @@ async def ok(node: ServerProcess, person: Person, method: str, path: str, body: 
              status: int = 200) -> Any:
     answer = await call(node, person, method, path, body)
     assert answer.status_code == status, answer.text
-    return answer.json()
+    return answer.json() if answer.content else None
 
 
 def planned(title: str = "Design review", **extra: Any) -> dict[str, Any]:
@@ -60,6 +63,12 @@ async def until_card(raw: Raw, message_id: str) -> dict[str, Any]:
         frame = await raw.until("event")
         if frame["type"] == "message.card" and frame["data"]["message_id"] == message_id:
             return dict(frame["data"]["card"])
+
+
+async def _found_by_search(http: httpx.AsyncClient, person: Person, conv: str, message_id: str) -> bool:
+    answer = await http.get("/search", params={"q": "Design", "mode": "keyword"},
+                            headers={"Authorization": f"Bearer {person.token}"})
+    return any(h["message"]["id"] == message_id for h in answer.json()["items"])
 
 
 async def team(node: ServerProcess) -> tuple[Person, Person, Person, str]:
@@ -116,6 +125,13 @@ async def test_an_event_with_a_card_is_answered_moved_and_cancelled_and_everyone
         pass
     thread = await ok(node, bob, "GET", f"/conversations/{conv}/messages/{card_id}/thread")
     assert thread["root"]["card"] == card and thread["root"]["card"]["event"]["title"] == "Review, again"
+    await ok(node, bob, "PUT", f"/conversations/{conv}/messages/{card_id}/pin", status=204)
+    assert [m["card"] for m in await ok(node, bob, "GET", f"/conversations/{conv}/pins")] == [card]
+    async with httpx.AsyncClient(base_url=node.url + "/api/v1") as http:  # the search index is built after commit
+        await eventually(lambda: _found_by_search(http, bob, conv, card_id))
+        hits = (await http.get("/search", params={"q": "Design", "mode": "keyword"},
+                               headers={"Authorization": f"Bearer {bob.token}"})).json()["items"]
+    assert [h["message"]["card"] for h in hits if h["message"]["id"] == card_id] == [card]
     refused = await call(node, bob, "POST", f"/calendar/events/{event['id']}/response", {"response": "accepted"})
     assert (refused.status_code, refused.json()["error"]["code"]) == (409, "event_cancelled")
     listed = await ok(node, carol, "GET", "/calendar/events?start=2030-03-04T00:00:00Z&end=2030-03-05T00:00:00Z")
@@ -255,3 +271,26 @@ async def test_a_due_reminder_arrives_once_over_the_websocket(node: ServerProces
         pass
     assert frame["data"]["event"]["id"] == second["id"]  # rounds went by: the first was not sent again
     await bob_ws.close()
+
+
+async def test_a_key_rotation_re_seals_events_cards_and_feed_tokens(tmp_path: Path) -> None:
+    node = ServerProcess(tmp_path / "node", env=FAST_KEYS).start()
+    try:
+        ann, bob, _, conv = await team(node)
+        event = await ok(node, ann, "POST", "/calendar/events",
+                         planned("QZX planning", attendees=[bob.id], conversation_id=conv, location="QZX room"),
+                         status=201)
+        feed = await ok(node, bob, "POST", "/calendar/feed")
+        slug = (await run_sql(node, "SELECT slug FROM orgs"))[0][0]
+        old = await key_ids_in_use(node)
+        code, out = await axon_cli(node, "keys", "rotate", "--org", slug, "--reencrypt")
+        assert code == 0, out
+        new = await key_ids_in_use(node)
+        assert len(new) == 1 and None not in new and new != old  # every sealed value, the calendar's included
+        assert "QZX" not in str(await run_sql(node, "SELECT title, location FROM calendar_events"))
+        assert (await ok(node, bob, "GET", f"/calendar/events/{event['id']}"))["location"] == "QZX room"
+        assert await ok(node, bob, "GET", "/calendar/feed") == feed
+        card = (await ok(node, bob, "GET", f"/conversations/{conv}/messages/{event['card_message_id']}"))["card"]
+        assert card["event"]["title"] == "QZX planning"
+    finally:
+        node.kill()

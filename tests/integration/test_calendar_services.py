@@ -132,3 +132,21 @@ async def test_event_texts_and_cards_are_sealed_and_the_ics_parses_back(database
         await services.calendar.cancel(boss, event.id)
         [vevent] = icalendar.Calendar.from_ical(await services.calendar_feeds.event_ics(boss, event.id)).walk("VEVENT")
         assert (str(vevent["status"]), int(vevent["sequence"])) == ("CANCELLED", 3)
+
+
+async def test_a_deleted_card_message_keeps_no_card_and_the_event_lives_on(database_url: str, tmp_path: Path) -> None:
+    clock = FakeClock()
+    async with running_services(database_url, clock, data_dir=tmp_path) as services:
+        boss, bob, _ = await people(services, "Deleted card")
+        conv = await services.conversations.create(boss, "group", "Planning", "", [bob.user_id])
+        event, _ = await services.calendar.create(boss, event_at("Offsite", clock.now_ms() + 3600_000, [bob.user_id],
+                                                                 [10], conversation_id=conv["id"]))
+        await services.messages.delete(boss, conv["id"], event.card_message_id)
+        assert (await services.messages.get(bob, conv["id"], event.card_message_id)).card is None
+        log = (await services.sync.conversation_events(bob, conv["id"], 0, 100))["items"]
+        sent = [json.loads(e.data_json)["message"] for e in log if e.type == "message.new"]
+        assert [m["card"] for m in sent if m["id"] == event.card_message_id] == [None]  # erased from the log too
+        answered = await services.calendar.respond(bob, event.id, "accepted")  # no card to replace: no event
+        assert answered.version == 2
+        log = (await services.sync.conversation_events(bob, conv["id"], 0, 100))["items"]
+        assert [e.type for e in log if e.type == "message.card"] == []
