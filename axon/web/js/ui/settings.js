@@ -15,6 +15,7 @@ import { chooseAvatar, removeAvatar } from "./avatar-editor.js";
 import { deviceList } from "./devices.js";
 import { passwordMeter } from "./password_meter.js";
 import { securitySection } from "./settings_security.js";
+import { calendarFeedSection } from "./calendar_feed.js";
 
 export function mountSettings(el) {
   const devices = deviceList({
@@ -28,6 +29,7 @@ export function mountSettings(el) {
       h("h2", null, t("settings.title"))),
     profileSection(stops),
     preferencesSection(),
+    calendarFeedSection(),
     passwordSection(),
     securitySection(),
     h("section", { class: "card", "data-testid": "my-devices" }, h("h3", null, t("settings.devices")), devices.el),
