@@ -304,3 +304,53 @@ def test_a_phone_sized_dark_calendar(axon, open_app, locale) -> None:
     page.get_by_test_id("calendar-today").click()
     expect(block(page, event["id"])).to_be_visible()
     screenshot(page, f"calendar-phone-dark{SUFFIX[locale]}")
+
+
+def test_the_pure_calendar_rules_in_the_browser(axon, browser) -> None:
+    """core/calendar_time.js and core/calendar.js rules, run as the page loads them (no DOM needed)."""
+    context = browser.new_context(timezone_id="Asia/Shanghai", locale="en-US")
+    page = context.new_page()
+    page.goto(axon.base_url + "/")
+    result = page.evaluate("""async () => {
+      const m = await import('/js/core/calendar_time.js');
+      const c = await import('/js/core/calendar.js');
+      const H = 3600000;
+      const lay = m.layoutDay([
+        {id: 'a', start: 9 * H, end: 10 * H}, {id: 'b', start: 9.5 * H, end: 11 * H},
+        {id: 'c', start: 10 * H, end: 10.5 * H}, {id: 'd', start: 12 * H, end: 13 * H},
+      ]);
+      const week = m.startOfWeek(new Date(2026, 11, 10), 1);   // a Thursday; weeks from Monday
+      const sunday = m.startOfWeek(new Date(2026, 11, 10), 7);  // weeks from Sunday
+      const day = new Date(2026, 11, 8);
+      const clipped = m.clipToDay(new Date(2026, 11, 7, 23).getTime(), new Date(2026, 11, 8, 1).getTime(), day);
+      const me = 'u_me';
+      const ev = (response, start = 'S', status = 'confirmed') => ({organizer_id: 'u_o', status, start, end: 'E',
+        attendees: [{user_id: 'u_o', response: 'accepted'}, {user_id: me, response}]});
+      return {
+        a: lay.get('a'), b: lay.get('b'), c: lay.get('c'), d: lay.get('d'),
+        week: m.isoDate(week), sunday: m.isoDate(sunday),
+        clipStart: new Date(clipped.start).getHours(), clipEnd: new Date(clipped.end).getHours(),
+        none: m.clipToDay(0, 1, day),
+        parsed: m.parseLocal('2026-12-08', '15:30').toISOString(), bad: m.parseLocal('2026-13', '25:00'),
+        days: m.visibleDays(new Date(2026, 11, 10), 'week').length,
+        oneDay: m.visibleDays(new Date(2026, 11, 10), 'day').length,
+        newInvite: c.isNewInvitation(null, ev('needs_action'), me),
+        answered: c.isNewInvitation(null, ev('accepted'), me),
+        cancelled: c.isNewInvitation(null, ev('needs_action', 'S', 'cancelled'), me),
+        moved: c.isNewInvitation(ev('accepted'), ev('needs_action', 'S2'), me),
+        sameAgain: c.isNewInvitation(ev('needs_action'), ev('needs_action'), me),
+        organiser: c.myResponse(ev('accepted'), 'u_o'), mine: c.myResponse(ev('tentative'), me),
+        stranger: c.myResponse(ev('tentative'), 'u_x'),
+      };
+    }""")
+    context.close()
+    # a, b overlap; c overlaps b: one cluster of two columns; d alone takes the full width.
+    assert result["a"] == {"col": 0, "cols": 2} and result["b"] == {"col": 1, "cols": 2}
+    assert result["c"] == {"col": 0, "cols": 2} and result["d"] == {"col": 0, "cols": 1}
+    assert result["week"] == "2026-12-07" and result["sunday"] == "2026-12-06"
+    assert (result["clipStart"], result["clipEnd"], result["none"]) == (0, 1, None)
+    assert result["parsed"] == "2026-12-08T07:30:00.000Z" and result["bad"] is None
+    assert (result["days"], result["oneDay"]) == (7, 1)
+    assert result["newInvite"] and result["moved"]
+    assert not result["answered"] and not result["cancelled"] and not result["sameAgain"]
+    assert (result["organiser"], result["mine"], result["stranger"]) == ("organizer", "tentative", None)

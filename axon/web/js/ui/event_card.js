@@ -42,7 +42,7 @@ export function eventCard(m) {
   return h("div", {
     class: ["event-card", cancelled && "cancelled"], "data-testid": "event-card", "data-event-id": e.id, "data-status": e.status,
   },
-  h("div", { class: "event-card-head" }, icon("clock", 16),
+  h("div", { class: "event-card-head" }, icon("calendar", 16),
     h("span", { class: "event-card-title", "data-testid": "event-card-title" }, e.title),
     cancelled ? h("span", { class: "tag cancelled", "data-testid": "event-card-cancelled" }, t("calendar.cancelled")) : null),
   h("div", { class: "event-card-when", "data-testid": "event-card-when" }, formatRange(e.start, e.end)),
@@ -70,6 +70,6 @@ export function hintChip(m) {
   return h("button", {
     type: "button", class: "event-hint", "data-testid": "add-to-calendar", "data-message-id": m.id,
     title: formatRange(hint.start, hint.end), onclick: open,
-  }, icon("clock", 14), h("span", null, t("calendar.add_to_calendar")),
+  }, icon("calendar", 14), h("span", null, t("calendar.add_to_calendar")),
   h("span", { class: "dim" }, formatRange(hint.start, hint.end, { zone: false })));
 }

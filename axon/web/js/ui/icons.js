@@ -48,6 +48,8 @@ const PATHS = {
   left: ["M15 18l-6-6 6-6"],
   right: ["M9 18l6-6-6-6"],
   megaphone: ["M3 11v2a1 1 0 0 0 1 1h3l6 4V6L7 10H4a1 1 0 0 0-1 1", "M17 9a3 3 0 0 1 0 6", "M8 14l1 5h2l-1-5"],
+  // calendar-web
+  calendar: ["M4 6h16v14H4z", "M4 10h16", "M8 3v5", "M16 3v5"],
 };
 
 const NS = "http://www.w3.org/2000/svg";
