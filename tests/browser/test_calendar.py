@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import AxonServer, Session, User, screenshot
+from tests.browser.test_a11y import axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -113,6 +114,7 @@ def test_add_to_calendar_from_a_chinese_message(axon, open_app, locale) -> None:
     expect(dialog.get_by_test_id("event-title")).not_to_have_value("")
     expect(dialog.get_by_test_id("event-attendees").locator(f'[data-user-id="{bob.id}"]')).to_be_visible()
     expect(dialog.get_by_test_id("event-post-card")).to_be_checked()
+    assert axe_violations(sa.page, "event dialog") == []
     dialog.get_by_test_id("event-save").click()
     expect(dialog).to_have_count(0)
     # The server posted the event card in the conversation: both see it, at 15:00 their time.
@@ -158,6 +160,7 @@ def test_an_invitation_accepted_from_the_card_and_from_the_calendar(axon, open_a
     accepted = card_data["event"]["responses"]["accepted"]
     expect(alice_card.get_by_test_id("event-card-counts")).to_contain_text(TEXT[locale]["accepted"].format(n=accepted))
     screenshot(sb.page, f"calendar-card{SUFFIX[locale]}")
+    assert axe_violations(sb.page, "event card") == []
     # "Open in calendar": the week of the event, its dialog open.
     card.get_by_test_id("card-open").click()
     dialog = sb.page.get_by_test_id("event-dialog")
@@ -219,6 +222,7 @@ def test_the_week_view_places_events_by_time_then_edit_and_cancel(axon, open_app
     assert a["width"] < a["colWidth"] * 0.6 and b["width"] < b["colWidth"] * 0.6
     assert a["left"] + a["width"] <= b["left"] + 1 or b["left"] + b["width"] <= a["left"] + 1
     screenshot(page, f"calendar-week{SUFFIX[locale]}")
+    assert axe_violations(page, "calendar week") == []
     # Edit: a later end.
     block(page, made["id"]).click()
     dialog.get_by_test_id("event-end").fill("16:00")
@@ -304,6 +308,7 @@ def test_a_phone_sized_dark_calendar(axon, open_app, locale) -> None:
     page.get_by_test_id("calendar-today").click()
     expect(block(page, event["id"])).to_be_visible()
     screenshot(page, f"calendar-phone-dark{SUFFIX[locale]}")
+    assert axe_violations(page, "phone calendar, dark") == []
 
 
 def test_the_pure_calendar_rules_in_the_browser(axon, browser) -> None:

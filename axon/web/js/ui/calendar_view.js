@@ -173,14 +173,14 @@ function block(piece, place) {
   const response = myResponse(event) || "none";
   const cancelled = event.status === "cancelled";
   const start = new Date(event.start);
-  const label = `${event.title} · ${formatClock(start)}–${formatClock(new Date(event.end))}`
-    + (cancelled ? ` · ${t("calendar.cancelled")}` : ` · ${t(`calendar.response_${response}`)}`);
+  // The visible title and time first, then (for screen readers) the end and my answer or the cancellation.
+  const more = `– ${formatClock(new Date(event.end))} · ${cancelled ? t("calendar.cancelled") : t(`calendar.response_${response}`)}`;
   const el = h("button", {
     type: "button", class: ["cal-event", `resp-${response}`, cancelled && "cancelled"], "data-testid": "calendar-event",
-    "data-event-id": event.id, "data-response": response, "data-status": event.status, "aria-label": label, title: label,
-    onclick: () => openEventDialog({ event }),
+    "data-event-id": event.id, "data-response": response, "data-status": event.status,
+    title: `${event.title} · ${formatClock(start)} ${more}`, onclick: () => openEventDialog({ event }),
   }, h("span", { class: "cal-event-title" }, event.title),
-  h("span", { class: "cal-event-time" }, formatClock(start)));
+  h("span", { class: "cal-event-time" }, formatClock(start), h("span", { class: "sr-only" }, ` ${more}`)));
   el.style.top = `${((piece.start - piece.from) / HOUR) * HOUR_PX}px`;
   el.style.height = `${Math.max(18, ((piece.end - piece.start) / HOUR) * HOUR_PX - 2)}px`;
   el.style.left = `calc(${(place.col / place.cols) * 100}% + 2px)`;
