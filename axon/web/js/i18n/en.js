@@ -948,4 +948,5 @@ export default {
   "calendar.feed_revoke": "Turn off",
   "calendar.feed_revoke_confirm": "Turn the subscription address off? Calendar apps using it stop getting updates.",
   "calendar.feed_revoked": "Subscription address turned off.",
+  "calendar.feed_failed": "The subscription address could not be loaded.",
 };

@@ -931,4 +931,5 @@ export default {
   "calendar.feed_revoke": "关闭",
   "calendar.feed_revoke_confirm": "要关闭订阅地址吗？使用它的日历应用将不再收到更新。",
   "calendar.feed_revoked": "订阅地址已关闭。",
+  "calendar.feed_failed": "无法加载订阅地址。",
 };

@@ -4,7 +4,7 @@
 
 import { t } from "../core/i18n.js";
 import { feed } from "../core/calendar.js";
-import { formatDateTime } from "../core/i18n.js";
+import { errorText, formatDateTime } from "../core/i18n.js";
 import { h } from "./dom.js";
 import { confirmAction, toast, toastError } from "./dialogs.js";
 
@@ -43,7 +43,9 @@ export function calendarFeedSection() {
       toastError(err);
     }
   };
-  feed.get().then(draw).catch((err) => { draw(null); toastError(err); });
+  // Said in the section, not in a toast: Settings opens for many other reasons.
+  feed.get().then(draw).catch((err) => body.replaceChildren(h("p", { class: "dim", "data-testid": "feed-failed" },
+    t("calendar.feed_failed"), " ", errorText(err))));
   return h("section", { class: "card", "data-testid": "settings-calendar" }, h("h3", null, t("calendar.settings_title")), body);
 }
 
