@@ -22,7 +22,9 @@ export function upsertEvent(event) {
   if (!event || !event.id) return false;
   const known = state.calendarEvents.get(event.id);
   if (known && (known.version || 0) > (event.version || 0)) return false;
-  state.calendarEvents.set(event.id, event);
+  // Taken off the guest list by the organiser: no longer in my calendar.
+  if (myResponse(event) === null) state.calendarEvents.delete(event.id);
+  else state.calendarEvents.set(event.id, event);
   emit("calendar");
   if (event.conversation_id) emit("timeline", event.conversation_id);
   return true;
@@ -32,8 +34,18 @@ export function upsertEvent(event) {
 export async function loadRange(start, end) {
   const data = await api.get("/calendar/events", { start: start.toISOString(), end: end.toISOString() });
   const events = (data && data.events) || [];
+  // What the server no longer lists in this range is gone from my calendar (e.g. I was removed).
+  const listed = new Set(events.map((e) => e.id));
+  for (const [id, known] of state.calendarEvents) {
+    if (!listed.has(id) && overlaps(known, start, end)) state.calendarEvents.delete(id);
+  }
   for (const event of events) upsertEvent(event);
+  emit("calendar");
   return events;
+}
+
+function overlaps(event, start, end) {
+  return new Date(event.start) < end && new Date(event.end) > start;
 }
 
 /** One event, or null when I may not see it (not organiser or attendee: 404). */

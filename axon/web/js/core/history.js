@@ -177,6 +177,7 @@ export async function loadThread(conv, rootId) {
   items.push(...(data.replies || data.items || []));
   timeline.merge(items);
   timeline.threads.add(rootId);
+  loadHints(conv, items);
   await ensureUsers(items.map((m) => m.sender_id));
   await catchUp(conv, timeline, p0);
   emit("timeline", conv);
