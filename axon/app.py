@@ -42,6 +42,9 @@ from .services.audit import AnchorKeeper, AuditTrail
 from .services.audit_log import AuditLog
 from .services.auth import Auth, LoginLimits
 from .services.avatars import Avatars
+from .services.calendar import Calendar
+from .services.calendar_feed import CalendarFeeds
+from .services.calendar_reminders import CalendarReminders
 from .services.compliance import ComplianceExport
 from .services.conversations import Conversations
 from .services.core import Core, Limits, TokenCache
@@ -165,6 +168,7 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
         services.semantic_index = NearestMessages(core.read, build_embedder())
         services.background_embedder = build_background_embedder()
     services.search = Search(core, services.search_index, services.semantic_index)
+    build_calendar(services)
     register_consumers(services)
     return services
 
@@ -172,6 +176,14 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
 def build_link_previews(settings: Settings, core: Core) -> LinkPreviews:
     fetcher = LinkPreviewer(parse_allow_list(settings.link_preview_allow), settings.link_preview_timeout)
     return LinkPreviews(core, fetcher, cache_ms=int(settings.link_preview_cache_hours * 3_600_000))
+
+
+def build_calendar(services: Services) -> None:
+    core = services.core
+    services.calendar = Calendar(core, services.messages)
+    services.calendar_feeds = CalendarFeeds(core)
+    services.calendar_reminders = CalendarReminders(core, services.gateway.node_id,
+                                                    services.settings.calendar_reminder_interval)
 
 
 def build_search(services: Services) -> None:
@@ -345,6 +357,7 @@ class Runtime:
         jobs.append(("audit-anchors", build_anchor_keeper(svc).run()))
         jobs.append(("retention", svc.retention.run(svc.settings.retention_interval)))
         jobs.append(("file-sweeper", svc.file_sweeper.run(svc.settings.file_sweep_interval)))
+        jobs.append(("calendar-reminders", svc.calendar_reminders.run()))
         limits = svc.messages.send_limits
         if svc.settings.redis_url and limits is not None:  # several nodes: one send limit across them
             from .bus.redis_usage import RedisUsage

@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     file_sweep_interval: float = Field(
         600.0, description="Seconds between rounds of the file sweeper (expired uploads, unused blobs; one node "
         "at a time).")
+    calendar_reminder_interval: float = Field(
+        30.0, description="Seconds between rounds of the calendar reminders job (one node at a time).")
 
     max_text_bytes: int = Field(16 * 1024, description="Largest message text in UTF-8 bytes.")
     max_frame_bytes: int = Field(64 * 1024, description="Largest WebSocket frame accepted.")

@@ -15,6 +15,9 @@ from .services.activity import Activity
 from .services.audit_log import AuditLog
 from .services.auth import Auth
 from .services.avatars import Avatars
+from .services.calendar import Calendar
+from .services.calendar_feed import CalendarFeeds
+from .services.calendar_reminders import CalendarReminders
 from .services.compliance import ComplianceExport
 from .services.conversations import Conversations
 from .services.core import Core
@@ -87,3 +90,7 @@ class Services:
     search_reindexer: Reindexer = field(init=False)
     search_words: SearchWords = field(init=False)
     search: Search = field(init=False)
+    # Calendar: set by the composition root (``app.build_calendar``).
+    calendar: Calendar = field(init=False)
+    calendar_feeds: CalendarFeeds = field(init=False)
+    calendar_reminders: CalendarReminders = field(init=False)

@@ -330,3 +330,30 @@ class UploadBody(Body):
 class FileUrlsBody(Body):
     ids: list[str] = Field(max_length=200, description="File ids (at most 200); those the caller cannot read "
                                                        "are left out of the answer.")
+
+
+# --- calendar (docs/ai/calendar.md: the limits are checked by ``domain/calendar.py``) ---------------
+
+
+class CalendarEventChangeBody(Body):
+    """The fields of an event to change (organiser only); a new start or end asks attendees again."""
+
+    title: str | None = Field(None, description="1..200 characters.")
+    start: str | None = Field(None, description="ISO 8601 with a zone, e.g. 2026-12-08T14:00:00.000Z.")
+    end: str | None = Field(None, description="After start; at most 7 days later.")
+    time_zone: str | None = Field(None, description="IANA time zone the event is planned in.")
+    description: str | None = Field(None, description="At most 5,000 characters.")
+    location: str | None = Field(None, description="At most 500 characters.")
+    attendees: list[str] | None = Field(None, description="User ids (at most 200); the organiser always attends.")
+    source_message_id: str | None = Field(None, description="The message the event came from (in its conversation).")
+    reminders_minutes: list[StrictInt] | None = Field(
+        None, description="Minutes before the start (at most 5, each 0..10080); default [10].")
+
+
+class CalendarEventBody(CalendarEventChangeBody):
+    conversation_id: str | None = Field(None, description="Post the event's card there (the organiser must be able "
+                                        "to post).")
+
+
+class CalendarResponseBody(Body):
+    response: str = Field(description="accepted, declined or tentative.")

@@ -27,6 +27,7 @@ PREFIXES = {
     "part": "p",
     "blob": "b",
     "search": "s",  # a recent search
+    "calendar_event": "ev",
 }
 
 

@@ -370,6 +370,34 @@ class LinkPreview(Shape):
     image: LinkPreviewImage | None
 
 
+class CardResponses(Shape):
+    accepted: int
+    declined: int
+    tentative: int
+    needs_action: int
+
+
+class EventCardEvent(Shape):
+    """What an event card shows of a calendar event (the event itself: ``GET /calendar/events/{id}``)."""
+
+    id: str
+    title: str
+    start: str
+    end: str
+    time_zone: str
+    status: Literal["confirmed", "cancelled"]
+    organizer_id: str
+    responses: CardResponses
+
+
+class Card(Shape):
+    """A card a message shows below its text; ``type`` says which (today: ``event``). Clients that do not
+    know a type show the message's text, which is always a plain-text fallback."""
+
+    type: Literal["event"]
+    event: EventCardEvent
+
+
 class Message(Shape):
     id: str
     conversation_id: str
@@ -390,6 +418,7 @@ class Message(Shape):
     forwarded: Annotated[Forwarded | None, msgspec.Meta(description="The source of a forwarded message.")] = None
     attachments: Annotated[list[Attachment], msgspec.Meta(description="The files the message carries.")] = []
     preview: Annotated[LinkPreview | None, msgspec.Meta(description="Preview of the first link, or null.")] = None
+    card: Annotated[Card | None, msgspec.Meta(description="The card the message shows, or null.")] = None
 
 
 class SendResult(Shape):
@@ -689,3 +718,44 @@ class SearchWords(Shape):
 
 
 SHAPES += (SearchWords,)
+
+
+# --- calendar ----------------------------------------------------------------------------------
+
+
+class CalendarAttendee(Shape):
+    user_id: str
+    response: Literal["needs_action", "accepted", "declined", "tentative"]
+
+
+class CalendarEvent(Shape):
+    id: str
+    org_id: str
+    title: str
+    description: str
+    location: str
+    start: str
+    end: str
+    time_zone: Annotated[str, msgspec.Meta(description="IANA time zone the event was planned in.")]
+    organizer_id: str
+    conversation_id: str | None
+    source_message_id: str | None
+    card_message_id: Annotated[str | None, msgspec.Meta(description="The message showing the event's card.")]
+    status: Literal["confirmed", "cancelled"]
+    attendees: list[CalendarAttendee]
+    reminders_minutes: list[int]
+    created_at: str
+    updated_at: str
+    version: Annotated[int, msgspec.Meta(description="Grows with every change (clients keep the newest).")]
+
+
+class CalendarEvents(Shape):
+    events: list[CalendarEvent]
+
+
+class CalendarFeed(Shape):
+    url: Annotated[str | None, msgspec.Meta(description="The secret feed URL (no sign-in needed), or null.")]
+    created_at: Timestamp
+
+
+SHAPES += (Card, CalendarAttendee, CalendarEvent, CalendarEvents, CalendarFeed)

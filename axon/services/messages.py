@@ -56,12 +56,13 @@ class SendMessage(WriteOp):
     """One send; all sends of a group-commit batch are applied together by ``apply_many``."""
 
     __slots__ = ("actor", "conversation_id", "client_msg_id", "text", "reply_to", "hash", "message_id",
-                 "forward_of", "forwarded", "attachments", "files", "preview")
+                 "forward_of", "forwarded", "attachments", "files", "preview", "card")
 
     def __init__(self, actor: Actor, conversation_id: str, client_msg_id: str, text: str, reply_to: str | None,
                  message_id: str, forward_of: ForwardOf | None = None, attachments: tuple[str, ...] = (),
-                 preview: bool = True) -> None:
+                 preview: bool = True, card: str | None = None) -> None:
         self.actor = actor
+        self.card = card  # the card's JSON (a calendar event's card), or None
         self.preview = preview  # False: the sender wants no link preview
         self.conversation_id = conversation_id
         self.client_msg_id = client_msg_id
@@ -195,7 +196,7 @@ class _SendBatch:
             "text": op.text, "reply_to": root, "reply_count": 0, "last_reply_at": None,
             "mentions": encode_str(mentioned), "mentions_all": refs.everyone, "pinned_at": None,
             "pinned_by": None, "edited_at": None, "deleted_at": None, "created_at": self.tx.now_ms,
-            "forwarded": op.forwarded, "file_count": len(op.files),
+            "forwarded": op.forwarded, "file_count": len(op.files), "card": op.card,
         }
         return row, [u for u in mentioned if u != op.actor.user_id]
 
@@ -244,6 +245,16 @@ class Messages:
         op = SendMessage(actor, conversation_id, validate_client_msg_id(client_msg_id), text or "", reply_to,
                          new_id("message", self.core.clock.now_ms()), forward_of, files, preview is not False)
         return self.core.writer.enqueue(op)
+
+    def card_send(self, actor: Actor, conversation_id: str, client_msg_id: str, text: str,
+                  card: dict[str, Any]) -> SendMessage:
+        """A send of a message showing ``card`` (``text``: its plain-text fallback), to be applied in the
+        caller's own write (``op.apply(tx)``) with the checks, limits and ``message.new`` event of any send."""
+        if self.send_limits is not None:
+            self.send_limits.take(actor)
+        text = validate_text(text, self.core.limits.max_text_bytes)
+        return SendMessage(actor, conversation_id, validate_client_msg_id(client_msg_id), text, None,
+                           new_id("message", self.core.clock.now_ms()), preview=False, card=encode_str(card))
 
     @staticmethod
     def _load_for_change(tx: Tx, actor: Actor, conversation_id: str,
@@ -452,11 +463,22 @@ def erase_message(tx: Tx, row: Row, actor_id: str | None) -> None:
     message_id, conversation_id = row["id"], row["conversation_id"]
     msgs.update_message(tx.conn, row, {"deleted_at": tx.now_ms, "text": "", "mentions": "[]",
                                               "mentions_all": False, "pinned_at": None, "pinned_by": None,
-                                              "forwarded": None, "file_count": 0})
+                                              "forwarded": None, "file_count": 0, "card": None})
     msgs.rewrite_text_in_events(tx.conn, conversation_id, message_id, int(row["seq"]), "", [], False,
-                                erase_files=bool(row.get("file_count")))
+                                erase_files=bool(row.get("file_count")), erase_card=bool(row.get("card")))
     msgs.replace_mentions(tx.conn, row, [])
     release_files(tx, row)
     msgs.remove_all_reactions(tx.conn, message_id)
     link_previews.remove(tx.conn, message_id)
     tx.conversation_event(conversation_id, "message.deleted", actor_id, {"message_id": message_id})
+
+
+def replace_card(tx: Tx, message_id: str, card: dict[str, Any], actor_id: str | None) -> bool:
+    """Give a message a new card, with the ``message.card`` event that tells its readers, in the
+    caller's transaction. Nothing for a message gone or deleted (a tombstone shows no card); False then."""
+    row = msgs.get(tx.conn, message_id)
+    if row is None or row["deleted_at"] is not None:
+        return False
+    msgs.update_message(tx.conn, row, {"card": encode_str(card)})
+    tx.conversation_event(row["conversation_id"], "message.card", actor_id, {"message_id": message_id, "card": card})
+    return True

@@ -16,6 +16,7 @@ from ..domain.org_settings import BUILT_MODULES, DEFAULT_SETTINGS, Module, OrgSe
 from ..protocol.codec import decode
 from ..protocol.rest import (
     Attachment,
+    Card,
     Conversation,
     Device,
     Forwarded,
@@ -130,7 +131,7 @@ def conversation_view(row: Row, *, peer_id: str | None = None, joined: bool | No
 def message_view(row: Row, reactions: list[Row] | None = None, attachments: list[Attachment] | None = None) -> Message:
     """A message; a deleted one is a tombstone (no text, mentions, reactions or files)."""
     deleted = row["deleted_at"] is not None
-    # Positional: msgspec matches 16 keyword arguments ten times slower than it takes positions
+    # Positional: msgspec matches 20 keyword arguments ten times slower than it takes positions
     # (4 us against 0.4 us a message, most of a history page's CPU). The order is rest.Message's.
     return Message(
         row["id"],
@@ -152,6 +153,7 @@ def message_view(row: Row, reactions: list[Row] | None = None, attachments: list
         _forwarded(row.get("forwarded")),
         [] if deleted or not attachments else attachments,
         None if deleted or not row.get("preview") else msgspec.json.decode(row["preview"], type=LinkPreview),
+        None if deleted or not row.get("card") else msgspec.json.decode(row["card"], type=Card),
     )
 
 

@@ -63,17 +63,21 @@ def by_client_ids(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[s
 
 
 _TEXT = _MESSAGE_COLUMNS.index("text")
+_CARD = _MESSAGE_COLUMNS.index("card")
 
 
 def insert_many(conn: Connection, rows: list[Row]) -> None:
-    """Insert message rows, their text sealed (the rows given keep the plaintext)."""
-    _INSERT_MESSAGES.run(conn, (_with_text(row, sealed) for row, sealed in zip(rows, seal_message_texts(conn, rows),
-                                                                                strict=True)))
+    """Insert message rows, their text (and card) sealed (the rows given keep the plaintext)."""
+    texts = seal_message_texts(conn, rows)
+    cards = seal_message_texts(conn, rows, "card") if any(row["card"] for row in rows) else [None] * len(rows)
+    _INSERT_MESSAGES.run(conn, (_with_text(row, text, card) for row, text, card in zip(rows, texts, cards,
+                                                                                       strict=True)))
 
 
-def _with_text(row: Row, text: str) -> tuple[Any, ...]:
+def _with_text(row: Row, text: str, card: str | None) -> tuple[Any, ...]:
     values = [row[c] for c in _MESSAGE_COLUMNS]
     values[_TEXT] = text
+    values[_CARD] = card
     return tuple(values)
 
 
@@ -94,20 +98,24 @@ def replace_mentions(conn: Connection, message: Row, user_ids: list[str]) -> Non
 
 
 def update_message(conn: Connection, message: Row, values: Row) -> None:
-    """Change columns of ``message`` (a row read before); a new text is sealed."""
-    if "text" in values:
-        values = {**values, "text": seal_message_text(conn, message["conversation_id"], message["id"], values["text"])}
+    """Change columns of ``message`` (a row read before); a new text or card is sealed."""
+    for column in ("text", "card"):
+        if values.get(column) is not None:
+            values = {**values, column: seal_message_text(conn, message["conversation_id"], message["id"],
+                                                          values[column], column)}
     conn.execute(update(messages).where(messages.c.id == message["id"]).values(**values))
 
 
 def rewrite_text_in_events(conn: Connection, conversation_id: str, message_id: str, message_seq: int,
-                           text: str, mentions: list[str], mentions_all: bool, *, erase_files: bool = False) -> int:
+                           text: str, mentions: list[str], mentions_all: bool, *, erase_files: bool = False,
+                           erase_card: bool = False) -> int:
     """Give every stored event that carries this message's text the one given, and its mentions.
 
     The event log keeps what happened, not what was said before: after an edit, the
     ``message.new`` event and earlier ``message.edited`` events carry the current text; after a
     delete, none. (Its edits come after the message, so only its own seq and later edit events are
-    read.) ``erase_files``: the message's files go from its ``message.new`` too (a delete).
+    read.) ``erase_files``: the message's files go from its ``message.new`` too (a delete); ``erase_card``
+    its card.
     Returns how many events were rewritten.
     """
     found = open_conversation_events(conn, [ConversationEvent(*row) for row in conn.execute(
@@ -126,6 +134,8 @@ def rewrite_text_in_events(conn: Connection, conversation_id: str, message_id: s
         carrier.update(text=text, mentions=mentions, mentions_all=mentions_all)
         if erase_files and "attachments" in carrier:
             carrier["attachments"] = []
+        if erase_card and carrier.get("card") is not None:
+            carrier["card"] = None
         changed.append(replace(event, data_json=encode_str(body)))
     for event, data in zip(changed, seal_conversation_events(conn, changed), strict=True):
         conn.execute(update(events).where(events.c.conversation_id == conversation_id, events.c.seq == event.seq)

@@ -23,6 +23,8 @@ from ..domain.sealing import key_id_of
 from . import data_keys
 from .schema import (
     blobs,
+    calendar_events,
+    calendar_feeds,
     conversations,
     drafts,
     events,
@@ -38,12 +40,16 @@ from .schema import (
     users,
 )
 from .sealed_columns import (
+    CALENDAR_EVENT_COLUMNS,
     PREVIEW_COLUMNS,
     TOTP_COLUMNS,
     blob_key_binding,
     cache_binding,
+    calendar_event_binding,
+    card_binding,
     draft_binding,
     event_binding,
+    feed_token_binding,
     message_binding,
     preview_binding,
     profile_binding,
@@ -73,7 +79,8 @@ class SealedTable:
 SEALED_TABLES: tuple[SealedTable, ...] = (
     SealedTable(events, ("conversation_id", "seq"), ("data",),
                 lambda org, _, r: event_binding(org, r["conversation_id"], r["seq"]), by_user=False),
-    SealedTable(messages, ("id",), ("text",), lambda org, _, r: message_binding(org, r), by_user=False),
+    SealedTable(messages, ("id",), ("text", "card"),
+                lambda org, column, r: (message_binding if column == "text" else card_binding)(org, r), by_user=False),
     SealedTable(conversations, ("id",), ("topic",), lambda org, _, r: topic_binding(org, r["id"]), by_user=False),
     SealedTable(user_events, ("user_id", "seq"), ("data",),
                 lambda org, _, r: user_event_binding(org, r["user_id"], r["seq"]), by_user=True),
@@ -99,6 +106,10 @@ SEALED_TABLES: tuple[SealedTable, ...] = (
                 lambda org, _, r: recent_search_binding(org, r["user_id"], r["id"]), by_user=True),
     SealedTable(search_vectors, ("message_id",), ("vector",),
                 lambda org, _, r: vector_binding(org, r["conversation_id"], r["message_id"]), by_user=False),
+    SealedTable(calendar_events, ("id",), CALENDAR_EVENT_COLUMNS,
+                lambda org, column, r: calendar_event_binding(column, org, r["id"]), by_user=False),
+    SealedTable(calendar_feeds, ("user_id",), ("token",), lambda org, _, r: feed_token_binding(org, r["user_id"]),
+                by_user=True),
 )
 
 

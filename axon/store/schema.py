@@ -205,6 +205,9 @@ messages = Table(
     # How many files the message carries (``files.message_id``): reads look for attachments only
     # when a row says it has some, so a page of plain messages costs no extra query.
     Column("file_count", Integer, nullable=False, default=0, server_default="0"),
+    # A card the message shows (JSON, e.g. a calendar event's summary); null for most messages.
+    # Sealed at rest like ``text``; replaced with a ``message.card`` event (``services/messages.py``).
+    Column("card", Text),
     # The idempotency key: never expires, so a retry days later still dedupes.
     UniqueConstraint("device_id", "client_msg_id", name="uq_messages_device_cmid"),
     UniqueConstraint("conversation_id", "seq", name="uq_messages_conv_seq"),
@@ -741,4 +744,67 @@ search_vectors = Table(
     Column("version", BigInteger, nullable=False),
     Column("vector", Text),
     Index("ix_search_vectors_org_version", "org_id", "version"),
+)
+
+
+# --- calendar (``services/calendar.py``) ---------------------------------------------------------
+# An event: an interval of time (``start_at``..``end_at``, ms) with the IANA zone it was planned in.
+# ``title``, ``description`` and ``location`` are sealed at rest (``sealed_columns.py``).
+# ``idempotency_key``: the organiser's ``Idempotency-Key`` header of the create, so a retry finds it.
+calendar_events = Table(
+    "calendar_events",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("org_id", String(32), ForeignKey("orgs.id"), nullable=False),
+    Column("organizer_id", String(32), ForeignKey("users.id"), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("location", Text, nullable=False),
+    Column("start_at", BigInteger, nullable=False),
+    Column("end_at", BigInteger, nullable=False),
+    Column("time_zone", String(64), nullable=False),
+    Column("conversation_id", String(32)),
+    Column("source_message_id", String(32)),
+    Column("card_message_id", String(32)),
+    Column("status", String(16), nullable=False),
+    Column("reminders", String(64), nullable=False),  # JSON list of minutes before the start
+    Column("idempotency_key", String(64)),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("version", Integer, nullable=False),
+    UniqueConstraint("organizer_id", "idempotency_key", name="uq_calendar_events_idempotency"),
+    Index("ix_calendar_events_start", "start_at"),
+)
+
+# Who is invited (the organiser too, ``accepted`` from the start) and their answer.
+calendar_attendees = Table(
+    "calendar_attendees",
+    metadata,
+    Column("event_id", String(32), ForeignKey("calendar_events.id"), primary_key=True),
+    Column("user_id", String(32), ForeignKey("users.id"), primary_key=True),
+    Column("response", String(16), nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Index("ix_calendar_attendees_user", "user_id", "event_id"),
+)
+
+# Reminders sent: one row per (event, attendee, minutes before), inserted in the transaction that
+# appends the ``calendar.reminder`` user event, so each is sent once whichever node runs the job.
+calendar_reminders = Table(
+    "calendar_reminders",
+    metadata,
+    Column("event_id", String(32), ForeignKey("calendar_events.id"), primary_key=True),
+    Column("user_id", String(32), primary_key=True),
+    Column("minutes", Integer, primary_key=True),
+    Column("sent_at", BigInteger, nullable=False),
+)
+
+# A person's secret calendar feed: the token is looked up by its SHA-256 (``token_hash``) and kept
+# sealed (``token``) only so that its owner can be shown the URL again.
+calendar_feeds = Table(
+    "calendar_feeds",
+    metadata,
+    Column("user_id", String(32), ForeignKey("users.id"), primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("token", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
 )

@@ -6,6 +6,7 @@ are sealed on the way in and opened on the way out (``store/sealing.py`` does th
 | events.data (every conversation event) | organisation, conversation, seq |
 | user_events.data (every user event: drafts, profile...) | organisation, user, seq |
 | messages.text | organisation, conversation, message id |
+| messages.card (a card's JSON: a calendar event's title...) | organisation, conversation, message id |
 | conversations.topic | organisation, conversation |
 | drafts.text | organisation, user, conversation, thread root |
 | users.title, users.status_text | organisation, user |
@@ -17,6 +18,8 @@ are sealed on the way in and opened on the way out (``store/sealing.py`` does th
 | link_preview_cache.url, link_preview_cache.data | organisation, URL hash |
 | search_recent.query (a person's recent searches) | organisation, user, row id |
 | search_vectors.vector (a message's sentence vector: it reveals meaning) | organisation, conversation, message id |
+| calendar_events.title, .description, .location | organisation, event id |
+| calendar_feeds.token (a calendar feed's secret, also stored as its SHA-256 for look-ups) | organisation, user |
 
 Names (people's, channels') and e-mail addresses stay plaintext: they are looked up and searched
 by the database (sign-in, mentions, the directory, channel browsing), see docs/security.md.
@@ -91,28 +94,39 @@ def message_binding(org_id: str, row: Row) -> bytes:
     return row_binding("messages.text", org_id, row["conversation_id"], row["id"])
 
 
-def seal_message_texts(conn: Connection, rows: list[Row]) -> list[str]:
+def card_binding(org_id: str, row: Row) -> bytes:
+    return row_binding("messages.card", org_id, row["conversation_id"], row["id"])
+
+
+def seal_message_texts(conn: Connection, rows: list[Row], column: str = "text") -> list[str]:
+    """The ``column`` (``text``, or ``card`` where not None) of message rows, sealed."""
     keyring = keyring_of(conn)
     if not keyring.enabled or not rows:
-        return [r["text"] for r in rows]
+        return [r[column] for r in rows]
+    binding = message_binding if column == "text" else card_binding
     orgs = keyring.orgs_of_conversations(conn, {r["conversation_id"] for r in rows})
-    return [keyring.seal(conn, orgs[r["conversation_id"]], message_binding(orgs[r["conversation_id"]], r), r["text"])
+    return [r[column] if r[column] is None else
+            keyring.seal(conn, orgs[r["conversation_id"]], binding(orgs[r["conversation_id"]], r), r[column])
             for r in rows]
 
 
-def seal_message_text(conn: Connection, conversation_id: str, message_id: str, text: str) -> str:
-    return seal_message_texts(conn, [{"conversation_id": conversation_id, "id": message_id, "text": text}])[0]
+def seal_message_text(conn: Connection, conversation_id: str, message_id: str, text: str,
+                      column: str = "text") -> str:
+    return seal_message_texts(conn, [{"conversation_id": conversation_id, "id": message_id, column: text}],
+                              column)[0]
 
 
 def open_message_texts(conn: Connection, rows: list[Row]) -> list[Row]:
-    """Opens ``text`` of message rows in place; returns them."""
+    """Opens ``text`` (and ``card``, where the rows have one) of message rows in place; returns them."""
     keyring = keyring_of(conn)
-    if not rows or keyring.plain_only(r["text"] for r in rows):
+    if not rows or keyring.plain_only([*(r["text"] for r in rows), *(r["card"] for r in rows if r.get("card"))]):
         return rows
     orgs = keyring.orgs_of_conversations(conn, {r["conversation_id"] for r in rows})
     for r in rows:
         org = orgs[r["conversation_id"]]
         r["text"] = keyring.open(conn, org, message_binding(org, r), r["text"])
+        if r.get("card"):
+            r["card"] = keyring.open(conn, org, card_binding(org, r), r["card"])
     return rows
 
 
@@ -348,3 +362,51 @@ def seal_vector(conn: Connection, org_id: str, conversation_id: str, message_id:
 def open_vector(conn: Connection, org_id: str, conversation_id: str, message_id: str, stored: str) -> bytes:
     return binascii.a2b_base64(keyring_of(conn).open(conn, org_id, vector_binding(org_id, conversation_id, message_id),
                                                      stored))
+
+
+# --- calendar ---------------------------------------------------------------------------------
+
+CALENDAR_EVENT_COLUMNS = ("title", "description", "location")
+
+
+def calendar_event_binding(column: str, org_id: str, event_id: str) -> bytes:
+    return row_binding(f"calendar_events.{column}", org_id, event_id)
+
+
+def seal_calendar_event(conn: Connection, row: Row) -> Row:
+    """A ``calendar_events`` row (or its changed values, with ``org_id`` and ``id``) with its texts sealed (a copy)."""
+    keyring = keyring_of(conn)
+    if not keyring.enabled:
+        return row
+    return {k: keyring.seal(conn, row["org_id"], calendar_event_binding(k, row["org_id"], row["id"]), v)
+            if k in CALENDAR_EVENT_COLUMNS else v for k, v in row.items()}
+
+
+def open_calendar_events(conn: Connection, rows: list[Row]) -> list[Row]:
+    keyring = keyring_of(conn)
+    if not rows or keyring.plain_only(r[c] for r in rows for c in CALENDAR_EVENT_COLUMNS):
+        return rows
+    for r in rows:
+        for c in CALENDAR_EVENT_COLUMNS:
+            r[c] = keyring.open(conn, r["org_id"], calendar_event_binding(c, r["org_id"], r["id"]), r[c])
+    return rows
+
+
+def feed_token_binding(org_id: str, user_id: str) -> bytes:
+    return row_binding("calendar_feeds.token", org_id, user_id)
+
+
+def seal_feed_token(conn: Connection, user_id: str, token: str) -> str:
+    keyring = keyring_of(conn)
+    if not keyring.enabled:
+        return token
+    org = keyring.org_of_user(conn, user_id)
+    return keyring.seal(conn, org, feed_token_binding(org, user_id), token)
+
+
+def open_feed_token(conn: Connection, user_id: str, stored: str) -> str:
+    keyring = keyring_of(conn)
+    if keyring.plain_only([stored]):
+        return stored
+    org = keyring.org_of_user(conn, user_id)
+    return keyring.open(conn, org, feed_token_binding(org, user_id), stored)
