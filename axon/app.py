@@ -52,6 +52,7 @@ from .services.default_channels import DefaultChannels
 from .services.devices import Devices, RevokedDevices
 from .services.directory_sync import DirectorySync
 from .services.encryption import Encryption
+from .services.event_hints import EventHints
 from .services.file_reads import FileReads
 from .services.file_sweeper import FileSweeper
 from .services.files import Stored, Uploads
@@ -61,7 +62,7 @@ from .services.messages import Messages
 from .services.org_settings import OrgSettingsService
 from .services.passwords import Passwords
 from .services.people import NewUser, People
-from .services.ports import Embedder, MediaAnalyser
+from .services.ports import Embedder, EventExtractor, MediaAnalyser
 from .services.preferences import Drafts, UserPreferences
 from .services.retention import Retention
 from .services.search import Search
@@ -83,6 +84,7 @@ from .store.database import Database, open_database
 from .store.private_files import write_secret
 from .store.sealing import Keyring
 from .store.writer import Committed, GroupCommitWriter
+from .timeparse import RecognizersExtractor
 
 log = logging.getLogger("axon")
 
@@ -169,6 +171,7 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
         services.background_embedder = build_background_embedder()
     services.search = Search(core, services.search_index, services.semantic_index)
     build_calendar(services)
+    services.event_hints = EventHints(core, build_event_extractor(), background_cpu_of(core, settings))
     register_consumers(services)
     return services
 
@@ -209,6 +212,12 @@ def build_background_embedder() -> ProcessEmbedder:
     return ProcessEmbedder(UsemEmbedder, DIMENSIONS)
 
 
+@functools.cache
+def build_event_extractor() -> EventExtractor:
+    """Meeting times in messages (``axon/timeparse``); its models load on first use, once per process."""
+    return RecognizersExtractor()
+
+
 def build_media_analyser() -> MediaAnalyser:
     return MediaProbe()
 
@@ -244,6 +253,8 @@ def register_consumers(services: Services) -> None:
     durable: list[DurableConsumer | PreparingConsumer] = [OrgActivityCounter(), services.search_indexer]
     if services.background_embedder is not None:
         durable.append(SemanticIndexer(services.background_embedder, background_cpu(services)))
+    if services.settings.event_hints:
+        durable.append(services.event_hints)
     for consumer in durable:
         runner = DurableRunner(consumer, core.db, core.writer, core.clock, services.gateway.node_id,
                                page_size=_PAGE_SIZES.get(consumer.name, 32),
@@ -257,14 +268,20 @@ def register_consumers(services: Services) -> None:
 
 def background_cpu(services: Services) -> CpuShare:
     """How embedding shares the node: a share of one core, and a pause while the writer is busy."""
-    writer = services.core.writer
-    return CpuShare(services.settings.semantic_cpu_share, busy=WriteRate(lambda: writer.ops).busy)
+    return background_cpu_of(services.core, services.settings)
+
+
+def background_cpu_of(core: Core, settings: Settings) -> CpuShare:
+    """How background CPU work (embedding, meeting times) shares the node: a share of one core, and a
+    pause while the writer is busy."""
+    writer = core.writer
+    return CpuShare(settings.semantic_cpu_share, busy=WriteRate(lambda: writer.ops).busy)
 
 
 # Outbox positions per consumer transaction. A position is one writer batch (up to 512 sends), and
 # the search index writes every message's terms: 32 positions made a transaction of up to 16k docs that
 # held the writer — and every send behind it — for a fifth of a second under load (W4 ack p99).
-_PAGE_SIZES = {"search_index": 4, "search_vectors": 4}
+_PAGE_SIZES = {"search_index": 4, "search_vectors": 4, "event_hints": 4}
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,12 @@ class Settings(BaseSettings):
         0.25, gt=0, le=1, description="Most of one core that embedding messages may use in the background "
         "(the rest stays with the send path; vectors catch up when the node is quieter).")
 
+    # --- AI helpers: meeting times (ai-extract) ---
+    event_hints: bool = Field(
+        True, description="Run the event_hints consumer: meeting times in messages become \"Add to calendar\" hints "
+        "(when the organisation has ai_helpers and ai_event_suggestions on; docs/ai/events.md). The recognizer "
+        "loads on the first message that may name a time (~1.5 s of CPU, ~10 MiB per node).")
+
     group_commit_max_batch: int = Field(512, description="Most writes committed in one transaction.")
     sqlite_synchronous: str = Field("FULL", description="SQLite synchronous pragma (FULL = durable acks).")
     db_pool_size: int = Field(8, description="Database connections for reads.")

@@ -25,6 +25,7 @@ from .services.default_channels import DefaultChannels
 from .services.devices import Devices
 from .services.directory_sync import DirectorySync
 from .services.encryption import Encryption
+from .services.event_hints import EventHints
 from .services.file_reads import FileReads
 from .services.file_sweeper import FileSweeper
 from .services.files import Uploads
@@ -94,3 +95,5 @@ class Services:
     calendar: Calendar = field(init=False)
     calendar_feeds: CalendarFeeds = field(init=False)
     calendar_reminders: CalendarReminders = field(init=False)
+    # AI helpers, meeting times: the hints' consumer and reader (``app.build_event_hints``).
+    event_hints: EventHints = field(init=False)

@@ -13,7 +13,7 @@ import sys
 import time
 from typing import Any
 
-from . import files, report, search_bench, search_quality, session
+from . import ai_events, files, report, search_bench, search_quality, session
 from .workloads import catchup, durable, fanout, history, rooms, w1_idle
 
 WORKLOADS: dict[str, tuple[Any, Any]] = {
@@ -27,6 +27,7 @@ WORKLOADS: dict[str, tuple[Any, Any]] = {
     "files": (files.add_arguments, files.run),
     "search-quality": (search_quality.add_arguments, search_quality.run),
     "search": (search_bench.add_arguments, search_bench.run),
+    "ai-events": (ai_events.add_arguments, ai_events.run),
 }
 MULTI_SERVER = {"w1", "w2", "w2-rooms", "w3"}
 
@@ -95,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
     session.pin_loadgen(args)
     if args.workload == "all":
         for name, (add_args, _run) in WORKLOADS.items():
-            if name in ("files", "search-quality", "search"):  # their own runs (1 GB files; search)
+            if name in ("files", "search-quality", "search", "ai-events"):  # their own runs (1 GB files; search; AI)
                 continue
             defaults = argparse.ArgumentParser()
             add_args(defaults)

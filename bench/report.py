@@ -36,6 +36,10 @@ def table(name: str, result: dict[str, Any]) -> str:
         from .search_quality import table as search_quality_table
 
         return search_quality_table(result)
+    if name == "ai-events":
+        from .ai_events import table as ai_events_table
+
+        return ai_events_table(result)
     if name == "search":
         from .search_bench import table as search_table
 
@@ -190,7 +194,7 @@ def _by_server(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def chart(name: str, result: dict[str, Any], path: str) -> str | None:
-    if name.startswith("search"):  # tables only
+    if name.startswith("search") or name == "ai-events":  # tables only
         return None
     try:
         import matplotlib

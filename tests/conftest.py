@@ -12,6 +12,9 @@ from tests.support.server import ServerProcess
 # (``semantic_search=True``, or AXON_SEMANTIC_SEARCH=1 in a node's env): the sentence model costs
 # about a second of CPU and 150 MiB per node, and the suite builds hundreds. The product's default is on.
 os.environ.setdefault("AXON_SEMANTIC_SEARCH", "0")
+# Likewise meeting-time hints (AXON_EVENT_HINTS=1 in a node's env turns them on): the date-time
+# recognizer costs 1.5 s of CPU per node on the first message with a digit. The product's default is on.
+os.environ.setdefault("AXON_EVENT_HINTS", "0")
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,7 @@ from . import (
     routes_avatars,
     routes_calendar,
     routes_conversations,
+    routes_event_hints,
     routes_files,
     routes_link_previews,
     routes_messages,
@@ -111,7 +112,8 @@ def create_app(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[Any]],
     api = APIRouter(prefix="/api/v1")
     for module in (routes_account, routes_avatars, routes_conversations, routes_messages, routes_admin,
                    routes_audit, routes_retention, routes_preferences, routes_sso, routes_two_factor, routes_files,
-                   routes_link_previews, routes_search, routes_search_admin, routes_calendar):
+                   routes_link_previews, routes_search, routes_search_admin, routes_calendar,
+                   routes_event_hints):
         api.include_router(module.router)
     app.include_router(api)
     # First in the table: the router tries routes in order, and 50 REST routes

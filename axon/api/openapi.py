@@ -14,6 +14,7 @@ import msgspec
 from fastapi import FastAPI
 
 from ..protocol.rest import SHAPES, ErrorResponse
+from ..protocol.rest_ai_events import EVENT_HINT_SHAPES
 from ..protocol.rest_search import SEARCH_SHAPES
 
 _REF = "#/components/schemas/{name}"
@@ -33,7 +34,7 @@ def schema_of(shape: Any) -> dict[str, Any]:
 
 def components() -> dict[str, Any]:
     """Every REST shape's schema, by name (the ``ErrorBody`` of ``protocol.server`` among them)."""
-    _, schemas = msgspec.json.schema_components(SHAPES + SEARCH_SHAPES, ref_template=_REF)
+    _, schemas = msgspec.json.schema_components(SHAPES + SEARCH_SHAPES + EVENT_HINT_SHAPES, ref_template=_REF)
     return schemas
 
 

@@ -216,6 +216,10 @@ class PolicyBody(Body):
     manage_integrations: Literal["everyone", "admins"] | None = None
     export: Literal["admins", "owners"] | None = None
     link_previews: StrictBool | None = None
+    ai_event_suggestions: StrictBool | None = None
+    ai_smart_replies: StrictBool | None = None
+    ai_translation: StrictBool | None = None
+    ai_assistant: StrictBool | None = None
     max_file_bytes: StrictInt | None = Field(None, ge=1, description="The largest file members may upload.")
     org_quota_bytes: StrictInt | None = Field(None, ge=1, description="null: unlimited.")
     user_quota_bytes: StrictInt | None = Field(None, ge=1, description="null: unlimited.")

@@ -91,6 +91,11 @@ class OrgPolicy(Shape):
     manage_integrations: Literal["everyone", "admins"]
     export: Literal["admins", "owners"]
     link_previews: Annotated[bool, msgspec.Meta(description="Previews of links in messages (default on).")] = True
+    ai_event_suggestions: Annotated[bool, msgspec.Meta(description="AI helper: meeting times to calendar events.")] = (
+        True)
+    ai_smart_replies: Annotated[bool, msgspec.Meta(description="AI helper: smart reply suggestions.")] = True
+    ai_translation: Annotated[bool, msgspec.Meta(description="AI helper: translation of messages.")] = True
+    ai_assistant: Annotated[bool, msgspec.Meta(description="AI helper: the @axon assistant.")] = True
     max_file_bytes: Annotated[int, msgspec.Meta(description="The largest file members may upload (default 1 GiB).")] = (
         1024 ** 3)
     org_quota_bytes: Annotated[int | None, msgspec.Meta(description="Files of the organisation; null: unlimited.")] = (

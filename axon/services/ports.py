@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..domain.event_times import ExtractedEvent as ExtractedEvent  # a meeting time found (pure, in the domain)
 from ..domain.link_preview import FetchedPreview
 from ..domain.media import MediaInfo
 from ..domain.sealing import MasterKey as MasterKey  # the data keys' wrapper (declared in the domain)
@@ -241,4 +243,24 @@ class IdentityProvider(Protocol):
     async def sign_in(self, config: OidcConfig, secret: str, redirect_uri: str, code: str, code_verifier: str,
                       nonce: str, now_s: int) -> tuple[DirectoryUser, bool]:
         """Exchange the code and verify the ID token: the person, and whether their e-mail is verified."""
+        ...
+
+
+# --- AI helpers: meeting times (ai-extract) ------------------------------------------------------
+
+
+class EventExtractor(Protocol):
+    """Finds the meeting a chat message proposes (``axon/timeparse``: Recognizers-Text by default; a
+    better parser replaces it behind this port, docs/ai/events.md). Synchronous CPU work: callers run
+    it in a worker thread, never on the send path."""
+
+    def warm(self) -> None:
+        """Load what ``extract`` needs (models) now, once per process; ``extract`` would otherwise on
+        first use. Blocking: callers run it in a worker thread."""
+        ...
+
+    def extract(self, text: str, now: datetime, lang_hint: str | None) -> ExtractedEvent | None:
+        """The event ``text`` proposes, resolved against ``now`` (aware, in the sender's time zone;
+        the result is in that zone), or None when it names no (future) meeting time. ``lang_hint``
+        ("zh-CN", "en"…) helps when the text alone does not tell its language."""
         ...

@@ -808,3 +808,29 @@ calendar_feeds = Table(
     Column("token", Text, nullable=False),
     Column("created_at", BigInteger, nullable=False),
 )
+
+# --- AI helpers: event hints (ai-extract) -----------------------------------------------------------
+# The meeting time a message proposes (``services/event_hints.py``, a durable consumer): one row per
+# message that has one, erased with the message or when an edit removes the time. No text is kept:
+# the title is worked out again from the message (sealed at rest) and ``span_start``/``span_end``
+# (where the time expression is in it); ``edited_at`` is the message version the hint was made
+# from, so a reader never pairs a hint with a newer text. Times are UTC milliseconds.
+event_hints = Table(
+    "event_hints",
+    metadata,
+    Column("message_id", String(32), primary_key=True),
+    Column("org_id", String(32), nullable=False),
+    Column("conversation_id", String(32), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("sender_id", String(32), nullable=False),
+    Column("edited_at", BigInteger),
+    Column("start_at", BigInteger, nullable=False),
+    Column("end_at", BigInteger, nullable=False),
+    Column("time_zone", String(64), nullable=False),
+    Column("all_day", Boolean, nullable=False),
+    Column("span_start", Integer, nullable=False),
+    Column("span_end", Integer, nullable=False),
+    Column("participants", Text, nullable=False),  # JSON list of user ids: the sender first
+    Column("updated_at", BigInteger, nullable=False),
+    Index("ix_event_hints_conversation_seq", "conversation_id", "seq"),
+)
