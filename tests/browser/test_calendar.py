@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from collections.abc import Iterator
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,10 +17,17 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import AxonServer, Session, User, screenshot
+from tests.browser.conftest import AxonServer, Session, User, running_axon, screenshot
 from tests.browser.test_a11y import axe_violations
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def axon(tmp_path_factory: pytest.TempPathFactory, mail_drop: Any) -> Iterator[AxonServer]:
+    """A node of this module's own, with meeting-time hints on (tests/conftest.py leaves them off)."""
+    with running_axon(tmp_path_factory, mail_drop, {"AXON_EVENT_HINTS": "1"}) as server:
+        yield server
 
 ZONE = ZoneInfo("Asia/Shanghai")  # the browsers' time zone (conftest open_app)
 HOUR_PX = 48  # ui/calendar_view.js
