@@ -107,7 +107,13 @@ def test_add_to_calendar_from_a_chinese_message(axon, open_app, locale) -> None:
     sb = open_app(bob, locale=locale)
     sa.open_conversation(room)
     sb.open_conversation(room)
-    sa.send(f"明天下午三点开会 @{bob.username}")
+    # Typed as a person does: the @-autocomplete picks Bob (shown "@Bob Cal", sent "@bob…"), then Enter sends.
+    box = sa.page.get_by_test_id("composer")
+    box.fill(f"明天下午三点开会 @{bob.username}")
+    expect(sa.page.get_by_test_id("autocomplete")).to_be_visible()
+    box.press("Enter")
+    expect(box).to_have_value("明天下午三点开会 @Bob Cal ")
+    box.press("Enter")
     message = sa.message("明天下午三点开会")
     # Live: the ai.event_hint user event reaches the author and the person mentioned.
     chip = message.get_by_test_id("add-to-calendar")
