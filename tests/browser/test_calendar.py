@@ -235,6 +235,7 @@ def test_the_week_view_places_events_by_time_then_edit_and_cancel(axon, open_app
     a, b = box_in_column(page, made["id"]), box_in_column(page, other["id"])
     assert a["width"] < a["colWidth"] * 0.6 and b["width"] < b["colWidth"] * 0.6
     assert a["left"] + a["width"] <= b["left"] + 1 or b["left"] + b["width"] <= a["left"] + 1
+    page.get_by_test_id("calendar-grid").evaluate(f"el => {{ el.scrollTop = {9 * HOUR_PX}; }}")
     screenshot(page, f"calendar-week{SUFFIX[locale]}")
     assert axe_violations(page, "calendar week") == []
     # Edit: a later end.

@@ -176,7 +176,7 @@ function block(piece, place) {
   // The visible title and time first, then (for screen readers) the end and my answer or the cancellation.
   const more = `– ${formatClock(new Date(event.end))} · ${cancelled ? t("calendar.cancelled") : t(`calendar.response_${response}`)}`;
   const el = h("button", {
-    type: "button", class: ["cal-event", `resp-${response}`, cancelled && "cancelled"], "data-testid": "calendar-event",
+    type: "button", class: ["cal-event", `resp-${response}`, cancelled && "cancelled", piece.end - piece.start < 45 * MINUTE && "short"], "data-testid": "calendar-event",
     "data-event-id": event.id, "data-response": response, "data-status": event.status,
     title: `${event.title} · ${formatClock(start)} ${more}`, onclick: () => openEventDialog({ event }),
   }, h("span", { class: "cal-event-title" }, event.title),
