@@ -61,10 +61,12 @@ class CalendarReminders:
 
     def _send(self, tx: Tx, due: dict[str, list[int]]) -> int:
         """Re-read everything in the write (cancelled, moved or answered meanwhile) and send what is due."""
-        for view, user_id, minutes in (pending := _pending(tx.conn, due, tx.now_ms)):
+        sent = 0
+        for view, user_id, minutes in _pending(tx.conn, due, tx.now_ms):
             if stored.mark_reminder_sent(tx.conn, view.id, user_id, minutes, tx.now_ms):
                 tx.user_event(user_id, "calendar.reminder", {"event": view, "minutes_before": minutes})
-        return len(pending)
+                sent += 1
+        return sent
 
 
 def _pending(conn: Conn, due: dict[str, list[int]], now_ms: int) -> list[tuple[CalendarEvent, str, int]]:

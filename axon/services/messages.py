@@ -475,10 +475,12 @@ def erase_message(tx: Tx, row: Row, actor_id: str | None) -> None:
 
 def replace_card(tx: Tx, message_id: str, card: dict[str, Any], actor_id: str | None) -> bool:
     """Give a message a new card, with the ``message.card`` event that tells its readers, in the
-    caller's transaction. Nothing for a message gone or deleted (a tombstone shows no card); False then."""
+    caller's transaction. Nothing for a message gone or deleted (a tombstone shows no card) or already
+    showing that card; False then."""
     row = msgs.get(tx.conn, message_id)
-    if row is None or row["deleted_at"] is not None:
-        return False
-    msgs.update_message(tx.conn, row, {"card": encode_str(card)})
+    stored = encode_str(card)
+    if row is None or row["deleted_at"] is not None or row["card"] == stored:
+        return False  # gone, a tombstone, or showing this card already (no event for no change)
+    msgs.update_message(tx.conn, row, {"card": stored})
     tx.conversation_event(row["conversation_id"], "message.card", actor_id, {"message_id": message_id, "card": card})
     return True

@@ -1,19 +1,25 @@
 """The calendar over a real node: events with attendees and a conversation's event card, answers
 and edits that replace the card (``message.card``) and tell everyone (``calendar.event``),
-cancellation, who may see and change what, idempotent creation and refused input."""
+cancellation, who may see and change what, idempotent creation, refused input, .ics files, the
+secret feed and a reminder over the WebSocket (``calendar.reminder``)."""
 
 from __future__ import annotations
 
 import itertools
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
+import icalendar
 import pytest
 
+from tests.integration.test_key_rotation import FAST_KEYS, axon_cli
 from tests.integration.test_realtime import Raw
-from tests.support.people import PASSWORD, Person, admin_rest, new_person
+from tests.support.at_rest import key_ids_in_use, run_sql
+from tests.support.people import PASSWORD, Person, admin_rest, eventually, new_person
 from tests.support.server import ServerProcess
 
 _n = itertools.count()
@@ -37,7 +43,7 @@ async def ok(node: ServerProcess, person: Person, method: str, path: str, body: 
              status: int = 200) -> Any:
     answer = await call(node, person, method, path, body)
     assert answer.status_code == status, answer.text
-    return answer.json()
+    return answer.json() if answer.content else None
 
 
 def planned(title: str = "Design review", **extra: Any) -> dict[str, Any]:
@@ -57,6 +63,12 @@ async def until_card(raw: Raw, message_id: str) -> dict[str, Any]:
         frame = await raw.until("event")
         if frame["type"] == "message.card" and frame["data"]["message_id"] == message_id:
             return dict(frame["data"]["card"])
+
+
+async def _found_by_search(http: httpx.AsyncClient, person: Person, conv: str, message_id: str) -> bool:
+    answer = await http.get("/search", params={"q": "Design", "mode": "keyword"},
+                            headers={"Authorization": f"Bearer {person.token}"})
+    return any(h["message"]["id"] == message_id for h in answer.json()["items"])
 
 
 async def team(node: ServerProcess) -> tuple[Person, Person, Person, str]:
@@ -113,6 +125,13 @@ async def test_an_event_with_a_card_is_answered_moved_and_cancelled_and_everyone
         pass
     thread = await ok(node, bob, "GET", f"/conversations/{conv}/messages/{card_id}/thread")
     assert thread["root"]["card"] == card and thread["root"]["card"]["event"]["title"] == "Review, again"
+    await ok(node, bob, "PUT", f"/conversations/{conv}/messages/{card_id}/pin", status=204)
+    assert [m["card"] for m in await ok(node, bob, "GET", f"/conversations/{conv}/pins")] == [card]
+    async with httpx.AsyncClient(base_url=node.url + "/api/v1") as http:  # the search index is built after commit
+        await eventually(lambda: _found_by_search(http, bob, conv, card_id))
+        hits = (await http.get("/search", params={"q": "Design", "mode": "keyword"},
+                               headers={"Authorization": f"Bearer {bob.token}"})).json()["items"]
+    assert [h["message"]["card"] for h in hits if h["message"]["id"] == card_id] == [card]
     refused = await call(node, bob, "POST", f"/calendar/events/{event['id']}/response", {"response": "accepted"})
     assert (refused.status_code, refused.json()["error"]["code"]) == (409, "event_cancelled")
     listed = await ok(node, carol, "GET", "/calendar/events?start=2030-03-04T00:00:00Z&end=2030-03-05T00:00:00Z")
@@ -202,3 +221,76 @@ async def test_malformed_bodies_and_answers_are_refused(node: ServerProcess) -> 
             ).status_code == 422
     assert (await call(node, None, "GET", "/calendar/events")).status_code == 401
     assert (await call(node, ann, "GET", "/calendar/events?start=soon")).status_code == 400
+
+
+async def test_ics_and_the_secret_feed(node: ServerProcess) -> None:
+    ann, bob, carol, _ = await team(node)
+    mine = await ok(node, ann, "POST", "/calendar/events", planned("Ann's", attendees=[bob.id]), status=201)
+    theirs = await ok(node, carol, "POST", "/calendar/events", planned("Carol's"), status=201)
+    one = await call(node, bob, "GET", f"/calendar/events/{mine['id']}/ics")
+    assert one.status_code == 200 and one.headers["content-type"].startswith("text/calendar")
+    [vevent] = icalendar.Calendar.from_ical(one.content).walk("VEVENT")
+    assert (str(vevent["uid"]), str(vevent["summary"])) == (f"{mine['id']}@axon", "Ann's")
+
+    assert await ok(node, bob, "GET", "/calendar/feed") == {"url": None, "created_at": None}
+    made = await ok(node, bob, "POST", "/calendar/feed")
+    url = made["url"]
+    token = url.rsplit("/", 1)[1].removesuffix(".ics")
+    assert url == f"{node.url}/api/v1/calendar/feed/{token}.ics" and len(token) >= 43  # 256 random bits
+    assert await ok(node, bob, "GET", "/calendar/feed") == made
+    async with httpx.AsyncClient() as http:
+        feed = await http.get(url)  # no sign-in: the URL is the key
+        assert feed.status_code == 200 and feed.headers["content-type"].startswith("text/calendar")
+        uids = {str(v["uid"]) for v in icalendar.Calendar.from_ical(feed.content).walk("VEVENT")}
+        assert uids == {f"{mine['id']}@axon"} and f"{theirs['id']}@axon" not in uids
+        for guess in (token[:-1] + ("A" if token[-1] != "A" else "B"), "x" * 43, "a"):
+            assert (await http.get(f"{node.url}/api/v1/calendar/feed/{guess}.ics")).status_code == 404
+        replaced = await ok(node, bob, "POST", "/calendar/feed")
+        assert replaced["url"] != url and (await http.get(url)).status_code == 404
+        assert (await http.get(replaced["url"])).status_code == 200
+        assert await ok(node, bob, "DELETE", "/calendar/feed") == {"url": None, "created_at": None}
+        assert (await http.get(replaced["url"])).status_code == 404
+        assert await ok(node, bob, "GET", "/calendar/feed") == {"url": None, "created_at": None}
+
+
+async def test_a_due_reminder_arrives_once_over_the_websocket(node: ServerProcess) -> None:
+    ann, bob, _, _ = await team(node)
+    bob_ws, _ = await Raw.open(node, bob.token)
+    now = datetime.now(UTC)
+
+    def starting_in(minutes: int, title: str) -> dict[str, Any]:
+        start = now + timedelta(minutes=minutes)
+        return planned(title, attendees=[bob.id], start=start.isoformat(),
+                       end=(start + timedelta(minutes=30)).isoformat(), reminders_minutes=[5])
+
+    first = await ok(node, ann, "POST", "/calendar/events", starting_in(3, "First"), status=201)
+    got = await until_user_event(bob_ws, "calendar.reminder", first["id"])
+    assert got["minutes_before"] == 5 and got["event"]["title"] == "First"
+    second = await ok(node, ann, "POST", "/calendar/events", starting_in(4, "Second"), status=201)
+    while (frame := await bob_ws.until("user_event"))["type"] != "calendar.reminder":
+        pass
+    assert frame["data"]["event"]["id"] == second["id"]  # rounds went by: the first was not sent again
+    await bob_ws.close()
+
+
+async def test_a_key_rotation_re_seals_events_cards_and_feed_tokens(tmp_path: Path) -> None:
+    node = ServerProcess(tmp_path / "node", env=FAST_KEYS).start()
+    try:
+        ann, bob, _, conv = await team(node)
+        event = await ok(node, ann, "POST", "/calendar/events",
+                         planned("QZX planning", attendees=[bob.id], conversation_id=conv, location="QZX room"),
+                         status=201)
+        feed = await ok(node, bob, "POST", "/calendar/feed")
+        slug = (await run_sql(node, "SELECT slug FROM orgs"))[0][0]
+        old = await key_ids_in_use(node)
+        code, out = await axon_cli(node, "keys", "rotate", "--org", slug, "--reencrypt")
+        assert code == 0, out
+        new = await key_ids_in_use(node)
+        assert len(new) == 1 and None not in new and new != old  # every sealed value, the calendar's included
+        assert "QZX" not in str(await run_sql(node, "SELECT title, location FROM calendar_events"))
+        assert (await ok(node, bob, "GET", f"/calendar/events/{event['id']}"))["location"] == "QZX room"
+        assert await ok(node, bob, "GET", "/calendar/feed") == feed
+        card = (await ok(node, bob, "GET", f"/conversations/{conv}/messages/{event['card_message_id']}"))["card"]
+        assert card["event"]["title"] == "QZX planning"
+    finally:
+        node.kill()
