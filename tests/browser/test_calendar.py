@@ -374,3 +374,39 @@ def test_the_pure_calendar_rules_in_the_browser(axon, browser) -> None:
     assert result["newInvite"] and result["moved"]
     assert not result["answered"] and not result["cancelled"] and not result["sameAgain"]
     assert (result["organiser"], result["mine"], result["stranger"]) == ("organizer", "tentative", None)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_create_whose_answer_was_lost_is_retried_into_one_event(axon, open_app, locale) -> None:
+    """The server creates the event but the answer never arrives: Save again sends the same Idempotency-Key."""
+    alice = axon.create_user("alice", "Alice Retry")
+    sa = open_app(alice, locale=locale)
+    day = local_day(3, 0)
+    page = open_calendar(sa, day, "day")
+    keys: list[str] = []
+
+    def lose_first_answer(route: Any) -> None:
+        keys.append(route.request.headers.get("idempotency-key", ""))
+        response = route.fetch()  # the server does the work…
+        if len(keys) == 1:
+            route.abort("connectionreset")  # …and the answer is lost on the way back
+        else:
+            route.fulfill(response=response)
+
+    page.route("**/api/v1/calendar/events", lose_first_answer)
+    page.get_by_test_id("calendar-new").click()
+    dialog = page.get_by_test_id("event-dialog")
+    dialog.get_by_test_id("event-title").fill("Once only")
+    dialog.get_by_test_id("event-date").fill(f"{day:%Y-%m-%d}")
+    dialog.get_by_test_id("event-start").fill("09:00")
+    dialog.get_by_test_id("event-end").fill("10:00")
+    dialog.get_by_test_id("event-save").click()
+    expect(page.get_by_test_id("toast").last).to_be_visible()
+    expect(dialog.get_by_test_id("event-save")).to_be_enabled()
+    dialog.get_by_test_id("event-save").click()
+    expect(dialog).to_have_count(0)
+    assert len(keys) == 2 and keys[0] and keys[0] == keys[1]
+    events = axon.call(alice, "GET", "/calendar/events",
+                       params={"start": wire(day), "end": wire(day + dt.timedelta(days=1))})["events"]
+    assert [e["title"] for e in events] == ["Once only"]
+    expect(page.get_by_test_id("calendar-event")).to_have_count(1)

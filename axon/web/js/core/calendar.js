@@ -74,8 +74,9 @@ export function knownNotMine(id) {
   return lookups.has(id) && !state.calendarEvents.has(id);
 }
 
-export async function createEvent(fields) {
-  const event = await api.post("/calendar/events", fields);
+/** `idempotencyKey`: the same for every try of one creation, so a retry after a lost answer makes no second event. */
+export async function createEvent(fields, idempotencyKey = crypto.randomUUID()) {
+  const event = await api.post("/calendar/events", fields, { "Idempotency-Key": idempotencyKey });
   upsertEvent(event);
   return event;
 }

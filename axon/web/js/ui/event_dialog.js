@@ -76,6 +76,7 @@ function eventForm(event, draft, close) {
     conv ? h("label", { class: "check" }, postCard, t("calendar.post_card", { conv: conversationTitle(conv) })) : null,
     h("div", { class: "row end" },
       h("button", { type: "button", class: "btn", onclick: () => close() }, t("action.cancel")), save));
+  const creation = crypto.randomUUID(); // one Idempotency-Key per new event, whatever the number of tries
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const from = parseLocal(fields.date.value, fields.start.value);
@@ -96,7 +97,7 @@ function eventForm(event, draft, close) {
       } else {
         if (postCard && postCard.checked) values.conversation_id = draft.conversation_id;
         if (draft.source_message_id && values.conversation_id) values.source_message_id = draft.source_message_id;
-        await createEvent(values);
+        await createEvent(values, creation);
         toast(t("calendar.created"));
       }
       close();
