@@ -10,6 +10,7 @@ import datetime as dt
 import re
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -248,8 +249,19 @@ def test_the_week_view_places_events_by_time_then_edit_and_cancel(axon, open_app
       const el = document.querySelector(`[data-testid="calendar-event"][data-event-id="${id}"]`);
       return el && Math.abs(el.getBoundingClientRect().height - px) <= 4;
     }""", arg=[made["id"], 2 * HOUR_PX])
-    # Cancel: struck through, for the organiser and the attendee.
+    # Download .ics (fetched with the token, saved as a file) and Copy details (plain text).
     block(page, made["id"]).click()
+    with page.expect_download() as download:
+        dialog.get_by_test_id("event-ics").click()
+    assert download.value.suggested_filename == "Roadmap 路线图.ics"
+    ics = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "BEGIN:VCALENDAR" in ics and f"UID:{made['id']}@axon" in ics
+    sa.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    dialog.get_by_test_id("event-copy").click()
+    expect(page.get_by_test_id("toast").last).to_be_visible()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("Roadmap 路线图\n") and "Room 3" in copied and "Bob Week" in copied
+    # Cancel: struck through, for the organiser and the attendee.
     dialog.get_by_test_id("event-cancel").click()
     page.get_by_test_id("confirm-ok").click()
     expect(block(page, made["id"])).to_have_attribute("data-status", "cancelled")
