@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             timings[item["lang"]].append((time.perf_counter() - began) * 1000)
     every = [t for ts in timings.values() for t in ts]
     return {
-        "workload": "ai-events", "set": str(args.set), "sentences": len(items),
+        "workload": "ai-events", "set": _shown(Path(args.set)), "sentences": len(items),
         "accuracy": {f"{lang}-{'held_out' if held else 'tuned'}": score(v)
                      for (lang, held), v in sorted(verdicts.items())},
         "latency_ms": {name: _percentiles(ts) for name, ts in [*timings.items(), ("all", every)]},
@@ -101,6 +101,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "misses": [v for vs in verdicts.values() for v in vs
                    if not v["start_ok"] or not v.get("title_ok", True) or not v.get("end_ok", True)],
     }
+
+
+def _shown(path: Path) -> str:
+    """The set's path relative to the repository when it is inside it (results are committed)."""
+    root = SET_PATH.parents[2]
+    return str(path.resolve().relative_to(root)) if path.resolve().is_relative_to(root) else str(path)
 
 
 def _percentiles(values: list[float]) -> dict[str, float]:
