@@ -7,7 +7,7 @@
 
 import { api } from "./engine.js";
 import { seg } from "./api.js";
-import { emit, state } from "./store.js";
+import { emit, on, state } from "./store.js";
 
 // A user event older than this is not announced again (a resume replays what was missed).
 const FRESH_MS = 10 * 60 * 1000;
@@ -169,6 +169,12 @@ export async function loadHints(conv, messages) {
     hintRanges.set(conv, ranges.filter((r) => r[0] !== from || r[1] !== to));
   }
 }
+
+// What was asked for belongs to the signed-in person: another one in this tab asks again.
+on("signed-out", () => {
+  lookups.clear();
+  hintRanges.clear();
+});
 
 // ----- user events -------------------------------------------------------------
 
