@@ -20,6 +20,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -154,6 +155,14 @@ def mail_drop() -> Iterator[tuple[MailDrop, int]]:
 
 @pytest.fixture(scope="session")
 def axon(tmp_path_factory: pytest.TempPathFactory, mail_drop: tuple[MailDrop, int]) -> Iterator[AxonServer]:
+    with running_axon(tmp_path_factory, mail_drop) as server:
+        yield server
+
+
+@contextmanager
+def running_axon(tmp_path_factory: pytest.TempPathFactory, mail_drop: tuple[MailDrop, int],
+                 extra_env: dict[str, str] | None = None) -> Iterator[AxonServer]:
+    """A node for browser tests; `extra_env` turns on what tests leave off (e.g. AXON_EVENT_HINTS=1)."""
     data_dir = tmp_path_factory.mktemp("axon-data")
     log_path = data_dir / "server.log"
     port = free_port()
@@ -167,7 +176,7 @@ def axon(tmp_path_factory: pytest.TempPathFactory, mail_drop: tuple[MailDrop, in
            "AXON_SEND_RATE_PER_USER": "100000", "AXON_SEND_BURST_PER_USER": "100000",
            "AXON_SEND_RATE_PER_DEVICE": "100000", "AXON_SEND_BURST_PER_DEVICE": "100000",
            # Link previews may be fetched from the tests' web site (tests/support/web_site.py) only.
-           "AXON_LINK_PREVIEW_ALLOW": "127.0.0.2/32"}
+           "AXON_LINK_PREVIEW_ALLOW": "127.0.0.2/32", **(extra_env or {})}
     env.pop("AXON_DATABASE_URL", None)
     with log_path.open("wb") as log:
         process = subprocess.Popen(

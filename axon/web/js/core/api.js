@@ -21,9 +21,9 @@ export class Api {
     this.onUnauthenticated = () => {};
   }
 
-  async request(method, path, body = undefined, query = undefined) {
+  async request(method, path, body = undefined, query = undefined, extraHeaders = {}) {
     const url = this.base + path + queryString(query);
-    const headers = { Accept: "application/json" };
+    const headers = { Accept: "application/json", ...extraHeaders };
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let response;
@@ -68,7 +68,7 @@ export class Api {
   }
 
   get(path, query) { return this.request("GET", path, undefined, query); }
-  post(path, body = {}) { return this.request("POST", path, body); }
+  post(path, body = {}, headers = {}) { return this.request("POST", path, body, undefined, headers); }
   patch(path, body) { return this.request("PATCH", path, body); }
   put(path, body) { return this.request("PUT", path, body); }
   del(path) { return this.request("DELETE", path); }

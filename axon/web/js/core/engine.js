@@ -15,6 +15,7 @@ import { prefs } from "./prefs.js";
 import { adoptPreferences, loadPreferences } from "./preferences.js";
 import { applyDraftEvent, loadDrafts } from "./drafts.js";
 import { applyPlayedEvent } from "./files.js";
+import { CALENDAR_USER_EVENTS, applyCalendarUserEvent } from "./calendar.js";
 import { state, emit, isMe } from "./store.js";
 
 export const api = new Api();
@@ -263,6 +264,7 @@ class Engine {
     }
     if (ev.type === "draft.updated") applyDraftEvent(d);
     if (ev.type === "voice.played") applyPlayedEvent(d);
+    if (CALENDAR_USER_EVENTS.includes(ev.type)) applyCalendarUserEvent(ev);
     // Told of its own revocation before the socket closes: a wipe order must not pass for a sign-out.
     if (ev.type === "device.revoked" && d.device_id === state.session.device_id) this.hooks.fatal(d.wipe ? 4004 : 4003);
     emit("devices");

@@ -10,6 +10,7 @@ import { api, engine } from "./engine.js";
 import { clampQuery, seg } from "./api.js";
 import { state, emit } from "./store.js";
 import { NOTICE_TYPES } from "./timeline.js";
+import { loadHints } from "./calendar.js";
 
 const PAGE = 50;
 
@@ -40,6 +41,7 @@ async function fetchPage(conv, timeline, query) {
   try {
     const page = await api.get(`/conversations/${seg(conv)}/messages`, { ...query, limit: PAGE });
     timeline.merge(page.items || []);
+    loadHints(conv, page.items); // "Add to calendar" chips of these messages (not awaited: optional)
     timeline.nextBeforeSeq = page.next_before_seq ?? null;
     await Promise.all([ensureUsers((page.items || []).map((m) => m.sender_id)),
       loadNotices(conv, timeline, page.next_before_seq ?? 0, query.before_seq)]);
@@ -102,6 +104,7 @@ async function fetchAround(conv, timeline, seq) {
     }
     await Promise.all([ensureUsers(items.map((m) => m.sender_id)),
       loadNotices(conv, timeline, page.next_before_seq ?? 0, nextAfter === null ? undefined : nextAfter + 1)]);
+    loadHints(conv, items);
     await catchUp(conv, timeline, p0);
   } finally {
     timeline.loading = false;
@@ -133,6 +136,7 @@ async function fetchNewer(conv, timeline) {
     const upTo = timeline.nextAfterSeq === null ? undefined : timeline.nextAfterSeq + 1;
     await Promise.all([ensureUsers(items.map((m) => m.sender_id)), loadNotices(conv, timeline, from + 1, upTo)]);
     // Events during the request: a message sent after the page was read arrives here, now the window is live.
+    loadHints(conv, items);
     await catchUp(conv, timeline, p0);
   } finally {
     timeline.loading = false;
@@ -173,6 +177,7 @@ export async function loadThread(conv, rootId) {
   items.push(...(data.replies || data.items || []));
   timeline.merge(items);
   timeline.threads.add(rootId);
+  loadHints(conv, items);
   await ensureUsers(items.map((m) => m.sender_id));
   await catchUp(conv, timeline, p0);
   emit("timeline", conv);

@@ -3,7 +3,8 @@
 // Topics: "session", "connection", "conversations", "timeline" (conv id),
 // "thread" (root id), "members" (conv id), "users", "presence", "typing" (conv id),
 // "receipts" (conv id), "outbox", "route", "language", "toast", "preferences", "drafts" (draft key),
-// "focus-message", "search-again" (the same search run again from the box).
+// "focus-message", "search-again" (the same search run again from the box), "calendar" (events
+// changed), "calendar-notice" (an invitation or a reminder to announce).
 
 export const state = {
   session: null, // {token, user, org, device_id}
@@ -19,6 +20,8 @@ export const state = {
   route: { name: "home" },
   preferences: null, // {version, favourites, collapsed, unread_only, muted} from the server (preferences.js)
   drafts: new Map(), // draftKey -> {conversation_id, thread_root, text, updated_at} (drafts.js)
+  calendarEvents: new Map(), // event id -> calendar Event (calendar.js), upserted by version
+  eventHints: new Map(), // message id -> its event hint ("Add to calendar", calendar.js)
 };
 
 const listeners = new Map();
@@ -52,7 +55,7 @@ export function resetState() {
   state.connection = "idle";
   state.ready = false;
   state.preferences = null;
-  for (const key of ["conversations", "timelines", "members", "users", "presence", "typing", "reads", "drafts"]) {
+  for (const key of ["conversations", "timelines", "members", "users", "presence", "typing", "reads", "drafts", "calendarEvents", "eventHints"]) {
     state[key].clear();
   }
 }

@@ -114,6 +114,7 @@ const RULES = {
     Object.assign(m, { deleted: true, text: "", reactions: [], pinned: false, preview: null });
   }),
   "message.preview": (tl, d) => update(tl, d.message_id, (m) => { m.preview = d.preview; }),
+  "message.card": (tl, d) => update(tl, d.message_id, (m) => { m.card = d.card || null; }),
   "reaction.added": (tl, d) => update(tl, d.message_id, (m) => react(m, d.emoji, d.user_id, true)),
   "reaction.removed": (tl, d) => update(tl, d.message_id, (m) => react(m, d.emoji, d.user_id, false)),
   "message.pinned": (tl, d) => update(tl, d.message_id, (m) => { m.pinned = true; }),
@@ -146,7 +147,7 @@ export function react(message, emoji, userId, add) {
 function normalise(message) {
   return {
     reply_to: null, reply_count: 0, last_reply_at: null, mentions: [], mentions_all: false,
-    pinned: false, edited_at: null, deleted: false, version: 0, attachments: [],
+    pinned: false, edited_at: null, deleted: false, version: 0, attachments: [], card: null,
     ...message,
     reactions: (message.reactions || []).map((r) => ({ ...r, user_ids: [...(r.user_ids || [])] })),
   };

@@ -13,6 +13,8 @@ import { mountSettings } from "./settings.js";
 import { mountAdmin } from "./admin.js";
 import { mountHome } from "./home.js";
 import { mountSearchView } from "./search_view.js";
+import { mountCalendarView } from "./calendar_view.js";
+import { startCalendarNotices } from "./calendar_notify.js";
 import { startShortcuts } from "./shortcuts.js";
 import { startPresence } from "./presence.js";
 import { startTitle } from "./notify.js";
@@ -29,7 +31,7 @@ export function mountApp(container) {
   build();
   teardown.push(on("route", () => route()), on("language", () => rebuild()), on("left", (id) => left(id)),
     on("conversations", () => state.route.name === "conversation" && route()));
-  teardown.push(startPresence(), startTitle(), startShortcuts(), startProfileCards());
+  teardown.push(startPresence(), startTitle(), startShortcuts(), startProfileCards(), startCalendarNotices());
 }
 
 export function unmountApp() {
@@ -95,6 +97,7 @@ function mountMain(r) {
   if (r.name === "settings") return mountSettings(nodes.main);
   if (r.name === "admin") return mountAdmin(nodes.main, r.tab);
   if (r.name === "search") return mountSearchView(nodes.main);
+  if (r.name === "calendar") return mountCalendarView(nodes.main);
   return mountHome(nodes.main);
 }
 

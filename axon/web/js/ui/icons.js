@@ -50,6 +50,8 @@ const PATHS = {
   megaphone: ["M3 11v2a1 1 0 0 0 1 1h3l6 4V6L7 10H4a1 1 0 0 0-1 1", "M17 9a3 3 0 0 1 0 6", "M8 14l1 5h2l-1-5"],
   // ai-translate
   translate: ["M4 5h8", "M8 3v2", "M5 9c1.5 3 4 5 6 6", "M11 5c-1 4-3.5 7-7 9", "M13 21l4-10 4 10", "M14.5 17.5h5"],
+  // calendar-web
+  calendar: ["M4 6h16v14H4z", "M4 10h16", "M8 3v5", "M16 3v5"],
 };
 
 const NS = "http://www.w3.org/2000/svg";

@@ -16,6 +16,7 @@ import { deviceList } from "./devices.js";
 import { passwordMeter } from "./password_meter.js";
 import { securitySection } from "./settings_security.js";
 import { smartRepliesSetting } from "./smart_replies.js";
+import { calendarFeedSection } from "./calendar_feed.js";
 
 export function mountSettings(el) {
   const devices = deviceList({
@@ -29,6 +30,7 @@ export function mountSettings(el) {
       h("h2", null, t("settings.title"))),
     profileSection(stops),
     preferencesSection(),
+    calendarFeedSection(),
     passwordSection(),
     securitySection(),
     h("section", { class: "card", "data-testid": "my-devices" }, h("h3", null, t("settings.devices")), devices.el),

@@ -139,6 +139,7 @@ function renderFoot(foot) {
   if (permission() === "default") {
     items.push(h("button", { class: "link", onclick: () => askPermission() }, t("sidebar.enable_notifications")));
   }
+  items.push(h("a", { class: "link", href: "#/calendar", "data-testid": "calendar-link" }, t("calendar.title")));
   if (isOrgAdmin()) items.push(h("a", { class: "link", href: "#/admin", "data-testid": "admin-link" }, t("sidebar.admin")));
   items.push(h("a", { class: "link", href: "#/settings", "data-testid": "settings-link" }, t("sidebar.settings")));
   foot.replaceChildren(...items);
