@@ -7,9 +7,9 @@ from __future__ import annotations
 import os
 import signal
 import struct
-from concurrent.futures.process import BrokenProcessPool
 
 import pytest
+from concurrent.futures.process import BrokenProcessPool
 
 from axon.embeddings.process import NICENESS, ProcessEmbedder
 
