@@ -24,7 +24,7 @@ import msgspec
 
 from ..domain import policy
 from ..domain.model import OrgRole
-from ..domain.smart_replies import in_words, is_reply, language_of
+from ..domain.smart_replies import in_words, is_reply, is_short_reply, language_of
 from ..store import reply_pairs as store
 from ..store.activity import conversation_orgs
 from ..store.database import Conn
@@ -124,7 +124,8 @@ def _pairs_now(conn: Conn, t: Touched) -> tuple[set[str], list[_Found]]:
     learning = {org for org in set(orgs.values()) if _learns(conn, org)}
     found = []
     for reply in rows:
-        if reply["deleted_at"] is not None or orgs.get(reply["conversation_id"]) not in learning:
+        if (reply["deleted_at"] is not None or orgs.get(reply["conversation_id"]) not in learning
+                or not is_short_reply(reply["text"])):  # most messages: no look at the one before
             continue
         prompt = store.previous_in_stream(conn, reply)
         if prompt is not None and prompt["deleted_at"] is None and is_reply(
