@@ -125,6 +125,7 @@ class EventHints:
         changed, edited, deleted = _changes(page)
         if not (changed or edited or deleted):
             return PreparedHints()
+        await self.cpu.quiet()  # hints wait while the node is busy writing: sends come first
         ctx, now_edited = await self.core.read(lambda c: _context(c, changed, edited, deleted))
         messages = [m for m in [*changed.values(), *now_edited] if m.text]
         wanted = [m for m in messages if (p := ctx.places.get(m.conversation_id)) is not None

@@ -99,6 +99,7 @@ class ReplyLearner:
         t = touched(page)
         if not (t.new or t.edited or t.deleted):
             return PreparedPairs()
+        await self.cpu.quiet()  # learning waits while the node is busy writing: sends come first
         looked_at, found = await self._read(lambda conn: _pairs_now(conn, t))
         kept = [f for f in found if meaningful(f.prompt["text"])]
         vectors = await self.cpu.run(lambda: self.embedder.embed([f.prompt["text"] for f in kept])) if kept else []
@@ -106,7 +107,10 @@ class ReplyLearner:
                        f.reply["created_at"], to_stored(v), in_words(f.reply["text"]))
                for f, v in zip(kept, vectors, strict=True)]
         made = {p.reply_id for p in put}
-        return PreparedPairs(put, sorted((looked_at | t.deleted) - made), sorted(t.deleted))
+        # A message first sent in this page has no pair stored yet: only edited and deleted messages (and
+        # replies to edited ones) can have rows to empty. Naming every new message made the writer's
+        # transaction update thousands of rows by key under a burst of sends.
+        return PreparedPairs(put, sorted(((looked_at - t.new) | t.edited | t.deleted) - made), sorted(t.deleted))
 
     def apply_prepared(self, tx: Tx, page: CommittedPage, prepared: object) -> None:
         assert isinstance(prepared, PreparedPairs)

@@ -85,11 +85,18 @@ class CpuShare:
         self._rest = rest
         self._busy = busy
 
+    async def quiet(self) -> None:
+        """Until the node is not busy writing. Background consumers call it before each page, so that
+        under a burst of sends they read, decode and write nothing (their own work in the node's
+        process cost W4 a third of its rate with meeting times and smart replies on); they catch up
+        after the burst. Under load that never ends they wait (and the outbox keeps their events)."""
+        while self._busy():
+            await self._rest(BUSY_PAUSE)
+
     async def run(self, work: Callable[[], _T]) -> _T:
         """``work`` in the low-priority embedding thread once the node is not busy writing, then the
         rest its time calls for."""
-        while self._busy():
-            await self._rest(BUSY_PAUSE)
+        await self.quiet()
         began = time.perf_counter()
         result = await asyncio.get_running_loop().run_in_executor(_background_thread(), work)
         if self.share < 1:
@@ -145,6 +152,7 @@ class SemanticIndexer:
         changes = latest_texts(page)
         if not changes:
             return PreparedVectors()
+        await self.cpu.quiet()  # vectors wait while the node is busy writing: sends come first
         keep = [(mid, c) for mid, c in changes.items() if meaningful(c.text)]
         vectors: list[bytes] = []
         for start in range(0, len(keep), EMBED_BATCH):

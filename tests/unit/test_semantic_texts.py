@@ -77,3 +77,17 @@ async def test_background_embedding_waits_while_the_node_is_busy_writing() -> No
     ops[0] += 1_000_000
     assert await CpuShare(1.0, rest, busy=rate.busy).run(lambda: "vectors") == "vectors"
     assert rests == [BUSY_PAUSE, BUSY_PAUSE]  # waited while busy, ran once quiet
+
+
+async def test_a_background_consumer_takes_no_page_while_the_node_is_busy_writing() -> None:
+    # EventHints, ReplyLearner and SemanticIndexer call quiet() before reading or decoding a page.
+    from axon.services.semantic import BUSY_PAUSE, CpuShare
+
+    busy = iter([True, True, True, False])
+    rests: list[float] = []
+
+    async def rest(seconds: float) -> None:
+        rests.append(seconds)
+
+    await CpuShare(0.25, rest, busy=lambda: next(busy)).quiet()
+    assert rests == [BUSY_PAUSE] * 3
