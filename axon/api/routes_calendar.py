@@ -1,4 +1,4 @@
-"""Calendar: events, answers, .ics files and each person's secret feed (docs/ai/calendar.md)."""
+"""Calendar: events, answers, .ics files and each person's secret feed (docs/calendar.md)."""
 
 from __future__ import annotations
 

@@ -337,7 +337,7 @@ class FileUrlsBody(Body):
                                                        "are left out of the answer.")
 
 
-# --- calendar (docs/ai/calendar.md: the limits are checked by ``domain/calendar.py``) ---------------
+# --- calendar (docs/calendar.md: the limits are checked by ``domain/calendar.py``) ---------------
 
 
 class CalendarEventChangeBody(Body):

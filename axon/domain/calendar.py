@@ -1,7 +1,7 @@
 """Calendar events: what a valid event is, who answered what, the card a message shows of it and
 when its reminders are due. Pure: times are integer milliseconds (UTC), zones IANA names.
 
-Limits (``docs/ai/calendar.md``):
+Limits (``docs/calendar.md``):
 
 | field | rule |
 |---|---|

@@ -1,4 +1,4 @@
-"""The calendar in the web client (docs/ai/calendar-web.md), against the real calendar REST API and
+"""The calendar in the web client (docs/calendar.md, "In the web client"), against the real calendar REST API and
 the event-hint consumer: "Add to calendar" from a Chinese message, invitations answered from the event
 card and from the calendar, the week view placing events by time (overlaps side by side), editing and
 cancelling, invitations and reminders announced, the subscription URL in Settings, a phone-sized

@@ -1,4 +1,4 @@
-// The calendar as the client knows it (docs/ai/calendar-web.md): events I organise or am invited
+// The calendar as the client knows it (docs/calendar.md, "In the web client"): events I organise or am invited
 // to, kept by id and upserted by `version` from REST answers and `calendar.event` user events, and
 // the event hints of messages ("Add to calendar") from `ai.event_hint` user events and, for history,
 // GET /conversations/{cid}/event-hints. No DOM here: views subscribe to the topics "calendar"
