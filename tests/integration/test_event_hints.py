@@ -14,11 +14,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from axon.client import ApiError, RestApi
 from tests.integration.test_realtime import Raw
-from tests.support.at_rest import sqlite_url
+from tests.support.at_rest import run_sql
 from tests.support.people import Person, admin_rest, eventually, new_person, without_default_channels
 from tests.support.server import ServerProcess
 
@@ -65,20 +64,18 @@ def tomorrow_at(sent: dict[str, Any], hour: int, zone: ZoneInfo, minute: int = 0
     return local.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
-def positions(node: ServerProcess) -> tuple[int, int]:
+async def positions(node: ServerProcess) -> tuple[int, int]:
     """The outbox's last position and the ``event_hints`` consumer's cursor, read from the node's database."""
-    engine = create_engine(sqlite_url(node))
-    try:
-        with engine.connect() as conn:
-            last = conn.execute(text("SELECT value FROM counters WHERE name = 'event_log'")).scalar_one()
-            cursor = conn.execute(text("SELECT pos FROM spine_cursors WHERE name = 'event_hints'")).scalar_one()
-            return int(last), int(cursor)
-    finally:
-        engine.dispose()
+    (last,), = await run_sql(node, "SELECT value FROM counters WHERE name = 'event_log'")
+    (cursor,), = await run_sql(node, "SELECT pos FROM spine_cursors WHERE name = 'event_hints'")
+    return int(last), int(cursor)
 
 
 async def consumer_passed(node: ServerProcess, position: int) -> None:
-    await eventually(lambda: positions(node)[1] >= position, timeout=60)
+    async def passed() -> bool:
+        return (await positions(node))[1] >= position
+
+    await eventually(passed, timeout=60)
 
 
 async def people(node: ServerProcess, count: int) -> tuple[RestApi, list[Person]]:
@@ -169,7 +166,7 @@ async def test_an_organisation_with_event_suggestions_off_gets_no_hint_and_the_r
             await listed(bob.rest, direct)
         assert refused.value.status == 403 and refused.value.code == "module_disabled"
         # The consumer decides when it reads the message: let it pass this one while still off.
-        await consumer_passed(node, positions(node)[0])
+        await consumer_passed(node, (await positions(node))[0])
     finally:
         await admin.request("PATCH", "/admin/org/policy", {"ai_event_suggestions": True})
     on = await send(ann, direct, "明天下午四点开会")

@@ -175,7 +175,8 @@ async def test_a_disabled_module_answers_module_disabled_and_hides_what_it_holds
     async with org_settings(admin, modules={"public_channels": False, "message_editing": False}):
         org = await bob.rest.request("GET", "/org")
         assert org["modules"]["public_channels"] is False and org["modules"]["files"] is True
-        assert set(org["modules_available"]) == {"public_channels", "guests", "message_editing", "files"}
+        assert set(org["modules_available"]) == {"public_channels", "guests", "message_editing", "files",
+                                                   "ai_helpers"}
         error = await refused(bob.rest.request("GET", "/channels"), 403, "module_disabled")
         assert error.details == {"module": "public_channels"}
         await refused(bob.rest.create_conversation("channel", "rp-new"), 403, "module_disabled")

@@ -7,6 +7,7 @@ names a PostgreSQL server, a fresh database created on it for this node.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import os
 import secrets
@@ -53,7 +54,13 @@ def fresh_postgres_database(base_url: str) -> str:
         finally:
             await conn.close()
 
-    asyncio.run(create())
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(create())
+    else:  # called from an async test: a loop of its own, in a thread of its own
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, create()).result()
     return url.set(database=name).render_as_string(hide_password=False)
 
 
