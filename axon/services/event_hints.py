@@ -40,6 +40,7 @@ from ..store.database import Conn
 from ..store.event_log import CommittedPage
 from ..store.search_index import message_rows
 from ..store.tx import Tx
+from . import message_events as events
 from .core import Core
 from .org_settings import check_readable, settings_for
 from .ports import ChildLost, EventExtractor, ExtractedEvent
@@ -50,26 +51,6 @@ log = logging.getLogger("axon.ai.events")
 NAME = "event_hints"
 MAX_HINTS_PAGE = 200
 EXTRACT_BATCH = 16  # messages per turn of the background thread (5–70 ms each): the node's busy look comes often
-
-
-class _New(msgspec.Struct):
-    class _Message(msgspec.Struct):
-        id: str
-        conversation_id: str
-        seq: int
-        sender_id: str
-        text: str = ""
-        mentions: list[str] = []
-        deleted: bool = False
-
-    message: _Message
-
-
-class _Ref(msgspec.Struct):
-    message_id: str
-
-
-_new, _ref = msgspec.json.Decoder(_New), msgspec.json.Decoder(_Ref)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,16 +182,16 @@ def _changes(page: CommittedPage) -> tuple[dict[str, _Message], dict[str, int], 
     deleted: dict[str, None] = {}
     for e in page.conversation_events:
         if e.type == "message.new":
-            m = _new.decode(e.data_json).message
+            m = events.new.decode(e.data_json).message
             text = "" if m.deleted else m.text
             changed[m.id] = _Message(m.id, m.conversation_id, m.seq, m.sender_id, text, tuple(m.mentions), None,
                                      e.created_at)
         elif e.type == "message.edited":
-            message_id = _ref.decode(e.data_json).message_id
+            message_id = events.ref.decode(e.data_json).message_id
             changed.pop(message_id, None)
             edited[message_id] = e.created_at
         elif e.type == "message.deleted":
-            message_id = _ref.decode(e.data_json).message_id
+            message_id = events.ref.decode(e.data_json).message_id
             changed.pop(message_id, None)
             edited.pop(message_id, None)
             deleted[message_id] = None

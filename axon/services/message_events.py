@@ -22,6 +22,7 @@ class Message(msgspec.Struct):
     sender_id: str
     text: str = ""
     reply_to: str | None = None
+    mentions: list[str] = []
     deleted: bool = False
     attachments: list[Attachment] = []
 
@@ -39,6 +40,11 @@ class MessageDeleted(msgspec.Struct):
     message_id: str
 
 
+# ``message.edited`` and ``message.deleted`` both name their message: for consumers that need only that.
+MessageRef = MessageDeleted
+
+
 new = msgspec.json.Decoder(MessageNew)
 edited = msgspec.json.Decoder(MessageEdited)
 deleted = msgspec.json.Decoder(MessageDeleted)
+ref = deleted

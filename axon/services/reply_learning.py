@@ -20,8 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import msgspec
-
 from ..domain import policy
 from ..domain.model import OrgRole
 from ..domain.smart_replies import in_words, is_reply, is_short_reply, language_of
@@ -31,26 +29,13 @@ from ..store.database import Conn
 from ..store.event_log import CommittedPage
 from ..store.reply_pairs import NewPair
 from ..store.tx import Tx
+from . import message_events as events
 from .org_settings import settings_for
 from .ports import Embedder
 from .semantic import CpuShare, meaningful, to_stored
 from .semantic_index import Read
 
 CONSUMER = "reply_pairs"
-
-
-class _New(msgspec.Struct):
-    class _Message(msgspec.Struct):
-        id: str
-
-    message: _Message
-
-
-class _Changed(msgspec.Struct):
-    message_id: str
-
-
-_new, _changed = msgspec.json.Decoder(_New), msgspec.json.Decoder(_Changed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,11 +51,11 @@ def touched(page: CommittedPage) -> Touched:
     t = Touched()
     for e in page.conversation_events:
         if e.type == "message.new":
-            t.new.add(_new.decode(e.data_json).message.id)
+            t.new.add(events.new.decode(e.data_json).message.id)
         elif e.type == "message.edited":
-            t.edited.add(_changed.decode(e.data_json).message_id)
+            t.edited.add(events.ref.decode(e.data_json).message_id)
         elif e.type == "message.deleted":
-            t.deleted.add(_changed.decode(e.data_json).message_id)
+            t.deleted.add(events.ref.decode(e.data_json).message_id)
     return t
 
 
