@@ -3,9 +3,9 @@
 ``EventHints`` is the ``event_hints`` durable consumer. For each ``message.new``/``message.edited``/
 ``message.deleted`` of a page, ``prepare`` — off the group-commit writer, so never on the send path —
 reads what it needs (the conversation, its organisation's switches, the sender's time zone, the
-message as it now is after an edit, the hint stored before) and runs the ``EventExtractor`` in the
-low-priority background thread (``CpuShare``: a share of one core, paused while the node is busy
-writing). ``apply_prepared`` stores or erases the hints with the cursor move and sends the user event
+message as it now is after an edit, the hint stored before) and runs the ``EventExtractor`` (built by
+the composition root in a low-priority child process, ``timeparse/process.py``), held by ``CpuShare``
+to a share of one core; no page is taken while the node is busy writing. ``apply_prepared`` stores or erases the hints with the cursor move and sends the user event
 ``ai.event_hint`` to the people concerned (``domain.event_hints.participants``): a new or changed hint,
 or ``hint: null`` when an edit removed the time, the message was deleted, or people dropped out.
 
@@ -50,7 +50,7 @@ log = logging.getLogger("axon.ai.events")
 
 NAME = "event_hints"
 MAX_HINTS_PAGE = 200
-EXTRACT_BATCH = 16  # messages per turn of the background thread (5–70 ms each): the node's busy look comes often
+EXTRACT_BATCH = 16  # messages per turn (5–70 ms each in the child): the node's busy look comes often
 
 
 @dataclass(frozen=True, slots=True)
