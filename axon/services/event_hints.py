@@ -5,7 +5,8 @@
 reads what it needs (the conversation, its organisation's switches, the sender's time zone, the
 message as it now is after an edit, the hint stored before) and runs the ``EventExtractor`` (built by
 the composition root in a low-priority child process, ``timeparse/process.py``), held by ``CpuShare``
-to a share of one core; no page is taken while the node is busy writing. ``apply_prepared`` stores or erases the hints with the cursor move and sends the user event
+to a share of one core; no page is taken while the node is busy writing. ``apply_prepared`` stores
+or erases the hints with the cursor move and sends the user event
 ``ai.event_hint`` to the people concerned (``domain.event_hints.participants``): a new or changed hint,
 or ``hint: null`` when an edit removed the time, the message was deleted, or people dropped out.
 
