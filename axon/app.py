@@ -179,10 +179,10 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     build_ai(services)
     if settings.semantic_search:
         services.semantic_index = NearestMessages(core.read, build_embedder())
-        services.background_embedder = build_background_embedder()
+        services.background_embedder = build_background_embedder(settings.background_niceness)
     services.search = Search(core, services.search_index, services.semantic_index)
     build_calendar(services)
-    extractor = build_event_extractor()
+    extractor = build_event_extractor(settings.background_niceness)
     services.child_processes.append(extractor)
     services.event_hints = EventHints(core, extractor, background_cpu_of(core, settings))
     build_smart_replies(services)
@@ -201,7 +201,7 @@ def build_smart_replies(services: Services) -> None:
     if learning:
         learned = LearnedReplies(core.read, build_embedder())
         if services.background_embedder is None:
-            services.background_embedder = build_background_embedder()
+            services.background_embedder = build_background_embedder(settings.background_niceness)
     services.smart_replies = SmartReplies(core, services.preferences, learned)
 
 
@@ -241,17 +241,17 @@ def build_embedder() -> Embedder:
     return UsemEmbedder()
 
 
-def build_background_embedder() -> ProcessEmbedder:
+def build_background_embedder(niceness: int) -> ProcessEmbedder:
     """The indexer's and the backfill's embedder: a low-priority child process, so that embedding
     history never holds the node's interpreter (see ``axon/child.py``)."""
-    return ProcessEmbedder(UsemEmbedder, DIMENSIONS)
+    return ProcessEmbedder(UsemEmbedder, DIMENSIONS, niceness)
 
 
 @functools.cache
-def build_event_extractor() -> ProcessExtractor:
+def build_event_extractor(niceness: int) -> ProcessExtractor:
     """Meeting times in messages (``axon/timeparse``), found in a low-priority child process: the
     recognizers are pure Python (5–70 ms a message), and in a thread they held the node's GIL."""
-    return ProcessExtractor(RecognizersExtractor)
+    return ProcessExtractor(RecognizersExtractor, niceness)
 
 
 def build_media_analyser() -> MediaAnalyser:

@@ -42,9 +42,12 @@ _built: Any = None
 
 
 class ChildProcess:
-    def __init__(self, build: Callable[[], Any]) -> None:
-        """``build`` makes the object in the child: a module-level callable (it is pickled by name)."""
+    def __init__(self, build: Callable[[], Any], niceness: int = NICENESS) -> None:
+        """``build`` makes the object in the child: a module-level callable (it is pickled by name).
+        ``niceness`` is the child's CPU priority (19, the lowest, unless the operator says otherwise:
+        on a machine that is always busy a nice-19 child may wait minutes for its turn)."""
         self._build = build
+        self._niceness = niceness
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
 
@@ -65,8 +68,9 @@ class ChildProcess:
     def _started(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                                 initializer=_start_child, initargs=(self._build, os.getpid()))
+                self._pool = ProcessPoolExecutor(
+                    1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_child,
+                    initargs=(self._build, os.getpid(), self._niceness))
             return self._pool
 
     def _discard(self, pool: ProcessPoolExecutor) -> None:
@@ -76,10 +80,10 @@ class ChildProcess:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _start_child(build: Callable[[], Any], parent_pid: int) -> None:
+def _start_child(build: Callable[[], Any], parent_pid: int, niceness: int) -> None:
     global _built
     with contextlib.suppress(OSError):
-        os.nice(NICENESS - os.nice(0))
+        os.nice(niceness - os.nice(0))
     threading.Thread(target=_exit_when_orphaned, args=(parent_pid,), name="parent-watch", daemon=True).start()
     _built = build()
 

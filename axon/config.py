@@ -113,6 +113,11 @@ class Settings(BaseSettings):
         0.25, gt=0, le=1, description="Most of one core that embedding messages may use in the background "
         "(the rest stays with the send path; vectors catch up when the node is quieter).")
 
+    background_niceness: int = Field(
+        19, ge=0, le=19, description="CPU priority of the child processes that embed messages and find meeting "
+        "times (19: only the CPU the node leaves idle; lower it on a machine that is never idle, where the "
+        "lowest priority may wait minutes for a turn).")
+
     # --- AI helpers: meeting times (ai-extract) ---
     event_hints: bool = Field(
         True, description="Run the event_hints consumer: meeting times in messages become \"Add to calendar\" hints "

@@ -21,6 +21,10 @@ os.environ.setdefault("AXON_SEMANTIC_SEARCH", "0")
 # Likewise meeting-time hints (AXON_EVENT_HINTS=1 in a node's env turns them on): the date-time
 # recognizer costs 1.5 s of CPU per node on the first message with a digit. The product's default is on.
 os.environ.setdefault("AXON_EVENT_HINTS", "0")
+# The child processes that embed and find meeting times run at nice 0 in tests, not the product's 19:
+# a full suite keeps both cores busy, and there a nice-19 child waited minutes for its turn (a node's
+# vector came after the test's 30 s). tests/unit/test_child_process.py checks the product's priority.
+os.environ.setdefault("AXON_BACKGROUND_NICENESS", "0")
 
 
 @pytest.fixture(scope="module")

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..child import ChildProcess
+from ..child import NICENESS, ChildProcess
 from ..services.ports import Embedder
 
 
 class ProcessEmbedder:
-    def __init__(self, build: Callable[[], Embedder], dimensions: int) -> None:
+    def __init__(self, build: Callable[[], Embedder], dimensions: int, niceness: int = NICENESS) -> None:
         """``build`` makes the embedder in the child: a module-level callable (pickled by name)."""
         self.dimensions = dimensions
-        self._child = ChildProcess(build)
+        self._child = ChildProcess(build, niceness)
 
     def embed(self, texts: list[str]) -> list[bytes]:
         if not texts:

@@ -8,15 +8,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from ..child import ChildProcess
+from ..child import NICENESS, ChildProcess
 from ..domain.event_times import ExtractedEvent, may_mention_time
 from ..services.ports import EventExtractor
 
 
 class ProcessExtractor:
-    def __init__(self, build: Callable[[], EventExtractor]) -> None:
+    def __init__(self, build: Callable[[], EventExtractor], niceness: int = NICENESS) -> None:
         """``build`` makes the extractor in the child: a module-level callable (pickled by name)."""
-        self._child = ChildProcess(build)
+        self._child = ChildProcess(build, niceness)
 
     def warm(self) -> None:
         self._child.call("warm")

@@ -49,6 +49,15 @@ def test_texts_are_embedded_in_a_child_process_at_the_lowest_priority(embedder):
     assert embedder.embed([]) == []
 
 
+def test_the_operator_may_give_the_child_a_higher_priority():
+    """``background_niceness``: on a machine that is never idle, nice 19 may wait minutes for a turn."""
+    embedder = ProcessEmbedder(WhereEmbedder, WhereEmbedder.dimensions, niceness=os.nice(0) + 3)
+    try:
+        assert _where(embedder.embed(["a"])[0])[1] == os.nice(0) + 3
+    finally:
+        embedder.close()
+
+
 def test_a_dead_child_fails_one_call_and_the_next_call_starts_another(embedder):
     pid = _where(embedder.embed(["x"])[0])[0]
     os.kill(pid, signal.SIGKILL)
