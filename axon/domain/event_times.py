@@ -208,25 +208,36 @@ class _Candidate:
 def _candidates(found: Found, now: datetime) -> list[_Candidate]:
     out: list[_Candidate] = []
     for r in found.readings:
-        if r.value is not None:
-            point = _parse(r.value)
-            out.append(_point(point, r.timex, now))
-        elif r.start is not None and r.end is not None:
-            first, last = _parse(r.start), _parse(r.end)
-            if isinstance(first, datetime) and isinstance(last, datetime):
-                part = _PART_OF_DAY.get(r.timex[-3:])
-                if part is not None:  # "下周二上午": a part of the day is its usual hour
-                    out.append(_Candidate(_roll(first.replace(hour=part, minute=0), r.timex, now), None, False))
-                else:
-                    shift = _roll(first, r.timex, now) - first
-                    out.append(_Candidate(first + shift, last + shift, False))
-            elif isinstance(first, time) and isinstance(last, time):
-                begin = _point(first, r.timex, now).start
-                finish = datetime.combine(begin.date(), last)
-                out.append(_Candidate(begin, finish if finish > begin else finish + timedelta(days=1), False))
-            elif isinstance(first, date) and not isinstance(first, datetime):
-                out.append(_point(first, r.timex, now))
+        try:
+            candidate = _candidate(r, now)
+        except ValueError:  # a reading no calendar has (the recognizer's "24:00:00"): not a time
+            continue
+        if candidate is not None:
+            out.append(candidate)
     return out
+
+
+def _candidate(r: Reading, now: datetime) -> _Candidate | None:
+    if r.value is not None:
+        return _point(_parse(r.value), r.timex, now)
+    if r.start is None or r.end is None:
+        return None
+    first, last = _parse(r.start), _parse(r.end)
+    if isinstance(first, datetime) and isinstance(last, datetime):
+        part = _PART_OF_DAY.get(r.timex[-3:])
+        if part is not None:  # "下周二上午": a part of the day is its usual hour
+            return _Candidate(_roll(first.replace(hour=part, minute=0), r.timex, now), None, False)
+        if last <= first:  # "22:00 to 24:00 tomorrow" is read as ending at that day's 00:00
+            last += timedelta(days=1)
+        shift = _roll(first, r.timex, now) - first
+        return _Candidate(first + shift, last + shift, False)
+    if isinstance(first, time) and isinstance(last, time):
+        begin = _point(first, r.timex, now).start
+        finish = datetime.combine(begin.date(), last)
+        return _Candidate(begin, finish if finish > begin else finish + timedelta(days=1), False)
+    if isinstance(first, date) and not isinstance(first, datetime):
+        return _point(first, r.timex, now)
+    return None
 
 
 def _point(point: datetime | date | time, timex: str, now: datetime) -> _Candidate:
@@ -299,6 +310,28 @@ def _with_hour(r: Reading, hour: int) -> Reading:
     return replace(r, value=f"{day.isoformat()} {hour % 24:02d}:00:00")
 
 
+_HOUR_24 = re.compile(r"(?<![\d:])24\s*(?::\s*00(?!\d)|点|點|时|時)")
+
+
+def _hour_24(text: str, found: Found) -> Found:
+    """"24:00", "24点": midnight at the end of that day. The recognizer reads it as that day's 00:00
+    or 12:00 ("今晚24点": 12:00); every reading becomes the next day's 00:00 (a bare time: 00:00, whose
+    next occurrence is tonight's end)."""
+    if found.kind not in ("time", "datetime") or not _HOUR_24.search(text[found.start:found.end]):
+        return found
+    readings = tuple(dict.fromkeys(_end_of_day(r) for r in found.readings if r.value))
+    return replace(found, readings=readings) if readings else found
+
+
+def _end_of_day(r: Reading) -> Reading:
+    assert r.value is not None
+    point = _parse(r.value)
+    if not isinstance(point, datetime):
+        return Reading("T00:00", "00:00:00", None, None)
+    midnight = datetime.combine(point.date() + timedelta(days=1), time())
+    return Reading(midnight.strftime("%Y-%m-%dT%H:%M"), midnight.isoformat(sep=" "), None, None)
+
+
 def _week_after_next(text: str, found: Found) -> tuple[Found, timedelta]:
     """"下下周三": the recognizer reads "下周三"; one more "下" before it is one more week."""
     if text[found.start:found.start + 2] in ("下周", "下週") and text[found.start - 1:found.start] == "下":
@@ -314,7 +347,7 @@ def choose(text: str, found: Sequence[Found], now: datetime) -> ExtractedEvent |
     if joined is None:
         return None
     chosen, clock = joined
-    chosen, extra = _week_after_next(text, chosen)
+    chosen, extra = _week_after_next(text, _hour_24(text, chosen))
     local_now = now.replace(tzinfo=None)
     zone = named_zone(text, clock.start, clock.end)
     best = _best(_candidates(chosen, local_now), local_now)

@@ -60,6 +60,30 @@ def test_midnight_is_the_coming_one_and_a_weekday_rolls_to_the_next_week() -> No
     assert event is not None and event.start == datetime(2026, 12, 14, 10, 0, tzinfo=SH)
 
 
+def test_hour_24_is_midnight_at_the_end_of_that_day() -> None:
+    """The recognizer's readings of "24:00" are 00:00 or 12:00 of the day ("今晚24点": only 12:00):
+    read as noon, "上线 at 24:00" became a lunchtime meeting."""
+    text = "今晚24点上线"
+    event = choose(text, [at(text, "今晚24点", "datetime", Reading("2026-12-07T12", "2026-12-07 12:00:00"))], NOW)
+    assert event is not None and event.start == datetime(2026, 12, 8, 0, 0, tzinfo=SH) and event.title == "上线"
+    text = "deadline is 24:00 today"
+    found = at(text, "24:00 today", "datetime", Reading("2026-12-07T00:00", "2026-12-07 00:00:00"),
+               Reading("2026-12-07T12:00", "2026-12-07 12:00:00"))
+    event = choose(text, [found], NOW)
+    assert event is not None and event.start == datetime(2026, 12, 8, 0, 0, tzinfo=SH)
+
+
+def test_a_range_ending_at_24_ends_after_it_starts_and_an_impossible_reading_is_skipped() -> None:
+    text = "from 22:00 to 24:00 tomorrow"
+    found = at(text, text, "datetimerange", Reading("(2026-12-08T22:00,2026-12-08T00:00,PT2H)", None,
+                                                    "2026-12-08 22:00:00", "2026-12-08 00:00:00"))
+    event = choose(text, [found], NOW)
+    assert event is not None
+    assert (event.start, event.end) == (datetime(2026, 12, 8, 22, 0, tzinfo=SH), datetime(2026, 12, 9, 0, 0, tzinfo=SH))
+    text = "ship it 24:30"  # a reading no clock has: no event, and no error that stops the consumer
+    assert choose(text, [at(text, "24:30", "time", Reading("T24:30", "24:30:00"))], NOW) is None
+
+
 def test_a_date_alone_is_an_all_day_event_and_a_past_time_is_none() -> None:
     text = "Release planning next Wednesday"
     event = choose(text, [at(text, "next Wednesday", "date", Reading("2026-12-16", "2026-12-16"))], NOW)
