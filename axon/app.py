@@ -39,6 +39,8 @@ from .mail.smtp import NoMailer, SmtpMailer
 from .media.analyser import MediaProbe
 from .services.activity import Activity, OrgActivityCounter
 from .services.ai_settings import AiSettingsService
+from .services.assistant import Assistant
+from .services.assistant_account import AssistantAccounts
 from .services.audit import AnchorKeeper, AuditTrail
 from .services.audit_log import AuditLog
 from .services.auth import Auth, LoginLimits
@@ -186,6 +188,7 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     services.child_processes.append(extractor)
     services.event_hints = EventHints(core, extractor, background_cpu_of(core, settings))
     build_smart_replies(services)
+    build_assistant(services)
     if services.background_embedder is not None:
         services.child_processes.append(services.background_embedder)
     register_consumers(services)
@@ -203,6 +206,12 @@ def build_smart_replies(services: Services) -> None:
         if services.background_embedder is None:
             services.background_embedder = build_background_embedder(settings.background_niceness)
     services.smart_replies = SmartReplies(core, services.preferences, learned)
+
+
+def build_assistant(services: Services) -> None:
+    """The @axon assistant: each organisation's account and the consumer that answers questions."""
+    services.assistant_accounts = AssistantAccounts(services.core)
+    services.assistant = Assistant(services.core, services.assistant_accounts, services.search)
 
 
 def build_link_previews(settings: Settings, core: Core) -> LinkPreviews:
@@ -291,6 +300,8 @@ def register_consumers(services: Services) -> None:
         durable.append(SemanticIndexer(services.background_embedder, background_cpu(services)))
     if services.settings.event_hints:
         durable.append(services.event_hints)
+    if services.settings.assistant:
+        durable.append(services.assistant)
     if services.background_embedder is not None and services.smart_replies.learned is not None:
         durable.append(ReplyLearner(core.read, services.background_embedder, background_cpu(services)))
     for consumer in durable:
@@ -334,6 +345,7 @@ async def bootstrap(services: Services) -> FirstStart | None:
     On every start: give organisations from before default channels their #general (idempotent)."""
     if await services.core.read(accounts.count_orgs) > 0:
         await services.default_channels.ensure_general_channels()
+        await services.assistant_accounts.ensure_assistants()
         return None
     s = services.settings
     given = s.admin_password.get_secret_value() if s.admin_password else None

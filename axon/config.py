@@ -123,6 +123,10 @@ class Settings(BaseSettings):
         True, description="Run the event_hints consumer: meeting times in messages become \"Add to calendar\" hints "
         "(when the organisation has ai_helpers and ai_event_suggestions on; docs/ai/events.md). The recognizer "
         "loads on the first message that may name a time (~1.5 s of CPU, ~10 MiB per node).")
+    # --- the @axon assistant (ai-assistant) ---
+    assistant: bool = Field(
+        True, description="Run the assistant consumer: @axon answers questions in its DMs and when mentioned "
+        "(when the organisation has ai_helpers and ai_assistant on; docs/ai/assistant.md).")
     # --- smart replies (ai-replies) ---
     smart_reply_learning: bool | None = Field(
         None, description="Learn (message → reply) pairs for smart replies with the sentence model "

@@ -13,6 +13,8 @@ from .config import Settings
 from .gateway.gateway import Gateway
 from .services.activity import Activity
 from .services.ai_settings import AiSettingsService
+from .services.assistant import Assistant
+from .services.assistant_account import AssistantAccounts
 from .services.audit_log import AuditLog
 from .services.auth import Auth
 from .services.avatars import Avatars
@@ -110,3 +112,6 @@ class Services:
     translations: Translations = field(init=False)
     # Smart replies: set by the composition root (``app.build_smart_replies``).
     smart_replies: SmartReplies = field(init=False)
+    # The @axon assistant: its accounts and its consumer (``app.build_assistant``).
+    assistant_accounts: AssistantAccounts = field(init=False)
+    assistant: Assistant = field(init=False)

@@ -19,6 +19,11 @@ class MemberRole(StrEnum):
     READ_ONLY = "read_only"  # reads and reacts, never posts
 
 
+class UserKind(StrEnum):
+    PERSON = "person"
+    ASSISTANT = "assistant"  # the organisation's @axon: answers, never signs in (services/assistant_account.py)
+
+
 class OrgRole(StrEnum):
     OWNER = "owner"  # an admin who also manages owners; every organisation keeps one
     ADMIN = "admin"

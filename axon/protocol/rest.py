@@ -13,20 +13,9 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from .rest_cards import CARD_SHAPES, Card
 from .server import ErrorBody, Event, UserEventFrame
-
-Timestamp = Annotated[str | None, msgspec.Meta(description="ISO 8601 UTC with milliseconds; null when unset.")]
-
-
-class Shape(msgspec.Struct):
-    """Base of the REST bodies (unknown fields are ignored by decoders: newer servers stay readable)."""
-
-    def __getitem__(self, field: str) -> Any:
-        """Read a field by key, as from the dicts the views built before: callers written against
-        them (the gateway, the CLI, service-level tests) keep working. New code reads attributes."""
-        if field not in self.__struct_fields__:
-            raise KeyError(field)
-        return getattr(self, field)
+from .shape import Shape, Timestamp
 
 
 class ErrorResponse(Shape):
@@ -51,6 +40,8 @@ class User(Shape):
     avatar: Annotated[str | None, msgspec.Meta(
         description="Version tag of the uploaded avatar (GET /users/{id}/avatar); null: none, show initials.")]
     created_at: Timestamp
+    kind: Annotated[Literal["person", "assistant"], msgspec.Meta(
+        description="A person, or the organisation's @axon assistant (it answers; it never signs in).")] = "person"
     # Left out (not null) for everyone but the user and admins, as the API has always answered.
     email: Annotated[str | None | msgspec.UnsetType, msgspec.Meta(description="Only to the user and to admins.")] = (
         msgspec.UNSET)
@@ -373,34 +364,6 @@ class LinkPreview(Shape):
     description: str
     site_name: str
     image: LinkPreviewImage | None
-
-
-class CardResponses(Shape):
-    accepted: int
-    declined: int
-    tentative: int
-    needs_action: int
-
-
-class EventCardEvent(Shape):
-    """What an event card shows of a calendar event (the event itself: ``GET /calendar/events/{id}``)."""
-
-    id: str
-    title: str
-    start: str
-    end: str
-    time_zone: str
-    status: Literal["confirmed", "cancelled"]
-    organizer_id: str
-    responses: CardResponses
-
-
-class Card(Shape):
-    """A card a message shows below its text; ``type`` says which (today: ``event``). Clients that do not
-    know a type show the message's text, which is always a plain-text fallback."""
-
-    type: Literal["event"]
-    event: EventCardEvent
 
 
 class Message(Shape):
@@ -764,4 +727,4 @@ class CalendarFeed(Shape):
     created_at: Timestamp
 
 
-SHAPES += (Card, CalendarAttendee, CalendarEvent, CalendarEvents, CalendarFeed)
+SHAPES += (*CARD_SHAPES, CalendarAttendee, CalendarEvent, CalendarEvents, CalendarFeed)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from .rest import Shape
+from .shape import Shape
 
 
 class AiEndpoint(Shape):

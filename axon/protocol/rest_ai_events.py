@@ -7,7 +7,7 @@ from typing import Annotated
 
 import msgspec
 
-from .rest import Shape
+from .shape import Shape
 
 
 class EventHint(Shape):

@@ -7,7 +7,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from .rest import Conversation, Message, Shape, Timestamp, User
+from .rest import Conversation, Message, User
+from .shape import Shape, Timestamp
 
 
 class SearchFragment(Shape):

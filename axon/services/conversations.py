@@ -89,6 +89,27 @@ def join_in(tx: Tx, conv_id: str, user_id: str) -> None:
     _add_member(tx, conv_id, user_id, MemberRole.MEMBER, None)
 
 
+def direct_key(org_id: str, a: str, b: str) -> str:
+    """The one key of the direct conversation between ``a`` and ``b``, whoever opens it."""
+    pair = sorted({a, b})
+    return f"{org_id}:{pair[0]}:{pair[-1]}"
+
+
+def direct_in(tx: Tx, org_id: str, opener_id: str, peer_id: str) -> str:
+    """Inside another use case's write (its checks done): the id of the direct conversation between
+    ``opener_id`` and ``peer_id``, created with both as members if they have none."""
+    key = direct_key(org_id, opener_id, peer_id)
+    existing = convs.by_direct_key(tx.conn, key)
+    if existing is not None:
+        return existing.id
+    conv_id = new_id("conversation", tx.now_ms)
+    _insert(tx, conv_id, org_id, opener_id, ConversationKind.DIRECT.value, "", "", direct_key=key)
+    _add_member(tx, conv_id, opener_id, MemberRole.MEMBER, None)
+    if peer_id != opener_id:
+        _add_member(tx, conv_id, peer_id, MemberRole.MEMBER, opener_id)
+    return conv_id
+
+
 def _org_members(conn: Conn, actor: Actor, user_ids: list[str]) -> bool:
     """Check that every user is an existing, enabled user of the organisation whom the actor may see
     (others are an error, never silently dropped); whether any of them is a guest."""
@@ -140,9 +161,7 @@ class Conversations:
         """The one direct conversation between the caller and ``user_id`` (created on first use)."""
         if not isinstance(user_id, str) or not user_id:
             raise ValidationFailed("user_id is required.", field="user_id")
-        pair = sorted({actor.user_id, user_id})
-        key = f"{actor.org_id}:{pair[0]}:{pair[-1]}"
-        conv_id = new_id("conversation", self.core.clock.now_ms())
+        key = direct_key(actor.org_id, actor.user_id, user_id)
 
         def find_or_create(tx: Tx) -> Row:
             existing = convs.by_direct_key(tx.conn, key)
@@ -153,11 +172,7 @@ class Conversations:
                 shares_conversation=user_id == actor.user_id or convs.shares_conversation(tx.conn, actor.user_id,
                                                                                           user_id),
                 peer_is_guest=peer_is_guest))
-            self._insert(tx, conv_id, actor, ConversationKind.DIRECT.value, "", "", direct_key=key)
-            _add_member(tx, conv_id, actor.user_id, MemberRole.MEMBER, None)
-            if user_id != actor.user_id:
-                _add_member(tx, conv_id, user_id, MemberRole.MEMBER, actor.user_id)
-            return summary_for(tx.conn, actor.user_id, conv_id)
+            return summary_for(tx.conn, actor.user_id, direct_in(tx, actor.org_id, actor.user_id, user_id))
 
         try:
             return await self.core.write(find_or_create)

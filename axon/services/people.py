@@ -37,6 +37,7 @@ from ..store import two_factor as second_factors
 from ..store.database import Conn
 from ..store.errors import DuplicateKey
 from ..store.tx import Tx
+from . import assistant_account
 from .conversations import add_in
 from .core import Core
 from .default_channels import ensure_general, join_defaults
@@ -134,6 +135,7 @@ class People:
             if first is not None and first_created is not None:
                 insert_account(tx, first)
                 self.core.audit.record(tx, first_created)
+            assistant_account.ensure_in(tx, row["id"])  # after the admin: it takes a username nobody has
 
         await self.core.write(create)
         return org_view(row)
@@ -287,7 +289,7 @@ class People:
         policy.check_org_admin(actor)
         if user_id == actor.user_id and disabled:
             raise ValidationFailed("You cannot disable your own account.", field="disabled")
-        target = await self._require_same_org(actor, user_id)
+        target = await self._require_person(actor, user_id)
         policy.check_can_disable(actor, OrgRole(target["org_role"]))
         event = self.core.audit.event(actor, actions.USER_DISABLED if disabled else actions.USER_ENABLED, "user",
                                       user_id)
@@ -307,7 +309,7 @@ class People:
 
     async def set_org_role(self, actor: Actor, user_id: str, role: OrgRole) -> Row:
         policy.check_org_admin(actor)
-        await self._require_same_org(actor, user_id)
+        await self._require_person(actor, user_id)
         event = self.core.audit.event(actor, actions.USER_ROLE_CHANGED, "user", user_id)
 
         def apply(tx: Tx) -> None:
@@ -329,7 +331,7 @@ class People:
 
     async def reset_password(self, actor: Actor, user_id: str, password: str) -> None:
         policy.check_org_admin(actor)
-        user = await self._require_same_org(actor, user_id)
+        user = await self._require_person(actor, user_id)
         password_hash = await self.passwords.hash(password, user["username"], user["display_name"], user["email"])
         event = self.core.audit.event(actor, actions.AUTH_PASSWORD_RESET, "user", user_id)
 
@@ -345,6 +347,15 @@ class People:
         row = await self.core.read(lambda c: accounts.get_user(c, user_id))
         if row is None or not policy.visible_in_org(actor, row["org_id"]):
             raise NotFound("User not found.")
+        return row
+
+    async def _require_person(self, actor: Actor, user_id: str) -> Row:
+        """A person of the actor's organisation: @axon's account is Axon's own (no role, password or
+        disabling: the ``ai_assistant`` switch turns it off)."""
+        row = await self._require_same_org(actor, user_id)
+        if row.get("kind", "person") != "person":
+            raise Forbidden("This is the @axon assistant's account: switch the assistant off in the organisation's "
+                            "policy (ai_assistant) instead.", code="assistant_account")
         return row
 
     async def visible_user_ids(self, actor: Actor, user_ids: list[Any]) -> list[str]:

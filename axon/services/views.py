@@ -49,6 +49,7 @@ def user_view(row: Row, *, private: bool = False) -> User:
         bool(row["read_receipts"]),
         row.get("avatar_etag"),
         iso_from_ms(row["created_at"]),
+        row.get("kind") or "person",
         row["email"] if private else msgspec.UNSET,
     )
 

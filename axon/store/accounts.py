@@ -99,10 +99,23 @@ def get_users(conn: Connection, user_ids: list[str]) -> list[Row]:
 
 def find_users_for_login(conn: Connection, login: str, org_id: str | None) -> list[Row]:
     login = login.strip().lower()
-    stmt = select(users).where(or_(users.c.username == login, func.lower(users.c.email) == login))
+    stmt = select(users).where(or_(users.c.username == login, func.lower(users.c.email) == login),
+                               users.c.kind == "person")  # the assistant never signs in
     if org_id is not None:
         stmt = stmt.where(users.c.org_id == org_id)
     return [_user(conn, r) for r in conn.execute(stmt).mappings()]
+
+
+def assistant_of(conn: Connection, org_id: str) -> str | None:
+    """The id of the organisation's @axon account (``services/assistant_account.py``), if it has one."""
+    found = conn.execute(select(users.c.id).where(users.c.org_id == org_id, users.c.kind == "assistant")
+                         .order_by(users.c.created_at, users.c.id).limit(1)).scalar()
+    return str(found) if found is not None else None
+
+
+def orgs_without_assistant(conn: Connection) -> list[str]:
+    has = select(users.c.org_id).where(users.c.kind == "assistant")
+    return [str(r) for r in conn.execute(select(orgs.c.id).where(orgs.c.id.not_in(has))).scalars()]
 
 
 def get_user_by_username(conn: Connection, org_id: str, username: str) -> Row | None:

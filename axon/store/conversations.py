@@ -142,6 +142,13 @@ def by_direct_key(conn: Connection, key: str) -> Conversation | None:
     return to_conversation(conn, row) if row is not None else None
 
 
+def kinds_of(conn: Connection, conversation_ids: list[str]) -> dict[str, tuple[str, str, str | None]]:
+    """Each conversation's (organisation, kind, direct key), in one statement."""
+    c = conversations.c
+    rows = conn.execute(select(c.id, c.org_id, c.kind, c.direct_key).where(c.id.in_(conversation_ids)))
+    return {r.id: (r.org_id, r.kind, r.direct_key) for r in rows}
+
+
 def insert_conversation(conn: Connection, row: Row) -> None:
     """Raises ``DuplicateKey`` when a direct conversation with the same ``direct_key`` exists."""
     row = {**row, "topic": seal_topic(conn, row["org_id"], row["id"], row["topic"])}

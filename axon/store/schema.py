@@ -75,6 +75,7 @@ users = Table(
     Column("search_key", Text, nullable=False, default=""),
     Column("created_at", BigInteger, nullable=False),
     Column("avatar_etag", String(32)),  # the current avatar's version (``avatars.etag``); null: initials
+    Column("kind", String(16), nullable=False, default="person", server_default="person"),  # domain.model.UserKind
     UniqueConstraint("org_id", "username", name="uq_users_org_username"),
     UniqueConstraint("org_id", "email", name="uq_users_org_email"),
 )

@@ -108,9 +108,10 @@ def users_with_totp(conn: Connection, user_ids: list[str]) -> set[str]:
 
 
 def org_users_without_totp(conn: Connection, org_id: str) -> list[str]:
-    """Enabled members of the organisation who have no second factor."""
+    """Enabled members of the organisation who have no second factor (people: the assistant never signs in)."""
     enrolled = select(two_factor.c.user_id).where(two_factor.c.totp_secret.is_not(None))
-    stmt = select(users.c.id).where(users.c.org_id == org_id, users.c.disabled.is_(False), users.c.id.not_in(enrolled))
+    stmt = select(users.c.id).where(users.c.org_id == org_id, users.c.disabled.is_(False), users.c.kind == "person",
+                                    users.c.id.not_in(enrolled))
     return list(conn.execute(stmt).scalars())
 
 

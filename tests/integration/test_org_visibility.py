@@ -34,6 +34,8 @@ async def test_the_admin_directory_needs_an_org_admin_and_shows_addresses(svc: S
     with pytest.raises(Forbidden):
         await svc.people.admin_directory(ann, "", None, 10)
     items, _ = await svc.people.admin_directory(admin, "", None, 10)
-    assert {(u.username, u.email) for u in items} == {("boss", "boss@example.com"), ("ann", "ann@example.com")}
+    assert {(u.username, u.email, u.kind) for u in items} == {
+        ("boss", "boss@example.com", "person"), ("ann", "ann@example.com", "person"), ("axon", None, "assistant")}
     seen_by_ann, _ = await svc.people.directory(ann, "", None, 10)
-    assert {u.username for u in seen_by_ann} == {"boss", "ann"} and all(u.email is msgspec.UNSET for u in seen_by_ann)
+    assert {u.username for u in seen_by_ann} == {"boss", "ann", "axon"}
+    assert all(u.email is msgspec.UNSET for u in seen_by_ann)

@@ -1,0 +1,76 @@
+"""Cards: what a message shows below its text, one shape per ``type``.
+
+A card is stored with its message and sent in ``message.new`` and ``message.card`` events. Clients
+that do not know a ``type`` show the message's text, which is always a plain-text fallback.
+``event`` is a calendar event's card (``docs/calendar.md``); ``assistant.results`` lists messages the
+@axon assistant found or picked for a digest (``docs/ai/assistant.md``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from .shape import Shape
+
+
+class CardResponses(Shape):
+    accepted: int
+    declined: int
+    tentative: int
+    needs_action: int
+
+
+class EventCardEvent(Shape):
+    """What an event card shows of a calendar event (the event itself: ``GET /calendar/events/{id}``)."""
+
+    id: str
+    title: str
+    start: str
+    end: str
+    time_zone: str
+    status: Literal["confirmed", "cancelled"]
+    organizer_id: str
+    responses: CardResponses
+
+
+class EventCard(Shape, tag="event", tag_field="type"):
+    event: EventCardEvent
+
+
+class AssistantResultItem(Shape):
+    """One message an assistant's answer points to."""
+
+    conversation_id: str
+    conversation_name: Annotated[str, msgspec.Meta(
+        description="As the asker calls it: \"#name\" for a channel, a group's name, the other person for a DM.")]
+    message_id: str
+    seq: int
+    thread_root_id: Annotated[str | None, msgspec.Meta(description="The thread's root for a reply, else null.")]
+    sender_id: str
+    sender_name: str
+    snippet: Annotated[str, msgspec.Meta(description="Plain text (never HTML), at most a few lines.")]
+    created_at: str
+    why: Annotated[str | None, msgspec.Meta(
+        description="A digest's reason to pick it: mention, question, decision, discussed or topic; else null.")] = None
+
+
+class AssistantQuestion(Shape):
+    """Where a question answered in the asker's DM was asked (a mention in another conversation)."""
+
+    conversation_id: str
+    message_id: str
+    seq: int
+
+
+class AssistantResultsCard(Shape, tag="assistant.results", tag_field="type"):
+    kind: Annotated[Literal["search", "digest"], msgspec.Meta(description="What the asker asked for.")]
+    query: Annotated[str, msgspec.Meta(description="The words searched for, or what the digest covers.")]
+    items: list[AssistantResultItem]
+    question: AssistantQuestion | None = None
+
+
+Card = EventCard | AssistantResultsCard
+CARD_SHAPES: tuple[Any, ...] = (CardResponses, EventCardEvent, EventCard, AssistantResultItem, AssistantQuestion,
+                                AssistantResultsCard)
