@@ -15,13 +15,14 @@ import { canDelete, canEdit, isGuest, postBlock } from "../core/permissions.js";
 import { attachmentsSignature, renderAttachments } from "./attachments.js";
 import { canTranslate, translateMessage, translationSlot } from "./translate.js";
 import { calendarSignature, eventCard, hintChip } from "./event_card.js";
+import { cardSignature, cardView } from "./cards.js";
 
 /** Everything a message row depends on, for the timeline's keyed update. */
 export function messageSignature(m, view) {
   return JSON.stringify([m.id, m.seq, m.text, m.edited_at, m.deleted, m.pinned, m.reply_count, m.reactions,
     m.pending, m.error, m.provisional, view.grouped, view.editing, view.seenBy, view.mode, view.highlight, userName(m.sender_id),
     mentionSignature(m.text, mentionNames(m)), forwardSignature(m), attachmentsSignature(m), previewSignature(m),
-    calendarSignature(m)]);
+    calendarSignature(m), cardSignature(m)]);
 }
 
 export function renderMessage(m, view, on) {
@@ -51,7 +52,7 @@ export function renderMessage(m, view, on) {
     h("div", { class: "msg-main" },
       view.grouped ? null : header(m),
       forwardedLine(m),
-      view.editing ? editor(m, on) : eventCard(m) || body(m),
+      view.editing ? editor(m, on) : eventCard(m) || cardView(m) || body(m),
       view.editing || m.deleted || pending ? null : translationSlot(m),
       hintChip(m),
       renderAttachments(m),
