@@ -99,7 +99,10 @@ def texts(count: int, seed: int = 12) -> list[str]:
 
 
 def _settings(data_dir: Path, semantic: bool) -> dict[str, Any]:
-    return {"data_dir": data_dir, **service_settings(semantic)}
+    # Only search's consumers: the AI helpers' own consumers (meeting times, smart-reply pairs, the
+    # assistant) keep their own pace at nice 19, and the figures here are the search index's.
+    return {"data_dir": data_dir, **service_settings(semantic), "event_hints": False, "assistant": False,
+            "smart_reply_learning": semantic}
 
 
 async def _setup(url: str, data_dir: Path, conversations: int, searcher_in: int, semantic: bool) -> dict[str, Any]:
