@@ -17,7 +17,10 @@ from ..protocol.rest import SHAPES, ErrorResponse
 from ..protocol.rest_ai import AI_SHAPES
 from ..protocol.rest_ai_events import EVENT_HINT_SHAPES
 from ..protocol.rest_ai_replies import REPLY_SHAPES
+from ..protocol.rest_audit import AUDIT_SHAPES
+from ..protocol.rest_calendar import CALENDAR_SHAPES
 from ..protocol.rest_search import SEARCH_SHAPES
+from ..protocol.rest_security import SECURITY_SHAPES
 
 _REF = "#/components/schemas/{name}"
 _ERROR_TEXT = {400: "Invalid input", 401: "Not authenticated", 403: "Not allowed", 404: "Not found or not visible",
@@ -37,8 +40,9 @@ def schema_of(shape: Any) -> dict[str, Any]:
 
 def components() -> dict[str, Any]:
     """Every REST shape's schema, by name (the ``ErrorBody`` of ``protocol.server`` among them)."""
-    _, schemas = msgspec.json.schema_components(SHAPES + SEARCH_SHAPES + EVENT_HINT_SHAPES + AI_SHAPES + REPLY_SHAPES,
-                                                ref_template=_REF)
+    every = (SHAPES + AUDIT_SHAPES + SECURITY_SHAPES + CALENDAR_SHAPES + SEARCH_SHAPES + EVENT_HINT_SHAPES + AI_SHAPES
+             + REPLY_SHAPES)
+    _, schemas = msgspec.json.schema_components(every, ref_template=_REF)
     return schemas
 
 

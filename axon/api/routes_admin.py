@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Response
 
 from ..domain.model import OrgRole
-from ..protocol.rest import ActivityDay, Conversation, Device, EncryptionStatus, Invite, Org, Revoked, User, UserPage
+from ..protocol.rest import ActivityDay, Conversation, Device, Invite, Org, Revoked, User, UserPage
+from ..protocol.rest_security import EncryptionStatus
 from ..services.people import NewUser
 from .deps import CurrentActor, Svc, fast_json
 from .openapi import errors, returns

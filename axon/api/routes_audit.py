@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 
-from ..protocol.rest import AuditPage
+from ..protocol.rest_audit import AuditPage
 from ..services.audit_log import AuditQuery
 from .deps import CurrentActor, Svc, fast_json
 from .openapi import errors, returns

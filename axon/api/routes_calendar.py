@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Header, Request, Response
 
-from ..protocol.rest import CalendarEvent, CalendarEvents, CalendarFeed
+from ..protocol.rest_calendar import CalendarEvent, CalendarEvents, CalendarFeed
 from .deps import CurrentActor, Svc, fast_json
 from .openapi import errors, returns
 from .schemas import CalendarEventBody, CalendarEventChangeBody, CalendarResponseBody

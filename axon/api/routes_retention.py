@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Response
 from fastapi.responses import StreamingResponse
 
-from ..protocol.rest import ConversationExport, ConversationRetention, LegalHold, UserExport
+from ..protocol.rest_audit import ConversationExport, ConversationRetention, LegalHold, UserExport
 from .deps import CurrentActor, Svc, fast_json
 from .openapi import returns
 from .schemas import ConversationRetentionBody, LegalHoldBody

@@ -7,7 +7,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
-from ..protocol.rest import LdapTestResult, OidcStart, Session, SignInOptions, SsoSettings, SyncSummary
+from ..protocol.rest import Session
+from ..protocol.rest_security import LdapTestResult, OidcStart, SignInOptions, SsoSettings, SyncSummary
 from .deps import CurrentActor, Svc, client_address, fast_json, user_agent
 from .openapi import errors, returns
 from .schemas import LdapSettingsBody, OidcFinishBody, OidcSettingsBody, OidcStartBody, SsoPolicyBody

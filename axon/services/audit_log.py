@@ -21,7 +21,7 @@ from ..domain.clock import iso
 from ..domain.errors import ValidationFailed
 from ..domain.model import Actor
 from ..protocol.codec import encode
-from ..protocol.rest import AuditEntry, AuditPage
+from ..protocol.rest_audit import AuditEntry, AuditPage
 from ..store import accounts
 from ..store import audit as rows
 from ..store.audit import AuditFilter

@@ -27,7 +27,7 @@ from ..domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..domain.ids import new_id
 from ..domain.model import Actor
 from ..protocol.codec import encode_str
-from ..protocol.rest import CalendarEvent
+from ..protocol.rest_calendar import CalendarEvent
 from ..store import accounts
 from ..store import calendar as stored
 from ..store import conversations as convs

@@ -20,7 +20,7 @@ from ..domain.calendar_ics import render
 from ..domain.clock import iso
 from ..domain.errors import NotFound
 from ..domain.model import Actor
-from ..protocol.rest import CalendarEvent
+from ..protocol.rest_calendar import CalendarEvent
 from ..store import accounts
 from ..store import calendar as stored
 from ..store.database import Conn

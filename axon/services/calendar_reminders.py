@@ -15,7 +15,7 @@ import logging
 
 from ..domain.calendar import LATE_REMINDER_MS, REMINDER_MAX_MINUTES, Response, Status, due_reminders
 from ..protocol.codec import decode
-from ..protocol.rest import CalendarEvent
+from ..protocol.rest_calendar import CalendarEvent
 from ..store import calendar as stored
 from ..store.database import Conn
 from ..store.retention import claim_lease

@@ -8,7 +8,7 @@ from typing import Any
 from ..domain.calendar import event_card
 from ..domain.clock import iso
 from ..protocol.codec import decode
-from ..protocol.rest import CalendarAttendee, CalendarEvent
+from ..protocol.rest_calendar import CalendarAttendee, CalendarEvent
 from ..store import calendar as stored
 from ..store.database import Conn
 from ..store.tx import Tx

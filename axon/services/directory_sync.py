@@ -18,7 +18,7 @@ from ..domain.audit import AuditActor, AuditEvent
 from ..domain.errors import Conflict
 from ..domain.model import Actor, OrgRole
 from ..domain.sso import DirectoryUser, LdapConfig, directory_role, ldap_config_from_stored
-from ..protocol.rest import SyncSummary
+from ..protocol.rest_security import SyncSummary
 from ..store import sso
 from ..store.tx import Tx
 from .audit import AuditTrail

@@ -21,7 +21,7 @@ from ..domain.audit import SYSTEM_CHAIN, AuditActor, AuditEvent
 from ..domain.clock import iso_from_ms
 from ..domain.model import Actor
 from ..domain.sealing import SealBroken
-from ..protocol.rest import DataKey, EncryptionStatus, Reencryption
+from ..protocol.rest_security import DataKey, EncryptionStatus, Reencryption
 from ..store import accounts, data_keys
 from ..store.database import Conn
 from ..store.reseal import BatchResult, reseal_batch

@@ -24,7 +24,7 @@ from ..domain.errors import NotFound
 from ..domain.ids import new_id
 from ..domain.model import Actor
 from ..domain.retention import cutoff_ms, effective_days, validate_conversation_retention, validate_hold
-from ..protocol.rest import ConversationRetention, LegalHold
+from ..protocol.rest_audit import ConversationRetention, LegalHold
 from ..store import accounts
 from ..store import conversations as convs
 from ..store import retention as store

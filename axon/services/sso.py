@@ -20,8 +20,8 @@ from ..domain.sso import (
     validate_ldap_config,
     validate_oidc_config,
 )
-from ..protocol.rest import LdapSettings, LdapTestResult, OidcSettings, SignInOptions, SyncSummary
-from ..protocol.rest import SsoSettings as SsoSettingsView
+from ..protocol.rest_security import LdapSettings, LdapTestResult, OidcSettings, SignInOptions, SyncSummary
+from ..protocol.rest_security import SsoSettings as SsoSettingsView
 from ..store import accounts, sso
 from .core import Core
 from .ports import Directory, DirectoryReport, DirectoryUnavailable
