@@ -46,6 +46,7 @@ from ..domain.assistant_replies import (
 )
 from ..domain.digest import Digest, DigestMessage, digest
 from ..domain.model import ConversationKind
+from ..protocol.codec import decode
 from ..store import accounts, missed, search_scope
 from ..store import conversations as convs
 from ..store import messages as msgs
@@ -145,7 +146,8 @@ def _pick(conn: Conn, me: str, scope: _Scope, period: Period, since: int | None)
 
 def _digest_message(row: Row, reactions: int) -> DigestMessage:
     return DigestMessage(row["id"], row["conversation_id"], int(row["seq"]), row["sender_id"], row["text"],
-                         int(row["created_at"]), row["reply_to"], tuple(row["mentions"]), row["mentions_all"],
+                         int(row["created_at"]), row["reply_to"], tuple(decode(row["mentions"] or "[]")),
+                         bool(row["mentions_all"]),
                          reactions, int(row["reply_count"]))
 
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, select
 
-from ..protocol.codec import decode
 from .schema import conversations, members, messages
 from .sealed_columns import open_message_texts
 
@@ -24,7 +23,7 @@ def missed_messages(conn: Connection, user_id: str, conversation_ids: list[str],
                     since_ms: int | None, window: int, limit: int) -> list[Row]:
     """Messages of ``conversation_ids`` (of which ``user_id`` is a member) not sent by them and not
     deleted — after their read marker when ``unread_only``, created at or after ``since_ms`` when
-    given — newest first, at most ``limit``; ``mentions`` decoded to a list."""
+    given — newest first, at most ``limit``."""
     if not conversation_ids:
         return []
     m, c, me = messages.c, conversations.c, members.c
@@ -41,8 +40,4 @@ def missed_messages(conn: Connection, user_id: str, conversation_ids: list[str],
         stmt = stmt.where(m.seq > me.read_seq)
     if since_ms is not None:
         stmt = stmt.where(m.created_at >= since_ms, c.last_message_at >= since_ms)
-    rows = [dict(r) for r in conn.execute(stmt).mappings()]
-    for row in rows:
-        row["mentions"] = decode(row["mentions"]) if row["mentions"] else []
-        row["mentions_all"] = bool(row["mentions_all"])
-    return open_message_texts(conn, rows)
+    return open_message_texts(conn, [dict(r) for r in conn.execute(stmt).mappings()])
