@@ -132,7 +132,8 @@ async def test_without_an_endpoint_it_answers_with_help_and_says_what_is_needed_
     assert "find the message about the release date" in english["text"]
     assert english["text"].endswith("Free-form answers need an admin to connect a model endpoint (Admin › AI).")
     _, chinese = await team.ask("发布计划是什么？")
-    assert "我是 Axon" in chinese["text"] and chinese["text"].endswith("自由问答需要管理员先连接模型端点（管理 › AI）。")
+    assert "我是 Axon" in chinese["text"]
+    assert chinese["text"].endswith("自由问答需要管理员先连接模型端点（管理 › AI）。")
     assert english["card"] is None and chinese["card"] is None
     assert stub.requests == [] and await endpoint_calls(team.admin, team.ann.id) == []
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from axon.domain.assistant_context import (
     CONTEXT_CHARS,
