@@ -103,7 +103,7 @@ DIGEST_PERIODS = {
 }
 DIGEST_EVERYWHERE = {"en": "all your conversations", "zh": "你的所有会话"}
 DIGEST_HEADING = {
-    "en": "Here is what you missed ({query}): {messages} messages in {conversations} conversations.",
+    "en": "Here is what you missed ({query}): {messages} message{ms} in {conversations} conversation{cs}.",
     "zh": "你错过的内容（{query}）：{conversations} 个会话里的 {messages} 条消息。",
 }
 DIGEST_CONVERSATION = {
@@ -111,7 +111,7 @@ DIGEST_CONVERSATION = {
     "zh": "{name} —— {messages} 条新消息，来自 {people}",
 }
 DIGEST_LEFT_OUT = {
-    "en": "…and {n} quieter conversations not shown.",
+    "en": "…and {n} quieter conversation{cs} not shown.",
     "zh": "……另有 {n} 个较安静的会话未列出。",
 }
 DIGEST_CAPPED = {

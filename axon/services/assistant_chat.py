@@ -41,6 +41,7 @@ from ..domain.assistant_replies import (
     results_text,
     say,
 )
+from ..domain.digest import snippet
 from ..protocol.rest import Message
 from ..store import conversations as convs
 from ..store.database import Conn
@@ -74,7 +75,7 @@ class AssistantChat:
         if not found:
             return Answer(say(CHAT_NOTHING_FOUND, asking.lang, question=question[:QUERY_CHARS]))
         items = await self.core.read(lambda c: result_items(c, asking.actor.user_id,
-                                                            [(m, m.text) for m in found]))
+                                                            [(m, snippet(m.text)) for m in found]))
         context = numbered_context([ContextMessage(i.sender_name, i.conversation_name, i.created_at, m.text)
                                     for i, m in zip(items, found, strict=True)])
         items = items[:context_size(context)]

@@ -155,8 +155,9 @@ def _text(lang: str, query: str, picked: _Picked, summary: str | None) -> str:
     """The plain-text answer: heading, the summary when there is one, then each conversation's
     highlights under its own heading, numbered as the card's items."""
     found = picked.digest
-    lines = [say(DIGEST_HEADING, lang, query=query, messages=str(found.messages),
-                 conversations=str(len(found.conversations) + found.left_out))]
+    conversations = len(found.conversations) + found.left_out
+    lines = [say(DIGEST_HEADING, lang, query=query, messages=str(found.messages), ms=_plural(found.messages),
+                 conversations=str(conversations), cs=_plural(conversations))]
     if summary:
         lines += ["", summary]
     numbers = iter(range(1, len(picked.items) + 1))
@@ -171,7 +172,12 @@ def _text(lang: str, query: str, picked: _Picked, summary: str | None) -> str:
                           messages=str(conversation.messages), people=", ".join(people))]
         lines += [f"{next(numbers)}. {i.snippet} — {i.sender_name}" for i in first]
     if found.left_out:
-        lines += ["", say(DIGEST_LEFT_OUT, lang, n=str(found.left_out))]
+        lines += ["", say(DIGEST_LEFT_OUT, lang, n=str(found.left_out), cs=_plural(found.left_out))]
     if picked.capped:
         lines += [say(DIGEST_CAPPED, lang, cap=f"{READ_CAP:,}")]
     return "\n".join(lines)
+
+
+def _plural(n: int) -> str:
+    """The English plural's "s" (the Chinese texts have no use for it)."""
+    return "" if n == 1 else "s"

@@ -127,7 +127,7 @@ async def test_what_did_i_miss_in_a_channel_lists_its_unread_highlights_by_reaso
     assert all(i["conversation_id"] == team.design and i["conversation_name"] == f"#{team.design_name}"
                for i in card["items"])
     text = answer["text"]
-    assert text.startswith(f"Here is what you missed (#{team.design_name} · unread): 3 messages")
+    assert text.startswith(f"Here is what you missed (#{team.design_name} · unread): 3 messages in 1 conversation.")
     assert f"#{team.design_name} — 3 new" in text and "1. @" in text and "2. We decided" in text
     for absent in ("Old news", "Draft pricing", "after lunch", "Secret"):
         assert absent not in text
