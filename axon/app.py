@@ -23,6 +23,7 @@ from .bus.envelopes import envelopes_for
 from .bus.memory import MemoryBus
 from .config import Settings
 from .container import Services
+from .domain.assistant_intents import IntentKind
 from .domain.clock import Clock, SystemClock
 from .domain.link_preview import parse_allow_list
 from .domain.model import OrgRole
@@ -41,6 +42,9 @@ from .services.activity import Activity, OrgActivityCounter
 from .services.ai_settings import AiSettingsService
 from .services.assistant import Assistant
 from .services.assistant_account import AssistantAccounts
+from .services.assistant_chat import AssistantChat
+from .services.assistant_digest import AssistantDigest
+from .services.assistant_model import AssistantModel
 from .services.audit import AnchorKeeper, AuditTrail
 from .services.audit_log import AuditLog
 from .services.auth import Auth, LoginLimits
@@ -212,6 +216,10 @@ def build_assistant(services: Services) -> None:
     """The @axon assistant: each organisation's account and the consumer that answers questions."""
     services.assistant_accounts = AssistantAccounts(services.core)
     services.assistant = Assistant(services.core, services.assistant_accounts, services.search)
+    model = AssistantModel(services.core, OpenAiChat())
+    services.assistant.handle(IntentKind.DIGEST, AssistantDigest(services.core, model).answer)
+    services.assistant.handle(IntentKind.CHAT, AssistantChat(services.core, services.search, model,
+                                                             services.assistant.help).answer)
 
 
 def build_link_previews(settings: Settings, core: Core) -> LinkPreviews:

@@ -72,12 +72,13 @@ class ResultItem:
     sender_name: str
     snippet: str  # plain text, never HTML
     created_at: str  # ISO 8601
+    why: str | None = None  # a digest's reason to pick it (``domain.digest.Highlight.why``)
 
     def wire(self) -> dict[str, object]:
         return {"conversation_id": self.conversation_id, "conversation_name": self.conversation_name,
                 "message_id": self.message_id, "seq": self.seq, "thread_root_id": self.thread_root_id,
                 "sender_id": self.sender_id, "sender_name": self.sender_name, "snippet": self.snippet,
-                "created_at": self.created_at}
+                "created_at": self.created_at, "why": self.why}
 
 
 def results_text(heading: str, items: Sequence[ResultItem]) -> str:
@@ -91,3 +92,58 @@ def results_text(heading: str, items: Sequence[ResultItem]) -> str:
 def results_card(kind: str, query: str, items: Sequence[ResultItem]) -> dict[str, object]:
     """``{"type": "assistant.results", "kind": "search", "query", "items": [...]}``."""
     return {"type": "assistant.results", "kind": kind, "query": query, "items": [i.wire() for i in items]}
+
+
+# --- what did I miss: the digest (services/assistant_digest.py) ----------------------------------------
+
+DIGEST_PERIODS = {
+    "unread": {"en": "unread", "zh": "未读"},
+    "today": {"en": "today", "zh": "今天"},
+    "yesterday": {"en": "since yesterday", "zh": "昨天以来"},
+}
+DIGEST_EVERYWHERE = {"en": "all your conversations", "zh": "你的所有会话"}
+DIGEST_HEADING = {
+    "en": "Here is what you missed ({query}): {messages} message{ms} in {conversations} conversation{cs}.",
+    "zh": "你错过的内容（{query}）：{conversations} 个会话里的 {messages} 条消息。",
+}
+DIGEST_CONVERSATION = {
+    "en": "{name} — {messages} new, from {people}",
+    "zh": "{name} —— {messages} 条新消息，来自 {people}",
+}
+DIGEST_LEFT_OUT = {
+    "en": "…and {n} quieter conversation{cs} not shown.",
+    "zh": "……另有 {n} 个较安静的会话未列出。",
+}
+DIGEST_CAPPED = {
+    "en": "(I read only the newest {cap} messages.)",
+    "zh": "（只读取了最新的 {cap} 条消息。）",
+}
+DIGEST_CAUGHT_UP = {
+    "en": "You're all caught up: nothing new for you in {where} ({period}).",
+    "zh": "都看过了：{where}里没有你错过的新消息（{period}）。",
+}
+DIGEST_NOT_FOUND = {
+    "en": "I could not find a conversation called “{name}” among yours.",
+    "zh": "在你的会话里没有找到“{name}”。",
+}
+DIGEST_SUMMARY = {"en": "In short: {summary}", "zh": "简要总结：{summary}"}
+DIGEST_SUMMARY_UNAVAILABLE = {
+    "en": "(The summary is unavailable: the model endpoint failed. Here are the highlights.)",
+    "zh": "（摘要暂不可用：模型端点调用失败。以下是要点。）",
+}
+
+# --- free-form questions (services/assistant_chat.py) -------------------------------------------------
+
+CHAT_NEEDS_ENDPOINT = {
+    "en": "Free-form answers need an admin to connect a model endpoint (Admin › AI).",
+    "zh": "自由问答需要管理员先连接模型端点（管理 › AI）。",
+}
+CHAT_NOTHING_FOUND = {
+    "en": "I found nothing about “{question}” in the conversations you can read, so I cannot answer it.",
+    "zh": "在你能读到的会话里没有找到与“{question}”相关的内容，所以无法回答。",
+}
+CHAT_SOURCES = {"en": "Sources:", "zh": "来源："}
+CHAT_FAILED = {
+    "en": "The model endpoint failed ({reason}), so I cannot answer in my own words. These messages may help:",
+    "zh": "模型端点调用失败（{reason}），无法生成回答。这些消息也许有帮助：",
+}

@@ -77,6 +77,7 @@ KEYS_MASTER_ROTATED = "keys.master_rotated"  # every data key re-wrapped under a
 # AI helpers (services/ai_settings.py, services/translation.py; docs/ai.md)
 AI_SETTINGS_CHANGED = "ai.settings_changed"  # details: the settings, which keys changed (never a key)
 AI_ENDPOINT_CALLED = "ai.endpoint_called"  # details {"purpose", "provider", "endpoint", "characters", "outcome"}
+# (and "target" for translation, "ability" — "digest" or "chat" — for the assistant)
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,8 +65,10 @@ class AssistantQuestion(Shape):
 
 
 class AssistantResultsCard(Shape, tag="assistant.results", tag_field="type"):
-    kind: Annotated[Literal["search", "digest"], msgspec.Meta(description="What the asker asked for.")]
-    query: Annotated[str, msgspec.Meta(description="The words searched for, or what the digest covers.")]
+    kind: Annotated[Literal["search", "digest", "answer"], msgspec.Meta(
+        description="What the asker asked for: a search, a digest, or a free-form answer (its cited messages).")]
+    query: Annotated[str, msgspec.Meta(
+        description="The words searched for, what the digest covers, or the question answered.")]
     items: list[AssistantResultItem]
     question: AssistantQuestion | None = None
 
