@@ -23,6 +23,7 @@ from .bus.envelopes import envelopes_for
 from .bus.memory import MemoryBus
 from .config import Settings
 from .container import Services
+from .domain.assistant_intents import IntentKind
 from .domain.clock import Clock, SystemClock
 from .domain.link_preview import parse_allow_list
 from .domain.model import OrgRole
@@ -41,6 +42,7 @@ from .services.activity import Activity, OrgActivityCounter
 from .services.ai_settings import AiSettingsService
 from .services.assistant import Assistant
 from .services.assistant_account import AssistantAccounts
+from .services.assistant_schedule import AssistantSchedule
 from .services.audit import AnchorKeeper, AuditTrail
 from .services.audit_log import AuditLog
 from .services.auth import Auth, LoginLimits
@@ -65,7 +67,7 @@ from .services.messages import Messages
 from .services.org_settings import OrgSettingsService
 from .services.passwords import Passwords
 from .services.people import NewUser, People
-from .services.ports import Embedder, MediaAnalyser
+from .services.ports import Embedder, EventExtractor, MediaAnalyser
 from .services.preferences import Drafts, UserPreferences
 from .services.reply_learning import ReplyLearner
 from .services.retention import Retention
@@ -188,7 +190,7 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     services.child_processes.append(extractor)
     services.event_hints = EventHints(core, extractor, background_cpu_of(core, settings))
     build_smart_replies(services)
-    build_assistant(services)
+    build_assistant(services, extractor)
     if services.background_embedder is not None:
         services.child_processes.append(services.background_embedder)
     register_consumers(services)
@@ -208,10 +210,14 @@ def build_smart_replies(services: Services) -> None:
     services.smart_replies = SmartReplies(core, services.preferences, learned)
 
 
-def build_assistant(services: Services) -> None:
-    """The @axon assistant: each organisation's account and the consumer that answers questions."""
+def build_assistant(services: Services, extractor: EventExtractor) -> None:
+    """The @axon assistant: each organisation's account and the consumer that answers questions;
+    scheduling reads times with the node's one meeting-time extractor."""
     services.assistant_accounts = AssistantAccounts(services.core)
     services.assistant = Assistant(services.core, services.assistant_accounts, services.search)
+    services.assistant_schedule = AssistantSchedule(services.core, services.calendar, services.assistant_accounts,
+                                                    extractor)
+    services.assistant.handle(IntentKind.SCHEDULE, services.assistant_schedule.propose)
 
 
 def build_link_previews(settings: Settings, core: Core) -> LinkPreviews:
