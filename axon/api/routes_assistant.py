@@ -16,14 +16,14 @@ router = APIRouter(tags=["assistant"])
 PROPOSAL = "/assistant/proposals/{message_id}"
 
 
-@router.post(PROPOSAL + "/confirm", responses=returns(AssistantProposalCard, 400, 401, 403, 404, 409))
+@router.post(PROPOSAL + "/confirm", responses=returns(AssistantProposalCard, 400, 401, 403, 404, 409, 429))
 async def confirm(message_id: str, actor: CurrentActor, svc: Svc) -> Response:
     """Schedule the proposed meeting as the asker (the calendar's own checks apply) → the card, now
     ``scheduled`` with its ``event_id``. Again: the same card; dismissed: 409 ``proposal_closed``."""
     return _card(await svc.assistant_schedule.confirm(actor, message_id))
 
 
-@router.post(PROPOSAL + "/dismiss", responses=returns(AssistantProposalCard, 401, 403, 404, 409))
+@router.post(PROPOSAL + "/dismiss", responses=returns(AssistantProposalCard, 400, 401, 403, 404, 409))
 async def dismiss(message_id: str, actor: CurrentActor, svc: Svc) -> Response:
     """Close the proposal without a meeting → the card, now ``dismissed``. Again: the same card;
     scheduled: 409 ``proposal_closed``."""
