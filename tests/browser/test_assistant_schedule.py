@@ -11,12 +11,14 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import AxonServer, User
+from tests.browser.test_a11y import axe_violations
 
 pytestmark = pytest.mark.browser
 
 LOCALES = ["en-US", "zh-CN"]
 TEXT = {
-    "en-US": {"ask": "schedule a meeting with @{who} tomorrow at 3pm", "again": "set up a call with @{who} tomorrow at 5pm",
+    "en-US": {"ask": "schedule a meeting with @{who} tomorrow at 3pm",
+              "again": "set up a call with @{who} tomorrow at 5pm",
               "title": "Meeting", "schedule": "Schedule", "cancel": "Cancel", "scheduled": "Scheduled ✓",
               "dismissed": "Dismissed", "with": "With {name}"},
     "zh-CN": {"ask": "安排明天下午三点和 @{who} 开会", "again": "明天下午五点和 @{who} 开个会",
@@ -56,6 +58,7 @@ def test_a_meeting_scheduled_from_the_proposal_card(axon, open_app, locale) -> N
     expect(card.get_by_test_id("proposal-when")).to_contain_text(re.compile(r"3:00|15:00"))
     expect(card.get_by_test_id("proposal-people")).to_have_text(text["with"].format(name="Li Invitee"))
     expect(card.get_by_test_id("proposal-cancel")).to_have_text(text["cancel"])
+    assert axe_violations(page, "proposal card") == []
 
     card.get_by_test_id("proposal-schedule").click()
     expect(card).to_have_attribute("data-state", "scheduled")

@@ -62,8 +62,9 @@ async def test_a_request_is_answered_with_a_proposal_in_the_askers_zone(server: 
     assert datetime.fromisoformat(card["start"]) == start
     assert datetime.fromisoformat(card["end"]) == start + timedelta(minutes=30)
     assert card["time_zone"] == ZONE and card["conversation_id"] is None
+    people = f"{li.user['display_name']}, {sam.user['display_name']}"
     assert answer["text"].startswith(f"Schedule “Design review meeting” on {start:%a} {start.day} {start:%b} "
-                                     f"15:00–15:30 ({ZONE}) with {li.user['display_name']}, {sam.user['display_name']}?")
+                                     f"15:00–15:30 ({ZONE}) with {people}?")
 
 
 async def test_unknown_names_and_a_missing_time_are_asked_about_in_the_askers_language(server: ServerProcess) -> None:
