@@ -45,6 +45,7 @@ from .services.assistant_account import AssistantAccounts
 from .services.assistant_chat import AssistantChat
 from .services.assistant_digest import AssistantDigest
 from .services.assistant_model import AssistantModel
+from .services.assistant_schedule import AssistantSchedule
 from .services.audit import AnchorKeeper, AuditTrail
 from .services.audit_log import AuditLog
 from .services.auth import Auth, LoginLimits
@@ -69,7 +70,7 @@ from .services.messages import Messages
 from .services.org_settings import OrgSettingsService
 from .services.passwords import Passwords
 from .services.people import NewUser, People
-from .services.ports import Embedder, MediaAnalyser
+from .services.ports import Embedder, EventExtractor, MediaAnalyser
 from .services.preferences import Drafts, UserPreferences
 from .services.reply_learning import ReplyLearner
 from .services.retention import Retention
@@ -192,7 +193,7 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     services.child_processes.append(extractor)
     services.event_hints = EventHints(core, extractor, background_cpu_of(core, settings))
     build_smart_replies(services)
-    build_assistant(services)
+    build_assistant(services, extractor)
     if services.background_embedder is not None:
         services.child_processes.append(services.background_embedder)
     register_consumers(services)
@@ -212,14 +213,18 @@ def build_smart_replies(services: Services) -> None:
     services.smart_replies = SmartReplies(core, services.preferences, learned)
 
 
-def build_assistant(services: Services) -> None:
-    """The @axon assistant: each organisation's account and the consumer that answers questions."""
+def build_assistant(services: Services, extractor: EventExtractor) -> None:
+    """The @axon assistant: each organisation's account and the consumer that answers questions;
+    scheduling reads times with the node's one meeting-time extractor."""
     services.assistant_accounts = AssistantAccounts(services.core)
     services.assistant = Assistant(services.core, services.assistant_accounts, services.search)
     model = AssistantModel(services.core, OpenAiChat())
     services.assistant.handle(IntentKind.DIGEST, AssistantDigest(services.core, model).answer)
     services.assistant.handle(IntentKind.CHAT, AssistantChat(services.core, services.search, model,
                                                              services.assistant.help).answer)
+    services.assistant_schedule = AssistantSchedule(services.core, services.calendar, services.assistant_accounts,
+                                                    extractor)
+    services.assistant.handle(IntentKind.SCHEDULE, services.assistant_schedule.propose)
 
 
 def build_link_previews(settings: Settings, core: Core) -> LinkPreviews:

@@ -15,6 +15,7 @@ from .services.activity import Activity
 from .services.ai_settings import AiSettingsService
 from .services.assistant import Assistant
 from .services.assistant_account import AssistantAccounts
+from .services.assistant_schedule import AssistantSchedule
 from .services.audit_log import AuditLog
 from .services.auth import Auth
 from .services.avatars import Avatars
@@ -115,3 +116,4 @@ class Services:
     # The @axon assistant: its accounts and its consumer (``app.build_assistant``).
     assistant_accounts: AssistantAccounts = field(init=False)
     assistant: Assistant = field(init=False)
+    assistant_schedule: AssistantSchedule = field(init=False)

@@ -164,21 +164,25 @@ _ZH_AFTER_NAMES = re.compile(r"(?:开|一起|聊|通|见|碰|讨论|同步|会|�
 
 
 def _people(text: str, spans: list[re.Match[str]], lang: str) -> tuple[str, ...]:
-    mentioned = _MENTION.findall(text)
-    if mentioned:
-        return tuple(dict.fromkeys(mentioned))
-    rest = " ".join(_without(text, spans).split())
+    """Everyone @-mentioned, then the names typed without "@" among those the meeting is "with"
+    ("with @li and Sam": li, Sam); a piece of that list holding a mention is the mention alone."""
+    listed = _with_list(" ".join(_without(text, spans).split()), lang)
+    named = [n for n in listed if not _MENTION.search(n)]
+    return tuple(dict.fromkeys([*_MENTION.findall(text), *named]))
+
+
+def _with_list(rest: str, lang: str) -> list[str]:
     if lang == "zh":
         found = _ZH_WITH.search(rest)
         if not found:
-            return ()
+            return []
         names = _ZH_AFTER_NAMES.sub("", found.group(1))
-        return tuple(n for n in (x.strip() for x in _ZH_NAME_SPLIT.split(names)) if n)
+        return [n for n in (x.strip() for x in _ZH_NAME_SPLIT.split(names)) if n]
     found = _EN_WITH.search(rest)
     if not found:
-        return ()
+        return []
     names = re.split(r"\b(?:about|to discuss|regarding|for)\b|[.?!]", found.group(1), maxsplit=1)[0]
-    return tuple(n for n in (x.strip(" .,") for x in _EN_NAME_SPLIT.split(names)) if n)
+    return [n for n in (x.strip(" .,") for x in _EN_NAME_SPLIT.split(names)) if n]
 
 
 _EN_SEARCH_LEAD = re.compile(

@@ -152,6 +152,7 @@ ERROR_CODES: dict[str, str] = {
     "range_not_satisfiable": "The Range asked for is outside the file.",
     "media_refused": "The content was refused: an image over the pixel limit, a voice message that is not audio.",
     "event_cancelled": "The calendar event was cancelled: it takes no more changes or answers.",
+    "proposal_closed": "The assistant's proposal was already confirmed or dismissed the other way.",
     "version_conflict": "The preferences changed since base_version; the current ones are in details.",
     "gone": "The invite has expired or was used up.",
     "confirmation_invalid": "The e-mail confirmation link is unknown, used or expired.",

@@ -3,7 +3,8 @@
 A card is stored with its message and sent in ``message.new`` and ``message.card`` events. Clients
 that do not know a ``type`` show the message's text, which is always a plain-text fallback.
 ``event`` is a calendar event's card (``docs/calendar.md``); ``assistant.results`` lists messages the
-@axon assistant found or picked for a digest (``docs/ai/assistant.md``).
+@axon assistant found or picked for a digest, ``assistant.proposal`` is a meeting it proposes to
+schedule once the asker confirms (``docs/ai/assistant.md``).
 """
 
 from __future__ import annotations
@@ -73,6 +74,29 @@ class AssistantResultsCard(Shape, tag="assistant.results", tag_field="type"):
     question: AssistantQuestion | None = None
 
 
-Card = EventCard | AssistantResultsCard
+class AssistantProposalAttendee(Shape):
+    user_id: str
+    display_name: str
+
+
+class AssistantProposalCard(Shape, tag="assistant.proposal", tag_field="type"):
+    """A meeting the assistant proposes; the asker confirms (``POST /assistant/proposals/{id}/confirm``)
+    or dismisses it."""
+
+    state: Annotated[Literal["pending", "scheduled", "dismissed"], msgspec.Meta(
+        description="pending until the asker confirms (scheduled) or dismisses it; never pending again.")]
+    asker_id: Annotated[str, msgspec.Meta(description="Who asked: the only one who may confirm or dismiss it.")]
+    title: str
+    start: str
+    end: str
+    time_zone: Annotated[str, msgspec.Meta(description="The asker's zone, which the time was read in (IANA).")]
+    attendees: Annotated[list[AssistantProposalAttendee], msgspec.Meta(description="The people to invite.")]
+    conversation_id: Annotated[str | None, msgspec.Meta(
+        description="Where the meeting was asked for (its event card is posted there), null when asked in the DM.")]
+    event_id: Annotated[str | None, msgspec.Meta(description="The calendar event once scheduled, else null.")]
+    question: AssistantQuestion | None = None
+
+
+Card = EventCard | AssistantResultsCard | AssistantProposalCard
 CARD_SHAPES: tuple[Any, ...] = (CardResponses, EventCardEvent, EventCard, AssistantResultItem, AssistantQuestion,
-                                AssistantResultsCard)
+                                AssistantResultsCard, AssistantProposalAttendee, AssistantProposalCard)

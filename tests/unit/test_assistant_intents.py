@@ -62,3 +62,9 @@ def test_anything_else_is_chat_in_the_asker_s_language() -> None:
     assert parse("今天天气怎么样") == Intent(IntentKind.CHAT, "zh")
     assert parse("what's the weather like") == Intent(IntentKind.CHAT, "en")
     assert parse("   ").kind is IntentKind.CHAT
+
+
+def test_people_typed_without_at_are_kept_beside_the_mentioned() -> None:
+    assert parse("schedule a meeting with @li and Sam tomorrow at 3pm").people == ("li", "Sam")
+    assert parse("安排明天下午三点和 @li、王芳 开会").people == ("li", "王芳")
+    assert parse("建个日程：周三9点半和 @kim 设计评审").people == ("kim",)

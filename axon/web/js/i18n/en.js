@@ -999,4 +999,11 @@ export default {
   "calendar.feed_revoke_confirm": "Turn the subscription address off? Calendar apps using it stop getting updates.",
   "calendar.feed_revoked": "Subscription address turned off.",
   "calendar.feed_failed": "The subscription address could not be loaded.",
+  // The @axon assistant's meeting proposals (ui/assistant_proposal.js).
+  "assistant.proposal_with": "With {people}",
+  "assistant.proposal_joiner": ", ",
+  "assistant.proposal_schedule": "Schedule",
+  "assistant.proposal_cancel": "Cancel",
+  "assistant.proposal_scheduled": "Scheduled ✓",
+  "assistant.proposal_dismissed": "Dismissed",
 };

@@ -982,4 +982,11 @@ export default {
   "calendar.feed_revoke_confirm": "要关闭订阅地址吗？使用它的日历应用将不再收到更新。",
   "calendar.feed_revoked": "订阅地址已关闭。",
   "calendar.feed_failed": "无法加载订阅地址。",
+  // The @axon assistant's meeting proposals (ui/assistant_proposal.js).
+  "assistant.proposal_with": "参加者：{people}",
+  "assistant.proposal_joiner": "、",
+  "assistant.proposal_schedule": "安排",
+  "assistant.proposal_cancel": "取消",
+  "assistant.proposal_scheduled": "已安排 ✓",
+  "assistant.proposal_dismissed": "已取消",
 };
