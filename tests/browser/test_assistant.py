@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import AxonServer, User, screenshot
+from tests.browser.test_a11y import axe_violations
 from tests.browser.test_search import indexed
 
 pytestmark = pytest.mark.browser
@@ -115,6 +116,7 @@ def test_ask_axon_opens_its_dm_then_a_found_message_opens_in_its_group(axon, ope
     page.get_by_test_id("composer").blur()
     page.mouse.move(640, 790)  # off the messages: no hover toolbar in the picture
     screenshot(page, f"assistant-dm{SUFFIX[locale]}")
+    assert axe_violations(page, "assistant results card") == []
     item.focus()
     page.keyboard.press("Enter")  # a button: the keyboard opens it as a click does
     expect(page.locator(f'.conversation[data-conv-id="{group}"]')).to_be_visible()
@@ -163,7 +165,9 @@ def test_a_mention_in_a_group_is_answered_in_the_axon_dm_only(axon, open_app, lo
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_the_axon_dm_on_a_dark_phone(axon, open_app, locale) -> None:
-    alice = axon.create_user("alice", "Alice Phone")
+    text = TEXT[locale]
+    alice, _bob, group, word, said = said_in_group(axon, locale)
+    bot = assistant_of(axon, alice)
     s = open_app(alice, locale=locale, viewport={"width": 390, "height": 760}, dark=True)
     page = s.page
     page.get_by_test_id("ask-axon").click()
@@ -173,5 +177,16 @@ def test_the_axon_dm_on_a_dark_phone(axon, open_app, locale) -> None:
         box = example.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    expect(page.get_by_test_id("composer")).to_be_visible()
     screenshot(page, f"assistant-intro-phone-dark{SUFFIX[locale]}")
+    assert axe_violations(page, "assistant intro, phone, dark") == []
+
+    s.send(text["find"].format(w=word))
+    item = last_answer(page, bot["id"]).get_by_test_id("assistant-result")
+    expect(item).to_have_attribute("data-message-id", said["id"], timeout=20_000)
+    box = item.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert axe_violations(page, "assistant results card, phone, dark") == []
+    item.click()
+    expect(page.locator(f'.conversation[data-conv-id="{group}"]')).to_be_visible()
+    expect(page.locator(f'[data-testid="message"][data-message-id="{said["id"]}"]')).to_have_class(HIGHLIGHTED)
