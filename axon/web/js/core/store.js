@@ -22,6 +22,7 @@ export const state = {
   drafts: new Map(), // draftKey -> {conversation_id, thread_root, text, updated_at} (drafts.js)
   calendarEvents: new Map(), // event id -> calendar Event (calendar.js), upserted by version
   eventHints: new Map(), // message id -> its event hint ("Add to calendar", calendar.js)
+  assistantId: null, // the organisation's @axon assistant, once found (core/assistant.js)
 };
 
 const listeners = new Map();
@@ -55,6 +56,7 @@ export function resetState() {
   state.connection = "idle";
   state.ready = false;
   state.preferences = null;
+  state.assistantId = null;
   for (const key of ["conversations", "timelines", "members", "users", "presence", "typing", "reads", "drafts", "calendarEvents", "eventHints"]) {
     state[key].clear();
   }

@@ -20,6 +20,7 @@ import { startPresence } from "./presence.js";
 import { startTitle } from "./notify.js";
 import { startProfileCards } from "./profile-card.js";
 import "./assistant_proposal.js";
+import "./assistant_results.js"; // registers the card of the @axon assistant's answers
 
 let root = null;
 let teardown = [];

@@ -1,5 +1,5 @@
 // Avatars: the uploaded picture when the user has one, else an initial on a colour derived
-// from the user id; presence is a dot. Pictures need the bearer token (GET /users/{id}/avatar),
+// from the user id (the @axon assistant: its sparkle mark); presence is a dot (none for the assistant). Pictures need the bearer token (GET /users/{id}/avatar),
 // which an <img> cannot send, so they are fetched once per version and shown through blob: URLs
 // (the CSP allows img-src blob:). A new version (user.avatar) updates every avatar on screen.
 
@@ -9,6 +9,8 @@ import { on, state } from "../core/store.js";
 import { h } from "./dom.js";
 import { userName } from "./names.js";
 import { presenceOf } from "./presence.js";
+import { icon } from "./icons.js";
+import { isAssistant } from "../core/assistant.js";
 
 const pictures = new Map(); // user id -> {version, url (once loaded), loading}
 let watching = false;
@@ -32,10 +34,22 @@ function initial(userId) {
   return ([...userName(userId).trim()][0] || "?").toUpperCase();
 }
 
+/** What an avatar shows of the user: the assistant's mark, a picture's version, or "" (the initial). */
+function look(userId) {
+  return isAssistant(userId) ? "assistant" : (state.users.get(userId) || {}).avatar || "";
+}
+
 /** Show the user's current picture (or initial) in `el`, loading the picture if needed. */
 function fill(el, userId) {
-  const version = (state.users.get(userId) || {}).avatar || null;
-  el.dataset.avatar = version || "";
+  el.dataset.avatar = look(userId);
+  // The @axon assistant has no picture and no initial: its mark says it is not a person.
+  el.classList.toggle("avatar-assistant", el.dataset.avatar === "assistant");
+  if (el.dataset.avatar === "assistant") {
+    el.classList.remove("has-picture");
+    el.replaceChildren(icon("sparkle"));
+    return;
+  }
+  const version = el.dataset.avatar || null;
   const picture = pictures.get(userId);
   if (version && picture && picture.version === version && picture.url) {
     el.classList.add("has-picture");
@@ -72,13 +86,14 @@ function watch() {
   watching = true;
   on("users", () => {
     for (const el of document.querySelectorAll("[data-avatar-user]")) {
-      const version = (state.users.get(el.dataset.avatarUser) || {}).avatar || "";
-      if (version !== el.dataset.avatar) fill(el, el.dataset.avatarUser);
+      if (look(el.dataset.avatarUser) !== el.dataset.avatar) fill(el, el.dataset.avatarUser);
     }
   });
 }
 
+/** The user's presence dot; none for the assistant, which is never online or away. */
 export function presenceDot(userId) {
+  if (isAssistant(userId)) return null;
   const s = presenceOf(userId);
   return h("span", {
     class: `presence presence-${s}`, title: t(`presence.${s}`), "data-presence": s, "data-user-id": userId,

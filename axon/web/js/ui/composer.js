@@ -1,6 +1,6 @@
 // The message box: Enter sends, Shift+Enter breaks the line, drafts are kept per
 // conversation (and per thread) on the server and follow the user to other devices
-// (core/drafts.js), @ opens member autocomplete, typing is signalled.
+// (core/drafts.js), @ opens member autocomplete (and the @axon assistant, askable anywhere), typing is signalled.
 // A chosen mention shows as @Display Name; `names` remembers which username each shown
 // name stands for, and the text is sent (and the draft kept) as @username (mentions.js).
 // The smiley button opens the emoji picker; ":" and two letters offer emoji by shortcode or name.
@@ -13,7 +13,8 @@ import { on, state } from "../core/store.js";
 import { moduleOn, postBlock } from "../core/permissions.js";
 import { h } from "./dom.js";
 import { avatar } from "./avatar.js";
-import { conversationTitle, userName } from "./names.js";
+import { assistantTag, conversationTitle, userName } from "./names.js";
+import { mentionableBesideMembers } from "../core/assistant.js";
 import { toast } from "./dialogs.js";
 import { claimLabel, mentionLabel, toDisplay, toWire } from "./mentions.js";
 import { icon } from "./icons.js";
@@ -167,7 +168,8 @@ export function mountComposer(el, convId, replyTo) {
       loadMembers(convId).then(updatePopup).catch(() => {});
       return closePopup();
     }
-    choices = [...members.keys()].filter((id) => id !== userId).map((id) => state.users.get(id)).filter(Boolean)
+    choices = [...members.keys(), ...mentionableBesideMembers(members)].filter((id) => id !== userId)
+      .map((id) => state.users.get(id)).filter(Boolean)
       .filter((u) => u.username.toLowerCase().startsWith(query) || (u.display_name || "").toLowerCase().includes(query))
       .slice(0, 8);
     if (!choices.length) return closePopup();
@@ -176,7 +178,8 @@ export function mountComposer(el, convId, replyTo) {
     popup.replaceChildren(...choices.map((u, i) => h("li", {
       role: "option", class: i === active ? "active" : null, "aria-selected": i === active ? "true" : "false",
       "data-username": u.username, onmousedown: (ev) => { ev.preventDefault(); choose(i); },
-    }, avatar(u.id, "xs"), h("span", null, userName(u.id)), h("span", { class: "dim" }, `@${u.username}`))));
+    }, avatar(u.id, "xs"), h("span", null, userName(u.id)), assistantTag(u.id, "autocomplete-assistant"),
+    h("span", { class: "dim" }, `@${u.username}`))));
     popup.hidden = false;
   }
 

@@ -8,7 +8,9 @@ import { on, state } from "../core/store.js";
 import { h, clear } from "./dom.js";
 import { icon } from "./icons.js";
 import { avatarWithPresence } from "./avatar.js";
-import { conversationTitle, userName } from "./names.js";
+import { assistantTag, conversationTitle, userName } from "./names.js";
+import { isAssistant } from "../core/assistant.js";
+import { mountAssistantIntro } from "./assistant.js";
 import { isMuted, setMuted } from "./notify.js";
 import { isFavourite, setFavourite } from "../core/preferences.js";
 import { convHref } from "./router.js";
@@ -30,8 +32,9 @@ export function mountConversation(el, convId) {
   const timelineEl = h("div", { class: "timeline-wrap" });
   const typingEl = h("div", { class: "typing", "aria-live": "polite", "data-testid": "typing" });
   const composerEl = h("div", { class: "composer-wrap" });
+  const introEl = h("div", { class: "assistant-intro", hidden: true, "data-testid": "assistant-intro" });
   const repliesEl = h("div", { class: "smart-replies", "data-testid": "smart-replies" });
-  el.append(h("section", { class: "conversation", "data-conv-id": convId }, header, timelineEl, typingEl, repliesEl,
+  el.append(h("section", { class: "conversation", "data-conv-id": convId }, header, timelineEl, introEl, typingEl, repliesEl,
     composerEl));
 
   const renderHeader = () => {
@@ -46,6 +49,7 @@ export function mountConversation(el, convId) {
     mountTimeline(timelineEl, convId, { mode: "main" }),
     mountComposer(composerEl, convId, null),
     mountSmartReplies(repliesEl, convId, composerEl),
+    mountAssistantIntro(introEl, convId, composerEl),
     on("conversations", renderHeader),
     on("presence", renderHeader),
     on("users", renderHeader),
@@ -57,14 +61,17 @@ export function mountConversation(el, convId) {
 function renderConvHeader(header, c) {
   const title = conversationTitle(c);
   const actions = headerActions(c);
+  // My DM with the @axon assistant says what it is where a topic would be.
+  const withAssistant = c.kind === "direct" && isAssistant(c.peer_id);
   clear(header).append(
     h("a", { class: "icon-btn back", href: "#/", title: t("conv.back"), "aria-label": t("conv.back") }, icon("back", 22)),
     c.kind === "direct" ? avatarWithPresence(c.peer_id, "sm") : h("span", { class: "conv-icon" }, icon(c.kind === "channel" ? "hash" : "lock")),
     h("div", { class: "conv-title" },
-      h("h2", { "data-testid": "conv-title" }, title, c.archived ? h("span", { class: "tag" }, t("conv.archived")) : null,
+      h("h2", { "data-testid": "conv-title" }, title, withAssistant ? assistantTag(c.peer_id, "conv-assistant-tag") : null,
+        c.archived ? h("span", { class: "tag" }, t("conv.archived")) : null,
         c.announcement ? h("span", { class: "tag announcement", "data-testid": "announcement-tag" }, t("conv.announcement")) : null),
       h("div", { class: "conv-topic", "data-testid": "conv-topic", title: c.topic || "" },
-        c.topic || (c.kind === "direct" ? "" : t("conv.no_topic")))),
+        c.topic || (withAssistant ? t("assistant.tagline") : c.kind === "direct" ? "" : t("conv.no_topic")))),
     h("div", { class: "conv-actions" },
       actions.map(actionButton),
       // On a phone the secondary actions live in this menu, so the title stays readable.

@@ -52,6 +52,8 @@ const PATHS = {
   translate: ["M4 5h8", "M8 3v2", "M5 9c1.5 3 4 5 6 6", "M11 5c-1 4-3.5 7-7 9", "M13 21l4-10 4 10", "M14.5 17.5h5"],
   // calendar-web
   calendar: ["M4 6h16v14H4z", "M4 10h16", "M8 3v5", "M16 3v5"],
+  // asst-web: the @axon assistant (its avatar, "Ask Axon")
+  sparkle: ["M11 4l1.9 5.1L18 11l-5.1 1.9L11 18l-1.9-5.1L4 11l5.1-1.9z", "M19 3v4", "M17 5h4", "M18.5 17v3", "M17 18.5h3"],
 };
 
 const NS = "http://www.w3.org/2000/svg";

@@ -8,7 +8,7 @@ import { icon } from "./icons.js";
 import { avatar } from "./avatar.js";
 import { renderMarkdown } from "./markdown.js";
 import { mentionNames, mentionSignature, toDisplay, toWire } from "./mentions.js";
-import { userName } from "./names.js";
+import { assistantTag, userName } from "./names.js";
 import { forwardSignature, forwardedLine } from "./forward.js";
 import { linkPreview, previewSignature } from "./link_preview.js";
 import { canDelete, canEdit, isGuest, postBlock } from "../core/permissions.js";
@@ -72,6 +72,7 @@ function header(m) {
     h("button", { type: "button", class: "msg-author", "data-profile-user": m.sender_id, "data-testid": "author", tabindex: "-1" },
       userName(m.sender_id)),
     isGuest(state.users.get(m.sender_id)) ? h("span", { class: "tag guest", "data-testid": "author-guest" }, t("role.org_guest")) : null,
+    assistantTag(m.sender_id, "author-assistant"),
     h("time", { datetime: m.created_at, title: formatDateTime(m.created_at) }, formatTime(m.created_at)),
     m.pinned ? h("span", { class: "pin-mark", title: t("msg.pinned") }, icon("pin", 13)) : null);
 }

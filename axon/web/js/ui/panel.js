@@ -12,7 +12,7 @@ import { focusMessage, mountTimeline } from "./timeline.js";
 import { mountComposer } from "./composer.js";
 import { renderMarkdown } from "./markdown.js";
 import { mentionNames } from "./mentions.js";
-import { userName } from "./names.js";
+import { assistantTag, userName } from "./names.js";
 import { convHref } from "./router.js";
 import { modal, openUserPicker, toast, confirmAction } from "./dialogs.js";
 import { formatDateTime } from "../core/i18n.js";
@@ -65,6 +65,7 @@ function mountMembers(el, conv) {
       h("button", { type: "button", class: "member-person", "data-profile-user": m.user_id, "data-testid": "member-person" },
         avatarWithPresence(m.user_id, "sm"), h("span", { class: "member-name" }, userName(m.user_id))),
       isGuest(state.users.get(m.user_id)) ? h("span", { class: "tag guest", "data-testid": "guest-tag" }, t("role.org_guest")) : null,
+      assistantTag(m.user_id),
       setsRoles && !isMe(m.user_id) && me.kind !== "direct" ? roleSelect(conv, m)
         : m.role !== "member" ? h("span", { class: "tag", "data-testid": "member-role" }, t(`role.${m.role}`)) : null,
       manager && !isMe(m.user_id) ? h("button", {

@@ -1,6 +1,6 @@
 // Profile cards: pressing a person's name or avatar anywhere (timeline authors, the member
 // list, @mentions) opens a card with their avatar, name, title, status, local time and
-// presence, and a button to message them. One delegated listener serves every view: an
+// presence, and a button to message them (the @axon assistant's card says what it is instead). One delegated listener serves every view: an
 // element opts in with `data-profile-user="<user id>"`; a mention is found by its username.
 
 import { api } from "../core/engine.js";
@@ -9,7 +9,8 @@ import { isMe, on, state } from "../core/store.js";
 import { h } from "./dom.js";
 import { avatar, presenceDot } from "./avatar.js";
 import { presenceOf } from "./presence.js";
-import { userName } from "./names.js";
+import { assistantTag, userName } from "./names.js";
+import { isAssistant } from "../core/assistant.js";
 import { openDirect } from "./create.js";
 import { go } from "./router.js";
 import { toastError } from "./dialogs.js";
@@ -103,14 +104,18 @@ export function closeProfileCard() {
 function cardContent(user) {
   const status = [user.status_emoji, user.status_text].filter(Boolean).join(" ");
   const presence = presenceOf(user.id);
+  const head = h("div", { class: "profile-card-head" },
+    avatar(user.id, "xl"),
+    h("div", { class: "profile-card-names" },
+      h("div", { class: "profile-card-name", "data-testid": "profile-name" }, userName(user.id)),
+      h("div", { class: "dim" }, `@${user.username}`,
+        user.role === "guest" ? h("span", { class: "tag guest", "data-testid": "profile-guest" }, t("role.org_guest")) : null,
+        assistantTag(user.id, "profile-assistant")),
+      user.title ? h("div", { class: "profile-card-title", "data-testid": "profile-title" }, user.title) : null));
+  // The assistant has no presence or local time: the card says what it is and whose permissions it uses.
+  if (isAssistant(user)) return [head, h("p", { class: "profile-card-about", "data-testid": "profile-about" }, t("assistant.profile_about"))];
   return [
-    h("div", { class: "profile-card-head" },
-      avatar(user.id, "xl"),
-      h("div", { class: "profile-card-names" },
-        h("div", { class: "profile-card-name", "data-testid": "profile-name" }, userName(user.id)),
-        h("div", { class: "dim" }, `@${user.username}`,
-          user.role === "guest" ? h("span", { class: "tag guest", "data-testid": "profile-guest" }, t("role.org_guest")) : null),
-        user.title ? h("div", { class: "profile-card-title", "data-testid": "profile-title" }, user.title) : null)),
+    head,
     status ? h("div", { class: "profile-card-status", "data-testid": "profile-status" }, status) : null,
     h("dl", { class: "profile-card-facts" },
       h("dt", null, t("profile.presence")),
@@ -124,7 +129,7 @@ function actionRow(user) {
   return h("div", { class: "row end" }, isMe(user.id)
       ? h("button", { class: "btn", "data-testid": "profile-edit", onclick: () => { closeProfileCard(); go("settings"); } }, t("profile.edit"))
       : h("button", { class: "btn primary", "data-testid": "profile-message", onclick: () => { closeProfileCard(); openDirect(user.id); } },
-        t("profile.message")));
+        isAssistant(user) ? t("assistant.ask") : t("profile.message")));
 }
 
 /** "14:05 (Asia/Shanghai)" in the reader's language, the hour where the person is. */

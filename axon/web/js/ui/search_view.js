@@ -244,6 +244,18 @@ async function joinToOpen(convId) {
   return join(channel, () => {}, { open: false });
 }
 
+/**
+ * Open a conversation (or, for a reply, its thread) at one message, highlighted: what pressing a
+ * search result does, and an @axon answer's items too (assistant_results.js).
+ */
+export async function openAtMessage(conv, messageId, root = null, seq = null) {
+  // A public channel the searcher is not in (found with in:#channel): joining is theirs to choose.
+  if (!state.conversations.has(conv) && !(await joinToOpen(conv))) return;
+  focusMessage(conv, messageId, root, seq);
+  if (root) location.hash = convHref(conv, "thread", root);
+  else go("c", conv);
+}
+
 /** One result: a button that opens the conversation (or the thread) at the message. */
 export function renderHit(hit, showConversation) {
   const m = hit.message || {};
@@ -251,16 +263,9 @@ export function renderHit(hit, showConversation) {
   const root = hit.thread_root_id || m.reply_to || null;
   const fragments = (hit.fragments && hit.fragments.length ? hit.fragments : [{ text: m.text || "", match: false }])
     .map((f) => (f.match ? h("mark", null, f.text) : f.text));
-  const open = async () => {
-    // A public channel the searcher is not in (found with in:#channel): joining is theirs to choose.
-    if (!state.conversations.has(conv) && !(await joinToOpen(conv))) return;
-    focusMessage(conv, m.id, root, m.seq ?? null);
-    if (root) location.hash = convHref(conv, "thread", root);
-    else go("c", conv);
-  };
   return h("li", { class: "search-hit-item" }, h("button", {
     type: "button", class: "search-hit", "data-testid": "search-hit", "data-message-id": m.id, "data-conv-id": conv,
-    "data-match": hit.match || "keyword", onclick: open,
+    "data-match": hit.match || "keyword", onclick: () => openAtMessage(conv, m.id, root, m.seq ?? null),
   },
   avatar(m.sender_id, "sm"),
   h("span", { class: "search-hit-main" },

@@ -1,4 +1,4 @@
-// The sidebar: who I am, then Favourites (starred, in the user's order), channels, groups and
+// The sidebar: who I am, "Ask Axon" (my DM with the @axon assistant), then Favourites (starred, in the user's order), channels, groups and
 // direct messages, each sorted by latest activity, with unread and mention badges and a "Draft"
 // marker. Sections collapse; "unread only" filters; favourites reorder by drag and drop or by
 // "Move up/down" in an item's menu. All of it is a preference kept on the server, so every
@@ -14,7 +14,7 @@ import { on, state } from "../core/store.js";
 import { h, reconcile, batched } from "./dom.js";
 import { icon } from "./icons.js";
 import { avatarWithPresence } from "./avatar.js";
-import { conversationTitle, userName } from "./names.js";
+import { assistantTag, conversationTitle, userName } from "./names.js";
 import { isMuted, setMuted, permission, askPermission } from "./notify.js";
 import { convHref } from "./router.js";
 import { openSwitcher } from "./switcher.js";
@@ -22,6 +22,8 @@ import { mountSearchBox } from "./search_box.js";
 import { openNewConversation, openBrowseChannels } from "./create.js";
 import { openMenu, toast, toastError } from "./dialogs.js";
 import { canBrowseChannels, canCreateChannel, canCreateGroup, isOrgAdmin } from "../core/permissions.js";
+import { isAssistant } from "../core/assistant.js";
+import { mountAskAxon } from "./assistant.js";
 
 const SECTIONS = [
   { id: "favourites", title: "sidebar.favourites" },
@@ -48,8 +50,10 @@ export function mountSidebar(el) {
   // Mounted once, outside the head (which is redrawn): typing in it must not be interrupted.
   const searchEl = h("div", { class: "sidebar-search" });
   const stopSearch = mountSearchBox(searchEl);
+  const askEl = h("div", { class: "sidebar-ask" });
+  const stopAsk = mountAskAxon(askEl);
   el.append(head, searchEl, h("nav", { class: "sidebar-body", "aria-label": t("sidebar.conversations") },
-    sections.map((s) => s.el), empty), foot);
+    askEl, sections.map((s) => s.el), empty), foot);
 
   const render = batched(() => {
     renderHead(head);
@@ -67,6 +71,7 @@ export function mountSidebar(el) {
   return () => {
     render.cancel();
     stopSearch();
+    stopAsk();
     stops.forEach((stop) => stop());
   };
 }
@@ -177,7 +182,7 @@ function rows(s) {
       };
       const presence = c.peer_id ? (state.presence.get(c.peer_id) || {}).state : "";
       const sig = [title, c.unread_count, c.mention_count, view.muted, view.active, view.draft, view.place,
-        view.count, presence, c.archived].join("|");
+        view.count, presence, c.archived, isAssistant(c.peer_id)].join("|");
       return { key: c.id, sig, render: () => item(c, view) };
     });
 }
@@ -198,6 +203,7 @@ function item(c, view) {
   },
   glyph,
   h("span", { class: "conv-name" }, view.title),
+  c.kind === "direct" ? assistantTag(c.peer_id, "conv-item-assistant") : null,
   view.draft ? h("span", { class: "draft-marker", "data-testid": "draft-marker" }, t("sidebar.draft")) : null,
   view.muted ? h("span", { class: "muted-icon", title: t("conv.muted") }, icon("bellOff", 14)) : null,
   mentions ? h("span", { class: "badge badge-mention", "data-testid": "mention-badge", title: t("sidebar.mentions", { n: mentions }) }, `@${mentions}`) : null,
