@@ -17,10 +17,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('users') as batch:
-        batch.add_column(sa.Column('kind', sa.String(length=16), server_default='person', nullable=False))
+    op.add_column('users', sa.Column('kind', sa.String(length=16), server_default='person', nullable=False))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('users') as batch:
-        batch.drop_column('kind')
+    # Not batch mode: on SQLite that copies the table and drops "users", which every foreign key refuses.
+    # SQLite (3.35+) and PostgreSQL both drop a column in place. The assistants' rows stay, as accounts
+    # nobody can sign in to (their messages and DMs keep their sender).
+    op.execute("ALTER TABLE users DROP COLUMN kind")
