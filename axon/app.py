@@ -91,7 +91,7 @@ from .services.translation import Translations
 from .services.two_factor import CodeLimits, TwoFactor
 from .spine.durable import DurableConsumer, DurableRunner, PreparingConsumer
 from .spine.spine import EventSpine
-from .store import accounts
+from .store import accounts, event_log
 from .store.audit_anchors import ANCHORS_FILE, append_anchors
 from .store.audit_keys import audit_key, older_keys
 from .store.database import Database, open_database
@@ -394,6 +394,8 @@ class Runtime:
                     task.cancel()
                 await asyncio.gather(*background, return_exceptions=True)
                 await svc.markers.flush()
+                node = svc.gateway.node_id  # its consumers stopped: hand their leases over now
+                await svc.core.write(lambda tx: event_log.release_leases(tx.conn, node))
                 svc.core.writer.stop()
                 await writer
         await svc.bus.close()

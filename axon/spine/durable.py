@@ -153,7 +153,7 @@ class DurableRunner:
             except CursorMoved:
                 moved = False
                 await self._reload()
-                await self._clock.sleep(self.lease / 2)
+                await self._clock.sleep(await self._until_lease_ends())
             except Exception:
                 # The page is not skipped: the same page is tried again, later and later.
                 failures += 1
@@ -198,6 +198,13 @@ class DurableRunner:
     async def _reload(self) -> None:
         name = self.consumer.name
         self.position = await self._db.read(lambda c: event_log.cursor(c, name))
+
+    async def _until_lease_ends(self) -> float:
+        """Seconds until another node's lease runs out (a node killed a moment ago holds one for up
+        to ``lease``): try again then, not later; at most ``lease / 2`` while that node still moves it."""
+        name = self.consumer.name
+        ends = await self._db.read(lambda c: event_log.lease_until(c, name))
+        return min(self.lease / 2, max(0.05, (ends - self._clock.now_ms()) / 1000 + 0.05))
 
     async def _idle(self) -> None:
         """Until a local commit wakes us or the poll interval passes (commits of other nodes)."""

@@ -139,6 +139,12 @@ def open_cursor(conn: Connection, name: str) -> int:
     return start
 
 
+def release_leases(conn: Connection, owner: str) -> None:
+    """A node that stops gracefully gives up its consumers' leases: the next node (or the same one
+    restarted) takes them over at once instead of waiting for the leases to run out."""
+    conn.execute(update(spine_cursors).where(spine_cursors.c.owner == owner).values(lease_until=0))
+
+
 def advance_cursor(conn: Connection, name: str, expected: int, new: int, owner: str, now_ms: int,
                    lease_ms: int) -> bool:
     """Move ``name`` from ``expected`` to ``new`` and renew ``owner``'s lease; False if another node
@@ -148,6 +154,11 @@ def advance_cursor(conn: Connection, name: str, expected: int, new: int, owner: 
                          .where(c.name == name, c.pos == expected, or_(c.owner == owner, c.lease_until < now_ms))
                          .values(pos=new, owner=owner, lease_until=now_ms + lease_ms))
     return moved.rowcount == 1
+
+
+def lease_until(conn: Connection, name: str) -> int:
+    """When the lease on ``name`` runs out (ms; 0 when nobody holds it)."""
+    return int(conn.execute(select(spine_cursors.c.lease_until).where(spine_cursors.c.name == name)).scalar() or 0)
 
 
 def cursor(conn: Connection, name: str) -> int | None:

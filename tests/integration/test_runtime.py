@@ -45,6 +45,9 @@ async def test_shutdown_commits_what_was_queued_flushes_marks_and_leaves_no_task
         member = await db.read(lambda c: conversations.membership(c, conv["id"], admin.user_id))
         assert member is not None and member.delivered_seq == sent.message.seq  # the last marks were flushed
         assert await db.read(event_log.head) > 0  # the outbox saw the commits
+        # Its consumers' leases were handed over: the next node takes them at once, not 10 s later.
+        assert [await db.read(lambda c, n=name: event_log.lease_until(c, n)) for name in ("org_activity",
+                                                                                         "search_index")] == [0, 0]
     finally:
         await db.close()
 

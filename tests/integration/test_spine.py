@@ -286,7 +286,7 @@ async def test_registered_consumers_run_in_a_known_order(tmp_path: Path) -> None
     services = build_services(Settings(database_url=f"sqlite:///{tmp_path / 'axon.db'}"))
     try:
         assert services.spine.sink_names == ["event_log", "bus", "revocations", "link-previews"]
-        assert [r.consumer.name for r in services.durable] == ["org_activity", "search_index"]
+        assert [r.consumer.name for r in services.durable] == ["org_activity", "search_index", "assistant"]
     finally:
         await services.core.db.close()
 
@@ -506,3 +506,22 @@ async def test_a_preparing_consumer_works_out_each_page_off_the_writer_and_commi
     assert await _counted(db) == 7  # the failed page prepared again and applied once
     assert consumer.prepared_in == [False] * 4
     assert await db.read(lambda c: event_log.cursor(c, "preparing")) == 7
+
+
+async def test_a_runner_that_lost_the_lease_waits_only_until_it_runs_out(store: Any) -> None:
+    """After a node is killed, its consumers are taken over when its lease ends, not up to half a
+    lease later (a restarted node's search index stood still for 15 s instead of 10)."""
+    db, writer, spine = store
+    clock = writer._clock  # type: ignore[attr-defined]
+    dead = DurableRunner(CountingConsumer(), db, writer, clock, "n_dead", lease=10, page_size=2)
+    alive = DurableRunner(CountingConsumer(), db, writer, clock, "n_alive", lease=10, page_size=2)
+    for runner in (dead, alive):
+        spine.add_durable_listener(runner.offer)
+        await _open(runner, writer)
+    await writer.submit(Emit("c_1", 1))
+    await dead.step()  # holds the lease for 10 s of commit time
+    assert await alive._until_lease_ends() == 5  # still far: look again at half a lease
+    clock.advance(7)
+    assert await alive._until_lease_ends() == pytest.approx(3.05)
+    clock.advance(4)
+    assert await alive._until_lease_ends() == pytest.approx(0.05)
