@@ -23,6 +23,7 @@ from .bus.envelopes import envelopes_for
 from .bus.memory import MemoryBus
 from .config import Settings
 from .container import Services
+from .domain.assistant_intents import IntentKind
 from .domain.clock import Clock, SystemClock
 from .domain.link_preview import parse_allow_list
 from .domain.model import OrgRole
@@ -41,6 +42,7 @@ from .services.activity import Activity, OrgActivityCounter
 from .services.ai_settings import AiSettingsService
 from .services.assistant import Assistant
 from .services.assistant_account import AssistantAccounts
+from .services.assistant_remind import RemindHandler
 from .services.audit import AnchorKeeper, AuditTrail
 from .services.audit_log import AuditLog
 from .services.auth import Auth, LoginLimits
@@ -67,6 +69,7 @@ from .services.passwords import Passwords
 from .services.people import NewUser, People
 from .services.ports import Embedder, MediaAnalyser
 from .services.preferences import Drafts, UserPreferences
+from .services.reminders import ReminderDelivery, Reminders
 from .services.reply_learning import ReplyLearner
 from .services.retention import Retention
 from .services.search import Search
@@ -212,6 +215,10 @@ def build_assistant(services: Services) -> None:
     """The @axon assistant: each organisation's account and the consumer that answers questions."""
     services.assistant_accounts = AssistantAccounts(services.core)
     services.assistant = Assistant(services.core, services.assistant_accounts, services.search)
+    services.assistant.handle(IntentKind.REMIND, RemindHandler(services.messages, services.event_hints.extractor))
+    services.reminders = Reminders(services.core, services.assistant_accounts)
+    services.reminder_delivery = ReminderDelivery(services.core, services.assistant_accounts,
+                                                  services.gateway.node_id, services.settings.reminder_interval)
 
 
 def build_link_previews(settings: Settings, core: Core) -> LinkPreviews:
@@ -425,6 +432,7 @@ class Runtime:
         jobs.append(("retention", svc.retention.run(svc.settings.retention_interval)))
         jobs.append(("file-sweeper", svc.file_sweeper.run(svc.settings.file_sweep_interval)))
         jobs.append(("calendar-reminders", svc.calendar_reminders.run()))
+        jobs.append(("reminders", svc.reminder_delivery.run()))
         limits = svc.messages.send_limits
         if svc.settings.redis_url and limits is not None:  # several nodes: one send limit across them
             from .bus.redis_usage import RedisUsage

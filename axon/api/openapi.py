@@ -17,6 +17,7 @@ from ..protocol.rest import SHAPES, ErrorResponse
 from ..protocol.rest_ai import AI_SHAPES
 from ..protocol.rest_ai_events import EVENT_HINT_SHAPES
 from ..protocol.rest_ai_replies import REPLY_SHAPES
+from ..protocol.rest_reminders import REMINDER_SHAPES
 from ..protocol.rest_search import SEARCH_SHAPES
 
 _REF = "#/components/schemas/{name}"
@@ -37,8 +38,8 @@ def schema_of(shape: Any) -> dict[str, Any]:
 
 def components() -> dict[str, Any]:
     """Every REST shape's schema, by name (the ``ErrorBody`` of ``protocol.server`` among them)."""
-    _, schemas = msgspec.json.schema_components(SHAPES + SEARCH_SHAPES + EVENT_HINT_SHAPES + AI_SHAPES + REPLY_SHAPES,
-                                                ref_template=_REF)
+    shapes = SHAPES + SEARCH_SHAPES + EVENT_HINT_SHAPES + AI_SHAPES + REPLY_SHAPES + REMINDER_SHAPES
+    _, schemas = msgspec.json.schema_components(shapes, ref_template=_REF)
     return schemas
 
 

@@ -3,7 +3,8 @@
 A card is stored with its message and sent in ``message.new`` and ``message.card`` events. Clients
 that do not know a ``type`` show the message's text, which is always a plain-text fallback.
 ``event`` is a calendar event's card (``docs/calendar.md``); ``assistant.results`` lists messages the
-@axon assistant found or picked for a digest (``docs/ai/assistant.md``).
+@axon assistant found or picked for a digest, ``assistant.reminder`` is a reminder it set
+(``docs/ai/assistant.md``).
 """
 
 from __future__ import annotations
@@ -71,6 +72,26 @@ class AssistantResultsCard(Shape, tag="assistant.results", tag_field="type"):
     question: AssistantQuestion | None = None
 
 
-Card = EventCard | AssistantResultsCard
+class ReminderAbout(Shape):
+    """The message a reminder is about."""
+
+    conversation_id: str
+    message_id: str
+    seq: int
+
+
+class AssistantReminderCard(Shape, tag="assistant.reminder", tag_field="type"):
+    """A reminder the @axon assistant set for the asker (``docs/ai/assistant.md``)."""
+
+    state: Annotated[Literal["scheduled", "delivered", "cancelled"], msgspec.Meta(
+        description="scheduled until it is delivered or cancelled (the answer's card follows).")]
+    reminder_id: str
+    text: Annotated[str, msgspec.Meta(description="What to be reminded of: plain text, never HTML.")]
+    due_at: Annotated[str, msgspec.Meta(description="When it is due (UTC).")]
+    about: ReminderAbout | None
+    question: AssistantQuestion | None = None
+
+
+Card = EventCard | AssistantResultsCard | AssistantReminderCard
 CARD_SHAPES: tuple[Any, ...] = (CardResponses, EventCardEvent, EventCard, AssistantResultItem, AssistantQuestion,
-                                AssistantResultsCard)
+                                AssistantResultsCard, ReminderAbout, AssistantReminderCard)
