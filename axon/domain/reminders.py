@@ -49,6 +49,59 @@ class About:
         return {"conversation_id": self.conversation_id, "message_id": self.message_id, "seq": self.seq}
 
 
+# --- relative times: arithmetic, done here (the recognizer misses "in half an hour", "十分钟后" and
+# reads "半小时后" as now) -----------------------------------------------------------------------------
+
+_UNIT_MINUTES = {"minute": 1, "min": 1, "hour": 60, "hr": 60, "day": 1440, "week": 10080,
+                 "分钟": 1, "分": 1, "小时": 60, "钟头": 60, "天": 1440, "周": 10080, "星期": 10080}
+_EN_COUNT = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+             "eight": 8, "nine": 9, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30, "forty-five": 45}
+_EN_RELATIVE = re.compile(
+    r"\bin\s+(?:(?P<half>half\s+an?\s+hour)|(?P<n>\d+(?:\.\d+)?|an?|one|two|three|four|five|six|seven|eight|nine"
+    r"|ten|fifteen|twenty|thirty|forty-five)\s+(?P<unit>minute|min|hour|hr|day|week)s?(?P<and_half>\s+and\s+a\s+half)?)"
+    r"\b", re.IGNORECASE)
+_ZH_DIGITS = "零一二三四五六七八九"
+_ZH_RELATIVE = re.compile(r"(?P<n>[0-9]+|[零一二两三四五六七八九十]+)?\s*个?(?P<half>半)?\s*个?"
+                          r"(?P<unit>小时|钟头|分钟|分|天|周|星期)(?:后|以后|之后)")
+
+
+def _zh_number(text: str) -> int | None:
+    """"3", "十", "十五", "二十", "两" → the number (up to 99)."""
+    if text.isdigit():
+        return int(text)
+    text = text.replace("两", "二")
+    if "十" not in text:
+        return _ZH_DIGITS.index(text) if len(text) == 1 and text in _ZH_DIGITS else None
+    tens, _, ones = text.partition("十")
+    if len(tens) > 1 or len(ones) > 1 or any(c not in _ZH_DIGITS for c in tens + ones):
+        return None
+    return (_ZH_DIGITS.index(tens) if tens else 1) * 10 + (_ZH_DIGITS.index(ones) if ones else 0)
+
+
+def relative_minutes(text: str) -> float | None:
+    """Minutes from now that a relative time ("in 2 hours", "in half an hour", "in 3 days", "两小时后",
+    "半小时后", "一个半小时后", "十分钟后") says, or None when the text has none."""
+    found = _EN_RELATIVE.search(text)
+    if found is not None:
+        if found["half"]:
+            return 30.0
+        n = found["n"].lower()
+        count = float(n) if n[0].isdigit() else float(_EN_COUNT[n])
+        return (count + (0.5 if found["and_half"] else 0)) * _UNIT_MINUTES[found["unit"].lower()]
+    found = _ZH_RELATIVE.search(text)
+    if found is None or not (found["n"] or found["half"]):
+        return None
+    whole = _zh_number(found["n"]) if found["n"] else 0
+    if whole is None:
+        return None
+    return (whole + (0.5 if found["half"] else 0)) * _UNIT_MINUTES[found["unit"]]
+
+
+def without_relative(text: str) -> str:
+    """The text without its relative times (what the intent rules did not cut out of a subject)."""
+    return " ".join(_ZH_RELATIVE.sub(" ", _EN_RELATIVE.sub(" ", text)).split())
+
+
 def due_instant(start: datetime, all_day: bool) -> datetime:
     """When a reminder for the extracted time is due: the time itself, or 09:00 of a day without one."""
     if all_day:
@@ -58,7 +111,7 @@ def due_instant(start: datetime, all_day: bool) -> datetime:
 
 def subject(what: str) -> str:
     """The request's own subject, or "" when it only points at a message ("this", "这件事")."""
-    cleaned = " ".join(what.split()).strip(" .,!?，。！？")
+    cleaned = without_relative(what).strip(" .,!?，。！？")
     return "" if cleaned.lower() in THIS_WORDS else cleaned
 
 
@@ -145,8 +198,9 @@ def due_message(row: dict[str, Any], zone: ZoneInfo, lang: str, now_ms: int) -> 
     return (DUE.get(lang) or DUE["en"]).format(text=row["text"])
 
 
-_PAST_WORDS = re.compile(r"\b(?:yesterday|ago|last\s+(?:night|week|month|year|\w+day))\b|昨天|前天|昨晚|上周|上个?月|去年"
-                         r"|[0-9零一二两三四五六七八九十]+\s*个?(?:小时|分钟|天|周)前", re.IGNORECASE)
+_PAST_WORDS = re.compile(r"\b(?:yesterday|ago|last\s+(?:night|week|month|year|\w+day))\b"
+                         r"|昨天|前天|昨晚|上周|上个?月|去年|[0-9零一二两三四五六七八九十]+\s*个?(?:小时|分钟|天|周)前",
+                         re.IGNORECASE)
 
 
 def names_past(text: str) -> bool:

@@ -3,7 +3,9 @@
 Contract (the rules themselves are ``domain.reminders``):
 - The time is the ``EventExtractor``'s (the meeting-time recognizer, in its child process; called in
   a worker thread) reading of the request against the question's send time in the asker's zone:
-  absolute ("tomorrow 9am", "明天早上9点") and relative ("in 2 hours", "两小时后", "in 3 days") alike.
+  absolute ("tomorrow 9am", "明天早上9点"). Relative times ("in 2 hours", "in half an hour", "两小时后",
+  "半小时后", "十分钟后", "in 3 days") are added to the send time (``domain.reminders.relative_minutes``):
+  the recognizer misses some ("in half an hour", "十分钟后") and reads "半小时后" as now.
   None found: the answer asks when; a time named but none to come, or not after the question: the
   answer says it has passed. Nothing is stored then.
 - The reminder is about the message the question replies to, else — for a mention outside the DM
@@ -17,7 +19,7 @@ Contract (the rules themselves are ``domain.reminders``):
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..domain.assistant_replies import say
@@ -33,6 +35,7 @@ from ..domain.reminders import (
     due_instant,
     names_past,
     passed,
+    relative_minutes,
     shortened,
     subject,
     when_text,
@@ -54,11 +57,10 @@ class RemindHandler:
     async def __call__(self, asking: Asking) -> Answer:
         zone = zone_named(asking.time_zone)
         asked_at = datetime.fromtimestamp(asking.question.sent_at_ms / 1000, tz=UTC).astimezone(zone)
-        found = await asyncio.to_thread(self.extractor.extract, asking.request, asked_at, asking.locale)
-        if found is None:  # no time to come: none named, or one gone ("today at 9am" said at 10)
+        due = await self._due(asking.request, asked_at)
+        if due is None:  # no time to come: none named, or one gone ("today at 9am" said at 10)
             named = asking.intent.time_text or names_past(asking.request)
             return Answer(say(PAST if named else ASK_WHEN, asking.lang))
-        due = due_instant(found.start, found.all_day)
         if passed(due, asked_at):
             return Answer(say(PAST, asking.lang))
         about, about_text = await self._about(asking)
@@ -70,6 +72,14 @@ class RemindHandler:
             stored.insert_reminder(tx.conn, {**row, "answer_message_id": answer_message_id})
 
         return Answer(say(SET, asking.lang, when=when, text=text), card(row, State.SCHEDULED), write)
+
+    async def _due(self, request: str, asked_at: datetime) -> datetime | None:
+        """A relative time by arithmetic (the recognizer misreads some), else the extractor's reading."""
+        minutes = relative_minutes(request)
+        if minutes is not None:
+            return asked_at + timedelta(minutes=minutes)
+        found = await asyncio.to_thread(self.extractor.extract, request, asked_at, None)
+        return due_instant(found.start, found.all_day) if found is not None else None
 
     async def _about(self, asking: Asking) -> tuple[About | None, str]:
         """The message the reminder is about and its text: the one replied to, else (a mention outside
