@@ -999,4 +999,10 @@ export default {
   "calendar.feed_revoke_confirm": "Turn the subscription address off? Calendar apps using it stop getting updates.",
   "calendar.feed_revoked": "Subscription address turned off.",
   "calendar.feed_failed": "The subscription address could not be loaded.",
+  // @axon reminders (ui/assistant_reminder.js)
+  "reminder.state_scheduled": "Scheduled",
+  "reminder.state_delivered": "Delivered",
+  "reminder.state_cancelled": "Cancelled",
+  "reminder.cancel": "Cancel",
+  "reminder.due_title": "Reminder",
 };

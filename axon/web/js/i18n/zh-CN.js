@@ -982,4 +982,10 @@ export default {
   "calendar.feed_revoke_confirm": "要关闭订阅地址吗？使用它的日历应用将不再收到更新。",
   "calendar.feed_revoked": "订阅地址已关闭。",
   "calendar.feed_failed": "无法加载订阅地址。",
+  // @axon 提醒（ui/assistant_reminder.js）
+  "reminder.state_scheduled": "已安排",
+  "reminder.state_delivered": "已提醒",
+  "reminder.state_cancelled": "已取消",
+  "reminder.cancel": "取消",
+  "reminder.due_title": "提醒",
 };
