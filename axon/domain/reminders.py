@@ -109,10 +109,16 @@ def due_instant(start: datetime, all_day: bool) -> datetime:
     return start
 
 
+_THIS_THEN = re.compile(r"^(.{1,12}?)\s*[:：,，\-—]\s*")
+
+
 def subject(what: str) -> str:
     """The request's own subject, or "" when it only points at a message ("this", "这件事")."""
-    cleaned = without_relative(what).strip(" .,!?，。！？")
-    return "" if cleaned.lower() in THIS_WORDS else cleaned
+    cleaned = without_relative(what).strip(" .,!?:;，。！？：；")
+    if cleaned.lower() in THIS_WORDS:
+        return ""
+    head = _THIS_THEN.match(cleaned)  # "this: ship the build" — the words after it are the subject
+    return cleaned[head.end():] if head and head.group(1).lower() in THIS_WORDS else cleaned
 
 
 def shortened(text: str) -> str:

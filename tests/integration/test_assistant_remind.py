@@ -14,7 +14,7 @@ import pytest
 
 from axon.client import ApiError
 from tests.integration.test_assistant import answer_to, ask, assistant_of, people
-from tests.support.at_rest import run_sql
+from tests.support.at_rest import opened_values, run_sql
 from tests.support.people import Person, eventually
 from tests.support.server import ServerProcess, nodes_sharing_a_database
 
@@ -204,3 +204,20 @@ async def test_two_nodes_deliver_each_reminder_once(tmp_path: Path) -> None:
         posted = [m for m in (await ann.rest.history(dm, limit=100))["items"]
                   if (m.get("client_msg_id") or "").startswith("reminder-")]
         assert len(posted) == 4
+
+
+async def test_this_in_a_mention_elsewhere_is_the_question_and_the_text_is_sealed(server: ServerProcess) -> None:
+    _, (ann, bob) = await people(server.url, 2)
+    bot = await assistant_of(ann)
+    group = (await ann.rest.create_conversation("group", f"rm-mention-{next(_ids)}", [bob.id]))["id"]
+    question = await ask(ann, group, f"@{bot['username']} remind me about this in 3 hours: ship the quokka build")
+    dm = (await ann.rest.direct(bot["id"]))["id"]
+    answer = await answer_to(ann, dm, question, bot["id"])
+
+    card = answer["card"]
+    assert card["about"] == {"conversation_id": group, "message_id": question["id"], "seq": question["seq"]}
+    assert card["question"] == card["about"] and card["text"] == "ship the quokka build"
+    assert all(m["sender_id"] != bot["id"] for m in (await ann.rest.history(group))["items"])
+    stored = await run_sql(server, "SELECT text FROM reminders WHERE id = :id", id=card["reminder_id"])
+    assert "quokka" not in stored[0][0], "the reminder's text is sealed at rest"
+    assert any("quokka" in v and v == card["text"] for v in await opened_values(server))

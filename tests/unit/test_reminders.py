@@ -53,7 +53,8 @@ def test_a_day_without_a_time_is_due_at_nine() -> None:
 @pytest.mark.parametrize(("request_text", "expected"), [
     ("remind me about this tomorrow 9am", ""), ("明天早上9点提醒我这件事", ""),
     ("remind me to send the report in 2 hours", "send the report"), ("两小时后提醒我交周报", "交周报"),
-    ("一个半小时后提醒我开会", "开会"),
+    ("一个半小时后提醒我开会", "开会"), ("remind me about this in 3 hours: ship the build", "ship the build"),
+    ("remind me in 2 hours: lunch, then gym", "lunch, then gym"),
 ])
 def test_this_is_no_subject_of_its_own(request_text: str, expected: str) -> None:
     assert subject(parse(request_text).what) == expected
