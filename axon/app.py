@@ -46,6 +46,7 @@ from .services.assistant_chat import AssistantChat
 from .services.assistant_digest import AssistantDigest
 from .services.assistant_model import AssistantModel
 from .services.assistant_schedule import AssistantSchedule
+from .services.assistant_remind import RemindHandler
 from .services.audit import AnchorKeeper, AuditTrail
 from .services.audit_log import AuditLog
 from .services.auth import Auth, LoginLimits
@@ -72,6 +73,7 @@ from .services.passwords import Passwords
 from .services.people import NewUser, People
 from .services.ports import Embedder, EventExtractor, MediaAnalyser
 from .services.preferences import Drafts, UserPreferences
+from .services.reminders import ReminderDelivery, Reminders
 from .services.reply_learning import ReplyLearner
 from .services.retention import Retention
 from .services.search import Search
@@ -214,8 +216,8 @@ def build_smart_replies(services: Services) -> None:
 
 
 def build_assistant(services: Services, extractor: EventExtractor) -> None:
-    """The @axon assistant: each organisation's account and the consumer that answers questions;
-    scheduling reads times with the node's one meeting-time extractor."""
+    """The @axon assistant: each organisation's account, the consumer that answers questions and its
+    abilities; scheduling and reminders read times with the node's one meeting-time extractor."""
     services.assistant_accounts = AssistantAccounts(services.core)
     services.assistant = Assistant(services.core, services.assistant_accounts, services.search)
     model = AssistantModel(services.core, OpenAiChat())
@@ -225,6 +227,10 @@ def build_assistant(services: Services, extractor: EventExtractor) -> None:
     services.assistant_schedule = AssistantSchedule(services.core, services.calendar, services.assistant_accounts,
                                                     extractor)
     services.assistant.handle(IntentKind.SCHEDULE, services.assistant_schedule.propose)
+    services.assistant.handle(IntentKind.REMIND, RemindHandler(services.messages, extractor))
+    services.reminders = Reminders(services.core, services.assistant_accounts)
+    services.reminder_delivery = ReminderDelivery(services.core, services.assistant_accounts,
+                                                  services.gateway.node_id, services.settings.reminder_interval)
 
 
 def build_link_previews(settings: Settings, core: Core) -> LinkPreviews:
@@ -440,6 +446,7 @@ class Runtime:
         jobs.append(("retention", svc.retention.run(svc.settings.retention_interval)))
         jobs.append(("file-sweeper", svc.file_sweeper.run(svc.settings.file_sweep_interval)))
         jobs.append(("calendar-reminders", svc.calendar_reminders.run()))
+        jobs.append(("reminders", svc.reminder_delivery.run()))
         limits = svc.messages.send_limits
         if svc.settings.redis_url and limits is not None:  # several nodes: one send limit across them
             from .bus.redis_usage import RedisUsage

@@ -75,6 +75,8 @@ class Settings(BaseSettings):
         "at a time).")
     calendar_reminder_interval: float = Field(
         30.0, description="Seconds between rounds of the calendar reminders job (one node at a time).")
+    reminder_interval: float = Field(
+        15.0, description="Seconds between rounds of the @axon reminders job (one node at a time).")
 
     max_text_bytes: int = Field(16 * 1024, description="Largest message text in UTF-8 bytes.")
     max_frame_bytes: int = Field(64 * 1024, description="Largest WebSocket frame accepted.")

@@ -40,6 +40,7 @@ from .services.org_settings import OrgSettingsService
 from .services.people import People
 from .services.ports import BackgroundEmbedder, Closeable, SearchIndex, SemanticIndex
 from .services.preferences import Drafts, UserPreferences
+from .services.reminders import ReminderDelivery, Reminders
 from .services.retention import Retention
 from .services.search import Search
 from .services.search_index import SearchIndexer
@@ -117,3 +118,5 @@ class Services:
     assistant_accounts: AssistantAccounts = field(init=False)
     assistant: Assistant = field(init=False)
     assistant_schedule: AssistantSchedule = field(init=False)
+    reminders: Reminders = field(init=False)
+    reminder_delivery: ReminderDelivery = field(init=False)

@@ -30,6 +30,7 @@ from . import (
     routes_link_previews,
     routes_messages,
     routes_preferences,
+    routes_reminders,
     routes_retention,
     routes_search,
     routes_search_admin,
@@ -116,7 +117,7 @@ def create_app(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[Any]],
     for module in (routes_account, routes_avatars, routes_conversations, routes_messages, routes_admin,
                    routes_audit, routes_retention, routes_preferences, routes_sso, routes_two_factor, routes_files,
                    routes_link_previews, routes_search, routes_search_admin, routes_calendar,
-                   routes_event_hints, routes_ai, routes_ai_replies, routes_assistant):
+                   routes_event_hints, routes_ai, routes_ai_replies, routes_assistant, routes_reminders):
         api.include_router(module.router)
     app.include_router(api)
     # First in the table: the router tries routes in order, and 50 REST routes

@@ -19,6 +19,7 @@ from ..protocol.rest_ai_events import EVENT_HINT_SHAPES
 from ..protocol.rest_ai_replies import REPLY_SHAPES
 from ..protocol.rest_audit import AUDIT_SHAPES
 from ..protocol.rest_calendar import CALENDAR_SHAPES
+from ..protocol.rest_reminders import REMINDER_SHAPES
 from ..protocol.rest_search import SEARCH_SHAPES
 from ..protocol.rest_security import SECURITY_SHAPES
 
@@ -41,7 +42,7 @@ def schema_of(shape: Any) -> dict[str, Any]:
 def components() -> dict[str, Any]:
     """Every REST shape's schema, by name (the ``ErrorBody`` of ``protocol.server`` among them)."""
     every = (SHAPES + AUDIT_SHAPES + SECURITY_SHAPES + CALENDAR_SHAPES + SEARCH_SHAPES + EVENT_HINT_SHAPES + AI_SHAPES
-             + REPLY_SHAPES)
+             + REPLY_SHAPES + REMINDER_SHAPES)
     _, schemas = msgspec.json.schema_components(every, ref_template=_REF)
     return schemas
 

@@ -28,6 +28,7 @@ PREFIXES = {
     "blob": "b",
     "search": "s",  # a recent search
     "calendar_event": "ev",
+    "reminder": "rm",  # an @axon reminder
 }
 
 

@@ -4,7 +4,7 @@ A card is stored with its message and sent in ``message.new`` and ``message.card
 that do not know a ``type`` show the message's text, which is always a plain-text fallback.
 ``event`` is a calendar event's card (``docs/calendar.md``); ``assistant.results`` lists messages the
 @axon assistant found or picked for a digest, ``assistant.proposal`` is a meeting it proposes to
-schedule once the asker confirms (``docs/ai/assistant.md``).
+schedule once the asker confirms, ``assistant.reminder`` is a reminder it set (``docs/ai/assistant.md``).
 """
 
 from __future__ import annotations
@@ -97,6 +97,27 @@ class AssistantProposalCard(Shape, tag="assistant.proposal", tag_field="type"):
     question: AssistantQuestion | None = None
 
 
-Card = EventCard | AssistantResultsCard | AssistantProposalCard
+class ReminderAbout(Shape):
+    """The message a reminder is about."""
+
+    conversation_id: str
+    message_id: str
+    seq: int
+
+
+class AssistantReminderCard(Shape, tag="assistant.reminder", tag_field="type"):
+    """A reminder the @axon assistant set for the asker (``docs/ai/assistant.md``)."""
+
+    state: Annotated[Literal["scheduled", "delivered", "cancelled"], msgspec.Meta(
+        description="scheduled until it is delivered or cancelled (the answer's card follows).")]
+    reminder_id: str
+    text: Annotated[str, msgspec.Meta(description="What to be reminded of: plain text, never HTML.")]
+    due_at: Annotated[str, msgspec.Meta(description="When it is due (UTC).")]
+    about: ReminderAbout | None
+    question: AssistantQuestion | None = None
+
+
+Card = EventCard | AssistantResultsCard | AssistantProposalCard | AssistantReminderCard
 CARD_SHAPES: tuple[Any, ...] = (CardResponses, EventCardEvent, EventCard, AssistantResultItem, AssistantQuestion,
-                                AssistantResultsCard, AssistantProposalAttendee, AssistantProposalCard)
+                                AssistantResultsCard, AssistantProposalAttendee, AssistantProposalCard, ReminderAbout,
+                                AssistantReminderCard)

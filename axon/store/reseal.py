@@ -32,6 +32,7 @@ from .schema import (
     link_preview_cache,
     message_previews,
     messages,
+    reminders,
     reply_pairs,
     search_recent,
     search_vectors,
@@ -61,6 +62,7 @@ from .sealed_columns import (
     profile_binding,
     provider_secret_binding,
     recent_search_binding,
+    reminder_binding,
     topic_binding,
     totp_binding,
     upload_key_binding,
@@ -120,6 +122,7 @@ SEALED_TABLES: tuple[SealedTable, ...] = (
                 by_user=False),
     SealedTable(reply_pairs, ("reply_id",), PAIR_COLUMNS,
                 lambda org, column, r: pair_binding(column, org, r["conversation_id"], r["reply_id"]), by_user=False),
+    SealedTable(reminders, ("id",), ("text",), lambda org, _, r: reminder_binding(org, r["id"]), by_user=True),
 )
 
 

@@ -875,3 +875,32 @@ reply_pairs = Table(
     Index("ix_reply_pairs_org_version", "org_id", "version"),
     Index("ix_reply_pairs_prompt", "prompt_id"),
 )
+
+
+# --- @axon reminders (asst-remind) ------------------------------------------------------------
+# A person's reminder, set by asking the assistant (``services/assistant_remind.py``): what to be
+# reminded of (``text``, sealed at rest like calendar titles), when (``due_at``, ms), the message
+# it is about (nullable), the question that set it (``source_message_id``, unique per user: asking
+# is idempotent) and the assistant's answer whose card shows its state. Delivered once
+# (``delivered_at``) by the reminders job, or cancelled (``cancelled_at``).
+reminders = Table(
+    "reminders",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("org_id", String(32), ForeignKey("orgs.id"), nullable=False),
+    Column("user_id", String(32), ForeignKey("users.id"), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("due_at", BigInteger, nullable=False),
+    Column("time_zone", String(64), nullable=False),
+    Column("conversation_id", String(32)),
+    Column("message_id", String(32)),
+    Column("seq", BigInteger),
+    Column("source_message_id", String(32), nullable=False),
+    Column("answer_message_id", String(32), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("delivered_at", BigInteger),
+    Column("cancelled_at", BigInteger),
+    UniqueConstraint("user_id", "source_message_id", name="uq_reminders_source"),
+    Index("ix_reminders_pending_due", "delivered_at", "cancelled_at", "due_at"),
+    Index("ix_reminders_user_due", "user_id", "due_at"),
+)

@@ -22,6 +22,7 @@ are sealed on the way in and opened on the way out (``store/sealing.py`` does th
 | calendar_feeds.token (a calendar feed's secret, also stored as its SHA-256 for look-ups) | organisation, user |
 | ai_settings.chat_api_key, ai_settings.translation_api_key (AI endpoints' API keys) | organisation |
 | reply_pairs.vector, reply_pairs.reply_text (smart replies' learned pairs) | organisation, conversation, reply id |
+| reminders.text (what an @axon reminder reminds of) | organisation, reminder id |
 
 Names (people's, channels') and e-mail addresses stay plaintext: they are looked up and searched
 by the database (sign-in, mentions, the directory, channel browsing), see docs/security.md.
@@ -457,3 +458,27 @@ def open_pair(conn: Connection, org_id: str, conversation_id: str, reply_id: str
     raw = keyring.open(conn, org_id, pair_binding("vector", org_id, conversation_id, reply_id), vector)
     return (binascii.a2b_base64(raw),
             keyring.open(conn, org_id, pair_binding("reply_text", org_id, conversation_id, reply_id), reply_text))
+
+
+# --- @axon reminders (reminders) ----------------------------------------------------------------
+
+
+def reminder_binding(org_id: str, reminder_id: str) -> bytes:
+    return row_binding("reminders.text", org_id, reminder_id)
+
+
+def seal_reminder(conn: Connection, row: Row) -> Row:
+    """A ``reminders`` row with its text sealed (a copy)."""
+    keyring = keyring_of(conn)
+    if not keyring.enabled:
+        return row
+    return {**row, "text": keyring.seal(conn, row["org_id"], reminder_binding(row["org_id"], row["id"]), row["text"])}
+
+
+def open_reminders(conn: Connection, rows: list[Row]) -> list[Row]:
+    keyring = keyring_of(conn)
+    if not rows or keyring.plain_only(r["text"] for r in rows):
+        return rows
+    for r in rows:
+        r["text"] = keyring.open(conn, r["org_id"], reminder_binding(r["org_id"], r["id"]), r["text"])
+    return rows

@@ -91,7 +91,7 @@ def _sealed_rows(conn: Connection) -> Iterator[tuple[SealedTable, str, dict[str,
     org_of_user = dict(conn.execute(select(users.c.id, users.c.org_id)).all())
     for spec in SEALED_TABLES:
         t = spec.table
-        extra = [t.c.conversation_id] if "conversation_id" in t.c and "conversation_id" not in spec.key else []
+        extra = [t.c[c] for c in ("conversation_id", "org_id") if c in t.c and c not in spec.key]
         stmt = select(*(t.c[k] for k in spec.key), *(t.c[c] for c in spec.columns), *extra)
         for found in conn.execute(stmt).mappings().all():
             row = dict(found)

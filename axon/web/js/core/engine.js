@@ -265,6 +265,7 @@ class Engine {
     if (ev.type === "draft.updated") applyDraftEvent(d);
     if (ev.type === "voice.played") applyPlayedEvent(d);
     if (CALENDAR_USER_EVENTS.includes(ev.type)) applyCalendarUserEvent(ev);
+    emit("user-event", ev); // for modules that handle their own types (ui/assistant_reminder.js)
     // Told of its own revocation before the socket closes: a wipe order must not pass for a sign-out.
     if (ev.type === "device.revoked" && d.device_id === state.session.device_id) this.hooks.fatal(d.wipe ? 4004 : 4003);
     emit("devices");

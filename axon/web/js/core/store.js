@@ -4,7 +4,8 @@
 // "thread" (root id), "members" (conv id), "users", "presence", "typing" (conv id),
 // "receipts" (conv id), "outbox", "route", "language", "toast", "preferences", "drafts" (draft key),
 // "focus-message", "search-again" (the same search run again from the box), "calendar" (events
-// changed), "calendar-notice" (an invitation or a reminder to announce).
+// changed), "calendar-notice" (an invitation or a reminder to announce), "user-event" (every user
+// event applied, for modules that handle their own types).
 
 export const state = {
   session: null, // {token, user, org, device_id}

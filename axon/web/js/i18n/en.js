@@ -1036,4 +1036,10 @@ export default {
   "assistant.why_decision": "decision",
   "assistant.why_discussed": "much discussed",
   "assistant.why_topic": "your topic",
+  // @axon reminders (ui/assistant_reminder.js)
+  "reminder.state_scheduled": "Scheduled",
+  "reminder.state_delivered": "Delivered",
+  "reminder.state_cancelled": "Cancelled",
+  "reminder.cancel": "Cancel",
+  "reminder.due_title": "Reminder",
 };

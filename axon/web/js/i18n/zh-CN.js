@@ -1019,4 +1019,10 @@ export default {
   "assistant.why_decision": "决定",
   "assistant.why_discussed": "讨论较多",
   "assistant.why_topic": "你关注的话题",
+  // @axon 提醒（ui/assistant_reminder.js）
+  "reminder.state_scheduled": "已安排",
+  "reminder.state_delivered": "已提醒",
+  "reminder.state_cancelled": "已取消",
+  "reminder.cancel": "取消",
+  "reminder.due_title": "提醒",
 };

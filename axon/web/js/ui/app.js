@@ -15,6 +15,7 @@ import { mountHome } from "./home.js";
 import { mountSearchView } from "./search_view.js";
 import { mountCalendarView } from "./calendar_view.js";
 import { startCalendarNotices } from "./calendar_notify.js";
+import "./assistant_reminder.js";
 import { startShortcuts } from "./shortcuts.js";
 import { startPresence } from "./presence.js";
 import { startTitle } from "./notify.js";
