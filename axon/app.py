@@ -45,8 +45,8 @@ from .services.assistant_account import AssistantAccounts
 from .services.assistant_chat import AssistantChat
 from .services.assistant_digest import AssistantDigest
 from .services.assistant_model import AssistantModel
-from .services.assistant_schedule import AssistantSchedule
 from .services.assistant_remind import RemindHandler
+from .services.assistant_schedule import AssistantSchedule
 from .services.audit import AnchorKeeper, AuditTrail
 from .services.audit_log import AuditLog
 from .services.auth import Auth, LoginLimits
