@@ -89,9 +89,14 @@ def results_text(heading: str, items: Sequence[ResultItem]) -> str:
     return "\n".join(lines)
 
 
-def results_card(kind: str, query: str, items: Sequence[ResultItem]) -> dict[str, object]:
-    """``{"type": "assistant.results", "kind": "search", "query", "items": [...]}``."""
-    return {"type": "assistant.results", "kind": kind, "query": query, "items": [i.wire() for i in items]}
+def results_card(kind: str, query: str, items: Sequence[ResultItem], answer: str | None = None) -> dict[str, object]:
+    """``{"type": "assistant.results", "kind": "search", "query", "items": [...]}``; an answer's card
+    also carries the answer's own words (``answer``), which its text follows with the sources."""
+    card: dict[str, object] = {"type": "assistant.results", "kind": kind, "query": query,
+                               "items": [i.wire() for i in items]}
+    if answer is not None:
+        card["answer"] = answer
+    return card
 
 
 # --- what did I miss: the digest (services/assistant_digest.py) ----------------------------------------

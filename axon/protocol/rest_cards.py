@@ -72,6 +72,9 @@ class AssistantResultsCard(Shape, tag="assistant.results", tag_field="type"):
         description="The words searched for, what the digest covers, or the question answered.")]
     items: list[AssistantResultItem]
     question: AssistantQuestion | None = None
+    answer: Annotated[str | None, msgspec.Meta(
+        description="kind \"answer\": the answer itself, its citations [n] numbering the items (the message's "
+        "text adds the list of sources); otherwise null.")] = None
 
 
 class AssistantProposalAttendee(Shape):

@@ -84,7 +84,7 @@ class AssistantChat:
                                               ability="chat", question_id=asking.question.message_id)
         except EndpointFailure as failure:
             heading = say(CHAT_FAILED, asking.lang, reason=str(failure))
-            return Answer(results_text(heading, items), results_card("answer", question[:QUERY_CHARS], items))
+            return Answer(results_text(heading, items), results_card("answer", question[:QUERY_CHARS], items, heading))
         return _answered(asking.lang, question, reply, items)
 
     async def _retrieve(self, asking: Asking, question: str) -> list[Message]:
@@ -121,7 +121,7 @@ def _answered(lang: str, question: str, reply: str, items: list[ResultItem]) -> 
     if not listed:
         return Answer(text)
     return Answer(results_text(f"{text}\n\n{say(CHAT_SOURCES, lang)}", listed),
-                  results_card("answer", question[:QUERY_CHARS], listed))
+                  results_card("answer", question[:QUERY_CHARS], listed, text))
 
 
 def _dm_ids(conn: Conn, key: str) -> set[str]:

@@ -166,6 +166,7 @@ async def test_only_messages_the_asker_can_read_reach_the_model_and_citations_na
     assert (card["type"], card["kind"], card["query"]) == ("assistant.results", "answer",
                                                            "What is our policy on expenses?")
     assert [i["message_id"] for i in card["items"]] == [mine["id"]]
+    assert card["answer"] == "It says so [1]. See also."  # the web client draws it above the sources
     assert card["items"][0]["conversation_id"] == team.finance and card["items"][0]["sender_id"] == team.bob.id
 
     (call,) = await endpoint_calls(team.admin, team.ann.id)
@@ -210,6 +211,7 @@ async def test_a_failing_or_silent_endpoint_is_said_and_the_retrieved_messages_a
     assert failed["text"].startswith("The model endpoint failed (the endpoint answered HTTP 500), so I cannot "
                                      "answer in my own words. These messages may help:\n1. The offsite budget is")
     assert failed["card"]["kind"] == "answer" and [i["message_id"] for i in failed["card"]["items"]] == [said["id"]]
+    assert failed["card"]["answer"].startswith("The model endpoint failed")
 
     await team.connect(stub, timeout_seconds=0.5)
     stub.behaviour, stub.hang_seconds = "timeout", 3.0

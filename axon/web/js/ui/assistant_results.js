@@ -25,9 +25,10 @@ function renderResults(m) {
   const items = Array.isArray(card.items) ? card.items : [];
   const kind = HEADINGS[card.kind] ? card.kind : "search";
   return h("section", { class: "assistant-results", "data-testid": "assistant-results", "data-kind": kind },
-    // An answer's own words come first; search and digest texts are the list below, drawn as links.
-    kind === "answer" && m.text ? h("div", { class: "msg-body markdown" },
-      renderMarkdown(m.text, state.session.user.username, mentionNames(m))) : null,
+    // An answer's own words come first (the card's `answer`: the text adds the sources drawn below);
+    // search and digest texts are the list below, drawn as links.
+    kind === "answer" && (card.answer || m.text) ? h("div", { class: "msg-body markdown" },
+      renderMarkdown(card.answer || m.text, state.session.user.username, mentionNames(m))) : null,
     card.question ? questionLink(card.question) : null,
     h("h4", { class: "assistant-results-head", "data-testid": "assistant-results-head" },
       t(HEADINGS[kind], { query: card.query || "" })),
