@@ -4,47 +4,15 @@ answers in the asker's DM — with the asker's permissions — whether asked the
 from __future__ import annotations
 
 import itertools
-from typing import Any
 
 import pytest
 
 from axon.client import ApiError, RestApi
-from tests.support.people import Person, admin_rest, eventually, new_person
+from tests.support.assistant import answer_to, assistant_of, say, searchable
+from tests.support.people import Person, admin_rest, new_person
 from tests.support.server import ServerProcess
 
 _ids = itertools.count()
-
-
-async def assistant_of(person: Person) -> dict[str, Any]:
-    found = await person.rest.users(q="axon")
-    return next(u for u in found["items"] if u["kind"] == "assistant")
-
-
-async def ask(person: Person, conversation_id: str, text: str) -> dict[str, Any]:
-    sent = await person.rest.send(conversation_id, f"as{next(_ids)}", text)
-    return dict(sent["message"])
-
-
-async def answer_to(person: Person, dm_id: str, question: dict[str, Any], assistant_id: str) -> dict[str, Any]:
-    """The assistant's message in the DM that answers ``question`` (its client_msg_id is the question's id)."""
-    found: list[dict[str, Any]] = []
-
-    async def answered() -> bool:
-        page = await person.rest.history(dm_id, limit=50)
-        found[:] = [m for m in page["items"] if m["sender_id"] == assistant_id
-                    and m.get("client_msg_id") == question["id"]]
-        return bool(found)
-
-    await eventually(answered, timeout=20)
-    return found[0]
-
-
-async def searchable(person: Person, words: str, message_id: str) -> None:
-    """Wait until the search index (its own consumer) has the message, as the asker would see it."""
-    async def found() -> bool:
-        return message_id in [h["message"]["id"] for h in (await person.rest.search(words))["items"]]
-
-    await eventually(found, timeout=20)
 
 
 async def people(url: str, n: int) -> tuple[RestApi, list[Person]]:
@@ -69,21 +37,21 @@ async def test_asked_in_its_dm_it_answers_help_in_the_askers_language(server: Se
     _, (ann,) = await people(server.url, 1)
     bot = await assistant_of(ann)
     dm = (await ann.rest.direct(bot["id"]))["id"]
-    english = await answer_to(ann, dm, await ask(ann, dm, "help"), bot["id"])
+    english = await answer_to(ann, dm, await say(ann, dm, "help"), bot["id"])
     assert "find the message about the release date" in english["text"]
-    chinese = await answer_to(ann, dm, await ask(ann, dm, "你能做什么？"), bot["id"])
+    chinese = await answer_to(ann, dm, await say(ann, dm, "你能做什么？"), bot["id"])
     assert "我是 Axon" in chinese["text"]
 
 
 async def test_it_searches_with_the_askers_permissions(server: ServerProcess) -> None:
     _, (ann, bob, cy) = await people(server.url, 3)
     group = (await ann.rest.create_conversation("group", f"as-plan-{next(_ids)}", [bob.id]))["id"]
-    said = await ask(bob, group, "The quarterly roadmap review moves to Thursday")
+    said = await say(bob, group, "The quarterly roadmap review moves to Thursday")
     bot = await assistant_of(ann)
     await searchable(ann, "roadmap review", said["id"])
 
     dm = (await ann.rest.direct(bot["id"]))["id"]
-    found = await answer_to(ann, dm, await ask(ann, dm, "find the message about the roadmap review"), bot["id"])
+    found = await answer_to(ann, dm, await say(ann, dm, "find the message about the roadmap review"), bot["id"])
     card = found["card"]
     assert card["type"] == "assistant.results" and card["kind"] == "search"
     assert [i["message_id"] for i in card["items"]] == [said["id"]]
@@ -91,7 +59,7 @@ async def test_it_searches_with_the_askers_permissions(server: ServerProcess) ->
     assert "roadmap" in found["text"] and bob.user["display_name"] in found["text"]
 
     outsider_dm = (await cy.rest.direct(bot["id"]))["id"]
-    nothing = await answer_to(cy, outsider_dm, await ask(cy, outsider_dm, "find the roadmap review"), bot["id"])
+    nothing = await answer_to(cy, outsider_dm, await say(cy, outsider_dm, "find the roadmap review"), bot["id"])
     assert nothing["card"] is None and "found nothing" in nothing["text"]
 
 
@@ -99,9 +67,9 @@ async def test_a_mention_elsewhere_is_answered_in_the_askers_dm_only(server: Ser
     _, (ann, bob) = await people(server.url, 2)
     bot = await assistant_of(ann)
     group = (await ann.rest.create_conversation("group", f"as-mention-{next(_ids)}", [bob.id]))["id"]
-    said = await ask(bob, group, "Budget sign-off is due on Friday")
+    said = await say(bob, group, "Budget sign-off is due on Friday")
     await searchable(ann, "budget sign-off", said["id"])
-    question = await ask(ann, group, f"@{bot['username']} 找一下 budget sign-off")
+    question = await say(ann, group, f"@{bot['username']} 找一下 budget sign-off")
 
     dm = (await ann.rest.direct(bot["id"]))["id"]
     found = await answer_to(ann, dm, question, bot["id"])
@@ -119,15 +87,15 @@ async def test_switched_off_it_says_so_in_its_dm_and_stays_silent_elsewhere(serv
     group = (await ann.rest.create_conversation("group", f"as-off-{next(_ids)}", [bob.id]))["id"]
     await admin.request("PATCH", "/admin/org/policy", {"ai_assistant": False})
     try:
-        off = await answer_to(ann, dm, await ask(ann, dm, "help"), bot["id"])
+        off = await answer_to(ann, dm, await say(ann, dm, "help"), bot["id"])
         assert "switched off" in off["text"]
-        mention = await ask(ann, group, f"@{bot['username']} help")
+        mention = await say(ann, group, f"@{bot['username']} help")
         # Questions are taken in order: once this one is answered, the mention was seen while off.
-        still_off = await answer_to(ann, dm, await ask(ann, dm, "help"), bot["id"])
+        still_off = await answer_to(ann, dm, await say(ann, dm, "help"), bot["id"])
         assert "switched off" in still_off["text"]
     finally:
         await admin.request("PATCH", "/admin/org/policy", {"ai_assistant": True})
-    later = await answer_to(ann, dm, await ask(ann, dm, "help"), bot["id"])
+    later = await answer_to(ann, dm, await say(ann, dm, "help"), bot["id"])
     answers = [m for m in (await ann.rest.history(dm))["items"] if m["sender_id"] == bot["id"]]
     assert {m["client_msg_id"] for m in answers} == {off["client_msg_id"], still_off["client_msg_id"],
                                                     later["client_msg_id"]}

@@ -15,46 +15,16 @@ from typing import Any
 import pytest
 
 from axon.client import RestApi
+from tests.support.assistant import answer_to, assistant_of, say, searchable
 from tests.support.model_stub import ModelStub, model_stub
-from tests.support.people import Person, admin_rest, eventually, new_person, without_default_channels
+from tests.support.people import Person, admin_rest, new_person, without_default_channels
 from tests.support.server import ServerProcess
 
 _ids = itertools.count()
 
 
-# --- helpers (as in test_assistant.py) -----------------------------------------------------------
 
 
-async def assistant_of(person: Person) -> dict[str, Any]:
-    found = await person.rest.users(q="axon")
-    return next(u for u in found["items"] if u["kind"] == "assistant")
-
-
-async def say(person: Person, conversation_id: str, text: str) -> dict[str, Any]:
-    sent = await person.rest.send(conversation_id, f"ch{next(_ids)}", text)
-    return dict(sent["message"])
-
-
-async def answer_to(person: Person, dm_id: str, question: dict[str, Any], assistant_id: str) -> dict[str, Any]:
-    """The assistant's message in the DM that answers ``question`` (its client_msg_id is the question's id)."""
-    found: list[dict[str, Any]] = []
-
-    async def answered() -> bool:
-        page = await person.rest.history(dm_id, limit=50)
-        found[:] = [m for m in page["items"] if m["sender_id"] == assistant_id
-                    and m.get("client_msg_id") == question["id"]]
-        return bool(found)
-
-    await eventually(answered, timeout=20)
-    return found[0]
-
-
-async def indexed(person: Person, words: str, message_id: str) -> None:
-    """Wait until the search index (its own consumer) has the message, as the asker would see it."""
-    async def found() -> bool:
-        return message_id in [h["message"]["id"] for h in (await person.rest.search(words))["items"]]
-
-    await eventually(found, timeout=20)
 
 
 async def endpoint_calls(admin: RestApi, user_id: str) -> list[dict[str, Any]]:
@@ -146,8 +116,8 @@ async def test_only_messages_the_asker_can_read_reach_the_model_and_citations_na
     mine = await say(team.bob, team.finance, "Expenses policy: submit receipts within 30 days, your manager approves")
     other = await say(team.bob, team.finance, "The travel expenses policy allows economy class only")
     hidden = await say(team.bob, team.secret, "Board expenses policy: the board's receipts are never checked")
-    await indexed(team.ann, "expenses policy", other["id"])
-    await indexed(team.cy, "expenses policy", hidden["id"])
+    await searchable(team.ann, "expenses policy", other["id"])
+    await searchable(team.cy, "expenses policy", hidden["id"])
     await team.connect(stub)
     stub.chat_reply = cite_lines_with("receipts")
 
@@ -181,7 +151,7 @@ async def test_only_messages_the_asker_can_read_reach_the_model_and_citations_na
 async def test_a_chinese_question_is_answered_in_chinese_from_chinese_messages(team: Team, stub: ModelStub) -> None:
     plan = await say(team.bob, team.finance, "发布计划：十二月十五日上线，先灰度百分之十")
     await say(team.bob, team.secret, "发布计划其实推迟到明年")  # not the asker's to read
-    await indexed(team.ann, "发布计划", plan["id"])
+    await searchable(team.ann, "发布计划", plan["id"])
     await team.connect(stub)
     stub.chat_reply = lambda messages: "十二月十五日上线[1]。"
 
@@ -204,7 +174,7 @@ async def test_nothing_found_is_said_without_calling_the_endpoint(team: Team, st
 async def test_a_failing_or_silent_endpoint_is_said_and_the_retrieved_messages_are_still_listed(
         team: Team, stub: ModelStub) -> None:
     said = await say(team.bob, team.finance, "The offsite budget is 40k, approved by finance")
-    await indexed(team.ann, "offsite budget", said["id"])
+    await searchable(team.ann, "offsite budget", said["id"])
     await team.connect(stub)
     stub.behaviour = "fail"
     _, failed = await team.ask("what is the offsite budget?")

@@ -14,38 +14,14 @@ from typing import Any
 import pytest
 
 from axon.client import RestApi
+from tests.support.assistant import answer_to, assistant_of, say
 from tests.support.model_stub import ModelStub, model_stub
-from tests.support.people import Person, admin_rest, eventually, new_person, without_default_channels
+from tests.support.people import Person, admin_rest, new_person, without_default_channels
 from tests.support.server import ServerProcess
 
 _ids = itertools.count()
 
 
-# --- helpers (as in test_assistant.py) -----------------------------------------------------------
-
-
-async def assistant_of(person: Person) -> dict[str, Any]:
-    found = await person.rest.users(q="axon")
-    return next(u for u in found["items"] if u["kind"] == "assistant")
-
-
-async def say(person: Person, conversation_id: str, text: str) -> dict[str, Any]:
-    sent = await person.rest.send(conversation_id, f"dg{next(_ids)}", text)
-    return dict(sent["message"])
-
-
-async def answer_to(person: Person, dm_id: str, question: dict[str, Any], assistant_id: str) -> dict[str, Any]:
-    """The assistant's message in the DM that answers ``question`` (its client_msg_id is the question's id)."""
-    found: list[dict[str, Any]] = []
-
-    async def answered() -> bool:
-        page = await person.rest.history(dm_id, limit=50)
-        found[:] = [m for m in page["items"] if m["sender_id"] == assistant_id
-                    and m.get("client_msg_id") == question["id"]]
-        return bool(found)
-
-    await eventually(answered, timeout=20)
-    return found[0]
 
 
 # --- fixtures ------------------------------------------------------------------------------------
