@@ -22,6 +22,7 @@ from ..store.retention import claim_lease
 from ..store.tx import Tx
 from .calendar_views import views_of
 from .core import Core
+from .periodic import every
 
 log = logging.getLogger("axon.calendar")
 LEASE = "calendar-reminders"
@@ -36,12 +37,7 @@ class CalendarReminders:
         self.lease_ms = int(lease_seconds * 1000)
 
     async def run(self) -> None:
-        while True:
-            try:
-                await self.send_due()
-            except Exception:  # a lost database must not end the node's task group: next round
-                log.exception("sending calendar reminders failed; trying again in %.0f s", self.interval)
-            await self.core.clock.sleep(self.interval)
+        await every(self.core.clock, self.interval, self.send_due, log, "sending calendar reminders")
 
     async def send_due(self) -> int:
         """One round, if this node holds the lease: send every reminder due now. Returns how many."""

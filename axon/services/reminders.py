@@ -40,6 +40,7 @@ from .assistant_account import AssistantAccounts
 from .core import Core
 from .messages import SendMessage, replace_card
 from .org_settings import settings_for
+from .periodic import every
 
 log = logging.getLogger("axon.ai.reminders")
 LEASE = "reminders"
@@ -92,12 +93,7 @@ class ReminderDelivery:
         self.lease_ms = int(lease_seconds * 1000)
 
     async def run(self) -> None:
-        while True:
-            try:
-                await self.deliver_due()
-            except Exception:  # a lost database must not end the node's task group: next round
-                log.exception("delivering reminders failed; trying again in %.0f s", self.interval)
-            await self.core.clock.sleep(self.interval)
+        await every(self.core.clock, self.interval, self.deliver_due, log, "delivering reminders")
 
     async def deliver_due(self) -> int:
         """One round, if this node holds the lease: deliver every reminder due now. Returns how many."""

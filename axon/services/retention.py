@@ -32,6 +32,7 @@ from ..store.database import Conn
 from ..store.tx import Tx
 from .core import Core
 from .messages import erase_message
+from .periodic import every
 
 log = logging.getLogger("axon.retention")
 Row = dict[str, Any]
@@ -108,12 +109,7 @@ class Retention:
     # --- the job -------------------------------------------------------------------
 
     async def run(self, interval: float) -> None:
-        while True:
-            try:
-                await self.apply_policies()
-            except Exception:  # a lost database must not end the node's task group: next round
-                log.exception("applying retention failed; trying again in %.0f s", interval)
-            await self.core.clock.sleep(interval)
+        await every(self.core.clock, interval, self.apply_policies, log, "applying retention")
 
     async def apply_policies(self) -> int:
         """One round, if this node holds the lease: erase what every policy expires. Returns how many."""

@@ -8,16 +8,10 @@ import itertools
 import pytest
 
 from axon.client import ApiError, RestApi
-from tests.support.assistant import answer_to, assistant_of, say, searchable
-from tests.support.people import Person, admin_rest, new_person
+from tests.support.assistant import answer_to, assistant_of, people, say, searchable
 from tests.support.server import ServerProcess
 
 _ids = itertools.count()
-
-
-async def people(url: str, n: int) -> tuple[RestApi, list[Person]]:
-    admin = await admin_rest(url)
-    return admin, [await new_person(url, admin) for _ in range(n)]
 
 
 async def test_every_organisation_has_an_assistant_that_never_signs_in(server: ServerProcess) -> None:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from axon.client import ApiError
-from tests.integration.test_assistant import answer_to, ask, assistant_of, people
+from tests.support.assistant import answer_to, assistant_of, people, say
 from tests.support.at_rest import opened_values, run_sql
 from tests.support.people import Person, eventually
 from tests.support.server import ServerProcess, nodes_sharing_a_database
@@ -37,7 +37,7 @@ def at(wire: str) -> datetime:
 async def set_reminder(person: Person, bot: dict[str, Any], request: str) -> tuple[str, dict[str, Any]]:
     """Ask @axon in its DM; the DM's id and the answer."""
     dm = (await person.rest.direct(bot["id"]))["id"]
-    return dm, await answer_to(person, dm, await ask(person, dm, request), bot["id"])
+    return dm, await answer_to(person, dm, await say(person, dm, request), bot["id"])
 
 
 async def make_due(server: ServerProcess, reminder_id: str) -> None:
@@ -72,7 +72,7 @@ async def test_in_two_hours_sets_a_reminder_listed_for_its_owner(server: ServerP
     await ann.rest.update_me(timezone="Asia/Shanghai")
     bot = await assistant_of(ann)
     dm = (await ann.rest.direct(bot["id"]))["id"]
-    question = await ask(ann, dm, "remind me to send the report in 2 hours")
+    question = await say(ann, dm, "remind me to send the report in 2 hours")
     answer = await answer_to(ann, dm, question, bot["id"])
 
     card = answer["card"]
@@ -94,7 +94,7 @@ async def test_in_chinese_this_is_the_message_replied_to(server: ServerProcess) 
     await ann.rest.update_me(timezone="Asia/Shanghai")
     bot = await assistant_of(ann)
     group = (await ann.rest.create_conversation("group", f"rm-zh-{next(_ids)}", [bob.id]))["id"]
-    said = await ask(bob, group, "周五之前把预算表发给财务")
+    said = await say(bob, group, "周五之前把预算表发给财务")
     question = dict((await ann.rest.send(group, f"rmq{next(_ids)}", f"@{bot['username']} 明天早上9点提醒我这件事",
                                          reply_to=said["id"]))["message"])
     dm = (await ann.rest.direct(bot["id"]))["id"]
@@ -210,7 +210,7 @@ async def test_this_in_a_mention_elsewhere_is_the_question_and_the_text_is_seale
     _, (ann, bob) = await people(server.url, 2)
     bot = await assistant_of(ann)
     group = (await ann.rest.create_conversation("group", f"rm-mention-{next(_ids)}", [bob.id]))["id"]
-    question = await ask(ann, group, f"@{bot['username']} remind me about this in 3 hours: ship the quokka build")
+    question = await say(ann, group, f"@{bot['username']} remind me about this in 3 hours: ship the quokka build")
     dm = (await ann.rest.direct(bot["id"]))["id"]
     answer = await answer_to(ann, dm, question, bot["id"])
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from axon.client import ApiError
-from tests.integration.test_assistant import answer_to, ask, assistant_of
+from tests.support.assistant import answer_to, assistant_of, say
 from tests.support.people import Person, admin_rest, new_person
 from tests.support.server import ServerProcess
 
@@ -35,7 +35,7 @@ async def proposal(ann: Person, text: str, where: str | None = None) -> tuple[st
     """Ask @axon (in its DM, or by a mention in ``where``) → (the DM's id, the question, the answer)."""
     bot = await assistant_of(ann)
     dm = (await ann.rest.direct(bot["id"]))["id"]
-    question = await ask(ann, where or dm, text if where is None else f"@{bot['username']} {text}")
+    question = await say(ann, where or dm, text if where is None else f"@{bot['username']} {text}")
     return dm, question, await answer_to(ann, dm, question, bot["id"])
 
 

@@ -6,9 +6,17 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from .people import Person, eventually
+from axon.client import RestApi
+
+from .people import Person, admin_rest, eventually, new_person
 
 _ids = itertools.count()
+
+
+async def people(url: str, n: int) -> tuple[RestApi, list[Person]]:
+    """The admin and ``n`` new people of the test organisation."""
+    admin = await admin_rest(url)
+    return admin, [await new_person(url, admin) for _ in range(n)]
 
 
 async def assistant_of(person: Person) -> dict[str, Any]:
