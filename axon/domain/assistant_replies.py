@@ -15,13 +15,13 @@ HELP = {
     "en": ("I'm Axon, your team's assistant. I act with your permissions and only read what you can read. Try:\n"
            "• find the message about the release date\n"
            "• what did I miss in #design today\n"
-           "• schedule a meeting with @li and @sam tomorrow at 3pm\n"
+           "• schedule a meeting with Li and Sam tomorrow at 3pm\n"
            "• remind me about this tomorrow 9am\n"
            "Write to me here, or mention @{username} in any conversation (I answer you here)."),
     "zh": ("我是 Axon，团队的助手。我以你的权限行事，只读取你能读到的内容。可以试试：\n"
            "• 找一下关于发布日期的消息\n"
            "• 今天 #design 里我错过了什么\n"
-           "• 安排明天下午三点和 @li @sam 开会\n"
+           "• 安排明天下午三点和李明、Sam 开会\n"
            "• 明天早上9点提醒我这件事\n"
            "在这里直接对我说，或在任何会话里 @{username}（我会在这里回复你）。"),
 }

@@ -166,7 +166,7 @@ class Assistant:
             conv_id = assistant_account.dm_in(tx, p.org_id, p.assistant_id, p.asker_id)
             op = SendMessage(assistant_account.actor_of(p.assistant_id, p.org_id), conv_id, p.question_id,
                              p.answer.text, None, p.message_id, preview=False,
-                             card=encode_str(p.answer.card) if p.answer.card is not None else None)
+                             card=encode_str(p.answer.card) if p.answer.card is not None else None, mentions=False)
             result = op.apply(tx)
             if isinstance(result, Failed):  # e.g. the asker was disabled since: nobody to answer
                 log.warning("the assistant could not answer %s: %s", p.question_id, result.error)

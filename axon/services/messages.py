@@ -56,12 +56,15 @@ class SendMessage(WriteOp):
     """One send; all sends of a group-commit batch are applied together by ``apply_many``."""
 
     __slots__ = ("actor", "conversation_id", "client_msg_id", "text", "reply_to", "hash", "message_id",
-                 "forward_of", "forwarded", "attachments", "files", "preview", "card")
+                 "forward_of", "forwarded", "attachments", "files", "preview", "card", "mentions")
 
     def __init__(self, actor: Actor, conversation_id: str, client_msg_id: str, text: str, reply_to: str | None,
                  message_id: str, forward_of: ForwardOf | None = None, attachments: tuple[str, ...] = (),
-                 preview: bool = True, card: str | None = None) -> None:
+                 preview: bool = True, card: str | None = None, mentions: bool = True) -> None:
         self.actor = actor
+        # False: its @-names mention nobody (the assistant quotes messages and examples: it never
+        # notifies the people they name)
+        self.mentions = mentions
         self.card = card  # the card's JSON (a calendar event's card), or None
         self.preview = preview  # False: the sender wants no link preview
         self.conversation_id = conversation_id
@@ -187,7 +190,7 @@ class _SendBatch:
 
     def _row(self, op: SendMessage, seq: int, root: str | None) -> tuple[Row, list[str]]:
         # A forward notifies nobody again: its mentions were the source's, not the forwarder's.
-        refs = parse_mentions("" if op.forwarded else op.text)
+        refs = parse_mentions("" if op.forwarded or not op.mentions else op.text)
         mentioned = sorted(accounts.user_ids_by_usernames(self.tx.conn, op.actor.org_id, sorted(refs.usernames))
                            .values()) if refs.usernames else []
         row = {

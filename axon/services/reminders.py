@@ -126,7 +126,7 @@ class ReminderDelivery:
         text = due_message(row, zone_named(row["time_zone"]), language(row["text"]), tx.now_ms)
         op = SendMessage(assistant_account.actor_of(assistant_id, row["org_id"]), conv_id, f"reminder-{row['id']}",
                          text, None, new_id("message", tx.now_ms), preview=False,
-                         card=encode_str(card(row, State.DELIVERED)))
+                         card=encode_str(card(row, State.DELIVERED)), mentions=False)
         result = op.apply(tx)
         if isinstance(result, Failed):  # e.g. the owner was disabled since: the card and event still tell
             log.warning("reminder %s could not be posted: %s", row["id"], result.error)

@@ -40,7 +40,7 @@ async def test_asked_in_its_dm_it_answers_help_in_the_askers_language(server: Se
 async def test_it_searches_with_the_askers_permissions(server: ServerProcess) -> None:
     _, (ann, bob, cy) = await people(server.url, 3)
     group = (await ann.rest.create_conversation("group", f"as-plan-{next(_ids)}", [bob.id]))["id"]
-    said = await say(bob, group, "The quarterly roadmap review moves to Thursday")
+    said = await say(bob, group, f"The quarterly roadmap review moves to Thursday, @{cy.user['username']} FYI")
     bot = await assistant_of(ann)
     await searchable(ann, "roadmap review", said["id"])
 
@@ -51,6 +51,7 @@ async def test_it_searches_with_the_askers_permissions(server: ServerProcess) ->
     assert [i["message_id"] for i in card["items"]] == [said["id"]]
     assert card["items"][0]["conversation_id"] == group and card["items"][0]["sender_id"] == bob.id
     assert "roadmap" in found["text"] and bob.user["display_name"] in found["text"]
+    assert found["mentions"] == [], "a quoted @-name notifies nobody: the assistant mentions no one"
 
     outsider_dm = (await cy.rest.direct(bot["id"]))["id"]
     nothing = await answer_to(cy, outsider_dm, await say(cy, outsider_dm, "find the roadmap review"), bot["id"])
