@@ -105,9 +105,10 @@ def _in_ranges(conn: Connection, columns: str, table: str, key: str, ranges: lis
     as a ``VALUES`` list ``r(k, lo, hi)``: one primary-key probe per range, driver SQL (a page can
     hold thousands of ranges; building them as SQLAlchemy expressions cost more than running them).
 
-    On PostgreSQL the probes are a ``LATERAL`` subquery: joined plainly, the planner hashes the
-    ranges and scans the whole table (a page of 150 ranges read 1M events in 0.6 s, so consumers
-    slowed as history grew). SQLite's planner probes the index either way, and has no ``LATERAL``."""
+    On PostgreSQL the probes are a ``LATERAL`` subquery behind ``OFFSET 0`` (which keeps the planner
+    from pulling it up into a plain join): joined plainly, the planner hashes the ranges and scans the
+    whole table — a page of 150 ranges read all of 1M events, 0.6 s instead of 0.08 s, so consumers
+    slowed as history grew. SQLite's planner probes the index either way, and has no ``LATERAL``."""
     rows: list[Any] = []
     for start in range(0, len(ranges), _RANGES_PER_QUERY):
         chunk = ranges[start:start + _RANGES_PER_QUERY]
@@ -117,7 +118,7 @@ def _in_ranges(conn: Connection, columns: str, table: str, key: str, ranges: lis
         params = tuple(v for item in chunk for v in item)
         if conn.dialect.name == "postgresql":
             sql = (f"SELECT {columns} FROM (VALUES {values}) AS r (k, lo, hi) CROSS JOIN LATERAL "
-                   f"(SELECT * FROM {table} x WHERE x.{key} = r.k AND x.seq BETWEEN r.lo AND r.hi) e")
+                   f"(SELECT * FROM {table} x WHERE x.{key} = r.k AND x.seq BETWEEN r.lo AND r.hi OFFSET 0) e")
         else:
             sql = (f"WITH r (k, lo, hi) AS (VALUES {values}) SELECT {columns} FROM {table} e "
                    f"JOIN r ON e.{key} = r.k AND e.seq BETWEEN r.lo AND r.hi")
