@@ -18,6 +18,7 @@ Contract:
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from ..domain.ids import new_id
@@ -93,7 +94,5 @@ class AssistantAccounts:
             def ensure(tx: Tx, org: str = org_id) -> str:
                 return ensure_in(tx, org)
 
-            try:
+            with contextlib.suppress(DuplicateKey):  # another node made it a moment ago (same username)
                 await self.core.write(ensure)
-            except DuplicateKey:  # another node made it a moment ago (same username)
-                pass
