@@ -42,8 +42,9 @@ async def set_reminder(person: Person, bot: dict[str, Any], request: str) -> tup
 
 async def make_due(server: ServerProcess, reminder_id: str) -> None:
     """Move a reminder's due time a second into the past, as if its time had come."""
-    await run_sql(server, "UPDATE reminders SET due_at = :now - 1000 WHERE id = :id",
-                  now=int(datetime.now().timestamp() * 1000), id=reminder_id)
+    # The value computed here: "= :now - 1000" made PostgreSQL type the parameter as a 32-bit integer.
+    await run_sql(server, "UPDATE reminders SET due_at = :due WHERE id = :id",
+                  due=int(datetime.now().timestamp() * 1000) - 1000, id=reminder_id)
 
 
 async def message_with(person: Person, dm: str, client_msg_id: str) -> dict[str, Any]:
